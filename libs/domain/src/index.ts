@@ -1,0 +1,4 @@
+export * from './energy';
+export * from './period';
+export * from './money';
+export * from './meter';

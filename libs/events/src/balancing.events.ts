@@ -1,0 +1,2 @@
+// Events published by the balancing domain. See define-event.ts.
+export {};

@@ -1,0 +1,2 @@
+// Events published by the capacity domain. See define-event.ts.
+export {};

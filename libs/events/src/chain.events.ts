@@ -1,0 +1,2 @@
+// Events published by the chain domain. See define-event.ts.
+export {};

@@ -1,0 +1,4 @@
+export * from './envelope';
+export * from './define-event';
+export * from './wire';
+export * from './catalogue';

@@ -1,0 +1,2 @@
+// Events published by the meter domain. See define-event.ts.
+export {};
