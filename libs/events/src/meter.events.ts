@@ -1,2 +1,171 @@
-// Events published by the meter domain. See define-event.ts.
-export {};
+import { z } from 'zod';
+import { defineEvent } from './define-event';
+import {
+  addressString,
+  bytes32String,
+  directionSchema,
+  groupIdString,
+  instantString,
+  meterPointIdString,
+  periodIdString,
+  qualitySchema,
+  whString,
+} from './wire';
+
+/**
+ * Events published by meter-ingest. Data moves in batches: one registry event per accepted
+ * registry request, one measured event per MPO batch and balancing group.
+ */
+
+/** Connection power limit in whole watts, a non-negative decimal string. */
+export const wattsString = z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'must be a non-negative integer number of W as a decimal string');
+
+/**
+ * One meter point as the registry holds it from `validFrom` (inclusive) to `validTo`
+ * (exclusive, null = open). Both are period boundaries. `changed` carries the new version,
+ * `retired` the last version with `validTo` set to the retirement instant.
+ */
+export const meterPointVersionSchema = z
+  .object({
+    meterId: meterPointIdString,
+    direction: directionSchema,
+    /** The meter point operator, an EIP-55 checksummed address: the only signer it accepts. */
+    mpo: addressString,
+    /** The distribution system operator that approved the connection and its limit. */
+    dso: addressString,
+    groupId: groupIdString,
+    /** The supplier's id or address; null for a producer without a supplier. */
+    supplier: z.string().min(1).max(128).nullable(),
+    connectionLimitW: wattsString,
+    validFrom: instantString,
+    validTo: instantString.nullable(),
+  })
+  .strict();
+export type MeterPointVersion = z.infer<typeof meterPointVersionSchema>;
+
+const registryBatchSchema = z
+  .object({
+    /** Who asked for the change: the MPO address, or `operator` for an operator token. */
+    requestedBy: z.string().min(1).max(64),
+    points: z.array(meterPointVersionSchema).min(1),
+  })
+  .strict();
+
+export const MeterPointsRegistered = defineEvent({
+  type: 'meter.points.registered',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'points',
+  pastTense: 'registered',
+  keyed: false,
+  schema: registryBatchSchema,
+});
+
+export const MeterPointsChanged = defineEvent({
+  type: 'meter.points.changed',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'points',
+  pastTense: 'changed',
+  keyed: false,
+  schema: registryBatchSchema,
+});
+
+export const MeterPointsRetired = defineEvent({
+  type: 'meter.points.retired',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'points',
+  pastTense: 'retired',
+  keyed: false,
+  schema: registryBatchSchema,
+});
+
+export const measuredIntervalSchema = z
+  .object({
+    meterId: meterPointIdString,
+    direction: directionSchema,
+    periodId: periodIdString,
+    /** Energy in the period, never negative: direction says which way it flowed. */
+    energyWh: whString.refine((value) => !value.startsWith('-'), 'must not be negative'),
+    quality: qualitySchema,
+  })
+  .strict();
+export type MeasuredInterval = z.infer<typeof measuredIntervalSchema>;
+
+/**
+ * Accepted values of one MPO batch in one balancing group, published on
+ * `meter.intervals.measured.<groupId>`. The event id is derived from (batchId, groupId), so
+ * a re-sent batch yields the same id and JetStream drops the duplicate.
+ */
+export const MeterIntervalsMeasured = defineEvent({
+  type: 'meter.intervals.measured',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'intervals',
+  pastTense: 'measured',
+  keyed: true,
+  schema: z
+    .object({
+      /** keccak256 of the signed canonical batch content, lowercase hex. */
+      batchId: bytes32String,
+      mpo: addressString,
+      groupId: groupIdString,
+      periodLength: z.enum(['PT15M', 'PT60M']),
+      /** When meter-ingest committed the batch. */
+      receivedAt: instantString,
+      intervals: z.array(measuredIntervalSchema).min(1),
+    })
+    .strict(),
+});
+
+/** Codes meter-ingest rejects values with; consumers should tolerate new ones. */
+export const READING_REJECTION_CODES = [
+  'MALFORMED_ENTRY',
+  'MALFORMED_METER_ID',
+  'MALFORMED_NUMBER',
+  'MALFORMED_TIMESTAMP',
+  'UNKNOWN_METER',
+  'METER_RETIRED',
+  'NOT_OPERATED_BY_MPO',
+  'OUTSIDE_VALIDITY',
+  'TIMESTAMP_IN_FUTURE',
+  'REGISTER_BACKWARDS',
+  'ABOVE_CONNECTION_LIMIT',
+  'CONFLICTING_DUPLICATE',
+  'DUPLICATE_IN_BATCH',
+  'IRREGULAR_INTERVAL',
+] as const;
+export type ReadingRejectionCode = (typeof READING_REJECTION_CODES)[number];
+
+export const readingRejectionSchema = z
+  .object({
+    code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an UPPER_SNAKE rejection code'),
+    /** Null when the entry is too broken to name its meter. */
+    meterId: z.string().max(128).nullable(),
+    /** The offending field, as a path into the submitted entry (e.g. `readings[3].energyWh`). */
+    field: z.string().max(128),
+    /** The offending value as submitted, shortened to 128 characters. */
+    value: z.string().max(160),
+    reason: z.string().min(1).max(512),
+  })
+  .strict();
+export type ReadingRejection = z.infer<typeof readingRejectionSchema>;
+
+/** Values of one batch that were refused, with a machine-readable reason each. */
+export const MeterReadingsRejected = defineEvent({
+  type: 'meter.readings.rejected',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'readings',
+  pastTense: 'rejected',
+  keyed: false,
+  schema: z
+    .object({
+      batchId: bytes32String,
+      mpo: addressString,
+      receivedAt: instantString,
+      reasons: z.array(readingRejectionSchema).min(1),
+    })
+    .strict(),
+});
