@@ -4,6 +4,7 @@
  */
 export * from './meter.events';
 export * from './balancing.events';
+export * from './market.events';
 export * from './capacity.events';
 export * from './chain.events';
 export * from './platform.events';
