@@ -1,0 +1,3 @@
+export * from './keccak';
+export * from './meter-leaf';
+export * from './standard-merkle-tree';

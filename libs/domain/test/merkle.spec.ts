@@ -1,0 +1,58 @@
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import fc from 'fast-check';
+import { Keccak256, METER_LEAF_TYPES, MeterLeaf, MeterMerkleTree, loadKeccak256, meterLeafHash, meterLeafValues, verifyMeterProof } from '../src';
+
+const leafArbitrary = fc.record({
+  meterId: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/),
+  periodStartSeconds: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  direction: fc.constantFrom<0 | 1>(0, 1),
+  energyWh: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.bigInt({ min: 0n, max: (1n << 256n) - 1n })),
+});
+
+describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
+  let keccak: Keccak256;
+  beforeAll(async () => {
+    keccak = await loadKeccak256();
+  });
+
+  it('given random leaves, when built, then root, leaf hashes and proofs equal OpenZeppelin StandardMerkleTree.of', () => {
+    fc.assert(
+      fc.property(fc.array(leafArbitrary, { minLength: 1, maxLength: 40 }), (leaves: MeterLeaf[]) => {
+        const values = leaves.map(meterLeafValues);
+        const reference = StandardMerkleTree.of(values, [...METER_LEAF_TYPES]);
+        const tree = MeterMerkleTree.build(leaves, keccak);
+        expect(tree.root).toBe(reference.root);
+        leaves.forEach((leaf, i) => {
+          expect(tree.leafHash(i)).toBe(reference.leafHash(values[i]));
+          expect(tree.proof(i)).toEqual(reference.getProof(i));
+          expect(StandardMerkleTree.verify(tree.root, [...METER_LEAF_TYPES], values[i], tree.proof(i))).toBe(true);
+          expect(verifyMeterProof(meterLeafHash(leaf, keccak), tree.proof(i), tree.root, keccak)).toBe(true);
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('given a realistic period of 2,000 meters, when built, then the root equals the library root', () => {
+    const leaves: MeterLeaf[] = Array.from({ length: 2000 }, (_, i) => ({
+      meterId: `DE000${String(i).padStart(28, '0')}`,
+      periodStartSeconds: 1_774_746_000n,
+      direction: (i % 3 === 0 ? 1 : 0) as 0 | 1,
+      energyWh: BigInt((i * 7919) % 5000),
+    }));
+    const reference = StandardMerkleTree.of(leaves.map(meterLeafValues), [...METER_LEAF_TYPES]);
+    expect(MeterMerkleTree.build(leaves, keccak).root).toBe(reference.root);
+  });
+
+  it('when a proof is tampered with, then it no longer verifies', () => {
+    const leaves: MeterLeaf[] = [0, 1, 2].map((i) => ({ meterId: `M${i}`, periodStartSeconds: 0n, direction: 0, energyWh: BigInt(i) }));
+    const tree = MeterMerkleTree.build(leaves, keccak);
+    const proof = tree.proof(1);
+    proof[0] = `0x${'00'.repeat(32)}`;
+    expect(verifyMeterProof(tree.leafHash(1), proof, tree.root, keccak)).toBe(false);
+  });
+
+  it('refuses a negative energy with the field named', () => {
+    expect(() => MeterMerkleTree.build([{ meterId: 'M', periodStartSeconds: 0n, direction: 1, energyWh: -1n }], keccak)).toThrow('invalid Merkle leaf energyWh: must be a non-negative uint256');
+  });
+});
