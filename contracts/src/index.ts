@@ -1,0 +1,5 @@
+export * from './compile';
+export * from './artifacts';
+export * from './ids';
+export * from './merkle';
+export * from './deploy';
