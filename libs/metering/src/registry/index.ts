@@ -1,0 +1,4 @@
+export * from './registry.codec';
+export * from './registry.commands';
+export * from './registry.decider';
+export * from './registry.types';

@@ -1,0 +1,94 @@
+import type { Direction } from '@gridledger/domain';
+
+/** One version of a meter point, valid from `validFromMs` (inclusive) to `validToMs` (exclusive). */
+export interface MeterPointVersionState {
+  readonly meterId: string;
+  readonly direction: Direction;
+  readonly mpo: string;
+  readonly dso: string;
+  readonly groupId: string;
+  readonly supplier: string | null;
+  readonly connectionLimitW: bigint;
+  readonly validFromMs: number;
+  readonly validToMs: number | null;
+}
+
+export type MeterPointState =
+  | { readonly status: 'unregistered' }
+  | { readonly status: 'active'; readonly versions: readonly MeterPointVersionState[] }
+  | { readonly status: 'retired'; readonly versions: readonly MeterPointVersionState[]; readonly retiredAtMs: number };
+
+// Commands, imperative. Instants are epoch ms at period boundaries.
+export interface RegisterMeterPoint {
+  readonly type: 'RegisterMeterPoint';
+  readonly meterId: string;
+  readonly direction: Direction;
+  readonly mpo: string;
+  readonly dso: string;
+  readonly groupId: string;
+  readonly supplier: string | null;
+  readonly connectionLimitW: bigint;
+  readonly validFromMs: number;
+}
+
+/** Moves a meter to another group or supplier, or sets a new limit, from a period boundary on. */
+export interface ChangeMeterPoint {
+  readonly type: 'ChangeMeterPoint';
+  readonly meterId: string;
+  readonly effectiveFromMs: number;
+  readonly groupId?: string;
+  readonly supplier?: string | null;
+  readonly connectionLimitW?: bigint;
+  readonly dso?: string;
+}
+
+export interface RetireMeterPoint {
+  readonly type: 'RetireMeterPoint';
+  readonly meterId: string;
+  readonly effectiveAtMs: number;
+}
+
+export type RegistryCommand = RegisterMeterPoint | ChangeMeterPoint | RetireMeterPoint;
+
+// Events, past tense.
+export interface MeterPointRegistered {
+  readonly type: 'MeterPointRegistered';
+  readonly version: MeterPointVersionState;
+}
+/** The previous version ends where this one starts. */
+export interface MeterPointChanged {
+  readonly type: 'MeterPointChanged';
+  readonly version: MeterPointVersionState;
+}
+export interface MeterPointRetired {
+  readonly type: 'MeterPointRetired';
+  readonly meterId: string;
+  readonly retiredAtMs: number;
+}
+
+export type RegistryEvent = MeterPointRegistered | MeterPointChanged | MeterPointRetired;
+
+/** Who asks: the operator (token from config) or an MPO proven by its signature. */
+export type Requester = { readonly kind: 'operator' } | { readonly kind: 'mpo'; readonly address: string };
+
+export type RegistryErrorCode =
+  | 'MALFORMED_COMMAND'
+  | 'ALREADY_REGISTERED'
+  | 'UNKNOWN_METER'
+  | 'METER_RETIRED'
+  | 'NOT_AT_PERIOD_BOUNDARY'
+  | 'NOT_AFTER_CURRENT_VERSION'
+  | 'NOTHING_CHANGED'
+  | 'NOT_PERMITTED';
+
+export class RegistryError extends Error {
+  constructor(
+    readonly code: RegistryErrorCode,
+    readonly meterId: string | null,
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${code} ${meterId ?? ''} ${field}: ${reason}`);
+    this.name = 'RegistryError';
+  }
+}

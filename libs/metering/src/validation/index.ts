@@ -1,0 +1,3 @@
+export * from './registry-view';
+export * from './rejection';
+export * from './validate-intervals';

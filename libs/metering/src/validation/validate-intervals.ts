@@ -1,0 +1,118 @@
+import type { Direction, PeriodLength } from '@gridledger/domain';
+import { formatInstant, periodLengthMs } from '@gridledger/domain';
+import type { IntervalValue, Quality } from '../intake/reading-batch';
+import { rejection, type Rejection } from './rejection';
+import { exceedsConnectionLimit, versionAt, type RegistryView } from './registry-view';
+
+/** A value that passed every rule, resolved to the meter's group and direction at that time. */
+export interface AcceptedInterval {
+  readonly index: number;
+  readonly meterId: string;
+  readonly direction: Direction;
+  readonly groupId: string;
+  readonly periodId: string;
+  readonly periodStartMs: number;
+  readonly energyWh: bigint;
+  readonly quality: Quality;
+}
+
+export interface IntervalValidationContext {
+  /** The authenticated signer of the batch (checksummed). */
+  readonly mpo: string;
+  readonly periodLength: PeriodLength;
+  /** The clock, passed in: values for periods that have not ended yet are refused. */
+  readonly nowMs: number;
+  readonly registry: RegistryView;
+}
+
+export interface IntervalValidation {
+  readonly accepted: AcceptedInterval[];
+  readonly rejections: Rejection[];
+  /** Values for meters registered to another MPO: the whole batch is refused (403). */
+  readonly foreign: Rejection[];
+}
+
+/**
+ * Judges each value on its own against the registry and the clock. Work per value is a map
+ * lookup, a version scan (usually one) and two bigint comparisons.
+ * Duplicates inside the batch: the same content twice counts once; different content for
+ * the same meter and period refuses every copy, since nobody can tell which one is right.
+ */
+export function validateIntervals(values: readonly IntervalValue[], context: IntervalValidationContext): IntervalValidation {
+  const periodMs = periodLengthMs(context.periodLength);
+  const accepted: AcceptedInterval[] = [];
+  const rejections: Rejection[] = [];
+  const foreign: Rejection[] = [];
+  const seen = new Map<string, number>();
+  const conflicted = new Set<string>();
+
+  for (const value of values) {
+    const path = `intervals[${value.index}]`;
+    const versions = context.registry.get(value.meterId);
+    if (versions === undefined || versions.length === 0) {
+      rejections.push(rejection('UNKNOWN_METER', value.meterId, `${path}.meterId`, value.meterId, 'no meter point with this id is registered'));
+      continue;
+    }
+    if (versions[0].mpo !== context.mpo) {
+      foreign.push(rejection('NOT_OPERATED_BY_MPO', value.meterId, `${path}.meterId`, value.meterId, `meter is operated by ${versions[0].mpo}, not by the signer ${context.mpo}`));
+      continue;
+    }
+    const periodEndMs = value.periodStartMs + periodMs;
+    if (periodEndMs > context.nowMs) {
+      rejections.push(rejection('TIMESTAMP_IN_FUTURE', value.meterId, `${path}.periodId`, value.periodId, `period ends at ${formatInstant(periodEndMs)}, after the current time ${formatInstant(context.nowMs)}`));
+      continue;
+    }
+    const version = versionAt(versions, value.periodStartMs);
+    if (version === undefined || (version.validToMs !== null && periodEndMs > version.validToMs)) {
+      const last = versions[versions.length - 1];
+      if (last.retired && last.validToMs !== null && value.periodStartMs >= last.validToMs) {
+        rejections.push(rejection('METER_RETIRED', value.meterId, `${path}.periodId`, value.periodId, `meter was retired at ${formatInstant(last.validToMs)}`));
+      } else {
+        rejections.push(rejection('OUTSIDE_VALIDITY', value.meterId, `${path}.periodId`, value.periodId, `period is not covered by the meter's registration (valid from ${formatInstant(versions[0].validFromMs)})`));
+      }
+      continue;
+    }
+    if (exceedsConnectionLimit(value.energyWh, version.connectionLimitW, context.periodLength)) {
+      rejections.push(
+        rejection('ABOVE_CONNECTION_LIMIT', value.meterId, `${path}.energyWh`, value.energyWh, `more than the connection limit of ${version.connectionLimitW} W allows in ${context.periodLength}`),
+      );
+      continue;
+    }
+    const key = `${value.meterId}\u0000${value.periodStartMs}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const first = accepted[earlier];
+      if (first.energyWh !== value.energyWh || first.quality !== value.quality) conflicted.add(key);
+      continue;
+    }
+    seen.set(key, accepted.length);
+    accepted.push({
+      index: value.index,
+      meterId: value.meterId,
+      direction: version.direction,
+      groupId: version.groupId,
+      periodId: value.periodId,
+      periodStartMs: value.periodStartMs,
+      energyWh: value.energyWh,
+      quality: value.quality,
+    });
+  }
+
+  if (conflicted.size === 0) return { accepted, rejections, foreign };
+  const kept: AcceptedInterval[] = [];
+  for (const value of accepted) {
+    if (conflicted.has(`${value.meterId}\u0000${value.periodStartMs}`)) {
+      rejections.push(
+        rejection('CONFLICTING_DUPLICATE', value.meterId, `intervals[${value.index}]`, value.periodId, 'the batch holds different values for this meter and period; none of them is taken'),
+      );
+    } else kept.push(value);
+  }
+  return { accepted: kept, rejections, foreign };
+}
+
+/** What is already stored for a (meter, period) decides whether a resubmitted value is new. */
+export type StoredComparison = 'same' | 'conflict';
+
+export function compareWithStored(submitted: { energyWh: bigint; quality: Quality }, stored: { energyWh: bigint; quality: string }): StoredComparison {
+  return submitted.energyWh === stored.energyWh && submitted.quality === stored.quality ? 'same' : 'conflict';
+}

@@ -1,0 +1,97 @@
+import { Wallet } from 'ethers';
+import { BatchFormatError, buildRegistryView, parseReadingBatch, validateIntervals, type RegistryVersion } from '../src';
+
+const mpo = Wallet.createRandom().address;
+const otherMpo = Wallet.createRandom().address;
+const T0 = Date.parse('2026-03-29T00:00:00Z');
+const QH = 900_000;
+const version = (meterId: string, extra: Partial<RegistryVersion> = {}): RegistryVersion => ({
+  meterId,
+  direction: 'production',
+  mpo,
+  groupId: 'BG-1',
+  connectionLimitW: 4000n, // 1000 Wh per quarter hour
+  validFromMs: T0,
+  validToMs: null,
+  retired: false,
+  ...extra,
+});
+const registry = buildRegistryView([
+  version('M1'),
+  version('M2', { validToMs: T0 + 4 * QH }),
+  version('M2', { groupId: 'BG-2', validFromMs: T0 + 4 * QH }),
+  version('OLD', { validToMs: T0 + 2 * QH, retired: true }),
+  version('FOREIGN', { mpo: otherMpo }),
+]);
+const iv = (meterId: unknown, periodId: unknown, energyWh: unknown, quality?: unknown) => ({ meterId, periodId, energyWh, ...(quality === undefined ? {} : { quality }) });
+
+function run(intervals: unknown[], nowMs = T0 + 96 * QH) {
+  const batch = parseReadingBatch({ mpo, signature: '0x', intervals });
+  const result = validateIntervals(batch.intervals, { mpo: batch.mpo, periodLength: batch.periodLength, nowMs, registry });
+  return { ...result, rejections: [...batch.rejections, ...result.rejections] };
+}
+
+describe('interval validation', () => {
+  it('accepts good values and resolves group by the version in force', () => {
+    const { accepted, rejections } = run([iv('M1', '2026-03-29T00:00:00Z', '1000'), iv('M2', '2026-03-29T00:45:00Z', '5'), iv('M2', '2026-03-29T01:00:00Z', '6', 'estimated')]);
+    expect(rejections).toEqual([]);
+    expect(accepted.map((a) => [a.meterId, a.groupId, a.energyWh, a.quality])).toEqual([
+      ['M1', 'BG-1', 1000n, 'measured'],
+      ['M2', 'BG-1', 5n, 'measured'],
+      ['M2', 'BG-2', 6n, 'estimated'],
+    ]);
+  });
+
+  it('gives each bad value a machine-readable reason and keeps the good ones', () => {
+    const { accepted, rejections } = run([
+      iv('M1', '2026-03-29T00:00:00Z', '7'),
+      iv('NOPE', '2026-03-29T00:00:00Z', '1'),
+      iv('OLD', '2026-03-29T00:30:00Z', '1'),
+      iv('M1', '2026-03-29T00:15:00Z', '1001'),
+      iv('M1', '2026-03-29T00:07:00Z', '1'),
+      iv('M1', '2026-03-29T00:30:00Z', 12),
+      iv('M1', '2026-03-29T00:30:00Z', '-3'),
+      iv('M1', '2026-03-28T23:45:00Z', '1'),
+      iv('M1', '2026-03-31T00:00:00Z', '1'),
+      iv('bad id!', '2026-03-29T00:00:00Z', '1'),
+      'not an object',
+      iv('M1', '2026-03-29T00:45:00Z', '1', 'guessed'),
+    ]);
+    expect(accepted.map((a) => a.energyWh)).toEqual([7n]);
+    expect(rejections.map((r) => [r.code, r.field])).toEqual(
+      expect.arrayContaining([
+        ['UNKNOWN_METER', 'intervals[1].meterId'],
+        ['METER_RETIRED', 'intervals[2].periodId'],
+        ['ABOVE_CONNECTION_LIMIT', 'intervals[3].energyWh'],
+        ['MALFORMED_TIMESTAMP', 'intervals[4].periodId'],
+        ['MALFORMED_NUMBER', 'intervals[5].energyWh'],
+        ['MALFORMED_NUMBER', 'intervals[6].energyWh'],
+        ['OUTSIDE_VALIDITY', 'intervals[7].periodId'],
+        ['TIMESTAMP_IN_FUTURE', 'intervals[8].periodId'],
+        ['MALFORMED_METER_ID', 'intervals[9].meterId'],
+        ['MALFORMED_ENTRY', 'intervals[10]'],
+        ['MALFORMED_ENTRY', 'intervals[11].quality'],
+      ]),
+    );
+    expect(rejections).toHaveLength(11);
+    expect(rejections.find((r) => r.code === 'MALFORMED_NUMBER')).toMatchObject({ meterId: 'M1', value: '12' });
+  });
+
+  it('collapses identical duplicates and refuses conflicting ones', () => {
+    const { accepted, rejections } = run([iv('M1', '2026-03-29T00:00:00Z', '5'), iv('M1', '2026-03-29T00:00:00Z', '5'), iv('M1', '2026-03-29T00:15:00Z', '5'), iv('M1', '2026-03-29T00:15:00Z', '6')]);
+    expect(accepted.map((a) => a.periodId)).toEqual(['2026-03-29T00:00:00Z']);
+    expect(rejections.map((r) => r.code)).toEqual(['CONFLICTING_DUPLICATE']);
+  });
+
+  it('reports meters of another MPO apart, for a 403', () => {
+    const { foreign } = run([iv('FOREIGN', '2026-03-29T00:00:00Z', '1')]);
+    expect(foreign).toEqual([expect.objectContaining({ code: 'NOT_OPERATED_BY_MPO', meterId: 'FOREIGN' })]);
+  });
+
+  it('refuses a broken envelope as a whole, naming the field', () => {
+    expect(() => parseReadingBatch({ mpo, signature: '0x', intervals: [], readings: [] })).toThrow(BatchFormatError);
+    expect(() => parseReadingBatch({ mpo: 'nobody', signature: '0x', intervals: [1] })).toThrow(/mpo/);
+    expect(() => parseReadingBatch({ mpo, signature: '0x', intervals: [1], extra: true })).toThrow(/extra: unknown field/);
+    expect(() => parseReadingBatch([])).toThrow(/body/);
+  });
+});
