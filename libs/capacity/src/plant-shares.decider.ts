@@ -1,0 +1,179 @@
+import { CapacityError, CapacityErrorCode } from './capacity.errors';
+import { HolderId, PlantId, requireEntityId, requireWatts } from './ids';
+import { Plant, validatePlant } from './plant';
+
+/**
+ * The shares of one plant as a decider: decide(command, state) → events, evolve(state, event).
+ * Time comes in with the command (`at`, ISO instant); nothing here reads a clock.
+ *
+ * `balances` may be partial: decide only reads the balances of the holders a command names,
+ * so a service may load just those (under the plant's row lock) instead of the whole book.
+ */
+export type PlantSharesCommand =
+  | { readonly type: 'RegisterPlant'; readonly plant: Plant; readonly at: string }
+  | { readonly type: 'IssueShares'; readonly plantId: PlantId; readonly holderId: HolderId; readonly sharesW: bigint; readonly at: string }
+  | {
+      readonly type: 'TransferShares';
+      readonly plantId: PlantId;
+      readonly fromHolderId: HolderId;
+      readonly toHolderId: HolderId;
+      readonly sharesW: bigint;
+      readonly at: string;
+    }
+  | { readonly type: 'RetireShares'; readonly plantId: PlantId; readonly holderId: HolderId; readonly sharesW: bigint; readonly at: string };
+
+export type PlantSharesEvent =
+  | { readonly type: 'PlantRegistered'; readonly plant: Plant; readonly at: string }
+  | { readonly type: 'SharesIssued'; readonly plantId: PlantId; readonly holderId: HolderId; readonly sharesW: bigint; readonly at: string }
+  | {
+      readonly type: 'SharesTransferred';
+      readonly plantId: PlantId;
+      readonly fromHolderId: HolderId;
+      readonly toHolderId: HolderId;
+      readonly sharesW: bigint;
+      readonly at: string;
+    }
+  | { readonly type: 'SharesRetired'; readonly plantId: PlantId; readonly holderId: HolderId; readonly sharesW: bigint; readonly at: string };
+
+export type PlantSharesState =
+  | { readonly status: 'unregistered' }
+  | {
+      readonly status: 'registered';
+      readonly plant: Plant;
+      /** Shares in circulation: never above plant.capacityW. */
+      readonly issuedW: bigint;
+      readonly balances: ReadonlyMap<HolderId, bigint>;
+    };
+
+export function initialPlantSharesState(): PlantSharesState {
+  return { status: 'unregistered' };
+}
+
+export function decidePlantShares(command: PlantSharesCommand, state: PlantSharesState): PlantSharesEvent[] {
+  switch (command.type) {
+    case 'RegisterPlant': {
+      if (state.status === 'registered') {
+        throw new CapacityError(CapacityErrorCode.PlantAlreadyRegistered, 'plantId', `plant ${command.plant.plantId} is already registered`);
+      }
+      return [{ type: 'PlantRegistered', plant: validatePlant(command.plant), at: command.at }];
+    }
+    case 'IssueShares': {
+      const plant = requireRegistered(state, command.plantId);
+      requireEntityId('holderId', command.holderId);
+      const sharesW = requireWatts('sharesW', command.sharesW);
+      const available = plant.plant.capacityW - plant.issuedW;
+      if (sharesW > available) {
+        throw new CapacityError(
+          CapacityErrorCode.BeyondCapacity,
+          'sharesW',
+          `issuing ${sharesW} W would exceed the nameplate capacity of ${plant.plant.capacityW} W (${available} W unissued)`,
+        );
+      }
+      return [{ type: 'SharesIssued', plantId: command.plantId, holderId: command.holderId, sharesW, at: command.at }];
+    }
+    case 'TransferShares': {
+      const plant = requireRegistered(state, command.plantId);
+      requireEntityId('fromHolderId', command.fromHolderId);
+      requireEntityId('toHolderId', command.toHolderId);
+      if (command.fromHolderId === command.toHolderId) {
+        throw new CapacityError(CapacityErrorCode.SameHolder, 'toHolderId', 'must differ from fromHolderId');
+      }
+      const sharesW = requireWatts('sharesW', command.sharesW);
+      requireBalance(plant, command.fromHolderId, sharesW, 'fromHolderId');
+      return [
+        {
+          type: 'SharesTransferred',
+          plantId: command.plantId,
+          fromHolderId: command.fromHolderId,
+          toHolderId: command.toHolderId,
+          sharesW,
+          at: command.at,
+        },
+      ];
+    }
+    case 'RetireShares': {
+      const plant = requireRegistered(state, command.plantId);
+      requireEntityId('holderId', command.holderId);
+      const sharesW = requireWatts('sharesW', command.sharesW);
+      requireBalance(plant, command.holderId, sharesW, 'holderId');
+      return [{ type: 'SharesRetired', plantId: command.plantId, holderId: command.holderId, sharesW, at: command.at }];
+    }
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+export function evolvePlantShares(state: PlantSharesState, event: PlantSharesEvent): PlantSharesState {
+  switch (event.type) {
+    case 'PlantRegistered':
+      return { status: 'registered', plant: event.plant, issuedW: 0n, balances: new Map() };
+    case 'SharesIssued': {
+      const plant = registeredOrThrow(state, event.type);
+      return { ...plant, issuedW: plant.issuedW + event.sharesW, balances: adjust(plant.balances, [[event.holderId, event.sharesW]]) };
+    }
+    case 'SharesTransferred': {
+      const plant = registeredOrThrow(state, event.type);
+      return {
+        ...plant,
+        balances: adjust(plant.balances, [
+          [event.fromHolderId, -event.sharesW],
+          [event.toHolderId, event.sharesW],
+        ]),
+      };
+    }
+    case 'SharesRetired': {
+      const plant = registeredOrThrow(state, event.type);
+      return { ...plant, issuedW: plant.issuedW - event.sharesW, balances: adjust(plant.balances, [[event.holderId, -event.sharesW]]) };
+    }
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The holders whose balance an event changes, with their new balances. */
+export function balanceChanges(state: PlantSharesState, event: PlantSharesEvent): Array<[HolderId, bigint]> {
+  const next = evolvePlantShares(state, event);
+  if (next.status !== 'registered') return [];
+  const holders =
+    event.type === 'SharesTransferred' ? [event.fromHolderId, event.toHolderId] : event.type === 'PlantRegistered' ? [] : [event.holderId];
+  return holders.map((holderId) => [holderId, next.balances.get(holderId) ?? 0n]);
+}
+
+type RegisteredPlant = Extract<PlantSharesState, { status: 'registered' }>;
+
+function requireRegistered(state: PlantSharesState, plantId: PlantId): RegisteredPlant {
+  if (state.status !== 'registered' || state.plant.plantId !== plantId) {
+    throw new CapacityError(CapacityErrorCode.PlantNotRegistered, 'plantId', `plant ${plantId} is not registered`);
+  }
+  return state;
+}
+
+function requireBalance(plant: RegisteredPlant, holderId: HolderId, sharesW: bigint, field: string): void {
+  const balance = plant.balances.get(holderId) ?? 0n;
+  if (balance < sharesW) {
+    throw new CapacityError(
+      CapacityErrorCode.InsufficientShares,
+      'sharesW',
+      `${field} ${holderId} holds ${balance} W of plant ${plant.plant.plantId}, fewer than ${sharesW} W`,
+    );
+  }
+}
+
+function registeredOrThrow(state: PlantSharesState, eventType: string): RegisteredPlant {
+  if (state.status !== 'registered') throw new Error(`${eventType} before PlantRegistered`);
+  return state;
+}
+
+function adjust(balances: ReadonlyMap<HolderId, bigint>, deltas: Array<[HolderId, bigint]>): ReadonlyMap<HolderId, bigint> {
+  const next = new Map(balances);
+  for (const [holderId, delta] of deltas) {
+    const value = (next.get(holderId) ?? 0n) + delta;
+    if (value === 0n) next.delete(holderId);
+    else next.set(holderId, value);
+  }
+  return next;
+}
