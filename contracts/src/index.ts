@@ -1,5 +1,4 @@
 export * from './compile';
 export * from './artifacts';
 export * from './ids';
-export * from './merkle';
 export * from './deploy';

@@ -1,19 +1,4 @@
-import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { LEAF_TYPES, MeterLeaf, directionCode, groupKey, periodIdOf, periodStartSeconds, standardMerkleRoot } from '../src';
-
-describe('standardMerkleRoot', () => {
-  const leavesOf = (count: number): MeterLeaf[] =>
-    Array.from({ length: count }, (_, i) => [`MELO-${i}`, 1_774_746_000n, directionCode(i % 2 === 0 ? 'production' : 'consumption'), BigInt(i * 1_000 + 7)]);
-
-  it.each([1, 2, 3, 5, 8, 13, 100])('equals StandardMerkleTree.of for %i leaves', (count) => {
-    const leaves = leavesOf(count);
-    expect(standardMerkleRoot(leaves)).toBe(StandardMerkleTree.of(leaves.map((l) => [...l]), [...LEAF_TYPES]).root);
-  });
-
-  it('refuses an empty tree', () => {
-    expect(() => standardMerkleRoot([])).toThrow('at least one leaf');
-  });
-});
+import { groupKey, periodIdOf, periodStartSeconds } from '../src';
 
 describe('ids', () => {
   it('turns period ids into unix seconds and back', () => {
