@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { BalancingGroupId, MinorUnits, PeriodId } from '@gridledger/domain';
+
+/**
+ * The double-entry "Stromkonto": one account per balancing group's BRP (`brp:<group>`) and
+ * one for the TSO. Every posting's debits equal its credits; an account's balance is its
+ * credits minus its debits, derived from postings only. A positive imbalance amount (the
+ * group was long) is owed by the TSO to the BRP: credit the BRP, debit the TSO.
+ */
+export const TSO_ACCOUNT = 'tso';
+
+export function brpAccount(groupId: BalancingGroupId): string {
+  return `brp:${groupId}`;
+}
+
+export interface LedgerEntry {
+  readonly account: string;
+  readonly debit: MinorUnits;
+  readonly credit: MinorUnits;
+}
+
+export interface Posting {
+  readonly postingId: string;
+  readonly groupId: BalancingGroupId;
+  readonly periodId: PeriodId;
+  readonly version: number;
+  readonly entries: readonly LedgerEntry[];
+}
+
+export class UnbalancedPostingError extends Error {
+  constructor(readonly postingId: string) {
+    super(`posting ${postingId} does not balance: debits differ from credits`);
+    this.name = 'UnbalancedPostingError';
+  }
+}
+
+/**
+ * The posting of one settled version: the difference between this version's imbalance
+ * amount and what earlier versions already posted, so the books always sum to the latest
+ * version. Null when nothing changes.
+ */
+export function imbalancePosting(groupId: BalancingGroupId, periodId: PeriodId, version: number, amountDelta: MinorUnits): Posting | null {
+  if (amountDelta === 0n) return null;
+  const magnitude = amountDelta < 0n ? -amountDelta : amountDelta;
+  const brpReceives = amountDelta > 0n;
+  const entries: LedgerEntry[] = [
+    { account: brpAccount(groupId), debit: brpReceives ? 0n : magnitude, credit: brpReceives ? magnitude : 0n },
+    { account: TSO_ACCOUNT, debit: brpReceives ? magnitude : 0n, credit: brpReceives ? 0n : magnitude },
+  ];
+  const posting = { postingId: `imbalance:${groupId}:${periodId}:v${version}`, groupId, periodId, version, entries };
+  assertBalanced(posting);
+  return posting;
+}
+
+export function assertBalanced(posting: Posting): void {
+  let debits = 0n;
+  let credits = 0n;
+  for (const entry of posting.entries) {
+    if (entry.debit < 0n || entry.credit < 0n) throw new UnbalancedPostingError(posting.postingId);
+    debits += entry.debit;
+    credits += entry.credit;
+  }
+  if (debits !== credits) throw new UnbalancedPostingError(posting.postingId);
+}
+
+/** Balances (credits − debits) per account, derived from postings alone. */
+export function balancesOf(postings: Iterable<Posting>): Map<string, MinorUnits> {
+  const balances = new Map<string, MinorUnits>();
+  for (const posting of postings) {
+    for (const entry of posting.entries) {
+      balances.set(entry.account, (balances.get(entry.account) ?? 0n) + entry.credit - entry.debit);
+    }
+  }
+  return balances;
+}
+
+/**
+ * A digest over a group-period's postings in version order (sha256 of canonical lines),
+ * so the settled event pins the books: the same postings always give the same digest.
+ */
+export function ledgerDigest(postings: readonly Posting[]): string {
+  const hash = createHash('sha256');
+  for (const posting of [...postings].sort((a, b) => a.version - b.version)) {
+    for (const entry of posting.entries) {
+      hash.update(`${posting.postingId}|${entry.account}|${entry.debit}|${entry.credit}\n`);
+    }
+  }
+  return `0x${hash.digest('hex')}`;
+}

@@ -1,0 +1,122 @@
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import fc from 'fast-check';
+import { METER_LEAF_TYPES } from '@gridledger/domain';
+import { GroupPeriodCommand, GroupPeriodEvent, GroupPeriodState, SettledVersion, decide, evolve, initialGroupPeriodState, summarizeMarketPeriod } from '../src';
+import { loadTestKeccak } from './given-when-then';
+
+const PERIOD = '2026-03-29T01:00:00Z';
+const START_SECONDS = String(Date.parse(PERIOD) / 1000);
+const GROUPS = ['BG-A', 'BG-B', 'BG-C'];
+
+interface MeterFixture {
+  meterId: string;
+  groupId: string;
+  direction: 'production' | 'consumption';
+  energyWh: bigint;
+}
+
+interface MarketFixture {
+  meters: MeterFixture[];
+  schedules: { from: string; to: string; energyWh: bigint }[];
+  duplicates: number[];
+  batchSize: number;
+  seed: number;
+}
+
+const marketArbitrary: fc.Arbitrary<MarketFixture> = fc
+  .record({
+    meters: fc.uniqueArray(
+      fc.record({
+        meterId: fc.stringMatching(/^[A-Z][A-Z0-9]{0,7}$/),
+        groupId: fc.constantFrom(...GROUPS),
+        direction: fc.constantFrom<'production' | 'consumption'>('production', 'consumption'),
+        energyWh: fc.bigInt({ min: 0n, max: 10n ** 12n }),
+      }),
+      { minLength: 1, maxLength: 40, selector: (meter) => meter.meterId },
+    ),
+    schedules: fc.array(fc.record({ from: fc.constantFrom(...GROUPS), to: fc.constantFrom(...GROUPS), energyWh: fc.bigInt({ min: 0n, max: 10n ** 9n }) }), { maxLength: 4 }),
+    duplicates: fc.array(fc.nat(), { maxLength: 20 }),
+    batchSize: fc.integer({ min: 1, max: 7 }),
+    seed: fc.integer(),
+  })
+  .map((market) => ({ ...market, schedules: market.schedules.filter((s) => s.from !== s.to) }));
+
+/** The market run through the deciders: values in random order, with duplicates, in batches. */
+function settleThroughDeciders(market: MarketFixture, deliveryOrder: MeterFixture[], keccak: Awaited<ReturnType<typeof loadTestKeccak>>) {
+  const states = new Map<string, GroupPeriodState>();
+  const settled = new Map<string, SettledVersion>();
+  const apply = (groupId: string, command: GroupPeriodCommand): void => {
+    let state = states.get(groupId) ?? initialGroupPeriodState(groupId, PERIOD, 'PT15M', 30 * 60_000);
+    const events: GroupPeriodEvent[] = decide(command, state, { keccak });
+    state = events.reduce(evolve, state);
+    for (const event of events) if (event.type === 'PeriodSettled') settled.set(groupId, event.settled);
+    states.set(groupId, state);
+  };
+  const groups = [...new Set(market.meters.map((m) => m.groupId))];
+  market.schedules.forEach((s, i) => {
+    const schedule = { scheduleId: `s${i}`, periodId: PERIOD, fromGroup: s.from, toGroup: s.to, energyWh: s.energyWh };
+    for (const groupId of [s.from, s.to]) if (groups.includes(groupId)) apply(groupId, { type: 'RecordSchedule', schedule });
+  });
+  for (const groupId of groups) {
+    apply(groupId, { type: 'RecordExpectedMeters', meters: market.meters.filter((m) => m.groupId === groupId).map(({ meterId, direction }) => ({ meterId, direction })) });
+  }
+  for (let i = 0; i < deliveryOrder.length; i += market.batchSize) {
+    const batch = deliveryOrder.slice(i, i + market.batchSize);
+    for (const groupId of new Set(batch.map((m) => m.groupId))) {
+      apply(groupId, { type: 'RecordMeterValues', values: batch.filter((m) => m.groupId === groupId) });
+    }
+  }
+  return { states, settled, groups };
+}
+
+describe('settlement property', () => {
+  it('random meters delivered in random order with duplicates settle to the totals and roots of a direct computation, and conserve energy', async () => {
+    const keccak = await loadTestKeccak();
+    fc.assert(
+      fc.property(marketArbitrary, (market) => {
+        const withDuplicates = [...market.meters, ...market.duplicates.map((d) => market.meters[d % market.meters.length])];
+        const order = shuffle(withDuplicates, market.seed);
+        const { settled, states, groups } = settleThroughDeciders(market, order, keccak);
+
+        for (const groupId of groups) {
+          const meters = market.meters.filter((m) => m.groupId === groupId);
+          const version = settled.get(groupId);
+          expect(version?.version).toBe(1);
+          expect(states.get(groupId)?.versions).toHaveLength(1);
+          let feedIn = 0n;
+          let feedOut = 0n;
+          for (const m of meters) if (m.direction === 'production') feedIn += m.energyWh;
+          else feedOut += m.energyWh;
+          let scheduleNet = 0n;
+          for (const s of market.schedules) scheduleNet += (s.from === groupId ? s.energyWh : 0n) - (s.to === groupId ? s.energyWh : 0n);
+          expect(version?.totals).toMatchObject({ feedInWh: feedIn, feedOutWh: feedOut, scheduleNetWh: scheduleNet, meterCount: meters.length });
+          expect(version!.totals.imbalanceWh).toBe(version!.totals.feedInWh - version!.totals.feedOutWh - version!.totals.scheduleNetWh);
+          const reference = StandardMerkleTree.of(
+            meters.map((m) => [m.meterId, START_SECONDS, m.direction === 'production' ? 1 : 0, m.energyWh.toString()]),
+            [...METER_LEAF_TYPES],
+          );
+          expect(version?.merkleRoot).toBe(reference.root);
+        }
+
+        const summary = summarizeMarketPeriod(
+          PERIOD,
+          [...settled.values()].map((v) => ({ groupId: v.groupId, version: v.version, merkleRoot: v.merkleRoot, ...v.totals })),
+        );
+        expect(summary.totals.imbalanceWh).toBe(summary.totals.feedInWh - summary.totals.feedOutWh - summary.totals.scheduleNetWh);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+/** Deterministic Fisher-Yates from fast-check's seed, so a failure replays. */
+function shuffle<T>(items: readonly T[], seed: number): T[] {
+  const copy = [...items];
+  let state = seed >>> 0 || 1;
+  for (let i = copy.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    const j = state % (i + 1);
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
