@@ -20,6 +20,7 @@ contract SettlementCascade is ISettlementCascade {
     struct PeriodState {
         Totals sums;
         uint32 committedGroups;
+        uint32 finalizations;
         bool finalized;
     }
 
@@ -48,7 +49,6 @@ contract SettlementCascade is ISettlementCascade {
         }
         if (periodStart % QUARTER_HOUR != 0) revert CascadeInvalidPeriod(periodStart);
         PeriodState storage period = _periods[periodStart];
-        if (period.finalized) revert CascadePeriodFinalized(periodStart);
 
         uint32 previous = _latestVersion[groupId][periodStart];
         if (version != 0 && version <= previous) revert CascadeVersionAlreadyCommitted(groupId, periodStart, version);
@@ -65,6 +65,10 @@ contract SettlementCascade is ISettlementCascade {
             _subtract(period.sums, _commitments[groupId][periodStart][previous].totals);
         }
         _add(period.sums, totals);
+        if (period.finalized) {
+            period.finalized = false;
+            emit PeriodReopened(periodStart, groupId, version);
+        }
         _latestVersion[groupId][periodStart] = version;
         _commitments[groupId][periodStart][version] = Commitment({
             merkleRoot: merkleRoot,
@@ -95,7 +99,8 @@ contract SettlementCascade is ISettlementCascade {
             revert CascadeMarketTotalsMismatch(periodStart, sums, marketTotals);
         }
         period.finalized = true;
-        emit PeriodFinalized(periodStart, marketTotals, registered, msg.sender);
+        period.finalizations += 1;
+        emit PeriodFinalized(periodStart, period.finalizations, marketTotals, registered, msg.sender);
     }
 
     /// @inheritdoc ISettlementCascade
@@ -122,9 +127,9 @@ contract SettlementCascade is ISettlementCascade {
     /// @inheritdoc ISettlementCascade
     function periodState(
         uint64 periodStart
-    ) external view returns (Totals memory sums, uint256 committedGroups, bool finalized) {
+    ) external view returns (Totals memory sums, uint256 committedGroups, bool finalized, uint32 finalizations) {
         PeriodState storage period = _periods[periodStart];
-        return (period.sums, period.committedGroups, period.finalized);
+        return (period.sums, period.committedGroups, period.finalized, period.finalizations);
     }
 
     /// @inheritdoc ISettlementCascade

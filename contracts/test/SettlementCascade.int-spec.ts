@@ -124,7 +124,8 @@ describe('RoleRegistry and SettlementCascade on anvil', () => {
       expect(await cascade.getFunction('rootOf')(NORTH, PERIOD, 1)).toBe(ROOT_A);
       const stored = await cascade.getFunction('commitmentOf')(NORTH, PERIOD, 2);
       expect(stored.toArray(true)).toEqual([ROOT_B, [1000n, 500n, 100n, 400n], 11n, BigInt(receipt.blockNumber + 1), wallets.mpoNorth.address]);
-      const [sums, committedGroups, finalized] = await cascade.getFunction('periodState')(PERIOD);
+      const [sums, committedGroups, finalized, finalizations] = await cascade.getFunction('periodState')(PERIOD);
+      expect(finalizations).toBe(0n);
       expect(sums.toArray()).toEqual([1000n, 500n, 100n, 400n]);
       expect(committedGroups).toBe(1n);
       expect(finalized).toBe(false);
@@ -162,12 +163,30 @@ describe('RoleRegistry and SettlementCascade on anvil', () => {
       const receipt = await finalize('tso', PERIOD, [1500n, 1300n, 0n, 200n]);
       const event = cascade.interface.parseLog(receipt.logs[0]);
       expect(event?.name).toBe('PeriodFinalized');
-      expect(event?.args.toArray(true)).toEqual([PERIOD, [1500n, 1300n, 0n, 200n], 2n, wallets.tso.address]);
-      const [, , finalized] = await cascade.getFunction('periodState')(PERIOD);
-      expect(finalized).toBe(true);
+      expect(event?.args.toArray(true)).toEqual([PERIOD, 1n, [1500n, 1300n, 0n, 200n], 2n, wallets.tso.address]);
+      const [, , finalized, finalizations] = await cascade.getFunction('periodState')(PERIOD);
+      expect([finalized, finalizations]).toEqual([true, 1n]);
     });
 
-    it('rejects a non-TSO, a missing group, wrong market totals, and anything after finalization', async () => {
+    it('reopens a finalized period on a correction, and finalizes it again with the new sums', async () => {
+      await commit('brpNorth', NORTH, PERIOD, 1, [1000n, 400n, 100n, 500n]);
+      await commit('brpSouth', SOUTH, PERIOD, 1, [300n, 900n, -100n, -500n]);
+      await finalize('tso', PERIOD, [1300n, 1300n, 0n, 0n]);
+      const receipt = await commit('brpSouth', SOUTH, PERIOD, 2, [300n, 800n, -100n, -400n]);
+      const names = receipt.logs.map((log) => cascade.interface.parseLog(log)?.name);
+      expect(names).toEqual(['PeriodReopened', 'PeriodCommitted']);
+      expect(cascade.interface.parseLog(receipt.logs[0])?.args.toArray()).toEqual([PERIOD, SOUTH, 2n]);
+      expect((await cascade.getFunction('periodState')(PERIOD))[2]).toBe(false);
+      await expectRevert(finalize('tso', PERIOD, [1300n, 1300n, 0n, 0n]), cascade, 'CascadeMarketTotalsMismatch', [
+        PERIOD,
+        [1300n, 1200n, 0n, 100n],
+        [1300n, 1300n, 0n, 0n],
+      ]);
+      const again = await finalize('tso', PERIOD, [1300n, 1200n, 0n, 100n]);
+      expect(cascade.interface.parseLog(again.logs[0])?.args.toArray(true)).toEqual([PERIOD, 2n, [1300n, 1200n, 0n, 100n], 2n, wallets.tso.address]);
+    });
+
+    it('rejects a non-TSO, a missing group, wrong market totals, and a second finalization with nothing new', async () => {
       await commit('brpNorth', NORTH, PERIOD, 1, [1000n, 400n, 100n, 500n]);
       await expectRevert(finalize('brpNorth', PERIOD, [1000n, 400n, 100n, 500n]), cascade, 'CascadeUnauthorizedFinalizer', [wallets.brpNorth.address]);
       await expectRevert(finalize('tso', PERIOD, [1000n, 400n, 100n, 500n]), cascade, 'CascadeGroupsMissing', [PERIOD, 1n, 2n]);
@@ -179,7 +198,6 @@ describe('RoleRegistry and SettlementCascade on anvil', () => {
       ]);
       await finalize('tso', PERIOD, [1300n, 1300n, 0n, 0n]);
       await expectRevert(finalize('tso', PERIOD, [1300n, 1300n, 0n, 0n]), cascade, 'CascadePeriodFinalized', [PERIOD]);
-      await expectRevert(commit('brpNorth', NORTH, PERIOD, 2, [1n, 0n, 0n, 1n]), cascade, 'CascadePeriodFinalized', [PERIOD]);
     });
   });
 

@@ -40,7 +40,7 @@ interface ISettlementCascade {
     error CascadeUnbalanced(bytes32 groupId, uint64 periodStart, int256 computed, int256 imbalanceWh);
     /// @notice The Merkle root is zero.
     error CascadeEmptyRoot(bytes32 groupId, uint64 periodStart);
-    /// @notice The period is finalized; it takes no more commits and no second finalization.
+    /// @notice The period is finalized and no group committed a new version since.
     error CascadePeriodFinalized(uint64 periodStart);
     /// @notice Not every registered group has committed the period.
     error CascadeGroupsMissing(uint64 periodStart, uint256 committedGroups, uint256 registeredGroups);
@@ -59,10 +59,13 @@ interface ISettlementCascade {
         uint64 meterCount,
         address committer
     );
-    /// @notice The TSO closed the period market-wide with these totals.
-    event PeriodFinalized(uint64 indexed periodStart, Totals totals, uint256 groupCount, address finalizer);
+    /// @notice The TSO closed the period market-wide with these totals; `finalization` counts 1, 2, …
+    event PeriodFinalized(uint64 indexed periodStart, uint32 finalization, Totals totals, uint256 groupCount, address finalizer);
+    /// @notice A group committed a correction to a finalized period: the TSO must finalize it again.
+    event PeriodReopened(uint64 indexed periodStart, bytes32 indexed groupId, uint32 version);
 
     /// @notice Commits version `version` of a group's period. Gas does not depend on the meter count.
+    /// A correction to a finalized period reopens it (PeriodReopened) until the TSO finalizes again.
     function commitPeriod(
         bytes32 groupId,
         uint64 periodStart,
@@ -84,10 +87,11 @@ interface ISettlementCascade {
     /// @notice A committed version; reverts with CascadeUnknownCommitment when absent.
     function commitmentOf(bytes32 groupId, uint64 periodStart, uint32 version) external view returns (Commitment memory);
 
-    /// @notice The period's running sums over every group's latest version, its group count and finality.
+    /// @notice The period's running sums over every group's latest version, its group count, whether
+    /// it is finalized as it stands, and how many finalizations it has had.
     function periodState(
         uint64 periodStart
-    ) external view returns (Totals memory sums, uint256 committedGroups, bool finalized);
+    ) external view returns (Totals memory sums, uint256 committedGroups, bool finalized, uint32 finalizations);
 
     /// @notice Whether a meter's leaf (the StandardMerkleTree encoding of
     /// (meterId, periodStart, direction, energyWh)) is in the root of the given version.
