@@ -1,1 +1,5 @@
+export * from './database';
+export * from './nats';
+export * from './wait-for';
+export * from './spawn-service';
 export * from './anvil';

@@ -1,0 +1,163 @@
+import { context, type Context } from '@opentelemetry/api';
+import { Client } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
+import type { AnyEventDefinition, MessagingClient } from './messaging-client';
+import type { ConsumerLogger } from './consumer-runner';
+
+export interface OutboxItem<D extends AnyEventDefinition = AnyEventDefinition> {
+  readonly definition: D;
+  readonly envelope: ReturnType<D['create']>;
+  readonly key?: string;
+  /** Trace context to continue; default the active one (pass event.traceContext in batch handlers). */
+  readonly trace?: Context;
+}
+
+function schemaOf(em: EntityManager | DataSource): string {
+  const options = ('connection' in em ? em.connection : em).options as { schema?: string };
+  return options.schema ?? 'public';
+}
+
+export function outboxChannel(schema: string): string {
+  return `outbox_${schema}`;
+}
+
+/**
+ * Writes events to the service's outbox inside the caller's transaction: they are published
+ * if and only if the transaction commits. Validates each envelope first.
+ */
+export async function enqueueOutbox<D extends AnyEventDefinition>(em: EntityManager, definition: D, envelope: ReturnType<D['create']>, key?: string, trace?: Context): Promise<void> {
+  await enqueueOutboxMany(em, [{ definition, envelope, key, trace }]);
+}
+
+export async function enqueueOutboxMany(em: EntityManager, items: readonly OutboxItem[]): Promise<void> {
+  if (items.length === 0) return;
+  if (!em.queryRunner?.isTransactionActive) throw new Error('enqueueOutbox must run inside a transaction');
+  const schema = schemaOf(em);
+  const rows = items.map((item) => {
+    const envelope = item.definition.parse(item.envelope);
+    const headers = recordCarrier();
+    injectTraceContext(headers, item.trace ?? context.active());
+    return { id: envelope.id, type: envelope.type, subject: item.definition.subject(item.key), payload: JSON.stringify(envelope), headers: JSON.stringify(headers.record) };
+  });
+  await em.query(
+    `INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers")
+     SELECT i, t, s, p, h::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(i, t, s, p, h)`,
+    [rows.map((r) => r.id), rows.map((r) => r.type), rows.map((r) => r.subject), rows.map((r) => r.payload), rows.map((r) => r.headers)],
+  );
+  // Delivered to listeners on commit only, which is exactly when the relay should look.
+  await em.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+}
+
+export interface OutboxRelayOptions {
+  readonly dataSource: DataSource;
+  readonly messaging: MessagingClient;
+  /** Rows published per transaction (default 500). */
+  readonly batchSize?: number;
+  /** Poll even without a notification, to pick up rows after a restart or a lost notify. */
+  readonly pollIntervalMs?: number;
+  readonly logger?: ConsumerLogger;
+}
+
+interface OutboxRow {
+  position: string;
+  event_id: string;
+  event_type: string;
+  subject: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes unpublished outbox rows in position order and marks them published. One relay
+ * per schema is active at a time (advisory lock), so order holds across replicas; a crash
+ * between publish and mark re-publishes, which JetStream drops by Nats-Msg-Id.
+ */
+export class OutboxRelay {
+  private readonly schema: string;
+  private listener: Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private inFlight: Promise<number> | undefined;
+  private again = false;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.schema = schemaOf(options.dataSource);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const url = (this.options.dataSource.options as { url?: string }).url;
+    if (url) {
+      this.listener = new Client({ connectionString: url });
+      this.listener.on('notification', () => this.kick());
+      this.listener.on('error', (error) => this.options.logger?.warn(`outbox listener: ${error.message}`, 'OutboxRelay'));
+      await this.listener.connect();
+      await this.listener.query(`LISTEN "${outboxChannel(this.schema)}"`);
+    }
+    const poll = () => {
+      this.kick();
+      if (this.running) this.timer = setTimeout(poll, this.options.pollIntervalMs ?? 1000);
+    };
+    poll();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.inFlight?.catch(() => 0);
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  /** Publishes everything pending now; returns how many rows were published. */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.relayOnce();
+      total += published;
+      if (published < (this.options.batchSize ?? 500)) return total;
+    }
+  }
+
+  private kick(): void {
+    if (!this.running) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.inFlight = this.flush()
+      .catch((error: unknown) => {
+        this.options.logger?.warn(`outbox relay: ${error instanceof Error ? error.message : String(error)}`, 'OutboxRelay');
+        return 0;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async relayOnce(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 500;
+    return this.options.dataSource.transaction(async (em) => {
+      const [{ locked }] = (await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`outbox:${this.schema}`])) as { locked: boolean }[];
+      if (!locked) return 0;
+      const rows: OutboxRow[] = await em.query(
+        `SELECT "position", "event_id", "event_type", "subject", "payload", "headers" FROM "${this.schema}"."outbox"
+         WHERE "published_at" IS NULL ORDER BY "position" LIMIT $1`,
+        [batchSize],
+      );
+      if (rows.length === 0) return 0;
+      // Sent in order on one connection; acks awaited together for throughput.
+      await Promise.all(
+        rows.map((row) => this.options.messaging.publishRaw(row.subject, row.payload, { eventId: row.event_id, eventType: row.event_type, traceHeaders: row.headers })),
+      );
+      await em.query(`UPDATE "${this.schema}"."outbox" SET "published_at" = now() WHERE "position" = ANY($1::bigint[])`, [rows.map((row) => row.position)]);
+      return rows.length;
+    });
+  }
+}

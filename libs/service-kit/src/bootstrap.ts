@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import type { DataSource, EntitySchema, MixedList } from 'typeorm';
+import type { z } from 'zod';
+import { connectMessaging, OutboxRelay, ALL_STREAMS, type MessagingClient, type StreamSpec } from '@gridledger/messaging';
+import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
+import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
+import { BackboneModule } from './backbone.module';
+import { loadConfig, type CommonConfig } from './config';
+
+export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>> {
+  /** Service name for logs, traces and the NATS connection. */
+  readonly name: string;
+  /** The service's own Postgres schema. */
+  readonly schema: string;
+  readonly configSchema: S;
+  /** The service's root module; BackboneModule's providers are global to it. */
+  readonly appModule: Type<unknown> | DynamicModule;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly entities?: MixedList<Function | string | EntitySchema>;
+  /** Run in order after the inbox/outbox migration, which is always first. */
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  readonly migrations?: MixedList<Function | string>;
+  /** Streams to create or update at start (default: every stream of the contracts). */
+  readonly streams?: readonly StreamSpec[];
+  /** Relay this service's outbox to JetStream (default true). */
+  readonly outboxRelay?: boolean;
+  /** Defaults to process.env. */
+  readonly env?: Record<string, string | undefined>;
+}
+
+export interface RunningService<C> {
+  readonly app: INestApplication;
+  readonly config: C;
+  readonly messaging: MessagingClient;
+  readonly dataSource: DataSource;
+  readonly telemetry: Telemetry;
+  readonly outboxRelay: OutboxRelay | undefined;
+  readonly logger: JsonLogger;
+  /** http://127.0.0.1:<port> (the real port when HTTP_PORT=0). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Validated config → telemetry → Postgres (schema + migrations) → NATS (streams) → Nest app
+ * with JSON logs, /health, /metrics, outbox relay and graceful shutdown on SIGTERM/SIGINT.
+ * Fails fast, naming what is wrong, if any step fails.
+ */
+export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>>(definition: ServiceDefinition<S>): Promise<RunningService<z.infer<S>>> {
+  const config = loadConfig(definition.configSchema, definition.env ?? process.env) as z.infer<S> & CommonConfig;
+  const exporter = config.OTEL_TRACES_EXPORTER ?? (config.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
+  const telemetry = startTelemetry({ serviceName: definition.name, exporter, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const logger = new JsonLogger({ service: definition.name, level: config.LOG_LEVEL });
+
+  const dataSource = await openDataSource({
+    url: config.DATABASE_URL,
+    schema: definition.schema,
+    entities: [...MESSAGING_ENTITIES, ...asArray(definition.entities)],
+    migrations: [CreateMessagingTables1764000000000, ...asArray(definition.migrations)],
+  });
+  let messaging: MessagingClient | undefined;
+  try {
+    messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: definition.name });
+    await messaging.ensureStreams(definition.streams ?? ALL_STREAMS);
+    const outboxRelay = definition.outboxRelay === false ? undefined : new OutboxRelay({ dataSource, messaging, logger });
+
+    @Module({ imports: [BackboneModule.forRoot({ config, messaging, dataSource, telemetry, outboxRelay, logger }), definition.appModule] })
+    class ServiceRootModule {}
+
+    const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
+    app.enableShutdownHooks();
+    await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    logger.log(`${definition.name} listening on ${port}`, 'bootstrap');
+    return { app, config, messaging, dataSource, telemetry, outboxRelay, logger, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  } catch (error) {
+    await messaging?.close();
+    await dataSource.destroy();
+    throw error;
+  }
+}
+
+function asArray<T>(list: MixedList<T> | undefined): T[] {
+  if (!list) return [];
+  return Array.isArray(list) ? list : Object.values(list as Record<string, T>);
+}
+
+/** For main.ts: boots the service, or prints why not and exits 1 (fail fast). */
+export async function runService<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>>(definition: ServiceDefinition<S>): Promise<RunningService<z.infer<S>>> {
+  try {
+    return await bootstrapService(definition);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', service: definition.name, msg: `failed to start: ${message}` }) + '\n');
+    process.exit(1);
+  }
+}

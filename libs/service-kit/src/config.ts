@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Configuration was invalid; `problems` names every bad variable and why. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly { variable: string; reason: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable}: ${p.reason}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment once at start-up and fails fast, naming every bad variable (not
+ * just the first). Unknown variables are ignored: the environment holds much else.
+ */
+export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  // Treat empty strings as unset, so `FOO=` falls back to the default instead of failing oddly.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.join('.') || '(environment)',
+      reason: issue.message === 'Required' ? 'is required but not set' : issue.message,
+    })),
+  );
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL');
+const natsUrl = z.string().regex(/^(nats|tls|ws|wss):\/\/\S+(,(nats|tls|ws|wss):\/\/\S+)*$/, 'must be a nats:// URL (comma-separated for a cluster)');
+const port = z.coerce.number({ invalid_type_error: 'must be a port number' }).int('must be an integer port').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
+
+/** The variables every service reads (docs/contracts-between-services.md). */
+export function commonConfigSchema(defaultHttpPort: number) {
+  return z.object({
+    NATS_URL: natsUrl.default('nats://127.0.0.1:4222'),
+    DATABASE_URL: postgresUrl,
+    NATS_NAMESPACE: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
+      .optional(),
+    HTTP_PORT: port.default(defaultHttpPort),
+    HTTP_HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(', ')}` }) }).default('info'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url('must be a URL like http://127.0.0.1:4318').optional(),
+    /** otlp when an endpoint is set, else none; memory is for tests. */
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'memory', 'none']).optional(),
+  });
+}
+
+export type CommonConfig = z.infer<ReturnType<typeof commonConfigSchema>>;

@@ -1,0 +1,196 @@
+import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { StringCodec, type NatsConnection, type Subscription } from 'nats';
+import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import { z } from 'zod';
+import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
+import { enqueueOutbox, PoisonEventError, STREAMS, type ReceivedEvent } from '@gridledger/messaging';
+import { activeTraceIds, withSpan } from '@gridledger/telemetry';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, waitFor, type TestDatabase } from '@gridledger/testing';
+import { bootstrapService, commonConfigSchema, ConsumerHost, type RunningService } from '@gridledger/service-kit';
+
+/** A probe event only this test publishes (namespaced, so nobody else sees it). */
+const ProbeRecorded = defineEvent({
+  type: 'meter.probe.recorded',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'probe',
+  pastTense: 'recorded',
+  keyed: true,
+  schema: z.object({ label: z.string(), energyWh: z.string().regex(/^\d+$/) }),
+});
+type Probe = EventOf<typeof ProbeRecorded>;
+
+const probe = (label: string, at = '2026-03-29T01:00:00Z') => ProbeRecorded.create({ idParts: [label], occurredAt: at, data: { label, energyWh: '1000' } });
+
+/** Test-controlled behaviour of the consumer app. */
+const behaviour = {
+  loseAckOnce: new Set<string>(),
+  alwaysFail: new Set<string>(),
+  poison: new Set<string>(),
+  handlerCalls: new Map<string, number>(),
+  afterCommitCalls: new Map<string, number>(),
+};
+const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+
+class CreateEffects1764000100000 implements MigrationInterface {
+  async up(queryRunner: QueryRunner): Promise<void> {
+    // No unique key on purpose: a double effect would show as two rows.
+    await queryRunner.query(`CREATE TABLE "effects" ("event_id" text NOT NULL, "label" text NOT NULL, "trace_id" text, "delivery" int NOT NULL)`);
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "effects"`);
+  }
+}
+
+@Injectable()
+class ProbeConsumer implements OnApplicationBootstrap {
+  constructor(private readonly consumers: ConsumerHost) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumers.start({
+      stream: STREAMS.METER.name,
+      durable: 'probe-consumer',
+      events: [ProbeRecorded],
+      batchSize: 50,
+      redelivery: { maxDeliver: 3, backoffMs: [100, 200] },
+      handle: async (event: ReceivedEvent<Probe>, em: EntityManager) => {
+        const { label } = event.envelope.data;
+        bump(behaviour.handlerCalls, label);
+        if (behaviour.poison.has(label)) throw new PoisonEventError(`label ${label} is not allowed`);
+        if (behaviour.alwaysFail.has(label)) throw new Error(`database hiccup for ${label}`);
+        await em.query(`INSERT INTO "effects" VALUES ($1, $2, $3, $4)`, [event.envelope.id, label, activeTraceIds()?.traceId ?? null, event.deliveryCount]);
+      },
+      afterCommit: (events) => {
+        for (const event of events) {
+          bump(behaviour.afterCommitCalls, event.envelope.data.label);
+          if (behaviour.loseAckOnce.delete(event.envelope.data.label)) throw new Error('connection lost before ack');
+        }
+      },
+    });
+  }
+}
+
+@Module({ providers: [ProbeConsumer] })
+class ConsumerAppModule {}
+
+@Module({})
+class ProducerAppModule {}
+
+jest.setTimeout(60_000);
+
+describe('backbone: outbox → JetStream → durable consumer, across two Nest apps', () => {
+  let db: TestDatabase;
+  const ns = randomNamespace();
+  let producer: RunningService<unknown>;
+  let consumer: RunningService<unknown>;
+  let deadLetters: unknown[] = [];
+  let deadLetterSub: Subscription;
+  const sc = StringCodec();
+
+  const env = () => ({ DATABASE_URL: db.url, NATS_NAMESPACE: ns, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: 'memory', LOG_LEVEL: 'warn' });
+  const effects = async (label: string) =>
+    (await consumer.dataSource.query(`SELECT "event_id", "trace_id", "delivery" FROM "consumer_svc"."effects" WHERE "label" = $1`, [label])) as { event_id: string; trace_id: string | null; delivery: number }[];
+  const produce = (event: Probe) => producer.dataSource.transaction((em) => enqueueOutbox(em, ProbeRecorded, event, 'g1'));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    producer = await bootstrapService({ name: 'producer', schema: 'producer_svc', configSchema: commonConfigSchema(0), appModule: ProducerAppModule, env: env() });
+    consumer = await bootstrapService({
+      name: 'consumer',
+      schema: 'consumer_svc',
+      configSchema: commonConfigSchema(0),
+      appModule: ConsumerAppModule,
+      migrations: [CreateEffects1764000100000],
+      outboxRelay: false,
+      env: env(),
+    });
+    const nc: NatsConnection = consumer.messaging.nc;
+    deadLetterSub = nc.subscribe(consumer.messaging.subject(`${MessageDeadLettered.subjectFilter}`), {
+      callback: (_error, msg) => deadLetters.push(JSON.parse(sc.decode(msg.data))),
+    });
+  });
+
+  afterAll(async () => {
+    deadLetterSub?.unsubscribe();
+    await consumer?.close();
+    await producer?.close();
+    await deleteNamespaceStreams(ns);
+    await db?.drop();
+  });
+
+  it('carries the trace from the producing transaction to the consumer handler', async () => {
+    const traceId = await withSpan('test produce', {}, async () => {
+      await produce(probe('traced'));
+      return activeTraceIds()!.traceId;
+    });
+    const [row] = await waitFor(async () => ((await effects('traced')).length ? effects('traced') : undefined), { what: 'traced effect' });
+    expect(row.trace_id).toBe(traceId);
+    await producer.telemetry.flush();
+    const spans = producer.telemetry.memoryExporter!.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+    expect(spans.map((span) => span.name)).toEqual(expect.arrayContaining(['test produce', 'publish meter.probe.recorded.g1', 'process meter.probe.recorded.g1']));
+  });
+
+  it('keeps one message when the same event is published twice', async () => {
+    const event = probe('twice');
+    const first = await producer.messaging.publishEvent(ProbeRecorded, event, 'g1');
+    const second = await producer.messaging.publishEvent(ProbeRecorded, event, 'g1');
+    expect(first.duplicate).toBe(false);
+    expect(second.duplicate).toBe(true);
+    expect(second.seq).toBe(first.seq);
+    const stored = await producer.messaging.jsm.streams.getMessage(producer.messaging.streamName('METER'), { seq: first.seq });
+    expect(stored.header.get('Nats-Msg-Id')).toBe(event.id);
+    await waitFor(async () => (await effects('twice')).length === 1, { what: 'one effect' });
+  });
+
+  it('redelivers when the ack is lost after commit, and applies the effect once', async () => {
+    behaviour.loseAckOnce.add('ack-lost');
+    await produce(probe('ack-lost'));
+    await waitFor(() => behaviour.afterCommitCalls.get('ack-lost') === 2, { what: 'redelivery after lost ack', timeoutMs: 15_000 });
+    // Second delivery found the event in the inbox: no second handler run, no second row.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(behaviour.handlerCalls.get('ack-lost')).toBe(1);
+    expect(await effects('ack-lost')).toHaveLength(1);
+  });
+
+  it('dead-letters a malformed message with its reason and keeps consuming', async () => {
+    const subject = producer.messaging.subject(ProbeRecorded.subject('g1'));
+    await producer.messaging.js.publish(subject, sc.encode('{not json'), { msgID: 'malformed-1' });
+    const invalid = { ...probe('invalid'), data: { label: 'invalid', energyWh: '1.5' } };
+    await producer.messaging.js.publish(subject, sc.encode(JSON.stringify(invalid)), { msgID: 'malformed-2' });
+    await produce(probe('after-malformed'));
+
+    await waitFor(async () => (await effects('after-malformed')).length === 1, { what: 'later message applied' });
+    const reasons = await waitFor(() => {
+      const found = deadLetters.map((d) => MessageDeadLettered.parse(d).data).filter((d) => d.subject === ProbeRecorded.subject('g1'));
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(reasons.map((r) => r.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/^malformed: not JSON/), expect.stringMatching(/malformed: invalid meter\.probe\.recorded: data\.energyWh/)]));
+    expect(reasons[0]).toMatchObject({ stream: 'METER', consumer: 'probe-consumer', deliveries: 1 });
+    expect(Buffer.from(reasons.find((r) => r.reason.includes('not JSON'))!.payloadBase64, 'base64').toString()).toBe('{not json');
+  });
+
+  it('dead-letters a poison event at once and a failing one after bounded deliveries', async () => {
+    behaviour.poison.add('poison');
+    behaviour.alwaysFail.add('flaky-forever');
+    await produce(probe('poison'));
+    await produce(probe('flaky-forever'));
+    await produce(probe('after-failures'));
+    const letters = await waitFor(
+      () => {
+        const found = deadLetters.map((d) => MessageDeadLettered.parse(d).data);
+        const poison = found.find((d) => d.reason.includes('label poison'));
+        const exhausted = found.find((d) => d.reason.includes('flaky-forever'));
+        return poison && exhausted ? { poison, exhausted } : undefined;
+      },
+      { timeoutMs: 15_000, what: 'both dead letters' },
+    );
+    expect(letters.poison.reason).toMatch(/^rejected: label poison is not allowed/);
+    expect(letters.poison.deliveries).toBe(1);
+    expect(letters.exhausted.reason).toMatch(/^deliveries exhausted after 3: database hiccup/);
+    expect(behaviour.handlerCalls.get('flaky-forever')).toBe(3);
+    expect(await effects('after-failures')).toHaveLength(1);
+    expect(await effects('flaky-forever')).toHaveLength(0);
+  });
+});
+
+export type { DataSource };

@@ -1,0 +1,5 @@
+export * from './telemetry';
+export * from './trace-context';
+export * from './spans';
+export * from './metrics';
+export * from './json-logger';
