@@ -1,0 +1,163 @@
+import type { PoolClient } from 'pg';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { formatInstant, periodLengthMs } from '@gridledger/domain';
+import { MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
+import { enqueueOutboxMany, type OutboxItem } from '@gridledger/messaging';
+import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
+import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
+import { IntakeRefusal, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
+import { prepareRegisterReadings } from './register-intake';
+
+/**
+ * The one pipeline behind every door: registry view → validation → values, events and the
+ * raw batch in one transaction → answer. The answer is stored with the batch, so a re-sent
+ * batch (same digest) gets the same answer and publishes nothing new.
+ */
+export class IntakePipeline {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async submit(submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
+    const stored = await this.storedAnswer(submission.batchId);
+    if (stored) return { answer: stored, replayed: true };
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      await runner.startTransaction();
+      const answer = await this.process(runner, client, submission);
+      if (answer === null) {
+        // A concurrent copy of the same batch committed first: answer as it did.
+        await runner.rollbackTransaction();
+        const theirs = await this.storedAnswer(submission.batchId);
+        if (!theirs) throw new Error(`batch ${submission.batchId} vanished after a key conflict`);
+        return { answer: theirs, replayed: true };
+      }
+      await runner.commitTransaction();
+      return { answer, replayed: false };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async storedAnswer(batchId: string): Promise<IntakeAnswer | null> {
+    const rows: { answer: IntakeAnswer }[] = await this.dataSource.query(`SELECT answer FROM raw_batches WHERE batch_id = $1`, [batchId]);
+    return rows.length ? rows[0].answer : null;
+  }
+
+  private async process(runner: QueryRunner, client: PoolClient, submission: VerifiedSubmission): Promise<IntakeAnswer | null> {
+    const nowMs = this.clock();
+    const receivedAt = new Date(nowMs).toISOString();
+    const meterIds = distinctMeterIds(submission);
+    const registry = await loadRegistryView(client, meterIds);
+    const rejections: Rejection[] = [...submission.rejections];
+    const notes = [...submission.notes];
+    const batchSeq = await nextBatchSeq(client);
+
+    let values = submission.intervals;
+    if (submission.readings.length > 0) {
+      const prepared = await prepareRegisterReadings(client, submission, registry, nowMs, batchSeq);
+      values = prepared.intervals;
+      rejections.push(...prepared.rejections);
+      notes.push(...prepared.notes);
+    }
+    const validation = validateIntervals(values, { mpo: submission.mpo, periodLength: submission.periodLength, nowMs, registry });
+    if (validation.foreign.length > 0) {
+      throw new IntakeRefusal(403, 'NOT_OPERATED_BY_MPO', 'meterId', `${validation.foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters`, validation.foreign);
+    }
+    rejections.push(...validation.rejections);
+
+    const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
+    const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
+    const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
+
+    const outbox: OutboxItem[] = [];
+    const groups = groupByBalancingGroup(fresh);
+    for (const [groupId, intervals] of groups) {
+      const envelope = MeterIntervalsMeasured.create({
+        data: {
+          batchId: submission.batchId,
+          mpo: submission.mpo,
+          groupId,
+          periodLength: submission.periodLength,
+          receivedAt,
+          intervals: intervals.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: v.energyWh.toString(), quality: v.quality })),
+        },
+        idParts: [submission.batchId, groupId],
+        occurredAt: receivedAt,
+        correlationId: submission.batchId.slice(2, 66),
+      });
+      outbox.push({ definition: MeterIntervalsMeasured, envelope, key: groupId });
+    }
+    if (rejections.length > 0) {
+      const envelope = MeterReadingsRejected.create({
+        data: { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons: rejections },
+        idParts: [submission.batchId],
+        occurredAt: receivedAt,
+        correlationId: submission.batchId.slice(2, 66),
+      });
+      outbox.push({ definition: MeterReadingsRejected, envelope });
+    }
+    await enqueueOutboxMany(runner.manager, outbox);
+
+    const answer: IntakeAnswer = {
+      batchId: submission.batchId,
+      status: rejections.length === 0 ? 'accepted' : fresh.length + duplicates > 0 ? 'partially-accepted' : 'rejected',
+      mpo: submission.mpo,
+      receivedAt,
+      entries: submission.entryCount,
+      accepted: fresh.length,
+      duplicates,
+      rejected: rejections.length,
+      groups: [...groups].map(([groupId, intervals]) => ({ groupId, intervals: intervals.length })),
+      rejections,
+      notes,
+    };
+    const inserted = await client.query(
+      `INSERT INTO raw_batches (batch_id, seq, format, source, mpo, signature, body, received_at, answer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (batch_id) DO NOTHING`,
+      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, submission.rawBody, receivedAt, JSON.stringify(answer)],
+    );
+    return inserted.rowCount === 1 ? answer : null;
+  }
+}
+
+function distinctMeterIds(submission: VerifiedSubmission): string[] {
+  const ids = new Set<string>();
+  for (const value of submission.intervals) ids.add(value.meterId);
+  for (const reading of submission.readings) ids.add(reading.meterId);
+  return [...ids];
+}
+
+/** Splits accepted values into new ones and those already stored by an earlier batch. */
+function separateStored(accepted: readonly AcceptedInterval[], stored: readonly { meterId: string; periodStartMs: number; energyWh: bigint; quality: string }[], rejections: Rejection[]) {
+  if (stored.length === 0) return { fresh: accepted, duplicates: 0 };
+  const byKey = new Map(stored.map((s) => [`${s.meterId}\u0000${s.periodStartMs}`, s]));
+  const fresh: AcceptedInterval[] = [];
+  let duplicates = 0;
+  for (const value of accepted) {
+    const existing = byKey.get(`${value.meterId}\u0000${value.periodStartMs}`);
+    if (existing === undefined) fresh.push(value);
+    else if (compareWithStored(value, existing) === 'same') duplicates += 1;
+    else {
+      rejections.push(
+        rejection('CONFLICTING_DUPLICATE', value.meterId, `intervals[${value.index}]`, value.energyWh, `already stored for ${formatInstant(value.periodStartMs)} as ${existing.energyWh} Wh (${existing.quality}); a correction needs a new period value, not a different one`),
+      );
+    }
+  }
+  return { fresh, duplicates };
+}
+
+function groupByBalancingGroup(values: readonly AcceptedInterval[]): Map<string, AcceptedInterval[]> {
+  const groups = new Map<string, AcceptedInterval[]>();
+  for (const value of values) {
+    const list = groups.get(value.groupId);
+    if (list) list.push(value);
+    else groups.set(value.groupId, [value]);
+  }
+  return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

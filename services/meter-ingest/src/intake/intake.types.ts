@@ -1,0 +1,61 @@
+import type { PeriodLength } from '@gridledger/domain';
+import type { IntervalValue, RegisterReading, Rejection, SignedFormat } from '@gridledger/metering';
+
+/** Where a submission came in: all doors lead to the same pipeline. */
+export type IntakeSource = 'http' | 'nats' | 'cli';
+
+/** A submission whose envelope parsed and whose signature checked out. */
+export interface VerifiedSubmission {
+  readonly format: SignedFormat;
+  readonly source: IntakeSource;
+  /** The digest the MPO signed; also the batch id, so a re-send is recognised. */
+  readonly batchId: string;
+  readonly mpo: string;
+  readonly signature: string;
+  /** Exactly the bytes received, kept for audit. */
+  readonly rawBody: Buffer;
+  readonly periodLength: PeriodLength;
+  readonly intervals: readonly IntervalValue[];
+  readonly readings: readonly RegisterReading[];
+  /** Entries refused while parsing. */
+  readonly rejections: readonly Rejection[];
+  readonly entryCount: number;
+  /** What the door did on its own (e.g. MSCONS intervals realigned or quarantined). */
+  readonly notes: readonly string[];
+}
+
+export interface IntakeAnswer {
+  readonly batchId: string;
+  readonly status: 'accepted' | 'partially-accepted' | 'rejected';
+  readonly mpo: string;
+  readonly receivedAt: string;
+  readonly entries: number;
+  /** Values stored and published by this batch. */
+  readonly accepted: number;
+  /** Values already stored with the same content: a no-op. */
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly groups: readonly { readonly groupId: string; readonly intervals: number }[];
+  readonly rejections: readonly Rejection[];
+  readonly notes: readonly string[];
+}
+
+export type RefusalStatus = 400 | 401 | 403 | 413;
+
+/** The whole submission is refused and nothing is written. */
+export class IntakeRefusal extends Error {
+  constructor(
+    readonly status: RefusalStatus,
+    readonly code: string,
+    readonly field: string,
+    readonly reason: string,
+    readonly rejections: readonly Rejection[] = [],
+  ) {
+    super(`${code} ${field}: ${reason}`);
+    this.name = 'IntakeRefusal';
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { statusCode: this.status, error: this.code, field: this.field, reason: this.reason, ...(this.rejections.length ? { rejections: this.rejections } : {}) };
+  }
+}

@@ -1,0 +1,95 @@
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { buildRegistryView, type AcceptedInterval, type RegistryVersion } from '@gridledger/metering';
+
+/**
+ * The SQL of the intake hot path. One registry query per batch, values in by COPY through
+ * a per-connection staging table, then one INSERT … ON CONFLICT into the keyed table.
+ */
+const stagedConnections = new WeakSet<PoolClient>();
+
+export async function loadRegistryView(client: PoolClient, meterIds: readonly string[]): Promise<Map<string, RegistryVersion[]>> {
+  const { rows } = await client.query<{
+    meter_id: string;
+    direction: 'consumption' | 'production';
+    mpo: string;
+    group_id: string;
+    connection_limit_w: string;
+    valid_from_ms: number;
+    valid_to_ms: number | null;
+    retired: boolean;
+  }>(
+    `SELECT meter_id, direction, mpo, group_id, connection_limit_w, retired,
+            (extract(epoch FROM valid_from) * 1000)::float8 AS valid_from_ms,
+            (extract(epoch FROM valid_to) * 1000)::float8 AS valid_to_ms
+       FROM meter_points WHERE meter_id = ANY($1::text[])`,
+    [meterIds],
+  );
+  return buildRegistryView(
+    rows.map((row) => ({
+      meterId: row.meter_id,
+      direction: row.direction,
+      mpo: row.mpo,
+      groupId: row.group_id,
+      connectionLimitW: BigInt(row.connection_limit_w),
+      validFromMs: row.valid_from_ms,
+      validToMs: row.valid_to_ms,
+      retired: row.retired,
+    })),
+  );
+}
+
+export async function nextBatchSeq(client: PoolClient): Promise<string> {
+  const { rows } = await client.query<{ seq: string }>(`SELECT nextval('raw_batch_seq')::text AS seq`);
+  return rows[0].seq;
+}
+
+export interface StoredConflict {
+  readonly meterId: string;
+  readonly periodStartMs: number;
+  readonly energyWh: bigint;
+  readonly quality: string;
+}
+
+/**
+ * Inserts the accepted values; values already stored (by an earlier batch) are left alone
+ * and returned so the caller can tell same-content no-ops from conflicts.
+ */
+export async function insertIntervals(client: PoolClient, values: readonly AcceptedInterval[], periodMinutes: number, batchSeq: string): Promise<StoredConflict[]> {
+  if (values.length === 0) return [];
+  if (!stagedConnections.has(client)) {
+    await client.query(`CREATE TEMP TABLE IF NOT EXISTS interval_staging (LIKE intervals) ON COMMIT DELETE ROWS`);
+    stagedConnections.add(client);
+  }
+  await copyRows(client, 'COPY interval_staging (meter_id, period_start, period_minutes, energy_wh, quality, group_id, direction, batch_seq) FROM STDIN', values, (v) =>
+    `${v.meterId}\t${new Date(v.periodStartMs).toISOString()}\t${periodMinutes}\t${v.energyWh}\t${v.quality}\t${v.groupId}\t${v.direction}\t${batchSeq}\n`,
+  );
+  const inserted = await client.query(`INSERT INTO intervals SELECT * FROM interval_staging ON CONFLICT (meter_id, period_start) DO NOTHING`);
+  if (inserted.rowCount === values.length) return [];
+  const { rows } = await client.query<{ meter_id: string; period_start_ms: number; energy_wh: string; quality: string }>(
+    `SELECT i.meter_id, (extract(epoch FROM i.period_start) * 1000)::float8 AS period_start_ms, i.energy_wh::text, i.quality
+       FROM interval_staging s JOIN intervals i USING (meter_id, period_start)
+      WHERE i.batch_seq <> $1::bigint`,
+    [batchSeq],
+  );
+  return rows.map((row) => ({ meterId: row.meter_id, periodStartMs: row.period_start_ms, energyWh: BigInt(row.energy_wh), quality: row.quality }));
+}
+
+/** Streams rows through COPY FROM STDIN in chunks of about 64 KiB. */
+export async function copyRows<T>(client: PoolClient, sql: string, items: readonly T[], line: (item: T) => string): Promise<void> {
+  const stream = client.query(copyFrom(sql));
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  let chunk = '';
+  for (const item of items) {
+    chunk += line(item);
+    if (chunk.length > 65_536) {
+      if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
+      chunk = '';
+    }
+  }
+  stream.end(chunk);
+  await done;
+}

@@ -1,0 +1,90 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The meter-ingest tables, in the service schema (search_path puts it first):
+ * - registry_events: the registry's append-only event store, one stream per meter;
+ * - meter_points: its read model, one row per version with valid_from / valid_to;
+ * - raw_batches: every accepted submission as received, with digest, signer and answer;
+ * - intervals: accepted energy per meter and period (the key makes resubmissions no-ops);
+ * - register_readings: accepted cumulative readings, the base for the next split.
+ */
+export class CreateMeterIngestTables1764000000100 implements MigrationInterface {
+  name = 'CreateMeterIngestTables1764000000100';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE "registry_events" (
+        "seq" bigserial PRIMARY KEY,
+        "meter_id" text NOT NULL,
+        "event_type" text NOT NULL,
+        "data" jsonb NOT NULL,
+        "requested_by" text NOT NULL,
+        "recorded_at" timestamptz NOT NULL
+      )`);
+    await queryRunner.query(`CREATE INDEX "registry_events_meter" ON "registry_events" ("meter_id", "seq")`);
+    await queryRunner.query(`
+      CREATE TABLE "meter_points" (
+        "meter_id" text NOT NULL,
+        "valid_from" timestamptz NOT NULL,
+        "valid_to" timestamptz,
+        "direction" text NOT NULL CHECK ("direction" IN ('consumption', 'production')),
+        "mpo" text NOT NULL,
+        "dso" text NOT NULL,
+        "group_id" text NOT NULL,
+        "supplier" text,
+        "connection_limit_w" bigint NOT NULL CHECK ("connection_limit_w" > 0),
+        "retired" boolean NOT NULL DEFAULT false,
+        PRIMARY KEY ("meter_id", "valid_from"),
+        CHECK ("valid_to" IS NULL OR "valid_to" > "valid_from")
+      )`);
+    await queryRunner.query(`
+      CREATE TABLE "raw_batches" (
+        "batch_id" text PRIMARY KEY,
+        "seq" bigint NOT NULL UNIQUE,
+        "format" text NOT NULL,
+        "source" text NOT NULL,
+        "mpo" text NOT NULL,
+        "signature" text NOT NULL,
+        "body" bytea NOT NULL,
+        "received_at" timestamptz NOT NULL,
+        "answer" jsonb NOT NULL
+      )`);
+    // Bodies are large and already dense; skipping compression keeps intake fast.
+    await queryRunner.query(`ALTER TABLE "raw_batches" ALTER COLUMN "body" SET STORAGE EXTERNAL`);
+    await queryRunner.query(`CREATE SEQUENCE "raw_batch_seq"`);
+    await queryRunner.query(`
+      CREATE TABLE "intervals" (
+        "meter_id" text NOT NULL,
+        "period_start" timestamptz NOT NULL,
+        "period_minutes" smallint NOT NULL,
+        "energy_wh" bigint NOT NULL CHECK ("energy_wh" >= 0),
+        "quality" text NOT NULL,
+        "group_id" text NOT NULL,
+        "direction" text NOT NULL,
+        "batch_seq" bigint NOT NULL,
+        PRIMARY KEY ("meter_id", "period_start")
+      )`);
+    await queryRunner.query(`
+      CREATE TABLE "register_readings" (
+        "meter_id" text NOT NULL,
+        "read_at" timestamptz NOT NULL,
+        "register_wh" bigint NOT NULL CHECK ("register_wh" >= 0),
+        "meter_exchange" boolean NOT NULL,
+        "batch_seq" bigint NOT NULL,
+        PRIMARY KEY ("meter_id", "read_at")
+      )`);
+    // Append-only audit: refuse edits and deletes of what was received and decided.
+    await queryRunner.query(`
+      CREATE FUNCTION "meter_ingest_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$`);
+    for (const table of ['raw_batches', 'registry_events']) {
+      await queryRunner.query(`CREATE TRIGGER "${table}_append_only" BEFORE UPDATE OR DELETE ON "${table}" FOR EACH ROW EXECUTE FUNCTION "meter_ingest_append_only"()`);
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const table of ['register_readings', 'intervals', 'raw_batches', 'meter_points', 'registry_events']) await queryRunner.query(`DROP TABLE "${table}"`);
+    await queryRunner.query(`DROP SEQUENCE "raw_batch_seq"`);
+    await queryRunner.query(`DROP FUNCTION "meter_ingest_append_only"()`);
+  }
+}

@@ -1,0 +1,190 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
+import { enqueueOutboxMany } from '@gridledger/messaging';
+import {
+  RegistryError,
+  decideMeterPoint,
+  decodeRegistryEvent,
+  encodeRegistryEvent,
+  initialMeterPointState,
+  evolveMeterPoint,
+  versionToJson,
+  type MeterPointState,
+  type MeterPointVersionJson,
+  type MeterPointVersionState,
+  type RegistryCommand,
+  type RegistryEvent,
+  type Requester,
+  type StoredRegistryEvent,
+} from '@gridledger/metering';
+
+export interface RegistryOutcome {
+  /** Versions as they stand after the request, for every meter it touched. */
+  readonly points: MeterPointVersionJson[];
+  /** Registrations identical to what is stored: accepted as no-ops. */
+  readonly unchanged: number;
+}
+
+/** Several commands refused together; nothing of the request was applied. */
+export class RegistryBatchError extends Error {
+  constructor(readonly errors: readonly RegistryError[]) {
+    super(errors.map((e) => e.message).join('; '));
+    this.name = 'RegistryBatchError';
+  }
+}
+
+export interface MeterPointView {
+  readonly meterId: string;
+  readonly status: 'active' | 'retired';
+  readonly versions: MeterPointVersionJson[];
+}
+
+/**
+ * The event-sourced registry: load each meter's events, decide, append the new events, update
+ * the read model and enqueue the wire events, all in one transaction per request. A request
+ * is all or nothing, so an MPO never has to work out which half of a batch went in.
+ */
+export class MeterRegistryService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async apply(commands: readonly RegistryCommand[], requester: Requester): Promise<RegistryOutcome> {
+    if (commands.length === 0) return { points: [], unchanged: 0 };
+    const requestedBy = requester.kind === 'operator' ? 'operator' : requester.address;
+    return this.dataSource.transaction(async (em) => {
+      const meterIds = [...new Set(commands.map((c) => c.meterId))].sort();
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext('meter:' || id)) FROM unnest($1::text[]) AS id`, [meterIds]);
+      const states = await this.loadStates(em, meterIds);
+      const errors: RegistryError[] = [];
+      const decided: { meterId: string; event: RegistryEvent }[] = [];
+      let unchanged = 0;
+      for (const command of commands) {
+        const state = states.get(command.meterId) ?? initialMeterPointState();
+        if (command.type === 'RegisterMeterPoint' && isSameRegistration(state, command)) {
+          unchanged += 1;
+          continue;
+        }
+        try {
+          const events = decideMeterPoint(command, state, requester);
+          let next = state;
+          for (const event of events) {
+            next = evolveMeterPoint(next, event);
+            decided.push({ meterId: command.meterId, event });
+          }
+          states.set(command.meterId, next);
+        } catch (error) {
+          if (error instanceof RegistryError) errors.push(error);
+          else throw error;
+        }
+      }
+      if (errors.length > 0) throw new RegistryBatchError(errors);
+      if (decided.length === 0) return { points: [], unchanged };
+
+      const recordedAt = new Date(this.clock()).toISOString();
+      const stored = decided.map((d) => encodeRegistryEvent(d.event));
+      const seqs: { seq: string }[] = await em.query(
+        `INSERT INTO registry_events (meter_id, event_type, data, requested_by, recorded_at)
+         SELECT m, t, d::jsonb, $4, $5 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(m, t, d, n) ORDER BY n
+         RETURNING seq::text`,
+        [decided.map((d) => d.meterId), decided.map((d) => d.event.type), stored.map((s) => JSON.stringify(s)), requestedBy, recordedAt],
+      );
+      await this.project(em, decided.map((d) => d.event));
+
+      const touched = [...new Set(decided.map((d) => d.meterId))];
+      const byType = new Map<RegistryEvent['type'], MeterPointVersionJson[]>();
+      for (const { event } of decided) {
+        const state = states.get(event.type === 'MeterPointRetired' ? event.meterId : event.version.meterId);
+        if (!state || state.status === 'unregistered') continue;
+        const version = event.type === 'MeterPointRetired' ? state.versions[state.versions.length - 1] : versionOf(state, event.version.validFromMs);
+        const list = byType.get(event.type) ?? [];
+        list.push(versionToJson(version));
+        byType.set(event.type, list);
+      }
+      const idParts = [seqs[0].seq, seqs[seqs.length - 1].seq];
+      const items = [];
+      for (const [type, points] of byType) {
+        const definition = type === 'MeterPointRegistered' ? MeterPointsRegistered : type === 'MeterPointChanged' ? MeterPointsChanged : MeterPointsRetired;
+        items.push({ definition, envelope: definition.create({ data: { requestedBy, points }, idParts, occurredAt: recordedAt }) });
+      }
+      await enqueueOutboxMany(em, items);
+      const points = touched.flatMap((id) => {
+        const state = states.get(id);
+        return state && state.status !== 'unregistered' ? [versionToJson(state.versions[state.versions.length - 1])] : [];
+      });
+      return { points, unchanged };
+    });
+  }
+
+  async get(meterId: string): Promise<MeterPointView | null> {
+    const states = await this.loadStates(this.dataSource.manager, [meterId]);
+    const state = states.get(meterId);
+    if (!state || state.status === 'unregistered') return null;
+    return { meterId, status: state.status, versions: state.versions.map(versionToJson) };
+  }
+
+  private async loadStates(em: EntityManager, meterIds: readonly string[]): Promise<Map<string, MeterPointState>> {
+    const rows: { meter_id: string; data: StoredRegistryEvent }[] = await em.query(
+      `SELECT meter_id, data FROM registry_events WHERE meter_id = ANY($1::text[]) ORDER BY seq`,
+      [meterIds],
+    );
+    const states = new Map<string, MeterPointState>();
+    for (const row of rows) states.set(row.meter_id, evolveMeterPoint(states.get(row.meter_id) ?? initialMeterPointState(), decodeRegistryEvent(row.data)));
+    return states;
+  }
+
+  /** The read model intake validates against: one row per version. */
+  private async project(em: EntityManager, events: readonly RegistryEvent[]): Promise<void> {
+    const inserts: MeterPointVersionState[] = [];
+    for (const event of events) {
+      if (event.type === 'MeterPointRegistered') inserts.push(event.version);
+      else if (event.type === 'MeterPointChanged') {
+        await flushInserts(em, inserts);
+        await em.query(`UPDATE meter_points SET valid_to = $2 WHERE meter_id = $1 AND valid_to IS NULL`, [event.version.meterId, new Date(event.version.validFromMs)]);
+        inserts.push(event.version);
+      } else {
+        await flushInserts(em, inserts);
+        await em.query(`UPDATE meter_points SET valid_to = $2, retired = true WHERE meter_id = $1 AND valid_to IS NULL`, [event.meterId, new Date(event.retiredAtMs)]);
+      }
+    }
+    await flushInserts(em, inserts);
+  }
+}
+
+async function flushInserts(em: EntityManager, versions: MeterPointVersionState[]): Promise<void> {
+  if (versions.length === 0) return;
+  await em.query(
+    `INSERT INTO meter_points (meter_id, valid_from, direction, mpo, dso, group_id, supplier, connection_limit_w)
+     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])`,
+    [
+      versions.map((v) => v.meterId),
+      versions.map((v) => new Date(v.validFromMs).toISOString()),
+      versions.map((v) => v.direction),
+      versions.map((v) => v.mpo),
+      versions.map((v) => v.dso),
+      versions.map((v) => v.groupId),
+      versions.map((v) => v.supplier),
+      versions.map((v) => v.connectionLimitW.toString()),
+    ],
+  );
+  versions.length = 0;
+}
+
+function versionOf(state: Exclude<MeterPointState, { status: 'unregistered' }>, validFromMs: number): MeterPointVersionState {
+  return state.versions.find((v) => v.validFromMs === validFromMs) ?? state.versions[state.versions.length - 1];
+}
+
+function isSameRegistration(state: MeterPointState, command: RegistryCommand): boolean {
+  if (command.type !== 'RegisterMeterPoint' || state.status !== 'active' || state.versions.length !== 1) return false;
+  const v = state.versions[0];
+  return (
+    v.direction === command.direction &&
+    v.mpo === command.mpo &&
+    v.dso === command.dso &&
+    v.groupId === command.groupId &&
+    v.supplier === command.supplier &&
+    v.connectionLimitW === command.connectionLimitW &&
+    v.validFromMs === command.validFromMs
+  );
+}
