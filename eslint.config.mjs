@@ -5,8 +5,36 @@ import tseslint from 'typescript-eslint';
 // framework, broker, ORM or telemetry package. Tags live in each project.json.
 const frameworkPackages = ['@nestjs/*', 'nats', 'typeorm', 'pg', 'pg-copy-streams', '@opentelemetry/*', 'express'];
 
+// Specs, test helpers and benchmarks may also use the testing library (throwaway databases,
+// NATS namespaces, anvil) and import their own project by its package name, as its users do.
+// Domain and event libraries' tests stay pure: no testing library there.
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', '**/bench/**/*.ts'];
+const testingAllowedFor = new Set(['type:adapter', 'type:contracts']);
+
+function moduleBoundaries({ forTests }) {
+  const depConstraints = [
+    { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkPackages },
+    { sourceTag: 'type:events', onlyDependOnLibsWithTags: ['type:domain', 'type:events'], bannedExternalImports: frameworkPackages },
+    { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
+    { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter'] },
+    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter', 'type:contracts', 'type:testing'] },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter', 'type:contracts', 'type:testing'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter', 'type:contracts', 'type:testing'] },
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+    { sourceTag: 'scope:meter', onlyDependOnLibsWithTags: ['scope:shared', 'scope:meter'] },
+    { sourceTag: 'scope:balancing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:balancing'] },
+    { sourceTag: 'scope:capacity', onlyDependOnLibsWithTags: ['scope:shared', 'scope:capacity'] },
+    { sourceTag: 'scope:chain', onlyDependOnLibsWithTags: ['scope:shared', 'scope:chain'] },
+  ].map((constraint) =>
+    forTests && testingAllowedFor.has(constraint.sourceTag)
+      ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] }
+      : constraint,
+  );
+  return ['error', { enforceBuildableLibDependency: false, allowCircularSelfDependency: forTests, allow: [], depConstraints }];
+}
+
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'contracts/artifacts/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', '**/.stack/**', 'contracts/artifacts/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -14,27 +42,11 @@ export default [
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkPackages },
-            { sourceTag: 'type:events', onlyDependOnLibsWithTags: ['type:domain', 'type:events'], bannedExternalImports: frameworkPackages },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
-            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:events', 'type:adapter', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:meter', onlyDependOnLibsWithTags: ['scope:shared', 'scope:meter'] },
-            { sourceTag: 'scope:balancing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:balancing'] },
-            { sourceTag: 'scope:capacity', onlyDependOnLibsWithTags: ['scope:shared', 'scope:capacity'] },
-            { sourceTag: 'scope:chain', onlyDependOnLibsWithTags: ['scope:shared', 'scope:chain'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': moduleBoundaries({ forTests: false }),
     },
+  },
+  {
+    files: testFiles,
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries({ forTests: true }) },
   },
 ];
