@@ -3,3 +3,4 @@ export * from './registry';
 export * from './validation';
 export * from './signature';
 export * from './intake';
+export * from './mscons';
