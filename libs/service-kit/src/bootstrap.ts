@@ -59,7 +59,8 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     url: config.DATABASE_URL,
     schema: definition.schema,
     entities: [...MESSAGING_ENTITIES, ...asArray(definition.entities)],
-    migrations: [CreateMessagingTables1764000000000, ...asArray(definition.migrations)],
+    // The inbox/outbox migration always runs first; listing it again is harmless.
+    migrations: [CreateMessagingTables1764000000000, ...asArray(definition.migrations).filter((m) => m !== CreateMessagingTables1764000000000)],
   });
   let messaging: MessagingClient | undefined;
   try {

@@ -83,7 +83,7 @@ describe('backbone: outbox → JetStream → durable consumer, across two Nest a
   const ns = randomNamespace();
   let producer: RunningService<unknown>;
   let consumer: RunningService<unknown>;
-  let deadLetters: unknown[] = [];
+  const deadLetters: unknown[] = [];
   let deadLetterSub: Subscription;
   const sc = StringCodec();
 

@@ -1,0 +1,7 @@
+import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
+
+/** balancing owns the `balancing` Postgres schema; nothing else reads or writes it. */
+export const SCHEMA = 'balancing';
+
+/** In order: the backbone's inbox/outbox tables first, then the service's own. */
+export const MIGRATIONS = [CreateMessagingTables1764000000000];
