@@ -46,7 +46,8 @@ export interface RunningService<C> {
 
 /**
  * Validated config → telemetry → Postgres (schema + migrations) → NATS (streams) → Nest app
- * with JSON logs, /health, /metrics, outbox relay and graceful shutdown on SIGTERM/SIGINT.
+ * with JSON logs, /health, /metrics and the outbox relay. `close()` shuts down in order;
+ * runService adds SIGTERM/SIGINT handling for main.ts.
  * Fails fast, naming what is wrong, if any step fails.
  */
 export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>>(definition: ServiceDefinition<S>): Promise<RunningService<z.infer<S>>> {
@@ -55,24 +56,24 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
   const telemetry = startTelemetry({ serviceName: definition.name, exporter, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const logger = new JsonLogger({ service: definition.name, level: config.LOG_LEVEL });
 
-  const dataSource = await openDataSource({
+  const dataSource = await dependency('Postgres (DATABASE_URL)', () => openDataSource({
     url: config.DATABASE_URL,
     schema: definition.schema,
     entities: [...MESSAGING_ENTITIES, ...asArray(definition.entities)],
     // The inbox/outbox migration always runs first; listing it again is harmless.
     migrations: [CreateMessagingTables1764000000000, ...asArray(definition.migrations).filter((m) => m !== CreateMessagingTables1764000000000)],
-  });
+   }));
   let messaging: MessagingClient | undefined;
   try {
-    messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: definition.name });
-    await messaging.ensureStreams(definition.streams ?? ALL_STREAMS);
+    messaging = await dependency('NATS (NATS_URL)', () => connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: definition.name }));
+    const client = messaging;
+    await dependency('JetStream streams', () => client.ensureStreams(definition.streams ?? ALL_STREAMS));
     const outboxRelay = definition.outboxRelay === false ? undefined : new OutboxRelay({ dataSource, messaging, logger });
 
     @Module({ imports: [BackboneModule.forRoot({ config, messaging, dataSource, telemetry, outboxRelay, logger }), definition.appModule] })
     class ServiceRootModule {}
 
     const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
-    app.enableShutdownHooks();
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
     const port = (app.getHttpServer().address() as AddressInfo).port;
     logger.log(`${definition.name} listening on ${port}`, 'bootstrap');
@@ -84,6 +85,15 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
   }
 }
 
+/** Runs one start-up step, prefixing its error with what failed, so the log says where to look. */
+async function dependency<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
 function asArray<T>(list: MixedList<T> | undefined): T[] {
   if (!list) return [];
   return Array.isArray(list) ? list : Object.values(list as Record<string, T>);
@@ -92,7 +102,25 @@ function asArray<T>(list: MixedList<T> | undefined): T[] {
 /** For main.ts: boots the service, or prints why not and exits 1 (fail fast). */
 export async function runService<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>>(definition: ServiceDefinition<S>): Promise<RunningService<z.infer<S>>> {
   try {
-    return await bootstrapService(definition);
+    const service = await bootstrapService(definition);
+    // Graceful shutdown: stop consumers, relay, connections, then exit 0 (a second signal forces it).
+    const shutdown = (signal: NodeJS.Signals) => {
+      process.removeAllListeners('SIGTERM');
+      process.removeAllListeners('SIGINT');
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(1));
+      service.logger.log(`${signal}: shutting down`, 'bootstrap');
+      service.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          service.logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 'bootstrap');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+    return service;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', service: definition.name, msg: `failed to start: ${message}` }) + '\n');

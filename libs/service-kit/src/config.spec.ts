@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { commonConfigSchema, ConfigError, loadConfig } from './config';
+
+const schema = commonConfigSchema(3002).extend({ GATE_CLOSURE_MINUTES: z.coerce.number().int().positive('must be a positive number of minutes') });
+const valid = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gridledger', GATE_CLOSURE_MINUTES: '15' };
+
+describe('loadConfig', () => {
+  it('applies the defaults of the common variables', () => {
+    expect(loadConfig(schema, valid)).toEqual({
+      DATABASE_URL: valid.DATABASE_URL,
+      GATE_CLOSURE_MINUTES: 15,
+      NATS_URL: 'nats://127.0.0.1:4222',
+      HTTP_PORT: 3002,
+      HTTP_HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('names every bad variable and why, not just the first', () => {
+    const env = { NATS_URL: 'http://x', HTTP_PORT: 'eighty', LOG_LEVEL: 'loud', GATE_CLOSURE_MINUTES: '-5', NATS_NAMESPACE: 'a.b' };
+    let error: unknown;
+    try {
+      loadConfig(schema, env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(
+      expect.arrayContaining([
+        { variable: 'DATABASE_URL', reason: 'is required but not set' },
+        { variable: 'NATS_URL', reason: 'must be a nats:// URL (comma-separated for a cluster)' },
+        { variable: 'HTTP_PORT', reason: 'must be a port number' },
+        { variable: 'LOG_LEVEL', reason: 'must be one of debug, info, warn, error' },
+        { variable: 'GATE_CLOSURE_MINUTES', reason: 'must be a positive number of minutes' },
+        { variable: 'NATS_NAMESPACE', reason: 'must be 1-32 letters, digits, _ or -' },
+      ]),
+    );
+    expect((error as Error).message).toMatch(/^invalid configuration: .*DATABASE_URL: is required but not set/);
+  });
+
+  it('treats an empty variable as unset, so the default applies', () => {
+    expect(loadConfig(schema, { ...valid, HTTP_PORT: '', NATS_NAMESPACE: '' })).toMatchObject({ HTTP_PORT: 3002 });
+  });
+
+  it('rejects a port out of range', () => {
+    expect(() => loadConfig(schema, { ...valid, HTTP_PORT: '70000' })).toThrow('HTTP_PORT: must be 0-65535');
+  });
+});
