@@ -1,4 +1,5 @@
-import { GroupExchange, compareIds } from './period-allocation';
+import { compareIds } from './period-allocation';
+import { GroupExchange } from './period-book';
 
 /**
  * What to publish for a period's version n: every pair of this version, plus a zero for each

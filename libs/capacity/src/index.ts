@@ -6,6 +6,7 @@ export * from './holder.decider';
 export * from './holdings-timeline';
 export * from './largest-remainder';
 export * from './ledger';
+export * from './period-book';
 export * from './period-allocation';
 export * from './exchanges';
 export * from './period-readiness';
