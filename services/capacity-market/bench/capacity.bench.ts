@@ -10,6 +10,7 @@
  *
  * Prints figures per size and ends with one JSON line for 10,000 × 1,000,000.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Holder, PeriodBook, Plant, allocatePeriod, postingSum } from '@gridledger/capacity';
 
 interface Size {
@@ -145,7 +146,7 @@ function main(): void {
   const results = new Map<Size, number>();
   for (const size of only ? [HEADLINE] : SIZES) {
     console.log(`allocating one period: ${size.plants} plants × ${size.holders} holders`);
-    const heapLimitMb = Math.round(require('node:v8').getHeapStatistics().heap_size_limit / 2 ** 20);
+    const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
     try {
       const figures = run(size);
       results.set(size, figures.seconds);
