@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { MeterIngestModule } from './meter-ingest.module';
 
 /**
- * meter-ingest's own modules go here. Messaging, database, telemetry, config, health and metrics
- * come from service-kit's global BackboneModule (inject with @InjectDataSource() etc.).
+ * meter-ingest's own modules. Messaging, database, telemetry, config, health and metrics
+ * come from service-kit's global BackboneModule.
  */
-@Module({ imports: [] })
+@Module({ imports: [MeterIngestModule] })
 export class AppModule {}

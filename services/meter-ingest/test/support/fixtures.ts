@@ -1,5 +1,6 @@
-import { Wallet } from 'ethers';
-import { signJsonBody, type SignedFormat } from '@gridledger/metering';
+import { signJsonBody, type SignedFormat, type TypedDataSigner } from '@gridledger/metering';
+
+export type TestSigner = TypedDataSigner & { readonly address: string };
 
 /** A meter registration as the HTTP API takes it. */
 export function meterJson(meterId: string, mpo: string, dso: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -10,6 +11,6 @@ export function intervalJson(meterId: string, periodId: string, energyWh: string
   return { meterId, periodId, energyWh, ...(quality ? { quality } : {}) };
 }
 
-export async function signedBatch(wallet: Wallet, body: Record<string, unknown>, format: SignedFormat = 'readings-json'): Promise<Record<string, unknown>> {
+export async function signedBatch(wallet: TestSigner, body: Record<string, unknown>, format: SignedFormat = 'readings-json'): Promise<Record<string, unknown>> {
   return signJsonBody(wallet, format, { mpo: wallet.address, ...body });
 }

@@ -1,0 +1,98 @@
+import { Wallet } from 'ethers';
+import { waitFor } from '@gridledger/testing';
+import { intervalJson, meterJson, signedBatch } from './support/fixtures';
+import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type TestService } from './support/test-service';
+
+const mpo = Wallet.createRandom();
+const otherMpo = Wallet.createRandom();
+const dso = Wallet.createRandom().address;
+const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+
+describe('meter-ingest over HTTP and NATS', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService();
+    const registered = await postJson(`${service.url}/meters`, {
+      meters: [
+        meterJson('PV-1', mpo.address, dso, { groupId: 'BG-A', connectionLimitW: '4000' }),
+        meterJson('HH-1', mpo.address, dso, { direction: 'consumption', groupId: 'BG-B' }),
+        meterJson('FOREIGN-1', otherMpo.address, dso),
+      ],
+    }, operator);
+    expect(registered).toMatchObject({ status: 201, body: { registered: 3, unchanged: 0 } });
+  });
+  afterAll(() => service.stop());
+
+  it('settles the good values of a batch, reports each bad one, and publishes per group', async () => {
+    const body = await signedBatch(mpo, {
+      intervals: [
+        intervalJson('PV-1', '2026-03-29T10:00:00Z', '950'),
+        intervalJson('PV-1', '2026-03-29T10:15:00Z', '1001'),
+        intervalJson('HH-1', '2026-03-29T10:00:00Z', '300', 'estimated'),
+        intervalJson('GHOST', '2026-03-29T10:00:00Z', '1'),
+        intervalJson('HH-1', '2099-01-01T00:00:00Z', '1'),
+        intervalJson('HH-1', '2026-03-29T10:30:00Z', '1.5'),
+      ],
+    });
+    const response = await postJson(`${service.url}/readings`, body);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('idempotent-replayed')).toBe('false');
+    expect(response.body).toMatchObject({ status: 'partially-accepted', accepted: 2, rejected: 4 });
+    const codes = (response.body.rejections as { code: string; field: string }[]).map((r) => `${r.code}@${r.field}`).sort();
+    expect(codes).toEqual([
+      'ABOVE_CONNECTION_LIMIT@intervals[1].energyWh',
+      'MALFORMED_NUMBER@intervals[5].energyWh',
+      'TIMESTAMP_IN_FUTURE@intervals[4].periodId',
+      'UNKNOWN_METER@intervals[3].meterId',
+    ]);
+
+    const messages = await waitFor(async () => {
+      const all = await meterStreamMessages(service);
+      return all.filter((m) => !m.subject.startsWith('meter.points')).length === 3 ? all : null;
+    });
+    const measured = messages.filter((m) => m.subject.startsWith('meter.intervals.measured'));
+    expect(measured.map((m) => m.subject)).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B']);
+    expect(measured[0].data.data).toMatchObject({ groupId: 'BG-A', intervals: [{ meterId: 'PV-1', direction: 'production', periodId: '2026-03-29T10:00:00Z', energyWh: '950', quality: 'measured' }] });
+    expect(measured[0].msgId).toBe(measured[0].data.id);
+    const rejected = messages.find((m) => m.subject === 'meter.readings.rejected');
+    expect((rejected?.data.data.reasons as unknown[]).length).toBe(4);
+
+    // The same batch again: same answer, nothing new stored or published.
+    const again = await postJson(`${service.url}/readings`, body);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(response.body);
+    await service.running.outboxRelay?.flush();
+    expect((await meterStreamMessages(service)).length).toBe(messages.length);
+  });
+
+  it('refuses a forged signature with 401 and a signature of the wrong MPO with 403, writing nothing', async () => {
+    const [{ n: before }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
+    const honest = await signedBatch(mpo, { intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '10')] });
+    const forged = { ...honest, intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '999')] };
+    const forgedAnswer = await postJson(`${service.url}/readings`, forged);
+    expect(forgedAnswer).toMatchObject({ status: 401, body: { error: 'BAD_SIGNATURE', field: 'signature' } });
+    expect(String(forgedAnswer.body.reason)).toMatch(/not by the declared mpo/);
+
+    const impostor = await signedBatch(otherMpo, { intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '10')] });
+    const wrongMpo = await postJson(`${service.url}/readings`, impostor);
+    expect(wrongMpo).toMatchObject({ status: 403, body: { error: 'NOT_OPERATED_BY_MPO', rejections: [{ code: 'NOT_OPERATED_BY_MPO', meterId: 'PV-1' }] } });
+    const [{ n: after }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
+    expect(after).toBe(before);
+  });
+
+  it('answers the NATS submit subject like HTTP and dedupes a re-sent batch', async () => {
+    const body = await signedBatch(mpo, { intervals: [intervalJson('PV-1', '2026-03-29T12:00:00Z', '500')] });
+    const subject = `${service.namespace}.rpc.meter.readings.submit`;
+    const first = (await service.nc.request(subject, Buffer.from(JSON.stringify(body)), { timeout: 10_000 })).json<Record<string, unknown>>();
+    expect(first).toMatchObject({ statusCode: 200, replayed: false, accepted: 1, status: 'accepted' });
+    const second = (await service.nc.request(subject, Buffer.from(JSON.stringify(body)), { timeout: 10_000 })).json<Record<string, unknown>>();
+    expect(second).toMatchObject({ statusCode: 200, replayed: true, batchId: first.batchId });
+    const bad = (await service.nc.request(subject, Buffer.from('{"mpo":'), { timeout: 10_000 })).json<Record<string, unknown>>();
+    expect(bad).toMatchObject({ statusCode: 400, error: 'MALFORMED_BODY' });
+    await service.running.outboxRelay?.flush();
+    const measured = (await meterStreamMessages(service)).filter((m) => (m.data.data as { batchId?: string }).batchId === first.batchId);
+    expect(measured).toHaveLength(1);
+  });
+});
