@@ -4,3 +4,4 @@ export * from './validation';
 export * from './signature';
 export * from './intake';
 export * from './mscons';
+export * from './register-split';

@@ -1,0 +1,13 @@
+export { splitRegisterReadings, DEFAULT_MAX_GAP_MS } from './register-split';
+export type {
+  RegisterGap,
+  RegisterGapReason,
+  RegisterPoint,
+  RegisterReadingError,
+  RegisterReadingErrorCode,
+  RegisterSeriesState,
+  RegisterSplitOptions,
+  RegisterSplitReading,
+  RegisterSplitResult,
+  SplitInterval,
+} from './register-split.types';
