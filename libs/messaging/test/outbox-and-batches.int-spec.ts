@@ -1,0 +1,142 @@
+import { StringCodec } from 'nats';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
+import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
+import { connectMessaging, enqueueOutbox, enqueueOutboxMany, OutboxRelay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
+
+jest.setTimeout(60_000);
+
+const BatchMeasured = defineEvent({
+  type: 'meter.batch.measured',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'batch',
+  pastTense: 'measured',
+  keyed: true,
+  schema: z.object({ n: z.number().int(), energyWh: z.string() }),
+});
+type Batch = EventOf<typeof BatchMeasured>;
+const batch = (run: string, n: number): Batch => BatchMeasured.create({ idParts: [run, String(n)], occurredAt: '2026-03-29T01:00:00Z', data: { n, energyWh: String(n * 1000) } });
+
+describe('transactional outbox and batch consumers (real NATS and Postgres)', () => {
+  let db: TestDatabase;
+  const ns = randomNamespace();
+  let producerDb: DataSource;
+  let consumerDb: DataSource;
+  let messaging: MessagingClient;
+  const sc = StringCodec();
+
+  const streamMessages = async () => (await messaging.jsm.streams.info(messaging.streamName('METER'))).state.messages;
+  const storedNs = async (fromSeq: number, count: number) => {
+    const found: number[] = [];
+    for (let seq = fromSeq; seq < fromSeq + count; seq++) {
+      const message = await messaging.jsm.streams.getMessage(messaging.streamName('METER'), { seq });
+      found.push((JSON.parse(sc.decode(message.data)) as Batch).data.n);
+    }
+    return found;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const open = (schema: string, extra: string[] = []) =>
+      openDataSource({ url: db.url, schema, entities: MESSAGING_ENTITIES, migrations: [CreateMessagingTables1764000000000] }).then(async (ds) => {
+        for (const sql of extra) await ds.query(sql);
+        return ds;
+      });
+    producerDb = await open('producer');
+    consumerDb = await open('consumer', [`CREATE TABLE consumer.applied (event_id text NOT NULL, n int NOT NULL)`]);
+    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: ns, name: 'outbox-test' });
+    await messaging.ensureStreams();
+    // Creating twice is a no-op: streams are declared, not accumulated.
+    await messaging.ensureStreams();
+  });
+
+  afterAll(async () => {
+    await messaging?.close();
+    await producerDb?.destroy();
+    await consumerDb?.destroy();
+    await deleteNamespaceStreams(ns);
+    await db?.drop();
+  });
+
+  it('publishes committed rows in order after a restart, never rolled-back ones, and re-publishes harmlessly', async () => {
+    const before = await streamMessages();
+    // Nothing relays yet: the service "crashed" after committing.
+    await producerDb.transaction((em) => enqueueOutboxMany(em, [1, 2, 3].map((n) => ({ definition: BatchMeasured, envelope: batch('order', n), key: 'g1' }))));
+    await producerDb
+      .transaction(async (em) => {
+        await enqueueOutbox(em, BatchMeasured, batch('order', 99), 'g1');
+        throw new Error('business rule failed: roll back');
+      })
+      .catch(() => undefined);
+    await producerDb.transaction((em) => enqueueOutbox(em, BatchMeasured, batch('order', 4), 'g1'));
+    expect(await streamMessages()).toBe(before);
+
+    const relay = new OutboxRelay({ dataSource: producerDb, messaging, pollIntervalMs: 60_000 });
+    await relay.start();
+    await waitFor(async () => (await streamMessages()) === before + 4, { what: 'four relayed messages' });
+    await relay.stop();
+    expect(await storedNs(before + 1, 4)).toEqual([1, 2, 3, 4]);
+    const [{ pending }] = await producerDb.query(`SELECT count(*)::int AS pending FROM producer.outbox WHERE published_at IS NULL`);
+    expect(pending).toBe(0);
+
+    // Crash between publish and mark: the rows go out again and JetStream drops them.
+    await producerDb.query(`UPDATE producer.outbox SET published_at = NULL`);
+    const again = new OutboxRelay({ dataSource: producerDb, messaging });
+    expect(await again.flush()).toBe(4);
+    expect(await streamMessages()).toBe(before + 4);
+  });
+
+  it('lets only one relay publish at a time (advisory lock), each row once', async () => {
+    await producerDb.transaction((em) => enqueueOutboxMany(em, Array.from({ length: 200 }, (_, i) => ({ definition: BatchMeasured, envelope: batch('race', i), key: 'g2' }))));
+    const before = await streamMessages();
+    const relays = [new OutboxRelay({ dataSource: producerDb, messaging, batchSize: 50 }), new OutboxRelay({ dataSource: producerDb, messaging, batchSize: 50 })];
+    const counts = await Promise.all(relays.map((relay) => relay.flush()));
+    const rest = await relays[0].flush();
+    expect(counts[0] + counts[1] + rest).toBe(200);
+    expect(await streamMessages()).toBe(before + 200);
+  });
+
+  it('applies batches in one transaction each, dedupes repeats, and isolates a poison event', async () => {
+    const calls: number[] = [];
+    const deadLetters: string[] = [];
+    const sub = messaging.nc.subscribe(messaging.subject(MessageDeadLettered.subjectFilter), {
+      callback: (_e, msg) => deadLetters.push(MessageDeadLettered.parse(JSON.parse(sc.decode(msg.data))).data.reason),
+    });
+    for (let i = 0; i < 300; i++) await messaging.publishEvent(BatchMeasured, batch('batch', i), 'g3');
+    // The same event again under another Nats-Msg-Id (e.g. published after the duplicate window).
+    await messaging.js.publish(messaging.subject(BatchMeasured.subject('g3')), sc.encode(JSON.stringify(batch('batch', 7))), { msgID: 'late-copy-of-7' });
+
+    const runner: ConsumerRunner<readonly [typeof BatchMeasured]> = await startConsumer(messaging, consumerDb, {
+      stream: STREAMS.METER.name,
+      durable: 'batch-consumer',
+      events: [BatchMeasured] as const,
+      filterSubjects: [BatchMeasured.subject('g3')],
+      batchSize: 100,
+      redelivery: { maxDeliver: 2, backoffMs: [50] },
+      handleBatch: async (events, em) => {
+        calls.push(events.length);
+        if (events.some((event) => event.envelope.data.n === 150)) throw new PoisonEventError('n=150 contradicts the registry');
+        await em.query(`INSERT INTO consumer.applied SELECT unnest($1::text[]), unnest($2::int[])`, [events.map((e) => e.envelope.id), events.map((e) => e.envelope.data.n)]);
+      },
+    });
+    try {
+      await waitFor(async () => {
+        const [{ count }] = await consumerDb.query(`SELECT count(*)::int AS count FROM consumer.applied`);
+        return count === 299;
+      }, { what: '299 applied events', timeoutMs: 20_000 });
+      await waitFor(() => deadLetters.some((reason) => reason.includes('n=150')), { what: 'poison dead letter' });
+    } finally {
+      await runner.stop();
+      sub.unsubscribe();
+    }
+    const [{ distinct, total }] = await consumerDb.query(`SELECT count(DISTINCT event_id)::int AS distinct, count(*)::int AS total FROM consumer.applied`);
+    expect({ distinct, total }).toEqual({ distinct: 299, total: 299 });
+    expect(Math.max(...calls)).toBeGreaterThan(1);
+    expect(deadLetters.filter((reason) => reason.includes('n=150'))).toEqual(['rejected: n=150 contradicts the registry']);
+    const [{ inbox }] = await consumerDb.query(`SELECT count(*)::int AS inbox FROM consumer.inbox WHERE consumer = 'batch-consumer'`);
+    expect(inbox).toBe(299);
+  });
+});
