@@ -20,9 +20,20 @@ export interface GateInput {
 
 export function gateDecision(input: GateInput): GateDecision {
   const missing = input.expected.filter((meter) => !input.reportedKeys.has(meterKey(meter)));
+  return gateDecisionFromMissing({ expectedCount: input.expected.length, missing, periodEndMs: input.periodEndMs, deadlineMs: input.deadlineMs, nowMs: input.nowMs });
+}
+
+/** The same rule when a store has already worked out which expected meters are missing. */
+export function gateDecisionFromMissing(input: {
+  readonly expectedCount: number;
+  readonly missing: readonly ExpectedMeter[];
+  readonly periodEndMs: number;
+  readonly deadlineMs: number;
+  readonly nowMs: number;
+}): GateDecision {
   // With no registry entry for the group and period, completeness means nothing: wait for the deadline.
-  if (missing.length === 0 && input.expected.length > 0) return { kind: 'close', reason: 'complete' };
-  if (input.nowMs >= gateDeadlineMs(input.periodEndMs, input.deadlineMs)) return { kind: 'close', reason: 'deadline', missing };
+  if (input.missing.length === 0 && input.expectedCount > 0) return { kind: 'close', reason: 'complete' };
+  if (input.nowMs >= gateDeadlineMs(input.periodEndMs, input.deadlineMs)) return { kind: 'close', reason: 'deadline', missing: input.missing };
   return { kind: 'stay-open' };
 }
 

@@ -81,7 +81,8 @@ export function balancesOf(postings: Iterable<Posting>): Map<string, MinorUnits>
 export function ledgerDigest(postings: readonly Posting[]): string {
   const hash = createHash('sha256');
   for (const posting of [...postings].sort((a, b) => a.version - b.version)) {
-    for (const entry of posting.entries) {
+    // Entries in account order, so the digest does not depend on how a store returns them.
+    for (const entry of [...posting.entries].sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0))) {
       hash.update(`${posting.postingId}|${entry.account}|${entry.debit}|${entry.credit}\n`);
     }
   }

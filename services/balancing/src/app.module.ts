@@ -1,8 +1,37 @@
 import { Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { Keccak256, loadKeccak256 } from '@gridledger/domain';
+import { DATA_SOURCE } from '@gridledger/service-kit';
+import { GroupsController } from './http/groups.controller';
+import { LedgerController } from './http/ledger.controller';
+import { MarketInputController } from './http/market-input.controller';
+import { BalancingConsumers } from './ingest/balancing-consumers';
+import { ProofResponder } from './proofs/proof.responder';
+import { ProofService } from './proofs/proof.service';
+import { Clock, systemClock } from './settlement/clock';
+import { GroupPeriodSettler } from './settlement/group-period.settler';
+import { SettlementWorker } from './settlement/settlement.worker';
+import { CLOCK, KECCAK } from './settlement/tokens';
 
 /**
- * balancing's own modules go here. Messaging, database, telemetry, config, health and metrics
- * come from service-kit's global BackboneModule (inject with @InjectDataSource() etc.).
+ * balancing: consumers (registry, intervals, schedules, prices, chain confirmations), the
+ * settlement worker, the proof responder and the HTTP API. Messaging, database, telemetry,
+ * config, health and metrics come from service-kit's global BackboneModule.
  */
-@Module({ imports: [] })
+@Module({
+  controllers: [GroupsController, LedgerController, MarketInputController],
+  providers: [
+    { provide: KECCAK, useFactory: () => loadKeccak256() },
+    { provide: CLOCK, useValue: systemClock },
+    {
+      provide: GroupPeriodSettler,
+      inject: [DATA_SOURCE, KECCAK, CLOCK],
+      useFactory: (dataSource: DataSource, keccak: Keccak256, clock: Clock) => new GroupPeriodSettler(dataSource, keccak, clock),
+    },
+    { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
+    BalancingConsumers,
+    SettlementWorker,
+    ProofResponder,
+  ],
+})
 export class AppModule {}

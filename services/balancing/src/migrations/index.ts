@@ -1,7 +1,8 @@
 import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
+import { CreateBalancingTables1764000001000 } from './balancing-tables.migration';
 
 /** balancing owns the `balancing` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'balancing';
 
 /** In order: the backbone's inbox/outbox tables first, then the service's own. */
-export const MIGRATIONS = [CreateMessagingTables1764000000000];
+export const MIGRATIONS = [CreateMessagingTables1764000000000, CreateBalancingTables1764000001000];

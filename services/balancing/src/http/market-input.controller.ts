@@ -1,0 +1,63 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { groupIdString, minorUnitsString, periodIdString, whString } from '@gridledger/events';
+import { DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { BalancingConfig } from '../config';
+import { recordPrices } from '../ingest/prices.handler';
+import { recordSchedule } from '../ingest/schedules';
+import { parseOr400 } from './validation';
+
+const priceBody = z
+  .object({
+    /** Minor units (cents) per MWh as a decimal string of an integer. */
+    imbalancePricePerMWh: minorUnitsString,
+    energyPricePerMWh: minorUnitsString.optional(),
+  })
+  .strict();
+
+const scheduleBody = z
+  .object({
+    scheduleId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 letters, digits, . _ : -'),
+    periodId: periodIdString,
+    periodLength: z.enum(['PT15M', 'PT60M']).default('PT15M'),
+    fromGroup: groupIdString,
+    toGroup: groupIdString,
+    energyWh: whString.refine((value) => !value.startsWith('-'), 'must not be negative'),
+  })
+  .strict()
+  .refine((body) => body.fromGroup !== body.toGroup, { message: 'must differ from fromGroup', path: ['toGroup'] });
+
+/** Prices and schedules set by the market operator through the API (events do the same). */
+@Controller()
+export class MarketInputController {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
+  ) {}
+
+  @Put('prices/:periodId')
+  async putPrice(@Param() params: Record<string, string>, @Body() body: unknown) {
+    const { periodId } = parseOr400(z.object({ periodId: periodIdString }), params, 'path');
+    const price = parseOr400(priceBody, body, 'body');
+    await this.dataSource.transaction((em) => recordPrices(em, periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh)));
+    return { periodId, imbalancePricePerMWh: price.imbalancePricePerMWh, energyPricePerMWh: price.energyPricePerMWh ?? null };
+  }
+
+  @Post('schedules')
+  @HttpCode(200)
+  async postSchedule(@Body() body: unknown) {
+    const schedule = parseOr400(scheduleBody, body, 'body');
+    const changed = await this.dataSource.transaction((em) =>
+      recordSchedule(
+        em,
+        { scheduleId: `api:${schedule.scheduleId}`, periodId: schedule.periodId, fromGroup: schedule.fromGroup, toGroup: schedule.toGroup, energyWh: BigInt(schedule.energyWh) },
+        // API schedules replace each other in arrival order.
+        Number.MAX_SAFE_INTEGER,
+        schedule.periodLength,
+        this.config.GATE_DEADLINE_MS,
+      ),
+    );
+    return { ...schedule, changed };
+  }
+}

@@ -1,0 +1,18 @@
+import type { EntityManager } from 'typeorm';
+import { EventOf, MarketPricesPublished } from '@gridledger/events';
+import { ReceivedEvent } from '@gridledger/messaging';
+import { markPeriodRepriced, upsertPrices } from '../persistence/prices.repository';
+
+type PricesEvent = ReceivedEvent<EventOf<typeof MarketPricesPublished>>;
+
+export async function recordPrices(em: EntityManager, periodId: string, imbalancePricePerMWh: bigint, energyPricePerMWh: bigint | null): Promise<void> {
+  const changed = await upsertPrices(em, periodId, imbalancePricePerMWh, energyPricePerMWh);
+  if (changed) await markPeriodRepriced(em, periodId);
+}
+
+export async function applyPrices(em: EntityManager, events: readonly PricesEvent[]): Promise<void> {
+  for (const event of events) {
+    const { periodId, imbalancePricePerMWh, energyPricePerMWh } = event.envelope.data;
+    await recordPrices(em, periodId, BigInt(imbalancePricePerMWh), BigInt(energyPricePerMWh));
+  }
+}

@@ -1,0 +1,57 @@
+import { Direction } from '@gridledger/domain';
+import { ExpectedMeter } from '@gridledger/settlement';
+import { Sql } from './sql';
+
+export interface PointVersion {
+  readonly meterId: string;
+  readonly direction: Direction;
+  readonly groupId: string;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+/**
+ * Applies registry versions in order: each version is stored by (meter, validFrom), and an
+ * earlier open version of the meter is closed where the new one starts. Returns the groups
+ * touched, whose open periods must be re-checked for completeness.
+ */
+export async function applyPointVersions(sql: Sql, versions: readonly PointVersion[]): Promise<Set<string>> {
+  const groups = new Set<string>();
+  for (const version of versions) {
+    const before: { group_id: string }[] = await sql.query(`SELECT DISTINCT group_id FROM meter_points WHERE meter_id = $1`, [version.meterId]);
+    before.forEach((row) => groups.add(row.group_id));
+    await sql.query(
+      `UPDATE meter_points SET valid_to = $2
+       WHERE meter_id = $1 AND valid_from < $2 AND (valid_to IS NULL OR valid_to > $2)`,
+      [version.meterId, version.validFrom],
+    );
+    await sql.query(
+      `INSERT INTO meter_points (meter_id, valid_from, valid_to, direction, group_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (meter_id, valid_from) DO UPDATE SET valid_to = EXCLUDED.valid_to, direction = EXCLUDED.direction, group_id = EXCLUDED.group_id`,
+      [version.meterId, version.validFrom, version.validTo, version.direction, version.groupId],
+    );
+    groups.add(version.groupId);
+  }
+  return groups;
+}
+
+export async function markOpenPeriodsForCheck(sql: Sql, groups: Iterable<string>): Promise<void> {
+  await sql.query(`UPDATE group_periods SET needs_check = true WHERE status = 'open' AND group_id = ANY($1::text[])`, [[...groups]]);
+}
+
+/** Expected meters of a group at a period start that have no current value yet. */
+export async function missingMeters(sql: Sql, groupId: string, periodId: string, periodStart: Date): Promise<{ expectedCount: number; missing: ExpectedMeter[] }> {
+  const [{ count }]: { count: string }[] = await sql.query(
+    `SELECT count(*) AS count FROM meter_points WHERE group_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)`,
+    [groupId, periodStart],
+  );
+  const missing: { meter_id: string; direction: Direction }[] = await sql.query(
+    `SELECT p.meter_id, p.direction FROM meter_points p
+     WHERE p.group_id = $1 AND p.valid_from <= $3 AND (p.valid_to IS NULL OR p.valid_to > $3)
+       AND NOT EXISTS (SELECT 1 FROM meter_values v WHERE v.group_id = $1 AND v.period_id = $2 AND v.meter_id = p.meter_id
+                       AND v.direction = p.direction AND v.replaced_seq IS NULL)
+     ORDER BY p.meter_id, p.direction`,
+    [groupId, periodId, periodStart],
+  );
+  return { expectedCount: Number(count), missing: missing.map((row) => ({ meterId: row.meter_id, direction: row.direction })) };
+}

@@ -1,0 +1,78 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { MessagingClient } from '@gridledger/messaging';
+import { LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { JsonLogger } from '@gridledger/telemetry';
+import { BalancingConfig } from '../config';
+import { balancingConsumerRefs } from '../ingest/balancing-consumers';
+import { GroupPeriodSettler } from './group-period.settler';
+import { Clock } from './clock';
+import { CLOCK } from './tokens';
+
+/**
+ * Ticks the settler. Nothing lives in this process's memory but the timer: which periods are
+ * due is in Postgres, and SKIP LOCKED shares the work between replicas. A tick waits while
+ * the consumers are behind (replay, backlog), so a period settles on everything that was
+ * sent, up to CATCH_UP_MAX_WAIT_MS.
+ */
+@Injectable()
+export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private current: Promise<void> | undefined;
+  private behindSinceMs: number | undefined;
+
+  constructor(
+    private readonly settler: GroupPeriodSettler,
+    @Inject(MESSAGING) private readonly messaging: MessagingClient,
+    @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.current;
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.current = this.tick()
+        .catch((error: unknown) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'))
+        .finally(() => {
+          this.current = undefined;
+          this.schedule();
+        });
+    }, this.config.SETTLE_INTERVAL_MS);
+  }
+
+  private async tick(): Promise<void> {
+    if (!(await this.caughtUpOrWaitedEnough())) return;
+    const settled = await this.settler.settleDue(this.config.SETTLE_CONCURRENCY);
+    for (const version of settled) {
+      this.logger.log(`settled ${version.groupId} ${version.periodId} v${version.version} (${version.trigger}): imbalance ${version.totals.imbalanceWh} Wh, root ${version.merkleRoot}`, 'SettlementWorker');
+    }
+  }
+
+  private async caughtUpOrWaitedEnough(): Promise<boolean> {
+    let pending = 0;
+    for (const ref of Object.values(balancingConsumerRefs(this.config.CONSUMER_PREFIX))) {
+      const info = await this.messaging.jsm.consumers.info(this.messaging.streamName(ref.stream), ref.durable).catch(() => undefined);
+      if (!info) return false;
+      pending += info.num_pending + info.num_ack_pending;
+    }
+    const nowMs = this.clock.now().getTime();
+    if (pending === 0) {
+      this.behindSinceMs = undefined;
+      return true;
+    }
+    this.behindSinceMs ??= nowMs;
+    return nowMs - this.behindSinceMs >= this.config.CATCH_UP_MAX_WAIT_MS;
+  }
+}

@@ -1,0 +1,2 @@
+export const KECCAK = Symbol('balancing.keccak');
+export const CLOCK = Symbol('balancing.clock');
