@@ -209,11 +209,18 @@ export class MsconsMessageBuilder {
         if (!Number.isNaN(this.qtyEnd)) throw duplicateDate(segment, 'DTM+164 (interval end)');
         this.qtyEnd = instant;
       }
-    } else if (this.series === null || this.series.stated.length === 0) {
-      if (qualifier === '163') location.declaredStartMs = instant;
-      else location.declaredEndMs = instant;
+    } else if (this.series === null) {
+      // Right after LOC, before any line item: the period the location's data covers.
+      if (qualifier === '163') {
+        if (location.declaredStartMs !== null) throw duplicateDate(segment, 'DTM+163 (location period start)');
+        location.declaredStartMs = instant;
+      } else {
+        if (location.declaredEndMs !== null) throw duplicateDate(segment, 'DTM+164 (location period end)');
+        location.declaredEndMs = instant;
+      }
     } else {
-      throw outOfPlace(segment, `DTM+${qualifier} follows no QTY`);
+      // Inside a line item a date without its QTY would be a value silently lost.
+      throw outOfPlace(segment, `DTM+${qualifier} inside a line item follows no QTY`);
     }
   }
 
