@@ -1,26 +1,12 @@
 import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { StringCodec, type NatsConnection, type Subscription } from 'nats';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
-import { z } from 'zod';
-import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
+import { MessageDeadLettered } from '@gridledger/events';
+import { probe, ProbeRecorded, type Probe } from './fixtures/probe.events';
 import { enqueueOutbox, PoisonEventError, STREAMS, type ReceivedEvent } from '@gridledger/messaging';
 import { activeTraceIds, withSpan } from '@gridledger/telemetry';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, waitFor, type TestDatabase } from '@gridledger/testing';
 import { bootstrapService, commonConfigSchema, ConsumerHost, type RunningService } from '@gridledger/service-kit';
-
-/** A probe event only this test publishes (namespaced, so nobody else sees it). */
-const ProbeRecorded = defineEvent({
-  type: 'meter.probe.recorded',
-  schemaVersion: 1,
-  domain: 'meter',
-  entity: 'probe',
-  pastTense: 'recorded',
-  keyed: true,
-  schema: z.object({ label: z.string(), energyWh: z.string().regex(/^\d+$/) }),
-});
-type Probe = EventOf<typeof ProbeRecorded>;
-
-const probe = (label: string, at = '2026-03-29T01:00:00Z') => ProbeRecorded.create({ idParts: [label], occurredAt: at, data: { label, energyWh: '1000' } });
 
 /** Test-controlled behaviour of the consumer app. */
 const behaviour = {
