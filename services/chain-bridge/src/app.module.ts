@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { BridgeRuntime } from './chain/bridge.runtime';
+import { ProofsController } from './proofs/proofs.controller';
 
 /**
- * chain-bridge's own modules go here. Messaging, database, telemetry, config, health and metrics
- * come from service-kit's global BackboneModule (inject with @InjectDataSource() etc.).
+ * chain-bridge: settled periods to the settlement cascade, confirmations, finalization, and
+ * proofs. Messaging, database, telemetry, config, health and metrics come from service-kit's
+ * global BackboneModule.
  */
-@Module({ imports: [] })
+@Module({ controllers: [ProofsController], providers: [BridgeRuntime] })
 export class AppModule {}

@@ -1,0 +1,210 @@
+import { toBeHex } from 'ethers';
+import type { EntityManager } from 'typeorm';
+import { ChainPeriodCommitted, ChainPeriodConfirmed, ChainPeriodRejected, MessageDeadLettered } from '@gridledger/events';
+import { enqueueOutbox } from '@gridledger/messaging';
+import { STREAMS } from '@gridledger/messaging';
+import { groupKey } from '@gridledger/contracts';
+import type { BlockRef, ContractRevert } from '../chain/cascade.client';
+import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
+import type { TransactionSender } from '../chain/transaction.sender';
+import { PeriodCommitRepository, PeriodCommitRow, commitSubjectKey, raiseAlarm } from './period-commit.repository';
+
+const BATCH = 100;
+/** Reverts that are not transient: the contract will refuse this version every time. */
+const INVALID_ERRORS = new Set(['CascadeUnknownGroup', 'CascadeInvalidPeriod', 'CascadeUnbalanced', 'CascadeEmptyRoot', 'SafeCastOverflowedUintToInt']);
+const MAX_UNEXPLAINED_REVERTS = 5;
+
+/**
+ * Takes each recorded version to the chain and sees it confirmed:
+ * pending → (read chain, simulate, sign + record, broadcast) → submitted → (receipt) →
+ * included → (depth reached, block still canonical) → confirmed. A reorg sends an included
+ * commit back to pending; pending always reads the chain first, so a version already there
+ * is adopted, never sent twice, and one there with another root is an alarm.
+ */
+export class CommitWorker {
+  private readonly commits = new PeriodCommitRepository();
+
+  constructor(
+    private readonly ctx: BridgeContext,
+    private readonly sender: TransactionSender,
+  ) {}
+
+  async round(head: BlockRef): Promise<void> {
+    await this.trackSubmitted();
+    await this.checkIncluded(head);
+    await this.sender.beginRound();
+    await this.submitPending();
+  }
+
+  private async trackSubmitted(): Promise<void> {
+    for (const row of await this.commits.withStatus(this.ctx.db.manager, 'submitted', BATCH)) {
+      const key = commitSubjectKey(row);
+      const outcome = await this.sender.track('commit', key);
+      if (outcome.kind === 'pending') continue;
+      await this.ctx.db.transaction(async (em) => {
+        await this.sender.settle(em, key, outcome);
+        if (outcome.kind === 'mined') {
+          await this.markIncluded(em, row, outcome.receipt.transactionHash, { number: outcome.receipt.blockNumber, hash: outcome.receipt.blockHash });
+        } else {
+          // Reverted or lost: decide afresh from the chain's state next round.
+          const reason = outcome.kind === 'reverted' ? `transaction ${outcome.receipt.transactionHash} reverted` : 'transaction lost before mining';
+          await this.commits.update(em, row, { status: 'pending', lastError: reason, countAttempt: outcome.kind === 'reverted' });
+        }
+      });
+    }
+  }
+
+  private async checkIncluded(head: BlockRef): Promise<void> {
+    for (const row of await this.commits.withStatus(this.ctx.db.manager, 'included', BATCH)) {
+      const blockNumber = row.blockNumber as number;
+      const canonical = await this.ctx.client.blockHashAt(blockNumber);
+      if (canonical !== row.blockHash) {
+        bridgeMetrics.reorgs().add(1, { kind: 'commit' });
+        this.ctx.log.warn(`reorg: ${row.groupId} ${row.periodId} v${row.version} left block ${blockNumber} (${row.blockHash}); re-checking the chain`, 'CommitWorker');
+        await this.commits.update(this.ctx.db.manager, row, { status: 'pending', txHash: null, lastError: `reorged out of block ${blockNumber}` });
+        continue;
+      }
+      const depth = head.number - blockNumber + 1;
+      if (depth < this.ctx.confirmations) continue;
+      await this.ctx.db.transaction(async (em) => {
+        await this.commits.update(em, row, { status: 'confirmed' });
+        const envelope = ChainPeriodConfirmed.create({
+          idParts: [row.groupId, row.periodId, String(row.version), row.blockHash as string],
+          occurredAt: new Date(),
+          data: {
+            groupId: row.groupId,
+            periodId: row.periodId,
+            version: row.version,
+            merkleRoot: row.merkleRoot,
+            chainId: this.ctx.chainId,
+            contract: this.ctx.client.address,
+            txHash: row.txHash as string,
+            blockNumber,
+            blockHash: row.blockHash as string,
+            confirmations: this.ctx.confirmations,
+          },
+        });
+        await enqueueOutbox(em, ChainPeriodConfirmed, envelope);
+      });
+      bridgeMetrics.confirmed().add(1, { kind: 'commit' });
+      this.ctx.log.log(`confirmed ${row.groupId} ${row.periodId} v${row.version} at depth ${depth} (tx ${row.txHash})`, 'CommitWorker');
+    }
+  }
+
+  private async submitPending(): Promise<void> {
+    for (const row of await this.commits.withStatus(this.ctx.db.manager, 'pending', BATCH, true)) {
+      await this.decide(row);
+    }
+  }
+
+  /** Reads the chain before sending anything: that is what makes a restart safe. */
+  private async decide(row: PeriodCommitRow): Promise<void> {
+    const group = groupKey(row.groupId);
+    const onChain = await this.ctx.client.latestVersion(group, row.periodStart);
+    if (onChain >= row.version) {
+      const root = await this.ctx.client.rootOf(group, row.periodStart, row.version);
+      if (root.toLowerCase() === row.merkleRoot.toLowerCase()) await this.adopt(row);
+      else await this.reject(row, 'root-conflict', `the chain holds version ${row.version} with root ${root}, not ${row.merkleRoot}`, null, root);
+      return;
+    }
+    if (onChain < row.version - 1) {
+      await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: `waiting for version ${onChain + 1} on chain`, retryInMs: this.ctx.retryMs });
+      return;
+    }
+    const data = this.ctx.client.commitCalldata(group, row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount);
+    const simulation = await this.ctx.client.simulate(this.sender.address, data);
+    if (!simulation.ok) {
+      await this.refused(row, simulation.revert);
+      return;
+    }
+    const submission = await this.ctx.db.transaction(async (em) => {
+      const signed = await this.sender.sign(em, 'commit', commitSubjectKey(row), data, simulation.gas);
+      await this.commits.update(em, row, { status: 'submitted', txHash: signed.txHash, lastError: null, countAttempt: true });
+      return signed;
+    });
+    bridgeMetrics.submissions().add(1, { kind: 'commit' });
+    this.ctx.log.log(`sent ${row.groupId} ${row.periodId} v${row.version}: tx ${submission.txHash} nonce ${submission.nonce}`, 'CommitWorker');
+    await this.sender.broadcast(submission);
+  }
+
+  private async refused(row: PeriodCommitRow, revert: ContractRevert): Promise<void> {
+    const name = revert.errorName;
+    if (name === 'CascadeUnauthorizedCommitter') {
+      await this.reject(row, 'role-violation', `the bridge's key ${this.sender.address} holds neither the BRP nor the MPO role for group ${row.groupId}`, name, null);
+    } else if (name !== null && INVALID_ERRORS.has(name)) {
+      await this.reject(row, 'invalid', `the contract refused it: ${name}(${revert.args.map(String).join(', ')})`, name, null);
+    } else if (name === 'CascadeVersionAlreadyCommitted' || name === 'CascadeVersionNotNext') {
+      // The chain moved since we read it; the next round reads it again.
+      await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: name, retryInMs: this.ctx.retryMs });
+    } else if (row.attempts + 1 >= MAX_UNEXPLAINED_REVERTS) {
+      await this.reject(row, 'invalid', `the contract refused it ${row.attempts + 1} times without a known reason: ${revert.message}`, name, null);
+    } else {
+      await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: revert.message, countAttempt: true, retryInMs: this.ctx.retryMs * 2 ** row.attempts });
+    }
+  }
+
+  /** The version is already on chain with our root (a restart, or our reorged tx re-mined). */
+  private async adopt(row: PeriodCommitRow): Promise<void> {
+    const group = groupKey(row.groupId);
+    const blockNumber = await this.ctx.client.commitmentBlock(group, row.periodStart, row.version);
+    const blockHash = await this.ctx.client.blockHashAt(blockNumber);
+    const txHash = await this.ctx.client.findEventTx('PeriodCommitted', [group, toBeHex(row.periodStart, 32)], blockNumber, (args) => Number(args[2]) === row.version);
+    if (!blockHash || !txHash) throw new Error(`version ${row.version} of ${row.groupId} ${row.periodId} is on chain but its block ${blockNumber} could not be read`);
+    this.ctx.log.log(`found ${row.groupId} ${row.periodId} v${row.version} already on chain in block ${blockNumber}: not sending it again`, 'CommitWorker');
+    await this.ctx.db.transaction((em) => this.markIncluded(em, row, txHash, { number: blockNumber, hash: blockHash }));
+  }
+
+  private async markIncluded(em: EntityManager, row: PeriodCommitRow, txHash: string, block: BlockRef): Promise<void> {
+    await this.commits.update(em, row, { status: 'included', txHash, blockNumber: block.number, blockHash: block.hash, lastError: null });
+    const envelope = ChainPeriodCommitted.create({
+      idParts: [row.groupId, row.periodId, String(row.version), block.hash],
+      occurredAt: new Date(),
+      data: {
+        groupId: row.groupId,
+        periodId: row.periodId,
+        version: row.version,
+        merkleRoot: row.merkleRoot,
+        chainId: this.ctx.chainId,
+        contract: this.ctx.client.address,
+        txHash,
+        blockNumber: block.number,
+        blockHash: block.hash,
+      },
+    });
+    await enqueueOutbox(em, ChainPeriodCommitted, envelope, row.groupId);
+  }
+
+  /** Not anchored, not retried: recorded, alarmed, published, and the source dead-lettered. */
+  private async reject(row: PeriodCommitRow, code: 'role-violation' | 'invalid' | 'root-conflict', reason: string, contractError: string | null, chainRoot: string | null): Promise<void> {
+    await this.ctx.db.transaction(async (em) => {
+      await this.commits.update(em, row, { status: code === 'root-conflict' ? 'conflict' : 'rejected', lastError: reason });
+      await raiseAlarm(em, { kind: code, groupId: row.groupId, periodId: row.periodId, version: row.version, detail: reason });
+      const rejected = ChainPeriodRejected.create({
+        idParts: [row.groupId, row.periodId, String(row.version), code],
+        occurredAt: new Date(),
+        data: { groupId: row.groupId, periodId: row.periodId, version: row.version, merkleRoot: row.merkleRoot, code, reason, contractError, chainRoot },
+      });
+      await enqueueOutbox(em, ChainPeriodRejected, rejected, row.groupId);
+      if (code !== 'root-conflict') await this.deadLetter(em, row, reason);
+    });
+    bridgeMetrics.alarms().add(1, { kind: code });
+    this.ctx.log.error(`${code}: ${row.groupId} ${row.periodId} v${row.version} will not be committed: ${reason}`, 'CommitWorker');
+  }
+
+  private async deadLetter(em: EntityManager, row: PeriodCommitRow, reason: string): Promise<void> {
+    const envelope = MessageDeadLettered.create({
+      idParts: [STREAMS.BALANCING.name, 'chain-bridge', row.source.eventId, 'refused'],
+      occurredAt: new Date(),
+      data: {
+        stream: STREAMS.BALANCING.name,
+        consumer: 'chain-bridge',
+        subject: row.source.subject,
+        streamSequence: row.source.sequence,
+        deliveries: 1,
+        reason,
+        payloadBase64: Buffer.from(row.source.payload).toString('base64'),
+      },
+    });
+    await enqueueOutbox(em, MessageDeadLettered, envelope, STREAMS.BALANCING.name);
+  }
+}

@@ -1,0 +1,111 @@
+import type { EntityManager } from 'typeorm';
+import type { Totals } from '../chain/cascade.client';
+
+export type FinalizationStatus = 'waiting' | 'submitted' | 'included' | 'confirmed' | 'rejected';
+
+/** The latest market-wide summary of a period, and where its finalization stands. */
+export interface PeriodFinalizationRow {
+  readonly periodId: string;
+  readonly periodStart: bigint;
+  readonly revision: number;
+  readonly groups: readonly { groupId: string; version: number }[];
+  readonly totals: Totals;
+  readonly status: FinalizationStatus;
+  readonly txHash: string | null;
+  readonly blockNumber: number | null;
+  readonly blockHash: string | null;
+}
+
+interface RawRow {
+  period_id: string;
+  period_start: string;
+  revision: number;
+  groups: { groupId: string; version: number }[];
+  feed_in_wh: string;
+  feed_out_wh: string;
+  schedule_net_wh: string;
+  imbalance_wh: string;
+  status: FinalizationStatus;
+  tx_hash: string | null;
+  block_number: string | null;
+  block_hash: string | null;
+}
+
+function toRow(raw: RawRow): PeriodFinalizationRow {
+  return {
+    periodId: raw.period_id,
+    periodStart: BigInt(raw.period_start),
+    revision: raw.revision,
+    groups: raw.groups,
+    totals: { feedInWh: BigInt(raw.feed_in_wh), feedOutWh: BigInt(raw.feed_out_wh), scheduleNetWh: BigInt(raw.schedule_net_wh), imbalanceWh: BigInt(raw.imbalance_wh) },
+    status: raw.status,
+    txHash: raw.tx_hash,
+    blockNumber: raw.block_number === null ? null : Number(raw.block_number),
+    blockHash: raw.block_hash,
+  };
+}
+
+export function finalizeSubjectKey(row: Pick<PeriodFinalizationRow, 'periodId' | 'revision'>): string {
+  return `finalize|${row.periodId}|${row.revision}`;
+}
+
+export class PeriodFinalizationRepository {
+  /** Keeps the newest revision of a period's summary; a newer one restarts its finalization. */
+  async upsert(em: EntityManager, row: Omit<PeriodFinalizationRow, 'status' | 'txHash' | 'blockNumber' | 'blockHash'>): Promise<void> {
+    await em.query(
+      `INSERT INTO period_finalization (period_id, period_start, revision, groups, feed_in_wh, feed_out_wh, schedule_net_wh, imbalance_wh, status)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, 'waiting')
+       ON CONFLICT (period_id) DO UPDATE SET revision = EXCLUDED.revision, groups = EXCLUDED.groups,
+         feed_in_wh = EXCLUDED.feed_in_wh, feed_out_wh = EXCLUDED.feed_out_wh, schedule_net_wh = EXCLUDED.schedule_net_wh,
+         imbalance_wh = EXCLUDED.imbalance_wh, status = 'waiting', tx_hash = NULL, block_number = NULL, block_hash = NULL,
+         last_error = NULL, next_attempt_at = now(), updated_at = now()
+       WHERE period_finalization.revision < EXCLUDED.revision`,
+      [
+        row.periodId,
+        row.periodStart.toString(),
+        row.revision,
+        JSON.stringify(row.groups),
+        row.totals.feedInWh.toString(),
+        row.totals.feedOutWh.toString(),
+        row.totals.scheduleNetWh.toString(),
+        row.totals.imbalanceWh.toString(),
+      ],
+    );
+  }
+
+  async withStatus(em: EntityManager, status: FinalizationStatus, limit: number, dueOnly = false): Promise<PeriodFinalizationRow[]> {
+    const rows = (await em.query(
+      `SELECT * FROM period_finalization WHERE status = $1 ${dueOnly ? 'AND next_attempt_at <= now()' : ''} ORDER BY period_start LIMIT $2`,
+      [status, limit],
+    )) as RawRow[];
+    return rows.map(toRow);
+  }
+
+  async update(
+    em: EntityManager,
+    key: Pick<PeriodFinalizationRow, 'periodId' | 'revision'>,
+    change: { status: FinalizationStatus; txHash?: string | null; blockNumber?: number | null; blockHash?: string | null; lastError?: string | null; retryInMs?: number },
+  ): Promise<void> {
+    await em.query(
+      `UPDATE period_finalization SET status = $3,
+         tx_hash = CASE WHEN $4::boolean THEN $5 ELSE tx_hash END,
+         block_number = CASE WHEN $4::boolean THEN $6::bigint ELSE block_number END,
+         block_hash = CASE WHEN $4::boolean THEN $7 ELSE block_hash END,
+         last_error = $8,
+         next_attempt_at = now() + ($9::text || ' milliseconds')::interval,
+         updated_at = now()
+       WHERE period_id = $1 AND revision = $2`,
+      [
+        key.periodId,
+        key.revision,
+        change.status,
+        change.txHash !== undefined,
+        change.txHash ?? null,
+        change.blockNumber ?? null,
+        change.blockHash ?? null,
+        change.lastError ?? null,
+        String(change.retryInMs ?? 0),
+      ],
+    );
+  }
+}

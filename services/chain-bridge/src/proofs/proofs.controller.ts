@@ -1,0 +1,86 @@
+import { BadGatewayException, BadRequestException, Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { BALANCING_PROOF_SUBJECT, balancingProofReplySchema, groupIdString, meterPointIdString, periodIdString } from '@gridledger/events';
+import type { MessagingClient } from '@gridledger/messaging';
+import { groupKey, periodStartSeconds } from '@gridledger/contracts';
+import { InjectDataSource, InjectMessaging } from '@gridledger/service-kit';
+import { BridgeRuntime } from '../chain/bridge.runtime';
+import { PeriodCommitRepository } from '../commits/period-commit.repository';
+
+const paramsSchema = z.object({
+  groupId: groupIdString,
+  periodId: periodIdString,
+  meterId: meterPointIdString,
+  version: z
+    .string()
+    .regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer')
+    .transform(Number)
+    .optional(),
+});
+
+/**
+ * A meter owner's check: the leaf and proof from balancing, the root anchored on chain, the
+ * transaction and block that anchored it, and whether the contract's own view verifies it.
+ */
+@Controller('proofs')
+export class ProofsController {
+  private readonly commits = new PeriodCommitRepository();
+
+  constructor(
+    @InjectMessaging() private readonly messaging: MessagingClient,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(BridgeRuntime) private readonly runtime: BridgeRuntime,
+  ) {}
+
+  @Get(':groupId/:periodId/:meterId')
+  async proof(@Param('groupId') groupId: string, @Param('periodId') periodId: string, @Param('meterId') meterId: string, @Query('version') version?: string) {
+    const parsed = paramsSchema.safeParse({ groupId, periodId, meterId, version });
+    if (!parsed.success) {
+      throw new BadRequestException({ error: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
+    }
+    const request = parsed.data;
+    let raw: unknown;
+    try {
+      raw = await this.messaging.request(BALANCING_PROOF_SUBJECT, request, 5_000);
+    } catch (error) {
+      throw new BadGatewayException({ error: `balancing did not answer the proof request: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    const reply = balancingProofReplySchema.safeParse(raw);
+    if (!reply.success) throw new BadGatewayException({ error: `balancing answered with an invalid proof reply: ${reply.error.issues[0]?.message ?? 'unknown'}` });
+    if (!reply.data.ok) throw new NotFoundException({ error: reply.data.error });
+    const proof = reply.data;
+
+    const commit = await this.commits.find(this.db.manager, request.groupId, request.periodId, proof.version);
+    const periodStart = periodStartSeconds(request.periodId);
+    let onChain: { root: string; verified: boolean } | null = null;
+    let chainError: string | null = null;
+    try {
+      const group = groupKey(request.groupId);
+      const [, , direction, energyWh] = proof.leaf;
+      onChain = {
+        root: await this.runtime.client.rootOf(group, periodStart, proof.version),
+        verified: await this.runtime.client.verifyMeter(group, periodStart, proof.version, [request.meterId, direction, BigInt(energyWh)], proof.proof),
+      };
+    } catch (error) {
+      chainError = error instanceof Error ? error.message : String(error);
+    }
+    return {
+      groupId: request.groupId,
+      periodId: request.periodId,
+      meterId: request.meterId,
+      version: proof.version,
+      leaf: proof.leaf,
+      leafHash: proof.leafHash,
+      proof: proof.proof,
+      root: proof.root,
+      anchor: commit
+        ? { status: commit.status, txHash: commit.txHash, blockNumber: commit.blockNumber, blockHash: commit.blockHash, contract: this.runtime.client.address, chainId: this.runtime.knownChainId }
+        : null,
+      onChainRoot: onChain?.root ?? null,
+      rootMatchesChain: onChain ? onChain.root.toLowerCase() === proof.root.toLowerCase() : null,
+      verifiedOnChain: onChain?.verified ?? null,
+      chainError,
+    };
+  }
+}

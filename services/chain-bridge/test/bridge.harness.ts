@@ -1,0 +1,212 @@
+import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
+import type { JsMsg } from 'nats';
+import { BalancingPeriodSettled, BalancingPeriodClosed, type EventEnvelope } from '@gridledger/events';
+import { MeterLeaf, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
+import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { deployCascade, groupKey, periodStartSeconds } from '@gridledger/contracts';
+import {
+  AnvilInstance,
+  TEST_NATS_URL,
+  TestDatabase,
+  anvilDevKey,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  randomNamespace,
+  spawnService,
+  startAnvil,
+  waitFor,
+  type SpawnedService,
+} from '@gridledger/testing';
+import { Client } from 'pg';
+
+/** Keys of anvil's dev accounts by role in these tests. */
+export const KEYS = { operator: anvilDevKey(0), brp: anvilDevKey(1), tso: anvilDevKey(2), stranger: anvilDevKey(5) };
+export const GROUPS = ['GRP-ALPHA', 'GRP-BETA'] as const;
+
+export interface SettledInput {
+  readonly groupId: string;
+  readonly periodId: string;
+  readonly version: number;
+  readonly meters: readonly { meterId: string; direction: 0 | 1; energyWh: bigint }[];
+  readonly scheduleNetWh?: bigint;
+}
+
+/** A group's period with a real Merkle tree over its meters, as balancing would settle it. */
+export async function settledPeriod(input: SettledInput): Promise<{ envelope: EventEnvelope; tree: MeterMerkleTree; leaves: MeterLeaf[] }> {
+  const leaves: MeterLeaf[] = input.meters.map((m) => ({ meterId: m.meterId, periodStartSeconds: periodStartSeconds(input.periodId), direction: m.direction, energyWh: m.energyWh }));
+  const tree = MeterMerkleTree.build(leaves, await loadKeccak256());
+  const feedIn = input.meters.filter((m) => m.direction === 1).reduce((s, m) => s + m.energyWh, 0n);
+  const feedOut = input.meters.filter((m) => m.direction === 0).reduce((s, m) => s + m.energyWh, 0n);
+  const scheduleNet = input.scheduleNetWh ?? 0n;
+  const envelope = BalancingPeriodSettled.create({
+    idParts: [input.groupId, input.periodId, String(input.version)],
+    occurredAt: new Date(),
+    data: {
+      groupId: input.groupId,
+      periodId: input.periodId,
+      periodLength: 'PT15M',
+      version: input.version,
+      trigger: input.version === 1 ? 'complete' : 'correction',
+      feedInWh: feedIn.toString(),
+      feedOutWh: feedOut.toString(),
+      scheduleNetWh: scheduleNet.toString(),
+      imbalanceWh: (feedIn - feedOut - scheduleNet).toString(),
+      imbalancePricePerMWh: null,
+      imbalanceAmount: null,
+      ledgerDigest: `0x${'11'.repeat(32)}`,
+      merkleRoot: tree.root,
+      meterCount: leaves.length,
+      substitutedCount: 0,
+    },
+  });
+  return { envelope, tree, leaves };
+}
+
+export function closedPeriod(periodId: string, revision: number, groups: readonly EventEnvelope[]): EventEnvelope {
+  const data = groups.map((g) => (g as ReturnType<typeof BalancingPeriodSettled.create>).data);
+  const sum = (pick: (d: (typeof data)[number]) => string) => data.reduce((s, d) => s + BigInt(pick(d)), 0n).toString();
+  return BalancingPeriodClosed.create({
+    idParts: [periodId, String(revision)],
+    occurredAt: new Date(),
+    data: {
+      periodId,
+      periodLength: 'PT15M',
+      revision,
+      groups: data.map((d) => ({
+        groupId: d.groupId,
+        version: d.version,
+        feedInWh: d.feedInWh,
+        feedOutWh: d.feedOutWh,
+        scheduleNetWh: d.scheduleNetWh,
+        imbalanceWh: d.imbalanceWh,
+        merkleRoot: d.merkleRoot,
+      })),
+      totals: { feedInWh: sum((d) => d.feedInWh), feedOutWh: sum((d) => d.feedOutWh), scheduleNetWh: sum((d) => d.scheduleNetWh), imbalanceWh: sum((d) => d.imbalanceWh) },
+    },
+  });
+}
+
+/**
+ * Everything one test file needs: its own anvil with the cascade deployed, its own database
+ * and NATS namespace, a messaging client in that namespace, and the bridge as a process.
+ */
+export class BridgeHarness {
+  anvil!: AnvilInstance;
+  db!: TestDatabase;
+  ns!: string;
+  messaging!: MessagingClient;
+  cascadeAddress!: string;
+  bridge: SpawnedService | undefined;
+  private pg!: Client;
+  private readonly received: { subject: string; envelope: EventEnvelope }[] = [];
+
+  async setUp(options: { anvilStatePath?: string } = {}): Promise<void> {
+    this.anvil = await startAnvil({ statePath: options.anvilStatePath });
+    const provider = new JsonRpcProvider(this.anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 });
+    const operator = new NonceManager(new Wallet(KEYS.operator, provider));
+    const deployed = await deployCascade(operator, {
+      groups: [...GROUPS],
+      grants: [
+        ...GROUPS.map((groupId) => ({ role: 'BRP' as const, groupId, account: new Wallet(KEYS.brp).address })),
+        { role: 'TSO', account: new Wallet(KEYS.tso).address },
+      ],
+    });
+    this.cascadeAddress = deployed.cascadeAddress;
+    provider.destroy();
+    this.db = await createTestDatabase();
+    this.pg = new Client({ connectionString: this.db.url });
+    await this.pg.connect();
+    this.ns = randomNamespace();
+    this.messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: this.ns, name: 'bridge-test' });
+    await this.messaging.ensureStreams();
+    await this.watch('CHAIN');
+    await this.watch('DEADLETTER');
+  }
+
+  async tearDown(): Promise<void> {
+    await this.bridge?.kill();
+    await this.pg?.end().catch(() => undefined);
+    await this.messaging?.close();
+    await this.anvil?.stop();
+    await this.db?.drop();
+    if (this.ns) await deleteNamespaceStreams(this.ns);
+  }
+
+  env(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      DATABASE_URL: this.db.url,
+      NATS_URL: TEST_NATS_URL,
+      NATS_NAMESPACE: this.ns,
+      CHAIN_RPC_URL: this.anvil.url,
+      CHAIN_CASCADE_ADDRESS: this.cascadeAddress,
+      CHAIN_COMMITTER_KEY: KEYS.brp,
+      CHAIN_TSO_KEY: KEYS.tso,
+      CHAIN_CONFIRMATIONS: '2',
+      CHAIN_POLL_INTERVAL_MS: '100',
+      CHAIN_RETRY_MAX_MS: '800',
+      CHAIN_RPC_TIMEOUT_MS: '1000',
+      LOG_LEVEL: 'info',
+      ...overrides,
+    };
+  }
+
+  async startBridge(overrides: Record<string, string> = {}): Promise<SpawnedService> {
+    this.bridge = await spawnService({ entry: 'services/chain-bridge/src/main.ts', env: this.env(overrides), readyTimeoutMs: 60_000 });
+    return this.bridge;
+  }
+
+  async publishSettled(envelope: EventEnvelope): Promise<void> {
+    const data = (envelope as ReturnType<typeof BalancingPeriodSettled.create>).data;
+    await this.messaging.publishEvent(BalancingPeriodSettled, envelope as ReturnType<typeof BalancingPeriodSettled.create>, data.groupId);
+  }
+
+  async publishClosed(envelope: EventEnvelope): Promise<void> {
+    await this.messaging.publishEvent(BalancingPeriodClosed, envelope as ReturnType<typeof BalancingPeriodClosed.create>);
+  }
+
+  /** Events the bridge published (CHAIN and DEADLETTER streams), in order. */
+  events(type?: string): EventEnvelope[] {
+    return this.received.filter((e) => type === undefined || e.envelope.type === type).map((e) => e.envelope);
+  }
+
+  async waitForEvents(type: string, count: number, timeoutMs = 30_000): Promise<EventEnvelope[]> {
+    return waitFor(() => (this.events(type).length >= count ? this.events(type) : undefined), { timeoutMs, intervalMs: 50, what: `${count} × ${type}` });
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pg.query(sql, params)).rows as T[];
+  }
+
+  async mine(blocks: number): Promise<void> {
+    for (let i = 0; i < blocks; i++) await this.anvil.rpc('evm_mine');
+  }
+
+  /** Every PeriodCommitted log on chain for a group and period (plain eth_getLogs). */
+  async commitLogs(groupId: string, periodId: string): Promise<{ version: number; txHash: string; blockNumber: number }[]> {
+    const { cascadeInterface } = await import('../src/chain/cascade.client');
+    const event = cascadeInterface.getEvent('PeriodCommitted');
+    const logs = await this.anvil.rpc<{ topics: string[]; data: string; transactionHash: string; blockNumber: string }[]>('eth_getLogs', [
+      {
+        address: this.cascadeAddress,
+        fromBlock: '0x0',
+        toBlock: 'latest',
+        topics: [event?.topicHash, groupKey(groupId), `0x${periodStartSeconds(periodId).toString(16).padStart(64, '0')}`],
+      },
+    ]);
+    return logs.map((log) => ({
+      version: Number(cascadeInterface.parseLog(log)?.args[2]),
+      txHash: log.transactionHash,
+      blockNumber: Number(BigInt(log.blockNumber)),
+    }));
+  }
+
+  private async watch(stream: 'CHAIN' | 'DEADLETTER'): Promise<void> {
+    const consumer = await this.messaging.js.consumers.get(this.messaging.streamName(stream));
+    const messages = await consumer.consume();
+    void (async () => {
+      for await (const msg of messages as AsyncIterable<JsMsg>) {
+        this.received.push({ subject: this.messaging.ns.unprefix(msg.subject), envelope: JSON.parse(new TextDecoder().decode(msg.data)) as EventEnvelope });
+      }
+    })();
+  }
+}
