@@ -74,8 +74,11 @@ export class EdifactSegmentReader {
       return { number: this.count, tag: text.slice(start, Math.min(end, start + 3)), elements: NO_ELEMENTS, rawLength };
     }
     const raw = text.slice(start, end);
-    const parts = this.release !== null && raw.includes(this.release) ? this.splitEscaped(raw) : this.splitPlain(raw);
-    return { number: this.count, tag: parts.tag, elements: parts.elements, rawLength };
+    const fields = this.release !== null && raw.includes(this.release) ? this.splitEscaped(raw) : this.splitPlain(raw);
+    const head = fields.shift() as string[];
+    // Components in the tag position make it invalid; joining keeps that visible.
+    const tag = head.length === 1 ? head[0] : head.join(this.component);
+    return { number: this.count, tag, elements: fields, rawLength };
   }
 
   /** Index of the next unescaped terminator at or after `from`, or -1. */
@@ -104,14 +107,15 @@ export class EdifactSegmentReader {
     this.position = position;
   }
 
-  private splitPlain(raw: string): { tag: string; elements: string[][] } {
+  /** The segment's data elements (the tag first), each split into components. */
+  private splitPlain(raw: string): string[][] {
     const fields = raw.split(this.data);
-    const elements: string[][] = new Array(fields.length - 1);
-    for (let i = 1; i < fields.length; i += 1) elements[i - 1] = fields[i].split(this.component);
-    return { tag: fields[0], elements };
+    const elements: string[][] = new Array(fields.length);
+    for (let i = 0; i < fields.length; i += 1) elements[i] = fields[i].split(this.component);
+    return elements;
   }
 
-  private splitEscaped(raw: string): { tag: string; elements: string[][] } {
+  private splitEscaped(raw: string): string[][] {
     const release = this.release;
     const data = this.data;
     const component = this.component;
@@ -145,9 +149,6 @@ export class EdifactSegmentReader {
     }
     components.push(current + raw.slice(chunkStart, Math.min(i, raw.length)));
     fields.push(components);
-    // Components in the tag position make it invalid; joining keeps that visible.
-    const tag = fields[0].length === 1 ? fields[0][0] : fields[0].join(component);
-    fields.shift();
-    return { tag, elements: fields };
+    return fields;
   }
 }

@@ -46,6 +46,9 @@ export class MsconsMessageBuilder {
   private qtyEnergy = 0n;
   private qtyStart = Number.NaN;
   private qtyEnd = Number.NaN;
+  private lastDateValue = '';
+  private lastDateFormat = '';
+  private lastDateMs = Number.NaN;
 
   constructor(
     readonly header: EdifactSegment,
@@ -230,8 +233,13 @@ export class MsconsMessageBuilder {
     if (!isSupportedDateTimeFormat(format)) {
       throw new MsconsError('MALFORMED_TIMESTAMP', ref(segment), FIELD_DTM_FORMAT, `format code "${printable(format)}" is not supported (303, 203, 204)`);
     }
+    // A value's end is usually the next value's start: parse each instant once.
+    if (value === this.lastDateValue && format === this.lastDateFormat) return this.lastDateMs;
     const parsed = parseEdifactDateTime(value, format as DateTimeFormatCode);
     if (!parsed.ok) throw new MsconsError('MALFORMED_TIMESTAMP', ref(segment), FIELD_DTM_VALUE, printable(parsed.reason, 120));
+    this.lastDateValue = value;
+    this.lastDateFormat = format;
+    this.lastDateMs = parsed.epochMs;
     return parsed.epochMs;
   }
 }
