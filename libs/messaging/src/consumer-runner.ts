@@ -8,6 +8,7 @@ import { decodeEvent } from './decode';
 import { PoisonEventError } from './errors';
 import type { AnyEventDefinition, MessagingClient } from './messaging-client';
 import { headerCarrier } from './nats-headers';
+import { forgetReadings, reportConsumerLag } from './lag-metrics';
 
 /** One delivered, validated event as a handler sees it. */
 export interface ReceivedEvent<E = EventOf<AnyEventDefinition>> {
@@ -72,6 +73,8 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
   private wake: (() => void) | undefined;
   private running = false;
   private loopDone: Promise<void> | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private readonly consumerNames: string[] = [];
 
   constructor(
     private readonly messaging: MessagingClient,
@@ -105,15 +108,39 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
         },
       });
       this.subscriptions.push(messages);
+      this.consumerNames.push(name);
     }
     this.running = true;
     this.loopDone = this.loop();
+    this.watchLag(streamName);
+  }
+
+  /** Refreshes the consumer-lag gauge every few seconds (NATS's own count, not ours). */
+  private watchLag(streamName: string): void {
+    const refresh = async () => {
+      let pending = 0;
+      for (const name of this.consumerNames) {
+        const info = await this.messaging.jsm.consumers.info(streamName, name);
+        pending += info.num_pending + info.num_ack_pending;
+      }
+      reportConsumerLag(this, pending, { consumer: this.name, stream: this.options.stream });
+    };
+    const tick = () => {
+      void refresh()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.running) this.lagTimer = setTimeout(tick, 5000).unref();
+        });
+    };
+    tick();
   }
 
   /** Finishes the batch in hand, hands unprocessed messages back, stops pulling. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearTimeout(this.lagTimer);
+    forgetReadings(this);
     for (const subscription of this.subscriptions.splice(0)) subscription.stop();
     this.wake?.();
     await this.loopDone;

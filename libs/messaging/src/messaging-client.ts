@@ -1,7 +1,7 @@
 import { connect, headers as natsHeaders, JSONCodec, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection, type PubAck, type Subscription } from 'nats';
 import { SpanKind, context } from '@opentelemetry/api';
 import type { EventDefinition, EventEnvelope } from '@gridledger/events';
-import { extractTraceContext, injectTraceContext, recordCarrier, withSpan } from '@gridledger/telemetry';
+import { counter, extractTraceContext, injectTraceContext, recordCarrier, withSpan } from '@gridledger/telemetry';
 import { Namespace } from './namespace';
 import { ALL_STREAMS, ensureStreams, rpcSubject, type StreamSpec } from './streams';
 import { EVENT_TYPE_HEADER, headerCarrier } from './nats-headers';
@@ -68,7 +68,7 @@ export class MessagingClient {
   async publishRaw(
     logicalSubject: string,
     payload: string | Uint8Array,
-    meta: { eventId: string; eventType: string; traceHeaders?: Record<string, string> },
+    meta: { eventId: string; eventType: string; traceHeaders?: Record<string, string>; /** Defaults to eventId; only replays differ. */ msgId?: string },
   ): Promise<PublishResult> {
     const subject = this.subject(logicalSubject);
     const parent = meta.traceHeaders ? extractTraceContext(recordCarrier({ ...meta.traceHeaders })) : context.active();
@@ -80,7 +80,8 @@ export class MessagingClient {
         hdrs.set(EVENT_TYPE_HEADER, meta.eventType);
         injectTraceContext(headerCarrier(hdrs));
         const data = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
-        const ack: PubAck = await this.js.publish(subject, data, { msgID: meta.eventId, headers: hdrs });
+        const ack: PubAck = await this.js.publish(subject, data, { msgID: meta.msgId ?? meta.eventId, headers: hdrs });
+        counter('gridledger_messages_published_total', 'Events published to JetStream, by type and whether JetStream dropped them as duplicates').add(1, { type: meta.eventType, duplicate: ack.duplicate });
         return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
       },
     );

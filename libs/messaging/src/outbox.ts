@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { context, type Context } from '@opentelemetry/api';
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
 import type { AnyEventDefinition, MessagingClient } from './messaging-client';
 import type { ConsumerLogger } from './consumer-runner';
+import { forgetReadings, reportOutboxBacklog } from './lag-metrics';
 
 export interface OutboxItem<D extends AnyEventDefinition = AnyEventDefinition> {
   readonly definition: D;
@@ -106,6 +108,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    forgetReadings(this);
     await this.inFlight?.catch(() => 0);
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
@@ -117,8 +120,11 @@ export class OutboxRelay {
     for (;;) {
       const published = await this.relayOnce();
       total += published;
-      if (published < (this.options.batchSize ?? 500)) return total;
+      if (published < (this.options.batchSize ?? 500)) break;
     }
+    const [{ backlog }] = (await this.options.dataSource.query(`SELECT count(*)::int AS backlog FROM "${this.schema}"."outbox" WHERE "published_at" IS NULL`)) as { backlog: number }[];
+    reportOutboxBacklog(this, backlog, { schema: this.schema });
+    return total;
   }
 
   private kick(): void {
@@ -160,4 +166,74 @@ export class OutboxRelay {
       return rows.length;
     });
   }
+}
+
+export interface OutboxReplayRequest {
+  /** Names this replay; the same id twice is deduped by JetStream (retries are harmless). */
+  readonly replayId: string;
+  /** Logical subject or subject prefix, e.g. `meter.intervals.measured.G1`. */
+  readonly subjectPrefix?: string;
+  readonly eventIds?: readonly string[];
+  /** ISO instants bounding when the rows were written. */
+  readonly createdFrom?: string;
+  readonly createdTo?: string;
+  /** At most this many rows (default 10,000). */
+  readonly limit?: number;
+}
+
+const replayRequestSchema = z
+  .object({
+    replayId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters [A-Za-z0-9_.:-]'),
+    subjectPrefix: z.string().min(1).optional(),
+    eventIds: z.array(z.string().min(1)).max(100_000).optional(),
+    createdFrom: z.string().datetime().optional(),
+    createdTo: z.string().datetime().optional(),
+    limit: z.number().int().positive().max(100_000).optional(),
+  })
+  .strict();
+
+/**
+ * Re-publishes outbox rows that were already published, so a receiver whose reconciliation
+ * found a gap can heal it (Postgres is the system of record, JetStream only the transport).
+ * A replay carries a fresh Nats-Msg-Id (`<event id>~replay~<replayId>`), so JetStream stores
+ * it even inside the duplicate window; receivers' inboxes still apply each event id once.
+ */
+export async function replayOutbox(dataSource: DataSource, messaging: MessagingClient, request: OutboxReplayRequest): Promise<number> {
+  const valid = replayRequestSchema.parse(request);
+  const schema = schemaOf(dataSource);
+  const rows: OutboxRow[] = await dataSource.query(
+    `SELECT "position", "event_id", "event_type", "subject", "payload", "headers" FROM "${schema}"."outbox"
+     WHERE "published_at" IS NOT NULL
+       AND ($1::text IS NULL OR "subject" = $1 OR left("subject", length($1) + 1) = $1 || '.')
+       AND ($2::text[] IS NULL OR "event_id" = ANY($2))
+       AND ($3::timestamptz IS NULL OR "created_at" >= $3)
+       AND ($4::timestamptz IS NULL OR "created_at" < $4)
+     ORDER BY "position" LIMIT $5`,
+    [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000],
+  );
+  for (let i = 0; i < rows.length; i += 500) {
+    await Promise.all(
+      rows.slice(i, i + 500).map((row) =>
+        messaging.publishRaw(row.subject, row.payload, { eventId: row.event_id, eventType: row.event_type, traceHeaders: row.headers, msgId: `${row.event_id}~replay~${valid.replayId}` }),
+      ),
+    );
+  }
+  return rows.length;
+}
+
+/** The request subject on which a service answers replay requests: `<service>.outbox.replay`. */
+export function outboxReplaySubject(service: string): string {
+  return `${service}.outbox.replay`;
+}
+
+/**
+ * Answers `<service>.outbox.replay` requests (under `rpc.`) with `{ replayed }`, or
+ * `{ error }` naming the bad field.
+ */
+export function serveOutboxReplay(messaging: MessagingClient, dataSource: DataSource, service: string) {
+  return messaging.serve(outboxReplaySubject(service), async (body) => {
+    const parsed = replayRequestSchema.safeParse(body);
+    if (!parsed.success) return { error: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ') };
+    return { replayed: await replayOutbox(dataSource, messaging, parsed.data) };
+  });
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
-import { connectMessaging, enqueueOutbox, enqueueOutboxMany, OutboxRelay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
+import { connectMessaging, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, serveOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
 
 jest.setTimeout(60_000);
 
@@ -97,6 +97,27 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
     const rest = await relays[0].flush();
     expect(counts[0] + counts[1] + rest).toBe(200);
     expect(await streamMessages()).toBe(before + 200);
+  });
+
+  it('replays published rows on request, past the duplicate window, once per replay id', async () => {
+    await producerDb.transaction((em) => enqueueOutboxMany(em, [1, 2, 3].map((n) => ({ definition: BatchMeasured, envelope: batch('replay', n), key: 'g4' }))));
+    await new OutboxRelay({ dataSource: producerDb, messaging }).flush();
+    const server = serveOutboxReplay(messaging, producerDb, 'producer');
+    try {
+      const before = await streamMessages();
+      const request = { replayId: 'reconcile-1', subjectPrefix: BatchMeasured.subject('g4') };
+      expect(await messaging.request(outboxReplaySubject('producer'), request)).toEqual({ replayed: 3 });
+      expect(await streamMessages()).toBe(before + 3);
+      expect(await storedNs(before + 1, 3)).toEqual([1, 2, 3]);
+      // The same replay asked twice (a retry) is dropped by JetStream.
+      expect(await messaging.request(outboxReplaySubject('producer'), request)).toEqual({ replayed: 3 });
+      expect(await streamMessages()).toBe(before + 3);
+      // A prefix matches whole subject tokens only: g4 is not g40.
+      expect(await messaging.request(outboxReplaySubject('producer'), { replayId: 'r2', subjectPrefix: 'meter.batch.measured.g' })).toEqual({ replayed: 0 });
+      expect(await messaging.request(outboxReplaySubject('producer'), { subjectPrefix: 'x' })).toEqual({ error: 'replayId: Required' });
+    } finally {
+      server.unsubscribe();
+    }
   });
 
   it('applies batches in one transaction each, dedupes repeats, and isolates a poison event', async () => {

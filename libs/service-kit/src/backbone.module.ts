@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { MessagingClient, OutboxRelay } from '@gridledger/messaging';
+import { serveOutboxReplay, type MessagingClient, type OutboxRelay } from '@gridledger/messaging';
 import type { JsonLogger, Telemetry } from '@gridledger/telemetry';
 import { ConsumerHost } from './consumer-host';
 import { HealthController } from './health.controller';
@@ -8,6 +8,8 @@ import { MetricsController } from './metrics.controller';
 import { DATA_SOURCE, LOGGER, MESSAGING, OUTBOX_RELAY, SERVICE_CONFIG, TELEMETRY } from './tokens';
 
 export interface Backbone {
+  /** Service name; replay requests arrive on `<name>.outbox.replay`. */
+  readonly name: string;
   readonly config: unknown;
   readonly messaging: MessagingClient;
   readonly dataSource: DataSource;
@@ -16,7 +18,7 @@ export interface Backbone {
   readonly logger: JsonLogger;
 }
 
-/** Starts the outbox relay with the app; stops consumers, relay and connections in order on shutdown. */
+/** Starts the outbox relay (and answers replay requests) with the app; stops consumers, relay and connections in order on shutdown. */
 @Injectable()
 class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
@@ -25,7 +27,10 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.backbone.outboxRelay?.start();
+    if (!this.backbone.outboxRelay) return;
+    await this.backbone.outboxRelay.start();
+    // Receivers that find a gap in what they got ask the sender to replay from its outbox.
+    serveOutboxReplay(this.backbone.messaging, this.backbone.dataSource, this.backbone.name);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -70,7 +70,7 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     await dependency('JetStream streams', () => client.ensureStreams(definition.streams ?? ALL_STREAMS));
     const outboxRelay = definition.outboxRelay === false ? undefined : new OutboxRelay({ dataSource, messaging, logger });
 
-    @Module({ imports: [BackboneModule.forRoot({ config, messaging, dataSource, telemetry, outboxRelay, logger }), definition.appModule] })
+    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger }), definition.appModule] })
     class ServiceRootModule {}
 
     const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });

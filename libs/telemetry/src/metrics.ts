@@ -17,10 +17,14 @@ export function counter(name: string, description: string, unit?: string): Count
   return instrument;
 }
 
+/** Buckets for durations in seconds (the SDK's default buckets suit milliseconds). */
+export const SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
 export function histogram(name: string, description: string, unit?: string, boundaries?: number[]): Histogram {
   let instrument = histograms.get(name);
   if (!instrument) {
-    instrument = meter().createHistogram(name, { description, unit, advice: boundaries ? { explicitBucketBoundaries: boundaries } : undefined });
+    const buckets = boundaries ?? (unit === 's' ? SECONDS_BUCKETS : undefined);
+    instrument = meter().createHistogram(name, { description, unit, advice: buckets ? { explicitBucketBoundaries: buckets } : undefined });
     histograms.set(name, instrument);
   }
   return instrument;
