@@ -243,7 +243,10 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
         fresh = await this.claimInInbox(em, deliveries);
         const events = fresh.map((delivery) => delivery.event as Event);
         if (this.options.handleBatch) {
-          if (events.length > 0) await this.options.handleBatch(events, em);
+          // Runs in the first event's trace, so work the batch causes continues at least one trace;
+          // pass event.traceContext to enqueueOutbox to continue each event's own.
+          const handleBatch = this.options.handleBatch;
+          if (events.length > 0) await context.with(events[0].traceContext, () => handleBatch(events, em));
         } else {
           const handle = this.options.handle as NonNullable<ConsumerOptions<D>['handle']>;
           for (const event of events) await context.with(event.traceContext, () => handle(event, em));

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
+import { activeTraceIds, startTelemetry, withSpan } from '@gridledger/telemetry';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
 import { connectMessaging, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, serveOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
 
@@ -39,6 +40,7 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
   };
 
   beforeAll(async () => {
+    startTelemetry({ serviceName: 'outbox-test', exporter: 'memory' });
     db = await createTestDatabase();
     const open = (schema: string, extra: string[] = []) =>
       openDataSource({ url: db.url, schema, entities: MESSAGING_ENTITIES, migrations: [CreateMessagingTables1764000000000] }).then(async (ds) => {
@@ -159,5 +161,29 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
     expect(deadLetters.filter((reason) => reason.includes('n=150'))).toEqual(['rejected: n=150 contradicts the registry']);
     const [{ inbox }] = await consumerDb.query(`SELECT count(*)::int AS inbox FROM consumer.inbox WHERE consumer = 'batch-consumer'`);
     expect(inbox).toBe(299);
+  });
+
+  it('runs a batch handler in the trace of its first event', async () => {
+    const traceId = await withSpan('upload', {}, async () => {
+      await producerDb.transaction((em) => enqueueOutbox(em, BatchMeasured, batch('traced', 1), 'g5'));
+      return activeTraceIds()!.traceId;
+    });
+    await new OutboxRelay({ dataSource: producerDb, messaging }).flush();
+    const seen: (string | undefined)[] = [];
+    const runner = await startConsumer(messaging, consumerDb, {
+      stream: STREAMS.METER.name,
+      durable: 'traced-batch',
+      events: [BatchMeasured] as const,
+      filterSubjects: [BatchMeasured.subject('g5')],
+      handleBatch: async (events) => {
+        seen.push(activeTraceIds()?.traceId, ...events.map((event) => activeTraceIds(event.traceContext)?.traceId));
+      },
+    });
+    try {
+      await waitFor(() => seen.length === 2, { what: 'the batch handler' });
+    } finally {
+      await runner.stop();
+    }
+    expect(seen).toEqual([traceId, traceId]);
   });
 });
