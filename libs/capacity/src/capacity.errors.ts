@@ -7,6 +7,7 @@ export enum CapacityErrorCode {
   InsufficientShares = 'INSUFFICIENT_SHARES',
   SameHolder = 'SAME_HOLDER',
   HolderAlreadyRegistered = 'HOLDER_ALREADY_REGISTERED',
+  HolderNotRegistered = 'HOLDER_NOT_REGISTERED',
 }
 
 export class CapacityError extends Error {

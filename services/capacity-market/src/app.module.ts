@@ -1,8 +1,20 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { PeriodWorker } from './allocation/period.worker';
+import { Clock } from './clock';
+import { CapacityErrorFilter } from './http/capacity-error.filter';
+import { IngestConsumers } from './ingest/ingest.consumers';
+import { PlantsController } from './shares/plants.controller';
+import { SharesService } from './shares/shares.service';
+import { HoldersController } from './statements/holders.controller';
 
 /**
- * capacity-market's own modules go here. Messaging, database, telemetry, config, health and metrics
- * come from service-kit's global BackboneModule (inject with @InjectDataSource() etc.).
+ * capacity-market: plants, holders and shares over HTTP; meter values and prices from
+ * JetStream; the period worker computes allocations and publishes them through the outbox.
+ * Messaging, database, telemetry, config, health and metrics come from service-kit.
  */
-@Module({ imports: [] })
+@Module({
+  controllers: [PlantsController, HoldersController],
+  providers: [Clock, SharesService, PeriodWorker, IngestConsumers, { provide: APP_FILTER, useClass: CapacityErrorFilter }],
+})
 export class AppModule {}

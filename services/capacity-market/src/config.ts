@@ -1,7 +1,18 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { commonConfigSchema } from '@gridledger/service-kit';
 
 /** capacity-market's configuration: the common variables (HTTP_PORT defaults to 3003) plus its own. */
-export const configSchema = commonConfigSchema(3003);
+export const configSchema = commonConfigSchema(3003).extend({
+  /** The settlement period length this market allocates (meter events of another length are refused). */
+  CAPACITY_PERIOD_LENGTH: z.enum(['PT15M', 'PT60M'], { errorMap: () => ({ message: 'must be PT15M or PT60M' }) }).default('PT15M'),
+  /** Gate closure: a period is computed at its end + this grace even if meter values are missing. */
+  CAPACITY_GRACE_MINUTES: z.coerce.number({ invalid_type_error: 'must be a number of minutes' }).int('must be whole minutes').min(0, 'must not be negative').default(120),
+  /** How often the period worker looks for periods to compute. */
+  CAPACITY_WORKER_INTERVAL_MS: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').min(50, 'must be at least 50').default(1000),
+  /** Tests and replays: the service clock starts at this UTC instant and runs at real speed. */
+  CAPACITY_CLOCK_START: z.string().datetime({ offset: false, message: 'must be a UTC instant like 2026-03-29T00:55:00Z' }).optional(),
+  /** Holder rows per capacity.allocation.computed part. */
+  CAPACITY_PART_SIZE: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(10_000, 'must be at most 10000').default(1000),
+});
 
 export type CapacityMarketConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,66 @@
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { InjectConfig, InjectDataSource, InjectLogger } from '@gridledger/service-kit';
+import type { JsonLogger } from '@gridledger/telemetry';
+import { Clock } from '../clock';
+import type { CapacityMarketConfig } from '../config';
+import { ComputationOutcome, computeDirtyPeriod } from './period-computation';
+
+/**
+ * Looks for dirty periods that have ended and computes them. All state is in Postgres (the
+ * periods' dirty flag and row locks), so any number of replicas can run it and a restart
+ * picks up exactly where the last commit left off.
+ */
+@Injectable()
+export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private pass: Promise<void> | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: CapacityMarketConfig,
+    @InjectLogger() private readonly logger: JsonLogger,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.pass;
+  }
+
+  /** One pass over the due periods; returns what happened to each (tests call it directly). */
+  async runOnce(now = this.clock.now()): Promise<Map<string, ComputationOutcome>> {
+    const due: { period_id: string }[] = await this.db.query(`SELECT period_id FROM periods WHERE dirty AND period_end <= $1 ORDER BY period_id LIMIT 50`, [now]);
+    const outcomes = new Map<string, ComputationOutcome>();
+    for (const { period_id: periodId } of due) {
+      try {
+        const outcome = await this.db.transaction((em) =>
+          computeDirtyPeriod(em, periodId, now, { graceMs: this.config.CAPACITY_GRACE_MINUTES * 60_000, partSize: this.config.CAPACITY_PART_SIZE }),
+        );
+        outcomes.set(periodId, outcome);
+        if (outcome.kind === 'computed') this.logger.log(`period ${periodId} version ${outcome.version} computed (${outcome.reason})`, 'PeriodWorker');
+      } catch (error) {
+        // A period that cannot be computed stays dirty and is retried; the others go on.
+        this.logger.error(`period ${periodId} failed: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker');
+      }
+    }
+    return outcomes;
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.pass = this.runOnce()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.warn(`period worker: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker'))
+        .finally(() => this.schedule());
+    }, this.config.CAPACITY_WORKER_INTERVAL_MS);
+  }
+}

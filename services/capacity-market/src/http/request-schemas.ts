@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { invalidField } from '@gridledger/capacity';
+
+/** Integers travel as decimal strings (W, cents); numbers are accepted when they are safe integers. */
+const integerString = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const text = typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : '') : value;
+  if (!/^(0|[1-9][0-9]{0,18})$/.test(text)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a non-negative integer (decimal string)' });
+    return z.NEVER;
+  }
+  return BigInt(text);
+});
+
+export const registerPlantBody = z.object({
+  plantId: z.string(),
+  kind: z.string(),
+  meterId: z.string(),
+  capacityW: integerString,
+  operator: z.string(),
+  groupId: z.string(),
+  feePerMWPeriodCents: integerString,
+});
+
+export const registerHolderBody = z.object({ holderId: z.string(), consumptionMeterId: z.string(), groupId: z.string() });
+export const issueBody = z.object({ holderId: z.string(), sharesW: integerString });
+export const retireBody = issueBody;
+export const transferBody = z.object({ fromHolderId: z.string(), toHolderId: z.string(), sharesW: integerString });
+
+/** Parses a request body; the first problem becomes a CapacityError naming the field. */
+export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw invalidField(issue.path.join('.') || '(body)', issue.message === 'Required' ? 'is required' : issue.message);
+}
