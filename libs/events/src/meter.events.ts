@@ -107,7 +107,7 @@ export const MeterIntervalsMeasured = defineEvent({
   keyed: true,
   schema: z
     .object({
-      /** keccak256 of the signed canonical batch content, lowercase hex. */
+      /** SHA-256 of the signed content (canonical JSON, or the MSCONS file bytes), 0x-hex. */
       batchId: bytes32String,
       mpo: addressString,
       groupId: groupIdString,

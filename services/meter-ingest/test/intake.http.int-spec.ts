@@ -1,4 +1,5 @@
 import { Wallet } from 'ethers';
+import { MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { waitFor } from '@gridledger/testing';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
 import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type TestService } from './support/test-service';
@@ -55,8 +56,11 @@ describe('meter-ingest over HTTP and NATS', () => {
     expect(measured.map((m) => m.subject)).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B']);
     expect(measured[0].data.data).toMatchObject({ groupId: 'BG-A', intervals: [{ meterId: 'PV-1', direction: 'production', periodId: '2026-03-29T10:00:00Z', energyWh: '950', quality: 'measured' }] });
     expect(measured[0].msgId).toBe(measured[0].data.id);
+    // Built on the hot path without zod: the wire must still match the contract's schemas.
+    for (const message of measured) expect(() => MeterIntervalsMeasured.parse(message.data)).not.toThrow();
     const rejected = messages.find((m) => m.subject === 'meter.readings.rejected');
     expect((rejected?.data.data.reasons as unknown[]).length).toBe(4);
+    expect(() => MeterReadingsRejected.parse(rejected?.data)).not.toThrow();
 
     // The same batch again: same answer, nothing new stored or published.
     const again = await postJson(`${service.url}/readings`, body);

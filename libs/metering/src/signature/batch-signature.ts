@@ -1,4 +1,5 @@
-import { Signature, TypedDataEncoder, getAddress, isHexString, keccak256, toUtf8Bytes, verifyTypedData, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { createHash } from 'node:crypto';
+import { Signature, TypedDataEncoder, getAddress, isHexString, verifyTypedData, type TypedDataDomain, type TypedDataField } from 'ethers';
 import { canonicalJson, withoutSignature } from '../intake/canonical-json';
 
 /**
@@ -28,14 +29,22 @@ export class BatchSignatureError extends Error {
   }
 }
 
-/** keccak256 of the canonical JSON of the body without its `signature`; 0x-lowercase hex. */
+/**
+ * SHA-256 of the canonical JSON (UTF-8) of the body without its `signature`, as 0x-hex
+ * bytes32. SHA-256 rather than keccak256: Node hashes it natively, fifty times faster than
+ * keccak in JavaScript, which matters for megabyte batches; EIP-712 signs any bytes32.
+ */
 export function jsonBatchDigest(body: Record<string, unknown>): string {
-  return keccak256(toUtf8Bytes(canonicalJson(withoutSignature(body))));
+  return sha256Hex(canonicalJson(withoutSignature(body)));
 }
 
-/** keccak256 of the raw bytes of an uploaded file. */
+/** SHA-256 of the raw bytes of an uploaded file, as 0x-hex bytes32. */
 export function fileDigest(bytes: Uint8Array): string {
-  return keccak256(bytes);
+  return sha256Hex(bytes);
+}
+
+function sha256Hex(data: string | Uint8Array): string {
+  return `0x${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** The EIP-712 hash a wallet signs (useful for logs and for clients that sign raw hashes). */

@@ -1,9 +1,9 @@
 import type { PoolClient } from 'pg';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { formatInstant, periodLengthMs } from '@gridledger/domain';
 import { MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
-import { enqueueOutboxMany, type OutboxItem } from '@gridledger/messaging';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
+import { enqueueTrustedEvents, trustedEnvelope, type TrustedEvent } from './intake-outbox';
 import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
 import { IntakeRefusal, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
@@ -14,10 +14,14 @@ import { prepareRegisterReadings } from './register-intake';
  * batch (same digest) gets the same answer and publishes nothing new.
  */
 export class IntakePipeline {
+  private readonly schema: string;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  }
 
   async submit(submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
     const stored = await this.storedAnswer(submission.batchId);
@@ -26,7 +30,7 @@ export class IntakePipeline {
     try {
       const client = (await runner.connect()) as PoolClient;
       await runner.startTransaction();
-      const answer = await this.process(runner, client, submission);
+      const answer = await this.process(client, submission);
       if (answer === null) {
         // A concurrent copy of the same batch committed first: answer as it did.
         await runner.rollbackTransaction();
@@ -49,7 +53,7 @@ export class IntakePipeline {
     return rows.length ? rows[0].answer : null;
   }
 
-  private async process(runner: QueryRunner, client: PoolClient, submission: VerifiedSubmission): Promise<IntakeAnswer | null> {
+  private async process(client: PoolClient, submission: VerifiedSubmission): Promise<IntakeAnswer | null> {
     const nowMs = this.clock();
     const receivedAt = new Date(nowMs).toISOString();
     const meterIds = distinctMeterIds(submission);
@@ -75,34 +79,25 @@ export class IntakePipeline {
     const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
     const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
 
-    const outbox: OutboxItem[] = [];
+    const outbox: TrustedEvent[] = [];
+    const correlationId = submission.batchId.slice(2, 66);
     const groups = groupByBalancingGroup(fresh);
     for (const [groupId, intervals] of groups) {
-      const envelope = MeterIntervalsMeasured.create({
-        data: {
-          batchId: submission.batchId,
-          mpo: submission.mpo,
-          groupId,
-          periodLength: submission.periodLength,
-          receivedAt,
-          intervals: intervals.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: v.energyWh.toString(), quality: v.quality })),
-        },
-        idParts: [submission.batchId, groupId],
-        occurredAt: receivedAt,
-        correlationId: submission.batchId.slice(2, 66),
-      });
-      outbox.push({ definition: MeterIntervalsMeasured, envelope, key: groupId });
+      const data = {
+        batchId: submission.batchId,
+        mpo: submission.mpo,
+        groupId,
+        periodLength: submission.periodLength,
+        receivedAt,
+        intervals: intervals.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: v.energyWh.toString(), quality: v.quality })),
+      };
+      outbox.push(trustedEnvelope(MeterIntervalsMeasured, data, [submission.batchId, groupId], receivedAt, correlationId, groupId));
     }
     if (rejections.length > 0) {
-      const envelope = MeterReadingsRejected.create({
-        data: { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons: rejections },
-        idParts: [submission.batchId],
-        occurredAt: receivedAt,
-        correlationId: submission.batchId.slice(2, 66),
-      });
-      outbox.push({ definition: MeterReadingsRejected, envelope });
+      const data = { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons: rejections };
+      outbox.push(trustedEnvelope(MeterReadingsRejected, data, [submission.batchId], receivedAt, correlationId));
     }
-    await enqueueOutboxMany(runner.manager, outbox);
+    await enqueueTrustedEvents(client, this.schema, outbox);
 
     const answer: IntakeAnswer = {
       batchId: submission.batchId,

@@ -7,6 +7,8 @@ import { buildRegistryView, type AcceptedInterval, type RegistryVersion } from '
  * a per-connection staging table, then one INSERT … ON CONFLICT into the keyed table.
  */
 const stagedConnections = new WeakSet<PoolClient>();
+const UNIQUE_VIOLATION = '23505';
+const INTERVAL_COLUMNS = 'meter_id, period_start, period_minutes, energy_wh, quality, group_id, direction, batch_seq';
 
 export async function loadRegistryView(client: PoolClient, meterIds: readonly string[]): Promise<Map<string, RegistryVersion[]>> {
   const { rows } = await client.query<{
@@ -22,8 +24,9 @@ export async function loadRegistryView(client: PoolClient, meterIds: readonly st
     `SELECT meter_id, direction, mpo, group_id, connection_limit_w, retired,
             (extract(epoch FROM valid_from) * 1000)::float8 AS valid_from_ms,
             (extract(epoch FROM valid_to) * 1000)::float8 AS valid_to_ms
-       FROM meter_points WHERE meter_id = ANY($1::text[])`,
-    [meterIds],
+       FROM meter_points WHERE meter_id = ANY(string_to_array($1, ','))`,
+    // Meter ids hold no commas (domain rule); one text parameter avoids array escaping.
+    [meterIds.join(',')],
   );
   return buildRegistryView(
     rows.map((row) => ({
@@ -57,13 +60,23 @@ export interface StoredConflict {
  */
 export async function insertIntervals(client: PoolClient, values: readonly AcceptedInterval[], periodMinutes: number, batchSeq: string): Promise<StoredConflict[]> {
   if (values.length === 0) return [];
+  const line = (v: AcceptedInterval) => `${v.meterId}\t${new Date(v.periodStartMs).toISOString()}\t${periodMinutes}\t${v.energyWh}\t${v.quality}\t${v.groupId}\t${v.direction}\t${batchSeq}\n`;
+  // Fast path: COPY straight into the keyed table. A value stored before makes COPY fail
+  // as a whole; then roll back to the savepoint and go through staging with ON CONFLICT.
+  await client.query('SAVEPOINT direct_copy');
+  try {
+    await copyRows(client, `COPY intervals (${INTERVAL_COLUMNS}) FROM STDIN`, values, line);
+    await client.query('RELEASE SAVEPOINT direct_copy');
+    return [];
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT direct_copy');
+  }
   if (!stagedConnections.has(client)) {
     await client.query(`CREATE TEMP TABLE IF NOT EXISTS interval_staging (LIKE intervals) ON COMMIT DELETE ROWS`);
     stagedConnections.add(client);
   }
-  await copyRows(client, 'COPY interval_staging (meter_id, period_start, period_minutes, energy_wh, quality, group_id, direction, batch_seq) FROM STDIN', values, (v) =>
-    `${v.meterId}\t${new Date(v.periodStartMs).toISOString()}\t${periodMinutes}\t${v.energyWh}\t${v.quality}\t${v.groupId}\t${v.direction}\t${batchSeq}\n`,
-  );
+  await copyRows(client, `COPY interval_staging (${INTERVAL_COLUMNS}) FROM STDIN`, values, line);
   const inserted = await client.query(`INSERT INTO intervals SELECT * FROM interval_staging ON CONFLICT (meter_id, period_start) DO NOTHING`);
   if (inserted.rowCount === values.length) return [];
   const { rows } = await client.query<{ meter_id: string; period_start_ms: number; energy_wh: string; quality: string }>(

@@ -52,6 +52,9 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
     // Bodies are large and already dense; skipping compression keeps intake fast.
     await queryRunner.query(`ALTER TABLE "raw_batches" ALTER COLUMN "body" SET STORAGE EXTERNAL`);
     await queryRunner.query(`CREATE SEQUENCE "raw_batch_seq"`);
+    // Measured events are megabytes of JSON per batch: compressing them on the way into the
+    // outbox cost more than storing them as they are for the short time until relayed.
+    await queryRunner.query(`ALTER TABLE "outbox" ALTER COLUMN "payload" SET STORAGE EXTERNAL`);
     await queryRunner.query(`
       CREATE TABLE "intervals" (
         "meter_id" text NOT NULL,

@@ -1,0 +1,164 @@
+/**
+ * Sustained intake end to end: meter-ingest runs as its own process (as in production) on
+ * a fresh database and NATS namespace; 100,000 meters are registered, then signed batches
+ * of 10,000 interval values are posted over HTTP, two in flight, and the clock stops when
+ * the last measured event is in JetStream (accepted, validated, persisted, published).
+ * Beside it: the raw Postgres COPY rate in the same database, and the service's peak RSS
+ * sampled as the number of batches grows. Last line: one JSON object.
+ */
+import { readFileSync } from 'node:fs';
+import { Wallet } from 'ethers';
+import { connect } from 'nats';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { formatInstant } from '@gridledger/domain';
+import { signJsonBody } from '@gridledger/metering';
+// Benchmarks need the real infrastructure helpers of the testing lib.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+
+const METERS = Number(process.env.BENCH_METERS ?? 100_000);
+const BATCH_VALUES = Number(process.env.BENCH_BATCH_VALUES ?? 10_000);
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 60);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
+const GROUPS = 20;
+const TOKEN = 'bench-operator-token-0123456789';
+const FIRST_PERIOD_MS = Date.parse('2026-03-01T00:00:00Z');
+const QUARTER_HOUR_MS = 900_000;
+
+const meterId = (i: number): string => `DE-MELO-${i.toString().padStart(8, '0')}`;
+const groupOf = (i: number): string => `BG-${(i % GROUPS).toString().padStart(2, '0')}`;
+
+function peakRssMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+}
+
+async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+async function registerMeters(url: string, mpo: string, dso: string): Promise<void> {
+  const started = Date.now();
+  for (let from = 0; from < METERS; from += 10_000) {
+    const meters = [];
+    for (let i = from; i < Math.min(METERS, from + 10_000); i += 1) {
+      meters.push({ meterId: meterId(i), direction: i % 3 === 0 ? 'production' : 'consumption', mpo, dso, groupId: groupOf(i), supplier: null, connectionLimitW: '30000', validFrom: '2026-01-01T00:00:00Z' });
+    }
+    await post(`${url}/meters`, JSON.stringify({ meters }), { authorization: `Bearer ${TOKEN}` });
+  }
+  console.log(`registered ${METERS.toLocaleString('en')} meters in ${Date.now() - started} ms`);
+}
+
+/** Batch n: meters [k·BATCH_VALUES, (k+1)·BATCH_VALUES) for one quarter hour; built when sent. */
+async function batchBody(wallet: Wallet, n: number): Promise<string> {
+  const perPeriod = Math.max(1, Math.floor(METERS / BATCH_VALUES));
+  const periodId = formatInstant(FIRST_PERIOD_MS + Math.floor(n / perPeriod) * QUARTER_HOUR_MS);
+  const first = (n % perPeriod) * BATCH_VALUES;
+  const intervals = new Array(BATCH_VALUES);
+  for (let j = 0; j < BATCH_VALUES; j += 1) {
+    const i = (first + j) % METERS;
+    intervals[j] = { meterId: meterId(i), periodId, energyWh: String(100 + ((i * 7 + n) % 5000)), quality: 'measured' };
+  }
+  return JSON.stringify(await signJsonBody(wallet, 'readings-json', { mpo: wallet.address, intervals }));
+}
+
+async function copyRate(databaseUrl: string): Promise<number> {
+  const rows = 500_000;
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE copy_probe (meter_id text, period_start timestamptz, period_minutes smallint, energy_wh bigint, quality text, group_id text, direction text, batch_seq bigint)`);
+    const started = process.hrtime.bigint();
+    const stream = client.query(copyFrom('COPY copy_probe FROM STDIN'));
+    const done = new Promise<void>((resolve, reject) => stream.on('finish', resolve).on('error', reject));
+    let chunk = '';
+    for (let i = 0; i < rows; i += 1) {
+      chunk += `${meterId(i % METERS)}\t2026-03-01T00:00:00.000Z\t15\t${i % 5000}\tmeasured\t${groupOf(i)}\tconsumption\t1\n`;
+      if (chunk.length > 65_536) {
+        if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
+        chunk = '';
+      }
+    }
+    stream.end(chunk);
+    await done;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await client.query(`DROP TABLE copy_probe`);
+    return Math.round(rows / seconds);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const db = await createTestDatabase();
+  const namespace = randomNamespace();
+  const service = await spawnService({
+    entry: 'services/meter-ingest/src/main.ts',
+    env: { ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}), DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', METER_INGEST_OPERATOR_TOKEN: TOKEN },
+  });
+  const nc = await connect({ servers: TEST_NATS_URL });
+  try {
+    const wallet = Wallet.createRandom();
+    const mpo = new Wallet(wallet.privateKey);
+    await registerMeters(service.url, mpo.address, Wallet.createRandom().address);
+    const jsm = await nc.jetstreamManager();
+    const stream = `METER_${namespace}`;
+    const measuredSubject = `${namespace}.meter.intervals.measured.>`;
+    const countMeasured = async () => (await jsm.streams.info(stream, { subjects_filter: measuredSubject })).state.subjects;
+    const publishedSoFar = async () => Object.values((await countMeasured()) ?? {}).reduce((a, b) => a + b, 0);
+
+    // Warm-up batch (JIT, connections, staging table), not counted.
+    const warm = await post(`${service.url}/readings`, await batchBody(mpo, BATCHES + 1000));
+    if (warm.accepted !== BATCH_VALUES) throw new Error(`warm-up accepted ${String(warm.accepted)}: ${JSON.stringify(warm).slice(0, 300)}`);
+    await waitFor(async () => (await publishedSoFar()) >= GROUPS, { timeoutMs: 30_000, what: 'warm-up events' });
+    const baseline = await publishedSoFar();
+
+    const started = process.hrtime.bigint();
+    let next = 0;
+    let accepted = 0;
+    const samples: string[] = [];
+    const worker = async () => {
+      for (;;) {
+        const n = next++;
+        if (n >= BATCHES) return;
+        const answer = await post(`${service.url}/readings`, await batchBody(mpo, n));
+        accepted += Number(answer.accepted);
+        if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
+        if ((n + 1) % 10 === 0) {
+          const { rss, peak } = peakRssMiB(service.pid);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const line = `batches ${n + 1}: ${Math.round(accepted / seconds).toLocaleString('en')} values/s accepted so far, service RSS ${rss.toFixed(0)} MiB (peak ${peak.toFixed(0)} MiB)`;
+          samples.push(line);
+          console.log(line);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    const expectedEvents = baseline + BATCHES * GROUPS;
+    await waitFor(async () => (await publishedSoFar()) >= expectedEvents, { timeoutMs: 120_000, intervalMs: 20, what: 'every measured event in JetStream' });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const valuesPerSecond = Math.round((BATCHES * BATCH_VALUES) / seconds);
+    const { peak } = peakRssMiB(service.pid);
+    console.log(`${(BATCHES * BATCH_VALUES).toLocaleString('en')} values in ${BATCHES} batches of ${BATCH_VALUES.toLocaleString('en')} from ${METERS.toLocaleString('en')} meters: ${seconds.toFixed(2)} s end to end → ${valuesPerSecond.toLocaleString('en')} values/s (published ${expectedEvents - baseline} events)`);
+
+    const copyRowsPerSecond = await copyRate(db.url);
+    console.log(`raw Postgres COPY in the same database: ${copyRowsPerSecond.toLocaleString('en')} rows/s`);
+    console.log(`service peak RSS: ${peak.toFixed(0)} MiB`);
+    console.log(JSON.stringify({ valuesPerSecond, copyRowsPerSecond, peakRssMiB: Math.round(peak) }));
+  } finally {
+    await nc.close();
+    await service.stop();
+    await deleteNamespaceStreams(namespace);
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

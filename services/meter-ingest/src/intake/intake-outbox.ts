@@ -1,0 +1,48 @@
+import { context } from '@opentelemetry/api';
+import type { PoolClient } from 'pg';
+import { deterministicEventId, type EventDefinition, type EventEnvelope } from '@gridledger/events';
+import { outboxChannel } from '@gridledger/messaging';
+import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
+import type { z } from 'zod';
+
+/**
+ * The intake's hot path writes its events to the outbox itself, in the same rows and the
+ * same transaction `enqueueOutboxMany` would use, but without running zod over every
+ * interval twice (that alone cost half the time budget of a 10,000-value batch). The data
+ * is built only from values the validation accepted; the integration tests parse the
+ * published events with the schemas to hold this to the contract.
+ */
+export interface TrustedEvent {
+  readonly envelope: EventEnvelope;
+  readonly subject: string;
+}
+
+export function trustedEnvelope<T extends string, S extends z.ZodTypeAny>(
+  definition: EventDefinition<T, S>,
+  data: z.infer<S>,
+  idParts: readonly string[],
+  occurredAt: string,
+  correlationId: string,
+  key?: string,
+): TrustedEvent {
+  const id = deterministicEventId(definition.type, ...idParts);
+  const envelope: EventEnvelope = { id, type: definition.type, schemaVersion: definition.schemaVersion, occurredAt, correlationId, causationId: null, data };
+  return { envelope, subject: definition.subject(key) };
+}
+
+export async function enqueueTrustedEvents(client: PoolClient, schema: string, events: readonly TrustedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const carrier = recordCarrier();
+  injectTraceContext(carrier, context.active());
+  const headers = JSON.stringify(carrier.record);
+  // One parameter per payload: text parameters go as they are, where a text[] parameter
+  // would be escaped character by character (slow for a megabyte of JSON quotes).
+  const params: string[] = [headers];
+  const rows = events.map((event) => {
+    params.push(event.envelope.id, event.envelope.type, event.subject, JSON.stringify(event.envelope));
+    const n = params.length;
+    return `($${n - 3}, $${n - 2}, $${n - 1}, $${n}, $1::jsonb)`;
+  });
+  await client.query(`INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers") VALUES ${rows.join(', ')}`, params);
+  await client.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+}
