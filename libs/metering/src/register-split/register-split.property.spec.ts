@@ -84,3 +84,38 @@ describe('splitRegisterReadings: properties', () => {
     );
   });
 });
+
+describe('splitRegisterReadings: hostile batches', () => {
+  const hostileReading = fc.record({
+    meterId: fc.oneof(fc.constantFrom('M1', 'M2'), fc.string({ maxLength: 80 })),
+    readAtMs: fc.oneof(
+      fc.integer({ min: START, max: START + 2 * 86_400_000 }),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE),
+    ),
+    registerWh: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n })),
+    meterExchange: fc.boolean(),
+    previousMeterFinalWh: fc.option(fc.bigInt({ min: -1n, max: 10n ** 9n }), { nil: undefined }),
+  });
+
+  it('never throws; every period is a non-negative integer on the grid, once per meter; every refusal says why', () => {
+    fc.assert(
+      fc.property(fc.array(hostileReading, { maxLength: 80 }), fc.integer({ min: 60_000, max: 86_400_000 }), (readings, maxGapMs) => {
+        const result = splitRegisterReadings(readings, 'PT15M', { maxGapMs, expectedUntilMs: START + 3 * 86_400_000 });
+        const seen = new Set<string>();
+        for (const interval of result.intervals) {
+          expect(interval.energyWh >= 0n).toBe(true);
+          expect(interval.periodStartMs % QUARTER).toBe(0);
+          const key = `${interval.meterId} ${interval.periodStartMs}`;
+          expect(seen.has(key)).toBe(false);
+          seen.add(key);
+        }
+        for (const error of result.errors) {
+          expect(error.field).toMatch(/^readings\[\d+\]\.\w+$/);
+          expect(error.reason.length).toBeGreaterThan(5);
+        }
+        for (const gap of result.gaps) expect(gap.toMs).toBeGreaterThanOrEqual(gap.fromMs);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
