@@ -16,3 +16,4 @@ export type {
 export type { ServiceCharacters } from './edifact-syntax';
 export { parseEdifactDateTime } from './edifact-datetime';
 export { parseKwhToWh } from './kwh-decimal';
+export { decodeInterchangeBytes } from './edifact-encoding';

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { decodeInterchangeBytes } from './edifact-encoding';
 import { MsconsError } from './mscons.error';
 import { parseMscons } from './mscons.parser';
 import { MsconsInterchange } from './mscons.types';
@@ -101,6 +102,17 @@ describe('parseMscons under hostile input', () => {
         const spliced = Buffer.concat([valid.subarray(0, at), Buffer.from(bytes), valid.subarray(at)]);
         parseHostile(spliced.toString('utf8'));
         parseHostile(Buffer.from(bytes).toString('latin1'));
+        // The service's way in: bytes decoded by the declared character set, or refused.
+        const utf8 = Buffer.from(VALID.replace('UNOC', 'UNOW'), 'utf8');
+        for (const input of [spliced, Buffer.concat([utf8.subarray(0, at), Buffer.from(bytes), utf8.subarray(at)])]) {
+          let text: string | null = null;
+          try {
+            text = decodeInterchangeBytes(input);
+          } catch (error) {
+            expect(error).toBeInstanceOf(MsconsError);
+          }
+          if (text !== null) parseHostile(text);
+        }
       }),
       { numRuns: 200 },
     );

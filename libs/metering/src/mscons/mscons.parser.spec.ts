@@ -1,3 +1,4 @@
+import { decodeInterchangeBytes } from './edifact-encoding';
 import { MsconsError } from './mscons.error';
 import { parseMscons } from './mscons.parser';
 import { interchangeText, locationSegments, messageSegments, quarterHours } from './mscons.test-support';
@@ -266,5 +267,21 @@ describe('parseMscons: errors name the segment, the field and the reason', () =>
     const body = locationSegments('DE0001', [{ kwh: '4', start: '202603010000?+00', end: '202603010100?+00' }]);
     const [location] = parseMscons(interchangeText([messageSegments('M1', body)]), { periodLength: 'PT60M' }).messages[0].locations;
     expect(location.intervals.map((v) => [v.periodId, v.energyWh])).toEqual([['2026-03-01T00:00:00Z', 4000n]]);
+  });
+});
+
+describe('decodeInterchangeBytes', () => {
+  const text = interchangeText([messageSegments('M1', ['NAD+MS+Stadtwerke Müller', ...locationSegments('DE0001', quarterHours('20260301', 0, ['1'], '?+00'))])]);
+
+  it('reads UNOC as Latin-1 and UNOW as UTF-8, so umlauts survive either way', () => {
+    expect(decodeInterchangeBytes(Buffer.from(text, 'latin1'))).toBe(text);
+    const unow = text.replace('UNOC', 'UNOW');
+    expect(decodeInterchangeBytes(Buffer.from(unow, 'utf8'))).toBe(unow);
+    expect(parseMscons(decodeInterchangeBytes(Buffer.from(unow, 'utf8'))).messages[0].locations[0].totalWh).toBe(1000n);
+  });
+
+  it('refuses bytes that claim UTF-8 but are not', () => {
+    const bytes = Buffer.from(text.replace('UNOC', 'UNOW'), 'latin1');
+    expect(thrown(() => decodeInterchangeBytes(bytes))).toMatchObject({ code: 'MALFORMED_ENCODING' });
   });
 });
