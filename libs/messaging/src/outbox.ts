@@ -90,19 +90,37 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const url = (this.options.dataSource.options as { url?: string }).url;
-    if (url) {
-      this.listener = new Client({ connectionString: url });
-      this.listener.on('notification', () => this.kick());
-      this.listener.on('error', (error) => this.options.logger?.warn(`outbox listener: ${error.message}`, 'OutboxRelay'));
-      await this.listener.connect();
-      await this.listener.query(`LISTEN "${outboxChannel(this.schema)}"`);
-    }
+    await this.listen().catch(() => undefined);
     const poll = () => {
       this.kick();
+      // A listener lost with a Postgres restart is re-established; polling covers the gap.
+      if (this.running && !this.listener) void this.listen().catch(() => undefined);
       if (this.running) this.timer = setTimeout(poll, this.options.pollIntervalMs ?? 1000);
     };
     poll();
+  }
+
+  /** LISTEN on the schema's channel so a commit wakes the relay at once. */
+  private async listen(): Promise<void> {
+    const url = (this.options.dataSource.options as { url?: string }).url;
+    if (!url) return;
+    const listener = new Client({ connectionString: url });
+    const drop = (error?: Error) => {
+      if (error) this.options.logger?.warn(`outbox listener: ${error.message}`, 'OutboxRelay');
+      if (this.listener === listener) this.listener = undefined;
+      void listener.end().catch(() => undefined);
+    };
+    listener.on('notification', () => this.kick());
+    listener.on('error', drop);
+    listener.on('end', () => drop());
+    this.listener = listener;
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN "${outboxChannel(this.schema)}"`);
+    } catch (error) {
+      drop(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
@@ -110,8 +128,9 @@ export class OutboxRelay {
     clearTimeout(this.timer);
     forgetReadings(this);
     await this.inFlight?.catch(() => 0);
-    await this.listener?.end().catch(() => undefined);
+    const listener = this.listener;
     this.listener = undefined;
+    await listener?.end().catch(() => undefined);
   }
 
   /** Publishes everything pending now; returns how many rows were published. */

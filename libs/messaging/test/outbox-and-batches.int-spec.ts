@@ -91,6 +91,21 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
     expect(await streamMessages()).toBe(before + 4);
   });
 
+  it('wakes on the commit notification instead of waiting for the next poll', async () => {
+    const relay = new OutboxRelay({ dataSource: producerDb, messaging, pollIntervalMs: 60_000 });
+    await relay.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the start-up poll is over
+      const before = await streamMessages();
+      const committedAt = Date.now();
+      await producerDb.transaction((em) => enqueueOutbox(em, BatchMeasured, batch('notify', 1), 'g6'));
+      await waitFor(async () => (await streamMessages()) === before + 1, { timeoutMs: 5_000, what: 'published after NOTIFY' });
+      expect(Date.now() - committedAt).toBeLessThan(2_000);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('lets only one relay publish at a time (advisory lock), each row once', async () => {
     await producerDb.transaction((em) => enqueueOutboxMany(em, Array.from({ length: 200 }, (_, i) => ({ definition: BatchMeasured, envelope: batch('race', i), key: 'g2' }))));
     const before = await streamMessages();
