@@ -127,6 +127,25 @@ describe('parseMscons: messages and locations', () => {
     }
   });
 
+  it('crosses both DST switches in Germany without a gap or a repeat, because each DTM carries its offset', () => {
+    const spring = [
+      { kwh: '1', start: '202603290130?+01', end: '202603290145?+01' },
+      { kwh: '2', start: '202603290145?+01', end: '202603290300?+02' },
+      { kwh: '3', start: '202603290300?+02', end: '202603290315?+02' },
+    ];
+    const autumn = [
+      { kwh: '4', start: '202610250230?+02', end: '202610250245?+02' },
+      { kwh: '5', start: '202610250245?+02', end: '202610250200?+01' },
+      { kwh: '6', start: '202610250200?+01', end: '202610250215?+01' },
+    ];
+    const locations = parseMscons(interchangeText([messageSegments('M1', [...locationSegments('DE0001', spring), ...locationSegments('DE0002', autumn)])])).messages[0].locations;
+    expect(locations.map((l) => l.intervals.map((v) => v.periodId))).toEqual([
+      ['2026-03-29T00:30:00Z', '2026-03-29T00:45:00Z', '2026-03-29T01:00:00Z'],
+      ['2026-10-25T00:30:00Z', '2026-10-25T00:45:00Z', '2026-10-25T01:00:00Z'],
+    ]);
+    expect(locations.flatMap((l) => [...l.realigned, ...l.quarantined])).toEqual([]);
+  });
+
   it('maps QTY qualifiers 220, 67 and 201 to measured, substituted and estimated; quarantines others', () => {
     const intervals = quarterHours('20260301', 0, ['1', '2', '3', '4'], '?+00').map((interval, index) => ({ ...interval, qualifier: ['220', '67', '201', '20'][index] }));
     const [location] = parseMscons(interchangeText([messageSegments('M1', locationSegments('DE0001', intervals))])).messages[0].locations;
