@@ -8,7 +8,7 @@ import { rejection, type Rejection } from '../validation/rejection';
  *   { mpo, signature, periodLength?, batchRef?, intervals?: [...], readings?: [...] }
  *
  * intervals: { meterId, periodId, energyWh, quality? }   (energy of one period, as given)
- * readings:  { meterId, readAt, registerWh, meterExchange? }   (cumulative register)
+ * readings:  { meterId, readAt, registerWh, meterExchange?, previousMeterFinalWh? }   (cumulative register)
  *
  * The envelope must be right or the batch is refused (BatchFormatError → 400). Each entry is
  * judged on its own: a broken entry becomes a Rejection and the rest go through.
@@ -23,6 +23,8 @@ export interface IntervalValue {
   readonly periodStartMs: number;
   readonly energyWh: bigint;
   readonly quality: Quality;
+  /** Where an answer should point for this value; default `intervals[index]`. */
+  readonly path?: string;
 }
 
 export interface RegisterReading {
@@ -32,6 +34,8 @@ export interface RegisterReading {
   readonly registerWh: bigint;
   /** Declared meter exchange: the register restarts here, so going backwards is allowed. */
   readonly meterExchange: boolean;
+  /** With an exchange: the old meter's final register value at this instant, if known. */
+  readonly previousMeterFinalWh?: bigint;
 }
 
 export interface ReadingBatch {
@@ -62,7 +66,7 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxEntries: 50_000 };
 
 const TOP_LEVEL_KEYS = new Set(['mpo', 'signature', 'periodLength', 'batchRef', 'intervals', 'readings']);
 const INTERVAL_KEYS = new Set(['meterId', 'periodId', 'energyWh', 'quality']);
-const READING_KEYS = new Set(['meterId', 'readAt', 'registerWh', 'meterExchange']);
+const READING_KEYS = new Set(['meterId', 'readAt', 'registerWh', 'meterExchange', 'previousMeterFinalWh']);
 const QUALITIES = new Set<string>(['measured', 'estimated', 'substituted']);
 const WH_TEXT = /^(0|[1-9][0-9]{0,18})$/;
 const PERIOD_TEXT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):00Z$/;
@@ -192,7 +196,17 @@ function parseReadingEntry(entry: unknown, index: number, rejections: Rejection[
     rejections.push(rejection('MALFORMED_ENTRY', meterId, `${path}.meterExchange`, entry.meterExchange, 'meterExchange must be true or false'));
     return null;
   }
-  return { index, meterId, readAtMs, registerWh, meterExchange: entry.meterExchange === true };
+  let previousMeterFinalWh: bigint | undefined;
+  if (entry.previousMeterFinalWh !== undefined) {
+    const parsed = parseNonNegativeWh(entry.previousMeterFinalWh);
+    if (typeof parsed === 'string' || entry.meterExchange !== true) {
+      const reason = typeof parsed === 'string' ? parsed : 'only allowed with meterExchange: true';
+      rejections.push(rejection('MALFORMED_NUMBER', meterId, `${path}.previousMeterFinalWh`, entry.previousMeterFinalWh, reason));
+      return null;
+    }
+    previousMeterFinalWh = parsed;
+  }
+  return { index, meterId, readAtMs, registerWh, meterExchange: entry.meterExchange === true, ...(previousMeterFinalWh === undefined ? {} : { previousMeterFinalWh }) };
 }
 
 /** A non-negative Wh value, or the reason it is not one. */

@@ -14,6 +14,7 @@ export interface AcceptedInterval {
   readonly periodStartMs: number;
   readonly energyWh: bigint;
   readonly quality: Quality;
+  readonly path?: string;
 }
 
 export interface IntervalValidationContext {
@@ -47,7 +48,7 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
   const conflicted = new Set<string>();
 
   for (const value of values) {
-    const path = `intervals[${value.index}]`;
+    const path = value.path ?? `intervals[${value.index}]`;
     const versions = context.registry.get(value.meterId);
     if (versions === undefined || versions.length === 0) {
       rejections.push(rejection('UNKNOWN_METER', value.meterId, `${path}.meterId`, value.meterId, 'no meter point with this id is registered'));
@@ -95,6 +96,7 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
       periodStartMs: value.periodStartMs,
       energyWh: value.energyWh,
       quality: value.quality,
+      ...(value.path === undefined ? {} : { path: value.path }),
     });
   }
 
@@ -103,7 +105,7 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
   for (const value of accepted) {
     if (conflicted.has(`${value.meterId}\u0000${value.periodStartMs}`)) {
       rejections.push(
-        rejection('CONFLICTING_DUPLICATE', value.meterId, `intervals[${value.index}]`, value.periodId, 'the batch holds different values for this meter and period; none of them is taken'),
+        rejection('CONFLICTING_DUPLICATE', value.meterId, value.path ?? `intervals[${value.index}]`, value.periodId, 'the batch holds different values for this meter and period; none of them is taken'),
       );
     } else kept.push(value);
   }

@@ -28,7 +28,10 @@ export class ReadingsController {
     return answer;
   }
 
-  /** EDIFACT MSCONS as text/plain; the MPO and its signature over the file digest in headers. */
+  /**
+   * EDIFACT MSCONS as text/plain. Headers: x-mpo-address, x-mpo-signature (EIP-712 over the
+   * SHA-256 of the body bytes), optional x-period-length (PT15M default).
+   */
   @Post('mscons')
   @HttpCode(200)
   async mscons(
@@ -36,8 +39,9 @@ export class ReadingsController {
     @Res({ passthrough: true }) response: Response,
     @Headers('x-mpo-address') mpo: string | undefined,
     @Headers('x-mpo-signature') signature: string | undefined,
+    @Headers('x-period-length') periodLength: string | undefined,
   ): Promise<IntakeAnswer> {
-    const { answer, replayed } = await this.intake.submitMscons(rawBodyOf(request), mpo, signature, 'http');
+    const { answer, replayed } = await this.intake.submitMscons({ raw: rawBodyOf(request), mpo, signature, periodLength }, 'http');
     response.setHeader(REPLAYED_HEADER, String(replayed));
     return answer;
   }

@@ -65,14 +65,13 @@ export class IntakePipeline {
     let values = submission.intervals;
     if (submission.readings.length > 0) {
       const prepared = await prepareRegisterReadings(client, submission, registry, nowMs, batchSeq);
+      refuseForeign(prepared.foreign);
       values = prepared.intervals;
       rejections.push(...prepared.rejections);
       notes.push(...prepared.notes);
     }
     const validation = validateIntervals(values, { mpo: submission.mpo, periodLength: submission.periodLength, nowMs, registry });
-    if (validation.foreign.length > 0) {
-      throw new IntakeRefusal(403, 'NOT_OPERATED_BY_MPO', 'meterId', `${validation.foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters`, validation.foreign);
-    }
+    refuseForeign(validation.foreign);
     rejections.push(...validation.rejections);
 
     const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
@@ -121,6 +120,12 @@ export class IntakePipeline {
   }
 }
 
+/** Any value for another MPO's meter refuses the whole batch: the signer must operate them all. */
+function refuseForeign(foreign: readonly Rejection[]): void {
+  if (foreign.length === 0) return;
+  throw new IntakeRefusal(403, 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters`, foreign);
+}
+
 function distinctMeterIds(submission: VerifiedSubmission): string[] {
   const ids = new Set<string>();
   for (const value of submission.intervals) ids.add(value.meterId);
@@ -140,7 +145,7 @@ function separateStored(accepted: readonly AcceptedInterval[], stored: readonly 
     else if (compareWithStored(value, existing) === 'same') duplicates += 1;
     else {
       rejections.push(
-        rejection('CONFLICTING_DUPLICATE', value.meterId, `intervals[${value.index}]`, value.energyWh, `already stored for ${formatInstant(value.periodStartMs)} as ${existing.energyWh} Wh (${existing.quality}); a correction needs a new period value, not a different one`),
+        rejection('CONFLICTING_DUPLICATE', value.meterId, value.path ?? `intervals[${value.index}]`, value.energyWh, `${formatInstant(value.periodStartMs)} is already stored as ${existing.energyWh} Wh (${existing.quality}); a different value for the same meter and period is a conflict`),
       );
     }
   }

@@ -4,7 +4,7 @@ import { DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
 import type { MeterIngestConfig } from '../config';
 import { IntakePipeline } from './intake.pipeline';
 import { verifyJsonSubmission } from './json-submission';
-import { verifyMsconsSubmission } from './mscons-submission';
+import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
 import type { IntakeAnswer, IntakeSource } from './intake.types';
 
 /** The doors (JSON, MSCONS) in front of the one pipeline. */
@@ -22,7 +22,7 @@ export class IntakeService {
     return this.pipeline.submit(verifyJsonSubmission(raw, source, this.limits));
   }
 
-  submitMscons(raw: Buffer, mpo: string | undefined, signature: string | undefined, source: IntakeSource): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
-    return this.pipeline.submit(verifyMsconsSubmission(raw, mpo, signature, source, this.limits));
+  submitMscons(upload: MsconsUpload, source: IntakeSource): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
+    return this.pipeline.submit(verifyMsconsSubmission(upload, source, this.limits));
   }
 }

@@ -1,27 +1,121 @@
-import { BatchFormatError, BatchSignatureError, checksumAddress, fileDigest, verifyBatchSignature, type BatchLimits } from '@gridledger/metering';
+import { isPeriodLength, type PeriodLength } from '@gridledger/domain';
+import {
+  BatchFormatError,
+  BatchSignatureError,
+  MsconsError,
+  checksumAddress,
+  fileDigest,
+  parseMscons,
+  rejection,
+  verifyBatchSignature,
+  type BatchLimits,
+  type IntervalValue,
+  type MsconsInterchange,
+  type QuarantineCode,
+  type Rejection,
+  type RejectionCode,
+} from '@gridledger/metering';
 import { IntakeRefusal, type IntakeSource, type VerifiedSubmission } from './intake.types';
-import { decodeUtf8 } from './json-submission';
 
 /**
- * The MSCONS door: the MPO names itself and signs the keccak256 of the file's bytes
- * (EIP-712, format `mscons`); the file is then parsed into interval values.
+ * The MSCONS door (HTTP upload and CLI import): the MPO names itself and signs the SHA-256 of
+ * the file's bytes (EIP-712, format `mscons`); the file is then parsed into interval values.
+ * Quarantined values and rejected messages become rejections, realigned values notes.
  */
-export function verifyMsconsSubmission(raw: Buffer, mpoHeader: string | undefined, signature: string | undefined, _source: IntakeSource, _limits: BatchLimits): VerifiedSubmission {
+export interface MsconsUpload {
+  readonly raw: Buffer;
+  readonly mpo: string | undefined;
+  readonly signature: string | undefined;
+  readonly periodLength?: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
+
+const QUARANTINE_CODES: Record<QuarantineCode, RejectionCode> = {
+  START_NOT_ALIGNED: 'IRREGULAR_INTERVAL',
+  END_NOT_AFTER_START: 'IRREGULAR_INTERVAL',
+  SPANS_SEVERAL_PERIODS: 'IRREGULAR_INTERVAL',
+  IRREGULAR_RUN: 'IRREGULAR_INTERVAL',
+  DUPLICATE_PERIOD: 'CONFLICTING_DUPLICATE',
+  CONFLICTING_DUPLICATE: 'CONFLICTING_DUPLICATE',
+  UNSUPPORTED_QUALIFIER: 'MALFORMED_ENTRY',
+  NEGATIVE_ENERGY: 'MALFORMED_NUMBER',
+};
+
+/**
+ * EDIFACT text: UTF-8 when the bytes are UTF-8; ISO 8859-1 only when the interchange
+ * declares a Latin-1 syntax (UNOA…UNOD, where every byte is a character). Anything else is
+ * refused rather than guessed.
+ */
+export function decodeEdifact(raw: Buffer): string {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    const head = latin1.decode(raw.subarray(0, 64));
+    if (/^(UNA.{6})?\s*UNB.UNO[ABCD]/s.test(head)) return latin1.decode(raw);
+    throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body is neither UTF-8 nor an interchange declaring ISO 8859-1 (UNOA to UNOD)');
+  }
+}
+
+export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSource, limits: BatchLimits): VerifiedSubmission {
+  const { raw } = upload;
   if (raw.length === 0) throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body is empty; send the EDIFACT interchange as text');
   let mpo: string;
   try {
-    mpo = checksumAddress(mpoHeader, 'x-mpo-address');
+    mpo = checksumAddress(upload.mpo, 'x-mpo-address');
   } catch (error) {
     if (error instanceof BatchFormatError) throw new IntakeRefusal(401, 'UNAUTHENTICATED', 'x-mpo-address', error.reason);
     throw error;
   }
   const batchId = fileDigest(raw);
   try {
-    verifyBatchSignature('mscons', batchId, signature, mpo);
+    verifyBatchSignature('mscons', batchId, upload.signature, mpo);
   } catch (error) {
     if (error instanceof BatchSignatureError) throw new IntakeRefusal(401, 'BAD_SIGNATURE', 'x-mpo-signature', error.message);
     throw error;
   }
-  decodeUtf8(raw);
-  throw new IntakeRefusal(400, 'MSCONS_UNAVAILABLE', '(body)', 'the MSCONS parser is not available yet');
+  const periodLength = upload.periodLength ?? 'PT15M';
+  if (!isPeriodLength(periodLength)) throw new IntakeRefusal(400, 'MALFORMED_BATCH', 'x-period-length', 'must be PT15M or PT60M');
+  let interchange: MsconsInterchange;
+  try {
+    interchange = parseMscons(decodeEdifact(raw), { periodLength });
+  } catch (error) {
+    if (error instanceof MsconsError) {
+      const where = error.segment ? `segment ${error.segment.number} (${error.segment.tag})` : '(interchange)';
+      throw new IntakeRefusal(400, `MSCONS_${error.code}`, error.field ? `${where} ${error.field}` : where, error.reason);
+    }
+    throw error;
+  }
+  return { ...toValues(interchange, periodLength, limits), format: 'mscons', source, batchId, mpo, signature: upload.signature as string, rawBody: raw, periodLength };
+}
+
+function toValues(interchange: MsconsInterchange, _periodLength: PeriodLength, limits: BatchLimits) {
+  const intervals: IntervalValue[] = [];
+  const rejections: Rejection[] = [];
+  const notes: string[] = [];
+  for (const rejected of interchange.rejectedMessages) {
+    rejections.push(rejection('MALFORMED_ENTRY', null, `message ${rejected.reference ?? '?'} (segment ${rejected.segmentNumber})`, rejected.error.code, rejected.error.message));
+  }
+  for (const message of interchange.messages) {
+    for (const location of message.locations) {
+      for (const value of location.intervals) {
+        intervals.push({
+          index: intervals.length,
+          meterId: location.meterId,
+          periodId: value.periodId,
+          periodStartMs: value.periodStartMs,
+          energyWh: value.energyWh,
+          quality: value.quality,
+          path: `QTY segment ${value.segmentNumber}`,
+        });
+      }
+      for (const moved of location.realigned) notes.push(`realigned QTY segment ${moved.segmentNumber} of ${location.meterId} (${moved.statedStart}–${moved.statedEnd}) to ${moved.periodId}: ${moved.reason}`);
+      for (const held of location.quarantined) {
+        rejections.push(rejection(QUARANTINE_CODES[held.code], location.meterId, `QTY segment ${held.segmentNumber}`, `${held.energyWh} Wh ${held.statedStart}–${held.statedEnd}`, `quarantined (${held.code}): ${held.reason}`));
+      }
+    }
+  }
+  if (intervals.length > limits.maxEntries) throw new IntakeRefusal(413, 'TOO_MANY_VALUES', '(body)', `at most ${limits.maxEntries} values per upload; split the interchange`);
+  return { intervals, readings: [], rejections, notes, entryCount: intervals.length + rejections.length };
 }

@@ -6,7 +6,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - meter_points: its read model, one row per version with valid_from / valid_to;
  * - raw_batches: every accepted submission as received, with digest, signer and answer;
  * - intervals: accepted energy per meter and period (the key makes resubmissions no-ops);
- * - register_readings: accepted cumulative readings, the base for the next split.
+ * - register_readings: accepted cumulative readings, as received;
+ * - register_series: per meter, what the register split carries to the next batch (last
+ *   reading, and the boundary up to which energy was emitted).
  */
 export class CreateMeterIngestTables1764000000100 implements MigrationInterface {
   name = 'CreateMeterIngestTables1764000000100';
@@ -76,6 +78,14 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
         "batch_seq" bigint NOT NULL,
         PRIMARY KEY ("meter_id", "read_at")
       )`);
+    await queryRunner.query(`
+      CREATE TABLE "register_series" (
+        "meter_id" text PRIMARY KEY,
+        "last_at_ms" bigint NOT NULL,
+        "last_wh" bigint NOT NULL,
+        "anchor_at_ms" bigint NOT NULL,
+        "anchor_wh" bigint NOT NULL
+      )`);
     // Append-only audit: refuse edits and deletes of what was received and decided.
     await queryRunner.query(`
       CREATE FUNCTION "meter_ingest_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -86,7 +96,7 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['register_readings', 'intervals', 'raw_batches', 'meter_points', 'registry_events']) await queryRunner.query(`DROP TABLE "${table}"`);
+    for (const table of ['register_series', 'register_readings', 'intervals', 'raw_batches', 'meter_points', 'registry_events']) await queryRunner.query(`DROP TABLE "${table}"`);
     await queryRunner.query(`DROP SEQUENCE "raw_batch_seq"`);
     await queryRunner.query(`DROP FUNCTION "meter_ingest_append_only"()`);
   }
