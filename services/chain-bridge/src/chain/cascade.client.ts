@@ -88,8 +88,9 @@ export class CascadeClient {
 
   /** The block a version was committed in (from the contract's own record). */
   async commitmentBlock(groupKey: string, periodStart: bigint, version: number): Promise<number> {
-    const commitment = (await this.view('commitmentOf', [groupKey, periodStart, version])) as { blockNumber: bigint };
-    return Number(commitment.blockNumber);
+    // Commitment = (merkleRoot, totals, meterCount, blockNumber, committer).
+    const commitment = (await this.view('commitmentOf', [groupKey, periodStart, version])) as unknown[];
+    return Number(commitment[3] as bigint);
   }
 
   async periodState(periodStart: bigint): Promise<{ sums: Totals; committedGroups: number; finalized: boolean; finalizations: number }> {

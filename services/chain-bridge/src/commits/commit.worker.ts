@@ -7,6 +7,7 @@ import { groupKey } from '@gridledger/contracts';
 import type { BlockRef, ContractRevert } from '../chain/cascade.client';
 import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
 import type { TransactionSender } from '../chain/transaction.sender';
+import { RpcUnavailableError } from '../chain/json-rpc.client';
 import { PeriodCommitRepository, PeriodCommitRow, commitSubjectKey, raiseAlarm } from './period-commit.repository';
 
 const BATCH = 100;
@@ -93,7 +94,15 @@ export class CommitWorker {
 
   private async submitPending(): Promise<void> {
     for (const row of await this.commits.withStatus(this.ctx.db.manager, 'pending', BATCH, true)) {
-      await this.decide(row);
+      try {
+        await this.decide(row);
+      } catch (error) {
+        if (error instanceof RpcUnavailableError) throw error;
+        // One row that cannot be decided must not hold back the others.
+        const message = error instanceof Error ? error.message : String(error);
+        this.ctx.log.error(`${row.groupId} ${row.periodId} v${row.version}: ${message}; retrying later`, 'CommitWorker');
+        await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: message, retryInMs: this.ctx.retryMs * 10 });
+      }
     }
   }
 
