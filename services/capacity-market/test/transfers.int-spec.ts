@@ -109,5 +109,5 @@ describe('shares against Postgres', () => {
       new Date(start.getTime() + 30_000),
     ]);
     expect(atStart[0]).toEqual({ total: '60000', n: 6 });
-  });
+  }, 120_000);
 });

@@ -141,9 +141,9 @@ async function insertPostings(em: EntityManager, periodId: string, version: numb
   if (previousVersion > 0) {
     await em.query(
       `INSERT INTO ledger_entries (posting_id, account, amount_cents, kind, holder_id, period_id, version)
-       SELECT $1 || '/v' || $2 || '/reversal:' || posting_id, account, -amount_cents, kind, holder_id, period_id, $2
-       FROM ledger_entries WHERE period_id = $1 AND version = $3 AND posting_id NOT LIKE '%/reversal:%'`,
-      [periodId, version, previousVersion],
+       SELECT $1 || '/v' || $4 || '/reversal:' || posting_id, account, -amount_cents, kind, holder_id, period_id, $2::int
+       FROM ledger_entries WHERE period_id = $1 AND version = $3::int AND posting_id NOT LIKE '%/reversal:%'`,
+      [periodId, version, previousVersion, String(version)],
     );
   }
   const entries = postings.flatMap((posting) =>
