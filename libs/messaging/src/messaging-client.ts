@@ -48,8 +48,8 @@ export class MessagingClient {
     return this.ns.stream(logical);
   }
 
-  ensureStreams(specs: readonly StreamSpec[] = ALL_STREAMS): Promise<void> {
-    return ensureStreams(this.jsm, this.ns, specs);
+  ensureStreams(specs: readonly StreamSpec[] = ALL_STREAMS, replicas = 1): Promise<void> {
+    return ensureStreams(this.jsm, this.ns, specs, replicas);
   }
 
   /**

@@ -36,7 +36,7 @@ export function rpcSubject(subject: string): string {
   return `rpc.${subject}`;
 }
 
-export function streamConfig(spec: StreamSpec, ns: Namespace): Partial<StreamConfig> & { name: string } {
+export function streamConfig(spec: StreamSpec, ns: Namespace, replicas = 1): Partial<StreamConfig> & { name: string } {
   return {
     name: ns.stream(spec.name),
     subjects: spec.subjects.map((subject) => ns.subject(subject)),
@@ -44,14 +44,14 @@ export function streamConfig(spec: StreamSpec, ns: Namespace): Partial<StreamCon
     storage: StorageType.File,
     duplicate_window: nanos(spec.duplicateWindowMs),
     max_age: nanos(spec.maxAgeMs),
-    num_replicas: 1,
+    num_replicas: replicas,
   };
 }
 
 /** Creates each stream, or updates it to the declared config; safe to run on every start. */
-export async function ensureStreams(jsm: JetStreamManager, ns: Namespace, specs: readonly StreamSpec[] = ALL_STREAMS): Promise<void> {
+export async function ensureStreams(jsm: JetStreamManager, ns: Namespace, specs: readonly StreamSpec[] = ALL_STREAMS, replicas = 1): Promise<void> {
   for (const spec of specs) {
-    const config = streamConfig(spec, ns);
+    const config = streamConfig(spec, ns, replicas);
     try {
       await jsm.streams.info(config.name);
     } catch (error) {

@@ -53,7 +53,7 @@ export interface RunningService<C> {
 export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>>(definition: ServiceDefinition<S>): Promise<RunningService<z.infer<S>>> {
   const config = loadConfig(definition.configSchema, definition.env ?? process.env) as z.infer<S> & CommonConfig;
   const exporter = config.OTEL_TRACES_EXPORTER ?? (config.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
-  const telemetry = startTelemetry({ serviceName: definition.name, exporter, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const telemetry = startTelemetry({ serviceName: definition.name, exporter, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
   const logger = new JsonLogger({ service: definition.name, level: config.LOG_LEVEL });
 
   const dataSource = await dependency('Postgres (DATABASE_URL)', () => openDataSource({
@@ -67,7 +67,7 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
   try {
     messaging = await dependency('NATS (NATS_URL)', () => connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: definition.name }));
     const client = messaging;
-    await dependency('JetStream streams', () => client.ensureStreams(definition.streams ?? ALL_STREAMS));
+    await dependency('JetStream streams', () => client.ensureStreams(definition.streams ?? ALL_STREAMS, config.NATS_STREAM_REPLICAS));
     const outboxRelay = definition.outboxRelay === false ? undefined : new OutboxRelay({ dataSource, messaging, logger });
 
     @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger }), definition.appModule] })

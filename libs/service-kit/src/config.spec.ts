@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       HTTP_PORT: 3002,
       HTTP_HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
+      NATS_STREAM_REPLICAS: 1,
     });
   });
 
@@ -40,6 +41,11 @@ describe('loadConfig', () => {
 
   it('treats an empty variable as unset, so the default applies', () => {
     expect(loadConfig(schema, { ...valid, HTTP_PORT: '', NATS_NAMESPACE: '' })).toMatchObject({ HTTP_PORT: 3002 });
+  });
+
+  it('takes 1, 3 or 5 stream replicas', () => {
+    expect(loadConfig(schema, { ...valid, NATS_STREAM_REPLICAS: '3' })).toMatchObject({ NATS_STREAM_REPLICAS: 3 });
+    expect(() => loadConfig(schema, { ...valid, NATS_STREAM_REPLICAS: '2' })).toThrow('NATS_STREAM_REPLICAS: must be 1, 3 or 5');
   });
 
   it('rejects a port out of range', () => {

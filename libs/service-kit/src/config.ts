@@ -45,6 +45,10 @@ export function commonConfigSchema(defaultHttpPort: number) {
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url('must be a URL like http://127.0.0.1:4318').optional(),
     /** otlp when an endpoint is set, else none; memory is for tests. */
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'memory', 'none']).optional(),
+    /** Milliseconds spans wait before an OTLP export. */
+    OTEL_BSP_SCHEDULE_DELAY: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').positive('must be positive').optional(),
+    /** JetStream stream replicas: 1 locally, 3 on a clustered NATS (k8s). */
+    NATS_STREAM_REPLICAS: z.coerce.number({ invalid_type_error: 'must be 1, 3 or 5' }).refine((n) => n === 1 || n === 3 || n === 5, 'must be 1, 3 or 5').default(1),
   });
 }
 

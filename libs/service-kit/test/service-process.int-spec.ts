@@ -1,5 +1,6 @@
 import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
+import { activeTraceIds, startTelemetry, withSpan } from '@gridledger/telemetry';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, startTraceCollector, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
 import { Client } from 'pg';
 import { probe, ProbeRecorded } from './fixtures/probe.events';
 
@@ -7,7 +8,7 @@ jest.setTimeout(90_000);
 
 const ENTRY = 'libs/service-kit/test/fixtures/probe-consumer-service.ts';
 
-describe('a consumer process killed -9 after its commit and before its ack', () => {
+describe('a consumer service in its own process', () => {
   let db: TestDatabase;
   let sql: Client;
   const ns = randomNamespace();
@@ -16,6 +17,7 @@ describe('a consumer process killed -9 after its commit and before its ack', () 
   const effects = async (label: string) => (await sql.query(`SELECT "delivery" FROM probe_consumer.effects WHERE "label" = $1`, [label])).rows as { delivery: number }[];
 
   beforeAll(async () => {
+    startTelemetry({ serviceName: 'crash-test-publisher', exporter: 'none' });
     db = await createTestDatabase();
     sql = new Client({ connectionString: db.url });
     await sql.connect();
@@ -30,7 +32,7 @@ describe('a consumer process killed -9 after its commit and before its ack', () 
     await db?.drop();
   });
 
-  it('gets the message again after restart and applies its effect exactly once', async () => {
+  it('killed -9 after its commit and before its ack, gets the message again after restart and applies it once', async () => {
     const env = { DATABASE_URL: db.url, NATS_NAMESPACE: ns, HTTP_HOST: '127.0.0.1', ACK_WAIT_MS: '1500', LOG_LEVEL: 'warn' };
     const first = await spawnService({ entry: ENTRY, env: { ...env, CRASH_ON_LABEL: 'crash-me' } });
     await messaging.publishEvent(ProbeRecorded, probe('before'), 'g1');
@@ -57,6 +59,28 @@ describe('a consumer process killed -9 after its commit and before its ack', () 
       expect(inbox.rows[0].n).toBe(3);
     } finally {
       expect(await second.stop()).toBe(0);
+    }
+  });
+
+  it('exports its spans over OTLP, continuing the publisher’s trace in another process', async () => {
+    const collector = await startTraceCollector();
+    const service = await spawnService({
+      entry: ENTRY,
+      env: { DATABASE_URL: db.url, NATS_NAMESPACE: ns, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
+    try {
+      const traceId = await withSpan('mpo upload', {}, async () => {
+        await messaging.publishEvent(ProbeRecorded, probe('traced-across'), 'g1');
+        return activeTraceIds()!.traceId;
+      });
+      const spans = await waitFor(() => {
+        const found = collector.trace(traceId);
+        return found.some((span) => span.name === 'process meter.probe.recorded.g1') ? found : undefined;
+      }, { timeoutMs: 15_000, what: 'the consumer span at the collector' });
+      expect(spans).toEqual(expect.arrayContaining([expect.objectContaining({ service: 'probe-consumer', name: 'process meter.probe.recorded.g1', parentSpanId: expect.any(String) })]));
+    } finally {
+      expect(await service.stop()).toBe(0);
+      await collector.close();
     }
   });
 });

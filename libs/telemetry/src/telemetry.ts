@@ -11,6 +11,8 @@ export interface TelemetryOptions {
   readonly exporter: TraceExporterKind;
   /** OTLP/HTTP base endpoint, e.g. http://127.0.0.1:4318 (only for exporter 'otlp'). */
   readonly otlpEndpoint?: string;
+  /** How long spans wait before an OTLP export (default 5000 ms; tests use ~100). */
+  readonly exportDelayMs?: number;
 }
 
 /** The process-wide telemetry handle: tracer, in-memory spans (tests), Prometheus metrics. */
@@ -40,8 +42,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (memoryExporter) spanProcessors.push(new tracing.SimpleSpanProcessor(memoryExporter));
   if (options.exporter === 'otlp') {
     const base = (options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/$/, '');
-    spanProcessors.push(new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` })));
+    spanProcessors.push(new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }), { scheduledDelayMillis: options.exportDelayMs ?? 5000 }));
   }
+  // Even without an exporter, spans must exist: their ids go into logs and NATS headers.
+  if (spanProcessors.length === 0) spanProcessors.push(new tracing.NoopSpanProcessor());
   // The exporter is only a reader here; service-kit serves its handler on the app's port.
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const sdk = new NodeSDK({

@@ -2,4 +2,5 @@ export * from './database';
 export * from './nats';
 export * from './wait-for';
 export * from './spawn-service';
+export * from './trace-collector';
 export * from './anvil';
