@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+// The Grafana dashboard and docs/observability.md name the same metrics, and the dashboard
+// covers what operators were promised: intake, consumer lag, time to settle and to confirm,
+// chain submissions and failures.
+
+const ROOT = resolve(__dirname, '..', '..');
+const documented = new Set([...readFileSync(join(ROOT, 'docs', 'observability.md'), 'utf8').matchAll(/`(gridledger_[a-z_]+)`/g)].map((m) => m[1]));
+
+interface Panel {
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets: { expr: string }[];
+}
+const dashboard = JSON.parse(readFileSync(join(ROOT, 'k8s', 'dashboards', 'gridledger.json'), 'utf8')) as { uid: string; panels: Panel[] };
+const expressions = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+// Prometheus adds _bucket/_sum/_count to histograms.
+const metricNames = new Set(expressions.flatMap((e) => [...e.matchAll(/\b(gridledger_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1])));
+
+describe('Grafana dashboard', () => {
+  it('uses only metrics that docs/observability.md names', () => {
+    expect(metricNames.size).toBeGreaterThan(5);
+    expect([...metricNames].filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it.each([
+    ['values ingested', 'gridledger_values_ingested_total'],
+    ['consumer lag', 'gridledger_consumer_pending_messages'],
+    ['period end to settled', 'gridledger_period_settled_delay_seconds'],
+    ['period end to confirmed', 'gridledger_period_confirmed_delay_seconds'],
+    ['chain submissions', 'gridledger_chain_submissions_total'],
+    ['chain failures', 'gridledger_chain_rpc_failures_total'],
+  ])('shows %s', (_what, metric) => {
+    expect(metricNames.has(metric)).toBe(true);
+  });
+
+  it('lays panels out without overlaps and gives each a query', () => {
+    const cells = new Set<string>();
+    for (const panel of dashboard.panels) {
+      expect(panel.targets.length).toBeGreaterThan(0);
+      for (let x = panel.gridPos.x; x < panel.gridPos.x + panel.gridPos.w; x++) {
+        for (let y = panel.gridPos.y; y < panel.gridPos.y + panel.gridPos.h; y++) {
+          expect(cells.has(`${x},${y}`)).toBe(false);
+          cells.add(`${x},${y}`);
+        }
+      }
+    }
+  });
+});
