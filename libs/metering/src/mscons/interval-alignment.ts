@@ -2,15 +2,32 @@ import { WattHours } from '@gridledger/domain';
 import { IntervalQuality, MsconsIntervalValue, MsconsQuarantinedInterval, MsconsRealignedInterval, QuarantineCode } from './mscons.types';
 import { PeriodIdFormatter } from './period-id-formatter';
 
-/** An interval as the file states it, before it is put on the period grid. */
-export interface StatedInterval {
-  readonly segmentNumber: number;
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly energyWh: WattHours;
-  readonly qualifier: string;
-  /** Null when the qualifier is not one we settle (220, 67, 201). */
-  readonly quality: IntervalQuality | null;
+/**
+ * The intervals of one series as the file states them, before they are put on the period
+ * grid. Kept as parallel arrays rather than one object per value: a message holds them until
+ * its UNT, and a million short-lived-but-retained objects were the garbage collector's work.
+ */
+export class StatedSeries {
+  readonly segmentNumbers: number[] = [];
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly energies: WattHours[] = [];
+  readonly qualifiers: string[] = [];
+  /** Null where the qualifier is not one we settle (220, 67, 201). */
+  readonly qualities: (IntervalQuality | null)[] = [];
+
+  get length(): number {
+    return this.starts.length;
+  }
+
+  push(segmentNumber: number, startMs: number, endMs: number, energyWh: WattHours, qualifier: string, quality: IntervalQuality | null): void {
+    this.segmentNumbers.push(segmentNumber);
+    this.starts.push(startMs);
+    this.ends.push(endMs);
+    this.energies.push(energyWh);
+    this.qualifiers.push(qualifier);
+    this.qualities.push(quality);
+  }
 }
 
 export interface AlignedSeries {
@@ -42,64 +59,61 @@ export interface AlignedSeries {
  *   quarantined too. Quarantined values keep their energy, so nothing is lost silently.
  * Linear in the number of intervals, except a sort when the file was not in time order.
  */
-export function alignSeries(stated: readonly StatedInterval[], periodMs: number, formatter: PeriodIdFormatter): AlignedSeries {
+export function alignSeries(stated: StatedSeries, periodMs: number, formatter: PeriodIdFormatter): AlignedSeries {
   const assigned: (number | null)[] = new Array(stated.length);
   const realignedAt: boolean[] = new Array(stated.length).fill(false);
   const quarantined: MsconsQuarantinedInterval[] = [];
-  const quarantine = (interval: StatedInterval, code: QuarantineCode, reason: string): void => {
+  const { starts, ends, energies, qualities, segmentNumbers } = stated;
+  const quarantine = (k: number, code: QuarantineCode, reason: string): void => {
     quarantined.push({
-      segmentNumber: interval.segmentNumber,
+      segmentNumber: segmentNumbers[k],
       code,
       reason,
-      statedStart: formatter.instant(interval.startMs),
-      statedEnd: formatter.instant(interval.endMs),
-      energyWh: interval.energyWh,
-      qualifier: interval.qualifier,
+      statedStart: formatter.instant(starts[k]),
+      statedEnd: formatter.instant(ends[k]),
+      energyWh: energies[k],
+      qualifier: stated.qualifiers[k],
     });
   };
 
   let i = 0;
   while (i < stated.length) {
-    const first = stated[i];
-    if (first.endMs <= first.startMs) {
+    const start = starts[i];
+    const end = ends[i];
+    if (end <= start) {
       assigned[i] = null;
-      quarantine(first, 'END_NOT_AFTER_START', 'the end (DTM+164) is not after the start (DTM+163)');
+      quarantine(i, 'END_NOT_AFTER_START', 'the end (DTM+164) is not after the start (DTM+163)');
       i += 1;
       continue;
     }
-    if (!onGrid(first.startMs, periodMs)) {
+    if (!onGrid(start, periodMs)) {
       assigned[i] = null;
-      quarantine(first, 'START_NOT_ALIGNED', 'the start is not on the period grid and does not continue a realignable run');
+      quarantine(i, 'START_NOT_ALIGNED', 'the start is not on the period grid and does not continue a realignable run');
       i += 1;
       continue;
     }
-    if (onGrid(first.endMs, periodMs)) {
-      if (first.endMs - first.startMs === periodMs) {
-        assigned[i] = first.startMs;
+    if (onGrid(end, periodMs)) {
+      if (end - start === periodMs) {
+        assigned[i] = start;
       } else {
         assigned[i] = null;
-        quarantine(first, 'SPANS_SEVERAL_PERIODS', 'one value covers several periods; splitting it would be an estimate');
+        quarantine(i, 'SPANS_SEVERAL_PERIODS', 'one value covers several periods; splitting it would be an estimate');
       }
       i += 1;
       continue;
     }
     let last = i;
-    while (
-      last + 1 < stated.length &&
-      !onGrid(stated[last].endMs, periodMs) &&
-      stated[last + 1].startMs === stated[last].endMs &&
-      stated[last + 1].endMs > stated[last + 1].startMs
-    ) {
+    while (last + 1 < stated.length && !onGrid(ends[last], periodMs) && starts[last + 1] === ends[last] && ends[last + 1] > starts[last + 1]) {
       last += 1;
     }
     const problem = runProblem(stated, i, last, periodMs);
     for (let k = i; k <= last; k += 1) {
       if (problem === null) {
-        assigned[k] = first.startMs + (k - i) * periodMs;
+        assigned[k] = start + (k - i) * periodMs;
         realignedAt[k] = true;
       } else {
         assigned[k] = null;
-        quarantine(stated[k], 'IRREGULAR_RUN', problem);
+        quarantine(k, 'IRREGULAR_RUN', problem);
       }
     }
     i = last + 1;
@@ -113,39 +127,40 @@ export function alignSeries(stated: readonly StatedInterval[], periodMs: number,
   for (let k = 0; k < stated.length; k += 1) {
     const start = assigned[k];
     if (start === null) continue;
-    const interval = stated[k];
-    if (interval.quality === null) {
-      quarantine(interval, 'UNSUPPORTED_QUALIFIER', `QTY qualifier ${interval.qualifier} is not settled (220 true value, 67 substituted, 201 estimated)`);
+    const quality = qualities[k];
+    const energyWh = energies[k];
+    if (quality === null) {
+      quarantine(k, 'UNSUPPORTED_QUALIFIER', `QTY qualifier ${stated.qualifiers[k]} is not settled (220 true value, 67 substituted, 201 estimated)`);
       continue;
     }
-    if (interval.energyWh < 0n) {
-      quarantine(interval, 'NEGATIVE_ENERGY', 'energy in a period cannot be negative; the direction is the meter point\'s');
+    if (energyWh < 0n) {
+      quarantine(k, 'NEGATIVE_ENERGY', "energy in a period cannot be negative; the direction is the meter point's");
       continue;
     }
     const periodId = formatter.periodId(start);
     const earlier = indexByPeriod.get(start);
     if (earlier !== undefined) {
       const previous = intervals[earlier];
-      if (previous.energyWh === interval.energyWh && previous.quality === interval.quality) {
-        quarantine(interval, 'DUPLICATE_PERIOD', `repeats period ${periodId} with the same value (segment ${previous.segmentNumber})`);
+      if (previous.energyWh === energyWh && previous.quality === quality) {
+        quarantine(k, 'DUPLICATE_PERIOD', `repeats period ${periodId} with the same value (segment ${previous.segmentNumber})`);
       } else {
-        quarantine(interval, 'CONFLICTING_DUPLICATE', `period ${periodId} already has a different value (segment ${previous.segmentNumber})`);
+        quarantine(k, 'CONFLICTING_DUPLICATE', `period ${periodId} already has a different value (segment ${previous.segmentNumber})`);
         if (!conflicted.has(earlier)) {
           conflicted.add(earlier);
-          quarantine(stated[sourceOf[earlier]], 'CONFLICTING_DUPLICATE', `period ${periodId} has a different value in segment ${interval.segmentNumber}`);
+          quarantine(sourceOf[earlier], 'CONFLICTING_DUPLICATE', `period ${periodId} has a different value in segment ${segmentNumbers[k]}`);
         }
       }
       continue;
     }
     indexByPeriod.set(start, intervals.length);
     sourceOf.push(k);
-    intervals.push({ periodId, periodStartMs: start, energyWh: interval.energyWh, quality: interval.quality, segmentNumber: interval.segmentNumber });
+    intervals.push({ periodId, periodStartMs: start, energyWh, quality, segmentNumber: segmentNumbers[k] });
     if (realignedAt[k]) {
       realigned.push({
-        segmentNumber: interval.segmentNumber,
+        segmentNumber: segmentNumbers[k],
         periodId,
-        statedStart: formatter.instant(interval.startMs),
-        statedEnd: formatter.instant(interval.endMs),
+        statedStart: formatter.instant(starts[k]),
+        statedEnd: formatter.instant(ends[k]),
         reason: 'irregular boundary inside a contiguous run: assigned to its period in the run by position',
       });
     }
@@ -158,10 +173,10 @@ export function alignSeries(stated: readonly StatedInterval[], periodMs: number,
   return { intervals: kept, realigned, quarantined, totalWh };
 }
 
-/** Why the run stated[from..to] cannot be realigned, or null when it can. */
-function runProblem(stated: readonly StatedInterval[], from: number, to: number, periodMs: number): string | null {
-  const start = stated[from].startMs;
-  const end = stated[to].endMs;
+/** Why the run from..to cannot be realigned, or null when it can. */
+function runProblem(stated: StatedSeries, from: number, to: number, periodMs: number): string | null {
+  const start = stated.starts[from];
+  const end = stated.ends[to];
   if (!onGrid(end, periodMs)) {
     return 'the run of intervals ends off the period grid and nothing continues it';
   }
@@ -171,7 +186,7 @@ function runProblem(stated: readonly StatedInterval[], from: number, to: number,
   }
   for (let k = from + 1; k <= to; k += 1) {
     const gridPosition = start + (k - from) * periodMs;
-    const boundary = stated[k].startMs;
+    const boundary = stated.starts[k];
     if (boundary <= gridPosition - periodMs || boundary >= gridPosition + periodMs) {
       return 'an inner boundary of the run is a whole period or more away from its grid position';
     }

@@ -11,6 +11,8 @@ import { MAX_ABS_WH } from '@gridledger/domain';
 export type KwhParse = { ok: true; wh: bigint } | { ok: false; reason: string };
 
 const MAX_SAFE_DIGITS = 15;
+// Most quarter-hour values are small (PV at night is 0): share their bigints instead of allocating one per value.
+const SMALL_WH: readonly bigint[] = Array.from({ length: 4_096 }, (_, n) => BigInt(n));
 
 export function parseKwhToWh(text: string, decimalMark: ',' | '.'): KwhParse {
   const length = text.length;
@@ -50,7 +52,8 @@ export function parseKwhToWh(text: string, decimalMark: ',' | '.'): KwhParse {
   if (wholeEnd - wholeStart + 3 <= MAX_SAFE_DIGITS) {
     let whole = 0;
     for (let i = wholeStart; i < wholeEnd; i += 1) whole = whole * 10 + (text.charCodeAt(i) - 48);
-    wh = BigInt(whole * 1000 + fractionWh);
+    const value = whole * 1000 + fractionWh;
+    wh = value < SMALL_WH.length ? SMALL_WH[value] : BigInt(value);
   } else {
     wh = BigInt(text.slice(wholeStart, wholeEnd)) * 1000n + BigInt(fractionWh);
     if (wh > MAX_ABS_WH) return { ok: false, reason: `"${text.slice(0, 40)}" kWh is above 10^18 Wh` };

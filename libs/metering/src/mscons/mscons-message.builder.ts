@@ -1,7 +1,7 @@
 import { meterPointIdProblem } from '@gridledger/domain';
 import { DateTimeFormatCode, isSupportedDateTimeFormat, parseEdifactDateTime } from './edifact-datetime';
 import { EdifactSegment } from './edifact-segment-reader';
-import { alignSeries, StatedInterval } from './interval-alignment';
+import { alignSeries, StatedSeries } from './interval-alignment';
 import { parseKwhToWh } from './kwh-decimal';
 import { MsconsError, printable } from './mscons.error';
 import { IntervalQuality, MsconsLocation, MsconsMessage } from './mscons.types';
@@ -9,7 +9,7 @@ import { PeriodIdFormatter } from './period-id-formatter';
 
 interface SeriesDraft {
   obis: string | null;
-  readonly stated: StatedInterval[];
+  readonly stated: StatedSeries;
 }
 
 interface LocationDraft {
@@ -81,7 +81,7 @@ export class MsconsMessageBuilder {
       case 'LIN':
         this.closeQuantity();
         if (this.location === null) throw outOfPlace(segment, 'LIN before any LOC+172 metering point');
-        this.series = { obis: null, stated: [] };
+        this.series = { obis: null, stated: new StatedSeries() };
         this.location.series.push(this.series);
         return;
       case 'PIA':
@@ -159,7 +159,7 @@ export class MsconsMessageBuilder {
     const location = this.location;
     if (location === null) throw outOfPlace(segment, 'QTY before any LOC+172 metering point');
     if (this.series === null) {
-      this.series = { obis: null, stated: [] };
+      this.series = { obis: null, stated: new StatedSeries() };
       location.series.push(this.series);
     }
     const qualifier = requiredComponent(segment, 0, 0, 'QTY C186.6063 (quantity type code qualifier)', 3);
@@ -171,8 +171,8 @@ export class MsconsMessageBuilder {
     const parsed = parseKwhToWh(quantity, this.decimalMark);
     if (!parsed.ok) throw new MsconsError('MALFORMED_NUMBER', ref(segment), FIELD_QTY_VALUE, parsed.reason);
     this.qtySegment = segment.number;
-    this.qtyQualifier = qualifier;
     this.qtyQuality = qualityOf(qualifier);
+    this.qtyQualifier = this.qtyQuality === null ? qualifier : QUALIFIER_OF[this.qtyQuality];
     this.qtyEnergy = parsed.wh;
     this.qtyStart = Number.NaN;
     this.qtyEnd = Number.NaN;
@@ -187,14 +187,7 @@ export class MsconsMessageBuilder {
     if (Number.isNaN(this.qtyEnd)) {
       throw new MsconsError('MISSING_INTERVAL_DATE', segment, 'DTM+164 (interval end)', 'the value has no end date');
     }
-    this.series?.stated.push({
-      segmentNumber: this.qtySegment,
-      startMs: this.qtyStart,
-      endMs: this.qtyEnd,
-      energyWh: this.qtyEnergy,
-      qualifier: this.qtyQualifier,
-      quality: this.qtyQuality,
-    });
+    this.series?.stated.push(this.qtySegment, this.qtyStart, this.qtyEnd, this.qtyEnergy, this.qtyQualifier, this.qtyQuality);
     this.qtySegment = 0;
   }
 
@@ -250,6 +243,8 @@ export class MsconsMessageBuilder {
  * 201 "Vorschlagswert" (proposed value, settled as estimated). Others (20 not usable,
  * 187 forecast, 79 summed, Z18 provisional, …) are not settled: null, and quarantined.
  */
+const QUALIFIER_OF: Readonly<Record<IntervalQuality, string>> = { measured: '220', substituted: '67', estimated: '201' };
+
 function qualityOf(qualifier: string): IntervalQuality | null {
   switch (qualifier) {
     case '220':
