@@ -38,7 +38,10 @@ export function describe(error: unknown): { status: number; body: Record<string,
   if (error instanceof IntakeRefusal) return { status: error.status, body: error.toJSON() };
   if (error instanceof RegistryBatchError) {
     const status = Math.max(...error.errors.map((e) => REGISTRY_STATUS[e.code]));
-    return { status, body: { statusCode: status, error: 'REGISTRY_REFUSED', errors: error.errors.map(registryErrorJson) } };
+    const codes = new Set(error.errors.map((e) => e.code));
+    const single = error.errors.length === 1 ? registryErrorJson(error.errors[0]) : {};
+    const code = codes.size === 1 ? error.errors[0].code : 'REGISTRY_REFUSED';
+    return { status, body: { statusCode: status, error: code, ...single, errors: error.errors.map(registryErrorJson) } };
   }
   if (error instanceof RegistryError) {
     const status = REGISTRY_STATUS[error.code];
