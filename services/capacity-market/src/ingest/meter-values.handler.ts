@@ -4,6 +4,9 @@ import { ReceivedEvent } from '@gridledger/messaging';
 import { PeriodLength, parsePeriodId } from '@gridledger/domain';
 import { markPeriodsDirty, recordRejection } from '../persistence/periods.repository';
 
+/** The allocation engine computes exactly below 2^53 Wh per period; no real meter comes near it. */
+const MAX_PERIOD_WH = BigInt(Number.MAX_SAFE_INTEGER);
+
 type IntervalsEvent = ReceivedEvent<EventOf<typeof MeterIntervalsMeasured>>;
 
 /**
@@ -39,6 +42,10 @@ export async function applyMeterIntervals(em: EntityManager, events: readonly In
         parsePeriodId(interval.periodId, periodLength);
       } catch (error) {
         await recordRejection(em, event.subject, `intervals[${index}].periodId`, error instanceof Error ? error.message : String(error), event.envelope.id);
+        continue;
+      }
+      if (BigInt(interval.energyWh) > MAX_PERIOD_WH) {
+        await recordRejection(em, event.subject, `intervals[${index}].energyWh`, `${interval.energyWh} Wh in one period is beyond any meter (at most ${MAX_PERIOD_WH})`, event.envelope.id);
         continue;
       }
       values.set(`${interval.periodId}\u0000${interval.meterId}`, { meterId: interval.meterId, periodId: interval.periodId, energyWh: interval.energyWh });
