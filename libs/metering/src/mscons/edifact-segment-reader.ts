@@ -59,13 +59,13 @@ export class EdifactSegmentReader {
       throw new MsconsError(
         'UNTERMINATED_SEGMENT',
         { number: this.count + 1, tag: text.slice(start, start + 3) },
-        null,
+        'segment terminator',
         'the text ends inside a segment (truncated interchange or missing segment terminator)',
       );
     }
     this.count += 1;
     if (this.count > this.limits.maxSegments) {
-      throw new MsconsError('TOO_MANY_SEGMENTS', null, null, `more than ${this.limits.maxSegments} segments`);
+      throw new MsconsError('TOO_MANY_SEGMENTS', null, 'segment count', `more than ${this.limits.maxSegments} segments`);
     }
     this.position = end + 1;
     this.skipLineBreaks();

@@ -92,7 +92,7 @@ export class MsconsMessageBuilder {
         return;
       default:
         if (!isTag(segment.tag)) {
-          throw new MsconsError('BAD_SEGMENT_TAG', ref(segment), null, `"${printable(segment.tag)}" is not a segment tag`);
+          throw new MsconsError('BAD_SEGMENT_TAG', ref(segment), 'segment tag', `"${printable(segment.tag)}" is not a segment tag`);
         }
     }
   }
@@ -288,7 +288,7 @@ export function isTag(tag: string): boolean {
 }
 
 function outOfPlace(segment: EdifactSegment, reason: string): MsconsError {
-  return new MsconsError('SEGMENT_OUT_OF_PLACE', ref(segment), null, reason);
+  return new MsconsError('SEGMENT_OUT_OF_PLACE', ref(segment), `${segment.tag} position in the message`, reason);
 }
 
 function duplicateDate(segment: EdifactSegment, field: string): MsconsError {

@@ -42,8 +42,8 @@ export class MsconsError extends Error {
   constructor(
     readonly code: MsconsErrorCode,
     readonly segment: MsconsSegmentRef | null,
-    /** The EDIFACT field, e.g. `DTM C507.2380 (date/time value)`; null for whole-segment problems. */
-    readonly field: string | null,
+    /** The EDIFACT field, e.g. `DTM C507.2380 (date/time value)`, or what of the segment is wrong (`segment tag`). */
+    readonly field: string,
     readonly reason: string,
   ) {
     super(describe(segment, field, reason));
@@ -51,9 +51,9 @@ export class MsconsError extends Error {
   }
 }
 
-function describe(segment: MsconsSegmentRef | null, field: string | null, reason: string): string {
+function describe(segment: MsconsSegmentRef | null, field: string, reason: string): string {
   const where = segment ? `segment ${segment.number} (${printable(segment.tag)})` : 'interchange';
-  return field ? `${where}, ${field}: ${reason}` : `${where}: ${reason}`;
+  return `${where}, ${field}: ${reason}`;
 }
 
 /** Shortens and neutralises input echoed back in messages (hostile files reach logs). */

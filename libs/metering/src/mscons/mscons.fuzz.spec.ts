@@ -39,6 +39,7 @@ function parseHostile(text: string): MsconsInterchange | MsconsError {
     if (!(error instanceof MsconsError)) throw error;
     expect(error.message.length).toBeGreaterThan(0);
     expect(error.reason.length).toBeGreaterThan(0);
+    expect(error.field.length).toBeGreaterThan(0);
     outcome = error;
   }
   expect(performance.now() - started).toBeLessThan(MAX_MS_PER_INPUT);
@@ -57,6 +58,7 @@ function parseHostile(text: string): MsconsInterchange | MsconsError {
     for (const rejected of outcome.rejectedMessages) {
       expect(rejected.error).toBeInstanceOf(MsconsError);
       expect(rejected.error.segment).not.toBeNull();
+      expect(rejected.error.field.length).toBeGreaterThan(0);
     }
   }
   return outcome;

@@ -34,10 +34,10 @@ export const MSCONS_DEFAULT_LIMITS = { maxInputChars: 256 * 1024 * 1024, maxSegm
  * It throws nothing but MsconsError, and its work is linear in the input, which is capped.
  */
 export function parseMscons(text: string, options: MsconsParseOptions = {}): MsconsInterchange {
-  if (typeof text !== 'string') throw new MsconsError('EMPTY_INTERCHANGE', null, null, 'the interchange must be text');
+  if (typeof text !== 'string') throw new MsconsError('EMPTY_INTERCHANGE', null, 'interchange', 'the interchange must be text');
   const maxInputChars = options.maxInputChars ?? MSCONS_DEFAULT_LIMITS.maxInputChars;
   if (text.length > maxInputChars) {
-    throw new MsconsError('INPUT_TOO_LARGE', null, null, `${text.length} characters, at most ${maxInputChars} accepted`);
+    throw new MsconsError('INPUT_TOO_LARGE', null, 'interchange length', `${text.length} characters, at most ${maxInputChars} accepted`);
   }
   const periodMs = periodLengthMs(options.periodLength ?? DEFAULT_PERIOD_LENGTH);
   const limits = {
@@ -45,14 +45,14 @@ export function parseMscons(text: string, options: MsconsParseOptions = {}): Msc
     maxSegmentChars: options.maxSegmentChars ?? MSCONS_DEFAULT_LIMITS.maxSegmentChars,
   };
   const start = skipLeadingBlanks(text);
-  if (start >= text.length) throw new MsconsError('EMPTY_INTERCHANGE', null, null, 'the text holds no segments');
+  if (start >= text.length) throw new MsconsError('EMPTY_INTERCHANGE', null, 'interchange', 'the text holds no segments');
   const { chars, next } = readServiceCharacters(text, start);
   const reader = new EdifactSegmentReader(text, next, chars, limits);
   const formatter = new PeriodIdFormatter();
 
   const header = reader.next();
   if (header === null || header.tag !== 'UNB') {
-    throw new MsconsError('MISSING_UNB', header ? ref(header) : null, null, 'an interchange starts with UNB (after an optional UNA)');
+    throw new MsconsError('MISSING_UNB', header ? ref(header) : null, 'UNB (interchange header)', 'an interchange starts with UNB (after an optional UNA)');
   }
   checkLength(header, limits.maxSegmentChars);
   const syntax = requiredComponent(header, 0, 0, 'UNB S001.0001 (syntax identifier)', 4);
@@ -70,7 +70,7 @@ export function parseMscons(text: string, options: MsconsParseOptions = {}): Msc
   for (;;) {
     const segment = reader.next();
     if (segment === null) {
-      throw new MsconsError('MISSING_UNZ', null, null, `the interchange ends after segment ${reader.segmentsRead} without UNZ (truncated?)`);
+      throw new MsconsError('MISSING_UNZ', null, 'UNZ (interchange trailer)', `the interchange ends after segment ${reader.segmentsRead} without UNZ (truncated?)`);
     }
     const envelopeTag = segment.tag === 'UNH' || segment.tag === 'UNZ' || segment.tag === 'UNB';
     if (open !== null || failed !== null) {
@@ -79,7 +79,7 @@ export function parseMscons(text: string, options: MsconsParseOptions = {}): Msc
         const reference = open !== null ? open.reference : failed?.reference ?? null;
         const segmentNumber = open !== null ? open.header.number : failed?.segmentNumber ?? 0;
         if (open !== null) {
-          rejectedMessages.push({ reference, segmentNumber, error: new MsconsError('MISSING_UNT', ref(segment), null, `message ${printable(reference ?? '?')} is not closed by UNT before ${segment.tag}`) });
+          rejectedMessages.push({ reference, segmentNumber, error: new MsconsError('MISSING_UNT', ref(segment), 'UNT (message trailer)', `message ${printable(reference ?? '?')} is not closed by UNT before ${segment.tag}`) });
         }
         open = null;
         failed = null;
@@ -122,7 +122,7 @@ export function parseMscons(text: string, options: MsconsParseOptions = {}): Msc
       checkTrailer(segment, messageCount, controlReference);
       const after = reader.next();
       if (after !== null) {
-        throw new MsconsError('DATA_AFTER_UNZ', ref(after), null, 'segments follow the interchange trailer UNZ');
+        throw new MsconsError('DATA_AFTER_UNZ', ref(after), 'segment tag', 'segments follow the interchange trailer UNZ');
       }
       return {
         serviceCharacters: chars,
@@ -136,9 +136,9 @@ export function parseMscons(text: string, options: MsconsParseOptions = {}): Msc
       };
     }
     if (!isTag(segment.tag)) {
-      throw new MsconsError('BAD_SEGMENT_TAG', ref(segment), null, `"${printable(segment.tag)}" is not a segment tag`);
+      throw new MsconsError('BAD_SEGMENT_TAG', ref(segment), 'segment tag', `"${printable(segment.tag)}" is not a segment tag`);
     }
-    throw new MsconsError('SEGMENT_OUTSIDE_MESSAGE', ref(segment), null, `${segment.tag} stands outside any UNH … UNT message`);
+    throw new MsconsError('SEGMENT_OUTSIDE_MESSAGE', ref(segment), 'segment tag', `${segment.tag} stands outside any UNH … UNT message`);
   }
 }
 
@@ -155,7 +155,7 @@ function checkTrailer(trailer: EdifactSegment, messageCount: number, controlRefe
 
 function checkLength(segment: EdifactSegment, maxSegmentChars: number): void {
   if (segment.rawLength > maxSegmentChars) {
-    throw new MsconsError('SEGMENT_TOO_LONG', ref(segment), null, `${segment.rawLength} characters, at most ${maxSegmentChars} accepted`);
+    throw new MsconsError('SEGMENT_TOO_LONG', ref(segment), 'segment length', `${segment.rawLength} characters, at most ${maxSegmentChars} accepted`);
   }
 }
 
