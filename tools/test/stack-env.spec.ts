@@ -20,6 +20,10 @@ describe('stackEnvironment', () => {
       PGHOST: '127.0.0.1',
       PGPORT: '5433',
       PGUSER: 'postgres',
+      TEST_NATS_URL: 'nats://127.0.0.1:4222',
+      TEST_PG_HOST: '127.0.0.1',
+      TEST_PG_PORT: '5433',
+      TEST_PG_USER: 'postgres',
       CHAIN_RPC_URL: 'http://127.0.0.1:8545',
     });
   });

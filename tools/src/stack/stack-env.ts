@@ -2,7 +2,8 @@ import type { LocalStack } from './local-stack';
 
 /**
  * The environment a service or a test process needs to find the stack. The PG* variables
- * make a bare `new pg.Client()` land on the same server.
+ * make a bare `new pg.Client()` land on the same server; the TEST_* ones are what
+ * @gridledger/testing reads (throwaway databases, NATS namespaces).
  */
 export function stackEnvironment(stack: LocalStack): Record<string, string> {
   const admin = new URL(stack.adminDatabaseUrl);
@@ -14,6 +15,10 @@ export function stackEnvironment(stack: LocalStack): Record<string, string> {
     PGHOST: admin.hostname,
     PGPORT: admin.port || '5432',
     PGUSER: decodeURIComponent(admin.username),
+    TEST_NATS_URL: stack.natsUrl,
+    TEST_PG_HOST: admin.hostname,
+    TEST_PG_PORT: admin.port || '5432',
+    TEST_PG_USER: decodeURIComponent(admin.username),
   };
   if (stack.rpcUrl) env.CHAIN_RPC_URL = stack.rpcUrl;
   return env;
