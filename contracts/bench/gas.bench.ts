@@ -5,8 +5,6 @@
  */
 import { Contract, ContractTransactionResponse, JsonRpcProvider, NonceManager, Wallet, getBytes } from 'ethers';
 import { MeterLeaf, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
-// Tests and benchmarks (not the library) need a real anvil from the testing helpers.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { anvilDevKey, startAnvil } from '@gridledger/testing';
 import { deployCascade, groupKey, periodStartSeconds } from '../src';
 

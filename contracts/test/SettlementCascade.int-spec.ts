@@ -1,7 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { Contract, ContractTransactionResponse, JsonRpcProvider, NonceManager, TransactionReceipt, Wallet, ZeroHash } from 'ethers';
-// Tests and benchmarks (not the library) need a real anvil from the testing helpers.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { AnvilInstance, anvilDevKey, startAnvil } from '@gridledger/testing';
 import { METER_LEAF_TYPES, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
 import { MARKET_SCOPE, ROLES, deployCascade, groupKey, periodStartSeconds } from '../src';
