@@ -1,4 +1,4 @@
-import { Contract, ContractFactory, Signer } from 'ethers';
+import { Contract, ContractFactory, NonceManager, Signer } from 'ethers';
 import { RoleRegistryArtifact, SettlementCascadeArtifact } from './artifacts';
 import { MARKET_SCOPE, ROLES, RoleName, groupKey } from './ids';
 
@@ -27,11 +27,13 @@ export interface DeployedCascade {
  * the groups and grants the roles. Used by tests and the demo.
  */
 export async function deployCascade(deployer: Signer, options: DeployCascadeOptions): Promise<DeployedCascade> {
-  const operator = await deployer.getAddress();
-  const registryFactory = new ContractFactory(RoleRegistryArtifact.abi, RoleRegistryArtifact.bytecode, deployer);
+  // Counted nonces: back-to-back transactions must not read a cached "pending" count.
+  const signer = deployer instanceof NonceManager ? deployer : new NonceManager(deployer);
+  const operator = await signer.getAddress();
+  const registryFactory = new ContractFactory(RoleRegistryArtifact.abi, RoleRegistryArtifact.bytecode, signer);
   const registry = (await (await registryFactory.deploy(operator)).waitForDeployment()) as Contract;
   const registryAddress = await registry.getAddress();
-  const cascadeFactory = new ContractFactory(SettlementCascadeArtifact.abi, SettlementCascadeArtifact.bytecode, deployer);
+  const cascadeFactory = new ContractFactory(SettlementCascadeArtifact.abi, SettlementCascadeArtifact.bytecode, signer);
   const cascade = (await (await cascadeFactory.deploy(registryAddress)).waitForDeployment()) as Contract;
   for (const groupId of options.groups) {
     await (await registry.getFunction('registerGroup')(groupKey(groupId))).wait();
