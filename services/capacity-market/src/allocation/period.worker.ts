@@ -16,6 +16,8 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private pass: Promise<void> | undefined;
+  /** Periods that failed, retried with backoff (only pacing: a restart simply retries at once). */
+  private readonly failures = new Map<string, { attempts: number; retryAtMs: number }>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -40,15 +42,21 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const due: { period_id: string }[] = await this.db.query(`SELECT period_id FROM periods WHERE dirty AND period_end <= $1 ORDER BY period_id LIMIT 50`, [now]);
     const outcomes = new Map<string, ComputationOutcome>();
     for (const { period_id: periodId } of due) {
+      const failure = this.failures.get(periodId);
+      if (failure && failure.retryAtMs > Date.now()) continue;
       try {
         const outcome = await this.db.transaction((em) =>
           computeDirtyPeriod(em, periodId, now, { graceMs: this.config.CAPACITY_GRACE_MINUTES * 60_000, partSize: this.config.CAPACITY_PART_SIZE }),
         );
         outcomes.set(periodId, outcome);
+        this.failures.delete(periodId);
         if (outcome.kind === 'computed') this.logger.log(`period ${periodId} version ${outcome.version} computed (${outcome.reason})`, 'PeriodWorker');
       } catch (error) {
-        // A period that cannot be computed stays dirty and is retried; the others go on.
-        this.logger.error(`period ${periodId} failed: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker');
+        // A period that cannot be computed stays dirty and is retried with backoff; the others go on.
+        const attempts = (failure?.attempts ?? 0) + 1;
+        const delayMs = Math.min(60_000, this.config.CAPACITY_WORKER_INTERVAL_MS * 2 ** attempts);
+        this.failures.set(periodId, { attempts, retryAtMs: Date.now() + delayMs });
+        this.logger.error(`period ${periodId} failed (attempt ${attempts}, next in ${delayMs} ms): ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker');
       }
     }
     return outcomes;
