@@ -13,8 +13,6 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { formatInstant } from '@gridledger/domain';
 import { signJsonBody } from '@gridledger/metering';
-// Benchmarks need the real infrastructure helpers of the testing lib.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 
 const METERS = Number(process.env.BENCH_METERS ?? 100_000);

@@ -24,6 +24,10 @@ export class IntakePipeline {
   }
 
   async submit(submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
+    if (submission.intervals.length === 0 && submission.readings.length === 0) {
+      // Nothing in it could even be read: refuse the submission whole, as malformed input.
+      throw new IntakeRefusal(400, 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored`, submission.rejections.slice(0, 1000));
+    }
     const stored = await this.storedAnswer(submission.batchId);
     if (stored) return { answer: stored, replayed: true };
     const runner = this.dataSource.createQueryRunner();
