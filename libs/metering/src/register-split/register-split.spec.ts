@@ -117,8 +117,41 @@ describe('splitRegisterReadings: worked examples', () => {
     expect(energies(result)).toEqual([['00:30', 150n]]);
   });
 
-  it('does not split across a span longer than maxGapMs: a gap with its delta, then a new series', () => {
-    const result = splitRegisterReadings([reading('M1', '0000', 0n), reading('M1', '0300', 900n), reading('M1', '0315', 1000n)], 'PT15M', { maxGapMs: 3_600_000 });
+  it('fills a span longer than maxGapMs retroactively, reports it, and marks its periods estimated', () => {
+    const result = splitRegisterReadings([reading('M1', '0000', 0n), reading('M1', '0010', 10n), reading('M1', '0140', 100n), reading('M1', '0200', 200n)], 'PT15M', {
+      maxGapMs: 3_600_000,
+    });
+    expect(result.gaps).toEqual([{ meterId: 'M1', reason: 'LONG_SPAN_INTERPOLATED', fromMs: at('0010'), toMs: at('0140'), energyWh: null }]);
+    expect(result.intervals.map((i) => [i.periodId.slice(11, 16), i.energyWh, i.quality])).toEqual([
+      ['00:00', 15n, 'estimated'],
+      ['00:15', 15n, 'estimated'],
+      ['00:30', 15n, 'estimated'],
+      ['00:45', 15n, 'estimated'],
+      ['01:00', 15n, 'estimated'],
+      ['01:15', 15n, 'estimated'],
+      // 01:30-01:40 interpolated (10 Wh), 01:40-01:45 measured (25 Wh): partly estimated is estimated.
+      ['01:30', 35n, 'estimated'],
+      ['01:45', 75n, 'measured'],
+    ]);
+    expect(result.intervals.reduce((sum, i) => sum + i.energyWh, 0n)).toBe(200n);
+  });
+
+  it('carries the estimated flag in the state when a batch ends inside a period after a long span', () => {
+    const first = splitRegisterReadings([reading('M1', '0000', 0n), reading('M1', '0210', 130n)], 'PT15M', { maxGapMs: 3_600_000 });
+    expect(first.states[0].sinceAnchorEstimated).toBe(true);
+    const second = splitRegisterReadings([reading('M1', '0215', 140n), reading('M1', '0230', 150n)], 'PT15M', { previous: new Map(first.states.map((s) => [s.meterId, s])) });
+    expect(second.intervals.map((i) => [i.periodId.slice(11, 16), i.energyWh, i.quality])).toEqual([
+      ['02:00', 20n, 'estimated'],
+      ['02:15', 10n, 'measured'],
+    ]);
+    expect(second.states[0].sinceAnchorEstimated).toBeUndefined();
+  });
+
+  it('does not split across a span longer than maxSpanMs: a gap with its delta, then a new series', () => {
+    const result = splitRegisterReadings([reading('M1', '0000', 0n), reading('M1', '0300', 900n), reading('M1', '0315', 1000n)], 'PT15M', {
+      maxGapMs: 1_800_000,
+      maxSpanMs: 3_600_000,
+    });
     expect(result.gaps).toEqual([{ meterId: 'M1', reason: 'SPAN_TOO_LONG', fromMs: at('0000'), toMs: at('0300'), energyWh: 900n }]);
     expect(energies(result)).toEqual([['03:00', 100n]]);
   });

@@ -12,6 +12,12 @@ import {
 } from './register-split.types';
 
 export const DEFAULT_MAX_GAP_MS = 24 * 3_600_000;
+export const DEFAULT_MAX_SPAN_MS = 31 * 86_400_000;
+
+interface SpanLimits {
+  readonly maxGapMs: number;
+  readonly maxSpanMs: number;
+}
 
 /**
  * Turns cumulative register readings into energy per settlement period, in integer Wh.
@@ -32,12 +38,15 @@ export const DEFAULT_MAX_GAP_MS = 24 * 3_600_000;
  * - Readings are sorted by time. A register going backwards is refused unless the reading
  *   declares a meter exchange; with the old meter's final value the curve continues without
  *   a loss, without it the span is a gap.
- * - Two readings further apart than `maxGapMs` are not split (that would invent a profile):
- *   the span is a SPAN_TOO_LONG gap carrying the register delta, and a new series starts.
+ * - Two readings further apart than `maxGapMs` mean data was missing: the gap is reported
+ *   (LONG_SPAN_INTERPOLATED) and, since the later reading fills it, its periods are produced
+ *   retroactively but marked `estimated` (a straight line across hours is not a measurement).
+ * - Two readings further apart than `maxSpanMs` are not split at all: a SPAN_TOO_LONG gap
+ *   carries the register delta and a new series starts.
  * - A second reading at the same instant with the same value is a harmless repeat; with a
  *   different value it is refused. Readings before the last known one are refused (those
  *   periods are already emitted).
- * Work is linear in readings plus emitted periods; periods per span are bounded by maxGapMs.
+ * Work is linear in readings plus emitted periods; periods per span are bounded by maxSpanMs.
  */
 export function splitRegisterReadings(
   readings: readonly RegisterSplitReading[],
@@ -45,7 +54,7 @@ export function splitRegisterReadings(
   options: RegisterSplitOptions = {},
 ): RegisterSplitResult {
   const periodMs = periodLengthMs(periodLength);
-  const maxGapMs = options.maxGapMs ?? DEFAULT_MAX_GAP_MS;
+  const limits: SpanLimits = { maxGapMs: options.maxGapMs ?? DEFAULT_MAX_GAP_MS, maxSpanMs: options.maxSpanMs ?? DEFAULT_MAX_SPAN_MS };
   const formatter = new PeriodIdFormatter();
   const result: RegisterSplitResult = { intervals: [], gaps: [], errors: [], states: [] };
 
@@ -65,7 +74,7 @@ export function splitRegisterReadings(
   for (const [meterId, positions] of byMeter) {
     positions.sort((a, b) => readings[a].readAtMs - readings[b].readAtMs || a - b);
     const series = new MeterSeries(meterId, periodMs, formatter, result, options.previous?.get(meterId));
-    for (const position of positions) series.take(readings[position], position, maxGapMs);
+    for (const position of positions) series.take(readings[position], position, limits);
     if (options.expectedUntilMs !== undefined) series.reportAwaiting(options.expectedUntilMs);
     const state = series.state();
     if (state !== null) result.states.push(state);
@@ -77,6 +86,8 @@ export function splitRegisterReadings(
 class MeterSeries {
   private last: RegisterPoint | null;
   private anchor: RegisterPoint | null;
+  /** The energy since the anchor comes (partly) from an interpolated long span. */
+  private sinceAnchorEstimated: boolean;
 
   constructor(
     private readonly meterId: string,
@@ -87,9 +98,10 @@ class MeterSeries {
   ) {
     this.last = previous?.lastReading ?? null;
     this.anchor = previous?.anchor ?? null;
+    this.sinceAnchorEstimated = previous?.sinceAnchorEstimated ?? false;
   }
 
-  take(reading: RegisterSplitReading, position: number, maxGapMs: number): void {
+  take(reading: RegisterSplitReading, position: number, limits: SpanLimits): void {
     const point: RegisterPoint = { atMs: reading.readAtMs, registerWh: reading.registerWh };
     const last = this.last;
     const anchor = this.anchor;
@@ -109,19 +121,19 @@ class MeterSeries {
       return;
     }
     if (reading.meterExchange === true) {
-      this.exchange(reading, position, point, last, anchor, maxGapMs);
+      this.exchange(reading, position, point, last, anchor, limits);
       return;
     }
     if (point.registerWh < last.registerWh) {
       this.refuse(reading, position, 'REGISTER_BACKWARDS', 'registerWh', `is below the previous reading (${last.registerWh} Wh) and no meter exchange is declared`);
       return;
     }
-    if (point.atMs - last.atMs > maxGapMs) {
+    if (point.atMs - last.atMs > limits.maxSpanMs) {
       this.gap('SPAN_TOO_LONG', anchor.atMs, point.atMs, point.registerWh - anchor.registerWh);
       this.restartAt(point);
       return;
     }
-    this.walk(last, point);
+    this.walkChecked(last, point, limits);
     this.last = point;
   }
 
@@ -135,10 +147,11 @@ class MeterSeries {
 
   state(): RegisterSeriesState | null {
     if (this.last === null || this.anchor === null) return null;
-    return { meterId: this.meterId, lastReading: this.last, anchor: this.anchor };
+    const state = { meterId: this.meterId, lastReading: this.last, anchor: this.anchor };
+    return this.sinceAnchorEstimated ? { ...state, sinceAnchorEstimated: true } : state;
   }
 
-  private exchange(reading: RegisterSplitReading, position: number, point: RegisterPoint, last: RegisterPoint, anchor: RegisterPoint, maxGapMs: number): void {
+  private exchange(reading: RegisterSplitReading, position: number, point: RegisterPoint, last: RegisterPoint, anchor: RegisterPoint, limits: SpanLimits): void {
     const final = reading.previousMeterFinalWh;
     if (final === undefined) {
       this.gap('METER_EXCHANGE_WITHOUT_FINAL_READING', anchor.atMs, point.atMs, null);
@@ -149,12 +162,12 @@ class MeterSeries {
       this.refuse(reading, position, 'REGISTER_BACKWARDS', 'previousMeterFinalWh', `the old meter's final value is below its previous reading (${last.registerWh} Wh)`);
       return;
     }
-    if (point.atMs - last.atMs > maxGapMs) {
+    if (point.atMs - last.atMs > limits.maxSpanMs) {
       this.gap('SPAN_TOO_LONG', anchor.atMs, point.atMs, final - anchor.registerWh);
       this.restartAt(point);
       return;
     }
-    if (point.atMs > last.atMs) this.walk(last, { atMs: point.atMs, registerWh: final });
+    if (point.atMs > last.atMs) this.walkChecked(last, { atMs: point.atMs, registerWh: final }, limits);
     else if (final !== last.registerWh) {
       this.refuse(reading, position, 'CONFLICTING_DUPLICATE', 'previousMeterFinalWh', `the old meter's reading at the same instant says ${last.registerWh} Wh`);
       return;
@@ -165,8 +178,15 @@ class MeterSeries {
     this.last = point;
   }
 
+  /** Walks a span, reporting it first when it is long enough to count as missing data. */
+  private walkChecked(from: RegisterPoint, to: RegisterPoint, limits: SpanLimits): void {
+    const long = to.atMs - from.atMs > limits.maxGapMs;
+    if (long) this.gap('LONG_SPAN_INTERPOLATED', from.atMs, to.atMs, null);
+    this.walk(from, to, long);
+  }
+
   /** Emits every period that ends inside (from, to], from the interpolated boundary values. */
-  private walk(from: RegisterPoint, to: RegisterPoint): void {
+  private walk(from: RegisterPoint, to: RegisterPoint, interpolatedLong: boolean): void {
     const periodMs = this.periodMs;
     let anchor = this.anchor as RegisterPoint;
     const delta = to.registerWh - from.registerWh;
@@ -182,19 +202,23 @@ class MeterSeries {
           periodId: this.formatter.periodId(start),
           periodStartMs: start,
           energyWh: value - anchor.registerWh,
-          quality: 'measured',
+          quality: interpolatedLong || this.sinceAnchorEstimated ? 'estimated' : 'measured',
         });
       } else {
         this.gap('PARTIAL_FIRST_PERIOD', anchor.atMs, boundary, value - anchor.registerWh);
       }
       anchor = { atMs: boundary, registerWh: value };
+      this.sinceAnchorEstimated = false;
     }
     this.anchor = anchor;
+    // What lies beyond the last boundary belongs to the next period.
+    if (interpolatedLong && to.atMs > anchor.atMs) this.sinceAnchorEstimated = true;
   }
 
   private restartAt(point: RegisterPoint): void {
     this.last = point;
     this.anchor = point;
+    this.sinceAnchorEstimated = false;
   }
 
   private gap(reason: RegisterGap['reason'], fromMs: number, toMs: number, energyWh: bigint | null): void {

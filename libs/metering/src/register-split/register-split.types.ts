@@ -42,6 +42,11 @@ export interface RegisterSeriesState {
    * series has not yet crossed a boundary. Register units are the current meter's.
    */
   readonly anchor: RegisterPoint;
+  /**
+   * True when the energy between the anchor and the last reading was interpolated across a
+   * span longer than `maxGapMs`, so the period completed next is estimated. Absent = false.
+   */
+  readonly sinceAnchorEstimated?: boolean;
 }
 
 export interface SplitInterval {
@@ -49,11 +54,17 @@ export interface SplitInterval {
   readonly periodId: PeriodId;
   readonly periodStartMs: number;
   readonly energyWh: WattHours;
-  readonly quality: 'measured';
+  /** `estimated` when part of the period was interpolated across a span longer than `maxGapMs`. */
+  readonly quality: 'measured' | 'estimated';
 }
 
 export type RegisterGapReason =
-  /** Two consecutive readings further apart than `maxGapMs`: not split, the delta is reported. */
+  /**
+   * Two consecutive readings further apart than `maxGapMs`: the span was missing data until
+   * the later reading filled it; its periods are interpolated and marked estimated.
+   */
+  | 'LONG_SPAN_INTERPOLATED'
+  /** Two consecutive readings further apart than `maxSpanMs`: not split, the delta is reported. */
   | 'SPAN_TOO_LONG'
   /** A meter exchange without the old meter's final value: the energy up to it is unknown. */
   | 'METER_EXCHANGE_WITHOUT_FINAL_READING'
@@ -67,7 +78,7 @@ export interface RegisterGap {
   readonly reason: RegisterGapReason;
   readonly fromMs: number;
   readonly toMs: number;
-  /** Energy known to lie in the gap without being attributable to periods; null if unknown. */
+  /** Energy in the gap that is in no emitted period (known but unattributable); null when unknown or when the periods carry it. */
   readonly energyWh: WattHours | null;
 }
 
@@ -92,8 +103,10 @@ export interface RegisterReadingError {
 export interface RegisterSplitOptions {
   /** Per meter, the state returned by the previous split (from the service's store). */
   readonly previous?: ReadonlyMap<string, RegisterSeriesState>;
-  /** Longest span between two readings that is split; longer ones are gaps. Default 24 h. */
+  /** Longer spans between two readings are reported as gaps and their periods marked estimated. Default 24 h. */
   readonly maxGapMs?: number;
+  /** Longer spans are not split at all (bounded work; months of interpolation mean nothing). Default 31 days. */
+  readonly maxSpanMs?: number;
   /** Report periods before this instant that no reading covers yet as AWAITING_READING gaps. */
   readonly expectedUntilMs?: number;
 }
