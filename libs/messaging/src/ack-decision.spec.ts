@@ -26,4 +26,9 @@ describe('decideAck: the one place that decides a message’s fate', () => {
     expect(decideAck(failed, 3, policy)).toEqual({ kind: 'nak', delayMs: 5000 });
     expect(decideAck(failed, 4, policy)).toEqual({ kind: 'deadletter', reason: 'deliveries exhausted after 4: connection reset' });
   });
+  it('treats an unreachable database like a transient failure, bounded the same way', () => {
+    const away = { kind: 'unavailable', reason: 'Connection terminated' } as const;
+    expect(decideAck(away, 1, policy)).toEqual({ kind: 'nak', delayMs: 100 });
+    expect(decideAck(away, 4, policy)).toEqual({ kind: 'deadletter', reason: 'deliveries exhausted after 4: Connection terminated' });
+  });
 });

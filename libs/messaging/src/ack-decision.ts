@@ -7,7 +7,9 @@ export type ProcessingOutcome =
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'malformed'; readonly reason: string }
   | { readonly kind: 'rejected'; readonly reason: string }
-  | { readonly kind: 'failed'; readonly reason: string };
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** The database was unreachable: nothing is wrong with the event. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
 
 export type AckAction =
   | { readonly kind: 'ack' }
@@ -32,7 +34,8 @@ export function backoffDelay(deliveryCount: number, backoffMs: readonly number[]
 /**
  * applied / duplicate → ack (the commit already happened); malformed or rejected (a
  * poison message: it will never succeed) → dead-letter then term; failed (transient) → nak
- * with backoff, until the deliveries are exhausted → dead-letter then term.
+ * with backoff, until the deliveries are exhausted → dead-letter then term; database
+ * unavailable → the runner holds the messages until Postgres answers (no delivery burnt).
  */
 export function decideAck(outcome: ProcessingOutcome, deliveryCount: number, policy: RedeliveryPolicy): AckAction {
   switch (outcome.kind) {
@@ -44,6 +47,9 @@ export function decideAck(outcome: ProcessingOutcome, deliveryCount: number, pol
     case 'rejected':
       return { kind: 'deadletter', reason: `rejected: ${outcome.reason}` };
     case 'failed':
+    case 'unavailable':
+      // The runner holds a batch while the database is away; this applies only when a single
+      // event's retry meets an outage. At the broker's bound a dead letter keeps the payload.
       if (deliveryCount >= policy.maxDeliver) {
         return { kind: 'deadletter', reason: `deliveries exhausted after ${deliveryCount}: ${outcome.reason}` };
       }

@@ -74,6 +74,7 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
   private running = false;
   private loopDone: Promise<void> | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
+  private lastKeepAlive = Date.now();
   private readonly consumerNames: string[] = [];
 
   constructor(
@@ -99,6 +100,16 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
     const filters = (this.options.filterSubjects ?? [...new Set(this.options.events.map((d) => d.subjectFilter))]).map((s) => this.messaging.subject(s));
     for (const { name, config } of this.consumerConfigs(filters)) {
       await this.upsertConsumer(streamName, name, config);
+      this.consumerNames.push(name);
+    }
+    await this.subscribe(streamName);
+    this.running = true;
+    this.loopDone = this.loop();
+    this.watchLag(streamName);
+  }
+
+  private async subscribe(streamName: string): Promise<void> {
+    for (const name of this.consumerNames) {
       const consumer = await this.messaging.js.consumers.get(streamName, name);
       const messages = await consumer.consume({
         max_messages: this.batchSize * 2,
@@ -108,11 +119,31 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
         },
       });
       this.subscriptions.push(messages);
-      this.consumerNames.push(name);
     }
-    this.running = true;
-    this.loopDone = this.loop();
-    this.watchLag(streamName);
+  }
+
+  /**
+   * The database is unreachable: keep the messages in hand (telling JetStream we are still
+   * working on them, so they are not redelivered and no delivery is burnt), wait until
+   * Postgres answers, then carry on where we were. An outage never dead-letters good events.
+   */
+  private async holdUntilDatabaseAnswers(reason: string): Promise<void> {
+    this.options.logger?.warn(`consumer ${this.name}: database unavailable, holding ${this.queue.length} messages: ${reason}`, 'ConsumerRunner');
+    const heartbeatMs = Math.max(1000, Math.floor((this.options.ackWaitMs ?? 60_000) / 3));
+    let lastHeartbeat = 0;
+    while (this.running) {
+      if (Date.now() - lastHeartbeat >= heartbeatMs) {
+        for (const msg of this.queue) msg.working();
+        lastHeartbeat = Date.now();
+      }
+      try {
+        await this.dataSource.query('SELECT 1');
+        this.options.logger?.log(`consumer ${this.name}: database back, resuming`, 'ConsumerRunner');
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
 
   /** Refreshes the consumer-lag gauge every few seconds (NATS's own count, not ours). */
@@ -155,7 +186,8 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
       // Bounded at the broker too, so a consumer that crashes mid-batch cannot loop forever.
       max_deliver: this.policy.maxDeliver,
       ack_wait: nanos(this.options.ackWaitMs ?? 60_000),
-      max_ack_pending: Math.max(1000, this.batchSize * 4),
+      // Few enough in hand that none waits out ack_wait in our queue behind slow batches.
+      max_ack_pending: Math.max(16, this.batchSize * 4),
     };
     const durable = this.options.durable;
     if (filters.length === 1) return [{ name: durable, config: { ...base, durable_name: durable, filter_subject: filters[0] } }];
@@ -182,6 +214,7 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
         this.wake = undefined;
         continue;
       }
+      this.keepQueuedAlive();
       const batch = this.queue.splice(0, this.batchSize);
       try {
         await this.processBatch(batch);
@@ -193,13 +226,28 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
     }
   }
 
+  /** Tells JetStream that queued messages are in hand, so slow batches cause no redelivery. */
+  private keepQueuedAlive(): void {
+    const everyMs = Math.max(1000, Math.floor((this.options.ackWaitMs ?? 60_000) / 3));
+    if (Date.now() - this.lastKeepAlive < everyMs) return;
+    this.lastKeepAlive = Date.now();
+    for (const msg of this.queue) msg.working();
+  }
+
   private async processBatch(batch: JsMsg[]): Promise<void> {
     const started = process.hrtime.bigint();
     const deliveries = batch.map((msg) => this.decode(msg));
     const valid = deliveries.filter((delivery) => delivery.event !== undefined);
     if (valid.length > 0) {
       const together = await this.applyInTransaction(valid);
-      if (!together.ok && valid.length > 1) {
+      if (!together.ok && together.outcome.kind === 'unavailable') {
+        // Nothing is wrong with these events: settle the malformed ones, hold the rest.
+        for (const delivery of deliveries) if (!delivery.event) await this.settle(delivery);
+        for (const delivery of valid) delivery.span.end();
+        this.queue.unshift(...valid.map((delivery) => delivery.msg));
+        await this.holdUntilDatabaseAnswers(together.outcome.reason);
+        return;
+      } else if (!together.ok && valid.length > 1) {
         // One bad event must not hold back the others: retry them one by one.
         for (const delivery of valid) {
           const alone = await this.applyInTransaction([delivery]);
@@ -254,8 +302,8 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      for (const delivery of deliveries) markSpanFailed(delivery.span, error);
-      return { ok: false, outcome: error instanceof PoisonEventError ? { kind: 'rejected', reason } : { kind: 'failed', reason } };
+      if (error instanceof PoisonEventError) return { ok: false, outcome: { kind: 'rejected', reason } };
+      return { ok: false, outcome: isDatabaseUnavailable(error) ? { kind: 'unavailable', reason } : { kind: 'failed', reason } };
     }
     for (const delivery of deliveries) delivery.outcome = fresh.includes(delivery) ? { kind: 'applied' } : { kind: 'duplicate' };
     if (this.options.afterCommit) {
@@ -306,6 +354,7 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
           break;
       }
     } finally {
+      if (outcome.kind !== 'applied' && outcome.kind !== 'duplicate') markSpanFailed(delivery.span, new Error(outcome.reason));
       delivery.span.setAttribute('gridledger.ack', action.kind);
       delivery.span.end();
     }
@@ -337,6 +386,20 @@ export class ConsumerRunner<D extends readonly AnyEventDefinition[]> {
     }
     msg.term(reason.slice(0, 200));
   }
+}
+
+/** Connection-class failures: Postgres is away, not the event that is wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const candidates = [error, (error as { driverError?: unknown })?.driverError];
+  for (const candidate of candidates) {
+    const code = (candidate as { code?: unknown })?.code;
+    if (typeof code === 'string') {
+      if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
+      if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is not open|is not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i.test(message);
 }
 
 function supportsMultipleFilters(version: string | undefined): boolean {

@@ -1,4 +1,5 @@
 import { StringCodec } from 'nats';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
@@ -200,5 +201,44 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
       await runner.stop();
     }
     expect(seen).toEqual([traceId, traceId]);
+  });
+
+  it('pauses through a database outage instead of dead-lettering good events', async () => {
+    const outageDb = await createTestDatabase();
+    const victim = await openDataSource({ url: outageDb.url, schema: 'victim', entities: MESSAGING_ENTITIES, migrations: [CreateMessagingTables1764000000000] });
+    await victim.query(`CREATE TABLE victim.applied (event_id text PRIMARY KEY)`);
+    const admin = new Client({ connectionString: outageDb.url.replace(/\/[^/]+$/, '/postgres') });
+    await admin.connect();
+    const deadLetters: string[] = [];
+    const sub = messaging.nc.subscribe(messaging.subject(MessageDeadLettered.subjectFilter), {
+      callback: (_e, msg) => deadLetters.push(MessageDeadLettered.parse(JSON.parse(sc.decode(msg.data))).data.subject),
+    });
+    const runner = await startConsumer(messaging, victim, {
+      stream: STREAMS.METER.name,
+      durable: 'outage',
+      events: [BatchMeasured] as const,
+      filterSubjects: [BatchMeasured.subject('g7')],
+      redelivery: { maxDeliver: 2, backoffMs: [100] },
+      handleBatch: async (events, em) => {
+        await em.query(`INSERT INTO victim.applied SELECT unnest($1::text[])`, [events.map((e) => e.envelope.id)]);
+      },
+    });
+    try {
+      await admin.query(`ALTER DATABASE "${outageDb.name}" ALLOW_CONNECTIONS false`);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [outageDb.name]);
+      for (const n of [1, 2, 3]) await messaging.publishEvent(BatchMeasured, batch('outage', n), 'g7');
+      // Long enough for many 100 ms retries: without the pause, maxDeliver 2 would dead-letter all three.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await admin.query(`ALTER DATABASE "${outageDb.name}" ALLOW_CONNECTIONS true`);
+      await waitFor(async () => (await victim.query(`SELECT count(*)::int AS n FROM victim.applied`))[0].n === 3, { timeoutMs: 20_000, what: 'all three applied after the outage' });
+      expect(deadLetters.filter((subject) => subject === BatchMeasured.subject('g7'))).toEqual([]);
+    } finally {
+      await admin.query(`ALTER DATABASE "${outageDb.name}" ALLOW_CONNECTIONS true`);
+      await runner.stop();
+      sub.unsubscribe();
+      await admin.end();
+      await victim.destroy();
+      await outageDb.drop();
+    }
   });
 });
