@@ -6,7 +6,7 @@ export interface SpawnedService {
   readonly pid: number;
   readonly port: number;
   readonly url: string;
-  /** Everything the process wrote so far (stdout and stderr). */
+  /** What the process wrote so far (stdout and stderr; the last megabyte or more). */
   output(): string;
   /** kill -9: no shutdown hooks, no acks, no flushes. */
   kill(): Promise<void>;
@@ -38,8 +38,13 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Keep the tail only: a long benchmark run must not grow the test's memory without bound.
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   let hasExited = false;
   void exited.then(() => (hasExited = true));
