@@ -70,12 +70,20 @@ function postedAmount(groupId: BalancingGroupId, postings: readonly Posting[]): 
  * digest and the Merkle root over every meter's value.
  */
 export function settleGroupPeriod(input: SettleInput, keccak: Keccak256): SettledVersion {
+  const tree = buildPeriodTree(input.values, input.periodId, input.periodLength, keccak);
+  return settleGroupPeriodWithRoot(input, tree?.root ?? EMPTY_MERKLE_ROOT);
+}
+
+/**
+ * The same settlement with the Merkle root computed elsewhere (the service hashes on worker
+ * threads); the root must be the one of `input.values` (see `buildPeriodTree`).
+ */
+export function settleGroupPeriodWithRoot(input: SettleInput, merkleRoot: string): SettledVersion {
   const totals = netGroupPeriod(input.groupId, input.values, input.schedules);
   const imbalanceAmount = input.imbalancePricePerMWh === null ? null : priceEnergy(totals.imbalanceWh, input.imbalancePricePerMWh);
   const delta = imbalanceAmount === null ? 0n : imbalanceAmount - postedAmount(input.groupId, input.previousPostings);
   const posting = imbalancePosting(input.groupId, input.periodId, input.version, delta);
   const postings = posting === null ? input.previousPostings : [...input.previousPostings, posting];
-  const tree = buildPeriodTree(input.values, input.periodId, input.periodLength, keccak);
   return {
     groupId: input.groupId,
     periodId: input.periodId,
@@ -87,6 +95,6 @@ export function settleGroupPeriod(input: SettleInput, keccak: Keccak256): Settle
     imbalanceAmount,
     posting,
     ledgerDigest: ledgerDigest(postings),
-    merkleRoot: tree?.root ?? EMPTY_MERKLE_ROOT,
+    merkleRoot,
   };
 }

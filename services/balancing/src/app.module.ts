@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Keccak256, loadKeccak256 } from '@gridledger/domain';
-import { DATA_SOURCE } from '@gridledger/service-kit';
+import { DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { BalancingConfig } from './config';
 import { GroupsController } from './http/groups.controller';
 import { LedgerController } from './http/ledger.controller';
 import { MarketInputController } from './http/market-input.controller';
@@ -11,7 +12,8 @@ import { ProofService } from './proofs/proof.service';
 import { Clock, systemClock } from './settlement/clock';
 import { GroupPeriodSettler } from './settlement/group-period.settler';
 import { SettlementWorker } from './settlement/settlement.worker';
-import { CLOCK, KECCAK } from './settlement/tokens';
+import { CLOCK, KECCAK, MERKLE_ROOTS } from './settlement/tokens';
+import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
 
 /**
  * balancing: consumers (registry, intervals, schedules, prices, chain confirmations), the
@@ -24,9 +26,14 @@ import { CLOCK, KECCAK } from './settlement/tokens';
     { provide: KECCAK, useFactory: () => loadKeccak256() },
     { provide: CLOCK, useValue: systemClock },
     {
+      provide: MERKLE_ROOTS,
+      inject: [SERVICE_CONFIG, KECCAK],
+      useFactory: (config: BalancingConfig, keccak: Keccak256) => createMerkleRoots(config.MERKLE_THREADS, keccak),
+    },
+    {
       provide: GroupPeriodSettler,
-      inject: [DATA_SOURCE, KECCAK, CLOCK],
-      useFactory: (dataSource: DataSource, keccak: Keccak256, clock: Clock) => new GroupPeriodSettler(dataSource, keccak, clock),
+      inject: [DATA_SOURCE, MERKLE_ROOTS, CLOCK],
+      useFactory: (dataSource: DataSource, roots: MerkleRoots, clock: Clock) => new GroupPeriodSettler(dataSource, roots, clock),
     },
     { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
     BalancingConsumers,

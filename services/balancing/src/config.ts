@@ -11,6 +11,8 @@ export const configSchema = commonConfigSchema(3002).extend({
   SETTLE_INTERVAL_MS: positiveMs('a duration').default(1000),
   /** Group-periods settled concurrently by one replica (overlaps Postgres I/O and hashing). */
   SETTLE_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(16, 'must be at most 16').default(2),
+  /** Worker threads hashing Merkle trees (0 = on the main thread). */
+  MERKLE_THREADS: z.coerce.number().int().min(0, 'must be 0 or more').max(16, 'must be at most 16').default(2),
   /**
    * Settling waits while the consumers still have messages pending, so a replay or a backlog
    * settles on the whole input; after this long behind it settles anyway.

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Keccak256, PeriodLength, formatInstant, periodEndMs } from '@gridledger/domain';
+import { PeriodLength, formatInstant, periodEndMs } from '@gridledger/domain';
 import { BalancingPeriodClosed, BalancingPeriodSettled } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
-import { GateDecision, SUBSTITUTE_LOOKBACK_MS, SettledVersion, SettlementTrigger, gateDecisionFromMissing, meterKey, settleGroupPeriod, substituteValue, summarizeMarketPeriod } from '@gridledger/settlement';
+import { GateDecision, SUBSTITUTE_LOOKBACK_MS, SettledVersion, SettlementTrigger, gateDecisionFromMissing, meterKey, settleGroupPeriodWithRoot, substituteValue, summarizeMarketPeriod } from '@gridledger/settlement';
 import { GroupPeriodKey } from '../persistence/group-periods.repository';
 import { currentValues, recordMeterValues } from '../persistence/meter-values.repository';
 import { imbalancePriceOf } from '../persistence/prices.repository';
@@ -12,6 +12,7 @@ import { schedulesOf } from '../persistence/schedules.repository';
 import { Sql } from '../persistence/sql';
 import { StoredVersion, insertVersion, latestVersionsOfPeriod, postingsOf, versionOf } from '../persistence/versions.repository';
 import { Clock } from './clock';
+import { MerkleRoots } from './merkle-roots';
 import { closedEventData, settledEventData } from './settled-event.mapper';
 
 interface DueRow {
@@ -40,7 +41,7 @@ export type SettleStep =
 export class GroupPeriodSettler {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly keccak: Keccak256,
+    private readonly roots: MerkleRoots,
     private readonly clock: Clock,
   ) {}
 
@@ -105,13 +106,14 @@ export class GroupPeriodSettler {
 
   private async settle(em: EntityManager, row: DueRow, trigger: SettlementTrigger, now: Date): Promise<SettleStep> {
     const key = { groupId: row.group_id, periodId: row.period_id };
-    const [snapshot, schedules, price, previousPostings] = await Promise.all([
-      currentValues(em, key),
-      schedulesOf(em, key.groupId, key.periodId),
-      imbalancePriceOf(em, key.periodId),
-      postingsOf(em, key.groupId, key.periodId),
-    ]);
-    let settled = settleGroupPeriod(
+    // One connection per transaction: the reads run one after another.
+    const snapshot = await currentValues(em, key);
+    // Hashing runs on worker threads meanwhile (see merkle-roots.ts).
+    const merkleRoot = this.roots.rootOf(snapshot.values, key.periodId, row.period_length);
+    const schedules = await schedulesOf(em, key.groupId, key.periodId);
+    const price = await imbalancePriceOf(em, key.periodId);
+    const previousPostings = await postingsOf(em, key.groupId, key.periodId);
+    let settled = settleGroupPeriodWithRoot(
       {
         groupId: key.groupId,
         periodId: key.periodId,
@@ -123,7 +125,7 @@ export class GroupPeriodSettler {
         imbalancePricePerMWh: price,
         previousPostings,
       },
-      this.keccak,
+      await merkleRoot,
     );
     if (row.latest_version > 0) {
       const previous = await versionOf(em, key.groupId, key.periodId, row.latest_version);

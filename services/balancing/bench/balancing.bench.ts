@@ -1,0 +1,142 @@
+import 'reflect-metadata';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { DataSource } from 'typeorm';
+import { formatInstant, loadKeccak256 } from '@gridledger/domain';
+import { MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
+import { createTestDatabase } from '@gridledger/testing';
+import { MIGRATIONS, SCHEMA } from '../src/migrations';
+import { GroupPeriodSettler } from '../src/settlement/group-period.settler';
+import { createMerkleRoots } from '../src/settlement/merkle-roots';
+
+/**
+ * bench:balancing — settle one period of N meters in 50 balancing groups, N = 10k, 100k, 1M.
+ *
+ * What "settle" includes (timed): the service's real settlement path, from Postgres rows to
+ * the settled events in the outbox, for every group: the gate check (every expected meter
+ * of the registry has reported), reading the group's values, netting, schedules, pricing,
+ * the ledger posting, the Merkle root over every meter, the version and ledger rows, the
+ * `balancing.period.settled` outbox rows, and the market-wide `balancing.period.closed`.
+ * Not timed: loading the registry and the values into Postgres (COPY) before gate closure.
+ */
+const GROUPS = 50;
+const SIZES = [10_000, 100_000, 1_000_000];
+/** As the service runs by default: two hashing threads, two settlements in flight. */
+const MERKLE_THREADS = Number(process.env.MERKLE_THREADS ?? 2);
+const BASE_PERIOD_MS = Date.parse('2026-03-29T00:00:00Z');
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+async function copyRows(dataSource: DataSource, table: string, columns: string, rows: () => Generator<string>): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    const client = (await runner.connect()) as PoolClient;
+    const chunks = function* (): Generator<string> {
+      let chunk = '';
+      for (const line of rows()) {
+        chunk += line;
+        if (chunk.length > 1 << 20) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
+    };
+    await pipeline(Readable.from(chunks()), client.query(copyFrom(`COPY ${SCHEMA}.${table} (${columns}) FROM STDIN`)));
+  } finally {
+    await runner.release();
+  }
+}
+
+/** The registry, one value per meter, group-period rows and a price: the state at gate closure. */
+async function loadPeriod(dataSource: DataSource, meters: number, periodId: string, run: number): Promise<void> {
+  const perGroup = Math.ceil(meters / GROUPS);
+  // Each run has its own groups, so one run's registry does not expect meters in another's.
+  const groupOf = (g: number) => `BG${run}-${String(g).padStart(2, '0')}`;
+  const meterOf = (i: number) => ({ id: `DE${String(i).padStart(31, '0')}`, group: groupOf(Math.floor(i / perGroup)), direction: i % 4 === 0 ? 'production' : 'consumption', energy: (i * 7_919) % 40_000 });
+  const validFrom = formatInstant(BASE_PERIOD_MS - 86_400_000);
+  const prefix = periodId.slice(0, 16);
+  await copyRows(dataSource, 'meter_points', 'meter_id, valid_from, direction, group_id', function* () {
+    for (let i = 0; i < meters; i++) {
+      const m = meterOf(i);
+      yield `${prefix}-${m.id}\t${validFrom}\t${m.direction}\t${m.group}\n`;
+    }
+  });
+  const [{ first }]: { first: string }[] = await dataSource.query(`SELECT nextval('meter_value_seq') AS first`);
+  await dataSource.query(`SELECT setval('meter_value_seq', $1)`, [String(BigInt(first) + BigInt(meters))]);
+  await copyRows(dataSource, 'meter_values', 'seq, group_id, period_id, meter_id, direction, energy_wh, substituted, source_event_id', function* () {
+    for (let i = 0; i < meters; i++) {
+      const m = meterOf(i);
+      yield `${BigInt(first) + BigInt(i + 1)}\t${m.group}\t${periodId}\t${prefix}-${m.id}\t${m.direction}\t${m.energy}\tf\tbench\n`;
+    }
+  });
+  const groups = Array.from({ length: Math.ceil(meters / perGroup) }, (_, g) => groupOf(g));
+  const start = new Date(Date.parse(periodId));
+  await dataSource.query(
+    `INSERT INTO group_periods (group_id, period_id, period_length, period_start, gate_deadline, needs_check)
+     SELECT g, $2, 'PT15M', $3, $4, true FROM unnest($1::text[]) AS g`,
+    [groups, periodId, start, new Date(start.getTime() + 15 * 60_000 + 30 * 60_000)],
+  );
+  await dataSource.query(`INSERT INTO prices (period_id, imbalance_price_per_mwh, energy_price_per_mwh) VALUES ($1, 12345, 8000)`, [periodId]);
+  await dataSource.query(`ANALYZE ${SCHEMA}.meter_values; ANALYZE ${SCHEMA}.meter_points`);
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase();
+  const dataSource = await openDataSource({ url: database.url, schema: SCHEMA, entities: MESSAGING_ENTITIES, migrations: MIGRATIONS, poolSize: 4 });
+  const keccak = await loadKeccak256();
+  const roots = createMerkleRoots(MERKLE_THREADS, keccak);
+  const results: Record<number, number> = {};
+  try {
+    log(`bench:balancing — settle one period of N meters in ${GROUPS} groups from Postgres rows to settled events in the outbox`);
+    log('timed: gate check against the registry, read values, netting, pricing, ledger posting, Merkle root, version + ledger + outbox rows, market summary');
+    for (const [index, meters] of SIZES.entries()) {
+      const periodId = formatInstant(BASE_PERIOD_MS + index * 15 * 60_000);
+      const loadStarted = performance.now();
+      await loadPeriod(dataSource, meters, periodId, index);
+      log(`${meters.toLocaleString('en')} meters: loaded registry and values in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (not timed)`);
+      // The clock stands just after the period's end: every gate closes by completeness.
+      const settler = new GroupPeriodSettler(dataSource, roots, { now: () => new Date(Date.parse(periodId) + 16 * 60_000) });
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      const settled = await settler.settleDue(2);
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const meterCount = settled.reduce((sum, v) => sum + v.totals.meterCount, 0);
+      const [{ closed }]: { closed: string }[] = await dataSource.query(`SELECT count(*) AS closed FROM outbox WHERE event_type = 'balancing.period.closed' AND payload LIKE $1`, [`%${periodId}%`]);
+      if (settled.length !== GROUPS || meterCount !== meters || closed !== '1') {
+        throw new Error(`expected ${GROUPS} groups, ${meters} meters and one market summary; got ${settled.length}, ${meterCount}, ${closed}`);
+      }
+      for (const version of settled) {
+        if (version.totals.feedInWh - version.totals.feedOutWh - version.totals.scheduleNetWh !== version.totals.imbalanceWh) throw new Error(`conservation broken in ${version.groupId}`);
+      }
+      results[meters] = seconds;
+      log(`${meters.toLocaleString('en')} meters: settled ${settled.length} groups in ${seconds.toFixed(2)} s (${Math.round(meters / seconds).toLocaleString('en')} meters/s; this process used ${cpuSeconds.toFixed(2)} s of CPU on all its threads), peak RSS so far ${Math.round(peakRss / 2 ** 20)} MiB`);
+    }
+  } finally {
+    await roots.close();
+    await dataSource.destroy();
+    await database.drop();
+    clearInterval(sampler);
+  }
+  const peakRssMiB = Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20);
+  log(JSON.stringify({ seconds10k: round(results[10_000]), seconds100k: round(results[100_000]), seconds1M: round(results[1_000_000]), peakRssMiB }));
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 100) / 100;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:balancing failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
