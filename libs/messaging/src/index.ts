@@ -7,3 +7,4 @@ export * from './errors';
 export * from './decode';
 export * from './consumer-runner';
 export * from './outbox';
+export * from './dead-letters';

@@ -6,7 +6,7 @@ import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/even
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { activeTraceIds, startTelemetry, withSpan } from '@gridledger/telemetry';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
-import { connectMessaging, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, serveOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
+import { connectMessaging, readDeadLetters, redriveDeadLetters, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, serveOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
 
 jest.setTimeout(60_000);
 
@@ -239,6 +239,38 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
       await admin.end();
       await victim.destroy();
       await outageDb.drop();
+    }
+  });
+
+  it('re-drives dead letters once the cause is fixed, and a repeated re-drive is dropped', async () => {
+    let broken = true;
+    await consumerDb.query(`CREATE TABLE consumer.fixed (event_id text PRIMARY KEY)`);
+    const runner = await startConsumer(messaging, consumerDb, {
+      stream: STREAMS.METER.name,
+      durable: 'fixable',
+      events: [BatchMeasured] as const,
+      filterSubjects: [BatchMeasured.subject('g8')],
+      handle: async (event, em) => {
+        if (broken) throw new PoisonEventError('registry does not know this meter yet');
+        await em.query(`INSERT INTO consumer.fixed VALUES ($1)`, [event.envelope.id]);
+      },
+    });
+    try {
+      await messaging.publishEvent(BatchMeasured, batch('fixable', 1), 'g8');
+      const [letter] = await waitFor(async () => {
+        const found = await readDeadLetters(messaging, { stream: 'METER', consumer: 'fixable' });
+        return found.length === 1 ? found : undefined;
+      }, { what: 'the dead letter' });
+      expect(letter).toMatchObject({ stream: 'METER', consumer: 'fixable', subject: BatchMeasured.subject('g8'), reason: 'rejected: registry does not know this meter yet' });
+
+      broken = false;
+      expect(await redriveDeadLetters(messaging, { stream: 'METER', consumer: 'fixable', redriveId: 'fix-1' })).toBe(1);
+      await waitFor(async () => (await consumerDb.query(`SELECT count(*)::int AS n FROM consumer.fixed`))[0].n === 1, { what: 'the re-driven event applied' });
+      const before = await streamMessages();
+      await redriveDeadLetters(messaging, { stream: 'METER', consumer: 'fixable', redriveId: 'fix-1' });
+      expect(await streamMessages()).toBe(before);
+    } finally {
+      await runner.stop();
     }
   });
 });

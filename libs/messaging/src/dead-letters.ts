@@ -1,0 +1,56 @@
+import { MessageDeadLettered, type EventData } from '@gridledger/events';
+import type { MessagingClient } from './messaging-client';
+import { STREAMS } from './streams';
+
+export type DeadLetter = EventData<typeof MessageDeadLettered> & { readonly deadLetterId: string };
+
+export interface DeadLetterQuery {
+  /** Logical stream the messages came from (METER, …); all when omitted. */
+  readonly stream?: string;
+  /** Only those this consumer gave up on. */
+  readonly consumer?: string;
+  readonly limit?: number;
+}
+
+/** Reads dead letters from the DEADLETTER stream, oldest first (an ordered, ephemeral consumer). */
+export async function readDeadLetters(messaging: MessagingClient, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+  const limit = query.limit ?? 1000;
+  const subject = messaging.subject(query.stream ? MessageDeadLettered.subject(query.stream) : MessageDeadLettered.subjectFilter);
+  const streamName = messaging.streamName(STREAMS.DEADLETTER.name);
+  const info = await messaging.jsm.streams.info(streamName, { subjects_filter: subject });
+  const stored = Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
+  if (stored === 0) return [];
+  const consumer = await messaging.js.consumers.get(streamName, { filterSubjects: subject });
+  const letters: DeadLetter[] = [];
+  try {
+    let seen = 0;
+    while (seen < stored && letters.length < limit) {
+      const batch = await consumer.fetch({ max_messages: Math.min(500, stored - seen), expires: 2000 });
+      let got = 0;
+      for await (const msg of batch) {
+        got++;
+        seen++;
+        const envelope = MessageDeadLettered.parse(msg.json());
+        if (!query.consumer || envelope.data.consumer === query.consumer) letters.push({ ...envelope.data, deadLetterId: envelope.id });
+        if (msg.info.pending === 0 || letters.length >= limit) break;
+      }
+      if (got === 0) break;
+    }
+  } finally {
+    await consumer.delete().catch(() => undefined);
+  }
+  return letters;
+}
+
+/**
+ * Publishes dead-lettered payloads again on their original subjects, e.g. after the bug that
+ * made a handler fail is fixed. `Nats-Msg-Id = <dead letter id>~redrive~<redriveId>`, so a
+ * retried re-drive is dropped by JetStream; every consumer's inbox applies an event id once.
+ */
+export async function redriveDeadLetters(messaging: MessagingClient, query: DeadLetterQuery & { readonly redriveId: string }): Promise<number> {
+  const letters = await readDeadLetters(messaging, query);
+  for (const letter of letters) {
+    await messaging.js.publish(messaging.subject(letter.subject), Buffer.from(letter.payloadBase64, 'base64'), { msgID: `${letter.deadLetterId}~redrive~${query.redriveId}` });
+  }
+  return letters.length;
+}
