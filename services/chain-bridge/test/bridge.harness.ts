@@ -1,5 +1,5 @@
 import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
-import type { JsMsg } from 'nats';
+import { headers as natsHeaders, type JsMsg } from 'nats';
 import { BalancingPeriodSettled, BalancingPeriodClosed, type EventEnvelope } from '@gridledger/events';
 import { MeterLeaf, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
 import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
@@ -98,7 +98,7 @@ export class BridgeHarness {
   cascadeAddress!: string;
   bridge: SpawnedService | undefined;
   private pg!: Client;
-  private readonly received: { subject: string; envelope: EventEnvelope }[] = [];
+  private readonly received: { subject: string; envelope: EventEnvelope; traceparent: string | undefined }[] = [];
 
   async setUp(options: { anvilStatePath?: string } = {}): Promise<void> {
     this.anvil = await startAnvil({ statePath: options.anvilStatePath });
@@ -155,9 +155,21 @@ export class BridgeHarness {
     return this.bridge;
   }
 
-  async publishSettled(envelope: EventEnvelope): Promise<void> {
+  async publishSettled(envelope: EventEnvelope, traceparent?: string): Promise<void> {
     const data = (envelope as ReturnType<typeof BalancingPeriodSettled.create>).data;
+    if (traceparent) {
+      // Set on the wire by hand: this test process runs no OpenTelemetry propagator.
+      const hdrs = natsHeaders();
+      hdrs.set('traceparent', traceparent);
+      await this.messaging.js.publish(this.messaging.subject(BalancingPeriodSettled.subject(data.groupId)), JSON.stringify(envelope), { msgID: envelope.id, headers: hdrs });
+      return;
+    }
     await this.messaging.publishEvent(BalancingPeriodSettled, envelope as ReturnType<typeof BalancingPeriodSettled.create>, data.groupId);
+  }
+
+  /** The traceparent header a published event of this id carried. */
+  traceparentOf(eventId: string): string | undefined {
+    return this.received.find((e) => e.envelope.id === eventId)?.traceparent;
   }
 
   async publishClosed(envelope: EventEnvelope): Promise<void> {
@@ -205,7 +217,11 @@ export class BridgeHarness {
     const messages = await consumer.consume();
     void (async () => {
       for await (const msg of messages as AsyncIterable<JsMsg>) {
-        this.received.push({ subject: this.messaging.ns.unprefix(msg.subject), envelope: JSON.parse(new TextDecoder().decode(msg.data)) as EventEnvelope });
+        this.received.push({
+          subject: this.messaging.ns.unprefix(msg.subject),
+          envelope: JSON.parse(new TextDecoder().decode(msg.data)) as EventEnvelope,
+          traceparent: msg.headers?.get('traceparent') || undefined,
+        });
       }
     })();
   }

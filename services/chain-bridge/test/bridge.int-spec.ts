@@ -59,7 +59,8 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
     });
 
     await harness.startBridge();
-    await harness.publishSettled(alpha.envelope);
+    const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    await harness.publishSettled(alpha.envelope, `00-${traceId}-1122334455667788-01`);
     await harness.publishSettled(beta.envelope);
     await harness.publishSettled(alpha.envelope); // a redelivered copy must change nothing
 
@@ -76,6 +77,9 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
       expect(await rootOfByPlainRpc(harness.anvil.url, harness.cascadeAddress, String(data.groupId), periodStartSeconds(PERIOD), 1)).toBe(expectedRoot);
     }
     expect(await harness.commitLogs('GRP-ALPHA', PERIOD)).toHaveLength(1);
+    // The trace that carried the settled batch goes on through the chain and out again.
+    const alphaConfirmed = confirmed.find((e) => dataOf(e).groupId === 'GRP-ALPHA') as EventEnvelope;
+    expect(harness.traceparentOf(alphaConfirmed.id)).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
 
     // The market-wide summary lets the TSO finalize once both groups are confirmed.
     await harness.publishClosed(closedPeriod(PERIOD, 1, [alpha.envelope, beta.envelope]));

@@ -4,6 +4,7 @@ import { ChainPeriodCommitted, ChainPeriodConfirmed, ChainPeriodRejected, Messag
 import { enqueueOutbox } from '@gridledger/messaging';
 import { STREAMS } from '@gridledger/messaging';
 import { groupKey } from '@gridledger/contracts';
+import { extractTraceContext, histogram, recordCarrier, withSpan } from '@gridledger/telemetry';
 import type { BlockRef, ContractRevert } from '../chain/cascade.client';
 import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
 import type { TransactionSender } from '../chain/transaction.sender';
@@ -42,7 +43,7 @@ export class CommitWorker {
       const key = commitSubjectKey(row);
       const outcome = await this.sender.track('commit', key);
       if (outcome.kind === 'pending') continue;
-      await this.ctx.db.transaction(async (em) => {
+      await inTrace(row, 'chain.commit.track', () => this.ctx.db.transaction(async (em) => {
         await this.sender.settle(em, key, outcome);
         if (outcome.kind === 'mined') {
           await this.markIncluded(em, row, outcome.receipt.transactionHash, { number: outcome.receipt.blockNumber, hash: outcome.receipt.blockHash });
@@ -51,7 +52,7 @@ export class CommitWorker {
           const reason = outcome.kind === 'reverted' ? `transaction ${outcome.receipt.transactionHash} reverted` : 'transaction lost before mining';
           await this.commits.update(em, row, { status: 'pending', lastError: reason, countAttempt: outcome.kind === 'reverted' });
         }
-      });
+      }));
     }
   }
 
@@ -67,7 +68,7 @@ export class CommitWorker {
       }
       const depth = head.number - blockNumber + 1;
       if (depth < this.ctx.confirmations) continue;
-      await this.ctx.db.transaction(async (em) => {
+      await inTrace(row, 'chain.commit.confirm', () => this.ctx.db.transaction(async (em) => {
         await this.commits.update(em, row, { status: 'confirmed' });
         const envelope = ChainPeriodConfirmed.create({
           idParts: [row.groupId, row.periodId, String(row.version), row.blockHash as string],
@@ -86,8 +87,9 @@ export class CommitWorker {
           },
         });
         await enqueueOutbox(em, ChainPeriodConfirmed, envelope);
-      });
+      }));
       bridgeMetrics.confirmed().add(1, { kind: 'commit' });
+      timeToConfirm().record((Date.now() - row.receivedAt.getTime()) / 1000);
       this.ctx.log.log(`confirmed ${row.groupId} ${row.periodId} v${row.version} at depth ${depth} (tx ${row.txHash})`, 'CommitWorker');
     }
   }
@@ -95,7 +97,7 @@ export class CommitWorker {
   private async submitPending(): Promise<void> {
     for (const row of await this.commits.withStatus(this.ctx.db.manager, 'pending', BATCH, true)) {
       try {
-        await this.decide(row);
+        await inTrace(row, 'chain.commit.decide', () => this.decide(row));
       } catch (error) {
         if (error instanceof RpcUnavailableError) throw error;
         // One row that cannot be decided must not hold back the others.
@@ -216,4 +218,12 @@ export class CommitWorker {
     });
     await enqueueOutbox(em, MessageDeadLettered, envelope, STREAMS.BALANCING.name);
   }
+}
+
+const timeToConfirm = () => histogram('gridledger_chain_time_to_confirm_seconds', 'From a settled version received to its commit confirmed on chain', 's');
+
+/** Runs chain work for a row as a span in the settled event's trace, so chain.* events join it. */
+function inTrace<T>(row: PeriodCommitRow, name: string, fn: () => Promise<T>): Promise<T> {
+  const parent = extractTraceContext(recordCarrier({ ...row.traceHeaders }));
+  return withSpan(name, { parent, attributes: { 'gridledger.group': row.groupId, 'gridledger.period': row.periodId, 'gridledger.version': row.version } }, fn);
 }

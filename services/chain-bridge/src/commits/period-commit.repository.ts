@@ -19,6 +19,8 @@ export interface PeriodCommitRow {
   readonly attempts: number;
   readonly receivedAt: Date;
   readonly source: { readonly eventId: string; readonly subject: string; readonly sequence: number; readonly payload: string };
+  /** W3C trace context of the settled event (traceparent, tracestate). */
+  readonly traceHeaders: Readonly<Record<string, string>>;
 }
 
 export type NewPeriodCommit = Omit<PeriodCommitRow, 'status' | 'txHash' | 'blockNumber' | 'blockHash' | 'attempts' | 'receivedAt'>;
@@ -44,6 +46,7 @@ interface RawRow {
   source_subject: string;
   source_sequence: string;
   source_payload: string;
+  trace_headers: Record<string, string>;
 }
 
 function toRow(raw: RawRow): PeriodCommitRow {
@@ -62,6 +65,7 @@ function toRow(raw: RawRow): PeriodCommitRow {
     attempts: raw.attempts,
     receivedAt: new Date(raw.received_at),
     source: { eventId: raw.source_event_id, subject: raw.source_subject, sequence: Number(raw.source_sequence), payload: raw.source_payload },
+    traceHeaders: raw.trace_headers ?? {},
   };
 }
 
@@ -75,8 +79,8 @@ export class PeriodCommitRepository {
   async insert(em: EntityManager, commit: NewPeriodCommit): Promise<{ inserted: boolean; storedRoot: string }> {
     const rows = (await em.query(
       `INSERT INTO period_commit (group_id, period_id, version, period_start, feed_in_wh, feed_out_wh, schedule_net_wh, imbalance_wh,
-         merkle_root, meter_count, source_event_id, source_subject, source_sequence, source_payload, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'pending')
+         merkle_root, meter_count, source_event_id, source_subject, source_sequence, source_payload, trace_headers, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, 'pending')
        ON CONFLICT (group_id, period_id, version) DO NOTHING RETURNING merkle_root`,
       [
         commit.groupId,
@@ -93,6 +97,7 @@ export class PeriodCommitRepository {
         commit.source.subject,
         commit.source.sequence,
         commit.source.payload,
+        JSON.stringify(commit.traceHeaders),
       ],
     )) as { merkle_root: string }[];
     if (rows.length > 0) return { inserted: true, storedRoot: commit.merkleRoot };

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { BalancingPeriodSettled, type EventOf } from '@gridledger/events';
 import { PoisonEventError, type ReceivedEvent } from '@gridledger/messaging';
 import { periodStartSeconds } from '@gridledger/contracts';
+import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
 import { PeriodCommitRepository, raiseAlarm } from './period-commit.repository';
 
 export interface AlarmSink {
@@ -37,6 +38,8 @@ export class SettledHandler {
       );
     }
     if (/^0x0{64}$/.test(data.merkleRoot)) throw new PoisonEventError(`merkleRoot: must not be zero (group ${data.groupId}, period ${data.periodId})`);
+    const trace = recordCarrier();
+    injectTraceContext(trace, event.traceContext);
     const result = await this.commits.insert(em, {
       groupId: data.groupId,
       periodId: data.periodId,
@@ -46,6 +49,7 @@ export class SettledHandler {
       merkleRoot: data.merkleRoot,
       meterCount: data.meterCount,
       source: { eventId: event.envelope.id, subject: event.subject, sequence: event.streamSequence, payload: JSON.stringify(event.envelope) },
+      traceHeaders: trace.record,
     });
     if (!result.inserted && result.storedRoot !== data.merkleRoot) {
       // Balancing never changes a published version: two roots for one version is an alarm.

@@ -1,8 +1,9 @@
 import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
+import { AddCommitTraceHeaders1764000600000 } from './add-commit-trace-headers.migration';
 import { CreateChainBridgeTables1764000500000 } from './create-chain-bridge-tables.migration';
 
 /** chain-bridge owns the `chain_bridge` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'chain_bridge';
 
 /** In order: the backbone's inbox/outbox tables first, then the service's own. */
-export const MIGRATIONS = [CreateMessagingTables1764000000000, CreateChainBridgeTables1764000500000];
+export const MIGRATIONS = [CreateMessagingTables1764000000000, CreateChainBridgeTables1764000500000, AddCommitTraceHeaders1764000600000];
