@@ -1,0 +1,64 @@
+import { Contract, JsonRpcProvider, Wallet, parseEther } from 'ethers';
+import { SettlementCascadeArtifact, deployCascade } from '@gridledger/contracts';
+import { walletFor } from './population';
+
+/**
+ * The chain side of the demo: the market operator (the dev node's first unlocked account)
+ * deploys the cascade and grants the roles; the BRP committer and the TSO get fresh keys
+ * derived from the run's seed, funded from the operator, so no key is written anywhere.
+ */
+export interface DemoChain {
+  readonly provider: JsonRpcProvider;
+  readonly cascade: Contract;
+  readonly cascadeAddress: string;
+  readonly committerKey: string;
+  readonly tsoKey: string;
+  readonly chainId: bigint;
+  /** Mines a block every `intervalMs` on a dev node so confirmations accrue; stop() ends it. */
+  startBlockPacer(intervalMs: number): { stop(): void };
+}
+
+export async function setUpChain(rpcUrl: string, groups: readonly string[], seed: string): Promise<DemoChain> {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { pollingInterval: 250 });
+  const chainId = (await provider.getNetwork()).chainId;
+  const operator = await provider.getSigner(0);
+  const committer = walletFor(seed, 'brp-committer');
+  const tso = walletFor(seed, 'tso');
+  for (const wallet of [committer, tso]) {
+    await (await operator.sendTransaction({ to: wallet.address, value: parseEther('100') })).wait();
+  }
+  const deployed = await deployCascade(operator, {
+    groups,
+    grants: [...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: committer.address })), { role: 'TSO' as const, account: tso.address }],
+  });
+  const cascade = new Contract(deployed.cascadeAddress, SettlementCascadeArtifact.abi, provider);
+  return {
+    provider,
+    cascade,
+    cascadeAddress: deployed.cascadeAddress,
+    committerKey: committer.privateKey,
+    tsoKey: tso.privateKey,
+    chainId,
+    startBlockPacer(intervalMs) {
+      let stopped = false;
+      const timer = setInterval(() => {
+        if (stopped) return;
+        // A dev node without interval mining only mines on transactions; confirmations need more.
+        provider.send('evm_mine', []).catch(() => {
+          stopped = true;
+          clearInterval(timer);
+        });
+      }, intervalMs);
+      return {
+        stop() {
+          stopped = true;
+          clearInterval(timer);
+        },
+      };
+    },
+  };
+}
+
+export function walletAddress(key: string): string {
+  return new Wallet(key).address;
+}

@@ -1,0 +1,35 @@
+import { runMarketDay } from './market-day';
+import { OptionsError, parseOptions } from './options';
+import { formatSummary } from './summary';
+
+/** `npm run demo`: one simulated market day, from readings to finalized periods on chain. */
+async function main(): Promise<number> {
+  process.env.TZ = 'UTC';
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2), Date.now());
+  } catch (error) {
+    if (error instanceof OptionsError) {
+      process.stderr.write(`${error.message.trim()}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const started = Date.now();
+  const log = (line: string): void => {
+    process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+  };
+  const run = await runMarketDay(options, log);
+  process.stdout.write(`${formatSummary(run.summary)}\n`);
+  const failed = run.summary.invariants.filter((check) => !check.ok);
+  process.stdout.write(`\n${failed.length === 0 ? 'market day complete' : `${failed.length} invariant(s) FAILED`} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatInstant, parsePeriodId } from '@gridledger/domain';
+import { MarketPricesPublished } from '@gridledger/events';
+import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
+import { setUpChain, type DemoChain } from './chain-setup';
+import { SERVICE_NAMES, startServices, type DemoServices, type ServiceName } from './demo-services';
+import { callJson } from './http';
+import type { MarketDayOptions } from './options';
+import { buildPopulation, seededRandom, type Population } from './population';
+import { ReadingsFeed } from './readings-feed';
+import { observeMarket, type MarketObservations } from './stream-observer';
+import { collectSummary, type MarketDaySummary } from './summary';
+
+/**
+ * The main job: one simulated market day through the whole system. Brings up the local
+ * stack (reusing what runs), deploys the contracts, starts the four services, registers the
+ * market, feeds signed readings period by period, waits until every period is settled,
+ * allocated, confirmed and finalized on chain, and gathers the summary. Stops what it started.
+ */
+export interface MarketDayHooks {
+  /** Called after a period's readings were accepted; the e2e test kills a service here. */
+  afterPeriodSubmitted?(periodIndex: number, services: DemoServices): Promise<void>;
+}
+
+export interface MarketDayRun {
+  readonly summary: MarketDaySummary;
+  readonly population: Population;
+  readonly observations: MarketObservations;
+}
+
+type Log = (line: string) => void;
+
+export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: MarketDayHooks = {}): Promise<MarketDayRun> {
+  const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const dayStartMs = Date.parse(`${options.day}T00:00:00Z`);
+  const periodIds = Array.from({ length: options.periods }, (_, i) => formatInstant(dayStartMs + i * 15 * 60_000));
+  const population = buildPopulation(options);
+  log(`market: ${population.meters.length} meters in ${population.groups.length} groups, ${population.plants.length} plants, ${population.holdings.length} capacity holdings; day ${options.day}, ${options.periods} quarter hours`);
+
+  const stack: LocalStack = await startLocalStack({ evm: true, handleSignals: true, log: (line) => log(`stack: ${line}`) });
+  let services: DemoServices | undefined;
+  let messaging: MessagingClient | undefined;
+  let observations: MarketObservations | undefined;
+  let pacer: { stop(): void } | undefined;
+  try {
+    const databaseUrl = await ensureDatabase(stack.adminDatabaseUrl, `gridledger_demo_${runId}`);
+    const namespace = `demo${runId}`;
+    log(`database ${new URL(databaseUrl).pathname.slice(1)}, NATS namespace ${namespace}`);
+    if (!stack.rpcUrl) throw new Error('the local stack has no EVM node');
+    const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`);
+    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); BRP and TSO roles granted`);
+    pacer = chain.startBlockPacer(500);
+
+    const operatorToken = randomBytes(24).toString('hex');
+    // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
+    // with its clock on the eve of that day while the market is registered, then again on the
+    // real clock (its history stays monotonic: the eve comes before today).
+    let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
+    services = await startServices((name) => serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), log);
+    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo' });
+    await messaging.ensureStreams();
+    observations = await observeMarket(messaging);
+
+    await registerMarket(services, population, operatorToken, formatInstant(dayStartMs), log);
+    capacityClockStart = undefined;
+    await services.restart('capacity-market', { graceful: true });
+    await publishPrices(messaging, periodIds, options.seed);
+    log(`prices published for ${periodIds.length} periods`);
+
+    const feed = new ReadingsFeed(population, options.seed);
+    const expected = new Map<string, Map<string, bigint>>();
+    const startedAt = Date.now();
+    for (let index = 0; index < periodIds.length; index += 1) {
+      const submission = await feed.periodSubmission(parsePeriodId(periodIds[index]), index === 0);
+      expected.set(submission.periodId, new Map(submission.expected));
+      for (const batch of submission.jsonBatches) await callJson(`${services.url('meter-ingest')}/readings`, { body: batch });
+      if (submission.mscons) {
+        await callJson(`${services.url('meter-ingest')}/mscons`, {
+          text: submission.mscons.text,
+          headers: { 'x-mpo-address': submission.mscons.mpo, 'x-mpo-signature': submission.mscons.signature },
+        });
+      }
+      await hooks.afterPeriodSubmitted?.(index, services);
+      if ((index + 1) % 8 === 0 || index + 1 === periodIds.length) {
+        log(`submitted ${index + 1}/${periodIds.length} periods · ${progressLine(observations, population.groups, periodIds)}`);
+      }
+      await backPressure(observations, population.groups, periodIds, index, options.window);
+    }
+    log(`all readings accepted in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; waiting for settlement and the chain`);
+    await waitUntilAnchored(observations, population, periodIds, options.timeoutMs, log);
+    const summary = await collectSummary({ services, chain, observations, population, periodIds, expected });
+    return { summary, population, observations };
+  } finally {
+    pacer?.stop();
+    await observations?.stop();
+    await messaging?.close();
+    if (services) {
+      log('stopping the services');
+      await services.stopAll();
+      log(`service logs (tails) in ${writeServiceLogs(services, runId)}`);
+    }
+    await stack.stop();
+  }
+}
+
+function serviceEnv(
+  name: ServiceName,
+  context: { stack: LocalStack; databaseUrl: string; namespace: string; chain: DemoChain; operatorToken: string; capacityClockStart: string | undefined },
+): Record<string, string> {
+  const common = {
+    NATS_URL: context.stack.natsUrl,
+    NATS_NAMESPACE: context.namespace,
+    DATABASE_URL: context.databaseUrl,
+    LOG_LEVEL: 'warn',
+  };
+  switch (name) {
+    case 'meter-ingest':
+      return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
+    case 'balancing':
+      // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
+      return { ...common, GATE_DEADLINE_MS: String(14 * 86_400_000), SETTLE_INTERVAL_MS: '250' };
+    case 'capacity-market':
+      return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_WORKER_INTERVAL_MS: '250' };
+    case 'chain-bridge':
+      return {
+        ...common,
+        CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
+        CHAIN_CASCADE_ADDRESS: context.chain.cascadeAddress,
+        CHAIN_COMMITTER_KEY: context.chain.committerKey,
+        CHAIN_TSO_KEY: context.chain.tsoKey,
+        CHAIN_CONFIRMATIONS: '2',
+        CHAIN_POLL_INTERVAL_MS: '250',
+      };
+    default: {
+      const unknownService: never = name;
+      throw new Error(`unknown service ${String(unknownService)}`);
+    }
+  }
+}
+
+async function registerMarket(services: DemoServices, population: Population, operatorToken: string, validFrom: string, log: Log): Promise<void> {
+  const meters = population.meters.map((meter) => ({
+    meterId: meter.meterId,
+    direction: meter.direction,
+    mpo: population.mpos[meter.mpo].address,
+    dso: population.dso.address,
+    groupId: meter.groupId,
+    supplier: meter.direction === 'consumption' ? 'Stadtwerke Demo' : null,
+    connectionLimitW: meter.connectionLimitW.toString(),
+    validFrom,
+  }));
+  for (let from = 0; from < meters.length; from += 1000) {
+    await callJson(`${services.url('meter-ingest')}/meters`, { body: { meters: meters.slice(from, from + 1000) }, headers: { authorization: `Bearer ${operatorToken}` } });
+  }
+  log(`registered ${meters.length} meter points with meter-ingest`);
+  const capacity = services.url('capacity-market');
+  for (const plant of population.plants) {
+    await callJson(`${capacity}/plants`, {
+      body: { plantId: plant.plantId, kind: plant.kind, meterId: plant.meterId, capacityW: plant.capacityW.toString(), operator: population.dso.address, groupId: plant.groupId, feePerMWPeriodCents: '150' },
+    });
+  }
+  const holders = new Map(population.holdings.map((h) => [h.holderId, h]));
+  for (const holding of holders.values()) {
+    await callJson(`${capacity}/holders`, { body: { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId } });
+  }
+  for (const holding of population.holdings) {
+    await callJson(`${capacity}/plants/${holding.plantId}/shares/issue`, { body: { holderId: holding.holderId, sharesW: holding.sharesW.toString() } });
+  }
+  log(`registered ${population.plants.length} plants and ${holders.size} capacity holders with ${population.holdings.length} share issues`);
+}
+
+async function publishPrices(messaging: MessagingClient, periodIds: readonly string[], seed: string): Promise<void> {
+  const random = seededRandom(`${seed}/prices`);
+  for (const periodId of periodIds) {
+    const hour = new Date(periodId).getUTCHours();
+    const energy = 6_000 + Math.round(4_000 * Math.sin((hour / 24) * Math.PI)) + Math.round(random() * 1_000);
+    const imbalance = energy + 2_000 + Math.round(random() * 3_000);
+    const envelope = MarketPricesPublished.create({
+      data: { periodId, imbalancePricePerMWh: String(imbalance), energyPricePerMWh: String(energy) },
+      idParts: [periodId, String(imbalance), String(energy)],
+      occurredAt: new Date(),
+    });
+    await messaging.publishEvent(MarketPricesPublished, envelope);
+  }
+}
+
+/** Keeps at most `window` periods in flight, so a small machine is not flooded. */
+async function backPressure(observations: MarketObservations, groups: readonly string[], periodIds: readonly string[], index: number, window: number): Promise<void> {
+  const mustBeSettled = index - window;
+  if (mustBeSettled < 0) return;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (groups.every((group) => observations.settled.has(`${group}|${periodIds[mustBeSettled]}`))) return;
+    await sleep(200);
+  }
+}
+
+function progressLine(observations: MarketObservations, groups: readonly string[], periodIds: readonly string[]): string {
+  const all = (map: Map<string, unknown>): number => periodIds.filter((p) => groups.every((g) => map.has(`${g}|${p}`))).length;
+  const allocated = periodIds.filter((p) => [...observations.allocations.keys()].some((key) => key.startsWith(`${p}|`))).length;
+  const finalized = periodIds.filter((p) => observations.finalized.has(p)).length;
+  return `settled ${all(observations.settled)} · allocated ${allocated} · confirmed ${all(observations.confirmed)} · finalized ${finalized}`;
+}
+
+/** Done when every period's latest settled versions are confirmed and finalized, and allocated. */
+function anchoredEverywhere(observations: MarketObservations, population: Population, periodIds: readonly string[]): boolean {
+  return periodIds.every((periodId) => {
+    const finalized = observations.finalized.get(periodId);
+    if (!finalized) return false;
+    if (![...observations.allocations.keys()].some((key) => key.startsWith(`${periodId}|`))) return false;
+    return population.groups.every((group) => {
+      const settled = observations.settled.get(`${group}|${periodId}`);
+      const confirmed = observations.confirmed.get(`${group}|${periodId}`);
+      const inFinal = finalized.data.groups.find((g) => g.groupId === group);
+      return settled !== undefined && confirmed?.data.version === settled.data.version && inFinal?.version === settled.data.version;
+    });
+  });
+}
+
+async function waitUntilAnchored(observations: MarketObservations, population: Population, periodIds: readonly string[], timeoutMs: number, log: Log): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastReport = 0;
+  let stableSince: number | null = null;
+  while (Date.now() < deadline) {
+    if (observations.rejected.length > 0) {
+      const first = observations.rejected[0].data;
+      throw new Error(`the chain-bridge rejected ${first.groupId} ${first.periodId} v${first.version}: ${first.code} ${first.reason}`);
+    }
+    if (anchoredEverywhere(observations, population, periodIds)) {
+      // Quiet for a moment: a late correction would show up as a newer settled version.
+      stableSince ??= Date.now();
+      if (Date.now() - stableSince > 2_000) return;
+    } else {
+      stableSince = null;
+    }
+    if (Date.now() - lastReport > 5_000) {
+      lastReport = Date.now();
+      log(`waiting · ${progressLine(observations, population.groups, periodIds)}`);
+    }
+    await sleep(250);
+  }
+  throw new Error(`not every period was anchored within ${timeoutMs / 1000} s: ${progressLine(observations, population.groups, periodIds)}`);
+}
+
+function writeServiceLogs(services: DemoServices, runId: string): string {
+  const dir = resolve(__dirname, '..', '..', '..', '.stack', 'logs', `demo-${runId}`);
+  mkdirSync(dir, { recursive: true });
+  for (const name of SERVICE_NAMES) writeFileSync(resolve(dir, `${name}.log`), services.output(name));
+  return dir;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

@@ -1,0 +1,76 @@
+import { fileDigest, signBatchDigest, signJsonBody } from '@gridledger/metering';
+import { formatInstant } from '@gridledger/domain';
+import type { Wallet } from 'ethers';
+import type { Population, SimMeter } from './population';
+import { energyOf } from './profiles';
+import { writeMscons } from './mscons-writer';
+
+/**
+ * What the MPOs send for one quarter hour: MPO 1 sends interval values as signed JSON, MPO 2
+ * sends cumulative register readings at the period boundaries (meter-ingest splits them),
+ * and the plants' head-end uploads an MSCONS file. `expected` is the energy each meter really
+ * had, so the demo can check the settled books against the simulation.
+ */
+export interface PeriodSubmission {
+  readonly periodId: string;
+  readonly jsonBatches: readonly Record<string, unknown>[];
+  readonly mscons: { readonly text: string; readonly mpo: string; readonly signature: string } | null;
+  readonly expected: ReadonlyMap<string, bigint>;
+}
+
+export class ReadingsFeed {
+  /** Register value of each MPO-2 meter at the start of the next period. */
+  private readonly registers = new Map<string, bigint>();
+
+  constructor(
+    private readonly population: Population,
+    private readonly seed: string,
+  ) {
+    for (const meter of population.meters) {
+      if (meter.mpo === 1 && !isPlant(meter)) this.registers.set(meter.meterId, 1_000_000n + BigInt(meter.size) * 100n);
+    }
+  }
+
+  async periodSubmission(periodStartMs: number, first: boolean): Promise<PeriodSubmission> {
+    const periodId = formatInstant(periodStartMs);
+    const endIso = formatInstant(periodStartMs + 15 * 60_000);
+    const expected = new Map<string, bigint>();
+    const intervals: Record<string, string>[] = [];
+    const readings: Record<string, string>[] = [];
+    const plantSeries: { meterId: string; values: { periodStartMs: number; energyWh: bigint }[] }[] = [];
+    for (const meter of this.population.meters) {
+      const energyWh = energyOf(meter, periodStartMs, this.seed);
+      expected.set(meter.meterId, energyWh);
+      if (isPlant(meter)) {
+        plantSeries.push({ meterId: meter.meterId, values: [{ periodStartMs, energyWh }] });
+      } else if (meter.mpo === 0) {
+        intervals.push({ meterId: meter.meterId, periodId, energyWh: energyWh.toString() });
+      } else {
+        const before = this.registers.get(meter.meterId) ?? 0n;
+        if (first) readings.push({ meterId: meter.meterId, readAt: periodId, registerWh: before.toString() });
+        const after = before + energyWh;
+        this.registers.set(meter.meterId, after);
+        readings.push({ meterId: meter.meterId, readAt: endIso, registerWh: after.toString() });
+      }
+    }
+    const [mpo1, mpo2] = this.population.mpos;
+    const jsonBatches: Record<string, unknown>[] = [];
+    if (intervals.length > 0) jsonBatches.push(await signed(mpo1, { mpo: mpo1.address, batchRef: `intervals-${periodId}`, intervals }));
+    if (readings.length > 0) jsonBatches.push(await signed(mpo2, { mpo: mpo2.address, batchRef: `registers-${periodId}`, readings }));
+    let mscons: PeriodSubmission['mscons'] = null;
+    if (plantSeries.length > 0) {
+      const text = writeMscons(`P${periodStartMs / 1000}`, '9900000000003', periodStartMs + 20 * 60_000, plantSeries);
+      const signature = await signBatchDigest(mpo1, 'mscons', fileDigest(Buffer.from(text, 'utf8')));
+      mscons = { text, mpo: mpo1.address, signature };
+    }
+    return { periodId, jsonBatches, mscons, expected };
+  }
+}
+
+function isPlant(meter: SimMeter): boolean {
+  return meter.profile === 'pv-plant' || meter.profile === 'wind-plant';
+}
+
+function signed(wallet: Wallet, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return signJsonBody(wallet, 'readings-json', body);
+}

@@ -1,0 +1,226 @@
+import { formatMinorUnits, parsePeriodId, whToKwh } from '@gridledger/domain';
+import { groupKey } from '@gridledger/contracts';
+import type { DemoChain } from './chain-setup';
+import type { DemoServices } from './demo-services';
+import { callJson } from './http';
+import type { Population } from './population';
+import type { MarketObservations } from './stream-observer';
+
+/**
+ * What the market day produced, read back from the services' APIs and the chain (not from
+ * the demo's own bookkeeping), with the invariants checked on it.
+ */
+export interface GroupPeriodRow {
+  readonly groupId: string;
+  readonly periodId: string;
+  readonly version: number;
+  readonly feedInWh: bigint;
+  readonly feedOutWh: bigint;
+  readonly scheduleNetWh: bigint;
+  readonly imbalanceWh: bigint;
+  readonly imbalanceAmountCents: bigint | null;
+  readonly merkleRoot: string;
+  readonly rootOnChain: string;
+  readonly confirmedBlock: number | null;
+  readonly substitutedCount: number;
+}
+
+export interface PeriodRow {
+  readonly periodId: string;
+  readonly groups: readonly GroupPeriodRow[];
+  readonly finalizedOnChain: boolean;
+  readonly plantOutputWh: bigint;
+  readonly allocatedToHoldersWh: bigint;
+  readonly allocatedToOperatorsWh: bigint;
+  readonly holderRows: number;
+  readonly holderAllocatedSumWh: bigint;
+}
+
+export interface ProofCheck {
+  readonly meterId: string;
+  readonly groupId: string;
+  readonly periodId: string;
+  readonly energyWh: string;
+  readonly proofLength: number;
+  readonly root: string;
+  readonly txHash: string | null;
+  readonly blockNumber: number | null;
+  readonly verifiedOnChain: boolean;
+}
+
+export interface InvariantCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface MarketDaySummary {
+  readonly periods: readonly PeriodRow[];
+  readonly ledgerTotalCents: bigint;
+  readonly ledgerAccounts: number;
+  readonly proof: ProofCheck;
+  readonly invariants: readonly InvariantCheck[];
+}
+
+export async function collectSummary(input: {
+  services: DemoServices;
+  chain: DemoChain;
+  observations: MarketObservations;
+  population: Population;
+  periodIds: readonly string[];
+  expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>;
+}): Promise<MarketDaySummary> {
+  const { services, chain, observations, population, periodIds, expected } = input;
+  const balancing = services.url('balancing');
+  const periods: PeriodRow[] = [];
+  for (const periodId of periodIds) {
+    const periodStart = BigInt(parsePeriodId(periodId) / 1000);
+    const groups: GroupPeriodRow[] = [];
+    for (const groupId of population.groups) {
+      const view = await callJson<{ latest: { version: number; feedInWh: string; feedOutWh: string; scheduleNetWh: string; imbalanceWh: string; imbalanceAmount: string | null; merkleRoot: string; substitutedCount: number } }>(
+        `${balancing}/groups/${groupId}/periods/${periodId}`,
+      );
+      const latest = view.latest;
+      const rootOnChain = String(await chain.cascade.getFunction('rootOf')(groupKey(groupId), periodStart, latest.version));
+      groups.push({
+        groupId,
+        periodId,
+        version: latest.version,
+        feedInWh: BigInt(latest.feedInWh),
+        feedOutWh: BigInt(latest.feedOutWh),
+        scheduleNetWh: BigInt(latest.scheduleNetWh),
+        imbalanceWh: BigInt(latest.imbalanceWh),
+        imbalanceAmountCents: latest.imbalanceAmount === null ? null : BigInt(latest.imbalanceAmount),
+        merkleRoot: latest.merkleRoot,
+        rootOnChain,
+        confirmedBlock: observations.confirmed.get(`${groupId}|${periodId}`)?.data.blockNumber ?? null,
+        substitutedCount: latest.substitutedCount,
+      });
+    }
+    const state = (await chain.cascade.getFunction('periodState')(periodStart)) as unknown as [unknown, bigint, boolean, bigint];
+    const versions = [...observations.allocations.keys()].filter((key) => key.startsWith(`${periodId}|`)).map((key) => Number(key.split('|')[1]));
+    const parts = versions.length === 0 ? [] : observations.allocations.get(`${periodId}|${Math.max(...versions)}`) ?? [];
+    const plants = new Map(parts.flatMap((part) => part.data.plants).map((plant) => [plant.plantId, plant]));
+    const holders = parts.flatMap((part) => part.data.holders);
+    let plantOutputWh = 0n;
+    let allocatedToHoldersWh = 0n;
+    let allocatedToOperatorsWh = 0n;
+    for (const plant of plants.values()) {
+      plantOutputWh += BigInt(plant.outputWh);
+      allocatedToHoldersWh += BigInt(plant.allocatedToHoldersWh);
+      allocatedToOperatorsWh += BigInt(plant.operatorWh);
+    }
+    periods.push({
+      periodId,
+      groups,
+      finalizedOnChain: state[2],
+      plantOutputWh,
+      allocatedToHoldersWh,
+      allocatedToOperatorsWh,
+      holderRows: holders.length,
+      holderAllocatedSumWh: holders.reduce((sum, holder) => sum + BigInt(holder.allocatedWh), 0n),
+    });
+  }
+  const ledger = await callJson<{ accounts: unknown[]; total: string }>(`${balancing}/ledger/balances`);
+  const proof = await checkOneProof(services, population, periodIds);
+  const invariants = checkInvariants(periods, population, expected, BigInt(ledger.total), proof);
+  return { periods, ledgerTotalCents: BigInt(ledger.total), ledgerAccounts: ledger.accounts.length, proof, invariants };
+}
+
+async function checkOneProof(services: DemoServices, population: Population, periodIds: readonly string[]): Promise<ProofCheck> {
+  const meter = population.meters.find((m) => m.profile === 'household') ?? population.meters[0];
+  const periodId = periodIds[Math.floor(periodIds.length / 2)];
+  const answer = await callJson<{ leaf: [string, string, number, string]; proof: string[]; root: string; anchor: { txHash: string | null; blockNumber: number | null } | null; verifiedOnChain: boolean | null }>(
+    `${services.url('chain-bridge')}/proofs/${meter.groupId}/${periodId}/${meter.meterId}`,
+  );
+  return {
+    meterId: meter.meterId,
+    groupId: meter.groupId,
+    periodId,
+    energyWh: answer.leaf[3],
+    proofLength: answer.proof.length,
+    root: answer.root,
+    txHash: answer.anchor?.txHash ?? null,
+    blockNumber: answer.anchor?.blockNumber ?? null,
+    verifiedOnChain: answer.verifiedOnChain === true,
+  };
+}
+
+function checkInvariants(
+  periods: readonly PeriodRow[],
+  population: Population,
+  expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>,
+  ledgerTotal: bigint,
+  proof: ProofCheck,
+): InvariantCheck[] {
+  const rows = periods.flatMap((p) => p.groups);
+  const unbalanced = rows.filter((r) => r.feedInWh - r.feedOutWh - r.scheduleNetWh !== r.imbalanceWh);
+  const marketWide = periods.filter((p) => {
+    const sum = (pick: (r: GroupPeriodRow) => bigint): bigint => p.groups.reduce((acc, r) => acc + pick(r), 0n);
+    // Schedules are exchanges between groups: market-wide they cancel.
+    return sum((r) => r.imbalanceWh) !== sum((r) => r.feedInWh) - sum((r) => r.feedOutWh) - sum((r) => r.scheduleNetWh) || sum((r) => r.scheduleNetWh) !== 0n;
+  });
+  const simulated = rows.filter((row) => {
+    const values = expected.get(row.periodId);
+    let feedIn = 0n;
+    let feedOut = 0n;
+    for (const meter of population.meters) {
+      if (meter.groupId !== row.groupId) continue;
+      const energy = values?.get(meter.meterId) ?? 0n;
+      if (meter.direction === 'production') feedIn += energy;
+      else feedOut += energy;
+    }
+    return feedIn !== row.feedInWh || feedOut !== row.feedOutWh;
+  });
+  const rootMismatch = rows.filter((r) => r.rootOnChain.toLowerCase() !== r.merkleRoot.toLowerCase());
+  const notFinal = periods.filter((p) => !p.finalizedOnChain);
+  const allocationGap = periods.filter((p) => p.allocatedToHoldersWh + p.allocatedToOperatorsWh !== p.plantOutputWh || p.holderAllocatedSumWh !== p.allocatedToHoldersWh);
+  const plantTruth = periods.filter((p) => {
+    const values = expected.get(p.periodId);
+    const output = population.plants.reduce((sum, plant) => sum + (values?.get(plant.meterId) ?? 0n), 0n);
+    return output !== p.plantOutputWh;
+  });
+  const substituted = rows.reduce((sum, r) => sum + r.substitutedCount, 0);
+  const list = (items: readonly { periodId: string; groupId?: string }[]): string => items.slice(0, 3).map((i) => `${i.groupId ?? ''} ${i.periodId}`.trim()).join(', ');
+  return [
+    { name: 'conservation per group: feed-in − feed-out − schedules = imbalance', ok: unbalanced.length === 0, detail: unbalanced.length === 0 ? `${rows.length} group-periods` : `off in ${list(unbalanced)}` },
+    { name: 'market-wide: Σ imbalances = Σ feed-in − Σ feed-out, schedules cancel', ok: marketWide.length === 0, detail: marketWide.length === 0 ? `${periods.length} periods` : `off in ${list(marketWide)}` },
+    { name: 'settled totals equal what the meters measured (each value counted once)', ok: simulated.length === 0 && substituted === 0, detail: simulated.length === 0 ? `${rows.length} group-periods, ${substituted} substitutes` : `off in ${list(simulated)}` },
+    { name: 'root on chain equals root computed off chain', ok: rootMismatch.length === 0, detail: rootMismatch.length === 0 ? `${rows.length} commitments` : `differs in ${list(rootMismatch)}` },
+    { name: 'every period finalized by the TSO on chain', ok: notFinal.length === 0, detail: notFinal.length === 0 ? `${periods.length} periods` : `not final: ${list(notFinal)}` },
+    { name: 'allocations sum exactly to plant output', ok: allocationGap.length === 0 && plantTruth.length === 0, detail: allocationGap.length === 0 && plantTruth.length === 0 ? `${periods.length} periods` : `off in ${list([...allocationGap, ...plantTruth])}` },
+    { name: 'imbalance ledger balances to zero', ok: ledgerTotal === 0n, detail: `total ${formatMinorUnits(ledgerTotal)} €` },
+    { name: "a meter's proof verifies against the root on chain", ok: proof.verifiedOnChain, detail: `${proof.meterId} in ${proof.groupId} at ${proof.periodId}` },
+  ];
+}
+
+/** The readable report printed at the end of `npm run demo`. */
+export function formatSummary(summary: MarketDaySummary, maxPeriodLines = 12): string {
+  const lines: string[] = [];
+  const kwh = (wh: bigint): string => whToKwh(wh).padStart(12);
+  lines.push('', 'Market day summary (energy in kWh, money in €)', '');
+  lines.push(`${'period'.padEnd(21)}${'group'.padEnd(7)}${'v'.padStart(2)} ${'feed-in'.padStart(12)} ${'feed-out'.padStart(12)} ${'schedules'.padStart(12)} ${'imbalance'.padStart(12)} ${'settled €'.padStart(10)}  block`);
+  const step = Math.max(1, Math.ceil(summary.periods.length / maxPeriodLines));
+  summary.periods.forEach((period, index) => {
+    if (index % step !== 0 && index !== summary.periods.length - 1) return;
+    for (const row of period.groups) {
+      const money = row.imbalanceAmountCents === null ? 'unpriced' : formatMinorUnits(row.imbalanceAmountCents);
+      lines.push(
+        `${period.periodId.padEnd(21)}${row.groupId.padEnd(7)}${String(row.version).padStart(2)} ${kwh(row.feedInWh)} ${kwh(row.feedOutWh)} ${kwh(row.scheduleNetWh)} ${kwh(row.imbalanceWh)} ${money.padStart(10)}  ${row.confirmedBlock ?? '-'}`,
+      );
+    }
+    lines.push(
+      `${''.padEnd(21)}capacity: plant output ${whToKwh(period.plantOutputWh)} kWh → holders ${whToKwh(period.allocatedToHoldersWh)}, operators ${whToKwh(period.allocatedToOperatorsWh)} (${period.holderRows} holders) · ${period.finalizedOnChain ? 'finalized on chain' : 'NOT finalized'}`,
+    );
+  });
+  if (step > 1) lines.push(`(every ${step}th period shown; all ${summary.periods.length} were checked)`);
+  const total = (pick: (r: GroupPeriodRow) => bigint): bigint => summary.periods.flatMap((p) => p.groups).reduce((sum, r) => sum + pick(r), 0n);
+  lines.push('');
+  lines.push(`day totals: feed-in ${whToKwh(total((r) => r.feedInWh))} kWh, feed-out ${whToKwh(total((r) => r.feedOutWh))} kWh, imbalance ${whToKwh(total((r) => r.imbalanceWh))} kWh`);
+  lines.push(`imbalance ledger: ${summary.ledgerAccounts} accounts, balances sum to ${formatMinorUnits(summary.ledgerTotalCents)} €`);
+  const p = summary.proof;
+  lines.push(`proof: meter ${p.meterId} (${p.groupId}) at ${p.periodId}: ${whToKwh(BigInt(p.energyWh))} kWh, ${p.proofLength} hashes to root ${p.root.slice(0, 18)}…, anchored in tx ${p.txHash?.slice(0, 18) ?? '-'}… block ${p.blockNumber ?? '-'}: ${p.verifiedOnChain ? 'verified by the contract' : 'NOT verified'}`);
+  lines.push('', 'invariants:');
+  for (const check of summary.invariants) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name} (${check.detail})`);
+  return lines.join('\n');
+}
