@@ -25,6 +25,9 @@ function moduleBoundaries({ forTests }) {
     { sourceTag: 'scope:balancing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:balancing'] },
     { sourceTag: 'scope:capacity', onlyDependOnLibsWithTags: ['scope:shared', 'scope:capacity'] },
     { sourceTag: 'scope:chain', onlyDependOnLibsWithTags: ['scope:shared', 'scope:chain'] },
+    // tools/ (local stack, demo, CI) drives the whole market, so it may use every scope's
+    // libraries; type:tool still keeps it away from the services' own code.
+    { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:shared', 'scope:meter', 'scope:balancing', 'scope:capacity', 'scope:chain'] },
   ].map((constraint) =>
     forTests && testingAllowedFor.has(constraint.sourceTag)
       ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] }

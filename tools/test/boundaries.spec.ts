@@ -66,6 +66,11 @@ describe('module boundaries', () => {
     expect(errors).toEqual([expect.stringContaining('can only depend on libs tagged with')]);
   }, 60_000);
 
+  it('tools may use any scope\'s libraries but not a service', () => {
+    expect(boundaryErrors(lintFixture('tools/src/ci', "import '@gridledger/metering';\nimport '@gridledger/contracts';\n"))).toEqual([]);
+    expect(boundaryErrors(lintFixture('tools/src/ci', "import '@gridledger/balancing';\n"))).toEqual(['Imports of apps are forbidden']);
+  }, 60_000);
+
   it('a service importing a shared library passes', () => {
     expect(boundaryErrors(lintFixture('services/balancing/src', "import '@gridledger/domain';\n"))).toEqual([]);
   }, 60_000);

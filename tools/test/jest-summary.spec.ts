@@ -1,4 +1,4 @@
-import { parseJestTestCounts, sumCounts } from '../src/ci/jest-summary';
+import { parseJestFailedSuites, parseJestTestCounts, sumCounts } from '../src/ci/jest-summary';
 
 describe('parseJestTestCounts', () => {
   it('reads the closing Tests line, with or without failures and colours', () => {
@@ -19,5 +19,12 @@ describe('parseJestTestCounts', () => {
 describe('sumCounts', () => {
   it('adds the steps that reported counts and skips the others', () => {
     expect(sumCounts([{ passed: 2, failed: 1 }, undefined, { passed: 5, failed: 0 }])).toEqual({ passed: 7, failed: 1 });
+  });
+});
+
+describe('parseJestFailedSuites', () => {
+  it('counts suites that failed, including those that failed to load', () => {
+    expect(parseJestFailedSuites('Test Suites: 1 failed, 17 passed, 18 total\nTests:       65 passed, 65 total')).toBe(1);
+    expect(parseJestFailedSuites('Test Suites: 18 passed, 18 total')).toBe(0);
   });
 });

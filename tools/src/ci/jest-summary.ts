@@ -17,6 +17,13 @@ export function parseJestTestCounts(output: string): TestCounts | undefined {
   return { passed: count('passed'), failed: count('failed') };
 }
 
+/** Suites jest reports as failed (`Test Suites: 1 failed, ...`): a suite that fails to load has no failed tests. */
+export function parseJestFailedSuites(output: string): number {
+  const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+  const lines = plain.split(/\r?\n/).filter((line) => /^Test Suites:\s+/.test(line.trim()));
+  return Number(/(\d+) failed/.exec(lines[lines.length - 1] ?? '')?.[1] ?? 0);
+}
+
 export function sumCounts(counts: readonly (TestCounts | undefined)[]): TestCounts {
   return counts.reduce<TestCounts>(
     (total, c) => ({ passed: total.passed + (c?.passed ?? 0), failed: total.failed + (c?.failed ?? 0) }),

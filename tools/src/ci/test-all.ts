@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { LocalStack, startLocalStack, stackEnvironment } from '../stack';
-import { parseJestTestCounts, sumCounts, TestCounts } from './jest-summary';
+import { parseJestFailedSuites, parseJestTestCounts, sumCounts, TestCounts } from './jest-summary';
 import { runCommand } from './run-command';
 
 // npm test [-- step ...]: lint, typecheck, unit, then the local stack (reused or started),
@@ -37,7 +37,9 @@ async function jestStep(project: string, extra: readonly string[], env: NodeJS.P
   const result = await command([bin('jest'), '--selectProjects', project, '--ci', ...extra], env, timeoutMs);
   const counts = parseJestTestCounts(result.output);
   const noTests = counts === undefined && /No tests found/.test(result.output);
-  return { ok: result.ok, counts, note: result.note ?? (noTests ? 'no tests yet' : undefined) };
+  const failedSuites = parseJestFailedSuites(result.output);
+  const suiteNote = failedSuites > 0 ? `${failedSuites} suite${failedSuites > 1 ? 's' : ''} failed` : undefined;
+  return { ok: result.ok, counts, note: result.note ?? suiteNote ?? (noTests ? 'no tests yet' : undefined) };
 }
 
 const steps: readonly Step[] = [
