@@ -85,6 +85,22 @@ async function main(): Promise<void> {
     const market = [0, 1, 2, 3].map((i) => small.totals[i] + large.totals[i]);
     const finalize = await gasOf((cascade.connect(tso) as Contract).getFunction('finalizePeriod')(third, market));
     console.log(`finalize, 2 groups:       ${finalize.used} gas (execution ${finalize.execution}; O(1) in groups: sums are kept on commit)`);
+    // The same finalization with 50 groups: sums are kept on commit, so it costs the same.
+    const manyGroups = Array.from({ length: 50 }, (_, i) => `GRP-${String(i).padStart(2, '0')}`);
+    const many = await deployCascade(operator, {
+      groups: manyGroups,
+      grants: [...manyGroups.map((groupId) => ({ role: 'BRP' as const, groupId, account: brpSmall.address })), { role: 'TSO' as const, account: tso.address }],
+    });
+    const sent = [];
+    const brpSmallCounted = new NonceManager(brpSmall);
+    for (const groupId of manyGroups) {
+      sent.push(await (many.cascade.connect(brpSmallCounted) as Contract).getFunction('commitPeriod')(groupKey(groupId), third, 1, small.totals, small.root, 10));
+    }
+    for (const tx of sent) await tx.wait();
+    const market50 = small.totals.map((value) => value * 50n);
+    const finalize50 = await gasOf((many.cascade.connect(tso) as Contract).getFunction('finalizePeriod')(third, market50));
+    console.log(`finalize, 50 groups:      ${finalize50.used} gas (execution ${finalize50.execution})`);
+
     console.log(
       JSON.stringify({
         commitGas10: Number(commit10.used),
@@ -92,6 +108,7 @@ async function main(): Promise<void> {
         finalizeGas: Number(finalize.used),
         commitExecutionGas10: Number(commit10.execution),
         commitExecutionGas1M: Number(commit1M.execution),
+        finalizeGas50Groups: Number(finalize50.used),
       }),
     );
   } finally {
