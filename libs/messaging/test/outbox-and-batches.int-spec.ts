@@ -273,4 +273,35 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
       await runner.stop();
     }
   });
+
+  it('shares one durable consumer between replicas: every event applied once in total', async () => {
+    await consumerDb.query(`CREATE TABLE consumer.shared (event_id text NOT NULL, replica int NOT NULL)`);
+    const replica = (id: number) =>
+      startConsumer(messaging, consumerDb, {
+        stream: STREAMS.METER.name,
+        durable: 'shared',
+        events: [BatchMeasured] as const,
+        filterSubjects: [BatchMeasured.subject('g9')],
+        batchSize: 10,
+        handleBatch: async (events, em) => {
+          await em.query(`INSERT INTO consumer.shared SELECT unnest($1::text[]), $2`, [events.map((e) => e.envelope.id), id]);
+          await new Promise((resolve) => setTimeout(resolve, 5)); // some work, so both replicas pull
+        },
+      });
+    const replicas = [await replica(1), await replica(2)];
+    try {
+      for (let i = 0; i < 200; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, j) => messaging.publishEvent(BatchMeasured, batch('shared', i + j), 'g9')));
+      }
+      await waitFor(async () => (await consumerDb.query(`SELECT count(*)::int AS n FROM consumer.shared`))[0].n >= 200, { timeoutMs: 20_000, what: '200 applied' });
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+    }
+    const rows: { replica: number; n: number; distinct: number }[] = await consumerDb.query(
+      `SELECT replica, count(*)::int AS n, count(DISTINCT event_id)::int AS distinct FROM consumer.shared GROUP BY replica ORDER BY replica`,
+    );
+    const [{ total, distinct }] = await consumerDb.query(`SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct FROM consumer.shared`);
+    expect({ total, distinct }).toEqual({ total: 200, distinct: 200 });
+    expect(rows.map((row) => row.replica)).toEqual([1, 2]);
+  });
 });
