@@ -1,4 +1,4 @@
-export { splitRegisterReadings, DEFAULT_MAX_GAP_MS, DEFAULT_MAX_SPAN_MS } from './register-split';
+export { splitRegisterReadings, DEFAULT_MAX_GAP_MS, DEFAULT_MAX_SPAN_MS, DEFAULT_MAX_PERIODS } from './register-split';
 export type {
   RegisterGap,
   RegisterGapReason,

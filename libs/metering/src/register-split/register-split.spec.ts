@@ -165,12 +165,20 @@ describe('splitRegisterReadings: worked examples', () => {
     expect(late.intervals).toEqual([]);
   });
 
+  it('refuses readings that would take one call past maxPeriods, keeping what came before', () => {
+    const result = splitRegisterReadings([reading('M1', '0000', 0n), reading('M1', '0100', 40n), reading('M1', '0300', 120n)], 'PT15M', { maxPeriods: 5 });
+    expect(result.intervals).toHaveLength(4);
+    expect(result.errors.map((e) => [e.code, e.field, e.reason])).toEqual([['MALFORMED_TIMESTAMP', 'readings[2].readAtMs', 'would take this batch past 5 periods; send the rest in another batch']]);
+    expect(result.states[0].lastReading).toEqual({ atMs: at('0100'), registerWh: 40n });
+  });
+
   it('refuses malformed readings with the field and reason', () => {
     const result = splitRegisterReadings(
       [
         { meterId: 'bad id!', readAtMs: at('0000'), registerWh: 1n },
         { meterId: 'M1', readAtMs: 1.5, registerWh: 1n },
         { meterId: 'M1', readAtMs: at('0000'), registerWh: -1n },
+        { meterId: 'M1', readAtMs: Number.MAX_SAFE_INTEGER, registerWh: 1n },
       ],
       'PT15M',
     );
@@ -178,6 +186,7 @@ describe('splitRegisterReadings: worked examples', () => {
       [0, 'MALFORMED_METER_ID', 'readings[0].meterId'],
       [1, 'MALFORMED_TIMESTAMP', 'readings[1].readAtMs'],
       [2, 'MALFORMED_NUMBER', 'readings[2].registerWh'],
+      [3, 'MALFORMED_TIMESTAMP', 'readings[3].readAtMs'],
     ]);
   });
 });

@@ -13,10 +13,14 @@ import {
 
 export const DEFAULT_MAX_GAP_MS = 24 * 3_600_000;
 export const DEFAULT_MAX_SPAN_MS = 31 * 86_400_000;
+export const DEFAULT_MAX_PERIODS = 5_000_000;
+/** Readings must lie between 1970 and the end of 9999: every instant then has a period id. */
+const LATEST_READING_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 interface SpanLimits {
   readonly maxGapMs: number;
   readonly maxSpanMs: number;
+  readonly maxPeriods: number;
 }
 
 /**
@@ -46,7 +50,9 @@ interface SpanLimits {
  * - A second reading at the same instant with the same value is a harmless repeat; with a
  *   different value it is refused. Readings before the last known one are refused (those
  *   periods are already emitted).
- * Work is linear in readings plus emitted periods; periods per span are bounded by maxSpanMs.
+ * Work is linear in readings plus emitted periods; periods per span are bounded by maxSpanMs
+ * and per call by maxPeriods (a reading that would exceed it is refused, as MALFORMED_TIMESTAMP
+ * with that reason, so the MPO can send it again in a later batch).
  */
 export function splitRegisterReadings(
   readings: readonly RegisterSplitReading[],
@@ -54,7 +60,11 @@ export function splitRegisterReadings(
   options: RegisterSplitOptions = {},
 ): RegisterSplitResult {
   const periodMs = periodLengthMs(periodLength);
-  const limits: SpanLimits = { maxGapMs: options.maxGapMs ?? DEFAULT_MAX_GAP_MS, maxSpanMs: options.maxSpanMs ?? DEFAULT_MAX_SPAN_MS };
+  const limits: SpanLimits = {
+    maxGapMs: options.maxGapMs ?? DEFAULT_MAX_GAP_MS,
+    maxSpanMs: options.maxSpanMs ?? DEFAULT_MAX_SPAN_MS,
+    maxPeriods: options.maxPeriods ?? DEFAULT_MAX_PERIODS,
+  };
   const formatter = new PeriodIdFormatter();
   const result: RegisterSplitResult = { intervals: [], gaps: [], errors: [], states: [] };
 
@@ -133,6 +143,10 @@ class MeterSeries {
       this.restartAt(point);
       return;
     }
+    if (this.exceedsPeriods(last, point, limits)) {
+      this.refuseVolume(reading, position, limits);
+      return;
+    }
     this.walkChecked(last, point, limits);
     this.last = point;
   }
@@ -167,6 +181,10 @@ class MeterSeries {
       this.restartAt(point);
       return;
     }
+    if (this.exceedsPeriods(last, point, limits)) {
+      this.refuseVolume(reading, position, limits);
+      return;
+    }
     if (point.atMs > last.atMs) this.walkChecked(last, { atMs: point.atMs, registerWh: final }, limits);
     else if (final !== last.registerWh) {
       this.refuse(reading, position, 'CONFLICTING_DUPLICATE', 'previousMeterFinalWh', `the old meter's reading at the same instant says ${last.registerWh} Wh`);
@@ -176,6 +194,11 @@ class MeterSeries {
     const current = this.anchor ?? anchor;
     this.anchor = { atMs: current.atMs, registerWh: current.registerWh - final + point.registerWh };
     this.last = point;
+  }
+
+  private exceedsPeriods(from: RegisterPoint, to: RegisterPoint, limits: SpanLimits): boolean {
+    const boundaries = Math.floor(to.atMs / this.periodMs) - Math.floor(from.atMs / this.periodMs);
+    return this.result.intervals.length + boundaries > limits.maxPeriods;
   }
 
   /** Walks a span, reporting it first when it is long enough to count as missing data. */
@@ -225,6 +248,11 @@ class MeterSeries {
     this.result.gaps.push({ meterId: this.meterId, reason, fromMs, toMs, energyWh });
   }
 
+  /** Bounded memory: refused, not dropped, so the MPO can send the rest in another batch. */
+  private refuseVolume(reading: RegisterSplitReading, position: number, limits: SpanLimits): void {
+    this.refuse(reading, position, 'MALFORMED_TIMESTAMP', 'readAtMs', `would take this batch past ${limits.maxPeriods} periods; send the rest in another batch`);
+  }
+
   private refuse(reading: RegisterSplitReading, position: number, code: RegisterReadingErrorCode, field: string, reason: string): void {
     this.result.errors.push(errorOf(reading, position, code, field, reason));
   }
@@ -233,7 +261,9 @@ class MeterSeries {
 function readingProblem(reading: RegisterSplitReading): { code: RegisterReadingErrorCode; field: string; reason: string } | null {
   const idProblem = meterPointIdProblem(reading.meterId);
   if (idProblem !== null) return { code: 'MALFORMED_METER_ID', field: 'meterId', reason: idProblem };
-  if (!Number.isSafeInteger(reading.readAtMs)) return { code: 'MALFORMED_TIMESTAMP', field: 'readAtMs', reason: 'must be an integer number of epoch milliseconds' };
+  if (!Number.isSafeInteger(reading.readAtMs) || reading.readAtMs < 0 || reading.readAtMs > LATEST_READING_MS) {
+    return { code: 'MALFORMED_TIMESTAMP', field: 'readAtMs', reason: 'must be an integer number of epoch milliseconds between 1970 and 9999' };
+  }
   if (typeof reading.registerWh !== 'bigint') return { code: 'MALFORMED_NUMBER', field: 'registerWh', reason: 'must be an integer number of Wh' };
   if (reading.registerWh < 0n || reading.registerWh > MAX_ABS_WH) return { code: 'MALFORMED_NUMBER', field: 'registerWh', reason: 'must lie between 0 and 10^18 Wh' };
   const final = reading.previousMeterFinalWh;

@@ -107,6 +107,8 @@ export interface RegisterSplitOptions {
   readonly maxGapMs?: number;
   /** Longer spans are not split at all (bounded work; months of interpolation mean nothing). Default 31 days. */
   readonly maxSpanMs?: number;
+  /** At most this many periods per call (bounded memory); readings beyond are refused. Default 5,000,000. */
+  readonly maxPeriods?: number;
   /** Report periods before this instant that no reading covers yet as AWAITING_READING gaps. */
   readonly expectedUntilMs?: number;
 }
