@@ -27,8 +27,8 @@ describe('Grafana dashboard', () => {
   it.each([
     ['values ingested', 'gridledger_values_ingested_total'],
     ['consumer lag', 'gridledger_consumer_pending_messages'],
-    ['period end to settled', 'gridledger_period_settled_delay_seconds'],
-    ['period end to confirmed', 'gridledger_period_confirmed_delay_seconds'],
+    ['period end to settled', 'gridledger_time_to_settle_seconds'],
+    ['settled to confirmed', 'gridledger_chain_time_to_confirm_seconds'],
     ['chain submissions', 'gridledger_chain_submissions_total'],
     ['chain failures', 'gridledger_chain_rpc_failures_total'],
   ])('shows %s', (_what, metric) => {
