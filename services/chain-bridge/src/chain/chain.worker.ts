@@ -85,7 +85,17 @@ export class ChainWorker {
   }
 
   private async isLeader(): Promise<boolean> {
-    if (this.lockHolder) return true;
+    if (this.lockHolder) {
+      // The lock lives as long as its session: if that connection is gone, so is the lock.
+      try {
+        await this.lockHolder.query('SELECT 1');
+        return true;
+      } catch {
+        this.ctx.log.warn('lost the connection holding the chain worker lock; competing for it again', 'ChainWorker');
+        await this.lockHolder.release().catch(() => undefined);
+        this.lockHolder = undefined;
+      }
+    }
     const runner = this.ctx.db.createQueryRunner();
     await runner.connect();
     const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [LEADER_LOCK])) as { locked: boolean }[];
