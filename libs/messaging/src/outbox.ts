@@ -133,11 +133,19 @@ export class OutboxRelay {
     await listener?.end().catch(() => undefined);
   }
 
-  /** Publishes everything pending now; returns how many rows were published. */
-  async flush(): Promise<number> {
+  /**
+   * Publishes everything pending now and returns how many rows this call published. Waits
+   * for a relay that is busy (here or in another replica), so when it returns, every row
+   * committed before the call is on JetStream.
+   */
+  flush(): Promise<number> {
+    return this.drain(true);
+  }
+
+  private async drain(waitForLock: boolean): Promise<number> {
     let total = 0;
     for (;;) {
-      const published = await this.relayOnce();
+      const published = await this.relayOnce(waitForLock);
       total += published;
       if (published < (this.options.batchSize ?? 500)) break;
     }
@@ -152,7 +160,7 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
-    this.inFlight = this.flush()
+    this.inFlight = this.drain(false)
       .catch((error: unknown) => {
         this.options.logger?.warn(`outbox relay: ${error instanceof Error ? error.message : String(error)}`, 'OutboxRelay');
         return 0;
@@ -166,11 +174,16 @@ export class OutboxRelay {
       });
   }
 
-  private async relayOnce(): Promise<number> {
+  private async relayOnce(waitForLock: boolean): Promise<number> {
     const batchSize = this.options.batchSize ?? 500;
     return this.options.dataSource.transaction(async (em) => {
-      const [{ locked }] = (await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`outbox:${this.schema}`])) as { locked: boolean }[];
-      if (!locked) return 0;
+      if (waitForLock) {
+        await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`outbox:${this.schema}`]);
+      } else {
+        // The background loop skips a round when another relay is at work.
+        const [{ locked }] = (await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`outbox:${this.schema}`])) as { locked: boolean }[];
+        if (!locked) return 0;
+      }
       const rows: OutboxRow[] = await em.query(
         `SELECT "position", "event_id", "event_type", "subject", "payload", "headers" FROM "${this.schema}"."outbox"
          WHERE "published_at" IS NULL ORDER BY "position" LIMIT $1`,
