@@ -17,6 +17,20 @@ import {
  * registry request, one measured event per MPO batch and balancing group.
  */
 
+/**
+ * NATS refuses messages above its max_payload (1 MiB by default), so a batch too large for
+ * one event is sent as several parts: `part` (1-based) of `parts`, each with its own id.
+ * A consumer treats every part as an event of its own; the parts together are the batch.
+ * These caps keep each part far below 1 MiB even with the longest ids and reasons.
+ */
+export const MAX_POINTS_PER_EVENT = 2_000;
+export const MAX_INTERVALS_PER_EVENT = 4_000;
+export const MAX_REJECTIONS_PER_EVENT = 800;
+const partFields = {
+  part: z.number().int().positive().optional(),
+  parts: z.number().int().positive().optional(),
+};
+
 /** Connection power limit in whole watts, a non-negative decimal string. */
 export const wattsString = z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'must be a non-negative integer number of W as a decimal string');
 
@@ -47,7 +61,8 @@ const registryBatchSchema = z
   .object({
     /** Who asked for the change: the MPO address, or `operator` for an operator token. */
     requestedBy: z.string().min(1).max(64),
-    points: z.array(meterPointVersionSchema).min(1),
+    points: z.array(meterPointVersionSchema).min(1).max(MAX_POINTS_PER_EVENT),
+    ...partFields,
   })
   .strict();
 
@@ -95,8 +110,8 @@ export type MeasuredInterval = z.infer<typeof measuredIntervalSchema>;
 
 /**
  * Accepted values of one MPO batch in one balancing group, published on
- * `meter.intervals.measured.<groupId>`. The event id is derived from (batchId, groupId), so
- * a re-sent batch yields the same id and JetStream drops the duplicate.
+ * `meter.intervals.measured.<groupId>`. The event id is derived from (batchId, groupId[, part]),
+ * so a re-sent batch yields the same ids and JetStream drops the duplicates.
  */
 export const MeterIntervalsMeasured = defineEvent({
   type: 'meter.intervals.measured',
@@ -114,7 +129,8 @@ export const MeterIntervalsMeasured = defineEvent({
       periodLength: z.enum(['PT15M', 'PT60M']),
       /** When meter-ingest committed the batch. */
       receivedAt: instantString,
-      intervals: z.array(measuredIntervalSchema).min(1),
+      intervals: z.array(measuredIntervalSchema).min(1).max(MAX_INTERVALS_PER_EVENT),
+      ...partFields,
     })
     .strict(),
 });
@@ -166,7 +182,8 @@ export const MeterReadingsRejected = defineEvent({
       batchId: bytes32String,
       mpo: addressString,
       receivedAt: instantString,
-      reasons: z.array(readingRejectionSchema).min(1),
+      reasons: z.array(readingRejectionSchema).min(1).max(MAX_REJECTIONS_PER_EVENT),
+      ...partFields,
     })
     .strict(),
 });

@@ -148,6 +148,9 @@ async function main(): Promise<void> {
     console.log(`raw Postgres COPY in the same database: ${copyRowsPerSecond.toLocaleString('en')} rows/s`);
     console.log(`service peak RSS: ${peak.toFixed(0)} MiB`);
     console.log(JSON.stringify({ valuesPerSecond, copyRowsPerSecond, peakRssMiB: Math.round(peak) }));
+  } catch (error) {
+    console.error(`service output (tail):\n${service.output().slice(-3000)}`);
+    throw error;
   } finally {
     await nc.close();
     await service.stop();

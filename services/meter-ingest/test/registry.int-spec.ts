@@ -78,4 +78,25 @@ describe('meter registry over HTTP', () => {
     const retiredEvent = MeterPointsRetired.parse(messages.find((m) => m.subject === 'meter.points.retired')?.data);
     expect(retiredEvent.data).toMatchObject({ requestedBy: 'operator', points: [{ meterId: 'M-2', validTo: '2026-03-30T00:00:00.000Z' }] });
   });
+
+  it('publishes registrations and batches too large for one NATS message in parts', async () => {
+    const meters = Array.from({ length: 2_500 }, (_, i) => meterJson(`BULK-${i}`, mpo.address, dso, { groupId: 'BG-BULK' }));
+    expect(await postJson(`${service.url}/meters`, { meters }, operator)).toMatchObject({ status: 201, body: { registered: 2_500 } });
+    const intervals = meters.flatMap((m) => ['2026-03-29T00:00:00Z', '2026-03-29T00:15:00Z'].map((periodId) => intervalJson(String(m.meterId), periodId, '1')));
+    const answer = await postJson(`${service.url}/readings`, await signedBatch(mpo, { intervals }));
+    expect(answer.body).toMatchObject({ accepted: 5_000, groups: [{ groupId: 'BG-BULK', intervals: 5_000 }] });
+    await service.running.outboxRelay?.flush();
+    const messages = await meterStreamMessages(service);
+    const bulk = messages.filter((m) => m.subject === 'meter.points.registered' && (m.data.data.points as { meterId: string }[])[0].meterId.startsWith('BULK'));
+    expect(bulk.map((m) => [m.data.data.part, m.data.data.parts, (m.data.data.points as unknown[]).length])).toEqual([
+      [1, 2, 2_000],
+      [2, 2, 500],
+    ]);
+    const measured = messages.filter((m) => m.subject === 'meter.intervals.measured.BG-BULK');
+    expect(measured.map((m) => [m.data.data.part, m.data.data.parts, (m.data.data.intervals as unknown[]).length])).toEqual([
+      [1, 2, 4_000],
+      [2, 2, 1_000],
+    ]);
+    expect(new Set(measured.map((m) => m.data.id)).size).toBe(2);
+  });
 });

@@ -1,7 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { formatInstant, periodLengthMs } from '@gridledger/domain';
-import { MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
+import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
+import { inParts, partOf } from './event-parts';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { enqueueTrustedEvents, trustedEnvelope, type TrustedEvent } from './intake-outbox';
 import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
@@ -86,20 +87,27 @@ export class IntakePipeline {
     const correlationId = submission.batchId.slice(2, 66);
     const groups = groupByBalancingGroup(fresh);
     for (const [groupId, intervals] of groups) {
-      const data = {
-        batchId: submission.batchId,
-        mpo: submission.mpo,
-        groupId,
-        periodLength: submission.periodLength,
-        receivedAt,
-        intervals: intervals.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: v.energyWh.toString(), quality: v.quality })),
-      };
-      outbox.push(trustedEnvelope(MeterIntervalsMeasured, data, [submission.batchId, groupId], receivedAt, correlationId, groupId));
+      const parts = inParts(intervals, MAX_INTERVALS_PER_EVENT);
+      parts.forEach((slice, index) => {
+        const { fields, idSuffix } = partOf(index, parts.length);
+        const data = {
+          batchId: submission.batchId,
+          mpo: submission.mpo,
+          groupId,
+          periodLength: submission.periodLength,
+          receivedAt,
+          intervals: slice.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: v.energyWh.toString(), quality: v.quality })),
+          ...fields,
+        };
+        outbox.push(trustedEnvelope(MeterIntervalsMeasured, data, [submission.batchId, groupId, ...idSuffix], receivedAt, correlationId, groupId));
+      });
     }
-    if (rejections.length > 0) {
-      const data = { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons: rejections };
-      outbox.push(trustedEnvelope(MeterReadingsRejected, data, [submission.batchId], receivedAt, correlationId));
-    }
+    const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
+    rejectionParts.forEach((reasons, index) => {
+      const { fields, idSuffix } = partOf(index, rejectionParts.length);
+      const data = { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons, ...fields };
+      outbox.push(trustedEnvelope(MeterReadingsRejected, data, [submission.batchId, ...idSuffix], receivedAt, correlationId));
+    });
     await enqueueTrustedEvents(client, this.schema, outbox);
 
     const answer: IntakeAnswer = {

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
-import { enqueueOutboxMany } from '@gridledger/messaging';
+import { MAX_POINTS_PER_EVENT, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
+import { inParts, partOf } from '../intake/event-parts';
+import { enqueueOutboxMany, type OutboxItem } from '@gridledger/messaging';
 import {
   RegistryError,
   decideMeterPoint,
@@ -103,10 +104,14 @@ export class MeterRegistryService {
         byType.set(event.type, list);
       }
       const idParts = [seqs[0].seq, seqs[seqs.length - 1].seq];
-      const items = [];
+      const items: OutboxItem[] = [];
       for (const [type, points] of byType) {
         const definition = type === 'MeterPointRegistered' ? MeterPointsRegistered : type === 'MeterPointChanged' ? MeterPointsChanged : MeterPointsRetired;
-        items.push({ definition, envelope: definition.create({ data: { requestedBy, points }, idParts, occurredAt: recordedAt }) });
+        const parts = inParts(points, MAX_POINTS_PER_EVENT);
+        parts.forEach((slice, index) => {
+          const { fields, idSuffix } = partOf(index, parts.length);
+          items.push({ definition, envelope: definition.create({ data: { requestedBy, points: slice, ...fields }, idParts: [...idParts, ...idSuffix], occurredAt: recordedAt }) });
+        });
       }
       await enqueueOutboxMany(em, items);
       const points = touched.flatMap((id) => {
