@@ -3,6 +3,7 @@ import { DateTimeFormatCode, isSupportedDateTimeFormat, parseEdifactDateTime } f
 import { EdifactSegment } from './edifact-segment-reader';
 import { alignSeries, StatedSeries } from './interval-alignment';
 import { parseKwhToWh } from './kwh-decimal';
+import { isTag, optionalComponent, ref, requiredComponent } from './edifact-segment-fields';
 import { MsconsError, printable } from './mscons.error';
 import { IntervalQuality, MsconsLocation, MsconsMessage } from './mscons.types';
 import { PeriodIdFormatter } from './period-id-formatter';
@@ -238,8 +239,8 @@ export class MsconsMessageBuilder {
 }
 
 /**
- * QTY qualifiers (6063) as the German market's MSCONS documents them (BDEW code list, also
- * BO4E's Messwertstatus): 220 "Wahrer Wert" (true value), 67 "Ersatzwert" (substituted),
+ * QTY qualifiers (6063) as the German market uses them (checked against BO4E's Messwertstatus
+ * code list, which maps each status to its MSCONS qualifier): 220 "Wahrer Wert" (true value), 67 "Ersatzwert" (substituted),
  * 201 "Vorschlagswert" (proposed value, settled as estimated). Others (20 not usable,
  * 187 forecast, 79 summed, Z18 provisional, …) are not settled: null, and quarantined.
  */
@@ -256,35 +257,6 @@ function qualityOf(qualifier: string): IntervalQuality | null {
     default:
       return null;
   }
-}
-
-export function ref(segment: EdifactSegment): { number: number; tag: string } {
-  return { number: segment.number, tag: segment.tag };
-}
-
-export function requiredComponent(segment: EdifactSegment, element: number, component: number, field: string, maxLength: number): string {
-  const value = optionalComponent(segment, element, component, field, maxLength);
-  if (value === null) throw new MsconsError('MISSING_ELEMENT', ref(segment), field, 'is missing or empty');
-  return value;
-}
-
-export function optionalComponent(segment: EdifactSegment, element: number, component: number, field: string, maxLength: number): string | null {
-  const components = element < segment.elements.length ? segment.elements[element] : undefined;
-  const value = components !== undefined && component < components.length ? components[component] : '';
-  if (value === '') return null;
-  if (value.length > maxLength) {
-    throw new MsconsError('ELEMENT_TOO_LONG', ref(segment), field, `is ${value.length} characters long, at most ${maxLength} allowed`);
-  }
-  return value;
-}
-
-export function isTag(tag: string): boolean {
-  if (tag.length !== 3) return false;
-  for (let i = 0; i < 3; i += 1) {
-    const code = tag.charCodeAt(i);
-    if (!((code >= 65 && code <= 90) || (code >= 48 && code <= 57))) return false;
-  }
-  return true;
 }
 
 function outOfPlace(segment: EdifactSegment, reason: string): MsconsError {

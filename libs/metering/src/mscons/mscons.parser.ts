@@ -1,7 +1,8 @@
 import { DEFAULT_PERIOD_LENGTH, PeriodLength, periodLengthMs } from '@gridledger/domain';
 import { EdifactSegment, EdifactSegmentReader } from './edifact-segment-reader';
 import { readServiceCharacters } from './edifact-syntax';
-import { isTag, MsconsMessageBuilder, ref, requiredComponent } from './mscons-message.builder';
+import { isTag, ref, requiredComponent } from './edifact-segment-fields';
+import { MsconsMessageBuilder } from './mscons-message.builder';
 import { MsconsError, printable } from './mscons.error';
 import { MsconsInterchange, MsconsMessage, MsconsRejectedMessage } from './mscons.types';
 import { PeriodIdFormatter } from './period-id-formatter';
