@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import { BalancingPeriodSettled } from '@gridledger/events';
-import { BridgeHarness, KEYS, settledPeriod } from './bridge.harness';
+import { BridgeHarness, KEYS, closedPeriod, settledPeriod } from './bridge.harness';
 
 jest.setTimeout(120_000);
 
@@ -53,5 +53,32 @@ describe('chain-bridge: refusals', () => {
     const letters = await harness.waitForEvents('platform.message.deadlettered', 2);
     expect((letters[1].data as { reason: string }).reason).toMatch(/imbalanceWh: 11 but feedInWh − feedOutWh − scheduleNetWh = 10/);
     expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.period_commit WHERE group_id = 'GRP-BETA'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses to finalize with a key that lacks the TSO role: recorded and alarmed, not retried', async () => {
+    await harness.bridge?.stop();
+    await harness.startBridge({ CHAIN_COMMITTER_KEY: KEYS.brp, CHAIN_TSO_KEY: KEYS.stranger });
+    const periodId = '2026-03-29T04:30:00Z';
+    const groups = await Promise.all(['GRP-ALPHA', 'GRP-BETA'].map((groupId, i) => settledPeriod({ groupId, periodId, version: 1, meters: [{ meterId: `M-${i}`, direction: 1, energyWh: 5n }] })));
+    for (const group of groups) await harness.publishSettled(group.envelope);
+    await harness.waitForEvents('chain.period.committed', 2);
+    await harness.mine(2);
+    await harness.waitForEvents('chain.period.confirmed', 2);
+    await harness.publishClosed(closedPeriod(periodId, 1, groups.map((g) => g.envelope)));
+
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const [row] = await harness.query<{ status: string; last_error: string }>(`SELECT status, last_error FROM chain_bridge.period_finalization WHERE period_id = $1`, [periodId]);
+      if (row?.status === 'rejected') {
+        expect(row.last_error).toContain('CascadeUnauthorizedFinalizer');
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`not rejected: ${JSON.stringify(row)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`)).toEqual([{ n: 0 }]);
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.chain_alarm WHERE period_id = $1 AND kind = 'role-violation'`, [periodId])).toEqual([{ n: 1 }]);
+    expect(harness.events('chain.period.finalized')).toHaveLength(0);
   });
 });
