@@ -14,8 +14,13 @@ const NATS_INSTALL_HELP = [
   '  elsewhere:     https://github.com/nats-io/nats-server/releases (put nats-server on the PATH)',
 ].join('\n');
 
-export function findOnPath(binary: string, path = process.env.PATH ?? ''): string | undefined {
-  const directories = [...path.split(delimiter), '/usr/sbin', '/usr/local/sbin'].filter((d) => d.length > 0);
+/** The PATH plus the sbin directories Debian puts servers in (often missing for non-root users). */
+export function defaultSearchPath(): string {
+  return [process.env.PATH ?? '', '/usr/sbin', '/usr/local/sbin'].join(delimiter);
+}
+
+export function findOnPath(binary: string, path = defaultSearchPath()): string | undefined {
+  const directories = path.split(delimiter).filter((d) => d.length > 0);
   for (const directory of directories) {
     const candidate = join(directory, binary);
     try {
@@ -29,8 +34,8 @@ export function findOnPath(binary: string, path = process.env.PATH ?? ''): strin
 }
 
 /** Finds nats-server; installs Debian's package when we are root with apt-get, else explains how. */
-export function resolveNatsServer(log: StackLog, installMissing: boolean): string {
-  const found = findOnPath('nats-server');
+export function resolveNatsServer(log: StackLog, installMissing: boolean, searchPath = defaultSearchPath()): string {
+  const found = findOnPath('nats-server', searchPath);
   if (found) return found;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!installMissing || !isRoot || !findOnPath('apt-get')) throw new Error(NATS_INSTALL_HELP);
