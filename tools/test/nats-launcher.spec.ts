@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOnPath, resolveNatsServer } from '../src/stack/nats.launcher';
@@ -11,7 +11,7 @@ describe('finding nats-server', () => {
   it('finds an executable on the given path and ignores a non-executable one', () => {
     writeFileSync(join(dir, 'nats-server'), '#!/bin/sh\n', { mode: 0o644 });
     expect(findOnPath('nats-server', dir)).toBeUndefined();
-    writeFileSync(join(dir, 'nats-server'), '#!/bin/sh\n', { mode: 0o755 });
+    chmodSync(join(dir, 'nats-server'), 0o755);
     expect(findOnPath('nats-server', dir)).toBe(join(dir, 'nats-server'));
   });
 
