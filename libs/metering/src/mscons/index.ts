@@ -8,6 +8,7 @@ export type {
   MsconsIntervalValue,
   MsconsLocation,
   MsconsMessage,
+  MsconsMissingRange,
   MsconsQuarantinedInterval,
   MsconsRealignedInterval,
   MsconsRejectedMessage,

@@ -1,6 +1,7 @@
 import { meterPointIdProblem } from '@gridledger/domain';
 import { DateTimeFormatCode, isSupportedDateTimeFormat, parseEdifactDateTime } from './edifact-datetime';
 import { EdifactSegment } from './edifact-segment-reader';
+import { missingRanges } from './declared-coverage';
 import { alignSeries, StatedSeries } from './interval-alignment';
 import { parseKwhToWh } from './kwh-decimal';
 import { isTag, optionalComponent, ref, requiredComponent } from './edifact-segment-fields';
@@ -128,6 +129,7 @@ export class MsconsMessageBuilder {
           declaredStart,
           declaredEnd,
           ...aligned,
+          missing: missingRanges(aligned.intervals, location.declaredStartMs, location.declaredEndMs, this.periodMs, this.formatter),
         });
       }
     }

@@ -96,4 +96,12 @@ describe('MSCONS: the real sample (PV feed-in, December 2015, decimal comma, +01
     ]);
     for (const value of location.quarantined) expect(value.reason.length).toBeGreaterThan(10);
   });
+
+  it('names the periods of the declared month that have no accepted value', () => {
+    expect(location.missing).toEqual([
+      { from: '2015-12-20T12:45:00Z', to: '2015-12-20T14:00:00Z', periods: 5 },
+      { from: '2015-12-20T15:00:00Z', to: '2015-12-20T15:45:00Z', periods: 3 },
+    ]);
+    expect(location.intervals.length + 5 + 3).toBe(31 * 96);
+  });
 });

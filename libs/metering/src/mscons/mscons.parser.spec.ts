@@ -202,6 +202,20 @@ describe('parseMscons: irregular intervals', () => {
     expect(location.quarantined.reduce((sum, q) => sum + q.energyWh, 0n) + location.totalWh).toBe(21_000n);
   });
 
+  it('reports the declared periods without a value as ranges, cheaply even for absurd declarations', () => {
+    const declared = (from: string, to: string, values: string[]): string[] => {
+      const [loc, ...rest] = locationSegments('DE0001', quarterHours('20260301', 15, values, '?+00'));
+      return [loc, `DTM+163:${from}?+00:303`, `DTM+164:${to}?+00:303`, ...rest];
+    };
+    const [location] = parseMscons(interchangeText([messageSegments('M1', declared('202603010000', '202603010130', ['1', '2']))])).messages[0].locations;
+    expect(location.missing).toEqual([
+      { from: '2026-03-01T00:00:00Z', to: '2026-03-01T00:15:00Z', periods: 1 },
+      { from: '2026-03-01T00:45:00Z', to: '2026-03-01T01:30:00Z', periods: 3 },
+    ]);
+    const [wide] = parseMscons(interchangeText([messageSegments('M1', declared('190001010000', '299912312345', ['1']))])).messages[0].locations;
+    expect(wide.missing.map((range) => range.periods)).toEqual([4_423_681, 34_145_949]);
+  });
+
   it('keeps one of two identical values for a period and reports the repeat', () => {
     const intervals = [...quarterHours('20260301', 0, ['1'], '?+00'), ...quarterHours('20260301', 0, ['1'], '?+00')];
     const [location] = parseMscons(interchangeText([messageSegments('M1', locationSegments('DE0001', intervals))])).messages[0].locations;

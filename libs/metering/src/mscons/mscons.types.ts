@@ -48,6 +48,14 @@ export interface MsconsQuarantinedInterval {
   readonly qualifier: string;
 }
 
+/** Periods of the declared range with no accepted value: [from, to), `periods` of them. */
+export interface MsconsMissingRange {
+  readonly from: PeriodId;
+  /** Exclusive end instant. */
+  readonly to: string;
+  readonly periods: number;
+}
+
 /**
  * One metering point (LOC+172) and one of its line items (LIN, identified by the PIA
  * product id, usually an OBIS code). A location with two registers yields two entries.
@@ -64,6 +72,8 @@ export interface MsconsLocation {
   readonly intervals: readonly MsconsIntervalValue[];
   readonly realigned: readonly MsconsRealignedInterval[];
   readonly quarantined: readonly MsconsQuarantinedInterval[];
+  /** Periods of the declared range without an accepted value (quarantined or never sent). */
+  readonly missing: readonly MsconsMissingRange[];
   /** Sum of `intervals` (quarantined values excluded). */
   readonly totalWh: WattHours;
 }
