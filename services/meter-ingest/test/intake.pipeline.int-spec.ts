@@ -1,5 +1,5 @@
 import { Wallet } from 'ethers';
-import { DEFAULT_BATCH_LIMITS, parseRegisterCommand } from '@gridledger/metering';
+import { DEFAULT_BATCH_LIMITS, jsonBatchDigest, parseRegisterCommand, verifyBatchSignature } from '@gridledger/metering';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
 import { verifyJsonSubmission } from '../src/intake/json-submission';
 import { MeterRegistryService } from '../src/registry/meter-registry.service';
@@ -40,6 +40,11 @@ describe('intake pipeline against Postgres', () => {
     expect(rows.map((r) => r.subject)).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B', 'meter.readings.rejected']);
     const [{ total }] = await db.dataSource.query(`SELECT sum(energy_wh)::text AS total FROM intervals`);
     expect(total).toBe('300');
+    // The raw batch is kept as received: its signed digest can be checked again from storage.
+    const [raw] = await db.dataSource.query(`SELECT body, body_encoding, signature, mpo FROM raw_batches WHERE batch_id = $1`, [first.answer.batchId]);
+    expect(raw.body).toBe(JSON.stringify(body));
+    expect(verifyBatchSignature('readings-json', jsonBatchDigest(JSON.parse(raw.body)), raw.signature, raw.mpo)).toBe(mpo.address);
+    await expect(db.dataSource.query(`UPDATE raw_batches SET mpo = 'x'`)).rejects.toThrow(/append-only/);
   });
 
   it('treats a stored value from another batch as a no-op when equal and a conflict when not', async () => {

@@ -124,9 +124,9 @@ export class IntakePipeline {
       notes,
     };
     const inserted = await client.query(
-      `INSERT INTO raw_batches (batch_id, seq, format, source, mpo, signature, body, received_at, answer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (batch_id) DO NOTHING`,
-      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, submission.rawBody, receivedAt, JSON.stringify(answer)],
+      `INSERT INTO raw_batches (batch_id, seq, format, source, mpo, signature, body, body_encoding, received_at, answer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (batch_id) DO NOTHING`,
+      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, submission.bodyText, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
     );
     return inserted.rowCount === 1 ? answer : null;
   }

@@ -12,8 +12,9 @@ export interface VerifiedSubmission {
   readonly batchId: string;
   readonly mpo: string;
   readonly signature: string;
-  /** Exactly the bytes received, kept for audit. */
-  readonly rawBody: Buffer;
+  /** The body as received, decoded; encoding it back in `bodyEncoding` gives the signed bytes. */
+  readonly bodyText: string;
+  readonly bodyEncoding: 'utf-8' | 'latin1';
   readonly periodLength: PeriodLength;
   readonly intervals: readonly IntervalValue[];
   readonly readings: readonly RegisterReading[];

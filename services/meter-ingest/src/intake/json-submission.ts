@@ -13,10 +13,14 @@ export function decodeUtf8(raw: Buffer, field = '(body)'): string {
 }
 
 export function parseJsonBody(raw: Buffer): unknown {
+  return parseJsonText(raw).body;
+}
+
+export function parseJsonText(raw: Buffer): { body: unknown; text: string } {
   if (raw.length === 0) throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body is empty; send a JSON batch');
   const text = decodeUtf8(raw);
   try {
-    return JSON.parse(text);
+    return { body: JSON.parse(text), text };
   } catch (error) {
     throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', `body is not valid JSON: ${(error as Error).message.slice(0, 160)}`);
   }
@@ -27,7 +31,7 @@ export function parseJsonBody(raw: Buffer): unknown {
  * the canonical body and check the MPO's signature over it. Refusals name the field.
  */
 export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: BatchLimits): VerifiedSubmission {
-  const body = parseJsonBody(raw);
+  const { body, text } = parseJsonText(raw);
   let batch;
   try {
     batch = parseReadingBatch(body, limits);
@@ -49,7 +53,8 @@ export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: 
     batchId,
     mpo: batch.mpo,
     signature: record.signature as string,
-    rawBody: raw,
+    bodyText: text,
+    bodyEncoding: 'utf-8',
     periodLength: batch.periodLength,
     intervals: batch.intervals,
     readings: batch.readings,

@@ -48,12 +48,12 @@ const QUARANTINE_CODES: Record<QuarantineCode, RejectionCode> = {
  * declares a Latin-1 syntax (UNOA…UNOD, where every byte is a character). Anything else is
  * refused rather than guessed.
  */
-export function decodeEdifact(raw: Buffer): string {
+export function decodeEdifact(raw: Buffer): { text: string; encoding: 'utf-8' | 'latin1' } {
   try {
-    return utf8.decode(raw);
+    return { text: utf8.decode(raw), encoding: 'utf-8' };
   } catch {
     const head = latin1.decode(raw.subarray(0, 64));
-    if (/^(UNA.{6})?\s*UNB.UNO[ABCD]/s.test(head)) return latin1.decode(raw);
+    if (/^(UNA.{6})?\s*UNB.UNO[ABCD]/s.test(head)) return { text: latin1.decode(raw), encoding: 'latin1' };
     throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body is neither UTF-8 nor an interchange declaring ISO 8859-1 (UNOA to UNOD)');
   }
 }
@@ -78,8 +78,9 @@ export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSourc
   const periodLength = upload.periodLength ?? 'PT15M';
   if (!isPeriodLength(periodLength)) throw new IntakeRefusal(400, 'MALFORMED_BATCH', 'x-period-length', 'must be PT15M or PT60M');
   let interchange: MsconsInterchange;
+  const decoded = decodeEdifact(raw);
   try {
-    interchange = parseMscons(decodeEdifact(raw), { periodLength });
+    interchange = parseMscons(decoded.text, { periodLength });
   } catch (error) {
     if (error instanceof MsconsError) {
       const where = error.segment ? `segment ${error.segment.number} (${error.segment.tag})` : '(interchange)';
@@ -87,7 +88,7 @@ export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSourc
     }
     throw error;
   }
-  return { ...toValues(interchange, periodLength, limits), format: 'mscons', source, batchId, mpo, signature: upload.signature as string, rawBody: raw, periodLength };
+  return { ...toValues(interchange, periodLength, limits), format: 'mscons', source, batchId, mpo, signature: upload.signature as string, bodyText: decoded.text, bodyEncoding: decoded.encoding, periodLength };
 }
 
 function toValues(interchange: MsconsInterchange, _periodLength: PeriodLength, limits: BatchLimits) {

@@ -47,11 +47,13 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
         "source" text NOT NULL,
         "mpo" text NOT NULL,
         "signature" text NOT NULL,
-        "body" bytea NOT NULL,
+        "body" text NOT NULL,
+        "body_encoding" text NOT NULL CHECK ("body_encoding" IN ('utf-8', 'latin1')),
         "received_at" timestamptz NOT NULL,
         "answer" jsonb NOT NULL
       )`);
-    // Bodies are large and already dense; skipping compression keeps intake fast.
+    // The body as received, as text in its encoding (encoding it back gives the signed bytes);
+    // bodies are large, and skipping compression keeps intake fast.
     await queryRunner.query(`ALTER TABLE "raw_batches" ALTER COLUMN "body" SET STORAGE EXTERNAL`);
     await queryRunner.query(`CREATE SEQUENCE "raw_batch_seq"`);
     // Measured events are megabytes of JSON per batch: compressing them on the way into the
