@@ -8,14 +8,13 @@ import { transformFileSync, type Options } from '@swc/core';
 // build stage only: it rewrites package.json files in place.
 //   node -r @swc-node/register tools/src/ci/compile-for-image.ts
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const SPEC = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
 
-function workspacePackages(): string[] {
+function workspacePackages(root: string): string[] {
   const groups = ['libs', 'services'].flatMap((group) =>
-    readdirSync(join(REPO_ROOT, group)).map((name) => join(REPO_ROOT, group, name)),
+    (statSync(join(root, group), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(root, group)) : []).map((name) => join(root, group, name)),
   );
-  return [...groups, join(REPO_ROOT, 'contracts')].filter((dir) => statSync(join(dir, 'src'), { throwIfNoEntry: false })?.isDirectory());
+  return [...groups, join(root, 'contracts')].filter((dir) => statSync(join(dir, 'src'), { throwIfNoEntry: false })?.isDirectory());
 }
 
 function sourcesUnder(dir: string): string[] {
@@ -26,12 +25,14 @@ function sourcesUnder(dir: string): string[] {
   });
 }
 
-function main(): void {
-  const swcrc = JSON.parse(readFileSync(join(REPO_ROOT, '.swcrc'), 'utf8')) as Options & { $schema?: string };
+/** Transpiles every package under `root`; returns how many files and packages. */
+export function compileWorkspace(root: string): { files: number; packages: number } {
+  const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8')) as Options & { $schema?: string };
   delete swcrc.$schema;
   const options: Options = { ...swcrc, swcrc: false, sourceMaps: false };
   let files = 0;
-  for (const dir of workspacePackages()) {
+  const packages = workspacePackages(root);
+  for (const dir of packages) {
     for (const source of sourcesUnder(join(dir, 'src'))) {
       writeFileSync(source.replace(/\.ts$/, '.js'), transformFileSync(source, { ...options, filename: source }).code);
       files++;
@@ -43,7 +44,10 @@ function main(): void {
       writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     }
   }
-  process.stdout.write(`compiled ${files} files in ${workspacePackages().length} packages\n`);
+  return { files, packages: packages.length };
 }
 
-main();
+if (require.main === module) {
+  const { files, packages } = compileWorkspace(resolve(__dirname, '..', '..', '..'));
+  process.stdout.write(`compiled ${files} files in ${packages} packages\n`);
+}
