@@ -20,9 +20,12 @@ const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/contracts', '<
 const common = { transform, roots, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
+  // Jest reads testTimeout only at the root (a project's own is ignored); integration and e2e
+  // specs that need longer pass their own timeout to beforeAll/it.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['**/*.int-spec.ts'], testTimeout: 120000 },
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 600000 },
+    { ...common, displayName: 'integration', testMatch: ['**/*.int-spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'] },
   ],
 };

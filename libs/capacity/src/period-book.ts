@@ -160,7 +160,11 @@ export class AllocatedPeriod {
         const i = this.byHolder[j];
         if (this.feeByHolding[i] === 0) continue;
         const plant = this.book.plants[this.book.holdingPlant[i]];
-        entries.push({ account: operatorAccount(plant.operator), amountCents: BigInt(this.feeByHolding[i]) });
+        const account = operatorAccount(plant.operator);
+        // One operator may run several of the holder's plants: one entry per account.
+        const existing = entries.findIndex((entry) => entry.account === account);
+        if (existing >= 0) entries[existing] = { account, amountCents: entries[existing].amountCents + BigInt(this.feeByHolding[i]) };
+        else entries.push({ account, amountCents: BigInt(this.feeByHolding[i]) });
       }
       postings.push({ key: `capacity-fee:${row.holderId}`, kind: 'capacity-fee', holderId: row.holderId, entries });
     }

@@ -27,6 +27,30 @@ function input(overrides: Partial<PeriodInput>): PeriodInput {
 }
 
 describe('computePeriodAllocation', () => {
+  it('books one fee entry per operator account when a holder holds shares of two plants of the same operator', () => {
+    const windWithFee: Plant = { ...wind, capacityW: 10_000n, feePerMWPeriodCents: 300_000n };
+    const result = computePeriodAllocation(
+      input({
+        plants: [pv, windWithFee],
+        holdings: [
+          { plantId: 'pv-1', holderId: 'alice', sharesW: 5_000n },
+          { plantId: 'wind-1', holderId: 'alice', sharesW: 5_000n },
+        ],
+        outputWh: new Map([
+          ['M-PV-1', 1_000n],
+          ['M-W-1', 1_000n],
+        ]),
+        consumptionWh: new Map([['M-C-A', 300n]]),
+      }),
+    );
+    const fee = result.postings.find((posting) => posting.kind === 'capacity-fee' && posting.holderId === 'alice');
+    expect(fee).toBeDefined();
+    const accounts = fee!.entries.map((entry) => entry.account);
+    expect(new Set(accounts).size).toBe(accounts.length);
+    expect(fee!.entries).toHaveLength(2);
+    expect(postingSum(fee!)).toBe(0n);
+  });
+
   it('shares out the output pro rata, the unsold part to the operator, and nets each holder', () => {
     const result = computePeriodAllocation(
       input({

@@ -23,6 +23,8 @@ import { collectSummary, type MarketDaySummary } from './summary';
 export interface MarketDayHooks {
   /** Called after a period's readings were accepted; the e2e test kills a service here. */
   afterPeriodSubmitted?(periodIndex: number, services: DemoServices): Promise<void>;
+  /** Stop what was started on SIGINT/SIGTERM (the CLI); tests leave signals to jest. */
+  handleSignals?: boolean;
 }
 
 export interface MarketDayRun {
@@ -40,7 +42,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
   const population = buildPopulation(options);
   log(`market: ${population.meters.length} meters in ${population.groups.length} groups, ${population.plants.length} plants, ${population.holdings.length} capacity holdings; day ${options.day}, ${options.periods} quarter hours`);
 
-  const stack: LocalStack = await startLocalStack({ evm: true, handleSignals: true, log: (line) => log(`stack: ${line}`) });
+  const stack: LocalStack = await startLocalStack({ evm: true, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
   let services: DemoServices | undefined;
   let messaging: MessagingClient | undefined;
   let observations: MarketObservations | undefined;

@@ -1,0 +1,65 @@
+import { runMarketDay, type MarketDayRun } from '../src/demo/market-day';
+import { defaultOptions, type MarketDayOptions } from '../src/demo/options';
+
+/**
+ * The whole system, end to end, the way `npm run demo` runs it: a small market day from
+ * signed readings to finalized periods on a local chain. Run twice with the same seed, once
+ * with balancing killed (SIGKILL) mid-run and restarted: the books must come out the same.
+ */
+const options: MarketDayOptions = { ...defaultOptions(Date.now()), meters: 80, groups: 2, periods: 4, seed: 'e2e-market-day', timeoutMs: 240_000 };
+const quiet = (): void => undefined;
+
+function books(run: MarketDayRun): string[] {
+  return run.summary.periods.flatMap((period) =>
+    period.groups.map((g) => [g.groupId, g.periodId, g.feedInWh, g.feedOutWh, g.scheduleNetWh, g.imbalanceWh, g.imbalanceAmountCents, g.merkleRoot].join(' ')),
+  );
+}
+
+describe('a market day across all four services', () => {
+  let uninterrupted: MarketDayRun;
+  let interrupted: MarketDayRun;
+  let restarts = 0;
+
+  beforeAll(async () => {
+    uninterrupted = await runMarketDay(options, quiet, { handleSignals: false });
+    interrupted = await runMarketDay(options, quiet, {
+      handleSignals: false,
+      async afterPeriodSubmitted(index, services) {
+        if (index !== 1) return;
+        await services.restart('balancing');
+        restarts += 1;
+      },
+    });
+  }, 600_000);
+
+  it('holds every invariant: conservation, exactly once, ledger, allocations, chain roots and proofs', () => {
+    for (const run of [uninterrupted, interrupted]) {
+      const failed = run.summary.invariants.filter((check) => !check.ok);
+      expect(failed).toEqual([]);
+      expect(run.summary.invariants).toHaveLength(8);
+    }
+  });
+
+  it('settles every group and period, each anchored and finalized on chain', () => {
+    for (const run of [uninterrupted, interrupted]) {
+      expect(run.summary.periods).toHaveLength(options.periods);
+      for (const period of run.summary.periods) {
+        expect(period.finalizedOnChain).toBe(true);
+        expect(period.groups).toHaveLength(options.groups);
+        for (const group of period.groups) {
+          expect(group.rootOnChain.toLowerCase()).toBe(group.merkleRoot.toLowerCase());
+          expect(group.feedInWh - group.feedOutWh - group.scheduleNetWh).toBe(group.imbalanceWh);
+        }
+        expect(period.allocatedToHoldersWh + period.allocatedToOperatorsWh).toBe(period.plantOutputWh);
+        expect(period.plantOutputWh > 0n).toBe(true);
+      }
+      expect(run.summary.ledgerTotalCents).toBe(0n);
+      expect(run.summary.proof.verifiedOnChain).toBe(true);
+    }
+  });
+
+  it('comes out the same when balancing is killed mid-run and restarted', () => {
+    expect(restarts).toBe(1);
+    expect(books(interrupted)).toEqual(books(uninterrupted));
+  });
+});
