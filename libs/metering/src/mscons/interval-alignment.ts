@@ -40,28 +40,31 @@ export interface AlignedSeries {
 /**
  * Puts the stated intervals of one series on the UTC period grid.
  *
- * Rule: REALIGN a contiguous run, QUARANTINE everything else.
+ * Rule: take regular values as they are, AGGREGATE values that tile one period, REALIGN a
+ * contiguous run that maps one to one onto periods, QUARANTINE everything else.
  * - A regular interval (start on the grid, end = start + one period) is taken as is.
- * - A run of contiguous intervals (each starts where the previous one ended) that begins and
- *   ends on the grid, holds exactly as many intervals as it spans periods, and whose inner
- *   boundaries each lie less than one period away from their grid position, is realigned:
- *   its i-th interval is assigned the i-th period of the run. This is what a meter whose
- *   clock was set mid-period produces (the sample's 20:00-20:16-20:30 and
- *   01:30-01:55-02:00): the energy of the run is exact and each value stays whole and
- *   unmodified; only its label moves, and by less than one period. Every realigned value is
- *   reported.
- * - Anything else (a start off the grid, an end not after its start, one interval spanning
- *   several periods, a run that cannot be mapped one to one) is quarantined with its reason:
- *   inventing a split there would be an estimate, and estimates are the MPO's to make, flagged
- *   as such (QTY+201/67), not the parser's.
- * - A second value for a period already filled is quarantined; if it differs, both are
- *   (a conflict has no right answer here). Unsupported qualifiers and negative energy are
- *   quarantined too. Quarantined values keep their energy, so nothing is lost silently.
+ * - A run of contiguous intervals (each starts where the previous one ended, inner boundaries
+ *   off the grid) that begins and ends on the grid is
+ *   - aggregated when it spans exactly one period: its values are summed into that period
+ *     (finer data, e.g. quarter hours on a PT60M grid or 5-minute values, or one clock-set
+ *     boundary inside the period); nothing moves across a period boundary, so the sum is exact;
+ *   - realigned when it holds exactly as many values as it spans periods and each inner
+ *     boundary lies less than one period from its grid position: the i-th value is assigned
+ *     the i-th period of the run. This is what a meter whose clock was set mid-period writes
+ *     (the sample's 20:00-20:16-20:30 and 01:30-01:55-02:00): the run's energy is exact and
+ *     each value stays whole; only its label moves, by less than one period.
+ *   Both are reported (`realigned`, with the action), per value moved or per period summed.
+ * - Anything else (a start off the grid, an end not after its start, one value spanning
+ *   several periods, a run that cannot be mapped) is quarantined with its reason: inventing a
+ *   split there would be an estimate, and estimates are the MPO's to make and flag
+ *   (QTY+201/67), not the parser's.
+ * - A second value for a period already filled is quarantined; if it differs, both are (a
+ *   conflict has no right answer here). Unsupported qualifiers and negative energy are
+ *   quarantined too (with the rest of their period when aggregated). Quarantined values keep
+ *   their energy, so nothing is lost silently.
  * Linear in the number of intervals, except a sort when the file was not in time order.
  */
 export function alignSeries(stated: StatedSeries, periodMs: number, formatter: PeriodIdFormatter): AlignedSeries {
-  const assigned: (number | null)[] = new Array(stated.length);
-  const realignedAt: boolean[] = new Array(stated.length).fill(false);
   const quarantined: MsconsQuarantinedInterval[] = [];
   const { starts, ends, energies, qualities, segmentNumbers } = stated;
   const quarantine = (k: number, code: QuarantineCode, reason: string): void => {
@@ -76,29 +79,35 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
     });
   };
 
+  // Units: stated[from..to] give the energy of the period starting at `start`.
+  const unitFrom: number[] = [];
+  const unitTo: number[] = [];
+  const unitStart: number[] = [];
+  const unitAction: UnitAction[] = [];
+  const addUnit = (from: number, to: number, start: number, action: UnitAction): void => {
+    unitFrom.push(from);
+    unitTo.push(to);
+    unitStart.push(start);
+    unitAction.push(action);
+  };
+
   let i = 0;
   while (i < stated.length) {
     const start = starts[i];
     const end = ends[i];
     if (end <= start) {
-      assigned[i] = null;
       quarantine(i, 'END_NOT_AFTER_START', 'the end (DTM+164) is not after the start (DTM+163)');
       i += 1;
       continue;
     }
     if (!onGrid(start, periodMs)) {
-      assigned[i] = null;
       quarantine(i, 'START_NOT_ALIGNED', 'the start is not on the period grid and does not continue a realignable run');
       i += 1;
       continue;
     }
     if (onGrid(end, periodMs)) {
-      if (end - start === periodMs) {
-        assigned[i] = start;
-      } else {
-        assigned[i] = null;
-        quarantine(i, 'SPANS_SEVERAL_PERIODS', 'one value covers several periods; splitting it would be an estimate');
-      }
+      if (end - start === periodMs) addUnit(i, i, start, 'as-stated');
+      else quarantine(i, 'SPANS_SEVERAL_PERIODS', 'one value covers several periods; splitting it would be an estimate');
       i += 1;
       continue;
     }
@@ -106,14 +115,13 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
     while (last + 1 < stated.length && !onGrid(ends[last], periodMs) && starts[last + 1] === ends[last] && ends[last + 1] > starts[last + 1]) {
       last += 1;
     }
-    const problem = runProblem(stated, i, last, periodMs);
-    for (let k = i; k <= last; k += 1) {
-      if (problem === null) {
-        assigned[k] = start + (k - i) * periodMs;
-        realignedAt[k] = true;
-      } else {
-        assigned[k] = null;
-        quarantine(k, 'IRREGULAR_RUN', problem);
+    if (onGrid(ends[last], periodMs) && ends[last] - start === periodMs) {
+      addUnit(i, last, start, 'aggregated');
+    } else {
+      const problem = runProblem(stated, i, last, periodMs);
+      for (let k = i; k <= last; k += 1) {
+        if (problem === null) addUnit(k, k, start + (k - i) * periodMs, 'realigned');
+        else quarantine(k, 'IRREGULAR_RUN', problem);
       }
     }
     i = last + 1;
@@ -122,46 +130,60 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
   const intervals: MsconsIntervalValue[] = [];
   const realigned: MsconsRealignedInterval[] = [];
   const indexByPeriod = new Map<number, number>();
-  const sourceOf: number[] = [];
+  const unitOf: number[] = [];
   const conflicted = new Set<number>();
-  for (let k = 0; k < stated.length; k += 1) {
-    const start = assigned[k];
-    if (start === null) continue;
-    const quality = qualities[k];
-    const energyWh = energies[k];
-    if (quality === null) {
-      quarantine(k, 'UNSUPPORTED_QUALIFIER', `QTY qualifier ${stated.qualifiers[k]} is not settled (220 true value, 67 substituted, 201 estimated)`);
+  const quarantineUnit = (u: number, code: QuarantineCode, reason: string): void => {
+    for (let k = unitFrom[u]; k <= unitTo[u]; k += 1) quarantine(k, code, reason);
+  };
+  for (let u = 0; u < unitStart.length; u += 1) {
+    const from = unitFrom[u];
+    const to = unitTo[u];
+    const start = unitStart[u];
+    const refusal = unitRefusal(stated, from, to);
+    if (refusal !== null) {
+      for (let k = from; k <= to; k += 1) {
+        if (k === refusal.member || from === to) quarantine(k, refusal.code, refusal.reason);
+        else quarantine(k, 'IRREGULAR_RUN', `summed into a period with segment ${segmentNumbers[refusal.member]}, which was quarantined (${refusal.code})`);
+      }
       continue;
     }
-    if (energyWh < 0n) {
-      quarantine(k, 'NEGATIVE_ENERGY', "energy in a period cannot be negative; the direction is the meter point's");
-      continue;
+    let energyWh = energies[from];
+    let quality = qualities[from] as IntervalQuality;
+    for (let k = from + 1; k <= to; k += 1) {
+      energyWh += energies[k];
+      quality = worseQuality(quality, qualities[k] as IntervalQuality);
     }
     const periodId = formatter.periodId(start);
     const earlier = indexByPeriod.get(start);
     if (earlier !== undefined) {
       const previous = intervals[earlier];
       if (previous.energyWh === energyWh && previous.quality === quality) {
-        quarantine(k, 'DUPLICATE_PERIOD', `repeats period ${periodId} with the same value (segment ${previous.segmentNumber})`);
+        quarantineUnit(u, 'DUPLICATE_PERIOD', `repeats period ${periodId} with the same value (segment ${previous.segmentNumber})`);
       } else {
-        quarantine(k, 'CONFLICTING_DUPLICATE', `period ${periodId} already has a different value (segment ${previous.segmentNumber})`);
+        quarantineUnit(u, 'CONFLICTING_DUPLICATE', `period ${periodId} already has a different value (segment ${previous.segmentNumber})`);
         if (!conflicted.has(earlier)) {
           conflicted.add(earlier);
-          quarantine(sourceOf[earlier], 'CONFLICTING_DUPLICATE', `period ${periodId} has a different value in segment ${segmentNumbers[k]}`);
+          quarantineUnit(unitOf[earlier], 'CONFLICTING_DUPLICATE', `period ${periodId} has a different value in segment ${segmentNumbers[from]}`);
         }
       }
       continue;
     }
     indexByPeriod.set(start, intervals.length);
-    sourceOf.push(k);
-    intervals.push({ periodId, periodStartMs: start, energyWh, quality, segmentNumber: segmentNumbers[k] });
-    if (realignedAt[k]) {
+    unitOf.push(u);
+    intervals.push({ periodId, periodStartMs: start, energyWh, quality, segmentNumber: segmentNumbers[from], sourceValues: to - from + 1 });
+    const action = unitAction[u];
+    if (action !== 'as-stated') {
       realigned.push({
-        segmentNumber: segmentNumbers[k],
+        segmentNumber: segmentNumbers[from],
         periodId,
-        statedStart: formatter.instant(starts[k]),
-        statedEnd: formatter.instant(ends[k]),
-        reason: 'irregular boundary inside a contiguous run: assigned to its period in the run by position',
+        statedStart: formatter.instant(starts[from]),
+        statedEnd: formatter.instant(ends[to]),
+        action,
+        values: to - from + 1,
+        reason:
+          action === 'realigned'
+            ? 'irregular boundary inside a contiguous run: assigned to its period in the run by position'
+            : `${to - from + 1} contiguous values exactly cover the period: summed`,
       });
     }
   }
@@ -171,6 +193,28 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
   let totalWh = 0n;
   for (const value of kept) totalWh += value.energyWh;
   return { intervals: kept, realigned, quarantined, totalWh };
+}
+
+type UnitAction = 'as-stated' | 'realigned' | 'aggregated';
+
+const QUALITY_RANK: Readonly<Record<IntervalQuality, number>> = { measured: 0, estimated: 1, substituted: 2 };
+
+/** A period summed from values of different qualities is as good as its weakest value. */
+function worseQuality(a: IntervalQuality, b: IntervalQuality): IntervalQuality {
+  return QUALITY_RANK[b] > QUALITY_RANK[a] ? b : a;
+}
+
+/** The first member of stated[from..to] that cannot be settled, and why; null if all can. */
+function unitRefusal(stated: StatedSeries, from: number, to: number): { member: number; code: QuarantineCode; reason: string } | null {
+  for (let k = from; k <= to; k += 1) {
+    if (stated.qualities[k] === null) {
+      return { member: k, code: 'UNSUPPORTED_QUALIFIER', reason: `QTY qualifier ${stated.qualifiers[k]} is not settled (220 true value, 67 substituted, 201 estimated)` };
+    }
+    if (stated.energies[k] < 0n) {
+      return { member: k, code: 'NEGATIVE_ENERGY', reason: "energy in a period cannot be negative; the direction is the meter point's" };
+    }
+  }
+  return null;
 }
 
 /** Why the run from..to cannot be realigned, or null when it can. */

@@ -97,6 +97,17 @@ describe('MSCONS: the real sample (PV feed-in, December 2015, decimal comma, +01
     for (const value of location.quarantined) expect(value.reason.length).toBeGreaterThan(10);
   });
 
+  it('sums the sample into hours on a PT60M grid, keeping every Wh of the hours it can fill', () => {
+    const [hourly] = parseMscons(text, { periodLength: 'PT60M' }).messages[0].locations;
+    expect(hourly.intervals.every((v) => v.sourceValues === 4)).toBe(true);
+    // 744 hours in December; on 20 December the 75-minute value makes 12:00-14:00Z a run of four
+    // values over two hours, which cannot be mapped: both hours stay empty, their values quarantined.
+    expect(hourly.intervals).toHaveLength(744 - 2);
+    expect(hourly.missing).toEqual([{ from: '2015-12-20T12:00:00Z', to: '2015-12-20T14:00:00Z', periods: 2 }]);
+    const quarantinedWh = hourly.quarantined.reduce((sum, value) => sum + value.energyWh, 0n);
+    expect((hourly.totalWh + quarantinedWh).toString()).toBe(fileTotalWh);
+  });
+
   it('names the periods of the declared month that have no accepted value', () => {
     expect(location.missing).toEqual([
       { from: '2015-12-20T12:45:00Z', to: '2015-12-20T14:00:00Z', periods: 5 },

@@ -73,7 +73,7 @@ function checkMiddleMutation(text: string): void {
   const middle = outcome.messages.find((m) => m.reference === 'M2');
   if (middle !== undefined) {
     // Accepted: all four values are accounted for, on the grid or in quarantine.
-    const values = middle.locations.reduce((n, l) => n + l.intervals.length + l.quarantined.length, 0);
+    const values = middle.locations.reduce((n, l) => n + l.intervals.reduce((m, v) => m + v.sourceValues, 0) + l.quarantined.length, 0);
     expect(values).toBe(4);
   } else {
     expect(outcome.rejectedMessages.length).toBeGreaterThan(0);

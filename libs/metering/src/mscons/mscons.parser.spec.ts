@@ -181,14 +181,14 @@ describe('parseMscons: irregular intervals', () => {
     ]);
   });
 
-  it('quarantines what cannot be mapped one to one: a lone odd end, an unaligned start, too many values in a run', () => {
+  it('quarantines what cannot be mapped: a lone odd end, an unaligned start, three values over two periods', () => {
     const intervals = [
       { kwh: '1', start: T('0000'), end: T('0010') },
       { kwh: '2', start: T('0015'), end: T('0030') },
       { kwh: '3', start: T('0035'), end: T('0050') },
       { kwh: '4', start: T('0100'), end: T('0105') },
-      { kwh: '5', start: T('0105'), end: T('0110') },
-      { kwh: '6', start: T('0110'), end: T('0115') },
+      { kwh: '5', start: T('0105'), end: T('0120') },
+      { kwh: '6', start: T('0120'), end: T('0130') },
     ];
     const [location] = parseMscons(interchangeText([messageSegments('M1', locationSegments('DE0001', intervals))])).messages[0].locations;
     expect(location.intervals.map((v) => v.periodId)).toEqual(['2026-03-01T00:15:00Z']);
@@ -214,6 +214,36 @@ describe('parseMscons: irregular intervals', () => {
     ]);
     const [wide] = parseMscons(interchangeText([messageSegments('M1', declared('190001010000', '299912312345', ['1']))])).messages[0].locations;
     expect(wide.missing.map((range) => range.periods)).toEqual([4_423_681, 34_145_949]);
+  });
+
+  it('sums values that exactly cover one period (5-minute data), with the weakest quality, and reports it', () => {
+    const intervals = [
+      { kwh: '1', start: T('0000'), end: T('0005') },
+      { kwh: '2', start: T('0005'), end: T('0010'), qualifier: '67' },
+      { kwh: '3', start: T('0010'), end: T('0015'), qualifier: '201' },
+      ...quarterHours('20260301', 15, ['4'], '?+00'),
+    ];
+    const [location] = parseMscons(interchangeText([messageSegments('M1', locationSegments('DE0001', intervals))])).messages[0].locations;
+    expect(location.intervals.map((v) => [v.periodId, v.energyWh, v.quality, v.sourceValues])).toEqual([
+      ['2026-03-01T00:00:00Z', 6000n, 'substituted', 3],
+      ['2026-03-01T00:15:00Z', 4000n, 'measured', 1],
+    ]);
+    expect(location.realigned).toEqual([
+      expect.objectContaining({ segmentNumber: 6, periodId: '2026-03-01T00:00:00Z', action: 'aggregated', values: 3, statedStart: '2026-03-01T00:00:00Z', statedEnd: '2026-03-01T00:15:00Z' }),
+    ]);
+  });
+
+  it('quarantines a whole summed period when one of its values cannot be settled', () => {
+    const intervals = [
+      { kwh: '1', start: T('0000'), end: T('0005') },
+      { kwh: '2', start: T('0005'), end: T('0015'), qualifier: '20' },
+    ];
+    const [location] = parseMscons(interchangeText([messageSegments('M1', locationSegments('DE0001', intervals))])).messages[0].locations;
+    expect(location.intervals).toEqual([]);
+    expect(location.quarantined.map((q) => [q.segmentNumber, q.code])).toEqual([
+      [6, 'IRREGULAR_RUN'],
+      [9, 'UNSUPPORTED_QUALIFIER'],
+    ]);
   });
 
   it('keeps one of two identical values for a period and reports the repeat', () => {
@@ -296,10 +326,13 @@ describe('parseMscons: errors name the segment, the field and the reason', () =>
     expect(long.rejectedMessages[0].error).toMatchObject({ code: 'SEGMENT_TOO_LONG', segment: { number: 3, tag: 'FTX' } });
   });
 
-  it('puts values on a PT60M grid when asked', () => {
-    const body = locationSegments('DE0001', [{ kwh: '4', start: '202603010000?+00', end: '202603010100?+00' }]);
+  it('puts values on a PT60M grid when asked, summing quarter hours into hours', () => {
+    const body = locationSegments('DE0001', [{ kwh: '4', start: '202603010000?+00', end: '202603010100?+00' }, ...quarterHours('20260301', 60, ['1', '2', '3', '4'], '?+00')]);
     const [location] = parseMscons(interchangeText([messageSegments('M1', body)]), { periodLength: 'PT60M' }).messages[0].locations;
-    expect(location.intervals.map((v) => [v.periodId, v.energyWh])).toEqual([['2026-03-01T00:00:00Z', 4000n]]);
+    expect(location.intervals.map((v) => [v.periodId, v.energyWh, v.sourceValues])).toEqual([
+      ['2026-03-01T00:00:00Z', 4000n, 1],
+      ['2026-03-01T01:00:00Z', 10000n, 4],
+    ]);
   });
 });
 

@@ -12,14 +12,23 @@ export interface MsconsIntervalValue {
   readonly periodStartMs: number;
   readonly energyWh: WattHours;
   readonly quality: IntervalQuality;
-  /** The QTY segment the value came from. */
+  /** The QTY segment the value came from (the first one when several were summed). */
   readonly segmentNumber: number;
+  /** How many stated values make up this period: 1, or more when finer values were summed. */
+  readonly sourceValues: number;
 }
 
-/** A value moved onto the period grid by the realign rule (see interval-alignment.ts). */
+/**
+ * A period whose value was not taken exactly as stated (see interval-alignment.ts): a value
+ * realigned onto its period, or several values that together cover one period summed.
+ */
 export interface MsconsRealignedInterval {
+  /** The QTY segment (the first one when values were summed). */
   readonly segmentNumber: number;
   readonly periodId: PeriodId;
+  readonly action: 'realigned' | 'aggregated';
+  /** Stated values involved: 1 when realigned, the count when summed. */
+  readonly values: number;
   /** The start and end as the file stated them, in UTC. */
   readonly statedStart: string;
   readonly statedEnd: string;
