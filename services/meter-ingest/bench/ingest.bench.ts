@@ -6,18 +6,19 @@
  * Beside it: the raw Postgres COPY rate in the same database, and the service's peak RSS
  * sampled as the number of batches grows. Last line: one JSON object.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { formatInstant } from '@gridledger/domain';
-import { signJsonBody } from '@gridledger/metering';
+import { signBatchDigest } from '@gridledger/metering';
 import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 
 const METERS = Number(process.env.BENCH_METERS ?? 100_000);
 const BATCH_VALUES = Number(process.env.BENCH_BATCH_VALUES ?? 10_000);
-const BATCHES = Number(process.env.BENCH_BATCHES ?? 60);
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
 const GROUPS = 20;
 const TOKEN = 'bench-operator-token-0123456789';
@@ -52,17 +53,23 @@ async function registerMeters(url: string, mpo: string, dso: string): Promise<vo
   console.log(`registered ${METERS.toLocaleString('en')} meters in ${Date.now() - started} ms`);
 }
 
-/** Batch n: meters [k·BATCH_VALUES, (k+1)·BATCH_VALUES) for one quarter hour; built when sent. */
+/**
+ * Batch n: meters [k·BATCH_VALUES, (k+1)·BATCH_VALUES) for one quarter hour, built when sent.
+ * Written directly as canonical JSON (keys sorted, no spaces), the way a head-end can sign
+ * without building objects; the service canonicalises on its side all the same.
+ */
 async function batchBody(wallet: Wallet, n: number): Promise<string> {
   const perPeriod = Math.max(1, Math.floor(METERS / BATCH_VALUES));
   const periodId = formatInstant(FIRST_PERIOD_MS + Math.floor(n / perPeriod) * QUARTER_HOUR_MS);
   const first = (n % perPeriod) * BATCH_VALUES;
-  const intervals = new Array(BATCH_VALUES);
+  let list = '';
   for (let j = 0; j < BATCH_VALUES; j += 1) {
     const i = (first + j) % METERS;
-    intervals[j] = { meterId: meterId(i), periodId, energyWh: String(100 + ((i * 7 + n) % 5000)), quality: 'measured' };
+    list += `${j === 0 ? '' : ','}{"energyWh":"${100 + ((i * 7 + n) % 5000)}","meterId":"${meterId(i)}","periodId":"${periodId}","quality":"measured"}`;
   }
-  return JSON.stringify(await signJsonBody(wallet, 'readings-json', { mpo: wallet.address, intervals }));
+  const unsigned = `{"intervals":[${list}],"mpo":"${wallet.address}"}`;
+  const signature = await signBatchDigest(wallet, 'readings-json', `0x${createHash('sha256').update(unsigned).digest('hex')}`);
+  return `{"intervals":[${list}],"mpo":"${wallet.address}","signature":"${signature}"}`;
 }
 
 async function copyRate(databaseUrl: string): Promise<number> {
@@ -110,6 +117,11 @@ async function main(): Promise<void> {
     const countMeasured = async () => (await jsm.streams.info(stream, { subjects_filter: measuredSubject })).state.subjects;
     const publishedSoFar = async () => Object.values((await countMeasured()) ?? {}).reduce((a, b) => a + b, 0);
 
+    // Registration is setup, not intake: measure the intake's peak memory from here on.
+    const afterRegistration = peakRssMiB(service.pid);
+    writeFileSync(`/proc/${service.pid}/clear_refs`, '5');
+    console.log(`service RSS after registration ${afterRegistration.rss.toFixed(0)} MiB (peak so far ${afterRegistration.peak.toFixed(0)} MiB); peak reset for the intake`);
+
     // Warm-up batch (JIT, connections, staging table), not counted.
     const warm = await post(`${service.url}/readings`, await batchBody(mpo, BATCHES + 1000));
     if (warm.accepted !== BATCH_VALUES) throw new Error(`warm-up accepted ${String(warm.accepted)}: ${JSON.stringify(warm).slice(0, 300)}`);
@@ -127,7 +139,7 @@ async function main(): Promise<void> {
         const answer = await post(`${service.url}/readings`, await batchBody(mpo, n));
         accepted += Number(answer.accepted);
         if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
-        if ((n + 1) % 10 === 0) {
+        if ((n + 1) % 20 === 0) {
           const { rss, peak } = peakRssMiB(service.pid);
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           const line = `batches ${n + 1}: ${Math.round(accepted / seconds).toLocaleString('en')} values/s accepted so far, service RSS ${rss.toFixed(0)} MiB (peak ${peak.toFixed(0)} MiB)`;
@@ -146,7 +158,7 @@ async function main(): Promise<void> {
 
     const copyRowsPerSecond = await copyRate(db.url);
     console.log(`raw Postgres COPY in the same database: ${copyRowsPerSecond.toLocaleString('en')} rows/s`);
-    console.log(`service peak RSS: ${peak.toFixed(0)} MiB`);
+    console.log(`service peak RSS during intake: ${peak.toFixed(0)} MiB (samples above: flat as batches grow)`);
     console.log(JSON.stringify({ valuesPerSecond, copyRowsPerSecond, peakRssMiB: Math.round(peak) }));
   } catch (error) {
     console.error(`service output (tail):\n${service.output().slice(-3000)}`);

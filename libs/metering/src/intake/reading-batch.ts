@@ -72,6 +72,8 @@ const WH_TEXT = /^(0|[1-9][0-9]{0,18})$/;
 const PERIOD_TEXT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):00Z$/;
 const INSTANT_TEXT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
 const ADDRESS_TEXT = /^0x[0-9a-fA-F]{40}$/;
+// The domain's meter id rule (meterPointIdProblem explains a refusal).
+const METER_ID_TEXT = /^[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$/;
 const BATCH_REF_TEXT = /^[\x20-\x7e]{1,128}$/;
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -113,10 +115,10 @@ export function parseReadingBatch(body: unknown, limits: BatchLimits = DEFAULT_B
   const rejections: Rejection[] = [];
   const intervals: IntervalValue[] = [];
   const readings: RegisterReading[] = [];
-  const periodMs = periodLengthMs(periodLength);
+  const periods = new PeriodStartCache(periodLengthMs(periodLength));
   for (let index = 0; index < entries.length; index += 1) {
     if (hasIntervals) {
-      const value = parseIntervalEntry(entries[index], index, periodLength, periodMs, rejections);
+      const value = parseIntervalEntry(entries[index], index, periodLength, periods, rejections);
       if (value) intervals.push(value);
     } else {
       const reading = parseReadingEntry(entries[index], index, rejections);
@@ -138,35 +140,54 @@ function unknownKey(entry: Record<string, unknown>, allowed: Set<string>): strin
   return null;
 }
 
-function parseIntervalEntry(entry: unknown, index: number, periodLength: PeriodLength, periodMs: number, rejections: Rejection[]): IntervalValue | null {
-  const path = `intervals[${index}]`;
+function parseIntervalEntry(entry: unknown, index: number, periodLength: PeriodLength, periods: PeriodStartCache, rejections: Rejection[]): IntervalValue | null {
+  // Paths are built only when something is refused: this runs for every value of a batch.
   if (!isPlainObject(entry)) {
-    rejections.push(rejection('MALFORMED_ENTRY', null, path, entry, 'entry must be an object with meterId, periodId, energyWh'));
+    rejections.push(rejection('MALFORMED_ENTRY', null, `intervals[${index}]`, entry, 'entry must be an object with meterId, periodId, energyWh'));
     return null;
   }
-  const meterId = entryMeterId(entry, path, rejections);
-  if (meterId === null) return null;
+  const meterId = entry.meterId;
+  if (typeof meterId !== 'string' || !METER_ID_TEXT.test(meterId)) {
+    entryMeterId(entry, `intervals[${index}]`, rejections);
+    return null;
+  }
   const extra = unknownKey(entry, INTERVAL_KEYS);
   if (extra !== null) {
-    rejections.push(rejection('MALFORMED_ENTRY', meterId, `${path}.${extra}`, entry[extra], 'unknown field'));
+    rejections.push(rejection('MALFORMED_ENTRY', meterId, `intervals[${index}].${extra}`, entry[extra], 'unknown field'));
     return null;
   }
-  const periodStartMs = parsePeriodStart(entry.periodId, periodMs);
+  const periodStartMs = periods.startOf(entry.periodId);
   if (periodStartMs === null) {
-    rejections.push(rejection('MALFORMED_TIMESTAMP', meterId, `${path}.periodId`, entry.periodId, `periodId must be a UTC period start like 2026-03-29T01:00:00Z aligned to ${periodLength}`));
+    rejections.push(rejection('MALFORMED_TIMESTAMP', meterId, `intervals[${index}].periodId`, entry.periodId, `periodId must be a UTC period start like 2026-03-29T01:00:00Z aligned to ${periodLength}`));
     return null;
   }
   const energyWh = parseNonNegativeWh(entry.energyWh);
   if (typeof energyWh === 'string') {
-    rejections.push(rejection('MALFORMED_NUMBER', meterId, `${path}.energyWh`, entry.energyWh, energyWh));
+    rejections.push(rejection('MALFORMED_NUMBER', meterId, `intervals[${index}].energyWh`, entry.energyWh, energyWh));
     return null;
   }
   const quality = entry.quality === undefined ? 'measured' : entry.quality;
   if (typeof quality !== 'string' || !QUALITIES.has(quality)) {
-    rejections.push(rejection('MALFORMED_ENTRY', meterId, `${path}.quality`, entry.quality, 'quality must be measured, estimated or substituted'));
+    rejections.push(rejection('MALFORMED_ENTRY', meterId, `intervals[${index}].quality`, entry.quality, 'quality must be measured, estimated or substituted'));
     return null;
   }
   return { index, meterId, periodId: entry.periodId as string, periodStartMs, energyWh, quality: quality as Quality };
+}
+
+/** A batch names few distinct periods: each period id is parsed once per batch. */
+class PeriodStartCache {
+  private readonly known = new Map<string, number | null>();
+  constructor(private readonly periodMs: number) {}
+
+  startOf(value: unknown): number | null {
+    if (typeof value !== 'string') return null;
+    let start = this.known.get(value);
+    if (start === undefined) {
+      start = parsePeriodStart(value, this.periodMs);
+      if (this.known.size < 10_000) this.known.set(value, start);
+    }
+    return start;
+  }
 }
 
 function parseReadingEntry(entry: unknown, index: number, rejections: Rejection[]): RegisterReading | null {

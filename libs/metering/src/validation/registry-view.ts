@@ -45,6 +45,11 @@ export function versionAt(versions: readonly RegistryVersion[], instantMs: numbe
  * Most energy a connection can carry in one period: limit W × period length, in Wh.
  * Compared exactly: energyWh × 3 600 000 ≤ limitW × periodMs.
  */
+export function maxEnergyWh(limitW: bigint, periodLength: PeriodLength): bigint {
+  // Floor is exact here: for integer energy, e·3 600 000 > L·T  ⇔  e > ⌊L·T / 3 600 000⌋.
+  return (limitW * BigInt(periodLengthMs(periodLength))) / 3_600_000n;
+}
+
 export function exceedsConnectionLimit(energyWh: bigint, limitW: bigint, periodLength: PeriodLength): boolean {
   return energyWh * 3_600_000n > limitW * BigInt(periodLengthMs(periodLength));
 }

@@ -2,7 +2,7 @@ import type { Direction, PeriodLength } from '@gridledger/domain';
 import { formatInstant, periodLengthMs } from '@gridledger/domain';
 import type { IntervalValue, Quality } from '../intake/reading-batch';
 import { rejection, type Rejection } from './rejection';
-import { exceedsConnectionLimit, versionAt, type RegistryView } from './registry-view';
+import { maxEnergyWh, versionAt, type RegistryVersion, type RegistryView } from './registry-view';
 
 /** A value that passed every rule, resolved to the meter's group and direction at that time. */
 export interface AcceptedInterval {
@@ -44,49 +44,59 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
   const accepted: AcceptedInterval[] = [];
   const rejections: Rejection[] = [];
   const foreign: Rejection[] = [];
-  const seen = new Map<string, number>();
-  const conflicted = new Set<string>();
+  // Keyed by period, then meter: no key string built per value.
+  const seen = new Map<number, Map<string, number>>();
+  const conflicted = new Set<AcceptedInterval>();
+  const maxWhOf = new Map<RegistryVersion, bigint>();
 
   for (const value of values) {
-    const path = value.path ?? `intervals[${value.index}]`;
     const versions = context.registry.get(value.meterId);
     if (versions === undefined || versions.length === 0) {
-      rejections.push(rejection('UNKNOWN_METER', value.meterId, `${path}.meterId`, value.meterId, 'no meter point with this id is registered'));
+      rejections.push(rejection('UNKNOWN_METER', value.meterId, `${pathOf(value)}.meterId`, value.meterId, 'no meter point with this id is registered'));
       continue;
     }
     if (versions[0].mpo !== context.mpo) {
-      foreign.push(rejection('NOT_OPERATED_BY_MPO', value.meterId, `${path}.meterId`, value.meterId, `meter is operated by ${versions[0].mpo}, not by the signer ${context.mpo}`));
+      foreign.push(rejection('NOT_OPERATED_BY_MPO', value.meterId, `${pathOf(value)}.meterId`, value.meterId, `meter is operated by ${versions[0].mpo}, not by the signer ${context.mpo}`));
       continue;
     }
     const periodEndMs = value.periodStartMs + periodMs;
     if (periodEndMs > context.nowMs) {
-      rejections.push(rejection('TIMESTAMP_IN_FUTURE', value.meterId, `${path}.periodId`, value.periodId, `period ends at ${formatInstant(periodEndMs)}, after the current time ${formatInstant(context.nowMs)}`));
+      rejections.push(rejection('TIMESTAMP_IN_FUTURE', value.meterId, `${pathOf(value)}.periodId`, value.periodId, `period ends at ${formatInstant(periodEndMs)}, after the current time ${formatInstant(context.nowMs)}`));
       continue;
     }
     const version = versionAt(versions, value.periodStartMs);
     if (version === undefined || (version.validToMs !== null && periodEndMs > version.validToMs)) {
       const last = versions[versions.length - 1];
       if (last.retired && last.validToMs !== null && value.periodStartMs >= last.validToMs) {
-        rejections.push(rejection('METER_RETIRED', value.meterId, `${path}.periodId`, value.periodId, `meter was retired at ${formatInstant(last.validToMs)}`));
+        rejections.push(rejection('METER_RETIRED', value.meterId, `${pathOf(value)}.periodId`, value.periodId, `meter was retired at ${formatInstant(last.validToMs)}`));
       } else {
-        rejections.push(rejection('OUTSIDE_VALIDITY', value.meterId, `${path}.periodId`, value.periodId, `period is not covered by the meter's registration (valid from ${formatInstant(versions[0].validFromMs)})`));
+        rejections.push(rejection('OUTSIDE_VALIDITY', value.meterId, `${pathOf(value)}.periodId`, value.periodId, `period is not covered by the meter's registration (valid from ${formatInstant(versions[0].validFromMs)})`));
       }
       continue;
     }
-    if (exceedsConnectionLimit(value.energyWh, version.connectionLimitW, context.periodLength)) {
+    let maxWh = maxWhOf.get(version);
+    if (maxWh === undefined) {
+      maxWh = maxEnergyWh(version.connectionLimitW, context.periodLength);
+      maxWhOf.set(version, maxWh);
+    }
+    if (value.energyWh > maxWh) {
       rejections.push(
-        rejection('ABOVE_CONNECTION_LIMIT', value.meterId, `${path}.energyWh`, value.energyWh, `more than the connection limit of ${version.connectionLimitW} W allows in ${context.periodLength}`),
+        rejection('ABOVE_CONNECTION_LIMIT', value.meterId, `${pathOf(value)}.energyWh`, value.energyWh, `more than the connection limit of ${version.connectionLimitW} W allows in ${context.periodLength}`),
       );
       continue;
     }
-    const key = `${value.meterId}\u0000${value.periodStartMs}`;
-    const earlier = seen.get(key);
+    let inPeriod = seen.get(value.periodStartMs);
+    if (inPeriod === undefined) {
+      inPeriod = new Map();
+      seen.set(value.periodStartMs, inPeriod);
+    }
+    const earlier = inPeriod.get(value.meterId);
     if (earlier !== undefined) {
       const first = accepted[earlier];
-      if (first.energyWh !== value.energyWh || first.quality !== value.quality) conflicted.add(key);
+      if (first.energyWh !== value.energyWh || first.quality !== value.quality) conflicted.add(first);
       continue;
     }
-    seen.set(key, accepted.length);
+    inPeriod.set(value.meterId, accepted.length);
     accepted.push({
       index: value.index,
       meterId: value.meterId,
@@ -96,20 +106,25 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
       periodStartMs: value.periodStartMs,
       energyWh: value.energyWh,
       quality: value.quality,
-      ...(value.path === undefined ? {} : { path: value.path }),
+      path: value.path,
     });
   }
 
   if (conflicted.size === 0) return { accepted, rejections, foreign };
   const kept: AcceptedInterval[] = [];
   for (const value of accepted) {
-    if (conflicted.has(`${value.meterId}\u0000${value.periodStartMs}`)) {
+    if (conflicted.has(value)) {
       rejections.push(
         rejection('CONFLICTING_DUPLICATE', value.meterId, value.path ?? `intervals[${value.index}]`, value.periodId, 'the batch holds different values for this meter and period; none of them is taken'),
       );
     } else kept.push(value);
   }
   return { accepted: kept, rejections, foreign };
+}
+
+/** Where an answer points for a value; built only when the value is refused. */
+function pathOf(value: IntervalValue): string {
+  return value.path ?? `intervals[${value.index}]`;
 }
 
 /** What is already stored for a (meter, period) decides whether a resubmitted value is new. */

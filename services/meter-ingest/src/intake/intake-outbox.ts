@@ -13,8 +13,11 @@ import type { z } from 'zod';
  * published events with the schemas to hold this to the contract.
  */
 export interface TrustedEvent {
-  readonly envelope: EventEnvelope;
+  readonly id: string;
+  readonly type: string;
   readonly subject: string;
+  /** The envelope as JSON, exactly what goes on the wire. */
+  readonly payload: string;
 }
 
 export function trustedEnvelope<T extends string, S extends z.ZodTypeAny>(
@@ -27,7 +30,40 @@ export function trustedEnvelope<T extends string, S extends z.ZodTypeAny>(
 ): TrustedEvent {
   const id = deterministicEventId(definition.type, ...idParts);
   const envelope: EventEnvelope = { id, type: definition.type, schemaVersion: definition.schemaVersion, occurredAt, correlationId, causationId: null, data };
-  return { envelope, subject: definition.subject(key) };
+  return { id, type: definition.type, subject: definition.subject(key), payload: JSON.stringify(envelope) };
+}
+
+export interface MeasuredIntervalRow {
+  readonly meterId: string;
+  readonly direction: string;
+  readonly periodId: string;
+  readonly energyWh: bigint;
+  readonly quality: string;
+}
+
+/**
+ * A measured event whose interval list is written straight into JSON text: ten thousand
+ * small objects and their stringification were a fifth of the intake's CPU. Safe without
+ * escaping because every field is already validated to a quote- and backslash-free form
+ * (meter ids and period ids by their patterns, energy as digits, enums).
+ */
+export function trustedMeasuredEvent<T extends string, S extends z.ZodTypeAny>(
+  definition: EventDefinition<T, S>,
+  header: Omit<z.infer<S>, 'intervals'>,
+  intervals: readonly MeasuredIntervalRow[],
+  idParts: readonly string[],
+  occurredAt: string,
+  correlationId: string,
+  key: string,
+): TrustedEvent {
+  const placeholder = '__intervals__';
+  const event = trustedEnvelope(definition, { ...header, intervals: placeholder } as z.infer<S>, idParts, occurredAt, correlationId, key);
+  let list = '[';
+  for (let i = 0; i < intervals.length; i += 1) {
+    const v = intervals[i];
+    list += `${i === 0 ? '' : ','}{"meterId":"${v.meterId}","direction":"${v.direction}","periodId":"${v.periodId}","energyWh":"${v.energyWh}","quality":"${v.quality}"}`;
+  }
+  return { ...event, payload: event.payload.replace(`"${placeholder}"`, `${list}]`) };
 }
 
 export async function enqueueTrustedEvents(client: PoolClient, schema: string, events: readonly TrustedEvent[]): Promise<void> {
@@ -39,7 +75,7 @@ export async function enqueueTrustedEvents(client: PoolClient, schema: string, e
   // would be escaped character by character (slow for a megabyte of JSON quotes).
   const params: string[] = [headers];
   const rows = events.map((event) => {
-    params.push(event.envelope.id, event.envelope.type, event.subject, JSON.stringify(event.envelope));
+    params.push(event.id, event.type, event.subject, event.payload);
     const n = params.length;
     return `($${n - 3}, $${n - 2}, $${n - 1}, $${n}, $1::jsonb)`;
   });

@@ -4,7 +4,7 @@ import { formatInstant, periodLengthMs } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { inParts, partOf } from './event-parts';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
-import { enqueueTrustedEvents, trustedEnvelope, type TrustedEvent } from './intake-outbox';
+import { enqueueTrustedEvents, trustedEnvelope, trustedMeasuredEvent, type TrustedEvent } from './intake-outbox';
 import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
 import { IntakeRefusal, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
@@ -90,16 +90,8 @@ export class IntakePipeline {
       const parts = inParts(intervals, MAX_INTERVALS_PER_EVENT);
       parts.forEach((slice, index) => {
         const { fields, idSuffix } = partOf(index, parts.length);
-        const data = {
-          batchId: submission.batchId,
-          mpo: submission.mpo,
-          groupId,
-          periodLength: submission.periodLength,
-          receivedAt,
-          intervals: slice.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: v.energyWh.toString(), quality: v.quality })),
-          ...fields,
-        };
-        outbox.push(trustedEnvelope(MeterIntervalsMeasured, data, [submission.batchId, groupId, ...idSuffix], receivedAt, correlationId, groupId));
+        const header = { batchId: submission.batchId, mpo: submission.mpo, groupId, periodLength: submission.periodLength, receivedAt, ...fields };
+        outbox.push(trustedMeasuredEvent(MeterIntervalsMeasured, header, slice, [submission.batchId, groupId, ...idSuffix], receivedAt, correlationId, groupId));
       });
     }
     const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
