@@ -79,6 +79,8 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
     });
   };
 
+  // Values quarantined for their times: what they say about a period contradicts any other value for it.
+  const offGrid: number[] = [];
   // Units: stated[from..to] give the energy of the period starting at `start`.
   const unitFrom: number[] = [];
   const unitTo: number[] = [];
@@ -102,12 +104,16 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
     }
     if (!onGrid(start, periodMs)) {
       quarantine(i, 'START_NOT_ALIGNED', 'the start is not on the period grid and does not continue a realignable run');
+      offGrid.push(i);
       i += 1;
       continue;
     }
     if (onGrid(end, periodMs)) {
       if (end - start === periodMs) addUnit(i, i, start, 'as-stated');
-      else quarantine(i, 'SPANS_SEVERAL_PERIODS', 'one value covers several periods; splitting it would be an estimate');
+      else {
+        quarantine(i, 'SPANS_SEVERAL_PERIODS', 'one value covers several periods; splitting it would be an estimate');
+        offGrid.push(i);
+      }
       i += 1;
       continue;
     }
@@ -121,7 +127,10 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
       const problem = runProblem(stated, i, last, periodMs);
       for (let k = i; k <= last; k += 1) {
         if (problem === null) addUnit(k, k, start + (k - i) * periodMs, 'realigned');
-        else quarantine(k, 'IRREGULAR_RUN', problem);
+        else {
+          quarantine(k, 'IRREGULAR_RUN', problem);
+          offGrid.push(k);
+        }
       }
     }
     i = last + 1;
@@ -188,6 +197,16 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
     }
   }
 
+  for (const earlier of overlappedPeriods(intervals, offGrid, stated, periodMs)) {
+    if (conflicted.has(earlier.index)) continue;
+    conflicted.add(earlier.index);
+    const other = earlier.by;
+    quarantineUnit(
+      unitOf[earlier.index],
+      'CONFLICTING_DUPLICATE',
+      `the file also states ${formatter.instant(starts[other])}–${formatter.instant(ends[other])} (segment ${segmentNumbers[other]}, quarantined), which overlaps this period`,
+    );
+  }
   const kept = conflicted.size === 0 ? intervals : intervals.filter((_, index) => !conflicted.has(index));
   if (!isSorted(kept)) kept.sort((a, b) => a.periodStartMs - b.periodStartMs);
   let totalWh = 0n;
@@ -196,6 +215,32 @@ export function alignSeries(stated: StatedSeries, periodMs: number, formatter: P
 }
 
 type UnitAction = 'as-stated' | 'realigned' | 'aggregated';
+
+/**
+ * Accepted periods that a value quarantined for its times overlaps: the file says two things
+ * about that time. Binary search over the accepted starts, so a hostile value spanning
+ * centuries costs a logarithm, not a loop over its periods.
+ */
+function overlappedPeriods(intervals: readonly MsconsIntervalValue[], offGrid: readonly number[], stated: StatedSeries, periodMs: number): { index: number; by: number }[] {
+  if (offGrid.length === 0 || intervals.length === 0) return [];
+  const order = intervals.map((_, index) => index).sort((a, b) => intervals[a].periodStartMs - intervals[b].periodStartMs);
+  const found: { index: number; by: number }[] = [];
+  for (const k of offGrid) {
+    const start = stated.starts[k];
+    const end = stated.ends[k];
+    if (end <= start) continue;
+    // First accepted period that ends after the value starts.
+    let low = 0;
+    let high = order.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (intervals[order[middle]].periodStartMs + periodMs <= start) low = middle + 1;
+      else high = middle;
+    }
+    for (let n = low; n < order.length && intervals[order[n]].periodStartMs < end; n += 1) found.push({ index: order[n], by: k });
+  }
+  return found;
+}
 
 const QUALITY_RANK: Readonly<Record<IntervalQuality, number>> = { measured: 0, estimated: 1, substituted: 2 };
 

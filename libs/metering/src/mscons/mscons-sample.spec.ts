@@ -100,10 +100,15 @@ describe('MSCONS: the real sample (PV feed-in, December 2015, decimal comma, +01
   it('sums the sample into hours on a PT60M grid, keeping every Wh of the hours it can fill', () => {
     const [hourly] = parseMscons(text, { periodLength: 'PT60M' }).messages[0].locations;
     expect(hourly.intervals.every((v) => v.sourceValues === 4)).toBe(true);
-    // 744 hours in December; on 20 December the 75-minute value makes 12:00-14:00Z a run of four
-    // values over two hours, which cannot be mapped: both hours stay empty, their values quarantined.
-    expect(hourly.intervals).toHaveLength(744 - 2);
-    expect(hourly.missing).toEqual([{ from: '2015-12-20T12:00:00Z', to: '2015-12-20T14:00:00Z', periods: 2 }]);
+    // 744 hours in December. On 20 December the 75-minute value makes 12:00-14:00Z a run of four
+    // values over two hours, which cannot be mapped; 15:00Z is stated twice with different values
+    // (once as an unmappable run, once as four quarter hours): a conflict, so that hour is empty too.
+    expect(hourly.intervals).toHaveLength(744 - 3);
+    expect(hourly.missing).toEqual([
+      { from: '2015-12-20T12:00:00Z', to: '2015-12-20T14:00:00Z', periods: 2 },
+      { from: '2015-12-20T15:00:00Z', to: '2015-12-20T16:00:00Z', periods: 1 },
+    ]);
+    expect(hourly.quarantined.filter((q) => q.code === 'CONFLICTING_DUPLICATE').map((q) => q.segmentNumber)).toEqual([5679, 5682, 5685, 5688]);
     const quarantinedWh = hourly.quarantined.reduce((sum, value) => sum + value.energyWh, 0n);
     expect((hourly.totalWh + quarantinedWh).toString()).toBe(fileTotalWh);
   });

@@ -246,6 +246,21 @@ describe('parseMscons: irregular intervals', () => {
     ]);
   });
 
+  it('quarantines an accepted period that a value quarantined for its times overlaps: the file contradicts itself', () => {
+    const intervals = [
+      { kwh: '1', start: T('0000'), end: T('0015') },
+      { kwh: '2', start: T('0015'), end: T('0030') },
+      { kwh: '3', start: T('0020'), end: T('0025') },
+      { kwh: '4', start: T('0030'), end: T('0045') },
+    ];
+    const [location] = parseMscons(interchangeText([messageSegments('M1', locationSegments('DE0001', intervals))])).messages[0].locations;
+    expect(location.intervals.map((v) => v.periodId)).toEqual(['2026-03-01T00:00:00Z', '2026-03-01T00:30:00Z']);
+    expect(location.quarantined.map((q) => [q.segmentNumber, q.code])).toEqual([
+      [12, 'START_NOT_ALIGNED'],
+      [9, 'CONFLICTING_DUPLICATE'],
+    ]);
+  });
+
   it('keeps one of two identical values for a period and reports the repeat', () => {
     const intervals = [...quarterHours('20260301', 0, ['1'], '?+00'), ...quarterHours('20260301', 0, ['1'], '?+00')];
     const [location] = parseMscons(interchangeText([messageSegments('M1', locationSegments('DE0001', intervals))])).messages[0].locations;
