@@ -83,12 +83,21 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Checks an Ethereum address and returns its EIP-55 form; mixed case must be a valid checksum. */
 export function checksumAddress(value: unknown, field: string): string {
   if (typeof value !== 'string' || !ADDRESS_TEXT.test(value)) throw new BatchFormatError(field, 'must be a 20-byte 0x-hex address');
+  // A registration names the same MPO and DSO thousands of times; keccak per name is not free.
+  const known = checkedAddresses.get(value);
+  if (known !== undefined) return known;
+  let checksummed: string;
   try {
-    return getAddress(value);
+    checksummed = getAddress(value);
   } catch {
     throw new BatchFormatError(field, 'address has a wrong EIP-55 checksum');
   }
+  if (checkedAddresses.size >= 10_000) checkedAddresses.clear();
+  checkedAddresses.set(value, checksummed);
+  return checksummed;
 }
+
+const checkedAddresses = new Map<string, string>();
 
 export function parseReadingBatch(body: unknown, limits: BatchLimits = DEFAULT_BATCH_LIMITS): ReadingBatch {
   if (!isPlainObject(body)) throw new BatchFormatError('(body)', 'must be a JSON object');

@@ -1,13 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { counter, histogram, withSpan } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
 import { IntakePipeline } from './intake.pipeline';
 import { verifyJsonSubmission } from './json-submission';
 import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
-import type { IntakeAnswer, IntakeSource } from './intake.types';
+import type { IntakeAnswer, IntakeSource, VerifiedSubmission } from './intake.types';
 
-/** The doors (JSON, MSCONS) in front of the one pipeline. */
+type Outcome = { answer: IntakeAnswer; replayed: boolean };
+
+/**
+ * The doors (JSON, MSCONS) in front of the one pipeline, traced (one span per batch; the
+ * outbox rows carry its context, so the trace follows the batch across NATS) and counted.
+ */
 @Injectable()
 export class IntakeService {
   private readonly pipeline: IntakePipeline;
@@ -18,11 +24,29 @@ export class IntakeService {
     this.limits = { maxEntries: config.METER_INGEST_MAX_BATCH_ENTRIES };
   }
 
-  submitJson(raw: Buffer, source: IntakeSource): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
-    return this.pipeline.submit(verifyJsonSubmission(raw, source, this.limits));
+  submitJson(raw: Buffer, source: IntakeSource): Promise<Outcome> {
+    return this.run('readings-json', source, () => verifyJsonSubmission(raw, source, this.limits));
   }
 
-  submitMscons(upload: MsconsUpload, source: IntakeSource): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
-    return this.pipeline.submit(verifyMsconsSubmission(upload, source, this.limits));
+  submitMscons(upload: MsconsUpload, source: IntakeSource): Promise<Outcome> {
+    return this.run('mscons', source, () => verifyMsconsSubmission(upload, source, this.limits));
+  }
+
+  private run(format: string, source: IntakeSource, verify: () => VerifiedSubmission): Promise<Outcome> {
+    const started = process.hrtime.bigint();
+    return withSpan(`intake ${format}`, { attributes: { 'gridledger.intake.format': format, 'gridledger.intake.source': source } }, async (span) => {
+      const submission = verify();
+      span.setAttribute('gridledger.batch.id', submission.batchId);
+      span.setAttribute('gridledger.batch.entries', submission.entryCount);
+      const outcome = await this.pipeline.submit(submission);
+      const values = counter('gridledger_intake_values_total', 'Values received by meter-ingest, by outcome');
+      if (!outcome.replayed) {
+        values.add(outcome.answer.accepted, { outcome: 'accepted', source });
+        values.add(outcome.answer.duplicates, { outcome: 'duplicate', source });
+        values.add(outcome.answer.rejected, { outcome: 'rejected', source });
+      }
+      histogram('gridledger_intake_batch_seconds', 'Time from receipt to commit of one batch', 's').record(Number(process.hrtime.bigint() - started) / 1e9, { format, replayed: String(outcome.replayed) });
+      return outcome;
+    });
   }
 }
