@@ -109,7 +109,13 @@ export class TransactionSender {
     }
     const confirmedNonce = await this.client.nonce(this.address, 'latest');
     if (confirmedNonce > latest.nonce) return { kind: 'lost' };
-    await this.broadcast(latest);
+    try {
+      await this.broadcast(latest);
+    } catch (error) {
+      // The node refuses it (funds, fee floor, …): retire it and let the subject be decided afresh.
+      if (error instanceof RpcResponseError) return { kind: 'lost' };
+      throw error;
+    }
     return { kind: 'pending' };
   }
 

@@ -8,7 +8,7 @@ import { extractTraceContext, histogram, recordCarrier, withSpan } from '@gridle
 import type { BlockRef, ContractRevert } from '../chain/cascade.client';
 import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
 import type { TransactionSender } from '../chain/transaction.sender';
-import { RpcUnavailableError } from '../chain/json-rpc.client';
+import { RpcResponseError, RpcUnavailableError } from '../chain/json-rpc.client';
 import { PeriodCommitRepository, PeriodCommitRow, commitSubjectKey, raiseAlarm } from './period-commit.repository';
 
 const BATCH = 100;
@@ -135,7 +135,13 @@ export class CommitWorker {
     });
     bridgeMetrics.submissions().add(1, { kind: 'commit' });
     this.ctx.log.log(`sent ${row.groupId} ${row.periodId} v${row.version}: tx ${submission.txHash} nonce ${submission.nonce}`, 'CommitWorker');
-    await this.sender.broadcast(submission);
+    try {
+      await this.sender.broadcast(submission);
+    } catch (error) {
+      if (!(error instanceof RpcResponseError)) throw error;
+      // Recorded as sent: tracking retries the broadcast or retires it next round.
+      this.ctx.log.warn(`the node refused tx ${submission.txHash}: ${error.rpcMessage}`, 'CommitWorker');
+    }
   }
 
   private async refused(row: PeriodCommitRow, revert: ContractRevert): Promise<void> {

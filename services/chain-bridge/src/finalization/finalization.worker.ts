@@ -6,6 +6,7 @@ import { formatWh } from '@gridledger/domain';
 import type { BlockRef, Totals } from '../chain/cascade.client';
 import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
 import type { TransactionSender } from '../chain/transaction.sender';
+import { RpcResponseError, RpcUnavailableError } from '../chain/json-rpc.client';
 import { PeriodCommitRepository } from '../commits/period-commit.repository';
 import { raiseAlarm } from '../commits/period-commit.repository';
 import { PeriodFinalizationRepository, PeriodFinalizationRow, finalizeSubjectKey } from './period-finalization.repository';
@@ -30,7 +31,16 @@ export class FinalizationWorker {
     await this.trackSubmitted();
     await this.checkIncluded(head);
     await this.sender.beginRound();
-    for (const row of await this.finalizations.withStatus(this.ctx.db.manager, 'waiting', BATCH, true)) await this.decide(row);
+    for (const row of await this.finalizations.withStatus(this.ctx.db.manager, 'waiting', BATCH, true)) {
+      try {
+        await this.decide(row);
+      } catch (error) {
+        if (error instanceof RpcUnavailableError) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        this.ctx.log.error(`finalization of ${row.periodId}: ${message}; retrying later`, 'FinalizationWorker');
+        await this.finalizations.update(this.ctx.db.manager, row, { status: 'waiting', lastError: message, retryInMs: this.ctx.retryMs * 10 });
+      }
+    }
   }
 
   private async trackSubmitted(): Promise<void> {
@@ -104,7 +114,13 @@ export class FinalizationWorker {
     });
     bridgeMetrics.submissions().add(1, { kind: 'finalize' });
     this.ctx.log.log(`sent finalization of ${row.periodId} (revision ${row.revision}): tx ${submission.txHash}`, 'FinalizationWorker');
-    await this.sender.broadcast(submission);
+    try {
+      await this.sender.broadcast(submission);
+    } catch (error) {
+      if (!(error instanceof RpcResponseError)) throw error;
+      // Recorded as sent: tracking retries the broadcast or retires it next round.
+      this.ctx.log.warn(`the node refused tx ${submission.txHash}: ${error.rpcMessage}`, 'FinalizationWorker');
+    }
   }
 
   private async unconfirmedGroups(row: PeriodFinalizationRow): Promise<string[]> {
