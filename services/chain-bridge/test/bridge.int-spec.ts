@@ -109,6 +109,9 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
     expect(await (await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/NOPE-9`)).json()).toMatchObject({ error: expect.stringContaining('no meter NOPE-9') });
     expect((await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/2026-03-29T01:07:00Z/DE-A-2`)).status).toBe(400);
     responder.unsubscribe();
+    const unanswered = await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/DE-A-2`);
+    expect(unanswered.status).toBe(502);
+    expect(await unanswered.json()).toMatchObject({ error: expect.stringContaining('balancing did not answer the proof request') });
   });
 
   it('anchors a correction as the next version and re-finalizes the period', async () => {
