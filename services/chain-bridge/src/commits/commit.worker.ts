@@ -5,16 +5,14 @@ import { enqueueOutbox } from '@gridledger/messaging';
 import { STREAMS } from '@gridledger/messaging';
 import { groupKey } from '@gridledger/contracts';
 import { extractTraceContext, histogram, recordCarrier, withSpan } from '@gridledger/telemetry';
-import type { BlockRef, ContractRevert } from '../chain/cascade.client';
+import type { BlockRef } from '../chain/cascade.client';
+import { classifyRefusal, decideCommit } from './commit-decision';
 import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
 import type { TransactionSender } from '../chain/transaction.sender';
 import { RpcResponseError, RpcUnavailableError } from '../chain/json-rpc.client';
 import { PeriodCommitRepository, PeriodCommitRow, commitSubjectKey, raiseAlarm } from './period-commit.repository';
 
 const BATCH = 100;
-/** Reverts that are not transient: the contract will refuse this version every time. */
-const INVALID_ERRORS = new Set(['CascadeUnknownGroup', 'CascadeInvalidPeriod', 'CascadeUnbalanced', 'CascadeEmptyRoot', 'SafeCastOverflowedUintToInt']);
-const MAX_UNEXPLAINED_REVERTS = 5;
 
 /**
  * Takes each recorded version to the chain and sees it confirmed:
@@ -111,21 +109,32 @@ export class CommitWorker {
   /** Reads the chain before sending anything: that is what makes a restart safe. */
   private async decide(row: PeriodCommitRow): Promise<void> {
     const group = groupKey(row.groupId);
-    const onChain = await this.ctx.client.latestVersion(group, row.periodStart);
-    if (onChain >= row.version) {
-      const root = await this.ctx.client.rootOf(group, row.periodStart, row.version);
-      if (root.toLowerCase() === row.merkleRoot.toLowerCase()) await this.adopt(row);
-      else await this.reject(row, 'root-conflict', `the chain holds version ${row.version} with root ${root}, not ${row.merkleRoot}`, null, root);
-      return;
+    const latestVersion = await this.ctx.client.latestVersion(group, row.periodStart);
+    const rootOfVersion = latestVersion >= row.version ? await this.ctx.client.rootOf(group, row.periodStart, row.version) : null;
+    const decision = decideCommit(row.version, row.merkleRoot, { latestVersion, rootOfVersion });
+    switch (decision.kind) {
+      case 'adopt':
+        return this.adopt(row);
+      case 'conflict':
+        return this.reject(row, 'root-conflict', `the chain holds version ${row.version} with root ${decision.chainRoot}, not ${row.merkleRoot}`, null, decision.chainRoot);
+      case 'wait':
+        return this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: decision.reason, retryInMs: this.ctx.retryMs });
+      case 'send':
+        return this.send(row);
+      default: {
+        const unexpected: never = decision;
+        throw new Error(`unknown decision ${JSON.stringify(unexpected)}`);
+      }
     }
-    if (onChain < row.version - 1) {
-      await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: `waiting for version ${onChain + 1} on chain`, retryInMs: this.ctx.retryMs });
-      return;
-    }
-    const data = this.ctx.client.commitCalldata(group, row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount);
+  }
+
+  private async send(row: PeriodCommitRow): Promise<void> {
+    const data = this.ctx.client.commitCalldata(groupKey(row.groupId), row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount);
     const simulation = await this.ctx.client.simulate(this.sender.address, data);
     if (!simulation.ok) {
-      await this.refused(row, simulation.revert);
+      const action = classifyRefusal(simulation.revert, { attempts: row.attempts, committer: this.sender.address, groupId: row.groupId });
+      if (action.kind === 'reject') await this.reject(row, action.code, action.reason, simulation.revert.errorName, null);
+      else await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: action.reason, countAttempt: action.countAttempt, retryInMs: this.ctx.retryMs * action.delayFactor });
       return;
     }
     const submission = await this.ctx.db.transaction(async (em) => {
@@ -141,22 +150,6 @@ export class CommitWorker {
       if (!(error instanceof RpcResponseError)) throw error;
       // Recorded as sent: tracking retries the broadcast or retires it next round.
       this.ctx.log.warn(`the node refused tx ${submission.txHash}: ${error.rpcMessage}`, 'CommitWorker');
-    }
-  }
-
-  private async refused(row: PeriodCommitRow, revert: ContractRevert): Promise<void> {
-    const name = revert.errorName;
-    if (name === 'CascadeUnauthorizedCommitter') {
-      await this.reject(row, 'role-violation', `the bridge's key ${this.sender.address} holds neither the BRP nor the MPO role for group ${row.groupId}`, name, null);
-    } else if (name !== null && INVALID_ERRORS.has(name)) {
-      await this.reject(row, 'invalid', `the contract refused it: ${name}(${revert.args.map(String).join(', ')})`, name, null);
-    } else if (name === 'CascadeVersionAlreadyCommitted' || name === 'CascadeVersionNotNext') {
-      // The chain moved since we read it; the next round reads it again.
-      await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: name, retryInMs: this.ctx.retryMs });
-    } else if (row.attempts + 1 >= MAX_UNEXPLAINED_REVERTS) {
-      await this.reject(row, 'invalid', `the contract refused it ${row.attempts + 1} times without a known reason: ${revert.message}`, name, null);
-    } else {
-      await this.commits.update(this.ctx.db.manager, row, { status: 'pending', lastError: revert.message, countAttempt: true, retryInMs: this.ctx.retryMs * 2 ** row.attempts });
     }
   }
 
