@@ -34,6 +34,12 @@ function peakRssMiB(pid: number): { rss: number; peak: number } {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
+/** CPU seconds the process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const text = await response.text();
@@ -129,6 +135,8 @@ async function main(): Promise<void> {
     const baseline = await publishedSoFar();
 
     const started = process.hrtime.bigint();
+    const serviceCpuBefore = cpuSeconds(service.pid);
+    const clientCpuBefore = process.cpuUsage();
     let next = 0;
     let accepted = 0;
     const samples: string[] = [];
@@ -154,6 +162,11 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const valuesPerSecond = Math.round((BATCHES * BATCH_VALUES) / seconds);
     const { peak } = peakRssMiB(service.pid);
+    const serviceCpuMs = ((cpuSeconds(service.pid) - serviceCpuBefore) * 1000) / BATCHES;
+    const client = process.cpuUsage(clientCpuBefore);
+    const clientCpuMs = (client.user + client.system) / 1000 / BATCHES;
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(`CPU per batch of ${BATCH_VALUES.toLocaleString('en')}: service ${serviceCpuMs.toFixed(0)} ms, bench client ${clientCpuMs.toFixed(0)} ms (machine load average ${load}; Postgres and NATS not included)`);
     console.log(`${(BATCHES * BATCH_VALUES).toLocaleString('en')} values in ${BATCHES} batches of ${BATCH_VALUES.toLocaleString('en')} from ${METERS.toLocaleString('en')} meters: ${seconds.toFixed(2)} s end to end → ${valuesPerSecond.toLocaleString('en')} values/s (published ${expectedEvents - baseline} events)`);
 
     const copyRowsPerSecond = await copyRate(db.url);

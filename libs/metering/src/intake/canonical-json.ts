@@ -21,10 +21,21 @@ export function canonicalJson(value: unknown): string {
   for (const key of keys) {
     const item = record[key];
     if (item === undefined) continue;
-    text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+    text += `${first ? '' : ','}${quotedKey(key)}:${canonicalJson(item)}`;
     first = false;
   }
   return `${text}}`;
+}
+
+// Batches repeat the same few keys ten thousand times: quote each once.
+const quotedKeys = new Map<string, string>();
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 1_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 /** The body as signed: everything except the signature itself. */

@@ -62,7 +62,7 @@ export class IntakePipeline {
     const nowMs = this.clock();
     const receivedAt = new Date(nowMs).toISOString();
     const meterIds = distinctMeterIds(submission);
-    const registry = await loadRegistryView(client, meterIds);
+    const registry = await loadRegistryView(client, meterIds, submission.mpo);
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
     const batchSeq = await nextBatchSeq(client);

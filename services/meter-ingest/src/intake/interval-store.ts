@@ -10,36 +10,34 @@ const stagedConnections = new WeakSet<PoolClient>();
 const UNIQUE_VIOLATION = '23505';
 const INTERVAL_COLUMNS = 'meter_id, period_start, period_minutes, energy_wh, quality, group_id, direction, batch_seq';
 
-export async function loadRegistryView(client: PoolClient, meterIds: readonly string[]): Promise<Map<string, RegistryVersion[]>> {
-  const { rows } = await client.query<{
-    meter_id: string;
-    direction: 'consumption' | 'production';
-    mpo: string;
-    group_id: string;
-    connection_limit_w: string;
-    valid_from_ms: number;
-    valid_to_ms: number | null;
-    retired: boolean;
-  }>(
-    `SELECT meter_id, direction, mpo, group_id, connection_limit_w, retired,
-            (extract(epoch FROM valid_from) * 1000)::float8 AS valid_from_ms,
-            (extract(epoch FROM valid_to) * 1000)::float8 AS valid_to_ms
-       FROM meter_points WHERE meter_id = ANY(string_to_array($1, ','))`,
+type RegistryRow = [meterId: string, direction: 'consumption' | 'production', otherMpo: string | null, groupId: string, limitW: string, retired: boolean, validFromMs: number, validToMs: number | null];
+
+/**
+ * The registry versions of a batch's meters in one query. Rows come back as arrays and the
+ * MPO only when it is not the signer (the usual case sends no 42-character string per row).
+ */
+export async function loadRegistryView(client: PoolClient, meterIds: readonly string[], signer: string): Promise<Map<string, RegistryVersion[]>> {
+  const result = await client.query<RegistryRow>({
+    text: `SELECT meter_id, direction, NULLIF(mpo, $2), group_id, connection_limit_w::text, retired,
+                  (extract(epoch FROM valid_from) * 1000)::float8,
+                  (extract(epoch FROM valid_to) * 1000)::float8
+             FROM meter_points WHERE meter_id = ANY(string_to_array($1, ','))`,
     // Meter ids hold no commas (domain rule); one text parameter avoids array escaping.
-    [meterIds.join(',')],
-  );
-  return buildRegistryView(
-    rows.map((row) => ({
-      meterId: row.meter_id,
-      direction: row.direction,
-      mpo: row.mpo,
-      groupId: row.group_id,
-      connectionLimitW: BigInt(row.connection_limit_w),
-      validFromMs: row.valid_from_ms,
-      validToMs: row.valid_to_ms,
-      retired: row.retired,
-    })),
-  );
+    values: [meterIds.join(','), signer],
+    rowMode: 'array',
+  });
+  const limits = new Map<string, bigint>();
+  const versions: RegistryVersion[] = new Array(result.rows.length);
+  for (let i = 0; i < result.rows.length; i += 1) {
+    const [meterId, direction, otherMpo, groupId, limitText, retired, validFromMs, validToMs] = result.rows[i];
+    let connectionLimitW = limits.get(limitText);
+    if (connectionLimitW === undefined) {
+      connectionLimitW = BigInt(limitText);
+      limits.set(limitText, connectionLimitW);
+    }
+    versions[i] = { meterId, direction, mpo: otherMpo ?? signer, groupId, connectionLimitW, validFromMs, validToMs, retired };
+  }
+  return buildRegistryView(versions);
 }
 
 export async function nextBatchSeq(client: PoolClient): Promise<string> {
@@ -60,7 +58,8 @@ export interface StoredConflict {
  */
 export async function insertIntervals(client: PoolClient, values: readonly AcceptedInterval[], periodMinutes: number, batchSeq: string): Promise<StoredConflict[]> {
   if (values.length === 0) return [];
-  const line = (v: AcceptedInterval) => `${v.meterId}\t${new Date(v.periodStartMs).toISOString()}\t${periodMinutes}\t${v.energyWh}\t${v.quality}\t${v.groupId}\t${v.direction}\t${batchSeq}\n`;
+  // periodId is a canonical UTC instant ("2026-03-29T01:00:00Z"): Postgres reads it as is.
+  const line = (v: AcceptedInterval) => `${v.meterId}\t${v.periodId}\t${periodMinutes}\t${v.energyWh}\t${v.quality}\t${v.groupId}\t${v.direction}\t${batchSeq}\n`;
   // Fast path: COPY straight into the keyed table. A value stored before makes COPY fail
   // as a whole; then roll back to the savepoint and go through staging with ON CONFLICT.
   await client.query('SAVEPOINT direct_copy');
