@@ -1,4 +1,6 @@
-import { Wallet } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet } from 'ethers';
+import { SettlementCascadeArtifact, groupKey, periodStartSeconds } from '@gridledger/contracts';
+import { rootOfByPlainRpc } from './plain-rpc';
 import { BalancingPeriodSettled } from '@gridledger/events';
 import { BridgeHarness, KEYS, closedPeriod, settledPeriod } from './bridge.harness';
 
@@ -80,5 +82,26 @@ describe('chain-bridge: refusals', () => {
     expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`)).toEqual([{ n: 0 }]);
     expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.chain_alarm WHERE period_id = $1 AND kind = 'role-violation'`, [periodId])).toEqual([{ n: 1 }]);
     expect(harness.events('chain.period.finalized')).toHaveLength(0);
+  });
+
+  it('raises an alarm, and overwrites nothing, when the chain already holds the version with another root', async () => {
+    const periodId = '2026-03-29T04:45:00Z';
+    const foreignRoot = `0x${'ee'.repeat(32)}`;
+    // Someone else with the BRP key committed this version first, with a different root.
+    const provider = new JsonRpcProvider(harness.anvil.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    const cascade = new Contract(harness.cascadeAddress, SettlementCascadeArtifact.abi, new Wallet(KEYS.brp, provider));
+    await (await cascade.getFunction('commitPeriod')(groupKey('GRP-BETA'), periodStartSeconds(periodId), 1, [7n, 0n, 0n, 7n], foreignRoot, 1)).wait();
+    provider.destroy();
+
+    const ours = await settledPeriod({ groupId: 'GRP-BETA', periodId, version: 1, meters: [{ meterId: 'M-9', direction: 1, energyWh: 7n }] });
+    const sentBefore = (await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_bridge.submission`))[0].n;
+    await harness.publishSettled(ours.envelope);
+    const rejected = await harness.waitForEvents('chain.period.rejected', 2);
+    expect(rejected[1].data).toMatchObject({ groupId: 'GRP-BETA', periodId, version: 1, code: 'root-conflict', merkleRoot: ours.tree.root, chainRoot: foreignRoot, contractError: null });
+    expect(await harness.query(`SELECT status FROM chain_bridge.period_commit WHERE period_id = $1`, [periodId])).toEqual([{ status: 'conflict' }]);
+    expect(await harness.query(`SELECT kind FROM chain_bridge.chain_alarm WHERE period_id = $1`, [periodId])).toEqual([{ kind: 'root-conflict' }]);
+    expect((await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_bridge.submission`))[0].n).toBe(sentBefore);
+    expect(await rootOfByPlainRpc(harness.anvil.url, harness.cascadeAddress, 'GRP-BETA', periodStartSeconds(periodId), 1)).toBe(foreignRoot);
+    expect(harness.bridge?.output()).toMatch(/"level":"error".*root-conflict: GRP-BETA 2026-03-29T04:45:00Z v1/);
   });
 });
