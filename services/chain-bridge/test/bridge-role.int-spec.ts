@@ -45,6 +45,12 @@ describe('chain-bridge: refusals', () => {
     expect(harness.events('chain.period.rejected')).toHaveLength(1);
     expect(await harness.commitLogs('GRP-ALPHA', periodId)).toHaveLength(0);
     expect(harness.bridge?.output()).not.toContain(KEYS.stranger.slice(2));
+
+    const alarms = (await (await fetch(`${harness.bridge?.url}/alarms`)).json()) as { alarms: { kind: string; groupId: string; detail: string }[] };
+    expect(alarms.alarms).toEqual([expect.objectContaining({ kind: 'role-violation', groupId: 'GRP-ALPHA', detail: expect.stringContaining(stranger) })]);
+    const commits = (await (await fetch(`${harness.bridge?.url}/commits/GRP-ALPHA/${periodId}`)).json()) as { versions: unknown[] };
+    expect(commits.versions).toEqual([expect.objectContaining({ version: 1, status: 'rejected', txHash: null, attempts: 0 })]);
+    expect((await fetch(`${harness.bridge?.url}/alarms?limit=0`)).status).toBe(400);
   });
 
   it('dead-letters a settled event whose totals do not balance, naming the field', async () => {
