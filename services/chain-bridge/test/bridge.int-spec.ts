@@ -139,6 +139,16 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
     expect(dataOf(finalized[1])).toMatchObject({ revision: 2, totals: { feedInWh: '5900', feedOutWh: '6350', imbalanceWh: '-450' } });
     expect(harness.bridge?.output()).not.toMatch(/"level":"error"/);
   });
+
+  it('finds a finalization already on chain instead of sending it again', async () => {
+    const [before] = await harness.query<{ tx_hash: string }>(`SELECT tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD]);
+    const sent = await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`);
+    // As if the bridge had lost track of it.
+    await harness.query(`UPDATE chain_bridge.period_finalization SET status = 'waiting', tx_hash = NULL, block_number = NULL, block_hash = NULL WHERE period_id = $1`, [PERIOD]);
+    await waitForRow(harness, `SELECT status, tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'confirmed');
+    expect(await harness.query(`SELECT tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD])).toEqual([{ tx_hash: before.tx_hash }]);
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`)).toEqual(sent);
+  });
 });
 
 async function waitForRow(harness: BridgeHarness, sql: string, params: unknown[], done: (row: Record<string, unknown>) => boolean): Promise<void> {

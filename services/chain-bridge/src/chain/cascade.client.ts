@@ -108,16 +108,22 @@ export class CascadeClient {
     return Boolean(await this.view('verifyMeter', [groupKey, periodStart, version, leaf[0], leaf[1], leaf[2], proof]));
   }
 
-  /** The transaction that emitted an event of `eventName` with these indexed topics in `block`. */
-  async findEventTx(eventName: 'PeriodCommitted' | 'PeriodFinalized', topics: readonly string[], blockNumber: number, match: (args: readonly unknown[]) => boolean): Promise<string | null> {
+  /** The last transaction that emitted `eventName` with these indexed topics in blocks [from, to], and its block. */
+  async findEventTx(
+    eventName: 'PeriodCommitted' | 'PeriodFinalized',
+    topics: readonly string[],
+    fromBlock: number,
+    toBlock: number,
+    match: (args: readonly unknown[]) => boolean,
+  ): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
     const event = cascadeInterface.getEvent(eventName);
     if (!event) throw new Error(`no event ${eventName}`);
     const logs = await this.rpc.call<RawLog[]>('eth_getLogs', [
-      { address: this.address, fromBlock: toBeHex(blockNumber), toBlock: toBeHex(blockNumber), topics: [event.topicHash, ...topics] },
+      { address: this.address, fromBlock: toBeHex(fromBlock), toBlock: toBeHex(toBlock), topics: [event.topicHash, ...topics] },
     ]);
     for (const log of logs.reverse()) {
       const parsed = cascadeInterface.parseLog({ topics: log.topics, data: log.data });
-      if (parsed && match(parsed.args.toArray(true))) return log.transactionHash;
+      if (parsed && match(parsed.args.toArray(true))) return { txHash: log.transactionHash, blockNumber: Number(BigInt(log.blockNumber)), blockHash: log.blockHash };
     }
     return null;
   }
@@ -197,4 +203,6 @@ interface RawLog {
   topics: string[];
   data: string;
   transactionHash: string;
+  blockNumber: string;
+  blockHash: string;
 }

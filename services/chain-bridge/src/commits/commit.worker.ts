@@ -157,9 +157,9 @@ export class CommitWorker {
   private async adopt(row: PeriodCommitRow): Promise<void> {
     const group = groupKey(row.groupId);
     const blockNumber = await this.ctx.client.commitmentBlock(group, row.periodStart, row.version);
-    const blockHash = await this.ctx.client.blockHashAt(blockNumber);
-    const txHash = await this.ctx.client.findEventTx('PeriodCommitted', [group, toBeHex(row.periodStart, 32)], blockNumber, (args) => Number(args[2]) === row.version);
-    if (!blockHash || !txHash) throw new Error(`version ${row.version} of ${row.groupId} ${row.periodId} is on chain but its block ${blockNumber} could not be read`);
+    const found = await this.ctx.client.findEventTx('PeriodCommitted', [group, toBeHex(row.periodStart, 32)], blockNumber, blockNumber, (args) => Number(args[2]) === row.version);
+    if (!found) throw new Error(`version ${row.version} of ${row.groupId} ${row.periodId} is on chain but its PeriodCommitted event in block ${blockNumber} was not found`);
+    const { txHash, blockHash } = found;
     this.ctx.log.log(`found ${row.groupId} ${row.periodId} v${row.version} already on chain in block ${blockNumber}: not sending it again`, 'CommitWorker');
     await this.ctx.db.transaction((em) => this.markIncluded(em, row, txHash, { number: blockNumber, hash: blockHash }));
   }

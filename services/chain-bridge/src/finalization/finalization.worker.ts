@@ -135,14 +135,9 @@ export class FinalizationWorker {
     const commits = await this.commits.forPeriod(this.ctx.db.manager, row.periodId);
     const from = Math.min(...commits.map((c) => c.blockNumber ?? 0));
     const head = await this.ctx.client.head();
-    for (let block = head.number; block >= from; block--) {
-      const txHash = await this.ctx.client.findEventTx('PeriodFinalized', [toBeHex(row.periodStart, 32)], block, () => true);
-      if (!txHash) continue;
-      const hash = await this.ctx.client.blockHashAt(block);
-      await this.finalizations.update(this.ctx.db.manager, row, { status: 'included', txHash, blockNumber: block, blockHash: hash });
-      return;
-    }
-    throw new Error(`period ${row.periodId} is finalized on chain but its PeriodFinalized event was not found`);
+    const found = await this.ctx.client.findEventTx('PeriodFinalized', [toBeHex(row.periodStart, 32)], from, head.number, () => true);
+    if (!found) throw new Error(`period ${row.periodId} is finalized on chain but its PeriodFinalized event was not found`);
+    await this.finalizations.update(this.ctx.db.manager, row, { status: 'included', txHash: found.txHash, blockNumber: found.blockNumber, blockHash: found.blockHash });
   }
 
   private async publish(em: EntityManager, row: PeriodFinalizationRow): Promise<void> {
