@@ -52,8 +52,8 @@ export class MarketInputController {
       recordSchedule(
         em,
         { scheduleId: `api:${schedule.scheduleId}`, periodId: schedule.periodId, fromGroup: schedule.fromGroup, toGroup: schedule.toGroup, energyWh: BigInt(schedule.energyWh) },
-        // API schedules replace each other in arrival order.
-        Number.MAX_SAFE_INTEGER,
+        // API schedules carry no source version: they replace each other in arrival order.
+        0,
         schedule.periodLength,
         this.config.GATE_DEADLINE_MS,
       ),

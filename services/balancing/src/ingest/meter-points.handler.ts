@@ -1,12 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import { EventOf, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
 import { ReceivedEvent } from '@gridledger/messaging';
+import { lockMarketPeriods } from '../persistence/group-periods.repository';
 import { applyPointVersions, markOpenPeriodsForCheck } from '../persistence/registry.repository';
 
 type PointsEvent = ReceivedEvent<EventOf<typeof MeterPointsRegistered> | EventOf<typeof MeterPointsChanged> | EventOf<typeof MeterPointsRetired>>;
 
 /** The registry copy that says which meters balancing expects in which group and period. */
 export async function applyMeterPoints(em: EntityManager, events: readonly PointsEvent[]): Promise<void> {
+  await lockMarketPeriods(em);
   const touched = new Set<string>();
   for (const event of events) {
     const groups = await applyPointVersions(

@@ -43,6 +43,9 @@ export class CreateBalancingTables1764000001000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX group_periods_work ON group_periods (period_id) WHERE needs_check OR dirty`);
     await queryRunner.query(`CREATE INDEX group_periods_by_period ON group_periods (period_id)`);
 
+    // One row per period balancing has seen: its first sight opens every registry group for it.
+    await queryRunner.query(`CREATE TABLE market_periods (period_id text PRIMARY KEY, period_length text NOT NULL)`);
+
     await queryRunner.query(`CREATE SEQUENCE meter_value_seq`);
     await queryRunner.query(`
       CREATE TABLE meter_values (
@@ -133,7 +136,7 @@ export class CreateBalancingTables1764000001000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['rejected_inputs', 'period_closures', 'ledger_entries', 'period_versions', 'prices', 'schedules', 'meter_values', 'group_periods', 'meter_points']) {
+    for (const table of ['rejected_inputs', 'period_closures', 'ledger_entries', 'period_versions', 'prices', 'schedules', 'meter_values', 'market_periods', 'group_periods', 'meter_points']) {
       await queryRunner.query(`DROP TABLE ${table}`);
     }
     await queryRunner.query(`DROP SEQUENCE meter_value_seq`);

@@ -24,6 +24,11 @@ export async function lockGroupPeriods(
   gateDeadlineAfterEndMs: number,
 ): Promise<Map<string, GroupPeriodStatus>> {
   const unique = [...new Map(keys.map((key) => [`${key.groupId}|${key.periodId}`, key])).values()].sort(compareKeys);
+  const periods = [...new Set(unique.map((key) => key.periodId))];
+  const known: { period_id: string }[] = await sql.query(`SELECT period_id FROM market_periods WHERE period_id = ANY($1::text[])`, [periods]);
+  const unseen = periods.filter((periodId) => !known.some((row) => row.period_id === periodId));
+  if (unseen.length > 0) await lockMarketPeriods(sql);
+  for (const periodId of unseen) await openMarketPeriod(sql, periodId, periodLength, gateDeadlineAfterEndMs);
   const statuses = new Map<string, GroupPeriodStatus>();
   for (const key of unique) {
     const start = parsePeriodId(key.periodId, periodLength);
@@ -38,6 +43,38 @@ export async function lockGroupPeriods(
     statuses.set(`${key.groupId}|${key.periodId}`, rows[0].status);
   }
   return statuses;
+}
+
+/**
+ * Opening a market period reads the registry, and a registry change reads the market
+ * periods: without this lock each could miss the other's uncommitted rows and a group would
+ * never be opened for the period. Taken first in both transactions, so they cannot deadlock.
+ */
+export async function lockMarketPeriods(sql: Sql): Promise<void> {
+  await sql.query(`SELECT pg_advisory_xact_lock(hashtext('balancing-market-periods'))`);
+}
+
+/**
+ * The first time balancing sees a period, every group with meters in the registry at its
+ * start gets a row too, so a group whose meters all stay silent still reaches its deadline
+ * (and is substituted) and the market-wide summary waits for it.
+ */
+async function openMarketPeriod(sql: Sql, periodId: string, periodLength: PeriodLength, gateDeadlineAfterEndMs: number): Promise<void> {
+  const inserted: unknown[] = await sql.query(
+    `INSERT INTO market_periods (period_id, period_length) VALUES ($1, $2) ON CONFLICT (period_id) DO NOTHING RETURNING period_id`,
+    [periodId, periodLength],
+  );
+  if (inserted.length === 0) return;
+  const start = new Date(parsePeriodId(periodId, periodLength));
+  const deadline = new Date(periodEndMs(periodId, periodLength) + gateDeadlineAfterEndMs);
+  await sql.query(
+    `INSERT INTO group_periods (group_id, period_id, period_length, period_start, gate_deadline)
+     SELECT DISTINCT group_id, $1, $2, $3::timestamptz, $4::timestamptz FROM meter_points
+     WHERE valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+     ORDER BY group_id
+     ON CONFLICT (group_id, period_id) DO NOTHING`,
+    [periodId, periodLength, start, deadline],
+  );
 }
 
 /** Something changed: an open period is checked for completeness, a settled one re-settles. */

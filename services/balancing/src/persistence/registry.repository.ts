@@ -35,8 +35,25 @@ export async function applyPointVersions(sql: Sql, versions: readonly PointVersi
   return groups;
 }
 
+/**
+ * After a registry change: open periods of the touched groups are re-checked, and a group
+ * with meters valid in a period that is still being balanced (some group of it open) gets a
+ * row there too, whichever of registry and values arrived first.
+ */
 export async function markOpenPeriodsForCheck(sql: Sql, groups: Iterable<string>): Promise<void> {
-  await sql.query(`UPDATE group_periods SET needs_check = true WHERE status = 'open' AND group_id = ANY($1::text[])`, [[...groups]]);
+  const touched = [...groups];
+  await sql.query(
+    `INSERT INTO group_periods (group_id, period_id, period_length, period_start, gate_deadline)
+     SELECT DISTINCT p.group_id, m.period_id, m.period_length, g.period_start, g.gate_deadline
+     FROM market_periods m
+     JOIN LATERAL (SELECT period_start, gate_deadline FROM group_periods o WHERE o.period_id = m.period_id AND o.status = 'open' LIMIT 1) g ON true
+     JOIN meter_points p ON p.valid_from <= g.period_start AND (p.valid_to IS NULL OR p.valid_to > g.period_start)
+     WHERE p.group_id = ANY($1::text[])
+     ORDER BY p.group_id, m.period_id
+     ON CONFLICT (group_id, period_id) DO NOTHING`,
+    [touched],
+  );
+  await sql.query(`UPDATE group_periods SET needs_check = true WHERE status = 'open' AND group_id = ANY($1::text[])`, [touched]);
 }
 
 /** Expected meters of a group at a period start that have no current value yet. */
