@@ -18,6 +18,8 @@ export const configSchema = commonConfigSchema(3002).extend({
    * settles on the whole input; after this long behind it settles anyway.
    */
   CATCH_UP_MAX_WAIT_MS: positiveMs('a duration').default(60_000),
+  /** How long JetStream waits for an ack before redelivering (what a crashed replica held). */
+  CONSUMER_ACK_WAIT_MS: positiveMs('a duration').default(60_000),
   /** Durable consumer names start with this (a replay into a fresh database uses a new prefix). */
   CONSUMER_PREFIX: z
     .string()

@@ -35,16 +35,18 @@ export class BalancingConsumers implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const refs = balancingConsumerRefs(this.config.CONSUMER_PREFIX);
     const deadline = this.config.GATE_DEADLINE_MS;
+    const ackWaitMs = this.config.CONSUMER_ACK_WAIT_MS;
     // Registry first, so the expected meters are known when values arrive.
     await this.host.start({
       ...refs.points,
+      ackWaitMs,
       events: [MeterPointsRegistered, MeterPointsChanged, MeterPointsRetired] as const,
       filterSubjects: ['meter.points.>'],
       handleBatch: (events, em) => applyMeterPoints(em, events),
     });
-    await this.host.start({ ...refs.intervals, events: [MeterIntervalsMeasured] as const, batchSize: 20, handleBatch: (events, em) => applyMeasuredIntervals(em, events, deadline) });
-    await this.host.start({ ...refs.exchanges, events: [CapacityExchangeScheduled] as const, handleBatch: (events, em) => applyExchanges(em, events, deadline) });
-    await this.host.start({ ...refs.prices, events: [MarketPricesPublished] as const, handleBatch: (events, em) => applyPrices(em, events) });
-    await this.host.start({ ...refs.confirmations, events: [ChainPeriodConfirmed] as const, handleBatch: (events, em) => applyChainConfirmations(em, events) });
+    await this.host.start({ ...refs.intervals, ackWaitMs, events: [MeterIntervalsMeasured] as const, batchSize: 20, handleBatch: (events, em) => applyMeasuredIntervals(em, events, deadline) });
+    await this.host.start({ ...refs.exchanges, ackWaitMs, events: [CapacityExchangeScheduled] as const, handleBatch: (events, em) => applyExchanges(em, events, deadline) });
+    await this.host.start({ ...refs.prices, ackWaitMs, events: [MarketPricesPublished] as const, handleBatch: (events, em) => applyPrices(em, events) });
+    await this.host.start({ ...refs.confirmations, ackWaitMs, events: [ChainPeriodConfirmed] as const, handleBatch: (events, em) => applyChainConfirmations(em, events) });
   }
 }
