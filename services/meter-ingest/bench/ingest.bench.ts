@@ -20,6 +20,8 @@ const METERS = Number(process.env.BENCH_METERS ?? 100_000);
 const BATCH_VALUES = Number(process.env.BENCH_BATCH_VALUES ?? 10_000);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
+/** Service processes sharing the database and namespace (the way it scales out); default one. */
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const GROUPS = 20;
 const TOKEN = 'bench-operator-token-0123456789';
 const FIRST_PERIOD_MS = Date.parse('2026-03-01T00:00:00Z');
@@ -38,6 +40,26 @@ function peakRssMiB(pid: number): { rss: number; peak: number } {
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of every Postgres backend serving the bench database, by pid. */
+async function backendCpu(databaseUrl: string): Promise<Map<number, number>> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        cpu.set(pid, cpuSeconds(pid));
+      } catch {
+        // The backend ended between the query and the read.
+      }
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
 }
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
@@ -108,10 +130,15 @@ async function copyRate(databaseUrl: string): Promise<number> {
 async function main(): Promise<void> {
   const db = await createTestDatabase();
   const namespace = randomNamespace();
-  const service = await spawnService({
+  const spawnReplica = () => spawnService({
     entry: 'services/meter-ingest/src/main.ts',
+    // BENCH_SERVICE_NODE_OPTIONS tries V8 settings on the service (e.g. --max-semi-space-size=64).
     env: { ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}), DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', METER_INGEST_OPERATOR_TOKEN: TOKEN },
   });
+  const replicas = [await spawnReplica()];
+  for (let r = 1; r < REPLICAS; r += 1) replicas.push(await spawnReplica());
+  const service = replicas[0];
+  const urlFor = (n: number) => replicas[n % replicas.length].url;
   const nc = await connect({ servers: TEST_NATS_URL });
   try {
     const wallet = Wallet.createRandom();
@@ -125,7 +152,7 @@ async function main(): Promise<void> {
 
     // Registration is setup, not intake: measure the intake's peak memory from here on.
     const afterRegistration = peakRssMiB(service.pid);
-    writeFileSync(`/proc/${service.pid}/clear_refs`, '5');
+    for (const replica of replicas) writeFileSync(`/proc/${replica.pid}/clear_refs`, '5');
     console.log(`service RSS after registration ${afterRegistration.rss.toFixed(0)} MiB (peak so far ${afterRegistration.peak.toFixed(0)} MiB); peak reset for the intake`);
 
     // Warm-up batch (JIT, connections, staging table), not counted.
@@ -135,7 +162,8 @@ async function main(): Promise<void> {
     const baseline = await publishedSoFar();
 
     const started = process.hrtime.bigint();
-    const serviceCpuBefore = cpuSeconds(service.pid);
+    const serviceCpuBefore = replicas.reduce((sum, r) => sum + cpuSeconds(r.pid), 0);
+    const postgresBefore = await backendCpu(db.url);
     const clientCpuBefore = process.cpuUsage();
     let next = 0;
     let accepted = 0;
@@ -144,7 +172,7 @@ async function main(): Promise<void> {
       for (;;) {
         const n = next++;
         if (n >= BATCHES) return;
-        const answer = await post(`${service.url}/readings`, await batchBody(mpo, n));
+        const answer = await post(`${urlFor(n)}/readings`, await batchBody(mpo, n));
         accepted += Number(answer.accepted);
         if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
         if ((n + 1) % 20 === 0) {
@@ -161,13 +189,17 @@ async function main(): Promise<void> {
     await waitFor(async () => (await publishedSoFar()) >= expectedEvents, { timeoutMs: 120_000, intervalMs: 20, what: 'every measured event in JetStream' });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const valuesPerSecond = Math.round((BATCHES * BATCH_VALUES) / seconds);
-    const { peak } = peakRssMiB(service.pid);
-    const serviceCpuMs = ((cpuSeconds(service.pid) - serviceCpuBefore) * 1000) / BATCHES;
+    const peak = Math.max(...replicas.map((r) => peakRssMiB(r.pid).peak));
+    const serviceCpuMs = ((replicas.reduce((sum, r) => sum + cpuSeconds(r.pid), 0) - serviceCpuBefore) * 1000) / BATCHES;
+    const postgresAfter = await backendCpu(db.url);
+    let postgresSeconds = 0;
+    for (const [pid, seconds] of postgresAfter) postgresSeconds += seconds - (postgresBefore.get(pid) ?? 0);
     const client = process.cpuUsage(clientCpuBefore);
     const clientCpuMs = (client.user + client.system) / 1000 / BATCHES;
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    console.log(`CPU per batch of ${BATCH_VALUES.toLocaleString('en')}: service ${serviceCpuMs.toFixed(0)} ms, bench client ${clientCpuMs.toFixed(0)} ms (machine load average ${load}; Postgres and NATS not included)`);
-    console.log(`${(BATCHES * BATCH_VALUES).toLocaleString('en')} values in ${BATCHES} batches of ${BATCH_VALUES.toLocaleString('en')} from ${METERS.toLocaleString('en')} meters: ${seconds.toFixed(2)} s end to end → ${valuesPerSecond.toLocaleString('en')} values/s (published ${expectedEvents - baseline} events)`);
+    const postgresCpuMs = (postgresSeconds * 1000) / BATCHES;
+    console.log(`CPU per batch of ${BATCH_VALUES.toLocaleString('en')}: service ${serviceCpuMs.toFixed(0)} ms, its Postgres backends ${postgresCpuMs.toFixed(0)} ms, bench client ${clientCpuMs.toFixed(0)} ms (NATS and Postgres' background writers not included; machine load average ${load})`);
+    console.log(`${(BATCHES * BATCH_VALUES).toLocaleString('en')} values (${REPLICAS} service process${REPLICAS > 1 ? 'es' : ''}) in ${BATCHES} batches of ${BATCH_VALUES.toLocaleString('en')} from ${METERS.toLocaleString('en')} meters: ${seconds.toFixed(2)} s end to end → ${valuesPerSecond.toLocaleString('en')} values/s (published ${expectedEvents - baseline} events)`);
 
     const copyRowsPerSecond = await copyRate(db.url);
     console.log(`raw Postgres COPY in the same database: ${copyRowsPerSecond.toLocaleString('en')} rows/s`);
@@ -178,7 +210,7 @@ async function main(): Promise<void> {
     throw error;
   } finally {
     await nc.close();
-    await service.stop();
+    for (const replica of replicas) await replica.stop();
     await deleteNamespaceStreams(namespace);
     await db.drop();
   }
