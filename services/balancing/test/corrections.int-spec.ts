@@ -230,5 +230,8 @@ describe('balancing corrections, deadline and prices', () => {
     );
     expect(deadLetter.data.reason).toContain('intervals[0].periodId: not aligned to PT60M');
     expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/gridledger_balancing_versions_settled_total\{[^}]*trigger="correction"[^}]*\} [1-9]/);
+    expect(metrics).toContain('gridledger_balancing_time_to_settle_seconds');
   }, 180_000);
 });

@@ -1,12 +1,17 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagingClient } from '@gridledger/messaging';
 import { LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
-import { JsonLogger } from '@gridledger/telemetry';
+import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
+import { periodEndMs } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
 import { balancingConsumerRefs } from '../ingest/balancing-consumers';
 import { GroupPeriodSettler } from './group-period.settler';
 import { Clock } from './clock';
 import { CLOCK } from './tokens';
+
+const versionsSettled = () => counter('gridledger_balancing_versions_settled_total', 'Group-period versions settled, by trigger');
+const timeToSettle = () => histogram('gridledger_balancing_time_to_settle_seconds', 'From a period end to its first settled version', 's');
+const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_seconds', 'One worker run over every due group-period', 's');
 
 /**
  * Ticks the settler. Nothing lives in this process's memory but the timer: which periods are
@@ -54,8 +59,13 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
 
   private async tick(): Promise<void> {
     if (!(await this.caughtUpOrWaitedEnough())) return;
+    const started = process.hrtime.bigint();
     const settled = await this.settler.settleDue(this.config.SETTLE_CONCURRENCY);
+    if (settled.length > 0) settleRunSeconds().record(Number(process.hrtime.bigint() - started) / 1e9);
+    const nowMs = this.clock.now().getTime();
     for (const version of settled) {
+      versionsSettled().add(1, { trigger: version.trigger });
+      if (version.version === 1) timeToSettle().record((nowMs - periodEndMs(version.periodId, version.periodLength)) / 1000);
       this.logger.log(`settled ${version.groupId} ${version.periodId} v${version.version} (${version.trigger}): imbalance ${version.totals.imbalanceWh} Wh, root ${version.merkleRoot}`, 'SettlementWorker');
     }
   }
