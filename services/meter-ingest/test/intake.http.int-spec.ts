@@ -99,4 +99,17 @@ describe('meter-ingest over HTTP and NATS', () => {
     const measured = (await meterStreamMessages(service)).filter((m) => (m.data.data as { batchId?: string }).batchId === first.batchId);
     expect(measured).toHaveLength(1);
   });
+
+  it('answers concurrent copies of one batch alike and stores and publishes it once', async () => {
+    const body = await signedBatch(mpo, { intervals: [intervalJson('PV-1', '2026-03-29T13:00:00Z', '42'), intervalJson('HH-1', '2026-03-29T13:00:00Z', '43')] });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => postJson(`${service.url}/readings`, body)));
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'false')).toHaveLength(1);
+    for (const answer of answers) expect(answer.body).toEqual(answers[0].body);
+    const [{ n }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches WHERE batch_id = $1`, [answers[0].body.batchId]);
+    expect(n).toBe(1);
+    await service.running.outboxRelay?.flush();
+    const published = (await meterStreamMessages(service)).filter((m) => (m.data.data as { batchId?: string }).batchId === answers[0].body.batchId);
+    expect(published.map((m) => m.subject).sort()).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B']);
+  });
 });

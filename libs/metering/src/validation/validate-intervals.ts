@@ -2,7 +2,7 @@ import type { Direction, PeriodLength } from '@gridledger/domain';
 import { formatInstant, periodLengthMs } from '@gridledger/domain';
 import type { IntervalValue, Quality } from '../intake/reading-batch';
 import { rejection, type Rejection } from './rejection';
-import { maxEnergyWh, versionAt, type RegistryVersion, type RegistryView } from './registry-view';
+import { maxEnergyWh, versionAt, type RegistryView } from './registry-view';
 
 /** A value that passed every rule, resolved to the meter's group and direction at that time. */
 export interface AcceptedInterval {
@@ -47,7 +47,8 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
   // Keyed by period, then meter: no key string built per value.
   const seen = new Map<number, Map<string, number>>();
   const conflicted = new Set<AcceptedInterval>();
-  const maxWhOf = new Map<RegistryVersion, bigint>();
+  // Few distinct limits in a batch: the bound is computed once per limit.
+  const maxWhOf = new Map<bigint, bigint>();
 
   for (const value of values) {
     const versions = context.registry.get(value.meterId);
@@ -74,10 +75,10 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
       }
       continue;
     }
-    let maxWh = maxWhOf.get(version);
+    let maxWh = maxWhOf.get(version.connectionLimitW);
     if (maxWh === undefined) {
       maxWh = maxEnergyWh(version.connectionLimitW, context.periodLength);
-      maxWhOf.set(version, maxWh);
+      maxWhOf.set(version.connectionLimitW, maxWh);
     }
     if (value.energyWh > maxWh) {
       rejections.push(
