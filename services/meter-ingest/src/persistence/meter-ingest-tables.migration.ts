@@ -9,6 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - register_readings: accepted cumulative readings, as received;
  * - register_series: per meter, what the register split carries to the next batch (last
  *   reading, and the boundary up to which energy was emitted).
+ * Meter ids are ASCII by rule and compared bytewise (COLLATE "C"): the keys every batch
+ * looks up and inserts by the ten thousand sort faster than under a locale collation.
  */
 export class CreateMeterIngestTables1764000000100 implements MigrationInterface {
   name = 'CreateMeterIngestTables1764000000100';
@@ -17,7 +19,7 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
     await queryRunner.query(`
       CREATE TABLE "registry_events" (
         "seq" bigserial PRIMARY KEY,
-        "meter_id" text NOT NULL,
+        "meter_id" text COLLATE "C" NOT NULL,
         "event_type" text NOT NULL,
         "data" jsonb NOT NULL,
         "requested_by" text NOT NULL,
@@ -26,7 +28,7 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
     await queryRunner.query(`CREATE INDEX "registry_events_meter" ON "registry_events" ("meter_id", "seq")`);
     await queryRunner.query(`
       CREATE TABLE "meter_points" (
-        "meter_id" text NOT NULL,
+        "meter_id" text COLLATE "C" NOT NULL,
         "valid_from" timestamptz NOT NULL,
         "valid_to" timestamptz,
         "direction" text NOT NULL CHECK ("direction" IN ('consumption', 'production')),
@@ -61,7 +63,7 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
     await queryRunner.query(`ALTER TABLE "outbox" ALTER COLUMN "payload" SET STORAGE EXTERNAL`);
     await queryRunner.query(`
       CREATE TABLE "intervals" (
-        "meter_id" text NOT NULL,
+        "meter_id" text COLLATE "C" NOT NULL,
         "period_start" timestamptz NOT NULL,
         "period_minutes" smallint NOT NULL,
         "energy_wh" bigint NOT NULL CHECK ("energy_wh" >= 0),
@@ -73,7 +75,7 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
       )`);
     await queryRunner.query(`
       CREATE TABLE "register_readings" (
-        "meter_id" text NOT NULL,
+        "meter_id" text COLLATE "C" NOT NULL,
         "read_at" timestamptz NOT NULL,
         "register_wh" bigint NOT NULL CHECK ("register_wh" >= 0),
         "meter_exchange" boolean NOT NULL,
@@ -82,7 +84,7 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
       )`);
     await queryRunner.query(`
       CREATE TABLE "register_series" (
-        "meter_id" text PRIMARY KEY,
+        "meter_id" text COLLATE "C" PRIMARY KEY,
         "last_at_ms" bigint NOT NULL,
         "last_wh" bigint NOT NULL,
         "anchor_at_ms" bigint NOT NULL,
