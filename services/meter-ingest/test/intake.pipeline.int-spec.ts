@@ -35,7 +35,8 @@ describe('intake pipeline against Postgres', () => {
     expect(first.replayed).toBe(false);
     expect(first.answer).toMatchObject({ status: 'partially-accepted', accepted: 2, rejected: 1, groups: [{ groupId: 'BG-A', intervals: 1 }, { groupId: 'BG-B', intervals: 1 }] });
     const second = await submit(body);
-    expect(second).toEqual({ answer: first.answer, replayed: true });
+    expect(second).toEqual({ answer: first.answer, replayed: true, events: [] });
+    expect(first.events.map((e) => e.subject)).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B', 'meter.readings.rejected']);
     const rows: { event_type: string; subject: string }[] = await db.dataSource.query(`SELECT event_type, subject FROM outbox WHERE event_type LIKE 'meter.%s.%ed' AND event_type <> 'meter.points.registered' ORDER BY position`);
     expect(rows.map((r) => r.subject)).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B', 'meter.readings.rejected']);
     const [{ total }] = await db.dataSource.query(`SELECT sum(energy_wh)::text AS total FROM intervals`);

@@ -1,7 +1,8 @@
 import { context } from '@opentelemetry/api';
 import type { PoolClient } from 'pg';
 import { deterministicEventId, type EventDefinition, type EventEnvelope } from '@gridledger/events';
-import { outboxChannel } from '@gridledger/messaging';
+import type { DataSource } from 'typeorm';
+import { outboxChannel, type MessagingClient } from '@gridledger/messaging';
 import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
 import type { z } from 'zod';
 
@@ -66,8 +67,19 @@ export function trustedMeasuredEvent<T extends string, S extends z.ZodTypeAny>(
   return { ...event, payload: event.payload.replace(`"${placeholder}"`, `${list}]`) };
 }
 
-export async function enqueueTrustedEvents(client: PoolClient, schema: string, events: readonly TrustedEvent[]): Promise<void> {
-  if (events.length === 0) return;
+/** An event written to the outbox: its row position and what to publish. */
+export interface EnqueuedEvent extends TrustedEvent {
+  readonly position: string;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * Writes the events in the caller's transaction. `notifyRelay` wakes the outbox relay on
+ * commit; without it the writer publishes the rows itself right after commit (see
+ * publishCommitted) and the relay's poll only picks up what that missed.
+ */
+export async function enqueueTrustedEvents(client: PoolClient, schema: string, events: readonly TrustedEvent[], notifyRelay: boolean): Promise<EnqueuedEvent[]> {
+  if (events.length === 0) return [];
   const carrier = recordCarrier();
   injectTraceContext(carrier, context.active());
   const headers = JSON.stringify(carrier.record);
@@ -79,6 +91,22 @@ export async function enqueueTrustedEvents(client: PoolClient, schema: string, e
     const n = params.length;
     return `($${n - 3}, $${n - 2}, $${n - 1}, $${n}, $1::jsonb)`;
   });
-  await client.query(`INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers") VALUES ${rows.join(', ')}`, params);
-  await client.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+  const inserted = await client.query<{ position: string }>(
+    `INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers") VALUES ${rows.join(', ')} RETURNING "position"::text AS position`,
+    params,
+  );
+  if (notifyRelay) await client.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+  return events.map((event, i) => ({ ...event, position: inserted.rows[i].position, headers: carrier.record }));
+}
+
+/**
+ * Publishes committed outbox rows at once and marks them published, sparing the relay the
+ * read-back of megabytes of payload. Safe alongside the relay: a row both publish is dropped
+ * by JetStream as a Nats-Msg-Id duplicate; a row this misses (NATS down, crash) stays
+ * unpublished and the relay's next poll sends it.
+ */
+export async function publishCommitted(messaging: MessagingClient, dataSource: DataSource, schema: string, events: readonly EnqueuedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await Promise.all(events.map((event) => messaging.publishRaw(event.subject, event.payload, { eventId: event.id, eventType: event.type, traceHeaders: event.headers })));
+  await dataSource.query(`UPDATE "${schema}"."outbox" SET "published_at" = now() WHERE "position" = ANY($1::bigint[]) AND "published_at" IS NULL`, [events.map((e) => e.position)]);
 }

@@ -4,10 +4,18 @@ import { formatInstant, periodLengthMs } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { inParts, partOf } from './event-parts';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
-import { enqueueTrustedEvents, trustedEnvelope, trustedMeasuredEvent, type TrustedEvent } from './intake-outbox';
+import { enqueueTrustedEvents, trustedEnvelope, trustedMeasuredEvent, type EnqueuedEvent, type TrustedEvent } from './intake-outbox';
 import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
 import { IntakeRefusal, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
+
+export interface IntakeOutcome {
+  readonly answer: IntakeAnswer;
+  /** True when the batch was stored before: the stored answer, nothing new. */
+  readonly replayed: boolean;
+  /** The events this submission wrote to the outbox (none when replayed). */
+  readonly events: readonly EnqueuedEvent[];
+}
 
 /**
  * The one pipeline behind every door: registry view → validation → values, events and the
@@ -15,36 +23,41 @@ import { prepareRegisterReadings } from './register-intake';
  * batch (same digest) gets the same answer and publishes nothing new.
  */
 export class IntakePipeline {
-  private readonly schema: string;
+  readonly schema: string;
 
+  /**
+   * `notifyRelay`: wake the outbox relay on commit (the CLI, or anyone who does not publish
+   * the returned events itself); the service publishes them directly and leaves it false.
+   */
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: () => number = Date.now,
+    private readonly notifyRelay = true,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   }
 
-  async submit(submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; replayed: boolean }> {
+  async submit(submission: VerifiedSubmission): Promise<IntakeOutcome> {
     if (submission.intervals.length === 0 && submission.readings.length === 0) {
       // Nothing in it could even be read: refuse the submission whole, as malformed input.
       throw new IntakeRefusal(400, 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored`, submission.rejections.slice(0, 1000));
     }
     const stored = await this.storedAnswer(submission.batchId);
-    if (stored) return { answer: stored, replayed: true };
+    if (stored) return { answer: stored, replayed: true, events: [] };
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
       await runner.startTransaction();
-      const answer = await this.process(client, submission);
-      if (answer === null) {
+      const processed = await this.process(client, submission);
+      if (processed === null) {
         // A concurrent copy of the same batch committed first: answer as it did.
         await runner.rollbackTransaction();
         const theirs = await this.storedAnswer(submission.batchId);
         if (!theirs) throw new Error(`batch ${submission.batchId} vanished after a key conflict`);
-        return { answer: theirs, replayed: true };
+        return { answer: theirs, replayed: true, events: [] };
       }
       await runner.commitTransaction();
-      return { answer, replayed: false };
+      return { answer: processed.answer, replayed: false, events: processed.events };
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
@@ -58,7 +71,7 @@ export class IntakePipeline {
     return rows.length ? rows[0].answer : null;
   }
 
-  private async process(client: PoolClient, submission: VerifiedSubmission): Promise<IntakeAnswer | null> {
+  private async process(client: PoolClient, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
     const nowMs = this.clock();
     const receivedAt = new Date(nowMs).toISOString();
     const meterIds = distinctMeterIds(submission);
@@ -100,7 +113,7 @@ export class IntakePipeline {
       const data = { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons, ...fields };
       outbox.push(trustedEnvelope(MeterReadingsRejected, data, [submission.batchId, ...idSuffix], receivedAt, correlationId));
     });
-    await enqueueTrustedEvents(client, this.schema, outbox);
+    const events = await enqueueTrustedEvents(client, this.schema, outbox, this.notifyRelay);
 
     const answer: IntakeAnswer = {
       batchId: submission.batchId,
@@ -120,7 +133,7 @@ export class IntakePipeline {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (batch_id) DO NOTHING`,
       [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, submission.bodyText, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
     );
-    return inserted.rowCount === 1 ? answer : null;
+    return inserted.rowCount === 1 ? { answer, events } : null;
   }
 }
 

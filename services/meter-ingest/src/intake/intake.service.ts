@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
-import { counter, histogram, withSpan } from '@gridledger/telemetry';
+import type { MessagingClient } from '@gridledger/messaging';
+import { DATA_SOURCE, LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
+import { publishCommitted } from './intake-outbox';
 import { IntakePipeline } from './intake.pipeline';
 import { verifyJsonSubmission } from './json-submission';
 import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
@@ -19,8 +21,15 @@ export class IntakeService {
   private readonly pipeline: IntakePipeline;
   private readonly limits: { maxEntries: number };
 
-  constructor(@Inject(DATA_SOURCE) dataSource: DataSource, @Inject(SERVICE_CONFIG) config: MeterIngestConfig) {
-    this.pipeline = new IntakePipeline(dataSource);
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) config: MeterIngestConfig,
+    @Inject(MESSAGING) private readonly messaging: MessagingClient,
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+  ) {
+    // The service publishes its batches' events itself right after commit (the relay is the
+    // fallback), so the relay is not woken for them.
+    this.pipeline = new IntakePipeline(dataSource, Date.now, false);
     this.limits = { maxEntries: config.METER_INGEST_MAX_BATCH_ENTRIES };
   }
 
@@ -38,7 +47,11 @@ export class IntakeService {
       const submission = verify();
       span.setAttribute('gridledger.batch.id', submission.batchId);
       span.setAttribute('gridledger.batch.entries', submission.entryCount);
-      const outcome = await this.pipeline.submit(submission);
+      const { events, ...outcome } = await this.pipeline.submit(submission);
+      // After commit, and not awaited: the MPO's answer does not wait for NATS.
+      publishCommitted(this.messaging, this.dataSource, this.pipeline.schema, events).catch((error: unknown) =>
+        this.logger.warn(`publishing batch ${submission.batchId} at once failed, the outbox relay will: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService'),
+      );
       const values = counter('gridledger_intake_values_total', 'Values received by meter-ingest, by outcome');
       if (!outcome.replayed) {
         values.add(outcome.answer.accepted, { outcome: 'accepted', source });
