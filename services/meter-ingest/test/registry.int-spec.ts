@@ -61,7 +61,8 @@ describe('meter registry over HTTP', () => {
   it('retires a meter; later values are refused as METER_RETIRED and the registry events are published', async () => {
     const retired = await requestJson(`${service.url}/meters/M-2`, 'DELETE', { effectiveAt: '2026-03-30T00:00:00Z' }, operator);
     expect(retired).toMatchObject({ status: 200, body: { meterId: 'M-2', validTo: '2026-03-30T00:00:00.000Z' } });
-    expect(await requestJson(`${service.url}/meters/M-2`, 'DELETE', { effectiveAt: '2026-03-31T00:00:00Z' }, operator)).toMatchObject({ status: 409, body: { error: 'METER_RETIRED' } });
+    const again = await fetch(`${service.url}/meters/M-2?effectiveAt=2026-03-31T00:00:00Z`, { method: 'DELETE', headers: operator });
+    expect({ status: again.status, body: await again.json() }).toMatchObject({ status: 409, body: { error: 'METER_RETIRED' } });
     expect(await requestJson(`${service.url}/meters/NOPE`, 'GET', undefined)).toMatchObject({ status: 404 });
 
     const batch = await signedBatch(mpo, { intervals: [intervalJson('M-2', '2026-03-29T23:45:00Z', '1'), intervalJson('M-2', '2026-03-30T00:00:00Z', '1')] });

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Inject, NotFoundException, Param, Patch, Post, Req } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Inject, NotFoundException, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { SERVICE_CONFIG } from '@gridledger/service-kit';
 import { RegistryError, parseChangeCommand, parseMeterId, parseRegisterCommand, parseRetireCommand, type MeterPointVersionJson, type RegisterMeterPoint } from '@gridledger/metering';
@@ -53,10 +53,17 @@ export class MetersController {
     return outcome.points[0];
   }
 
+  /** Body `{ effectiveAt }`; clients that send no body with DELETE may use `?effectiveAt=`. */
   @Delete(':meterId')
-  async retire(@Param('meterId') meterId: string, @Req() request: Request, @Headers('authorization') authorization: string | undefined): Promise<MeterPointVersionJson> {
+  async retire(
+    @Param('meterId') meterId: string,
+    @Req() request: Request,
+    @Headers('authorization') authorization: string | undefined,
+    @Query('effectiveAt') effectiveAt: string | undefined,
+  ): Promise<MeterPointVersionJson> {
     const id = parseMeterId(meterId);
-    const { requester, body } = authoriseRegistryRequest(authorization, bodyOf(request), 'retire', id, this.config.METER_INGEST_OPERATOR_TOKEN);
+    const sent = Buffer.isBuffer(request.body) && request.body.length > 0 ? bodyOf(request) : { effectiveAt };
+    const { requester, body } = authoriseRegistryRequest(authorization, sent, 'retire', id, this.config.METER_INGEST_OPERATOR_TOKEN);
     const outcome = await this.registry.apply([parseRetireCommand(id, body)], requester);
     return outcome.points[0];
   }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from 'nats';
-import { rpcSubject, type MessagingClient } from '@gridledger/messaging';
+import { context } from '@opentelemetry/api';
+import { headerCarrier, rpcSubject, type MessagingClient } from '@gridledger/messaging';
 import { LOGGER, MESSAGING } from '@gridledger/service-kit';
-import type { JsonLogger } from '@gridledger/telemetry';
+import { extractTraceContext, type JsonLogger } from '@gridledger/telemetry';
 import { describe } from '../http/intake-exception.filter';
 import { IntakeService } from '../intake/intake.service';
 
@@ -29,7 +30,9 @@ export class ReadingsSubmitResponder implements OnApplicationBootstrap, OnApplic
       queue: 'meter-ingest',
       callback: (error, msg) => {
         if (error) return;
-        void this.answer(Buffer.from(msg.data)).then((reply) => msg.respond(Buffer.from(JSON.stringify(reply))));
+        // The head-end's trace continues through intake (traceparent in the request headers).
+        const parent = extractTraceContext(msg.headers ? headerCarrier(msg.headers) : undefined);
+        void context.with(parent, () => this.answer(Buffer.from(msg.data))).then((reply) => msg.respond(Buffer.from(JSON.stringify(reply))));
       },
     });
   }
