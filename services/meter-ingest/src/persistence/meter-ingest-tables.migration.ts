@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The meter-ingest tables, in the service schema (search_path puts it first):
  * - registry_events: the registry's append-only event store, one stream per meter;
  * - meter_points: its read model, one row per version with valid_from / valid_to;
- * - raw_batches: every accepted submission as received, with digest, signer and answer;
+ * - raw_batches: every accepted submission as received, with digest, signer and answer (json,
+ *   not jsonb, so a re-sent batch gets its answer back byte for byte);
  * - intervals: accepted energy per meter and period (the key makes resubmissions no-ops);
  * - register_readings: accepted cumulative readings, as received;
  * - register_series: per meter, what the register split carries to the next batch (last
@@ -52,7 +53,7 @@ export class CreateMeterIngestTables1764000000100 implements MigrationInterface 
         "body" text NOT NULL,
         "body_encoding" text NOT NULL CHECK ("body_encoding" IN ('utf-8', 'latin1')),
         "received_at" timestamptz NOT NULL,
-        "answer" jsonb NOT NULL
+        "answer" json NOT NULL
       )`);
     // The body as received, as text in its encoding (encoding it back gives the signed bytes);
     // bodies are large, and skipping compression keeps intake fast.
