@@ -99,5 +99,11 @@ describe('meter registry over HTTP', () => {
       [2, 2, 1_000],
     ]);
     expect(new Set(measured.map((m) => m.data.id)).size).toBe(2);
+
+    // The same 5,000 values in another batch: the direct COPY meets the stored keys midway,
+    // falls back to the staging path and answers them as duplicates, one conflict named.
+    const changed = intervals.map((v, i) => (i === 4_321 ? { ...v, energyWh: '2' } : v));
+    const resent = await postJson(`${service.url}/readings`, await signedBatch(mpo, { batchRef: 'resent', intervals: changed }));
+    expect(resent.body).toMatchObject({ accepted: 0, duplicates: 4_999, rejected: 1, rejections: [{ code: 'CONFLICTING_DUPLICATE', field: 'intervals[4321]' }] });
   });
 });

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { buildRegistryView, type AcceptedInterval, type RegistryVersion } from '@gridledger/metering';
@@ -87,21 +88,31 @@ export async function insertIntervals(client: PoolClient, values: readonly Accep
   return rows.map((row) => ({ meterId: row.meter_id, periodStartMs: row.period_start_ms, energyWh: BigInt(row.energy_wh), quality: row.quality }));
 }
 
-/** Streams rows through COPY FROM STDIN in chunks of about 64 KiB. */
+/**
+ * Streams rows through COPY FROM STDIN in chunks of about 64 KiB. If the server refuses the
+ * COPY midway (a duplicate key), waiting for `drain` ends with the stream's error instead of
+ * hanging, and the error is thrown once.
+ */
 export async function copyRows<T>(client: PoolClient, sql: string, items: readonly T[], line: (item: T) => string): Promise<void> {
   const stream = client.query(copyFrom(sql));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
     stream.on('error', reject);
   });
-  let chunk = '';
-  for (const item of items) {
-    chunk += line(item);
-    if (chunk.length > 65_536) {
-      if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
-      chunk = '';
+  // Observed below; this keeps an early failure from counting as an unhandled rejection.
+  done.catch(() => undefined);
+  try {
+    let chunk = '';
+    for (const item of items) {
+      chunk += line(item);
+      if (chunk.length > 65_536) {
+        if (!stream.write(chunk)) await once(stream, 'drain');
+        chunk = '';
+      }
     }
+    stream.end(chunk);
+  } catch {
+    // once() rejected with the stream's error; `done` carries the same one.
   }
-  stream.end(chunk);
   await done;
 }
