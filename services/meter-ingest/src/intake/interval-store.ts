@@ -7,7 +7,6 @@ import { buildRegistryView, type AcceptedInterval, type RegistryVersion } from '
  * The SQL of the intake hot path. One registry query per batch, values in by COPY through
  * a per-connection staging table, then one INSERT … ON CONFLICT into the keyed table.
  */
-const stagedConnections = new WeakSet<PoolClient>();
 const UNIQUE_VIOLATION = '23505';
 const INTERVAL_COLUMNS = 'meter_id, period_start, period_minutes, energy_wh, quality, group_id, direction, batch_seq';
 
@@ -72,10 +71,8 @@ export async function insertIntervals(client: PoolClient, values: readonly Accep
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
     await client.query('ROLLBACK TO SAVEPOINT direct_copy');
   }
-  if (!stagedConnections.has(client)) {
-    await client.query(`CREATE TEMP TABLE IF NOT EXISTS interval_staging (LIKE intervals) ON COMMIT DELETE ROWS`);
-    stagedConnections.add(client);
-  }
+  // Created in this transaction if missing (a rolled-back creation must not be remembered).
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS interval_staging (LIKE intervals) ON COMMIT DELETE ROWS`);
   await copyRows(client, `COPY interval_staging (${INTERVAL_COLUMNS}) FROM STDIN`, values, line);
   const inserted = await client.query(`INSERT INTO intervals SELECT * FROM interval_staging ON CONFLICT (meter_id, period_start) DO NOTHING`);
   if (inserted.rowCount === values.length) return [];
