@@ -5,10 +5,10 @@ import { DATA_SOURCE, LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/serv
 import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
 import { publishCommitted } from './intake-outbox';
-import { IntakePipeline } from './intake.pipeline';
+import { IntakePipeline, type IntakeOutcome } from './intake.pipeline';
 import { verifyJsonSubmission } from './json-submission';
 import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
-import type { IntakeAnswer, IntakeSource, VerifiedSubmission } from './intake.types';
+import { IntakeRefusal, type IntakeAnswer, type IntakeSource, type VerifiedSubmission } from './intake.types';
 
 type Outcome = { answer: IntakeAnswer; replayed: boolean };
 
@@ -44,13 +44,27 @@ export class IntakeService {
   private run(format: string, source: IntakeSource, verify: () => VerifiedSubmission): Promise<Outcome> {
     const started = process.hrtime.bigint();
     return withSpan(`intake ${format}`, { attributes: { 'gridledger.intake.format': format, 'gridledger.intake.source': source } }, async (span) => {
-      const submission = verify();
-      span.setAttribute('gridledger.batch.id', submission.batchId);
-      span.setAttribute('gridledger.batch.entries', submission.entryCount);
-      const { events, ...outcome } = await this.pipeline.submit(submission);
+      let outcome: Outcome;
+      let events: IntakeOutcome['events'];
+      let batchId = '';
+      try {
+        const submission = verify();
+        batchId = submission.batchId;
+        span.setAttribute('gridledger.batch.id', submission.batchId);
+        span.setAttribute('gridledger.batch.entries', submission.entryCount);
+        ({ events, ...outcome } = await this.pipeline.submit(submission));
+      } catch (error) {
+        // Refused submissions write nothing; they are counted, and logged at debug level
+        // (a flood of hostile requests must not flood the logs as well).
+        if (error instanceof IntakeRefusal) {
+          counter('gridledger_intake_refusals_total', 'Submissions refused whole, by status and code').add(1, { status: String(error.status), code: error.code, source });
+          this.logger.debug(`refused ${format} from ${source}: ${error.status} ${error.code} ${error.field}: ${error.reason.slice(0, 200)}`, 'IntakeService');
+        }
+        throw error;
+      }
       // After commit, and not awaited: the MPO's answer does not wait for NATS.
       publishCommitted(this.messaging, this.dataSource, this.pipeline.schema, events).catch((error: unknown) =>
-        this.logger.warn(`publishing batch ${submission.batchId} at once failed, the outbox relay will: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService'),
+        this.logger.warn(`publishing batch ${batchId} at once failed, the outbox relay will: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService'),
       );
       const values = counter('gridledger_intake_values_total', 'Values received by meter-ingest, by outcome');
       if (!outcome.replayed) {
