@@ -34,16 +34,20 @@ describe('meter-ingest over HTTP and NATS', () => {
         intervalJson('GHOST', '2026-03-29T10:00:00Z', '1'),
         intervalJson('HH-1', '2099-01-01T00:00:00Z', '1'),
         intervalJson('HH-1', '2026-03-29T10:30:00Z', '1.5'),
+        intervalJson('HH-1', '2026-03-28T23:45:00Z', '5'),
+        intervalJson('HH-1', '2026-03-29T10:07:00Z', '5'),
       ],
     });
     const response = await postJson(`${service.url}/readings`, body);
     expect(response.status).toBe(200);
     expect(response.headers.get('idempotent-replayed')).toBe('false');
-    expect(response.body).toMatchObject({ status: 'partially-accepted', accepted: 2, rejected: 4 });
+    expect(response.body).toMatchObject({ status: 'partially-accepted', accepted: 2, rejected: 6 });
     const codes = (response.body.rejections as { code: string; field: string }[]).map((r) => `${r.code}@${r.field}`).sort();
     expect(codes).toEqual([
       'ABOVE_CONNECTION_LIMIT@intervals[1].energyWh',
       'MALFORMED_NUMBER@intervals[5].energyWh',
+      'MALFORMED_TIMESTAMP@intervals[7].periodId',
+      'OUTSIDE_VALIDITY@intervals[6].periodId',
       'TIMESTAMP_IN_FUTURE@intervals[4].periodId',
       'UNKNOWN_METER@intervals[3].meterId',
     ]);
@@ -59,7 +63,7 @@ describe('meter-ingest over HTTP and NATS', () => {
     // Built on the hot path without zod: the wire must still match the contract's schemas.
     for (const message of measured) expect(() => MeterIntervalsMeasured.parse(message.data)).not.toThrow();
     const rejected = messages.find((m) => m.subject === 'meter.readings.rejected');
-    expect((rejected?.data.data.reasons as unknown[]).length).toBe(4);
+    expect((rejected?.data.data.reasons as unknown[]).length).toBe(6);
     expect(() => MeterReadingsRejected.parse(rejected?.data)).not.toThrow();
 
     // The same batch again: same answer, nothing new stored or published.

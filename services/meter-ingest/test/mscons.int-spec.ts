@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Wallet } from 'ethers';
 import { fileDigest, signBatchDigest } from '@gridledger/metering';
@@ -8,6 +9,8 @@ import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type T
 
 const SAMPLE = resolve(__dirname, '../../../../shared/data/mscons/MSCONS_TL_SAMPLE02.txt');
 const METER = 'US0001062600000001000000022345671';
+const REPO_ROOT = resolve(__dirname, '../../..');
+const CLI = 'services/meter-ingest/src/cli/import-mscons.ts';
 const mpo = Wallet.createRandom();
 
 async function upload(service: TestService, raw: Buffer, signer: Wallet | ReturnType<typeof Wallet.createRandom>, headers: Record<string, string> = {}) {
@@ -62,6 +65,21 @@ describe('MSCONS upload and CLI import', () => {
     const [{ n }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
     expect(n).toBe(1);
   });
+
+  it('runs as a command: prints the stored answer, exits 0; exits 1 with the reason on a bad signature', async () => {
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        execFile(process.execPath, ['-r', '@swc-node/register', CLI, SAMPLE], { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: service.db.url, ...env } }, (error, stdout, stderr) =>
+          done({ code: error ? (error as { code?: number }).code ?? 1 : 0, stdout, stderr }),
+        );
+      });
+    const ok = await run({ MPO_PRIVATE_KEY: mpo.privateKey });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ replayed: true, batchId: fileDigest(raw), accepted: 2968 });
+    const forged = await run({ MPO_ADDRESS: mpo.address, MPO_SIGNATURE: `0x${'11'.repeat(65)}` });
+    expect(forged.code).toBe(1);
+    expect(JSON.parse(forged.stderr)).toMatchObject({ statusCode: 401, error: 'BAD_SIGNATURE' });
+  }, 60_000);
 
   it('refuses an unsigned, a forged and a truncated upload with 4xx, writing nothing', async () => {
     const unsigned = await fetch(`${service.url}/mscons`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: raw });
