@@ -40,7 +40,8 @@ export class IntakePipeline {
   async submit(submission: VerifiedSubmission): Promise<IntakeOutcome> {
     if (submission.intervals.length === 0 && submission.readings.length === 0) {
       // Nothing in it could even be read: refuse the submission whole, as malformed input.
-      throw new IntakeRefusal(400, 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored`, submission.rejections.slice(0, 1000));
+      const listed = submission.rejections.length > 1000 ? ' (the first 1,000 reasons are listed)' : '';
+      throw new IntakeRefusal(400, 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored${listed}`, submission.rejections.slice(0, 1000));
     }
     const stored = await this.storedAnswer(submission.batchId);
     if (stored) return { answer: stored, replayed: true, events: [] };
@@ -140,7 +141,8 @@ export class IntakePipeline {
 /** Any value for another MPO's meter refuses the whole batch: the signer must operate them all. */
 function refuseForeign(foreign: readonly Rejection[]): void {
   if (foreign.length === 0) return;
-  throw new IntakeRefusal(403, 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters`, foreign);
+  const listed = foreign.length > 1000 ? ' (the first 1,000 are listed)' : '';
+  throw new IntakeRefusal(403, 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters${listed}`, foreign.slice(0, 1000));
 }
 
 function distinctMeterIds(submission: VerifiedSubmission): string[] {
