@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 // The Grafana dashboard and docs/observability.md name the same metrics, and the dashboard
@@ -18,6 +18,21 @@ const expressions = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)
 // Prometheus adds _bucket/_sum/_count to histograms.
 const metricNames = new Set(expressions.flatMap((e) => [...e.matchAll(/\b(gridledger_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1])));
 
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourcesUnder(path);
+    return entry.name.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
+describe('docs/observability.md', () => {
+  it('names only metrics the services emit', () => {
+    const code = ['libs', 'services'].flatMap((group) => sourcesUnder(join(ROOT, group))).map((file) => readFileSync(file, 'utf8')).join('\n');
+    expect([...documented].filter((name) => !code.includes(`'${name}'`))).toEqual([]);
+  });
+});
+
 describe('Grafana dashboard', () => {
   it('uses only metrics that docs/observability.md names', () => {
     expect(metricNames.size).toBeGreaterThan(5);
@@ -25,9 +40,9 @@ describe('Grafana dashboard', () => {
   });
 
   it.each([
-    ['values ingested', 'gridledger_values_ingested_total'],
+    ['values ingested', 'gridledger_intake_values_total'],
     ['consumer lag', 'gridledger_consumer_pending_messages'],
-    ['period end to settled', 'gridledger_time_to_settle_seconds'],
+    ['period end to settled', 'gridledger_balancing_time_to_settle_seconds'],
     ['settled to confirmed', 'gridledger_chain_time_to_confirm_seconds'],
     ['chain submissions', 'gridledger_chain_submissions_total'],
     ['chain failures', 'gridledger_chain_rpc_failures_total'],
