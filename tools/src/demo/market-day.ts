@@ -25,6 +25,8 @@ export interface MarketDayHooks {
   afterPeriodSubmitted?(periodIndex: number, services: DemoServices): Promise<void>;
   /** Stop what was started on SIGINT/SIGTERM (the CLI); tests leave signals to jest. */
   handleSignals?: boolean;
+  /** More environment for every service (e.g. an OTLP endpoint in the trace test). */
+  serviceEnv?: Record<string, string>;
 }
 
 export interface MarketDayRun {
@@ -61,7 +63,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     // with its clock on the eve of that day while the market is registered, then again on the
     // real clock (its history stays monotonic: the eve comes before today).
     let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
-    services = await startServices((name) => serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), log);
+    services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), ...hooks.serviceEnv }), log);
     messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo' });
     await messaging.ensureStreams();
     observations = await observeMarket(messaging);

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { PeriodError, PeriodLength, parsePeriodId } from '@gridledger/domain';
 import { EventOf, MeterIntervalsMeasured } from '@gridledger/events';
 import { PoisonEventError, ReceivedEvent } from '@gridledger/messaging';
+import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
 import { GroupPeriodKey, compareKeys, lockGroupPeriods, markChanged } from '../persistence/group-periods.repository';
 import { IncomingValue, recordMeterValues } from '../persistence/meter-values.repository';
 
@@ -22,10 +23,12 @@ export async function applyMeasuredIntervals(em: EntityManager, events: readonly
   }
   for (const [length, keys] of byLength) await lockGroupPeriods(em, keys.sort(compareKeys), length, gateDeadlineAfterEndMs);
   for (const { event, periods } of perEvent) {
+    const trace = recordCarrier();
+    injectTraceContext(trace, event.traceContext);
     for (const [periodId, values] of periods) {
       const key = { groupId: event.envelope.data.groupId, periodId };
       const changed = await recordMeterValues(em, key, values, event.envelope.id);
-      if (changed > 0) await markChanged(em, key);
+      if (changed > 0) await markChanged(em, key, trace.record);
     }
   }
 }

@@ -78,10 +78,12 @@ async function openMarketPeriod(sql: Sql, periodId: string, periodLength: Period
 }
 
 /** Something changed: an open period is checked for completeness, a settled one re-settles. */
-export async function markChanged(sql: Sql, key: GroupPeriodKey): Promise<void> {
+/** Flags a group-period for the settler; `traceHeaders` (the changing batch's trace) is kept for it. */
+export async function markChanged(sql: Sql, key: GroupPeriodKey, traceHeaders?: Readonly<Record<string, string>>): Promise<void> {
   await sql.query(
-    `UPDATE group_periods SET needs_check = (status = 'open'), dirty = (status <> 'open') OR dirty
+    `UPDATE group_periods SET needs_check = (status = 'open'), dirty = (status <> 'open') OR dirty,
+            trace_headers = COALESCE($3::jsonb, trace_headers)
      WHERE group_id = $1 AND period_id = $2`,
-    [key.groupId, key.periodId],
+    [key.groupId, key.periodId, traceHeaders === undefined ? null : JSON.stringify(traceHeaders)],
   );
 }

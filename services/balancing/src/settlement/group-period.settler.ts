@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { PeriodLength, formatInstant, periodEndMs } from '@gridledger/domain';
 import { BalancingPeriodClosed, BalancingPeriodSettled } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
+import { extractTraceContext, recordCarrier, withSpan } from '@gridledger/telemetry';
 import { GateDecision, SUBSTITUTE_LOOKBACK_MS, SettledVersion, SettlementTrigger, gateDecisionFromMissing, meterKey, settleGroupPeriodWithRoot, substituteValue, summarizeMarketPeriod } from '@gridledger/settlement';
 import { GroupPeriodKey } from '../persistence/group-periods.repository';
 import { currentValues, recordMeterValues } from '../persistence/meter-values.repository';
@@ -24,6 +25,7 @@ interface DueRow {
   status: 'open' | 'settled' | 'confirmed';
   latest_version: number;
   dirty: boolean;
+  trace_headers: Record<string, string>;
 }
 
 export type SettleStep =
@@ -64,7 +66,7 @@ export class GroupPeriodSettler {
     const now = this.clock.now();
     return this.dataSource.transaction(async (em) => {
       const rows: DueRow[] = await em.query(
-        `SELECT group_id, period_id, period_length, period_start, gate_deadline, status, latest_version, dirty FROM group_periods
+        `SELECT group_id, period_id, period_length, period_start, gate_deadline, status, latest_version, dirty, trace_headers FROM group_periods
          WHERE (status = 'open' AND (needs_check OR gate_deadline <= $1)) OR dirty
          ORDER BY period_start, group_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
         [now],
@@ -72,16 +74,22 @@ export class GroupPeriodSettler {
       if (rows.length === 0) return { kind: 'none' } as const;
       const row = rows[0];
       const key = { groupId: row.group_id, periodId: row.period_id };
-      if (row.status === 'open') {
-        const decision = await this.gate(em, row, now);
-        if (decision.kind === 'stay-open') {
-          await em.query(`UPDATE group_periods SET needs_check = false WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
-          return { kind: 'still-open', key } as const;
+      // Gate closure, netting and settlement join the trace of the batch that last changed
+      // the group-period, so one trace runs from intake to the chain.
+      const parent = extractTraceContext(recordCarrier({ ...row.trace_headers }));
+      return withSpan('balancing.gate', { parent, attributes: { 'gridledger.group': key.groupId, 'gridledger.period': key.periodId } }, async (span) => {
+        if (row.status === 'open') {
+          const decision = await this.gate(em, row, now);
+          span.setAttribute('gridledger.gate', decision.kind === 'stay-open' ? 'open' : decision.reason);
+          if (decision.kind === 'stay-open') {
+            await em.query(`UPDATE group_periods SET needs_check = false WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
+            return { kind: 'still-open', key } as const;
+          }
+          if (decision.reason === 'deadline' && decision.missing.length > 0) await this.substitute(em, row, decision.missing);
+          return withSpan('balancing.settle', {}, () => this.settle(em, row, decision.reason, now));
         }
-        if (decision.reason === 'deadline' && decision.missing.length > 0) await this.substitute(em, row, decision.missing);
-        return this.settle(em, row, decision.reason, now);
-      }
-      return this.settle(em, row, 'correction', now);
+        return withSpan('balancing.settle', {}, () => this.settle(em, row, 'correction', now));
+      });
     });
   }
 
@@ -113,20 +121,19 @@ export class GroupPeriodSettler {
     const schedules = await schedulesOf(em, key.groupId, key.periodId);
     const price = await imbalancePriceOf(em, key.periodId);
     const previousPostings = await postingsOf(em, key.groupId, key.periodId);
-    let settled = settleGroupPeriodWithRoot(
-      {
-        groupId: key.groupId,
-        periodId: key.periodId,
-        periodLength: row.period_length,
-        version: row.latest_version + 1,
-        trigger,
-        values: snapshot.values,
-        schedules,
-        imbalancePricePerMWh: price,
-        previousPostings,
-      },
-      await merkleRoot,
-    );
+    const root = await merkleRoot;
+    const input = {
+      groupId: key.groupId,
+      periodId: key.periodId,
+      periodLength: row.period_length,
+      version: row.latest_version + 1,
+      trigger,
+      values: snapshot.values,
+      schedules,
+      imbalancePricePerMWh: price,
+      previousPostings,
+    };
+    let settled = await withSpan('balancing.netting', { attributes: { 'gridledger.meters': snapshot.values.length } }, async () => settleGroupPeriodWithRoot(input, root));
     if (row.latest_version > 0) {
       const previous = await versionOf(em, key.groupId, key.periodId, row.latest_version);
       if (previous && sameBooks(previous, settled)) {
