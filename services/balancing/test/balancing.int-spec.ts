@@ -56,11 +56,14 @@ function registryEvent() {
   });
 }
 
-/** Four batches per group; batch ids are deterministic so both runs send identical events. */
+/**
+ * Four batches per group, part-major (A0 B0 C0 A1 …) so no group is complete before the last
+ * third; batch ids are deterministic so every run sends identical events.
+ */
 function intervalBatches() {
-  return GROUPS.flatMap((groupId) => {
-    const ofGroup = meters.filter((m) => m.groupId === groupId);
-    return [0, 1, 2, 3].map((part) => {
+  return [0, 1, 2, 3].flatMap((part) =>
+    GROUPS.map((groupId) => {
+      const ofGroup = meters.filter((m) => m.groupId === groupId);
       const batchId = `0x${Buffer.from(`${groupId}-${part}-${PERIOD}`.padEnd(32, '.')).subarray(0, 32).toString('hex')}`;
       return MeterIntervalsMeasured.create({
         data: {
@@ -76,8 +79,8 @@ function intervalBatches() {
         idParts: [batchId, groupId],
         occurredAt: new Date(),
       });
-    });
-  });
+    }),
+  );
 }
 
 async function publishMarketInputs(messaging: MessagingClient): Promise<void> {
@@ -256,4 +259,36 @@ describe('balancing service over NATS and Postgres', () => {
     await waitSettled(replay);
     expect(await books(replayDb)).toEqual(crashBooks);
   }, 300_000);
+
+  it('two replicas on one database share consumers and settlement work: each version and summary exactly once, same books', async () => {
+    const shared = await fresh();
+    // One after the other: the first runs the migrations (they take no lock of their own).
+    const replicas: SpawnedService[] = [];
+    for (let i = 0; i < 2; i++) {
+      replicas.push(await start(shared.db, shared.namespace));
+      services.push(replicas[i]);
+    }
+    await publishMarketInputs(shared.messaging);
+    await publishBatches(shared.messaging, intervalBatches());
+    await waitSettled(replicas[1]);
+    // Let both workers tick a few more times: nothing may be settled twice.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const shareBooks = await books(shared.db);
+    expect(shareBooks.versions).toHaveLength(GROUPS.length);
+    expect(shareBooks.closures).toHaveLength(1);
+    const roots = shareBooks.versions.map((v) => (v as { merkle_root: string }).merkle_root);
+    for (const [i, group] of GROUPS.entries()) {
+      const of = meters.filter((m) => m.groupId === group);
+      const reference = StandardMerkleTree.of(
+        of.map((m) => [m.meterId, String(PERIOD_START_MS / 1000), m.direction === 'production' ? 1 : 0, m.energyWh.toString()]),
+        [...METER_LEAF_TYPES],
+      );
+      expect(roots[i]).toBe(reference.root);
+    }
+    const outbox = await query<{ event_type: string; n: string }>(shared.db, `SELECT event_type, count(*) AS n FROM balancing.outbox GROUP BY event_type ORDER BY event_type`);
+    expect(outbox).toEqual([
+      { event_type: 'balancing.period.closed', n: '1' },
+      { event_type: 'balancing.period.settled', n: String(GROUPS.length) },
+    ]);
+  }, 180_000);
 });
