@@ -1,7 +1,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import fc from 'fast-check';
-import { METER_LEAF_TYPES } from '@gridledger/domain';
-import { GroupPeriodCommand, GroupPeriodEvent, GroupPeriodState, SettledVersion, decide, evolve, initialGroupPeriodState, summarizeMarketPeriod } from '../src';
+import { METER_LEAF_TYPES, priceEnergy } from '@gridledger/domain';
+import { GroupPeriodCommand, GroupPeriodEvent, GroupPeriodState, SettledVersion, TSO_ACCOUNT, balancesOf, brpAccount, decide, evolve, initialGroupPeriodState, postingsOf, summarizeMarketPeriod } from '../src';
 import { loadTestKeccak } from './given-when-then';
 
 const PERIOD = '2026-03-29T01:00:00Z';
@@ -105,6 +105,63 @@ describe('settlement property', () => {
         expect(summary.totals.imbalanceWh).toBe(summary.totals.feedInWh - summary.totals.feedOutWh - summary.totals.scheduleNetWh);
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe('corrections property', () => {
+  it('corrections after settlement open contiguous versions, never edit earlier ones, and end at the direct computation of the final values and books', async () => {
+    const keccak = await loadTestKeccak();
+    const correctionArbitrary = fc.array(fc.record({ pick: fc.nat(), energyWh: fc.bigInt({ min: 0n, max: 10n ** 9n }) }), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(marketArbitrary, correctionArbitrary, fc.integer({ min: 1, max: 4 }), (market, corrections, batchSize) => {
+        const price = 9_999n;
+        const states = new Map<string, GroupPeriodState>();
+        const history = new Map<string, SettledVersion[]>();
+        const apply = (groupId: string, command: GroupPeriodCommand): void => {
+          let state = states.get(groupId) ?? initialGroupPeriodState(groupId, PERIOD, 'PT15M', 30 * 60_000);
+          const events = decide(command, state, { keccak });
+          state = events.reduce(evolve, state);
+          for (const event of events) if (event.type === 'PeriodSettled') history.set(groupId, [...(history.get(groupId) ?? []), event.settled]);
+          states.set(groupId, state);
+        };
+        const finalValues = new Map(market.meters.map((m) => [m.meterId, { ...m }]));
+        const groups = [...new Set(market.meters.map((m) => m.groupId))];
+        for (const groupId of groups) {
+          apply(groupId, { type: 'RecordPrice', imbalancePricePerMWh: price });
+          apply(groupId, { type: 'RecordExpectedMeters', meters: market.meters.filter((m) => m.groupId === groupId).map(({ meterId, direction }) => ({ meterId, direction })) });
+          apply(groupId, { type: 'RecordMeterValues', values: market.meters.filter((m) => m.groupId === groupId) });
+        }
+        const firstVersions = new Map(groups.map((g) => [g, history.get(g)![0]]));
+        for (let i = 0; i < corrections.length; i += batchSize) {
+          const batch = corrections.slice(i, i + batchSize).map(({ pick, energyWh }) => ({ ...market.meters[pick % market.meters.length], energyWh }));
+          for (const value of batch) finalValues.set(value.meterId, value);
+          for (const groupId of new Set(batch.map((v) => v.groupId))) apply(groupId, { type: 'RecordMeterValues', values: batch.filter((v) => v.groupId === groupId) });
+        }
+
+        for (const groupId of groups) {
+          const versions = history.get(groupId)!;
+          expect(versions.map((v) => v.version)).toEqual(versions.map((_, i) => i + 1));
+          expect(versions[0]).toEqual(firstVersions.get(groupId));
+          const state = states.get(groupId)!;
+          expect(state.versions).toEqual(versions);
+          const latest = versions[versions.length - 1];
+          const final = [...finalValues.values()].filter((m) => m.groupId === groupId);
+          const feedIn = final.filter((m) => m.direction === 'production').reduce((sum, m) => sum + m.energyWh, 0n);
+          const feedOut = final.filter((m) => m.direction === 'consumption').reduce((sum, m) => sum + m.energyWh, 0n);
+          expect(latest.totals).toMatchObject({ feedInWh: feedIn, feedOutWh: feedOut, imbalanceWh: feedIn - feedOut });
+          expect(latest.merkleRoot).toBe(
+            StandardMerkleTree.of(
+              final.map((m) => [m.meterId, START_SECONDS, m.direction === 'production' ? 1 : 0, m.energyWh.toString()]),
+              [...METER_LEAF_TYPES],
+            ).root,
+          );
+          const balances = balancesOf(postingsOf(state));
+          expect(balances.get(brpAccount(groupId)) ?? 0n).toBe(priceEnergy(feedIn - feedOut, price));
+          expect((balances.get(brpAccount(groupId)) ?? 0n) + (balances.get(TSO_ACCOUNT) ?? 0n)).toBe(0n);
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });
