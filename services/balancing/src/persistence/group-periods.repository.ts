@@ -77,8 +77,10 @@ async function openMarketPeriod(sql: Sql, periodId: string, periodLength: Period
   );
 }
 
-/** Something changed: an open period is checked for completeness, a settled one re-settles. */
-/** Flags a group-period for the settler; `traceHeaders` (the changing batch's trace) is kept for it. */
+/**
+ * Something changed: an open period is checked for completeness, a settled one re-settles.
+ * `traceHeaders` (the changing batch's trace) is kept so the settlement joins that trace.
+ */
 export async function markChanged(sql: Sql, key: GroupPeriodKey, traceHeaders?: Readonly<Record<string, string>>): Promise<void> {
   await sql.query(
     `UPDATE group_periods SET needs_check = (status = 'open'), dirty = (status <> 'open') OR dirty,
