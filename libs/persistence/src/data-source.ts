@@ -46,9 +46,19 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
   const dataSource = createDataSource(options);
   await dataSource.initialize();
   try {
-    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
-    if (options.synchronizeForTests) await dataSource.synchronize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    // Replicas start together (a Deployment rolls out several pods at once): one session
+    // lock per schema lets one of them create the schema and migrate while the others wait.
+    const lock = dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`gridledger-migrations:${options.schema}`]);
+      await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+      if (options.synchronizeForTests) await dataSource.synchronize();
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`gridledger-migrations:${options.schema}`]).catch(() => undefined);
+      await lock.release();
+    }
   } catch (error) {
     await dataSource.destroy();
     throw error;

@@ -30,6 +30,16 @@ describe('openDataSource: one schema per service, migrations at start', () => {
     }
   });
 
+  it('lets replicas that start at the same moment on an empty schema migrate once, without failing', async () => {
+    const replicas = await Promise.all([open('service_c'), open('service_c'), open('service_c')]);
+    try {
+      const migrations = await replicas[0].query(`SELECT name FROM service_c.migrations ORDER BY id`);
+      expect(migrations.map((m: { name: string }) => m.name)).toEqual(['CreateMessagingTables1764000000000', 'CreateThings1764000200000']);
+    } finally {
+      await Promise.all(replicas.map((ds) => ds.destroy()));
+    }
+  });
+
   it('keeps services apart: unqualified SQL and entities land in the service’s own schema', async () => {
     const a = await open('service_a');
     const b = await open('service_b');
