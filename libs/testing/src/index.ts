@@ -4,3 +4,4 @@ export * from './wait-for';
 export * from './spawn-service';
 export * from './trace-collector';
 export * from './anvil';
+export * from './fixtures';

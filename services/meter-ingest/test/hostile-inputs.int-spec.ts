@@ -1,11 +1,11 @@
+import { MSCONS_SAMPLE_PATH } from '@gridledger/testing';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Wallet } from 'ethers';
 import { fileDigest, signBatchDigest } from '@gridledger/metering';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
 import { OPERATOR_TOKEN, postJson, startTestService, type TestService } from './support/test-service';
 
-const SAMPLE = readFileSync(resolve(__dirname, '../../../../shared/data/mscons/MSCONS_TL_SAMPLE02.txt'));
+const SAMPLE = readFileSync(MSCONS_SAMPLE_PATH);
 const MAX_BODY = 256 * 1024;
 const mpo = Wallet.createRandom();
 

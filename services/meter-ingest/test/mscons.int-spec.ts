@@ -1,3 +1,4 @@
+import { MSCONS_SAMPLE_PATH } from '@gridledger/testing';
 import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -7,7 +8,7 @@ import { importMsconsFile } from '../src/cli/import-mscons';
 import { meterJson } from './support/fixtures';
 import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type TestService } from './support/test-service';
 
-const SAMPLE = resolve(__dirname, '../../../../shared/data/mscons/MSCONS_TL_SAMPLE02.txt');
+const SAMPLE = MSCONS_SAMPLE_PATH;
 const METER = 'US0001062600000001000000022345671';
 const REPO_ROOT = resolve(__dirname, '../../..');
 const CLI = 'services/meter-ingest/src/cli/import-mscons.ts';

@@ -122,7 +122,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   process.stdout.write(`\n${'── summary '.padEnd(78, '─')}\n${outcomes.map(describeOutcome).join('\n')}\n`);
   const sum = sumCounts(outcomes.map((o) => o.counts));
-  process.stdout.write(`${sum.passed} passed, ${sum.failed} failed\n`);
+  // A step that failed without a failed test (lint, types, a suite that did not load) still
+  // counts as a failure in the closing line, so it never reads "0 failed" on a red run.
+  const silentFailures = outcomes.filter((o) => !o.ok && (o.counts?.failed ?? 0) === 0).length;
+  process.stdout.write(`${sum.passed} passed, ${sum.failed + silentFailures} failed\n`);
   return outcomes.every((o) => o.ok) ? 0 : 1;
 }
 

@@ -4,12 +4,14 @@
  * (10 messages × 100 locations × 1,000 quarter hours, decimal comma, +01 offsets), then the
  * register split of 1,000,000 readings. Ends with one line of JSON.
  */
+import { resolve } from 'node:path';
 import { readFileSync } from 'fs';
 import { splitRegisterReadings } from '../register-split/register-split';
 import { RegisterSplitReading } from '../register-split/register-split.types';
 import { parseMscons } from './mscons.parser';
 
-const SAMPLE = '/work/shared/data/mscons/MSCONS_TL_SAMPLE02.txt';
+// The real sample travels with this library's tests (test/fixtures/mscons/SOURCE.md).
+const SAMPLE = resolve(__dirname, '../../test/fixtures/mscons/MSCONS_TL_SAMPLE02.txt');
 const QUARTER = 900_000;
 
 function generatedInterchange(messages: number, locationsPerMessage: number, valuesPerLocation: number): string {

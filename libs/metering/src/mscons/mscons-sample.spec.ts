@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { readFileSync } from 'fs';
 import { parseMscons } from './mscons.parser';
 
-const SAMPLE = '/work/shared/data/mscons/MSCONS_TL_SAMPLE02.txt';
+// The real sample travels with this library's tests (test/fixtures/mscons/SOURCE.md).
+const SAMPLE = resolve(__dirname, '../../test/fixtures/mscons/MSCONS_TL_SAMPLE02.txt');
 
 /** Sum of non-negative decimal digit strings, digit by digit: independent of the parser and of BigInt. */
 function addDigitStrings(a: string, b: string): string {
