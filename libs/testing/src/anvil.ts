@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { HDNodeWallet } from 'ethers';
+import { freePort } from './wait-for';
 
 /**
  * A real anvil (Foundry's EVM dev node) for integration tests and the local stack.
@@ -137,20 +137,6 @@ async function jsonRpc<T>(url: string, method: string, params: readonly unknown[
   const body = (await response.json()) as { result?: T; error?: { code: number; message: string } };
   if (body.error) throw new Error(`${method} failed: ${body.error.code} ${body.error.message}`);
   return body.result as T;
-}
-
-/** Asks the OS for a free port by binding port 0 and releasing it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -7,8 +7,8 @@ import { groupKey } from '@gridledger/contracts';
 import { extractTraceContext, histogram, recordCarrier, withSpan } from '@gridledger/telemetry';
 import type { BlockRef } from '../chain/cascade.client';
 import { classifyRefusal, decideCommit } from './commit-decision';
-import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
-import type { TransactionSender } from '../chain/transaction.sender';
+import { bridgeMetrics } from '../chain/bridge-context';
+import { SubmittingRound } from '../chain/submitting-round';
 import { RpcResponseError, RpcUnavailableError } from '../chain/json-rpc.client';
 import { PeriodCommitRepository, PeriodCommitRow, commitSubjectKey, raiseAlarm } from './period-commit.repository';
 
@@ -21,22 +21,10 @@ const BATCH = 100;
  * commit back to pending; pending always reads the chain first, so a version already there
  * is adopted, never sent twice, and one there with another root is an alarm.
  */
-export class CommitWorker {
+export class CommitWorker extends SubmittingRound {
   private readonly commits = new PeriodCommitRepository();
 
-  constructor(
-    private readonly ctx: BridgeContext,
-    private readonly sender: TransactionSender,
-  ) {}
-
-  async round(head: BlockRef): Promise<void> {
-    await this.trackSubmitted();
-    await this.checkIncluded(head);
-    await this.sender.beginRound();
-    await this.submitPending();
-  }
-
-  private async trackSubmitted(): Promise<void> {
+  protected async trackSubmitted(): Promise<void> {
     for (const row of await this.commits.withStatus(this.ctx.db.manager, 'submitted', BATCH)) {
       const key = commitSubjectKey(row);
       const outcome = await this.sender.track('commit', key);
@@ -54,7 +42,7 @@ export class CommitWorker {
     }
   }
 
-  private async checkIncluded(head: BlockRef): Promise<void> {
+  protected async checkIncluded(head: BlockRef): Promise<void> {
     for (const row of await this.commits.withStatus(this.ctx.db.manager, 'included', BATCH)) {
       const blockNumber = row.blockNumber as number;
       const canonical = await this.ctx.client.blockHashAt(blockNumber);
@@ -72,12 +60,7 @@ export class CommitWorker {
           idParts: [row.groupId, row.periodId, String(row.version), row.blockHash as string],
           occurredAt: new Date(),
           data: {
-            groupId: row.groupId,
-            periodId: row.periodId,
-            version: row.version,
-            merkleRoot: row.merkleRoot,
-            chainId: this.ctx.chainId,
-            contract: this.ctx.client.address,
+            ...this.anchoredVersion(row),
             txHash: row.txHash as string,
             blockNumber,
             blockHash: row.blockHash as string,
@@ -92,7 +75,7 @@ export class CommitWorker {
     }
   }
 
-  private async submitPending(): Promise<void> {
+  protected async sendDue(): Promise<void> {
     for (const row of await this.commits.withStatus(this.ctx.db.manager, 'pending', BATCH, true)) {
       try {
         await inTrace(row, 'chain.commit.decide', () => this.decide(row));
@@ -170,18 +153,18 @@ export class CommitWorker {
       idParts: [row.groupId, row.periodId, String(row.version), block.hash],
       occurredAt: new Date(),
       data: {
-        groupId: row.groupId,
-        periodId: row.periodId,
-        version: row.version,
-        merkleRoot: row.merkleRoot,
-        chainId: this.ctx.chainId,
-        contract: this.ctx.client.address,
+        ...this.anchoredVersion(row),
         txHash,
         blockNumber: block.number,
         blockHash: block.hash,
       },
     });
     await enqueueOutbox(em, ChainPeriodCommitted, envelope, row.groupId);
+  }
+
+  /** The version and where it is anchored: what the committed and confirmed events both carry. */
+  private anchoredVersion(row: PeriodCommitRow): { groupId: string; periodId: string; version: number; merkleRoot: string; chainId: number; contract: string } {
+    return { groupId: row.groupId, periodId: row.periodId, version: row.version, merkleRoot: row.merkleRoot, chainId: this.ctx.chainId, contract: this.ctx.client.address };
   }
 
   /** Not anchored, not retried: recorded, alarmed, published, and the source dead-lettered. */

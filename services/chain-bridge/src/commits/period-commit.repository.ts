@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Totals } from '../chain/cascade.client';
+import { ChainPositionChange, chainPositionAssignments, chainPositionParams } from '../chain/chain-position.sql';
 
 export type CommitStatus = 'pending' | 'submitted' | 'included' | 'confirmed' | 'rejected' | 'conflict';
 
@@ -135,13 +136,11 @@ export class PeriodCommitRepository {
   async update(
     em: EntityManager,
     key: Pick<PeriodCommitRow, 'groupId' | 'periodId' | 'version'>,
-    change: { status: CommitStatus; txHash?: string | null; blockNumber?: number | null; blockHash?: string | null; lastError?: string | null; retryInMs?: number; countAttempt?: boolean },
+    change: ChainPositionChange & { status: CommitStatus; lastError?: string | null; retryInMs?: number; countAttempt?: boolean },
   ): Promise<void> {
     await em.query(
       `UPDATE period_commit SET status = $4,
-         tx_hash = CASE WHEN $5::boolean THEN $6 ELSE tx_hash END,
-         block_number = CASE WHEN $5::boolean THEN $7::bigint ELSE block_number END,
-         block_hash = CASE WHEN $5::boolean THEN $8 ELSE block_hash END,
+         ${chainPositionAssignments(5)},
          last_error = $9,
          attempts = attempts + $10,
          next_attempt_at = now() + ($11::text || ' milliseconds')::interval,
@@ -153,10 +152,7 @@ export class PeriodCommitRepository {
         key.periodId,
         key.version,
         change.status,
-        change.txHash !== undefined,
-        change.txHash ?? null,
-        change.blockNumber ?? null,
-        change.blockHash ?? null,
+        ...chainPositionParams(change),
         change.lastError ?? null,
         change.countAttempt ? 1 : 0,
         String(change.retryInMs ?? 0),

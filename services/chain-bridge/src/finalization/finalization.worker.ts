@@ -4,8 +4,8 @@ import { ChainPeriodFinalized } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
 import { formatWh } from '@gridledger/domain';
 import type { BlockRef, Totals } from '../chain/cascade.client';
-import { BridgeContext, bridgeMetrics } from '../chain/bridge-context';
-import type { TransactionSender } from '../chain/transaction.sender';
+import { bridgeMetrics } from '../chain/bridge-context';
+import { SubmittingRound } from '../chain/submitting-round';
 import { RpcResponseError, RpcUnavailableError } from '../chain/json-rpc.client';
 import { PeriodCommitRepository } from '../commits/period-commit.repository';
 import { raiseAlarm } from '../commits/period-commit.repository';
@@ -18,19 +18,11 @@ const BATCH = 50;
  * chain, finalize the period with the market totals; then track, confirm and publish it the
  * same way commits are (waiting → submitted → included → confirmed).
  */
-export class FinalizationWorker {
+export class FinalizationWorker extends SubmittingRound {
   private readonly finalizations = new PeriodFinalizationRepository();
   private readonly commits = new PeriodCommitRepository();
 
-  constructor(
-    private readonly ctx: BridgeContext,
-    private readonly sender: TransactionSender,
-  ) {}
-
-  async round(head: BlockRef): Promise<void> {
-    await this.trackSubmitted();
-    await this.checkIncluded(head);
-    await this.sender.beginRound();
+  protected async sendDue(): Promise<void> {
     for (const row of await this.finalizations.withStatus(this.ctx.db.manager, 'waiting', BATCH, true)) {
       try {
         await this.decide(row);
@@ -43,7 +35,7 @@ export class FinalizationWorker {
     }
   }
 
-  private async trackSubmitted(): Promise<void> {
+  protected async trackSubmitted(): Promise<void> {
     for (const row of await this.finalizations.withStatus(this.ctx.db.manager, 'submitted', BATCH)) {
       const key = finalizeSubjectKey(row);
       const outcome = await this.sender.track('finalize', key);
@@ -59,7 +51,7 @@ export class FinalizationWorker {
     }
   }
 
-  private async checkIncluded(head: BlockRef): Promise<void> {
+  protected async checkIncluded(head: BlockRef): Promise<void> {
     for (const row of await this.finalizations.withStatus(this.ctx.db.manager, 'included', BATCH)) {
       const blockNumber = row.blockNumber as number;
       if ((await this.ctx.client.blockHashAt(blockNumber)) !== row.blockHash) {

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Totals } from '../chain/cascade.client';
+import { ChainPositionChange, chainPositionAssignments, chainPositionParams } from '../chain/chain-position.sql';
 
 export type FinalizationStatus = 'waiting' | 'submitted' | 'included' | 'confirmed' | 'rejected';
 
@@ -84,13 +85,11 @@ export class PeriodFinalizationRepository {
   async update(
     em: EntityManager,
     key: Pick<PeriodFinalizationRow, 'periodId' | 'revision'>,
-    change: { status: FinalizationStatus; txHash?: string | null; blockNumber?: number | null; blockHash?: string | null; lastError?: string | null; retryInMs?: number },
+    change: ChainPositionChange & { status: FinalizationStatus; lastError?: string | null; retryInMs?: number },
   ): Promise<void> {
     await em.query(
       `UPDATE period_finalization SET status = $3,
-         tx_hash = CASE WHEN $4::boolean THEN $5 ELSE tx_hash END,
-         block_number = CASE WHEN $4::boolean THEN $6::bigint ELSE block_number END,
-         block_hash = CASE WHEN $4::boolean THEN $7 ELSE block_hash END,
+         ${chainPositionAssignments(4)},
          last_error = $8,
          next_attempt_at = now() + ($9::text || ' milliseconds')::interval,
          updated_at = now()
@@ -99,10 +98,7 @@ export class PeriodFinalizationRepository {
         key.periodId,
         key.revision,
         change.status,
-        change.txHash !== undefined,
-        change.txHash ?? null,
-        change.blockNumber ?? null,
-        change.blockHash ?? null,
+        ...chainPositionParams(change),
         change.lastError ?? null,
         String(change.retryInMs ?? 0),
       ],
