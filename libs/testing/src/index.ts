@@ -5,3 +5,5 @@ export * from './spawn-service';
 export * from './trace-collector';
 export * from './anvil';
 export * from './fixtures';
+export * from './seeded-random';
+export * from './measured-intervals';

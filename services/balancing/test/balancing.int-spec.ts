@@ -4,7 +4,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, periodIdOf, parsePeriodId } from '@gridledger/domain';
 import { BalancingProofReply, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
 import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 
 /**
  * The service as a process over real NATS JetStream and Postgres: a run killed (SIGKILL)
@@ -64,19 +64,12 @@ function intervalBatches() {
   return [0, 1, 2, 3].flatMap((part) =>
     GROUPS.map((groupId) => {
       const ofGroup = meters.filter((m) => m.groupId === groupId);
-      const batchId = `0x${Buffer.from(`${groupId}-${part}-${PERIOD}`.padEnd(32, '.')).subarray(0, 32).toString('hex')}`;
-      return MeterIntervalsMeasured.create({
-        data: {
-          batchId,
-          mpo: MPO,
-          groupId,
-          periodLength: 'PT15M',
-          receivedAt: new Date().toISOString(),
-          intervals: ofGroup
-            .filter((_, i) => i % 4 === part)
-            .map((m) => ({ meterId: m.meterId, direction: m.direction, periodId: PERIOD, energyWh: m.energyWh.toString(), quality: 'measured' as const })),
-        },
-        idParts: [batchId, groupId],
+      return measuredIntervalsBatch({
+        label: `${groupId}-${part}-${PERIOD}`,
+        mpo: MPO,
+        groupId,
+        receivedAt: new Date().toISOString(),
+        intervals: ofGroup.filter((_, i) => i % 4 === part).map((m) => ({ meterId: m.meterId, direction: m.direction, periodId: PERIOD, energyWh: m.energyWh })),
         occurredAt: new Date(),
       });
     }),

@@ -12,6 +12,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { Holder, PeriodBook, Plant, allocatePeriod, postingSum } from '@gridledger/capacity';
+import { mulberry32 } from '@gridledger/testing';
 
 interface Size {
   readonly plants: number;
@@ -29,21 +30,10 @@ const OPERATOR = '0x5B38Da6a701c568545dCfcB03FcB875f56beddC4';
 /** Rows per allocation event part, as the service publishes them. */
 const PART_SIZE = 2_000;
 
-/** A small deterministic generator (mulberry32) so every run sees the same market. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The book the service loads for a period: ids zero-padded so index order is id order. */
 function generate(size: Size): PeriodBook {
-  const next = random(size.plants * 31 + size.holders);
+  // Seeded per size so every run sees the same market.
+  const next = mulberry32(size.plants * 31 + size.holders);
   const holders: Holder[] = new Array(size.holders);
   const plantColumn: number[] = [];
   const holderColumn: number[] = [];

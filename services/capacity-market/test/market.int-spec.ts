@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { Holder, Plant, computePeriodAllocation } from '@gridledger/capacity';
 import { CapacityAllocationComputed, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
 import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 
 /**
  * capacity-market as a process over real NATS JetStream and Postgres. Shares are set up over
@@ -43,17 +43,12 @@ const values: Record<string, Record<string, bigint>> = {
 const PRICE = 8_000n;
 
 function intervals(groupId: string, batch: string, entries: Array<[string, string, 'production' | 'consumption', bigint]>) {
-  const batchId = `0x${Buffer.from(batch.padEnd(32, '.')).subarray(0, 32).toString('hex')}`;
-  return MeterIntervalsMeasured.create({
-    data: {
-      batchId,
-      mpo: MPO,
-      groupId,
-      periodLength: 'PT15M',
-      receivedAt: '2026-03-29T01:16:00Z',
-      intervals: entries.map(([meterId, periodId, direction, energyWh]) => ({ meterId, direction, periodId, energyWh: energyWh.toString(), quality: 'measured' as const })),
-    },
-    idParts: [batchId, groupId],
+  return measuredIntervalsBatch({
+    label: batch,
+    mpo: MPO,
+    groupId,
+    receivedAt: '2026-03-29T01:16:00Z',
+    intervals: entries.map(([meterId, periodId, direction, energyWh]) => ({ meterId, direction, periodId, energyWh })),
     occurredAt: '2026-03-29T01:16:00Z',
   });
 }

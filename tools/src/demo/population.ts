@@ -1,5 +1,6 @@
 import { Wallet, keccak256, toUtf8Bytes } from 'ethers';
 import type { Direction } from '@gridledger/domain';
+import { seededRandom } from '@gridledger/testing';
 
 /**
  * The simulated market of the demo: balancing groups, two meter point operators, households,
@@ -49,18 +50,6 @@ export interface Population {
   readonly meters: readonly SimMeter[];
   readonly plants: readonly SimPlant[];
   readonly holdings: readonly SimHolding[];
-}
-
-/** A small deterministic PRNG (mulberry32) seeded from a string. */
-export function seededRandom(seed: string): () => number {
-  let state = Number.parseInt(keccak256(toUtf8Bytes(seed)).slice(2, 10), 16) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function walletFor(seed: string, name: string): Wallet {

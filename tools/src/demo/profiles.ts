@@ -1,5 +1,5 @@
 import type { SimMeter } from './population';
-import { seededRandom } from './population';
+import { seededRandom } from '@gridledger/testing';
 
 /**
  * Energy of one meter in one quarter hour, in integer Wh: a household load curve with a

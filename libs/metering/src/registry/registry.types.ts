@@ -1,7 +1,7 @@
 import type { Direction } from '@gridledger/domain';
 
-/** One version of a meter point, valid from `validFromMs` (inclusive) to `validToMs` (exclusive). */
-export interface MeterPointVersionState {
+/** What a registration sets about a meter point, and from which instant on. */
+export interface MeterPointTerms {
   readonly meterId: string;
   readonly direction: Direction;
   readonly mpo: string;
@@ -10,6 +10,10 @@ export interface MeterPointVersionState {
   readonly supplier: string | null;
   readonly connectionLimitW: bigint;
   readonly validFromMs: number;
+}
+
+/** One version of a meter point, valid from `validFromMs` (inclusive) to `validToMs` (exclusive). */
+export interface MeterPointVersionState extends MeterPointTerms {
   readonly validToMs: number | null;
 }
 
@@ -19,16 +23,8 @@ export type MeterPointState =
   | { readonly status: 'retired'; readonly versions: readonly MeterPointVersionState[]; readonly retiredAtMs: number };
 
 // Commands, imperative. Instants are epoch ms at period boundaries.
-export interface RegisterMeterPoint {
+export interface RegisterMeterPoint extends MeterPointTerms {
   readonly type: 'RegisterMeterPoint';
-  readonly meterId: string;
-  readonly direction: Direction;
-  readonly mpo: string;
-  readonly dso: string;
-  readonly groupId: string;
-  readonly supplier: string | null;
-  readonly connectionLimitW: bigint;
-  readonly validFromMs: number;
 }
 
 /** Moves a meter to another group or supplier, or sets a new limit, from a period boundary on. */

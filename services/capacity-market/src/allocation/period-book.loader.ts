@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { Holder, PeriodBook, Plant, PlantKind } from '@gridledger/capacity';
+import { Holder, PeriodBook, Plant } from '@gridledger/capacity';
+import { PlantColumns, plantFromRow } from '../persistence/plant-row';
 
 export interface LoadedBook {
   readonly book: PeriodBook;
@@ -19,16 +20,7 @@ export async function loadPeriodBook(em: EntityManager, periodId: string, period
      WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)`,
     [periodStart],
   );
-  const plantRows: {
-    plant_id: string;
-    kind: PlantKind;
-    meter_id: string;
-    capacity_w: string;
-    operator: string;
-    group_id: string;
-    fee_per_mw_period_cents: string;
-    output_wh: string | null;
-  }[] = await em.query(
+  const plantRows: (PlantColumns & { output_wh: string | null })[] = await em.query(
     `SELECT p.plant_id, p.kind, p.meter_id, p.capacity_w, p.operator, p.group_id, p.fee_per_mw_period_cents, v.energy_wh AS output_wh
      FROM plants p LEFT JOIN meter_values v ON v.period_id = $2 AND v.meter_id = p.meter_id
      WHERE p.plant_id IN (SELECT DISTINCT plant_id FROM holdings WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))
@@ -42,15 +34,7 @@ export async function loadPeriodBook(em: EntityManager, periodId: string, period
      ORDER BY h.holder_id COLLATE "C"`,
     [periodStart, periodId],
   );
-  const plants: Plant[] = plantRows.map((row) => ({
-    plantId: row.plant_id,
-    kind: row.kind,
-    meterId: row.meter_id,
-    capacityW: BigInt(row.capacity_w),
-    operator: row.operator,
-    groupId: row.group_id,
-    feePerMWPeriodCents: BigInt(row.fee_per_mw_period_cents),
-  }));
+  const plants: Plant[] = plantRows.map(plantFromRow);
   const holders: Holder[] = holderRows.map((row) => ({ holderId: row.holder_id, consumptionMeterId: row.consumption_meter_id, groupId: row.group_id }));
   const plantIndex = new Map(plants.map((plant, p) => [plant.plantId, p]));
   const holderIndex = new Map(holders.map((holder, h) => [holder.holderId, h]));

@@ -5,7 +5,6 @@ import {
   CapacityErrorCode,
   Holder,
   Plant,
-  PlantKind,
   PlantSharesCommand,
   PlantSharesEvent,
   PlantSharesState,
@@ -17,16 +16,10 @@ import {
   initialPlantSharesState,
 } from '@gridledger/capacity';
 import { InjectDataSource } from '@gridledger/service-kit';
+import { PlantColumns, plantFromRow } from '../persistence/plant-row';
 import { appendEvents } from './event-store';
 
-interface PlantRow {
-  plant_id: string;
-  kind: PlantKind;
-  meter_id: string;
-  capacity_w: string;
-  operator: string;
-  group_id: string;
-  fee_per_mw_period_cents: string;
+interface PlantRow extends PlantColumns {
   issued_w: string;
   stream_version: number;
   last_change_at: Date;
@@ -104,7 +97,7 @@ export class SharesService {
       );
       let state: PlantSharesState = {
         status: 'registered',
-        plant: plantOf(row),
+        plant: plantFromRow(row),
         issuedW: BigInt(row.issued_w),
         balances: new Map(balanceRows.map((b) => [b.holder_id, BigInt(b.shares_w)])),
       };
@@ -128,18 +121,6 @@ export class SharesService {
       return { events, balances: [...latest.entries()], effectiveAt: at };
     });
   }
-}
-
-export function plantOf(row: PlantRow): Plant {
-  return {
-    plantId: row.plant_id,
-    kind: row.kind,
-    meterId: row.meter_id,
-    capacityW: BigInt(row.capacity_w),
-    operator: row.operator,
-    groupId: row.group_id,
-    feePerMWPeriodCents: BigInt(row.fee_per_mw_period_cents),
-  };
 }
 
 function namedHolders(command: ShareCommand): string[] {
