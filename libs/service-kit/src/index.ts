@@ -5,3 +5,4 @@ export * from './health.controller';
 export * from './metrics.controller';
 export * from './backbone.module';
 export * from './bootstrap';
+export * from './polling-loop';

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagingClient } from '@gridledger/messaging';
-import { LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
 import { periodEndMs } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
@@ -21,9 +21,7 @@ const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_second
  */
 @Injectable()
 export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private current: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
   private behindSinceMs: number | undefined;
 
   constructor(
@@ -32,29 +30,16 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(this.config.SETTLE_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
+  }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.schedule();
+    this.loop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.current;
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.current = this.tick()
-        .catch((error: unknown) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'))
-        .finally(() => {
-          this.current = undefined;
-          this.schedule();
-        });
-    }, this.config.SETTLE_INTERVAL_MS);
+    await this.loop.stop();
   }
 
   private async tick(): Promise<void> {

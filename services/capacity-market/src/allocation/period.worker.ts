@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { InjectConfig, InjectDataSource, InjectLogger } from '@gridledger/service-kit';
+import { InjectConfig, InjectDataSource, InjectLogger, PollingLoop } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
 import { Clock } from '../clock';
 import type { CapacityMarketConfig } from '../config';
@@ -13,9 +13,7 @@ import { ComputationOutcome, computeDirtyPeriod } from './period-computation';
  */
 @Injectable()
 export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private pass: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
   /** Periods that failed, retried with backoff (only pacing: a restart simply retries at once). */
   private readonly failures = new Map<string, { attempts: number; retryAtMs: number }>();
 
@@ -24,17 +22,16 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectConfig() private readonly config: CapacityMarketConfig,
     @InjectLogger() private readonly logger: JsonLogger,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.loop = new PollingLoop(this.config.CAPACITY_WORKER_INTERVAL_MS, () => this.runOnce(), (error) => this.logger.warn(`period worker: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker'));
+  }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.schedule();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.pass;
+    await this.loop.stop();
   }
 
   /** One pass over the due periods; returns what happened to each (tests call it directly). */
@@ -60,15 +57,5 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
       }
     }
     return outcomes;
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.runOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn(`period worker: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker'))
-        .finally(() => this.schedule());
-    }, this.config.CAPACITY_WORKER_INTERVAL_MS);
   }
 }
