@@ -76,11 +76,11 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     log(`prices published for ${periodIds.length} periods`);
 
     const feed = new ReadingsFeed(population, options.seed);
-    const expected = new Map<string, Map<string, bigint>>();
+    const expected = new Map<string, ReadonlyMap<string, bigint>>();
     const startedAt = Date.now();
     for (let index = 0; index < periodIds.length; index += 1) {
       const submission = await feed.periodSubmission(parsePeriodId(periodIds[index]), index === 0);
-      expected.set(submission.periodId, new Map(submission.expected));
+      expected.set(submission.periodId, submission.expected);
       for (const batch of submission.jsonBatches) await callJson(`${services.url('meter-ingest')}/readings`, { body: batch });
       if (submission.mscons) {
         await callJson(`${services.url('meter-ingest')}/mscons`, {
@@ -205,7 +205,7 @@ async function backPressure(observations: MarketObservations, groups: readonly s
 
 function progressLine(observations: MarketObservations, groups: readonly string[], periodIds: readonly string[]): string {
   const all = (map: Map<string, unknown>): number => periodIds.filter((p) => groups.every((g) => map.has(`${g}|${p}`))).length;
-  const allocated = periodIds.filter((p) => [...observations.allocations.keys()].some((key) => key.startsWith(`${p}|`))).length;
+  const allocated = periodIds.filter((p) => observations.allocations.has(p)).length;
   const finalized = periodIds.filter((p) => observations.finalized.has(p)).length;
   return `settled ${all(observations.settled)} · allocated ${allocated} · confirmed ${all(observations.confirmed)} · finalized ${finalized}`;
 }
@@ -215,7 +215,7 @@ function anchoredEverywhere(observations: MarketObservations, population: Popula
   return periodIds.every((periodId) => {
     const finalized = observations.finalized.get(periodId);
     if (!finalized) return false;
-    if (![...observations.allocations.keys()].some((key) => key.startsWith(`${periodId}|`))) return false;
+    if (!observations.allocations.has(periodId)) return false;
     return population.groups.every((group) => {
       const settled = observations.settled.get(`${group}|${periodId}`);
       const confirmed = observations.confirmed.get(`${group}|${periodId}`);

@@ -10,8 +10,8 @@ export interface MarketObservations {
   /** Latest settled version per `${group}|${period}`. */
   readonly settled: Map<string, EventOf<typeof BalancingPeriodSettled>>;
   readonly closed: Map<string, EventOf<typeof BalancingPeriodClosed>>;
-  /** Allocation parts per `${period}|${version}`. */
-  readonly allocations: Map<string, EventOf<typeof CapacityAllocationComputed>[]>;
+  /** The parts of each period's latest allocation version, per period id. */
+  readonly allocations: Map<string, { version: number; parts: EventOf<typeof CapacityAllocationComputed>[] }>;
   /** Highest confirmed version per `${group}|${period}`. */
   readonly confirmed: Map<string, EventOf<typeof ChainPeriodConfirmed>>;
   readonly finalized: Map<string, EventOf<typeof ChainPeriodFinalized>>;
@@ -60,8 +60,10 @@ export async function observeMarket(messaging: MessagingClient): Promise<MarketO
   await watch('CAPACITY', (value) => {
     if (typeOf(value) !== CapacityAllocationComputed.type) return;
     const event = CapacityAllocationComputed.parse(value);
-    const key = `${event.data.periodId}|${event.data.version}`;
-    observations.allocations.set(key, [...(observations.allocations.get(key) ?? []), event]);
+    const known = observations.allocations.get(event.data.periodId);
+    if (known && known.version > event.data.version) return;
+    if (known && known.version === event.data.version) known.parts.push(event);
+    else observations.allocations.set(event.data.periodId, { version: event.data.version, parts: [event] });
   });
   await watch('CHAIN', (value) => {
     const type = typeOf(value);

@@ -98,8 +98,7 @@ export async function collectSummary(input: {
       });
     }
     const state = (await chain.cascade.getFunction('periodState')(periodStart)) as unknown as [unknown, bigint, boolean, bigint];
-    const versions = [...observations.allocations.keys()].filter((key) => key.startsWith(`${periodId}|`)).map((key) => Number(key.split('|')[1]));
-    const parts = versions.length === 0 ? [] : observations.allocations.get(`${periodId}|${Math.max(...versions)}`) ?? [];
+    const parts = observations.allocations.get(periodId)?.parts ?? [];
     const plants = new Map(parts.flatMap((part) => part.data.plants).map((plant) => [plant.plantId, plant]));
     const holders = parts.flatMap((part) => part.data.holders);
     let plantOutputWh = 0n;
@@ -160,12 +159,12 @@ function checkInvariants(
     // Schedules are exchanges between groups: market-wide they cancel.
     return sum((r) => r.imbalanceWh) !== sum((r) => r.feedInWh) - sum((r) => r.feedOutWh) - sum((r) => r.scheduleNetWh) || sum((r) => r.scheduleNetWh) !== 0n;
   });
+  const metersOfGroup = new Map(population.groups.map((group) => [group, population.meters.filter((m) => m.groupId === group)]));
   const simulated = rows.filter((row) => {
     const values = expected.get(row.periodId);
     let feedIn = 0n;
     let feedOut = 0n;
-    for (const meter of population.meters) {
-      if (meter.groupId !== row.groupId) continue;
+    for (const meter of metersOfGroup.get(row.groupId) ?? []) {
       const energy = values?.get(meter.meterId) ?? 0n;
       if (meter.direction === 'production') feedIn += energy;
       else feedOut += energy;
