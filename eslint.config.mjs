@@ -7,9 +7,10 @@ const frameworkPackages = ['@nestjs/*', 'nats', 'typeorm', 'pg', 'pg-copy-stream
 
 // Specs, test helpers and benchmarks may also use the testing library (throwaway databases,
 // NATS namespaces, anvil) and import their own project by its package name, as its users do.
-// Domain and event libraries' tests stay pure: no testing library there.
+// Domain libraries' specs use it only for the one given/when/then over their deciders; event
+// libraries' tests stay without it.
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', '**/bench/**/*.ts'];
-const testingAllowedFor = new Set(['type:adapter', 'type:contracts']);
+const testingAllowedFor = new Set(['type:adapter', 'type:contracts', 'type:domain']);
 
 function moduleBoundaries({ forTests }) {
   const depConstraints = [

@@ -5,6 +5,8 @@ import type { JsonLogger, Telemetry } from '@gridledger/telemetry';
 import { ConsumerHost } from './consumer-host';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
+import type { Clock } from '@gridledger/domain';
+import { CLOCK, systemClock } from './clock';
 import { DATA_SOURCE, LOGGER, MESSAGING, OUTBOX_RELAY, SERVICE_CONFIG, TELEMETRY } from './tokens';
 
 export interface Backbone {
@@ -16,6 +18,8 @@ export interface Backbone {
   readonly telemetry: Telemetry;
   readonly outboxRelay: OutboxRelay | undefined;
   readonly logger: JsonLogger;
+  /** "Now" for every worker and controller (CLOCK); the system clock unless given. */
+  readonly clock?: Clock;
 }
 
 /** Starts the outbox relay (and answers replay requests) with the app; stops consumers, relay and connections in order on shutdown. */
@@ -61,10 +65,11 @@ export class BackboneModule {
         { provide: TELEMETRY, useValue: backbone.telemetry },
         { provide: OUTBOX_RELAY, useValue: backbone.outboxRelay },
         { provide: LOGGER, useValue: backbone.logger },
+        { provide: CLOCK, useValue: backbone.clock ?? systemClock },
         ConsumerHost,
         BackboneLifecycle,
       ],
-      exports: [SERVICE_CONFIG, MESSAGING, DATA_SOURCE, TELEMETRY, OUTBOX_RELAY, LOGGER, ConsumerHost],
+      exports: [CLOCK, SERVICE_CONFIG, MESSAGING, DATA_SOURCE, TELEMETRY, OUTBOX_RELAY, LOGGER, ConsumerHost],
     };
   }
 }

@@ -6,3 +6,4 @@ export * from './metrics.controller';
 export * from './backbone.module';
 export * from './bootstrap';
 export * from './polling-loop';
+export * from './clock';

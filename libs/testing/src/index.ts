@@ -7,3 +7,5 @@ export * from './anvil';
 export * from './fixtures';
 export * from './seeded-random';
 export * from './measured-intervals';
+export * from './given-when-then';
+export * from './manual-clock';
