@@ -1,7 +1,21 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import fc from 'fast-check';
 import { Keccak256, METER_LEAF_TYPES, loadKeccak256, priceEnergy, runCommand } from '@gridledger/domain';
-import { GroupPeriodCommand, GroupPeriodDecider, GroupPeriodState, SettledVersion, TSO_ACCOUNT, balancesOf, brpAccount, groupPeriodDecider, postingsOf, summarizeMarketPeriod } from '../src';
+import {
+  GroupPeriodCommand,
+  GroupPeriodDecider,
+  GroupPeriodState,
+  IncomingMeterValue,
+  SettledVersion,
+  TSO_ACCOUNT,
+  balancesOf,
+  brpAccount,
+  changedValues,
+  groupPeriodDecider,
+  postingsOf,
+  summarizeMarketPeriod,
+  valueOf,
+} from '../src';
 
 const PERIOD = '2026-03-29T01:00:00Z';
 const START_SECONDS = String(Date.parse(PERIOD) / 1000);
@@ -120,7 +134,7 @@ describe('settlement property', () => {
 });
 
 describe('corrections property', () => {
-  it('corrections after settlement open contiguous versions, never edit earlier ones, and end at the direct computation of the final values and books', async () => {
+  it('corrections after settlement open contiguous versions, never edit earlier ones, end at the direct computation of the final values and books, and the service path (store, then SettleChanges) settles the same versions', async () => {
     const keccak = await loadKeccak256();
     const correctionArbitrary = fc.array(fc.record({ pick: fc.nat(), energyWh: fc.bigInt({ min: 0n, max: 10n ** 9n }) }), { minLength: 1, maxLength: 12 });
     fc.assert(
@@ -143,11 +157,26 @@ describe('corrections property', () => {
           apply(groupId, { type: 'RecordMeterValues', values: market.meters.filter((m) => m.groupId === groupId) });
         }
         const firstVersions = new Map(groups.map((g) => [g, history.get(g)![0]]));
+        // The service's way: values stored as they arrive (by the same changedValues rule),
+        // the settler then decides SettleChanges on the loaded state. It must agree with the
+        // command path above version for version.
+        const stored = new Map(groups.map((g) => [g, states.get(g)!]));
+        const storeAndSettle = (groupId: string, values: readonly IncomingMeterValue[]): void => {
+          const decider = deciderOf(groupId);
+          let state = stored.get(groupId)!;
+          const changed = changedValues(values, (key) => valueOf(state.meters, key));
+          if (changed.length > 0) state = decider.evolve(state, { type: 'MeterValuesRecorded', values: changed });
+          stored.set(groupId, runCommand(decider, { type: 'SettleChanges' }, state).state);
+        };
         for (let i = 0; i < corrections.length; i += batchSize) {
           const batch = corrections.slice(i, i + batchSize).map(({ pick, energyWh }) => ({ ...market.meters[pick % market.meters.length], energyWh }));
           for (const value of batch) finalValues.set(value.meterId, value);
-          for (const groupId of new Set(batch.map((v) => v.groupId))) apply(groupId, { type: 'RecordMeterValues', values: batch.filter((v) => v.groupId === groupId) });
+          for (const groupId of new Set(batch.map((v) => v.groupId))) {
+            apply(groupId, { type: 'RecordMeterValues', values: batch.filter((v) => v.groupId === groupId) });
+            storeAndSettle(groupId, batch.filter((v) => v.groupId === groupId));
+          }
         }
+        for (const groupId of groups) expect(stored.get(groupId)!.versions).toEqual(states.get(groupId)!.versions);
 
         for (const groupId of groups) {
           const versions = history.get(groupId)!;
