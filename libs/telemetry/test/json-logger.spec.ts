@@ -1,6 +1,6 @@
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { JsonLogger } from './json-logger';
+import { JsonLogger } from '../src/json-logger';
 
 describe('JsonLogger', () => {
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '@gridledger/events';
-import { decodeEvent } from './decode';
-import type { AnyEventDefinition } from './messaging-client';
+import { decodeEvent } from '../src/decode';
+import type { AnyEventDefinition } from '../src/messaging-client';
 
 const ThingCounted = defineEvent({ type: 'meter.thing.counted', schemaVersion: 1, domain: 'meter', entity: 'thing', pastTense: 'counted', keyed: false, schema: z.object({ wh: z.string().regex(/^\d+$/, 'must be integer Wh') }) });
 const accepted = new Map<string, AnyEventDefinition>([[ThingCounted.type, ThingCounted]]);

@@ -1,4 +1,4 @@
-import { bumpedFees, cappedFees, gasLimitFor } from './fee-policy';
+import { bumpedFees, cappedFees, gasLimitFor } from '../../src/chain/fee-policy';
 
 const GWEI = 1_000_000_000n;
 const policy = { maxFeeCapWei: 100n * GWEI, maxBumps: 3 };

@@ -1,5 +1,5 @@
-import { Namespace } from './namespace';
-import { STREAMS, rpcSubject, streamConfig } from './streams';
+import { Namespace } from '../src/namespace';
+import { STREAMS, rpcSubject, streamConfig } from '../src/streams';
 
 describe('Namespace', () => {
   it('prefixes subjects and suffixes stream names', () => {

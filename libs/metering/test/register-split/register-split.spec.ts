@@ -1,5 +1,5 @@
-import { splitRegisterReadings } from './register-split';
-import { RegisterSplitReading } from './register-split.types';
+import { splitRegisterReadings } from '../../src/register-split/register-split';
+import { RegisterSplitReading } from '../../src/register-split/register-split.types';
 
 const DAY = Date.UTC(2026, 2, 1);
 const at = (hhmm: string): number => DAY + Number(hhmm.slice(0, 2)) * 3_600_000 + Number(hhmm.slice(2)) * 60_000;

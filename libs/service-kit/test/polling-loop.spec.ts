@@ -1,4 +1,4 @@
-import { PollingLoop } from './polling-loop';
+import { PollingLoop } from '../src/polling-loop';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 

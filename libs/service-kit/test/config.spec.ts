@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonConfigSchema, ConfigError, loadConfig } from './config';
+import { commonConfigSchema, ConfigError, loadConfig } from '../src/config';
 
 const schema = commonConfigSchema(3002).extend({ GATE_CLOSURE_MINUTES: z.coerce.number().int().positive('must be a positive number of minutes') });
 const valid = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gridledger', GATE_CLOSURE_MINUTES: '15' };

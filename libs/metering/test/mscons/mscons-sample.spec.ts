@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { readFileSync } from 'fs';
-import { parseMscons } from './mscons.parser';
+import { parseMscons } from '../../src/mscons/mscons.parser';
 
 // The real sample travels with this library's tests (test/fixtures/mscons/SOURCE.md).
-const SAMPLE = resolve(__dirname, '../../test/fixtures/mscons/MSCONS_TL_SAMPLE02.txt');
+const SAMPLE = resolve(__dirname, '../fixtures/mscons/MSCONS_TL_SAMPLE02.txt');
 
 /** Sum of non-negative decimal digit strings, digit by digit: independent of the parser and of BigInt. */
 function addDigitStrings(a: string, b: string): string {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { anvilDevKey, startAnvil } from './anvil';
+import { anvilDevKey, startAnvil } from '../src/anvil';
 
 describe('startAnvil', () => {
   it('answers JSON-RPC on its own port and stops by pid', async () => {

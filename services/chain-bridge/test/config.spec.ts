@@ -1,5 +1,5 @@
 import { loadConfig } from '@gridledger/service-kit';
-import { configSchema } from './config';
+import { configSchema } from '../src/config';
 
 const valid = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { splitRegisterReadings } from './register-split';
-import { RegisterSplitReading, RegisterSplitResult } from './register-split.types';
+import { splitRegisterReadings } from '../../src/register-split/register-split';
+import { RegisterSplitReading, RegisterSplitResult } from '../../src/register-split/register-split.types';
 
 const QUARTER = 900_000;
 const START = Date.UTC(2026, 0, 1);

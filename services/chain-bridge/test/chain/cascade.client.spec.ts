@@ -1,4 +1,4 @@
-import { cascadeInterface, decodeRevert } from './cascade.client';
+import { cascadeInterface, decodeRevert } from '../../src/chain/cascade.client';
 
 describe('decodeRevert', () => {
   it('names our custom errors with their arguments', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { decodeInterchangeBytes } from './edifact-encoding';
-import { MsconsError } from './mscons.error';
-import { parseMscons } from './mscons.parser';
-import { MsconsInterchange } from './mscons.types';
+import { decodeInterchangeBytes } from '../../src/mscons/edifact-encoding';
+import { MsconsError } from '../../src/mscons/mscons.error';
+import { parseMscons } from '../../src/mscons/mscons.parser';
+import { MsconsInterchange } from '../../src/mscons/mscons.types';
 import { interchangeText, locationSegments, messageSegments, quarterHours } from './mscons.test-support';
 
 /**

@@ -1,5 +1,5 @@
-import type { ContractRevert } from '../chain/cascade.client';
-import { MAX_UNEXPLAINED_REVERTS, classifyRefusal, decideCommit } from './commit-decision';
+import type { ContractRevert } from '../../src/chain/cascade.client';
+import { MAX_UNEXPLAINED_REVERTS, classifyRefusal, decideCommit } from '../../src/commits/commit-decision';
 
 const ROOT = `0x${'ab'.repeat(32)}`;
 const OTHER = `0x${'cd'.repeat(32)}`;

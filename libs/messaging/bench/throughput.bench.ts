@@ -3,7 +3,7 @@
  * direct publish, outbox enqueue + relay, and a batch consumer (inbox + one effect row per
  * event, one transaction per fetched batch). Not a test: prints figures, ends with one JSON line.
  *
- *   node -r @swc-node/register libs/messaging/test/throughput.bench.ts [events] [intervalsPerEvent]
+ *   node -r @swc-node/register libs/messaging/bench/throughput.bench.ts [events] [intervalsPerEvent]
  */
 import { z } from 'zod';
 import { defineEvent } from '@gridledger/events';

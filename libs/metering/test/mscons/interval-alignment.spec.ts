@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { alignSeries, StatedSeries } from './interval-alignment';
-import { PeriodIdFormatter } from './period-id-formatter';
+import { alignSeries, StatedSeries } from '../../src/mscons/interval-alignment';
+import { PeriodIdFormatter } from '../../src/mscons/period-id-formatter';
 
 const QUARTER = 900_000;
 const START = Date.UTC(2026, 2, 1);

@@ -1,17 +1,17 @@
 /**
- * Parser speed, not a test: `node -r @swc-node/register libs/metering/src/mscons/mscons-parse.bench.ts`.
+ * Parser speed, not a test: `node -r @swc-node/register libs/metering/bench/mscons-parse.bench.ts`.
  * Measures the real sample (repeated) and a generated interchange of 1,000,000 values
  * (10 messages × 100 locations × 1,000 quarter hours, decimal comma, +01 offsets), then the
  * register split of 1,000,000 readings. Ends with one line of JSON.
  */
 import { resolve } from 'node:path';
 import { readFileSync } from 'fs';
-import { splitRegisterReadings } from '../register-split/register-split';
-import { RegisterSplitReading } from '../register-split/register-split.types';
-import { parseMscons } from './mscons.parser';
+import { splitRegisterReadings } from '../src/register-split/register-split';
+import { RegisterSplitReading } from '../src/register-split/register-split.types';
+import { parseMscons } from '../src/mscons/mscons.parser';
 
 // The real sample travels with this library's tests (test/fixtures/mscons/SOURCE.md).
-const SAMPLE = resolve(__dirname, '../../test/fixtures/mscons/MSCONS_TL_SAMPLE02.txt');
+const SAMPLE = resolve(__dirname, '../test/fixtures/mscons/MSCONS_TL_SAMPLE02.txt');
 const QUARTER = 900_000;
 
 function generatedInterchange(messages: number, locationsPerMessage: number, valuesPerLocation: number): string {

@@ -1,6 +1,6 @@
-import { decodeInterchangeBytes } from './edifact-encoding';
-import { MsconsError } from './mscons.error';
-import { parseMscons } from './mscons.parser';
+import { decodeInterchangeBytes } from '../../src/mscons/edifact-encoding';
+import { MsconsError } from '../../src/mscons/mscons.error';
+import { parseMscons } from '../../src/mscons/mscons.parser';
 import { interchangeText, locationSegments, messageSegments, quarterHours } from './mscons.test-support';
 
 function thrown(run: () => unknown): MsconsError {

@@ -1,4 +1,4 @@
-import { backoffDelay, decideAck, type RedeliveryPolicy } from './ack-decision';
+import { backoffDelay, decideAck, type RedeliveryPolicy } from '../src/ack-decision';
 
 const policy: RedeliveryPolicy = { maxDeliver: 4, backoffMs: [100, 1000, 5000] };
 

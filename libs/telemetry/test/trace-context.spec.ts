@@ -1,6 +1,6 @@
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { activeTraceIds, extractTraceContext, injectTraceContext, recordCarrier } from './trace-context';
+import { activeTraceIds, extractTraceContext, injectTraceContext, recordCarrier } from '../src/trace-context';
 
 // Pure: only the W3C propagator, no SDK, no exporter.
 beforeAll(() => propagation.setGlobalPropagator(new W3CTraceContextPropagator()));
