@@ -1,8 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 
 // docs/decisions.md "Where tests live": src/ holds only what ships. Specs and their support
-// files live in the project's test/, benchmarks in its bench/.
+// files live in the project's test/, benchmarks in its bench/. "Migrations": one folder and
+// one file name per migration, the class name (recorded in the database) carrying the same
+// timestamp as the file.
 
 const ROOT = resolve(__dirname, '..', '..');
 const PROJECT_GROUPS = ['libs', 'services', 'tools', 'contracts'];
@@ -34,5 +36,30 @@ describe('repository layout', () => {
   it('keeps specs under test/ and benchmarks under bench/', () => {
     expect(files.filter((f) => SPEC.test(f) && !segments(f).includes('test'))).toEqual([]);
     expect(files.filter((f) => BENCH.test(f) && !segments(f).includes('bench'))).toEqual([]);
+  });
+});
+
+describe('migrations', () => {
+  const migrations = files.filter((f) => f.endsWith('.migration.ts'));
+  const FILE_NAME = /(?:^|\/)src\/migrations\/(\d{13})-[a-z0-9]+(?:-[a-z0-9]+)*\.migration\.ts$/;
+
+  it('finds every service\'s migrations', () => {
+    for (const service of ['meter-ingest', 'balancing', 'capacity-market', 'chain-bridge']) {
+      expect(migrations.filter((f) => f.startsWith(`services/${service}/`)).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('live in src/migrations/<unix-ms>-<name>.migration.ts', () => {
+    expect(migrations.filter((f) => !FILE_NAME.test(f.split(sep).join('/')))).toEqual([]);
+  });
+
+  it.each(migrations)('%s: one class <What><same unix-ms>, listed in index.ts', (file) => {
+    const timestamp = FILE_NAME.exec(file.split(sep).join('/'))?.[1];
+    const source = readFileSync(join(ROOT, file), 'utf8');
+    const classes = [...source.matchAll(/export class (\w+?)(\d{13}) /g)];
+    expect(classes.map((c) => c[2])).toEqual([timestamp]);
+    expect(source).toContain(`name = '${classes[0][1]}${timestamp}'`);
+    const index = readFileSync(join(ROOT, file, '..', 'index.ts'), 'utf8');
+    expect(index).toContain(`'./${file.split(sep).pop()!.replace(/\.ts$/, '')}'`);
   });
 });
