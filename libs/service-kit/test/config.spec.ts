@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { commonConfigSchema, ConfigError, loadConfig } from '../src/config';
 
-const schema = commonConfigSchema(3002).extend({ GATE_CLOSURE_MINUTES: z.coerce.number().int().positive('must be a positive number of minutes') });
-const valid = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gridledger', GATE_CLOSURE_MINUTES: '15' };
+const schema = commonConfigSchema(3002).extend({ BALANCING_GATE_DEADLINE_MS: z.coerce.number().int().positive('must be a positive number of milliseconds') });
+const valid = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gridledger', BALANCING_GATE_DEADLINE_MS: '1800000' };
 
 describe('loadConfig', () => {
   it('applies the defaults of the common variables', () => {
     expect(loadConfig(schema, valid)).toEqual({
       DATABASE_URL: valid.DATABASE_URL,
-      GATE_CLOSURE_MINUTES: 15,
+      BALANCING_GATE_DEADLINE_MS: 1_800_000,
       NATS_URL: 'nats://127.0.0.1:4222',
       HTTP_PORT: 3002,
       HTTP_HOST: '0.0.0.0',
@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable and why, not just the first', () => {
-    const env = { NATS_URL: 'http://x', HTTP_PORT: 'eighty', LOG_LEVEL: 'loud', GATE_CLOSURE_MINUTES: '-5', NATS_NAMESPACE: 'a.b' };
+    const env = { NATS_URL: 'http://x', HTTP_PORT: 'eighty', LOG_LEVEL: 'loud', BALANCING_GATE_DEADLINE_MS: '-5', NATS_NAMESPACE: 'a.b' };
     let error: unknown;
     try {
       loadConfig(schema, env);
@@ -32,7 +32,7 @@ describe('loadConfig', () => {
         { variable: 'NATS_URL', reason: 'must be a nats:// URL (comma-separated for a cluster)' },
         { variable: 'HTTP_PORT', reason: 'must be a port number' },
         { variable: 'LOG_LEVEL', reason: 'must be one of debug, info, warn, error' },
-        { variable: 'GATE_CLOSURE_MINUTES', reason: 'must be a positive number of minutes' },
+        { variable: 'BALANCING_GATE_DEADLINE_MS', reason: 'must be a positive number of milliseconds' },
         { variable: 'NATS_NAMESPACE', reason: 'must be 1-32 letters, digits, _ or -' },
       ]),
     );
