@@ -25,7 +25,7 @@ import { createMerkleRoots } from '../src/settlement/merkle-roots';
 const GROUPS = 50;
 const SIZES = [10_000, 100_000, 1_000_000];
 /** As the service runs by default: two hashing threads, two settlements in flight. */
-const MERKLE_THREADS = Number(process.env.MERKLE_THREADS ?? 2);
+const MERKLE_THREADS = Number(process.env.BALANCING_MERKLE_THREADS ?? 2);
 const BASE_PERIOD_MS = Date.parse('2026-03-29T00:00:00Z');
 
 let peakRss = process.memoryUsage().rss;

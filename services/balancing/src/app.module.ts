@@ -26,7 +26,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
     {
       provide: MERKLE_ROOTS,
       inject: [SERVICE_CONFIG, KECCAK],
-      useFactory: (config: BalancingConfig, keccak: Keccak256) => createMerkleRoots(config.MERKLE_THREADS, keccak),
+      useFactory: (config: BalancingConfig, keccak: Keccak256) => createMerkleRoots(config.BALANCING_MERKLE_THREADS, keccak),
     },
     {
       provide: GroupPeriodSettler,
