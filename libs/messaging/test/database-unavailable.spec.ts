@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '../src/consumer-runner';
+import { isDatabaseUnavailable } from '../src/consumer';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 

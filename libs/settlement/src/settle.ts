@@ -1,12 +1,12 @@
-import { BalancingGroupId, Keccak256, MeterLeaf, MeterMerkleTree, MinorUnits, PeriodId, PeriodLength, PricePerMWh, parsePeriodId, priceEnergy } from '@gridledger/domain';
+import { BalancingGroupId, EMPTY_GROUP_PERIOD_ROOT, Keccak256, MeterLeaf, MeterMerkleTree, MinorUnits, PeriodId, PeriodLength, PricePerMWh, parsePeriodId, priceEnergy } from '@gridledger/domain';
 import { Posting, brpAccount, imbalancePosting, ledgerDigest } from './ledger';
 import { MeterValue, Schedule } from './meter-value';
 import { GroupTotals, netGroupPeriod } from './netting';
 
 export type SettlementTrigger = 'complete' | 'deadline' | 'correction' | 'priced';
 
-/** The root committed for a group-period without any meter (a tree needs one leaf). */
-export const EMPTY_MERKLE_ROOT = `0x${'00'.repeat(32)}`;
+/** The root committed for a group-period without any meter (a tree needs one leaf; see libs/domain). */
+export const EMPTY_MERKLE_ROOT = EMPTY_GROUP_PERIOD_ROOT;
 
 export interface SettleInput {
   readonly groupId: BalancingGroupId;

@@ -1,23 +1,4 @@
-import type { DataSource } from 'typeorm';
 import { counter } from '@gridledger/telemetry';
-import type { CascadeClient } from './cascade.client';
-
-/** What the commit and finalization workers share. */
-export interface BridgeContext {
-  readonly db: DataSource;
-  readonly client: CascadeClient;
-  readonly chainId: number;
-  readonly confirmations: number;
-  /** How long to wait before looking again at something that cannot go yet. */
-  readonly retryMs: number;
-  readonly log: BridgeLog;
-}
-
-export interface BridgeLog {
-  log(message: string, context?: string): void;
-  warn(message: string, context?: string): void;
-  error(message: string, context?: string): void;
-}
 
 export const bridgeMetrics = {
   submissions: () => counter('gridledger_chain_submissions_total', 'Transactions the bridge signed and sent, by kind'),
