@@ -58,6 +58,22 @@ describe('Grafana dashboard', () => {
     expect([...metricNames].filter((name) => !documented.has(name))).toEqual([]);
   });
 
+  it('groups and filters only by labels those metrics carry', () => {
+    // Every series also carries service_name (the exporter copies it from the resource) and
+    // otel_scope_name; histogram buckets add le.
+    const everySeries = ['service_name', 'otel_scope_name', 'le'];
+    expect(page).toContain('`service_name`');
+    const unknown = expressions.flatMap((expr) => {
+      const metrics = [...expr.matchAll(/\b(gridledger_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1]);
+      const grouped = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1].split(',').map((label) => label.trim()));
+      const selected = [...expr.matchAll(/\{([^}]*)\}/g)].flatMap((m) => [...m[1].matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]));
+      return metrics.flatMap((metric) =>
+        [...grouped, ...selected].filter((label) => label && !everySeries.includes(label) && !(documentedLabels.get(metric) ?? []).includes(label)).map((label) => `${metric}: ${label} in ${expr}`),
+      );
+    });
+    expect(unknown).toEqual([]);
+  });
+
   it.each([
     ['values ingested', 'gridledger_intake_values_total'],
     ['consumer lag', 'gridledger_consumer_pending_messages'],
