@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import { formatInstant, loadKeccak256 } from '@gridledger/domain';
 import { MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
-import { createTestDatabase } from '@gridledger/testing';
+import { ManualClock, createTestDatabase } from '@gridledger/testing';
 import { MIGRATIONS, SCHEMA } from '../src/migrations';
 import { GroupPeriodSettler } from '../src/settlement/group-period.settler';
 import { createMerkleRoots } from '../src/settlement/merkle-roots';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const warmUpPeriod = formatInstant(BASE_PERIOD_MS - 15 * 60_000);
     await loadPeriod(dataSource, 5_000, warmUpPeriod, 9);
     const warmUpStarted = performance.now();
-    await new GroupPeriodSettler(dataSource, roots, { now: () => new Date(Date.parse(warmUpPeriod) + 16 * 60_000) }).settleDue(2);
+    await new GroupPeriodSettler(dataSource, roots, new ManualClock(Date.parse(warmUpPeriod) + 16 * 60_000)).settleDue(2);
     log(`warm-up: 5,000 meters in ${GROUPS} groups settled in ${((performance.now() - warmUpStarted) / 1000).toFixed(2)} s (not timed)`);
     for (const [index, meters] of SIZES.entries()) {
       const periodId = formatInstant(BASE_PERIOD_MS + index * 15 * 60_000);
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       await loadPeriod(dataSource, meters, periodId, index);
       log(`${meters.toLocaleString('en')} meters: loaded registry and values in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (not timed)`);
       // The clock stands just after the period's end: every gate closes by completeness.
-      const settler = new GroupPeriodSettler(dataSource, roots, { now: () => new Date(Date.parse(periodId) + 16 * 60_000) });
+      const settler = new GroupPeriodSettler(dataSource, roots, new ManualClock(Date.parse(periodId) + 16 * 60_000));
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const settled = await settler.settleDue(2);

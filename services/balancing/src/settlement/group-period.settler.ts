@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { PeriodLength, formatInstant, periodEndMs } from '@gridledger/domain';
+import { Clock, PeriodLength, formatInstant, periodEndMs } from '@gridledger/domain';
 import { BalancingPeriodClosed, BalancingPeriodSettled } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
 import { extractTraceContext, recordCarrier, withSpan } from '@gridledger/telemetry';
@@ -12,7 +12,6 @@ import { missingMeters } from '../persistence/registry.repository';
 import { schedulesOf } from '../persistence/schedules.repository';
 import { Sql } from '../persistence/sql';
 import { StoredVersion, insertVersion, latestVersionsOfPeriod, postingsOf, versionOf } from '../persistence/versions.repository';
-import { Clock } from './clock';
 import { MerkleRoots } from './merkle-roots';
 import { closedEventData, settledEventData } from './settled-event.mapper';
 

@@ -1,13 +1,11 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagingClient } from '@gridledger/messaging';
-import { LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
-import { periodEndMs } from '@gridledger/domain';
+import { periodEndMs, type Clock } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
 import { balancingConsumerRefs } from '../ingest/balancing-consumers';
 import { GroupPeriodSettler } from './group-period.settler';
-import { Clock } from './clock';
-import { CLOCK } from './tokens';
 
 const versionsSettled = () => counter('gridledger_balancing_versions_settled_total', 'Group-period versions settled, by trigger');
 const timeToSettle = () => histogram('gridledger_balancing_time_to_settle_seconds', 'From a period end to its first settled version', 's');
@@ -29,7 +27,7 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
     @Inject(MESSAGING) private readonly messaging: MessagingClient,
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
     @Inject(LOGGER) private readonly logger: JsonLogger,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {
     this.loop = new PollingLoop(this.config.SETTLE_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
   }
