@@ -17,7 +17,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
 /**
  * balancing: consumers (registry, intervals, schedules, prices, chain confirmations), the
  * settlement worker, the proof responder and the HTTP API. Messaging, database, telemetry,
- * config, health and metrics come from service-kit's global BackboneModule.
+ * config, the clock (CLOCK), health and metrics come from service-kit's global BackboneModule.
  */
 @Module({
   controllers: [GroupsController, LedgerController, MarketInputController],
