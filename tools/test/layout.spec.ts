@@ -63,3 +63,33 @@ describe('migrations', () => {
     expect(index).toContain(`'./${file.split(sep).pop()!.replace(/\.ts$/, '')}'`);
   });
 });
+
+describe('configuration names', () => {
+  // docs/decisions.md "Configuration names and units".
+  const PREFIXES: Record<string, string> = {
+    'meter-ingest': 'METER_INGEST_',
+    balancing: 'BALANCING_',
+    'capacity-market': 'CAPACITY_',
+    'chain-bridge': 'CHAIN_',
+  };
+  const COMMON_PREFIXES = ['NATS_', 'DATABASE_', 'HTTP_', 'LOG_', 'OTEL_'];
+  const variablesOf = (file: string): string[] => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
+  const common = variablesOf('libs/service-kit/src/config.ts');
+  const own = Object.keys(PREFIXES).flatMap((service) => variablesOf(`services/${service}/src/config.ts`).map((variable) => ({ service, variable })));
+
+  it('finds the variables it polices', () => {
+    expect(common).toEqual(expect.arrayContaining(['NATS_URL', 'DATABASE_URL', 'HTTP_PORT']));
+    expect(own.length).toBeGreaterThan(15);
+  });
+
+  it('common variables are named by what they configure, service variables by their service', () => {
+    expect(common.filter((variable) => !COMMON_PREFIXES.some((prefix) => variable.startsWith(prefix)))).toEqual([]);
+    expect(own.filter(({ service, variable }) => !variable.startsWith(PREFIXES[service])).map(({ variable }) => variable)).toEqual([]);
+  });
+
+  it('durations are integer milliseconds named *_MS (OpenTelemetry keeps its own names)', () => {
+    const all = [...common, ...own.map(({ variable }) => variable)].filter((variable) => !variable.startsWith('OTEL_'));
+    expect(all.filter((variable) => /_(MINUTES?|MINS?|SECONDS?|SECS?|HOURS?|DURATION)$/.test(variable))).toEqual([]);
+    expect(all.filter((variable) => /(INTERVAL|TIMEOUT|WAIT|DEADLINE|DELAY|GRACE|AFTER|RETRY_MAX)/.test(variable) && !variable.endsWith('_MS'))).toEqual([]);
+  });
+});
