@@ -10,6 +10,7 @@ import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource 
 import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
 import { BackboneModule } from './backbone.module';
 import { loadConfig, type CommonConfig } from './config';
+import { problemDetailsFilterFor } from './problem-details';
 
 export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>> {
   /** Service name for logs, traces and the NATS connection. */
@@ -77,6 +78,8 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     class ServiceRootModule {}
 
     const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
+    // Every HTTP error of every service answers as problem details (RFC 9457).
+    app.useGlobalFilters(problemDetailsFilterFor(app, logger));
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
     const port = (app.getHttpServer().address() as AddressInfo).port;
     logger.log(`${definition.name} listening on ${port}`, 'bootstrap');

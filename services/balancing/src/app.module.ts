@@ -26,12 +26,12 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
     {
       provide: MERKLE_ROOTS,
       inject: [SERVICE_CONFIG, KECCAK],
-      useFactory: (config: BalancingConfig, keccak: Keccak256) => createMerkleRoots(config.MERKLE_THREADS, keccak),
+      useFactory: (config: BalancingConfig, keccak: Keccak256) => createMerkleRoots(config.BALANCING_MERKLE_THREADS, keccak),
     },
     {
       provide: GroupPeriodSettler,
-      inject: [DATA_SOURCE, MERKLE_ROOTS, CLOCK],
-      useFactory: (dataSource: DataSource, roots: MerkleRoots, clock: Clock) => new GroupPeriodSettler(dataSource, roots, clock),
+      inject: [DATA_SOURCE, MERKLE_ROOTS, KECCAK, CLOCK],
+      useFactory: (dataSource: DataSource, roots: MerkleRoots, keccak: Keccak256, clock: Clock) => new GroupPeriodSettler(dataSource, roots, keccak, clock),
     },
     { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
     BalancingConsumers,

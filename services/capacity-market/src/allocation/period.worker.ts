@@ -43,7 +43,7 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
       if (failure && failure.retryAtMs > this.clock.nowMs()) continue;
       try {
         const outcome = await this.db.transaction((em) =>
-          computeDirtyPeriod(em, periodId, now, { graceMs: this.config.CAPACITY_GRACE_MINUTES * 60_000, partSize: this.config.CAPACITY_PART_SIZE }),
+          computeDirtyPeriod(em, periodId, now, { graceMs: this.config.CAPACITY_GRACE_MS, partSize: this.config.CAPACITY_PART_SIZE }),
         );
         outcomes.set(periodId, outcome);
         this.failures.delete(periodId);
