@@ -23,8 +23,8 @@ describe('chain-bridge: the worker wakes on new work', () => {
     const periodId = '2026-03-29T05:00:00Z';
     const settled = await settledPeriod({ groupId: 'GRP-ALPHA', periodId, version: 1, meters: [{ meterId: 'M-1', direction: 1, energyWh: 42n }] });
     await harness.publishSettled(settled.envelope);
+    // Within 30 s, where the next poll would come after ten minutes.
     await waitFor(async () => (await harness.commitLogs('GRP-ALPHA', periodId)).length === 1, { timeoutMs: 30_000, intervalMs: 100, what: 'the commit on chain' });
-    // Within 30 s where the next poll would come after ten minutes.
 
     // A summary wakes it too: the row is looked at (and found waiting for GRP-BETA) at once.
     await harness.publishClosed(closedPeriod(periodId, 1, [settled.envelope]));
