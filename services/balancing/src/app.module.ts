@@ -6,7 +6,7 @@ import { BalancingConfig } from './config';
 import { GroupsController } from './http/groups.controller';
 import { LedgerController } from './http/ledger.controller';
 import { MarketInputController } from './http/market-input.controller';
-import { BalancingConsumers } from './ingest/balancing-consumers';
+import { BalancingStreamsController } from './ingest/balancing-consumers';
 import { ProofResponder } from './proofs/proof.responder';
 import { ProofService } from './proofs/proof.service';
 import { Clock, systemClock } from './settlement/clock';
@@ -21,7 +21,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
  * config, health and metrics come from service-kit's global BackboneModule.
  */
 @Module({
-  controllers: [GroupsController, LedgerController, MarketInputController],
+  controllers: [GroupsController, LedgerController, MarketInputController, BalancingStreamsController, ProofResponder],
   providers: [
     { provide: KECCAK, useFactory: () => loadKeccak256() },
     { provide: CLOCK, useValue: systemClock },
@@ -36,9 +36,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
       useFactory: (dataSource: DataSource, roots: MerkleRoots, clock: Clock) => new GroupPeriodSettler(dataSource, roots, clock),
     },
     { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
-    BalancingConsumers,
     SettlementWorker,
-    ProofResponder,
   ],
 })
 export class AppModule {}

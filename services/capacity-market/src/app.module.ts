@@ -14,7 +14,7 @@ import { HoldersController } from './statements/holders.controller';
  * Messaging, database, telemetry, config, health and metrics come from service-kit.
  */
 @Module({
-  controllers: [PlantsController, HoldersController],
-  providers: [Clock, SharesService, PeriodWorker, IngestConsumers, { provide: APP_FILTER, useClass: CapacityErrorFilter }],
+  controllers: [PlantsController, HoldersController, IngestConsumers],
+  providers: [Clock, SharesService, PeriodWorker, { provide: APP_FILTER, useClass: CapacityErrorFilter }],
 })
 export class AppModule {}

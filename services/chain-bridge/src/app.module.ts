@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BridgeRuntime } from './chain/bridge.runtime';
+import { SettledController } from './commits/settled.controller';
+import { ClosedController } from './finalization/closed.controller';
 import { ProofsController } from './proofs/proofs.controller';
 import { StatusController } from './status/status.controller';
 
@@ -8,5 +10,5 @@ import { StatusController } from './status/status.controller';
  * proofs. Messaging, database, telemetry, config, health and metrics come from service-kit's
  * global BackboneModule.
  */
-@Module({ controllers: [ProofsController, StatusController], providers: [BridgeRuntime] })
+@Module({ controllers: [ProofsController, StatusController, SettledController, ClosedController], providers: [BridgeRuntime] })
 export class AppModule {}

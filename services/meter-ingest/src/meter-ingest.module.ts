@@ -12,11 +12,10 @@ import { MeterRegistryService } from './registry/meter-registry.service';
 
 /** Registry and intake: HTTP controllers, the NATS submit subject, one pipeline. */
 @Module({
-  controllers: [ReadingsController, MetersController],
+  controllers: [ReadingsController, MetersController, ReadingsSubmitResponder],
   providers: [
     RawBodyParsers,
     IntakeService,
-    ReadingsSubmitResponder,
     { provide: MeterRegistryService, useFactory: (dataSource: DataSource) => new MeterRegistryService(dataSource), inject: [DATA_SOURCE] },
     { provide: APP_FILTER, useClass: IntakeExceptionFilter },
   ],

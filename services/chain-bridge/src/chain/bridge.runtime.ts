@@ -1,9 +1,7 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Wallet } from 'ethers';
 import type { DataSource } from 'typeorm';
-import { BalancingPeriodClosed, BalancingPeriodSettled } from '@gridledger/events';
-import { STREAMS } from '@gridledger/messaging';
-import { ConsumerHost, InjectConfig, InjectDataSource, InjectLogger } from '@gridledger/service-kit';
+import { InjectConfig, InjectDataSource, InjectLogger } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
 import { SettledHandler } from '../commits/settled.handler';
 import { CommitWorker } from '../commits/commit.worker';
@@ -21,13 +19,15 @@ import { TransactionSender } from './transaction.sender';
 const GWEI = 1_000_000_000n;
 
 /**
- * Wires the bridge: the consumers that record settled and closed periods, and the chain
- * worker that anchors them. The chain id is read from the node on the first round that
+ * Wires the bridge: the handlers that record settled and closed periods (run by the stream
+ * controllers), and the chain worker that anchors them. The chain id is read from the node on the first round that
  * reaches it, so the bridge starts (and consumes) while the chain is still down.
  */
 @Injectable()
 export class BridgeRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly client: CascadeClient;
+  readonly settled: SettledHandler;
+  readonly closed: ClosedHandler;
   private chainId: number | undefined;
   private worker: ChainWorker | undefined;
 
@@ -35,9 +35,20 @@ export class BridgeRuntime implements OnApplicationBootstrap, BeforeApplicationS
     @InjectConfig() private readonly config: ChainBridgeConfig,
     @InjectDataSource() private readonly db: DataSource,
     @InjectLogger() private readonly logger: JsonLogger,
-    @Inject(ConsumerHost) private readonly consumers: ConsumerHost,
   ) {
     this.client = new CascadeClient(new JsonRpcClient(config.CHAIN_RPC_URL, config.CHAIN_RPC_TIMEOUT_MS), config.CHAIN_CASCADE_ADDRESS);
+    this.settled = new SettledHandler(new PeriodCommitRepository(), {
+      alarm: (kind, message) => {
+        bridgeMetrics.alarms().add(1, { kind });
+        this.logger.error(`${kind}: ${message}`, 'SettledHandler');
+      },
+    });
+    this.closed = new ClosedHandler(new PeriodFinalizationRepository());
+  }
+
+  /** Something new was committed for the chain: start a round now rather than at the next poll. */
+  kick(): void {
+    this.worker?.kick();
   }
 
   /** The chain id once known (null before the chain first answered). */
@@ -60,28 +71,6 @@ export class BridgeRuntime implements OnApplicationBootstrap, BeforeApplicationS
     };
     const ctx = this.context(0);
     this.worker = new ChainWorker(ctx, [lazyRounds], { pollIntervalMs: config.CHAIN_POLL_INTERVAL_MS, retryMaxMs: config.CHAIN_RETRY_MAX_MS });
-
-    const settled = new SettledHandler(new PeriodCommitRepository(), {
-      alarm: (kind, message) => {
-        bridgeMetrics.alarms().add(1, { kind });
-        this.logger.error(`${kind}: ${message}`, 'SettledHandler');
-      },
-    });
-    const closed = new ClosedHandler(new PeriodFinalizationRepository());
-    await this.consumers.start({
-      stream: STREAMS.BALANCING.name,
-      durable: 'chain-bridge-settled',
-      events: [BalancingPeriodSettled],
-      handle: (event, em) => settled.handle(event, em),
-      afterCommit: () => this.worker?.kick(),
-    });
-    await this.consumers.start({
-      stream: STREAMS.BALANCING.name,
-      durable: 'chain-bridge-closed',
-      events: [BalancingPeriodClosed],
-      handle: (event, em) => closed.handle(event, em),
-      afterCommit: () => this.worker?.kick(),
-    });
     this.worker.start();
   }
 
