@@ -4,11 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { z } from 'zod';
+import type { Clock } from '@gridledger/domain';
 import { connectJetStream, connectMessaging, JetStreamTransport, OutboxRelay, ALL_STREAMS, type MessagingClient, type StreamSpec } from '@gridledger/messaging';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
 import { BackboneModule } from './backbone.module';
 import { loadConfig, type CommonConfig } from './config';
+import { problemDetailsFilterFor } from './problem-details';
 
 export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>> {
   /** Service name for logs, traces and the NATS connection. */
@@ -34,6 +36,8 @@ export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDe
    * (prefix default: the service name), ack wait default 60 s.
    */
   readonly consumers?: (config: z.infer<S>) => { readonly prefix?: string; readonly ackWaitMs?: number };
+  /** The service's CLOCK from its validated config (e.g. an offset clock for replays); the system clock if absent. */
+  readonly clock?: (config: z.infer<S>) => Clock;
 }
 
 export interface RunningService<C> {
@@ -78,12 +82,14 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     const consumers = definition.consumers?.(config) ?? {};
     const transport = new JetStreamTransport({ messaging, dataSource, logger, consumerPrefix: consumers.prefix ?? definition.name, ackWaitMs: consumers.ackWaitMs, streams: definition.streams });
 
-    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, transport }), definition.appModule] })
+    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, transport, clock: definition.clock?.(config) }), definition.appModule] })
     class ServiceRootModule {}
 
     const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
     // A hybrid app: the @EventPattern/@MessagePattern handlers run on JetStream beside HTTP.
     connectJetStream(app, transport);
+    // Every HTTP error of every service answers as problem details (RFC 9457).
+    app.useGlobalFilters(problemDetailsFilterFor(app, logger));
     try {
       await app.init();
       await app.startAllMicroservices();

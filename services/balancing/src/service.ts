@@ -12,6 +12,6 @@ export function balancingService(env?: Record<string, string | undefined>): Serv
     appModule: AppModule,
     migrations: MIGRATIONS,
     env,
-    consumers: (config) => ({ prefix: config.CONSUMER_PREFIX, ackWaitMs: config.CONSUMER_ACK_WAIT_MS }),
+    consumers: (config) => ({ prefix: config.BALANCING_CONSUMER_PREFIX, ackWaitMs: config.BALANCING_CONSUMER_ACK_WAIT_MS }),
   };
 }

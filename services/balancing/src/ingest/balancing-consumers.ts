@@ -42,12 +42,12 @@ export class BalancingStreamsController {
 
   @EventPattern(MeterIntervalsMeasured.subjectFilter, streamConsumer({ consumer: 'intervals', events: [MeterIntervalsMeasured], batch: true, batchSize: 20 }))
   measuredIntervals(@Payload() events: Received<typeof MeterIntervalsMeasured>, @Ctx() ctx: StreamContext): Promise<void> {
-    return applyMeasuredIntervals(ctx.em, events, this.config.GATE_DEADLINE_MS);
+    return applyMeasuredIntervals(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS);
   }
 
   @EventPattern(CapacityExchangeScheduled.subjectFilter, streamConsumer({ consumer: 'exchanges', events: [CapacityExchangeScheduled], batch: true }))
   exchanges(@Payload() events: Received<typeof CapacityExchangeScheduled>, @Ctx() ctx: StreamContext): Promise<void> {
-    return applyExchanges(ctx.em, events, this.config.GATE_DEADLINE_MS);
+    return applyExchanges(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS);
   }
 
   @EventPattern(MarketPricesPublished.subjectFilter, streamConsumer({ consumer: 'prices', events: [MarketPricesPublished], batch: true }))

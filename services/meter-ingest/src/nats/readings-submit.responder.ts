@@ -1,9 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { natsRequest } from '@gridledger/messaging';
-import { LOGGER } from '@gridledger/service-kit';
+import { LOGGER, toProblem } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
-import { describe } from '../http/intake-exception.filter';
 import { IntakeService } from '../intake/intake.service';
 
 export const SUBMIT_SUBJECT = 'meter.readings.submit';
@@ -11,8 +10,8 @@ export const SUBMIT_SUBJECT = 'meter.readings.submit';
 /**
  * `meter.readings.submit` (core NATS request/reply, queue group shared by replicas): the
  * payload is the same signed JSON batch as POST /readings, taken as raw bytes; the reply is
- * the HTTP answer with its statusCode. Replies only after the Postgres commit. The head-end's
- * trace continues through intake (traceparent in the request headers).
+ * the HTTP answer (problem details when refused) with its statusCode. Replies only after the
+ * Postgres commit. The head-end's trace continues through intake (traceparent in the request headers).
  */
 @Controller()
 export class ReadingsSubmitResponder {
@@ -27,9 +26,9 @@ export class ReadingsSubmitResponder {
       const { answer, replayed } = await this.intake.submitJson(raw, 'nats');
       return { statusCode: 200, replayed, ...answer };
     } catch (error) {
-      const { status, body } = describe(error);
+      const { status, problem } = toProblem(error);
       if (status >= 500) this.logger.error(`submit failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'ReadingsSubmitResponder');
-      return { ...body, statusCode: status };
+      return { ...problem, statusCode: status };
     }
   }
 }
