@@ -15,11 +15,10 @@ const problemHooks: ProblemDetailsHooks = { toDomainError: (error) => (error ins
 
 /** Registry and intake: HTTP controllers, the NATS submit subject, one pipeline. */
 @Module({
-  controllers: [ReadingsController, MetersController],
+  controllers: [ReadingsController, MetersController, ReadingsSubmitResponder],
   providers: [
     RawBodyParsers,
     IntakeService,
-    ReadingsSubmitResponder,
     { provide: MeterRegistryService, useFactory: (dataSource: DataSource, clock: Clock) => new MeterRegistryService(dataSource, clock), inject: [DATA_SOURCE, CLOCK] },
     { provide: PROBLEM_DETAILS_HOOKS, useValue: problemHooks },
   ],
