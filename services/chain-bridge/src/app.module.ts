@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BridgeRuntime } from './chain/bridge.runtime';
+import { StatusReadRepository } from './persistence/status-read.repository';
 import { ProofsController } from './proofs/proofs.controller';
 import { StatusController } from './status/status.controller';
 
@@ -8,5 +9,5 @@ import { StatusController } from './status/status.controller';
  * proofs. Messaging, database, telemetry, config, health and metrics come from service-kit's
  * global BackboneModule.
  */
-@Module({ controllers: [ProofsController, StatusController], providers: [BridgeRuntime] })
+@Module({ controllers: [ProofsController, StatusController], providers: [BridgeRuntime, StatusReadRepository] })
 export class AppModule {}
