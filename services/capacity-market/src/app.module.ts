@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PROBLEM_DETAILS_HOOKS } from '@gridledger/service-kit';
 import { PeriodWorker } from './allocation/period.worker';
-import { Clock } from './clock';
 import { CapacityRefusals } from './http/capacity-refusals';
 import { IngestConsumers } from './ingest/ingest.consumers';
 import { HoldersReadRepository } from './persistence/holders-read.repository';
@@ -13,12 +12,11 @@ import { HoldersController } from './statements/holders.controller';
 /**
  * capacity-market: plants, holders and shares over HTTP; meter values and prices from
  * JetStream; the period worker computes allocations and publishes them through the outbox.
- * Messaging, database, telemetry, config, health and metrics come from service-kit.
+ * Messaging, database, telemetry, config, the clock (CLOCK), health and metrics come from service-kit.
  */
 @Module({
   controllers: [PlantsController, HoldersController],
   providers: [
-    Clock,
     SharesService,
     PeriodWorker,
     IngestConsumers,

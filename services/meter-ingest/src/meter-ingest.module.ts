@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { Clock } from '@gridledger/domain';
 import { RegistryError } from '@gridledger/metering';
-import { DATA_SOURCE, PROBLEM_DETAILS_HOOKS, type ProblemDetailsHooks } from '@gridledger/service-kit';
+import { CLOCK, DATA_SOURCE, PROBLEM_DETAILS_HOOKS, type ProblemDetailsHooks } from '@gridledger/service-kit';
 import { MetersController } from './http/meters.controller';
 import { RawBodyParsers } from './http/raw-body.parsers';
 import { ReadingsController } from './http/readings.controller';
@@ -19,7 +20,7 @@ const problemHooks: ProblemDetailsHooks = { toDomainError: (error) => (error ins
     RawBodyParsers,
     IntakeService,
     ReadingsSubmitResponder,
-    { provide: MeterRegistryService, useFactory: (dataSource: DataSource) => new MeterRegistryService(dataSource), inject: [DATA_SOURCE] },
+    { provide: MeterRegistryService, useFactory: (dataSource: DataSource, clock: Clock) => new MeterRegistryService(dataSource, clock), inject: [DATA_SOURCE, CLOCK] },
     { provide: PROBLEM_DETAILS_HOOKS, useValue: problemHooks },
   ],
 })

@@ -48,7 +48,7 @@ export class MarketInputController {
     const changed = await this.marketInput.setSchedule(
       { scheduleId: `api:${schedule.scheduleId}`, periodId: schedule.periodId, fromGroup: schedule.fromGroup, toGroup: schedule.toGroup, energyWh: BigInt(schedule.energyWh) },
       schedule.periodLength,
-      this.config.GATE_DEADLINE_MS,
+      this.config.BALANCING_GATE_DEADLINE_MS,
     );
     return { ...schedule, changed };
   }

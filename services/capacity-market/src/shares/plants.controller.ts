@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { CapacityError, CapacityErrorCode, PlantKind } from '@gridledger/capacity';
-import { PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
-import { Clock } from '../clock';
+import { InjectClock, PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
+import type { Clock } from '@gridledger/domain';
 import { issueBody, parseBody, registerPlantBody, retireBody, transferBody } from '../http/request-schemas';
 import { PlantsReadRepository, type HoldingView, type PlantView } from '../persistence/plants-read.repository';
 import { ShareCommandResult, SharesService } from './shares.service';
@@ -11,7 +11,7 @@ export class PlantsController {
   constructor(
     private readonly shares: SharesService,
     private readonly plants: PlantsReadRepository,
-    private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Post()

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { CapacityError, CapacityErrorCode, holderAccount, invalidField } from '@gridledger/capacity';
-import { parsePeriodId } from '@gridledger/domain';
-import { Clock } from '../clock';
+import { parsePeriodId, type Clock } from '@gridledger/domain';
+import { InjectClock } from '@gridledger/service-kit';
 import { parseBody, registerHolderBody } from '../http/request-schemas';
 import { HoldersReadRepository, type HolderView } from '../persistence/holders-read.repository';
 import { SharesService } from '../shares/shares.service';
@@ -13,7 +13,7 @@ export class HoldersController {
   constructor(
     private readonly shares: SharesService,
     private readonly holders: HoldersReadRepository,
-    private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Post()
