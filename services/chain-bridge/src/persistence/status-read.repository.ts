@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { InjectDataSource, type CursorKey } from '@gridledger/service-kit';
+import type { EntityManager } from 'typeorm';
+import type { CursorKey } from '@gridledger/service-kit';
 
 export interface CommitVersionView {
   readonly version: number;
@@ -27,11 +27,9 @@ export interface AlarmView {
 /** What the bridge did and refused, as the status API shows it (reads only). */
 @Injectable()
 export class StatusReadRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
-
   /** Every version of a group-period the bridge knows, oldest first (corrections are few). */
-  async commitVersions(groupId: string, periodId: string): Promise<CommitVersionView[]> {
-    const rows = (await this.db.query(
+  async commitVersions(em: EntityManager, groupId: string, periodId: string): Promise<CommitVersionView[]> {
+    const rows = (await em.query(
       `SELECT version, status, merkle_root AS "merkleRoot", tx_hash AS "txHash", block_number AS "blockNumber", block_hash AS "blockHash",
               attempts, last_error AS "lastError", confirmed_at AS "confirmedAt"
        FROM period_commit WHERE group_id = $1 AND period_id = $2 ORDER BY version`,
@@ -41,8 +39,8 @@ export class StatusReadRepository {
   }
 
   /** Alarms, newest first, after a cursor (the last id seen). */
-  async alarms(after: CursorKey | null, limit: number): Promise<AlarmView[]> {
-    const rows = (await this.db.query(
+  async alarms(em: EntityManager, after: CursorKey | null, limit: number): Promise<AlarmView[]> {
+    const rows = (await em.query(
       `SELECT id, kind, group_id AS "groupId", period_id AS "periodId", version, detail, raised_at AS "raisedAt"
        FROM chain_alarm WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2`,
       [after?.[0] ?? null, limit],

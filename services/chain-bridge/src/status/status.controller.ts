@@ -1,7 +1,8 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { groupIdString, periodIdString } from '@gridledger/events';
-import { PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
+import { InjectDataSource, PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
 import { StatusReadRepository, type AlarmView } from '../persistence/status-read.repository';
 
 const commitParams = z.object({ groupId: groupIdString, periodId: periodIdString });
@@ -9,17 +10,20 @@ const commitParams = z.object({ groupId: groupIdString, periodId: periodIdString
 /** What the bridge has done and what it refused: commits by group and period, and alarms. */
 @Controller()
 export class StatusController {
-  constructor(private readonly status: StatusReadRepository) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly status: StatusReadRepository,
+  ) {}
 
   @Get('commits/:groupId/:periodId')
   async commits(@Param() params: Record<string, string>) {
     const { groupId, periodId } = parseOrRefuse(commitParams, params, '(path)');
-    return { groupId, periodId, versions: await this.status.commitVersions(groupId, periodId) };
+    return { groupId, periodId, versions: await this.status.commitVersions(this.db.manager, groupId, periodId) };
   }
 
   /** Alarms, newest first, a page at a time. */
   @Get('alarms')
   async alarms(@PageQuery(['number']) page: PageRequest): Promise<Page<AlarmView>> {
-    return page.page(await this.status.alarms(page.after, page.fetchLimit), (alarm) => [alarm.id]);
+    return page.page(await this.status.alarms(this.db.manager, page.after, page.fetchLimit), (alarm) => [alarm.id]);
   }
 }
