@@ -1,11 +1,11 @@
-import { CapacityError } from '@gridledger/capacity';
+import { DomainError } from '@gridledger/domain';
 import { issueBody, parseBody, registerPlantBody, transferBody } from '../src/http/request-schemas';
 
-function refusal(run: () => unknown): CapacityError {
+function refusal(run: () => unknown): DomainError {
   try {
     run();
   } catch (error) {
-    if (error instanceof CapacityError) return error;
+    if (error instanceof DomainError) return error;
     throw error;
   }
   throw new Error('accepted');

@@ -30,7 +30,7 @@ describe('meter registry over HTTP', () => {
     expect(await postJson(`${service.url}/meters`, body)).toMatchObject({ status: 201, body: { registered: 0, unchanged: 2 } });
 
     const forOther = await signedRegistryBody(stranger, 'register', null, { meters: [meterJson('M-3', mpo.address, dso)] });
-    expect(await postJson(`${service.url}/meters`, forOther)).toMatchObject({ status: 403, body: { errors: [{ code: 'NOT_PERMITTED', meterId: 'M-3' }] } });
+    expect(await postJson(`${service.url}/meters`, forOther)).toMatchObject({ status: 403, body: { errors: [{ code: 'NOT_PERMITTED', field: 'mpo', reason: expect.stringContaining('meter point M-3') }] } });
     const tampered = { ...body, meters: [meterJson('M-9', mpo.address, dso)] };
     expect(await postJson(`${service.url}/meters`, tampered)).toMatchObject({ status: 401, body: { error: 'BAD_SIGNATURE' } });
     expect(await postJson(`${service.url}/meters`, { meters: [meterJson('M-4', mpo.address, dso)] })).toMatchObject({ status: 401, body: { error: 'UNAUTHENTICATED' } });

@@ -1,30 +1,29 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import { CapacityError, CapacityErrorCode } from '@gridledger/capacity';
+import { DomainError, type DomainErrorKind } from '@gridledger/domain';
 import { InjectDataSource, InjectLogger } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
 
-const STATUS: Record<CapacityErrorCode, number> = {
-  [CapacityErrorCode.InvalidField]: HttpStatus.BAD_REQUEST,
-  [CapacityErrorCode.PlantAlreadyRegistered]: HttpStatus.CONFLICT,
-  [CapacityErrorCode.HolderAlreadyRegistered]: HttpStatus.CONFLICT,
-  [CapacityErrorCode.PlantNotRegistered]: HttpStatus.NOT_FOUND,
-  [CapacityErrorCode.HolderNotRegistered]: HttpStatus.NOT_FOUND,
-  [CapacityErrorCode.BeyondCapacity]: HttpStatus.UNPROCESSABLE_ENTITY,
-  [CapacityErrorCode.InsufficientShares]: HttpStatus.UNPROCESSABLE_ENTITY,
-  [CapacityErrorCode.SameHolder]: HttpStatus.BAD_REQUEST,
+const STATUS: Record<DomainErrorKind, number> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  'not-found': HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
+  'too-large': HttpStatus.PAYLOAD_TOO_LARGE,
 };
 
 /** A refused command answers with its code, field and reason, and is recorded. */
-@Catch(CapacityError)
+@Catch(DomainError)
 export class CapacityErrorFilter implements ExceptionFilter {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectLogger() private readonly logger: JsonLogger,
   ) {}
 
-  async catch(error: CapacityError, host: ArgumentsHost): Promise<void> {
+  async catch(error: DomainError, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
@@ -32,6 +31,6 @@ export class CapacityErrorFilter implements ExceptionFilter {
     await this.db
       .query(`INSERT INTO rejected_inputs (source, field, reason, input) VALUES ($1, $2, $3, $4)`, [`${request.method} ${request.path}`, error.field, `${error.code}: ${error.reason}`, input])
       .catch((recordError: unknown) => this.logger.warn(`could not record a rejected input: ${String(recordError)}`, 'CapacityErrorFilter'));
-    response.status(STATUS[error.code]).json({ error: error.code, field: error.field, reason: error.reason, message: error.message });
+    response.status(STATUS[error.kind]).json({ error: error.code, field: error.field, reason: error.reason, message: error.message });
   }
 }

@@ -26,7 +26,7 @@ export const issueBody = z.object({ holderId: z.string(), sharesW: integerString
 export const retireBody = issueBody;
 export const transferBody = z.object({ fromHolderId: z.string(), toHolderId: z.string(), sharesW: integerString });
 
-/** Parses a request body; the first problem becomes a CapacityError naming the field. */
+/** Parses a request body; the first problem becomes a DomainError naming the field. */
 export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;

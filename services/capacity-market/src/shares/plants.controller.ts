@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { CapacityError, CapacityErrorCode, PlantKind } from '@gridledger/capacity';
+import { PlantKind, plantNotRegistered } from '@gridledger/capacity';
 import { InjectDataSource } from '@gridledger/service-kit';
 import { Clock } from '../clock';
 import { issueBody, parseBody, registerPlantBody, retireBody, transferBody } from '../http/request-schemas';
@@ -38,7 +38,7 @@ export class PlantsController {
        FROM plants WHERE plant_id = $1`,
       [plantId],
     )) as Record<string, unknown>[];
-    if (!plant) throw new CapacityError(CapacityErrorCode.PlantNotRegistered, 'plantId', `plant ${plantId} is not registered`);
+    if (!plant) throw plantNotRegistered(plantId);
     const holdings = await this.db.query(
       `SELECT holder_id AS "holderId", shares_w::text AS "sharesW", valid_from AS "validFrom" FROM holdings
        WHERE plant_id = $1 AND valid_to IS NULL ORDER BY holder_id COLLATE "C"`,

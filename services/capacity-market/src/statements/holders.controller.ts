@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { CapacityError, CapacityErrorCode, holderAccount, invalidField } from '@gridledger/capacity';
+import { holderAccount, holderNotRegistered, invalidField } from '@gridledger/capacity';
 import { parsePeriodId } from '@gridledger/domain';
 import { InjectDataSource } from '@gridledger/service-kit';
 import { Clock } from '../clock';
@@ -100,7 +100,7 @@ export class HoldersController {
       `SELECT holder_id AS "holderId", consumption_meter_id AS "consumptionMeterId", group_id AS "groupId" FROM holders WHERE holder_id = $1`,
       [holderId],
     )) as Record<string, unknown>[];
-    if (!holder) throw new CapacityError(CapacityErrorCode.HolderNotRegistered, 'holderId', `holder ${holderId} is not registered`);
+    if (!holder) throw holderNotRegistered(holderId);
     return holder;
   }
 }

@@ -1,18 +1,17 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { RegistryError } from '@gridledger/metering';
+import { DomainError, type DomainErrorKind } from '@gridledger/domain';
 import { IntakeRefusal } from '../intake/intake.types';
 import { RegistryBatchError } from '../registry/meter-registry.service';
 
-const REGISTRY_STATUS: Record<RegistryError['code'], number> = {
-  MALFORMED_COMMAND: 400,
-  NOT_AT_PERIOD_BOUNDARY: 400,
-  NOTHING_CHANGED: 400,
-  NOT_PERMITTED: 403,
-  UNKNOWN_METER: 404,
-  ALREADY_REGISTERED: 409,
-  METER_RETIRED: 409,
-  NOT_AFTER_CURRENT_VERSION: 409,
+const STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unprocessable: 422,
+  'too-large': 413,
 };
 
 interface BodyParserError {
@@ -37,14 +36,14 @@ export class IntakeExceptionFilter implements ExceptionFilter {
 export function describe(error: unknown): { status: number; body: Record<string, unknown> } {
   if (error instanceof IntakeRefusal) return { status: error.status, body: error.toJSON() };
   if (error instanceof RegistryBatchError) {
-    const status = Math.max(...error.errors.map((e) => REGISTRY_STATUS[e.code]));
+    const status = Math.max(...error.errors.map((e) => STATUS[e.kind]));
     const codes = new Set(error.errors.map((e) => e.code));
     const single = error.errors.length === 1 ? registryErrorJson(error.errors[0]) : {};
     const code = codes.size === 1 ? error.errors[0].code : 'REGISTRY_REFUSED';
     return { status, body: { statusCode: status, error: code, ...single, errors: error.errors.map(registryErrorJson) } };
   }
-  if (error instanceof RegistryError) {
-    const status = REGISTRY_STATUS[error.code];
+  if (error instanceof DomainError) {
+    const status = STATUS[error.kind];
     return { status, body: { statusCode: status, error: error.code, ...registryErrorJson(error) } };
   }
   if (error instanceof HttpException) {
@@ -62,6 +61,6 @@ export function describe(error: unknown): { status: number; body: Record<string,
   return { status: 500, body: { statusCode: 500, error: 'INTERNAL', reason: 'the batch was not stored; retry later' } };
 }
 
-function registryErrorJson(error: RegistryError): Record<string, unknown> {
-  return { code: error.code, meterId: error.meterId, field: error.field, reason: error.reason };
+function registryErrorJson(error: DomainError): Record<string, unknown> {
+  return { code: error.code, field: error.field, reason: error.reason };
 }
