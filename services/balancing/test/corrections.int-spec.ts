@@ -12,7 +12,7 @@ import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, delete
  */
 const MPO = `0x${'33'.repeat(20)}`;
 const DSO = `0x${'44'.repeat(20)}`;
-// A period that ended an hour ago: with GATE_DEADLINE_MS=1 its gate closes by deadline.
+// A period that ended an hour ago: with BALANCING_GATE_DEADLINE_MS=1 its gate closes by deadline.
 const PERIOD = periodIdOf(Date.now() - 3_600_000);
 const START_MS = parsePeriodId(PERIOD);
 const PREVIOUS_DAY = formatInstant(START_MS - 86_400_000);
@@ -46,7 +46,7 @@ describe('balancing corrections, deadline and prices', () => {
     await messaging.ensureStreams();
     service = await spawnService({
       entry: 'services/balancing/src/main.ts',
-      env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, SETTLE_INTERVAL_MS: '150', GATE_DEADLINE_MS: '1', LOG_LEVEL: 'warn' },
+      env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '150', BALANCING_GATE_DEADLINE_MS: '1', LOG_LEVEL: 'warn' },
       readyTimeoutMs: 60_000,
     });
   });

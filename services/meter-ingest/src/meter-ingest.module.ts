@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '@gridledger/service-kit';
+import type { Clock } from '@gridledger/domain';
+import { CLOCK, DATA_SOURCE } from '@gridledger/service-kit';
 import { IntakeExceptionFilter } from './http/intake-exception.filter';
 import { MetersController } from './http/meters.controller';
 import { RawBodyParsers } from './http/raw-body.parsers';
@@ -17,7 +18,7 @@ import { MeterRegistryService } from './registry/meter-registry.service';
     RawBodyParsers,
     IntakeService,
     ReadingsSubmitResponder,
-    { provide: MeterRegistryService, useFactory: (dataSource: DataSource) => new MeterRegistryService(dataSource), inject: [DATA_SOURCE] },
+    { provide: MeterRegistryService, useFactory: (dataSource: DataSource, clock: Clock) => new MeterRegistryService(dataSource, clock), inject: [DATA_SOURCE, CLOCK] },
     { provide: APP_FILTER, useClass: IntakeExceptionFilter },
   ],
 })

@@ -55,7 +55,7 @@ export class MarketInputController {
         // API schedules carry no source version: they replace each other in arrival order.
         0,
         schedule.periodLength,
-        this.config.GATE_DEADLINE_MS,
+        this.config.BALANCING_GATE_DEADLINE_MS,
       ),
     );
     return { ...schedule, changed };

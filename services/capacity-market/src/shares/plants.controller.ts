@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { PlantKind, plantNotRegistered } from '@gridledger/capacity';
-import { InjectDataSource } from '@gridledger/service-kit';
-import { Clock } from '../clock';
+import { InjectClock, InjectDataSource } from '@gridledger/service-kit';
+import type { Clock } from '@gridledger/domain';
 import { issueBody, parseBody, registerPlantBody, retireBody, transferBody } from '../http/request-schemas';
 import { ShareCommandResult, SharesService } from './shares.service';
 
@@ -11,7 +11,7 @@ export class PlantsController {
   constructor(
     private readonly shares: SharesService,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Post()

@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { holderAccount, holderNotRegistered, invalidField } from '@gridledger/capacity';
-import { parsePeriodId } from '@gridledger/domain';
-import { InjectDataSource } from '@gridledger/service-kit';
-import { Clock } from '../clock';
+import { parsePeriodId, type Clock } from '@gridledger/domain';
+import { InjectClock, InjectDataSource } from '@gridledger/service-kit';
 import { parseBody, registerHolderBody } from '../http/request-schemas';
 import { SharesService } from '../shares/shares.service';
 
@@ -14,7 +13,7 @@ export class HoldersController {
   constructor(
     private readonly shares: SharesService,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Post()

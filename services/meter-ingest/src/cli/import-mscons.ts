@@ -15,6 +15,7 @@ import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import { Wallet } from 'ethers';
 import { openDataSource } from '@gridledger/persistence';
+import { systemClock } from '@gridledger/service-kit';
 import { fileDigest, signBatchDigest } from '@gridledger/metering';
 import { IntakePipeline } from '../intake/intake.pipeline';
 import { IntakeRefusal, type IntakeAnswer } from '../intake/intake.types';
@@ -44,7 +45,7 @@ export async function importMsconsFile(options: MsconsImportOptions): Promise<{ 
   const submission = verifyMsconsSubmission({ raw, mpo, signature, periodLength: options.periodLength }, 'cli', { maxEntries: options.maxEntries ?? 1_000_000 });
   const dataSource = await openDataSource({ url: options.databaseUrl, schema: SCHEMA, entities: [], migrations: MIGRATIONS });
   try {
-    return await new IntakePipeline(dataSource).submit(submission);
+    return await new IntakePipeline(dataSource, systemClock).submit(submission);
   } finally {
     await dataSource.destroy();
   }

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { formatInstant, periodLengthMs } from '@gridledger/domain';
+import { formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
@@ -31,7 +31,7 @@ export class IntakePipeline {
    */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock,
     private readonly notifyRelay = true,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
@@ -73,7 +73,7 @@ export class IntakePipeline {
   }
 
   private async process(client: PoolClient, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
-    const nowMs = this.clock();
+    const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const meterIds = distinctMeterIds(submission);
     const registry = await loadRegistryView(client, meterIds, submission.mpo);

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { MessagingClient } from '@gridledger/messaging';
-import { DATA_SOURCE, LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
+import type { Clock } from '@gridledger/domain';
+import { DATA_SOURCE, InjectClock, LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
 import { publishCommitted } from './intake-outbox';
@@ -26,10 +27,11 @@ export class IntakeService {
     @Inject(SERVICE_CONFIG) config: MeterIngestConfig,
     @Inject(MESSAGING) private readonly messaging: MessagingClient,
     @Inject(LOGGER) private readonly logger: JsonLogger,
+    @InjectClock() clock: Clock,
   ) {
     // The service publishes its batches' events itself right after commit (the relay is the
     // fallback), so the relay is not woken for them.
-    this.pipeline = new IntakePipeline(dataSource, Date.now, false);
+    this.pipeline = new IntakePipeline(dataSource, clock, false);
     this.limits = { maxEntries: config.METER_INGEST_MAX_BATCH_ENTRIES };
   }
 

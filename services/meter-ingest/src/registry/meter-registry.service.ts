@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Clock } from '@gridledger/domain';
 import { MAX_POINTS_PER_EVENT, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
 import { inParts, partOf } from '../intake/event-parts';
 import { enqueueOutboxMany, type OutboxItem } from '@gridledger/messaging';
@@ -46,7 +47,7 @@ export interface MeterPointView {
 export class MeterRegistryService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   async apply(commands: readonly RegistryCommand[], requester: Requester): Promise<RegistryOutcome> {
@@ -79,7 +80,7 @@ export class MeterRegistryService {
       if (errors.length > 0) throw new RegistryBatchError(errors);
       if (decided.length === 0) return { points: [], unchanged };
 
-      const recordedAt = new Date(this.clock()).toISOString();
+      const recordedAt = this.clock.now().toISOString();
       const stored = decided.map((d) => encodeRegistryEvent(d.event));
       const seqs: { seq: string }[] = await em.query(
         `INSERT INTO registry_events (meter_id, event_type, data, requested_by, recorded_at)
