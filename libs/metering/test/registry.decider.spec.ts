@@ -29,7 +29,7 @@ describe('meter registry decider', () => {
   it('takes the same registration again as a no-op, refuses a different one and registration for another MPO', () => {
     spec.given(...registered).when(by(asMpo, register)).then([]);
     const other = spec.given(...registered).when(by(asMpo, { ...register, groupId: 'BG-2' })).thenRefused('ALREADY_REGISTERED', 'meterId');
-    expect(other).toMatchObject({ kind: 'conflict', reason: 'meter point DE0001: a meter point with this id is already registered' });
+    expect(other).toMatchObject({ kind: 'conflict', reason: 'meter DE0001: a meter point with this id is already registered' });
     expect(spec.given().when(by({ kind: 'mpo', address: dso }, register)).thenRefused('NOT_PERMITTED', 'mpo').kind).toBe('forbidden');
   });
 

@@ -1,4 +1,5 @@
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter, type INestApplication, type LoggerService } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { throwError } from 'rxjs';
 import { DomainError, MAX_REASON_LENGTH, type DomainErrorKind, type FieldError } from '@gridledger/domain';
@@ -90,7 +91,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 export function problemDetailsFilterFor(app: INestApplication, logger: LoggerService): ProblemDetailsFilter {
   let hooks: ProblemDetailsHooks | undefined;
   try {
-    hooks = app.get<ProblemDetailsHooks>(PROBLEM_DETAILS_HOOKS, { strict: false });
+    // Through ModuleRef: the app's own get() would log the absence as an error.
+    hooks = app.get(ModuleRef).get<ProblemDetailsHooks>(PROBLEM_DETAILS_HOOKS, { strict: false });
   } catch {
     hooks = undefined;
   }

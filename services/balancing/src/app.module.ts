@@ -7,6 +7,9 @@ import { GroupsController } from './http/groups.controller';
 import { LedgerController } from './http/ledger.controller';
 import { MarketInputController } from './http/market-input.controller';
 import { BalancingConsumers } from './ingest/balancing-consumers';
+import { GroupPeriodsReadRepository } from './persistence/group-periods-read.repository';
+import { LedgerReadRepository } from './persistence/ledger-read.repository';
+import { MarketInputWriteRepository } from './persistence/market-input-write.repository';
 import { ProofResponder } from './proofs/proof.responder';
 import { ProofService } from './proofs/proof.service';
 import { GroupPeriodSettler } from './settlement/group-period.settler';
@@ -34,6 +37,9 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
       useFactory: (dataSource: DataSource, roots: MerkleRoots, keccak: Keccak256, clock: Clock) => new GroupPeriodSettler(dataSource, roots, keccak, clock),
     },
     { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
+    GroupPeriodsReadRepository,
+    LedgerReadRepository,
+    MarketInputWriteRepository,
     BalancingConsumers,
     SettlementWorker,
     ProofResponder,

@@ -12,7 +12,8 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { Holder, PeriodBook, Plant, allocatePeriod, postingSum } from '@gridledger/capacity';
-import { mulberry32 } from '@gridledger/testing';
+// The module, not the package index: the index also exports the jest-only given/when/then.
+import { mulberry32 } from '@gridledger/testing/src/seeded-random';
 
 interface Size {
   readonly plants: number;

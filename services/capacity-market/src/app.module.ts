@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { PROBLEM_DETAILS_HOOKS } from '@gridledger/service-kit';
 import { PeriodWorker } from './allocation/period.worker';
-import { CapacityErrorFilter } from './http/capacity-error.filter';
+import { CapacityRefusals } from './http/capacity-refusals';
 import { IngestConsumers } from './ingest/ingest.consumers';
+import { HoldersReadRepository } from './persistence/holders-read.repository';
+import { PlantsReadRepository } from './persistence/plants-read.repository';
 import { PlantsController } from './shares/plants.controller';
 import { SharesService } from './shares/shares.service';
 import { HoldersController } from './statements/holders.controller';
@@ -14,6 +16,13 @@ import { HoldersController } from './statements/holders.controller';
  */
 @Module({
   controllers: [PlantsController, HoldersController],
-  providers: [SharesService, PeriodWorker, IngestConsumers, { provide: APP_FILTER, useClass: CapacityErrorFilter }],
+  providers: [
+    SharesService,
+    PeriodWorker,
+    IngestConsumers,
+    PlantsReadRepository,
+    HoldersReadRepository,
+    { provide: PROBLEM_DETAILS_HOOKS, useClass: CapacityRefusals },
+  ],
 })
 export class AppModule {}

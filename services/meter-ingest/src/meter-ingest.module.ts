@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@gridledger/domain';
 import { CLOCK, DATA_SOURCE } from '@gridledger/service-kit';
-import { IntakeExceptionFilter } from './http/intake-exception.filter';
 import { MetersController } from './http/meters.controller';
 import { RawBodyParsers } from './http/raw-body.parsers';
 import { ReadingsController } from './http/readings.controller';
@@ -19,7 +17,6 @@ import { MeterRegistryService } from './registry/meter-registry.service';
     IntakeService,
     ReadingsSubmitResponder,
     { provide: MeterRegistryService, useFactory: (dataSource: DataSource, clock: Clock) => new MeterRegistryService(dataSource, clock), inject: [DATA_SOURCE, CLOCK] },
-    { provide: APP_FILTER, useClass: IntakeExceptionFilter },
   ],
 })
 export class MeterIngestModule {}

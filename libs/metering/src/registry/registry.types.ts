@@ -86,5 +86,5 @@ export type RegistryErrorCode = keyof typeof KIND;
 
 /** A refused registry command; the reason names the meter point when one is known. */
 export function registryError(code: RegistryErrorCode, meterId: string | null, field: string, reason: string): DomainError {
-  return new DomainError(KIND[code], code, field, meterId === null ? reason : `meter point ${meterId}: ${reason}`);
+  return new DomainError(KIND[code], code, field, meterId === null ? reason : `meter ${meterId}: ${reason}`);
 }

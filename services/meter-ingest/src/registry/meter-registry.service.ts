@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '@gridledger/domain';
 import { MAX_POINTS_PER_EVENT, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
 import { inParts, partOf } from '../intake/event-parts';
+import { registryRefusal } from './registry-refusal';
 import { enqueueOutboxMany, type OutboxItem } from '@gridledger/messaging';
 import { DomainError } from '@gridledger/domain';
 import {
@@ -23,14 +24,6 @@ export interface RegistryOutcome {
   readonly points: MeterPointVersionJson[];
   /** Registrations identical to what is stored: accepted as no-ops. */
   readonly unchanged: number;
-}
-
-/** Several commands refused together; nothing of the request was applied. */
-export class RegistryBatchError extends Error {
-  constructor(readonly errors: readonly DomainError[]) {
-    super(errors.map((e) => e.message).join('; '));
-    this.name = 'RegistryBatchError';
-  }
 }
 
 export interface MeterPointView {
@@ -77,7 +70,7 @@ export class MeterRegistryService {
           else throw error;
         }
       }
-      if (errors.length > 0) throw new RegistryBatchError(errors);
+      if (errors.length > 0) throw registryRefusal(errors);
       if (decided.length === 0) return { points: [], unchanged };
 
       const recordedAt = this.clock.now().toISOString();
