@@ -3,6 +3,7 @@ import { CapacityErrorCode } from '@gridledger/capacity';
 import { MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { createTestDatabase, mulberry32, type TestDatabase } from '@gridledger/testing';
 import { MIGRATIONS, SCHEMA } from '../src/migrations';
+import { appendEvents, plantStreamId } from '../src/persistence/event-store';
 import { rebuildShareProjections } from '../src/persistence/shares-projection.repository';
 import { SharesService } from '../src/shares/shares.service';
 
@@ -112,6 +113,13 @@ describe('capacity projections rebuilt from the event store', () => {
     expect(issued(await projections())).toEqual(issued(before));
     const closed = await dataSource.query(`SELECT shares_w FROM holdings WHERE plant_id = 'wind-1' AND holder_id = $1 AND valid_to = $2`, [row.holder_id, at(1_000_000)]);
     expect(closed).toEqual([{ shares_w: row.shares_w }]);
+  });
+
+  it('refuses an append after a version that is no longer the last (the optimistic check)', async () => {
+    const [{ version }] = await dataSource.query(`SELECT max(stream_version) AS version FROM events WHERE stream_id = 'plant:pv-1'`);
+    const retired = { type: 'SharesRetired', plantId: 'pv-1', holderId: 'h19', sharesW: 1n, at: at(1_050_000).toISOString() } as const;
+    await expect(dataSource.transaction((em) => appendEvents(em, plantStreamId('pv-1'), version - 1, [retired]))).rejects.toMatchObject({ driverError: { code: '23505' } });
+    expect(await dataSource.query(`SELECT max(stream_version) AS version FROM events WHERE stream_id = 'plant:pv-1'`)).toEqual([{ version }]);
   });
 
   it('a rebuild while transfers run misses none of them', async () => {
