@@ -15,7 +15,6 @@ import { StatusController } from './status/status.controller';
  */
 @Module({
   imports: [ChainModule, CommitsModule, FinalizationModule, ChainWorkerModule],
-  controllers: [ProofsController, StatusController],
-  providers: [BridgeConsumers],
+  controllers: [ProofsController, StatusController, BridgeConsumers],
 })
 export class AppModule {}

@@ -11,11 +11,10 @@ import { MeterRegistryService } from './registry/meter-registry.service';
 
 /** Registry and intake: HTTP controllers, the NATS submit subject, one pipeline. */
 @Module({
-  controllers: [ReadingsController, MetersController],
+  controllers: [ReadingsController, MetersController, ReadingsSubmitResponder],
   providers: [
     RawBodyParsers,
     IntakeService,
-    ReadingsSubmitResponder,
     { provide: MeterRegistryService, useFactory: (dataSource: DataSource, clock: Clock) => new MeterRegistryService(dataSource, clock), inject: [DATA_SOURCE, CLOCK] },
   ],
 })
