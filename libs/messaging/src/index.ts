@@ -5,6 +5,6 @@ export * from './nats-headers';
 export * from './ack-decision';
 export * from './errors';
 export * from './decode';
-export * from './consumer-runner';
+export * from './consumer';
 export * from './outbox';
 export * from './dead-letters';

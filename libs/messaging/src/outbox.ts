@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
 import type { AnyEventDefinition, MessagingClient } from './messaging-client';
-import type { ConsumerLogger } from './consumer-runner';
+import type { ConsumerLogger } from './consumer';
 import { forgetReadings, reportOutboxBacklog } from './lag-metrics';
 
 export interface OutboxItem<D extends AnyEventDefinition = AnyEventDefinition> {

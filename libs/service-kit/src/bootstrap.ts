@@ -4,11 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { z } from 'zod';
+import type { Clock } from '@gridledger/domain';
 import { connectMessaging, OutboxRelay, ALL_STREAMS, type MessagingClient, type StreamSpec } from '@gridledger/messaging';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
 import { BackboneModule } from './backbone.module';
 import { loadConfig, type CommonConfig } from './config';
+import { problemDetailsFilterFor } from './problem-details';
 
 export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>> {
   /** Service name for logs, traces and the NATS connection. */
@@ -29,6 +31,8 @@ export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDe
   readonly outboxRelay?: boolean;
   /** Defaults to process.env. */
   readonly env?: Record<string, string | undefined>;
+  /** The service's CLOCK from its validated config (e.g. an offset clock for replays); the system clock if absent. */
+  readonly clock?: (config: z.infer<S>) => Clock;
 }
 
 export interface RunningService<C> {
@@ -70,10 +74,12 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     await dependency('JetStream streams', () => client.ensureStreams(definition.streams ?? ALL_STREAMS, config.NATS_STREAM_REPLICAS));
     const outboxRelay = definition.outboxRelay === false ? undefined : new OutboxRelay({ dataSource, messaging, logger });
 
-    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger }), definition.appModule] })
+    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, clock: definition.clock?.(config) }), definition.appModule] })
     class ServiceRootModule {}
 
     const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
+    // Every HTTP error of every service answers as problem details (RFC 9457).
+    app.useGlobalFilters(problemDetailsFilterFor(app, logger));
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
     const port = (app.getHttpServer().address() as AddressInfo).port;
     logger.log(`${definition.name} listening on ${port}`, 'bootstrap');

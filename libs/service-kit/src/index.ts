@@ -7,3 +7,6 @@ export * from './backbone.module';
 export * from './bootstrap';
 export * from './polling-loop';
 export * from './clock';
+export * from './problem-details';
+export * from './problem-details.parse';
+export * from './paging';

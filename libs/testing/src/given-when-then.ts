@@ -1,4 +1,4 @@
-import { expect } from '@jest/globals';
+// jest's global `expect` (not @jest/globals, which throws when a bench or the demo loads this package).
 import { DomainError, foldEvents, type Decider } from '@gridledger/domain';
 
 /**

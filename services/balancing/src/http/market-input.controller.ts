@@ -1,12 +1,9 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { groupIdString, minorUnitsString, periodIdString, whString } from '@gridledger/events';
-import { DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { SERVICE_CONFIG, parseOrRefuse } from '@gridledger/service-kit';
 import { BalancingConfig } from '../config';
-import { recordPrices } from '../ingest/prices.handler';
-import { recordSchedule } from '../ingest/schedules';
-import { parseOr400 } from './validation';
+import { MarketInputWriteRepository } from '../persistence/market-input-write.repository';
 
 const priceBody = z
   .object({
@@ -32,31 +29,26 @@ const scheduleBody = z
 @Controller()
 export class MarketInputController {
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly marketInput: MarketInputWriteRepository,
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
   ) {}
 
   @Put('prices/:periodId')
   async putPrice(@Param() params: Record<string, string>, @Body() body: unknown) {
-    const { periodId } = parseOr400(z.object({ periodId: periodIdString }), params, 'path');
-    const price = parseOr400(priceBody, body, 'body');
-    await this.dataSource.transaction((em) => recordPrices(em, periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh)));
+    const { periodId } = parseOrRefuse(z.object({ periodId: periodIdString }), params, '(path)');
+    const price = parseOrRefuse(priceBody, body, '(body)');
+    await this.marketInput.setPrices(periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh));
     return { periodId, imbalancePricePerMWh: price.imbalancePricePerMWh, energyPricePerMWh: price.energyPricePerMWh ?? null };
   }
 
   @Post('schedules')
   @HttpCode(200)
   async postSchedule(@Body() body: unknown) {
-    const schedule = parseOr400(scheduleBody, body, 'body');
-    const changed = await this.dataSource.transaction((em) =>
-      recordSchedule(
-        em,
-        { scheduleId: `api:${schedule.scheduleId}`, periodId: schedule.periodId, fromGroup: schedule.fromGroup, toGroup: schedule.toGroup, energyWh: BigInt(schedule.energyWh) },
-        // API schedules carry no source version: they replace each other in arrival order.
-        0,
-        schedule.periodLength,
-        this.config.GATE_DEADLINE_MS,
-      ),
+    const schedule = parseOrRefuse(scheduleBody, body, '(body)');
+    const changed = await this.marketInput.setSchedule(
+      { scheduleId: `api:${schedule.scheduleId}`, periodId: schedule.periodId, fromGroup: schedule.fromGroup, toGroup: schedule.toGroup, energyWh: BigInt(schedule.energyWh) },
+      schedule.periodLength,
+      this.config.BALANCING_GATE_DEADLINE_MS,
     );
     return { ...schedule, changed };
   }

@@ -33,9 +33,9 @@ export class BalancingConsumers implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const refs = balancingConsumerRefs(this.config.CONSUMER_PREFIX);
-    const deadline = this.config.GATE_DEADLINE_MS;
-    const ackWaitMs = this.config.CONSUMER_ACK_WAIT_MS;
+    const refs = balancingConsumerRefs(this.config.BALANCING_CONSUMER_PREFIX);
+    const deadline = this.config.BALANCING_GATE_DEADLINE_MS;
+    const ackWaitMs = this.config.BALANCING_CONSUMER_ACK_WAIT_MS;
     // Registry first, so the expected meters are known when values arrive.
     await this.host.start({
       ...refs.points,

@@ -1,11 +1,12 @@
-import { BadGatewayException, BadRequestException, Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { BALANCING_PROOF_SUBJECT, balancingProofReplySchema, groupIdString, meterPointIdString, periodIdString } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
 import { groupKey, periodStartSeconds } from '@gridledger/contracts';
 import { InjectDataSource, InjectMessaging } from '@gridledger/service-kit';
-import { BridgeRuntime } from '../chain/bridge.runtime';
+import { CascadeClient } from '../chain/cascade.client';
+import { ChainIdentity } from '../chain/chain-identity';
 import { PeriodCommitRepository } from '../commits/period-commit.repository';
 
 const paramsSchema = z.object({
@@ -25,12 +26,12 @@ const paramsSchema = z.object({
  */
 @Controller('proofs')
 export class ProofsController {
-  private readonly commits = new PeriodCommitRepository();
-
   constructor(
     @InjectMessaging() private readonly messaging: MessagingClient,
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(BridgeRuntime) private readonly runtime: BridgeRuntime,
+    private readonly commits: PeriodCommitRepository,
+    private readonly client: CascadeClient,
+    private readonly chain: ChainIdentity,
   ) {}
 
   @Get(':groupId/:periodId/:meterId')
@@ -59,8 +60,8 @@ export class ProofsController {
       const group = groupKey(request.groupId);
       const [, , direction, energyWh] = proof.leaf;
       onChain = {
-        root: await this.runtime.client.rootOf(group, periodStart, proof.version),
-        verified: await this.runtime.client.verifyMeter(group, periodStart, proof.version, [request.meterId, direction, BigInt(energyWh)], proof.proof),
+        root: await this.client.rootOf(group, periodStart, proof.version),
+        verified: await this.client.verifyMeter(group, periodStart, proof.version, [request.meterId, direction, BigInt(energyWh)], proof.proof),
       };
     } catch (error) {
       chainError = error instanceof Error ? error.message : String(error);
@@ -75,7 +76,7 @@ export class ProofsController {
       proof: proof.proof,
       root: proof.root,
       anchor: commit
-        ? { status: commit.status, txHash: commit.txHash, blockNumber: commit.blockNumber, blockHash: commit.blockHash, contract: this.runtime.client.address, chainId: this.runtime.knownChainId }
+        ? { status: commit.status, txHash: commit.txHash, blockNumber: commit.blockNumber, blockHash: commit.blockHash, contract: this.client.address, chainId: this.chain.known }
         : null,
       onChainRoot: onChain?.root ?? null,
       rootMatchesChain: onChain ? onChain.root.toLowerCase() === proof.root.toLowerCase() : null,

@@ -1,12 +1,12 @@
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { formatInstant, periodLengthMs } from '@gridledger/domain';
+import { formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
 import { enqueueTrustedEvents, trustedEnvelope, trustedMeasuredEvent, type EnqueuedEvent, type TrustedEvent } from './intake-outbox';
 import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
-import { IntakeRefusal, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
+import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
 
 export interface IntakeOutcome {
@@ -31,7 +31,7 @@ export class IntakePipeline {
    */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock,
     private readonly notifyRelay = true,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
@@ -41,7 +41,7 @@ export class IntakePipeline {
     if (submission.intervals.length === 0 && submission.readings.length === 0) {
       // Nothing in it could even be read: refuse the submission whole, as malformed input.
       const listed = submission.rejections.length > 1000 ? ' (the first 1,000 reasons are listed)' : '';
-      throw new IntakeRefusal(400, 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored${listed}`, submission.rejections.slice(0, 1000));
+      throw refusalListing('invalid', 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored${listed}`, submission.rejections.slice(0, 1000));
     }
     const stored = await this.storedAnswer(submission.batchId);
     if (stored) return { answer: stored, replayed: true, events: [] };
@@ -73,7 +73,7 @@ export class IntakePipeline {
   }
 
   private async process(client: PoolClient, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
-    const nowMs = this.clock();
+    const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const meterIds = distinctMeterIds(submission);
     const registry = await loadRegistryView(client, meterIds, submission.mpo);
@@ -142,7 +142,7 @@ export class IntakePipeline {
 function refuseForeign(foreign: readonly Rejection[]): void {
   if (foreign.length === 0) return;
   const listed = foreign.length > 1000 ? ' (the first 1,000 are listed)' : '';
-  throw new IntakeRefusal(403, 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters${listed}`, foreign.slice(0, 1000));
+  throw refusalListing('forbidden', 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters${listed}`, foreign.slice(0, 1000));
 }
 
 function distinctMeterIds(submission: VerifiedSubmission): string[] {

@@ -2,9 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Subscription } from 'nats';
 import { context } from '@opentelemetry/api';
 import { headerCarrier, rpcSubject, type MessagingClient } from '@gridledger/messaging';
-import { LOGGER, MESSAGING } from '@gridledger/service-kit';
+import { LOGGER, MESSAGING, toProblem } from '@gridledger/service-kit';
 import { extractTraceContext, type JsonLogger } from '@gridledger/telemetry';
-import { describe } from '../http/intake-exception.filter';
 import { IntakeService } from '../intake/intake.service';
 
 export const SUBMIT_SUBJECT = 'meter.readings.submit';
@@ -12,7 +11,7 @@ export const SUBMIT_SUBJECT = 'meter.readings.submit';
 /**
  * `meter.readings.submit` (core NATS request/reply, queue group shared by replicas): the
  * payload is the same signed JSON batch as POST /readings, taken as raw bytes; the reply is
- * the HTTP answer with its statusCode. Replies only after the Postgres commit.
+ * the HTTP answer (problem details when refused) with its statusCode. Replies only after the Postgres commit.
  */
 @Injectable()
 export class ReadingsSubmitResponder implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,9 +45,9 @@ export class ReadingsSubmitResponder implements OnApplicationBootstrap, OnApplic
       const { answer, replayed } = await this.intake.submitJson(raw, 'nats');
       return { statusCode: 200, replayed, ...answer };
     } catch (error) {
-      const { status, body } = describe(error);
+      const { status, problem } = toProblem(error);
       if (status >= 500) this.logger.error(`submit failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'ReadingsSubmitResponder');
-      return { ...body, statusCode: status };
+      return { ...problem, statusCode: status };
     }
   }
 }

@@ -1,6 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Clock } from '@gridledger/domain';
 import { MAX_POINTS_PER_EVENT, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
 import { inParts, partOf } from '../intake/event-parts';
+import { registryRefusal } from './registry-refusal';
 import { enqueueOutboxMany, type OutboxItem } from '@gridledger/messaging';
 import {
   RegistryError,
@@ -26,14 +28,6 @@ export interface RegistryOutcome {
   readonly unchanged: number;
 }
 
-/** Several commands refused together; nothing of the request was applied. */
-export class RegistryBatchError extends Error {
-  constructor(readonly errors: readonly RegistryError[]) {
-    super(errors.map((e) => e.message).join('; '));
-    this.name = 'RegistryBatchError';
-  }
-}
-
 export interface MeterPointView {
   readonly meterId: string;
   readonly status: 'active' | 'retired';
@@ -48,7 +42,7 @@ export interface MeterPointView {
 export class MeterRegistryService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   async apply(commands: readonly RegistryCommand[], requester: Requester): Promise<RegistryOutcome> {
@@ -80,10 +74,10 @@ export class MeterRegistryService {
           else throw error;
         }
       }
-      if (errors.length > 0) throw new RegistryBatchError(errors);
+      if (errors.length > 0) throw registryRefusal(errors);
       if (decided.length === 0) return { points: [], unchanged };
 
-      const recordedAt = new Date(this.clock()).toISOString();
+      const recordedAt = this.clock.now().toISOString();
       const stored = decided.map((d) => encodeRegistryEvent(d.event));
       const seqs: { seq: string }[] = await em.query(
         `INSERT INTO registry_events (meter_id, event_type, data, requested_by, recorded_at)
