@@ -16,7 +16,7 @@ import { StatusController } from './status/status.controller';
  */
 @Module({
   imports: [ChainModule, CommitsModule, FinalizationModule, ChainWorkerModule],
-  controllers: [ProofsController, StatusController],
-  providers: [BridgeConsumers, StatusReadRepository],
+  controllers: [ProofsController, StatusController, BridgeConsumers],
+  providers: [StatusReadRepository],
 })
 export class AppModule {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { CapacityError, CapacityErrorCode, PlantKind } from '@gridledger/capacity';
+import { PlantKind, plantNotRegistered } from '@gridledger/capacity';
 import { InjectClock, InjectDataSource, PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
 import type { Clock } from '@gridledger/domain';
 import type { DataSource } from 'typeorm';
@@ -64,7 +64,7 @@ export class PlantsController {
 
   private async plant(plantId: string): Promise<PlantView> {
     const plant = await this.plants.find(this.db.manager, plantId);
-    if (!plant) throw new CapacityError(CapacityErrorCode.PlantNotRegistered, 'plantId', `plant ${plantId} is not registered`);
+    if (!plant) throw plantNotRegistered(plantId);
     return plant;
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { CapacityError, CapacityErrorCode, holderAccount, invalidField } from '@gridledger/capacity';
+import { holderAccount, holderNotRegistered, invalidField } from '@gridledger/capacity';
 import { parsePeriodId, type Clock } from '@gridledger/domain';
 import type { DataSource } from 'typeorm';
 import { InjectClock, InjectDataSource } from '@gridledger/service-kit';
@@ -67,7 +67,7 @@ export class HoldersController {
 
   private async holder(holderId: string): Promise<HolderView> {
     const holder = await this.holders.find(this.db.manager, holderId);
-    if (!holder) throw new CapacityError(CapacityErrorCode.HolderNotRegistered, 'holderId', `holder ${holderId} is not registered`);
+    if (!holder) throw holderNotRegistered(holderId);
     return holder;
   }
 }
