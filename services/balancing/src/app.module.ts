@@ -9,7 +9,6 @@ import { MarketInputController } from './http/market-input.controller';
 import { BalancingStreamsController } from './ingest/balancing-consumers';
 import { GroupPeriodsReadRepository } from './persistence/group-periods-read.repository';
 import { LedgerReadRepository } from './persistence/ledger-read.repository';
-import { MarketInputWriteRepository } from './persistence/market-input-write.repository';
 import { ProofResponder } from './proofs/proof.responder';
 import { ProofService } from './proofs/proof.service';
 import { GroupPeriodSettler } from './settlement/group-period.settler';
@@ -39,7 +38,6 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
     { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
     GroupPeriodsReadRepository,
     LedgerReadRepository,
-    MarketInputWriteRepository,
     SettlementWorker,
   ],
 })
