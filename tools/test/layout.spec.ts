@@ -142,3 +142,15 @@ describe('configuration names', () => {
     expect(all.filter((variable) => /(INTERVAL|TIMEOUT|WAIT|DEADLINE|DELAY|GRACE|AFTER|RETRY_MAX)/.test(variable) && !variable.endsWith('_MS'))).toEqual([]);
   });
 });
+
+describe('repositories', () => {
+  // docs/decisions.md "One repository style". Controllers are clean today; workers, stream
+  // handlers and some services still hold SQL of their own (see the decision's status).
+  const SQL = /\.query\(|createQueryBuilder\(|getRepository\(/;
+
+  it('controllers hold no SQL', () => {
+    const controllers = files.filter((f) => f.startsWith(`services${sep}`) && f.endsWith('.controller.ts'));
+    expect(controllers.length).toBeGreaterThan(5);
+    expect(controllers.filter((f) => SQL.test(readFileSync(join(ROOT, f), 'utf8')))).toEqual([]);
+  });
+});
