@@ -1,0 +1,119 @@
+import { OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import * as events from '@gridledger/events';
+import { envelopeSchema, type EventDefinition } from '@gridledger/events';
+import { ALL_STREAMS, EVENT_TYPE_HEADER, MSG_ID_HEADER } from '@gridledger/messaging';
+
+extendZodWithOpenApi(z);
+
+type AnyEventDefinition = EventDefinition<string, z.ZodTypeAny>;
+
+/** Every event the system publishes: the `defineEvent` exports of `@gridledger/events`, by type. */
+export function eventCatalogue(): AnyEventDefinition[] {
+  return (Object.values(events) as unknown[])
+    .filter((value): value is AnyEventDefinition => typeof value === 'object' && value !== null && 'subjectFilter' in value && 'schema' in value)
+    .sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** Who publishes each domain's events (libs/events/README.md: the publishing service owns its file). */
+const PUBLISHER: Record<string, string> = {
+  meter: 'meter-ingest',
+  balancing: 'balancing',
+  capacity: 'capacity-market',
+  chain: 'chain-bridge',
+  market: 'the market operator (TSO tools)',
+  platform: 'any service whose consumer dead-letters a message',
+};
+
+/** What the last subject token of a keyed event is. */
+const KEY_PARAMETER: Record<string, { name: string; description: string }> = {
+  platform: { name: 'stream', description: 'The JetStream stream the dead-lettered message came from.' },
+};
+const GROUP_KEY = { name: 'group', description: 'The balancing group id: consumers filter on one group with a concrete token or all with `*`.' };
+
+const pascal = (type: string): string => type.split(/[._-]/).map((part) => part[0].toUpperCase() + part.slice(1)).join('');
+
+/** The AsyncAPI 3.0 document of every stream and event, from the zod schemas that validate them. */
+export function asyncApiDocument(): Record<string, unknown> {
+  const catalogue = eventCatalogue();
+  const envelopeFields = envelopeSchema.omit({ data: true, type: true, schemaVersion: true });
+  const payloads = catalogue.map((definition) => ({
+    definition,
+    payload: envelopeFields
+      .extend({
+        type: z.literal(definition.type),
+        schemaVersion: z.literal(definition.schemaVersion),
+        data: definition.schema.openapi(`${pascal(definition.type)}Data`),
+      })
+      .strict()
+      .openapi(`${pascal(definition.type)}Envelope`),
+  }));
+  const headers = z
+    .object({
+      [MSG_ID_HEADER]: z.string().openapi({ description: 'The envelope id: JetStream drops a second message with the same id within the duplicate window.' }),
+      [EVENT_TYPE_HEADER]: z.string().openapi({ description: 'The envelope type, so a consumer can route before parsing the body.' }),
+      traceparent: z.string().optional().openapi({ description: 'W3C trace context of the publishing span (OpenTelemetry).' }),
+      tracestate: z.string().optional().openapi({ description: 'W3C trace state, when the tracer sets one.' }),
+    })
+    .openapi('EventHeaders');
+  const generated = new OpenApiGeneratorV31([headers, ...payloads.map((p) => p.payload)]).generateComponents();
+  const schemas = (generated.components?.schemas ?? {}) as Record<string, unknown>;
+
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const messages: Record<string, unknown> = {};
+  for (const { definition } of payloads) {
+    const name = pascal(definition.type);
+    const keyed = definition.subjectFilter.endsWith('.*');
+    const key = KEY_PARAMETER[definition.domain] ?? GROUP_KEY;
+    const stream = ALL_STREAMS.find((spec) => spec.subjects.some((subject) => definition.type.startsWith(subject.slice(0, -1))));
+    messages[name] = {
+      name: definition.type,
+      title: definition.type,
+      summary: `${definition.type} v${definition.schemaVersion}, published by ${PUBLISHER[definition.domain] ?? definition.domain}.`,
+      contentType: 'application/json',
+      headers: { $ref: '#/components/schemas/EventHeaders' },
+      payload: { $ref: `#/components/schemas/${name}Envelope` },
+    };
+    channels[name] = {
+      address: keyed ? `${definition.subjectFilter.slice(0, -2)}.{${key.name}}` : definition.subjectFilter,
+      description: `JetStream stream \`${stream?.name ?? 'none'}\`; consumers filter on \`${definition.subjectFilter}\`.`,
+      ...(keyed ? { parameters: { [key.name]: { description: key.description } } } : {}),
+      messages: { [name]: { $ref: `#/components/messages/${name}` } },
+    };
+    operations[`publish${name}`] = {
+      action: 'send',
+      summary: `${PUBLISHER[definition.domain] ?? definition.domain} publishes ${definition.type}.`,
+      channel: { $ref: `#/channels/${name}` },
+      messages: [{ $ref: `#/channels/${name}/messages/${name}` }],
+    };
+  }
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'gridledger events',
+      version: '1.0.0',
+      description: [
+        'Every event the gridledger services publish on NATS JetStream, generated from the zod schemas in `libs/events` that validate them (`npm run api-docs`).',
+        '',
+        'Each message is one JSON envelope: `id` (deterministic from the content; also the `Nats-Msg-Id` header), `type`, `schemaVersion`, `occurredAt` (UTC), `correlationId` (the event that started the chain), `causationId` (the event that caused this one, or null) and `data`.',
+        'Consumers parse strictly: unknown fields or another schemaVersion are dead-lettered on `platform.message.deadlettered.{stream}`.',
+        `Streams: ${ALL_STREAMS.map((spec) => `\`${spec.name}\` (${spec.subjects.join(', ')})`).join(', ')}.`,
+      ].join('\n'),
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: { host: '127.0.0.1:4222', protocol: 'nats', description: 'The local stack (`npm run stack`).' },
+    },
+    channels,
+    operations,
+    components: { schemas, messages },
+  };
+}
+
+/** The document as committed in docs/api/asyncapi.yaml. */
+export function asyncApiYaml(): string {
+  return stringify(asyncApiDocument(), { lineWidth: 0 });
+}
