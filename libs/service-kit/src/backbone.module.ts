@@ -6,6 +6,7 @@ import type { JsonLogger, Telemetry } from '@gridledger/telemetry';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import type { Clock } from '@gridledger/domain';
+import { apiDocsController, type OpenApiDocument } from './api-docs';
 import { CLOCK, systemClock } from './clock';
 import { DATA_SOURCE, LOGGER, MESSAGING, OUTBOX_RELAY, SERVICE_CONFIG, TELEMETRY } from './tokens';
 
@@ -22,6 +23,8 @@ export interface Backbone {
   readonly transport: JetStreamTransport;
   /** "Now" for every worker and controller (CLOCK); the system clock unless given. */
   readonly clock?: Clock;
+  /** The service's OpenAPI document, served at GET /docs and /docs/openapi.json. */
+  readonly apiDocument?: OpenApiDocument;
 }
 
 /** Starts the outbox relay with the app; stops consumers, relay and connections in order on shutdown. */
@@ -62,6 +65,11 @@ function outboxReplayController(service: string): Type<unknown> {
   return OutboxReplayController;
 }
 
+/** Health, metrics, the API document when given, and outbox replay when the service relays. */
+export function backboneControllers(backbone: Pick<Backbone, 'name' | 'outboxRelay' | 'apiDocument'>): Type<unknown>[] {
+  return [HealthController, MetricsController, ...(backbone.apiDocument ? [apiDocsController(backbone.apiDocument)] : []), ...(backbone.outboxRelay ? [outboxReplayController(backbone.name)] : [])];
+}
+
 /** Global providers for the connections bootstrapService opened, plus health, metrics and outbox replay. */
 @Global()
 @Module({})
@@ -69,7 +77,7 @@ export class BackboneModule {
   static forRoot(backbone: Backbone): DynamicModule {
     return {
       module: BackboneModule,
-      controllers: [HealthController, MetricsController, ...(backbone.outboxRelay ? [outboxReplayController(backbone.name)] : [])],
+      controllers: backboneControllers(backbone),
       providers: [
         { provide: 'gridledger.backbone', useValue: backbone },
         { provide: SERVICE_CONFIG, useValue: backbone.config },

@@ -8,6 +8,7 @@ import type { Clock } from '@gridledger/domain';
 import { connectJetStream, connectMessaging, JetStreamTransport, OutboxRelay, ALL_STREAMS, type MessagingClient, type StreamSpec } from '@gridledger/messaging';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
+import type { OpenApiDocument } from './api-docs';
 import { BackboneModule } from './backbone.module';
 import { loadConfig, type CommonConfig } from './config';
 import { problemDetailsFilterFor } from './problem-details';
@@ -38,6 +39,8 @@ export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDe
   readonly consumers?: (config: z.infer<S>) => { readonly prefix?: string; readonly ackWaitMs?: number };
   /** The service's CLOCK from its validated config (e.g. an offset clock for replays); the system clock if absent. */
   readonly clock?: (config: z.infer<S>) => Clock;
+  /** Served at GET /docs (OpenAPI 3.1, see api-docs.ts). */
+  readonly apiDocument?: OpenApiDocument;
 }
 
 export interface RunningService<C> {
@@ -82,7 +85,7 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     const consumers = definition.consumers?.(config) ?? {};
     const transport = new JetStreamTransport({ messaging, dataSource, logger, consumerPrefix: consumers.prefix ?? definition.name, ackWaitMs: consumers.ackWaitMs, streams: definition.streams });
 
-    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, transport, clock: definition.clock?.(config) }), definition.appModule] })
+    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, transport, clock: definition.clock?.(config), apiDocument: definition.apiDocument }), definition.appModule] })
     class ServiceRootModule {}
 
     const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });

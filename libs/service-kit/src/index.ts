@@ -9,3 +9,5 @@ export * from './clock';
 export * from './problem-details';
 export * from './problem-details.parse';
 export * from './paging';
+export * from './api-docs';
+export * from './served-routes';

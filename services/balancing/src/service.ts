@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@gridledger/service-kit';
+import { balancingApiDocument } from './api-document';
 import { AppModule } from './app.module';
 import { configSchema } from './config';
 import { MIGRATIONS, SCHEMA } from './migrations';
@@ -12,6 +13,7 @@ export function balancingService(env?: Record<string, string | undefined>): Serv
     appModule: AppModule,
     migrations: MIGRATIONS,
     env,
+    apiDocument: balancingApiDocument(),
     consumers: (config) => ({ prefix: config.BALANCING_CONSUMER_PREFIX, ackWaitMs: config.BALANCING_CONSUMER_ACK_WAIT_MS }),
   };
 }

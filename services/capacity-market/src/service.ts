@@ -1,4 +1,5 @@
 import { offsetClock, systemClock, type ServiceDefinition } from '@gridledger/service-kit';
+import { capacityMarketApiDocument } from './api-document';
 import { AppModule } from './app.module';
 import { configSchema } from './config';
 import { MIGRATIONS, SCHEMA } from './migrations';
@@ -12,6 +13,7 @@ export function capacityMarketService(env?: Record<string, string | undefined>):
     appModule: AppModule,
     migrations: MIGRATIONS,
     env,
+    apiDocument: capacityMarketApiDocument(),
     // Tests and replays of a past day: the clock starts at CAPACITY_CLOCK_START and runs at real speed.
     clock: (config) => (config.CAPACITY_CLOCK_START === undefined ? systemClock : offsetClock(Date.parse(config.CAPACITY_CLOCK_START))),
   };

@@ -8,10 +8,10 @@ import { ProofService } from '../proofs/proof.service';
 import { GroupPeriodsReadRepository, type GroupPeriodRow } from '../persistence/group-periods-read.repository';
 import type { StoredVersion } from '../persistence/versions.repository';
 
-const groupParams = z.object({ group: groupIdString });
-const periodParams = groupParams.extend({ periodId: periodIdString });
-const proofParams = periodParams.extend({ meterId: meterPointIdString });
-const proofQuery = z.object({ version: z.coerce.number().int().positive().optional(), direction: directionSchema.optional() });
+export const groupParams = z.object({ group: groupIdString });
+export const periodParams = groupParams.extend({ periodId: periodIdString });
+export const proofParams = periodParams.extend({ meterId: meterPointIdString });
+export const proofQuery = z.object({ version: z.coerce.number().int().positive().optional(), direction: directionSchema.optional() });
 
 function versionView(version: StoredVersion) {
   return {

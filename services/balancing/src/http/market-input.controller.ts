@@ -7,7 +7,8 @@ import { BalancingConfig } from '../config';
 import { recordPrices } from '../ingest/prices.handler';
 import { recordSchedule } from '../ingest/schedules';
 
-const priceBody = z
+export const priceParams = z.object({ periodId: periodIdString });
+export const priceBody = z
   .object({
     /** Minor units (cents) per MWh as a decimal string of an integer. */
     imbalancePricePerMWh: minorUnitsString,
@@ -15,7 +16,7 @@ const priceBody = z
   })
   .strict();
 
-const scheduleBody = z
+export const scheduleBody = z
   .object({
     scheduleId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 letters, digits, . _ : -'),
     periodId: periodIdString,
@@ -37,7 +38,7 @@ export class MarketInputController {
 
   @Put('prices/:periodId')
   async putPrice(@Param() params: Record<string, string>, @Body() body: unknown) {
-    const { periodId } = parseOrRefuse(z.object({ periodId: periodIdString }), params, '(path)');
+    const { periodId } = parseOrRefuse(priceParams, params, '(path)');
     const price = parseOrRefuse(priceBody, body, '(body)');
     await this.dataSource.transaction((em) => recordPrices(em, periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh)));
     return { periodId, imbalancePricePerMWh: price.imbalancePricePerMWh, energyPricePerMWh: price.energyPricePerMWh ?? null };

@@ -10,7 +10,7 @@ import { CascadeClient } from '../chain/cascade.client';
 import { ChainIdentity } from '../chain/chain-identity';
 import { PeriodCommitRepository } from '../commits/period-commit.repository';
 
-const paramsSchema = z.object({
+export const paramsSchema = z.object({
   groupId: groupIdString,
   periodId: periodIdString,
   meterId: meterPointIdString,

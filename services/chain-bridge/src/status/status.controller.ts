@@ -5,7 +5,7 @@ import { groupIdString, periodIdString } from '@gridledger/events';
 import { InjectDataSource, PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
 import { StatusReadRepository, type AlarmView } from '../persistence/status-read.repository';
 
-const commitParams = z.object({ groupId: groupIdString, periodId: periodIdString });
+export const commitParams = z.object({ groupId: groupIdString, periodId: periodIdString });
 
 /** What the bridge has done and what it refused: commits by group and period, and alarms. */
 @Controller()

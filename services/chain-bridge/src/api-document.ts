@@ -1,0 +1,25 @@
+import { openApiDocument, writeApiDocument, type OpenApiDocument } from '@gridledger/service-kit';
+import { paramsSchema as proofRequest } from './proofs/proofs.controller';
+import { commitParams } from './status/status.controller';
+
+/** chain-bridge's HTTP API (served at /docs, written to docs/api/ by `npm run api-docs`). */
+export function chainBridgeApiDocument(): OpenApiDocument {
+  return openApiDocument({
+    name: 'chain-bridge',
+    description: 'What the bridge anchored on chain, what it refused, and a meter owner’s proof checked against the chain.',
+    routes: [
+      {
+        method: 'get',
+        path: '/proofs/:groupId/:periodId/:meterId',
+        summary: 'A meter’s leaf and proof from balancing, the anchoring transaction and the contract’s own verification.',
+        params: proofRequest.pick({ groupId: true, periodId: true, meterId: true }),
+        query: proofRequest.pick({ version: true }),
+        response: { status: 200, description: 'The proof and where it is anchored.' },
+      },
+      { method: 'get', path: '/commits/:groupId/:periodId', summary: 'The versions of a group’s period the bridge committed, with their status.', params: commitParams, response: { status: 200, description: 'The commits.' } },
+      { method: 'get', path: '/alarms', summary: 'Alarms (refused or conflicting commits), newest first.', paged: true, response: { status: 200, description: 'A page of alarms.' } },
+    ],
+  });
+}
+
+if (require.main === module) writeApiDocument('chain-bridge', chainBridgeApiDocument());
