@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { parsePeriodId, periodIdOf } from '@gridledger/domain';
-import { MeterIntervalsMeasured } from '@gridledger/events';
-import { MessagingClient, connectMessaging } from '@gridledger/messaging';
+import { CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
+import { MessagingClient, connectMessaging, readDeadLetters } from '@gridledger/messaging';
+import { balancingConsumerRefs } from '../src/ingest/balancing-consumers';
 import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 
 /**
@@ -136,4 +137,30 @@ describe('balancing settlement queue with a poison group-period', () => {
     expect(settled.versions[0].imbalanceWh).toBe('1100');
     expect(settled.settlement).toEqual({ failures: 0, lastError: null, parkedAt: null });
   }, 90_000);
+
+  it('dead-letters an exchange or a price beyond the domain limits from the streams and applies the valid one after them', async () => {
+    const [refused, valid] = ['2030-06-01T00:00:00Z', '2030-06-01T00:15:00Z'];
+    await messaging.publishEvent(
+      CapacityExchangeScheduled,
+      CapacityExchangeScheduled.create({ data: { periodId: refused, periodLength: 'PT15M', version: 1, fromGroup: 'BG-O', toGroup: 'BG-V', energyWh: INT8_MAX }, idParts: ['overflow-exchange'], occurredAt: new Date() }),
+    );
+    for (const [periodId, price] of [[refused, '100000000000000000000'], [valid, '5000']]) {
+      await messaging.publishEvent(MarketPricesPublished, MarketPricesPublished.create({ data: { periodId, imbalancePricePerMWh: price, energyPricePerMWh: '4000' }, idParts: ['prices', periodId], occurredAt: new Date() }));
+    }
+    const refs = balancingConsumerRefs('balancing');
+    const letters = await waitFor(
+      async () => {
+        const found = [...(await readDeadLetters(messaging, { consumer: refs.exchanges.durable })), ...(await readDeadLetters(messaging, { consumer: refs.prices.durable }))];
+        return found.length >= 2 ? found : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'two dead letters' },
+    );
+    expect(letters.map((letter) => letter.reason).sort()).toEqual([expect.stringMatching(/OUT_OF_RANGE energyWh: /), expect.stringMatching(/OUT_OF_RANGE imbalancePricePerMWh: /)]);
+    await waitFor(async () => (await sql(`SELECT 1 FROM balancing.prices WHERE period_id = $1`, [valid])).length === 1 || undefined, { timeoutMs: 30_000, what: 'the valid price' });
+    const written = await sql<{ schedules: string; prices: string }>(
+      `SELECT (SELECT count(*) FROM balancing.schedules WHERE period_id = $1) AS schedules, (SELECT count(*) FROM balancing.prices WHERE period_id = $1) AS prices`,
+      [refused],
+    );
+    expect(written).toEqual([{ schedules: '0', prices: '0' }]);
+  }, 60_000);
 });
