@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Span } from '@opentelemetry/api';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -48,4 +49,24 @@ export function serviceInstrumentations(): Instrumentation[] {
     new UndiciInstrumentation({ requireParentforSpans: true }),
     new RuntimeNodeInstrumentation(),
   ];
+}
+
+/** The modules the instrumentations above patch on require (fetch needs none: diagnostics_channel). */
+const PATCHED_ON_REQUIRE = ['http', 'https', 'express', 'pg'] as const;
+
+/**
+ * Require-time instrumentations patch a module on its next `require`, and a service has loaded
+ * pg (messaging's outbox) and express (body parsers) before its bootstrap starts telemetry.
+ * Requiring those again once the SDK runs patches their shared exports in place, whatever the
+ * import order. Modules not loaded yet are left to their own first require.
+ */
+export function patchModulesLoadedEarlier(): void {
+  const load = createRequire(__filename);
+  for (const name of PATCHED_ON_REQUIRE) {
+    try {
+      if (name === 'http' || name === 'https' || load.cache[load.resolve(name)]) load(name);
+    } catch {
+      // Not installed where this library resolves from: nothing to patch.
+    }
+  }
 }
