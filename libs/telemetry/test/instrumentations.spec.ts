@@ -24,6 +24,8 @@ describe('what the instrumentations keep', () => {
 // so it shows here; http, express and pg are patched on require, which jest's loader bypasses
 // (tools/test/trace.e2e-spec.ts checks those in the services' own processes).
 describe('the SDK with the service instrumentations', () => {
+  // Real sockets and an SDK flush: slow when the shared machine is busy.
+  jest.setTimeout(30_000);
   let telemetry: Telemetry;
   let server: Server;
   let url: string;
