@@ -5,7 +5,7 @@ import { enqueueOutbox } from '@gridledger/messaging';
 import { STREAMS } from '@gridledger/messaging';
 import { groupKey } from '@gridledger/contracts';
 import { extractTraceContext, histogram, recordCarrier, withSpan } from '@gridledger/telemetry';
-import type { BlockRef } from '../chain/cascade.client';
+import { INPUTS_NOT_ATTESTED, type BlockRef } from '../chain/cascade.client';
 import { classifyRefusal, decideCommit } from './commit-decision';
 import { bridgeMetrics } from '../chain/bridge-context';
 import { SubmittingRound } from '../chain/submitting-round';
@@ -112,7 +112,7 @@ export class CommitWorker extends SubmittingRound {
   }
 
   private async send(row: PeriodCommitRow): Promise<void> {
-    const data = this.ctx.client.commitCalldata(groupKey(row.groupId), row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount);
+    const data = this.ctx.client.commitCalldata(groupKey(row.groupId), row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount, INPUTS_NOT_ATTESTED);
     const simulation = await this.ctx.client.simulate(this.sender.address, data);
     if (!simulation.ok) {
       const action = classifyRefusal(simulation.revert, { attempts: row.attempts, committer: this.sender.address, groupId: row.groupId });
@@ -139,10 +139,12 @@ export class CommitWorker extends SubmittingRound {
   /** The version is already on chain with our root (a restart, or our reorged tx re-mined). */
   private async adopt(row: PeriodCommitRow): Promise<void> {
     const group = groupKey(row.groupId);
-    const blockNumber = await this.ctx.client.commitmentBlock(group, row.periodStart, row.version);
-    const found = await this.ctx.client.findEventTx('PeriodCommitted', [group, toBeHex(row.periodStart, 32)], blockNumber, blockNumber, (args) => Number(args[2]) === row.version);
-    if (!found) throw new Error(`version ${row.version} of ${row.groupId} ${row.periodId} is on chain but its PeriodCommitted event in block ${blockNumber} was not found`);
-    const { txHash, blockHash } = found;
+    // The contract keeps the block of the latest version only; an earlier one is searched for.
+    const latestBlock = await this.ctx.client.commitmentBlock(group, row.periodStart, row.version);
+    const [from, to] = latestBlock === null ? [0, (await this.ctx.client.head()).number] : [latestBlock, latestBlock];
+    const found = await this.ctx.client.findEventTx('PeriodCommitted', [group, toBeHex(row.periodStart, 32)], from, to, (args) => Number(args[2]) === row.version);
+    if (!found) throw new Error(`version ${row.version} of ${row.groupId} ${row.periodId} is on chain but its PeriodCommitted event in blocks ${from}-${to} was not found`);
+    const { txHash, blockHash, blockNumber } = found;
     this.ctx.log.log(`found ${row.groupId} ${row.periodId} v${row.version} already on chain in block ${blockNumber}: not sending it again`, 'CommitWorker');
     await this.ctx.db.transaction((em) => this.markIncluded(em, row, txHash, { number: blockNumber, hash: blockHash }));
   }
