@@ -1,12 +1,23 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { emittedMetrics } from './support/emitted-metrics';
 
-// The Grafana dashboard and docs/observability.md name the same metrics, and the dashboard
-// covers what operators were promised: intake, consumer lag, time to settle and to confirm,
-// chain submissions and failures.
+// docs/observability.md names the metrics and labels the code emits (read from the sources),
+// the Grafana dashboard uses only those, and it covers what operators were promised: intake,
+// consumer lag, time to settle and to confirm, chain submissions and failures.
 
 const ROOT = resolve(__dirname, '..', '..');
-const documented = new Set([...readFileSync(join(ROOT, 'docs', 'observability.md'), 'utf8').matchAll(/`(gridledger_[a-z_]+)`/g)].map((m) => m[1]));
+const page = readFileSync(join(ROOT, 'docs', 'observability.md'), 'utf8');
+const documented = new Set([...page.matchAll(/`(gridledger_[a-z_]+)`/g)].map((m) => m[1]));
+/** The metrics table: name → label keys (the backticked words of the labels column outside parentheses). */
+const documentedLabels = new Map(
+  page
+    .split('\n')
+    .map((line) => line.split('|').map((cell) => cell.trim()))
+    .filter((cells) => /^`gridledger_[a-z_]+`$/.test(cells[1] ?? ''))
+    .map((cells) => [cells[1].slice(1, -1), [...cells[3].replace(/\([^)]*\)/g, '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).sort()] as const),
+);
+const emitted = emittedMetrics(ROOT, ['libs', 'services']);
 
 interface Panel {
   title: string;
@@ -18,18 +29,26 @@ const expressions = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)
 // Prometheus adds _bucket/_sum/_count to histograms.
 const metricNames = new Set(expressions.flatMap((e) => [...e.matchAll(/\b(gridledger_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1])));
 
-function sourcesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourcesUnder(path);
-    return entry.name.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec)\.ts$/.test(entry.name) ? [path] : [];
-  });
-}
 
 describe('docs/observability.md', () => {
-  it('names only metrics the services emit', () => {
-    const code = ['libs', 'services'].flatMap((group) => sourcesUnder(join(ROOT, group))).map((file) => readFileSync(file, 'utf8')).join('\n');
-    expect([...documented].filter((name) => !code.includes(`'${name}'`))).toEqual([]);
+  it('reads every recording of every metric from the code', () => {
+    expect(emitted.unreadable).toEqual([]);
+    expect(emitted.recordings.size).toBeGreaterThan(10);
+    expect([...emitted.recordings].filter(([, recordings]) => recordings.length === 0).map(([name]) => name)).toEqual([]);
+  });
+
+  it('names only metrics the services emit, and every one they emit', () => {
+    expect([...documented].filter((name) => !emitted.recordings.has(name))).toEqual([]);
+    expect([...emitted.recordings.keys()].filter((name) => !documentedLabels.has(name))).toEqual([]);
+  });
+
+  it('lists, for each metric, exactly the labels every recording of it sets', () => {
+    const drift = [...emitted.recordings].flatMap(([name, recordings]) =>
+      recordings
+        .filter((recording) => recording.labels.join(',') !== (documentedLabels.get(name) ?? []).join(','))
+        .map((recording) => `${name}: documented [${(documentedLabels.get(name) ?? []).join(', ')}], recorded [${recording.labels.join(', ')}] at ${recording.at}`),
+    );
+    expect(drift).toEqual([]);
   });
 });
 
@@ -37,6 +56,22 @@ describe('Grafana dashboard', () => {
   it('uses only metrics that docs/observability.md names', () => {
     expect(metricNames.size).toBeGreaterThan(5);
     expect([...metricNames].filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it('groups and filters only by labels those metrics carry', () => {
+    // Every series also carries service_name (the exporter copies it from the resource) and
+    // otel_scope_name; histogram buckets add le.
+    const everySeries = ['service_name', 'otel_scope_name', 'le'];
+    expect(page).toContain('`service_name`');
+    const unknown = expressions.flatMap((expr) => {
+      const metrics = [...expr.matchAll(/\b(gridledger_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1]);
+      const grouped = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1].split(',').map((label) => label.trim()));
+      const selected = [...expr.matchAll(/\{([^}]*)\}/g)].flatMap((m) => [...m[1].matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]));
+      return metrics.flatMap((metric) =>
+        [...grouped, ...selected].filter((label) => label && !everySeries.includes(label) && !(documentedLabels.get(metric) ?? []).includes(label)).map((label) => `${metric}: ${label} in ${expr}`),
+      );
+    });
+    expect(unknown).toEqual([]);
   });
 
   it.each([

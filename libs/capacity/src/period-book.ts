@@ -1,5 +1,5 @@
 import { PricePerMWh, divideRoundHalfAwayFromZero, priceEnergy } from '@gridledger/domain';
-import { largestRemainder } from './largest-remainder';
+import { largestRemainderInto } from './largest-remainder';
 import { LedgerEntry, LedgerPosting, MARKET_ACCOUNT, holderAccount, operatorAccount } from './ledger';
 import { Holder, Plant } from './plant';
 
@@ -89,6 +89,8 @@ export class AllocatedPeriod {
     readonly exchanges: readonly GroupExchange[],
   ) {}
 
+  private operatorAccounts: (string | undefined)[] | undefined;
+
   get periodId(): string {
     return this.book.periodId;
   }
@@ -114,18 +116,16 @@ export class AllocatedPeriod {
   holderRow(k: number): HolderNettingRow {
     const h = this.activeHolders[k];
     const holder = this.book.holders[h];
-    const plants: HolderPlantAllocation[] = [];
+    const from = this.holderStart[h];
+    const plants = new Array<HolderPlantAllocation>(this.holderStart[h + 1] - from);
     let allocated = 0;
-    let fee = 0n;
-    for (let j = this.holderStart[h]; j < this.holderStart[h + 1]; j++) {
-      const i = this.byHolder[j];
-      allocated += this.allocatedByHolding[i];
-      fee += BigInt(this.feeByHolding[i]);
-      plants.push({
-        plantId: this.book.plants[this.book.holdingPlant[i]].plantId,
-        sharesW: BigInt(this.book.holdingSharesW[i]),
-        allocatedWh: BigInt(this.allocatedByHolding[i]),
-      });
+    let fee = 0;
+    for (let k = 0; k < plants.length; k++) {
+      const i = this.byHolder[from + k];
+      const allocatedWh = this.allocatedByHolding[i];
+      allocated += allocatedWh;
+      fee += this.feeByHolding[i];
+      plants[k] = { plantId: this.book.plants[this.book.holdingPlant[i]].plantId, sharesW: BigInt(this.book.holdingSharesW[i]), allocatedWh: BigInt(allocatedWh) };
     }
     const consumed = this.book.holderConsumedWh[h];
     const residualWh = consumed > allocated ? BigInt(consumed - allocated) : 0n;
@@ -139,11 +139,18 @@ export class AllocatedPeriod {
       consumedWh: BigInt(consumed),
       residualWh,
       surplusWh,
-      capacityFeeCents: fee,
+      // Each fee is a safe integer; a sum that passes 2^53 (never in practice) is redone in bigint.
+      capacityFeeCents: fee <= SAFE ? BigInt(fee) : this.exactFeeOf(h),
       residualCostCents: residualWh === 0n ? 0n : priceEnergy(residualWh, price),
       surplusRevenueCents: surplusWh === 0n ? 0n : priceEnergy(surplusWh, price),
       plants,
     };
+  }
+
+  private exactFeeOf(h: number): bigint {
+    let fee = 0n;
+    for (let j = this.holderStart[h]; j < this.holderStart[h + 1]; j++) fee += BigInt(this.feeByHolding[this.byHolder[j]]);
+    return fee;
   }
 
   /**
@@ -159,8 +166,7 @@ export class AllocatedPeriod {
       for (let j = this.holderStart[h]; j < this.holderStart[h + 1]; j++) {
         const i = this.byHolder[j];
         if (this.feeByHolding[i] === 0) continue;
-        const plant = this.book.plants[this.book.holdingPlant[i]];
-        const account = operatorAccount(plant.operator);
+        const account = this.operatorAccountOf(this.book.holdingPlant[i]);
         // One operator may run several of the holder's plants: one entry per account.
         const existing = entries.findIndex((entry) => entry.account === account);
         if (existing >= 0) entries[existing] = { account, amountCents: entries[existing].amountCents + BigInt(this.feeByHolding[i]) };
@@ -193,6 +199,12 @@ export class AllocatedPeriod {
     return postings;
   }
 
+  /** Built once per plant, not once per holding. */
+  private operatorAccountOf(p: number): string {
+    this.operatorAccounts ??= new Array<string | undefined>(this.book.plants.length);
+    return (this.operatorAccounts[p] ??= operatorAccount(this.book.plants[p].operator));
+  }
+
   /** Rows in parts of `size` holders, so a consumer never holds a million objects at once. */
   *holderRowParts(size: number): Generator<HolderNettingRow[]> {
     for (let start = 0; start < this.activeHolders.length; start += size) {
@@ -210,24 +222,32 @@ export function allocatePeriod(book: PeriodBook): AllocatedPeriod {
   const n = book.holdingPlant.length;
   checkBook(book);
 
-  // Two stable counting sorts give holdings by (plant, holder) and by (holder, plant) in O(n).
-  const byHolderFirst = countingSort(book.holdingHolder, holderCount, identity(n));
+  // Three stable counting sorts give holdings by (plant, holder) and by (holder, plant) in O(n).
+  const byHolderFirst = countingSort(book.holdingHolder, holderCount, null);
   const byPlant = countingSort(book.holdingPlant, plantCount, byHolderFirst.order);
-  const byPlantFirst = countingSort(book.holdingPlant, plantCount, identity(n));
-  const byHolder = countingSort(book.holdingHolder, holderCount, byPlantFirst.order);
+  const byHolder = countingSort(book.holdingHolder, holderCount, byPlant.order);
 
   const allocatedByHolding = new Float64Array(n);
-  const feeByHolding = new Float64Array(n);
+  const feeByHolding = capacityFees(book);
   const issuedW = new Float64Array(plantCount);
   const operatorWh = new Float64Array(plantCount);
+  let mostClaims = 0;
+  for (let p = 0; p < plantCount; p++) mostClaims = Math.max(mostClaims, byPlant.start[p + 1] - byPlant.start[p]);
+  // One claim per holding plus the operator's unsold part, reused plant after plant.
+  const claims = { weights: new Float64Array(mostClaims + 1), parts: new Float64Array(mostClaims + 1) };
+  const exchanges = new GroupExchangeTotals(book);
   for (let p = 0; p < plantCount; p++) {
-    allocatePlant(book, p, byPlant.order, byPlant.start[p], byPlant.start[p + 1], allocatedByHolding, feeByHolding, issuedW, operatorWh);
+    const from = byPlant.start[p];
+    const to = byPlant.start[p + 1];
+    allocatePlant(book, p, byPlant.order, from, to, claims, allocatedByHolding, issuedW, operatorWh);
+    exchanges.addPlant(p, byPlant.order, from, to, allocatedByHolding);
   }
 
-  const active: number[] = [];
-  for (let h = 0; h < holderCount; h++) if (byHolder.start[h + 1] > byHolder.start[h]) active.push(h);
-  const exchanges = groupExchanges(book, allocatedByHolding);
-  return new AllocatedPeriod(book, byHolder.order, byHolder.start, allocatedByHolding, feeByHolding, issuedW, operatorWh, Int32Array.from(active), exchanges);
+  let activeCount = 0;
+  for (let h = 0; h < holderCount; h++) if (byHolder.start[h + 1] > byHolder.start[h]) activeCount++;
+  const active = new Int32Array(activeCount);
+  for (let h = 0, k = 0; h < holderCount; h++) if (byHolder.start[h + 1] > byHolder.start[h]) active[k++] = h;
+  return new AllocatedPeriod(book, byHolder.order, byHolder.start, allocatedByHolding, feeByHolding, issuedW, operatorWh, active, exchanges.exchanges());
 }
 
 function checkBook(book: PeriodBook): void {
@@ -248,8 +268,9 @@ function checkBook(book: PeriodBook): void {
     const h = book.holdingHolder[i];
     if (p < 0 || p >= book.plants.length || h < 0 || h >= book.holders.length) throw new RangeError(`holding ${i}: plant or holder index out of range`);
   }
-  for (let p = 0; p < book.plants.length; p++) requireEnergy(book.plantOutputWh[p], `output of plant ${book.plants[p].plantId}`);
-  for (let h = 0; h < book.holders.length; h++) requireEnergy(book.holderConsumedWh[h], `consumption of holder ${book.holders[h].holderId}`);
+  // The message is built only on failure: a million template strings would cost more than the check.
+  for (let p = 0; p < book.plants.length; p++) if (!isEnergy(book.plantOutputWh[p])) throw energyError(`output of plant ${book.plants[p].plantId}`);
+  for (let h = 0; h < book.holders.length; h++) if (!isEnergy(book.holderConsumedWh[h])) throw energyError(`consumption of holder ${book.holders[h].holderId}`);
   // Sums of allocations (per holder, per group pair) stay exact when the whole output does.
   let totalOutput = 0;
   for (let p = 0; p < book.plants.length; p++) totalOutput += book.plantOutputWh[p];
@@ -259,97 +280,88 @@ function checkBook(book: PeriodBook): void {
   }
 }
 
-function requireEnergy(value: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer number of Wh below 2^53`);
+function isEnergy(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
 }
 
-function identity(n: number): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order;
+function energyError(what: string): RangeError {
+  return new RangeError(`${what} must be a non-negative integer number of Wh below 2^53`);
 }
 
-/** Stable counting sort of `order` by key[order[j]] in [0, buckets). */
-function countingSort(key: Int32Array, buckets: number, order: Int32Array): { order: Int32Array; start: Int32Array } {
+/**
+ * Stable counting sort of `order` (all indices in order when null) by key[order[j]] in
+ * [0, buckets) in O(n); bucket b of the result is [start[b], start[b + 1]).
+ */
+function countingSort(key: Int32Array, buckets: number, order: Int32Array | null): { order: Int32Array; start: Int32Array } {
+  const n = key.length;
+  // start[b + 1] counts bucket b, then prefix sums make start[b] where bucket b begins; the
+  // scatter uses start[b] as b's cursor, which leaves it at b's end = start[b + 1]; a shift by
+  // one restores the beginnings without a second array.
   const start = new Int32Array(buckets + 1);
-  for (let j = 0; j < order.length; j++) start[key[order[j]] + 1]++;
+  for (let i = 0; i < n; i++) start[key[i] + 1]++;
   for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
-  const cursor = start.slice(0, buckets);
-  const sorted = new Int32Array(order.length);
-  for (let j = 0; j < order.length; j++) {
-    const i = order[j];
-    sorted[cursor[key[i]]++] = i;
+  const sorted = new Int32Array(n);
+  if (order === null) {
+    for (let i = 0; i < n; i++) sorted[start[key[i]]++] = i;
+  } else {
+    for (let j = 0; j < n; j++) {
+      const i = order[j];
+      sorted[start[key[i]]++] = i;
+    }
   }
+  start.copyWithin(1, 0, buckets);
+  start[0] = 0;
   return { order: sorted, start };
 }
 
+/** Each holding's capacity fee, in holding order (a sequential pass). */
+function capacityFees(book: PeriodBook): Float64Array {
+  const feePerMW = Float64Array.from(book.plants, (plant) => Number(plant.feePerMWPeriodCents));
+  const fees = new Float64Array(book.holdingPlant.length);
+  for (let i = 0; i < fees.length; i++) {
+    const p = book.holdingPlant[i];
+    fees[i] = capacityFeeCents(book.holdingSharesW[i], feePerMW[p], book.plants[p].feePerMWPeriodCents);
+  }
+  return fees;
+}
+
+/**
+ * One plant: its holdings (holder order) are the claims, the operator's unsold part the last
+ * one, and `largestRemainderInto` shares the output among them, the same code as
+ * `largestRemainder` (doubles while output × capacity ≤ 2^53 − 1, bigint beyond).
+ */
 function allocatePlant(
   book: PeriodBook,
   p: number,
   order: Int32Array,
   from: number,
   to: number,
+  claims: { readonly weights: Float64Array; readonly parts: Float64Array },
   allocated: Float64Array,
-  fees: Float64Array,
   issuedW: Float64Array,
   operatorWh: Float64Array,
 ): void {
   const plant = book.plants[p];
   const capacity = Number(plant.capacityW);
-  const output = book.plantOutputWh[p];
-  const feePerMW = Number(plant.feePerMWPeriodCents);
+  const { weights, parts } = claims;
   let issued = 0;
+  let previousHolder = -1;
   for (let j = from; j < to; j++) {
     const i = order[j];
-    if (j > from && book.holdingHolder[i] === book.holdingHolder[order[j - 1]]) {
-      throw new RangeError(`holder ${book.holders[book.holdingHolder[i]].holderId} appears twice in plant ${plant.plantId}`);
-    }
-    issued += book.holdingSharesW[i];
-    fees[i] = capacityFeeCents(book.holdingSharesW[i], feePerMW, plant.feePerMWPeriodCents);
+    const holder = book.holdingHolder[i];
+    if (holder === previousHolder) throw new RangeError(`holder ${book.holders[holder].holderId} appears twice in plant ${plant.plantId}`);
+    previousHolder = holder;
+    const shares = book.holdingSharesW[i];
+    weights[j - from] = shares;
+    issued += shares;
   }
   if (issued > capacity) throw new RangeError(`holdings of plant ${plant.plantId} (${issued} W) exceed its capacity (${capacity} W)`);
   issuedW[p] = issued;
-  const unsold = capacity - issued;
-
-  if (output * capacity > SAFE) {
-    // Rare (very large plants): exact bigint path.
-    const weights: bigint[] = [];
-    for (let j = from; j < to; j++) weights.push(BigInt(book.holdingSharesW[order[j]]));
-    weights.push(BigInt(unsold));
-    const parts = largestRemainder(BigInt(output), weights, plant.capacityW);
-    for (let j = from; j < to; j++) allocated[order[j]] = Number(parts[j - from]);
-    operatorWh[p] = Number(parts[to - from]);
-    return;
-  }
-  // Integer arithmetic in doubles, exact because output × capacity ≤ 2^53.
-  const count = to - from + 1;
-  const remainders = new Float64Array(count);
-  let given = 0;
-  for (let j = from; j < to; j++) {
-    const i = order[j];
-    const product = output * book.holdingSharesW[i];
-    const remainder = product % capacity;
-    const quota = (product - remainder) / capacity;
-    allocated[i] = quota;
-    remainders[j - from] = remainder;
-    given += quota;
-  }
-  const operatorProduct = output * unsold;
-  const operatorRemainder = operatorProduct % capacity;
-  let operatorQuota = (operatorProduct - operatorRemainder) / capacity;
-  remainders[count - 1] = operatorRemainder;
-  given += operatorQuota;
-  const leftover = output - given;
-  if (leftover > 0) {
-    // Largest remainders first; ties to the earlier claim (holder id order, operator last).
-    const ranks = Array.from({ length: count }, (_, k) => k).sort((a, b) => remainders[b] - remainders[a] || a - b);
-    for (let k = 0; k < leftover; k++) {
-      const claim = ranks[k];
-      if (claim === count - 1) operatorQuota += 1;
-      else allocated[order[from + claim]] += 1;
-    }
-  }
-  operatorWh[p] = operatorQuota;
+  const count = to - from;
+  weights[count] = capacity - issued;
+  largestRemainderInto(book.plantOutputWh[p], weights, count + 1, capacity, parts);
+  for (let j = from; j < to; j++) allocated[order[j]] = parts[j - from];
+  operatorWh[p] = parts[count];
 }
 
 /** shares × fee per MW / 10^6, rounded half away from zero (fees are never negative). */
@@ -361,32 +373,66 @@ function capacityFeeCents(sharesW: number, feePerMW: number, feeBig: bigint): nu
   return remainder * 2 >= W_PER_MW ? quotient + 1 : quotient;
 }
 
-function groupExchanges(book: PeriodBook, allocated: Float64Array): GroupExchange[] {
-  const groupIndex = new Map<string, number>();
-  const groups: string[] = [];
-  const indexOf = (group: string): number => {
-    let index = groupIndex.get(group);
-    if (index === undefined) {
-      index = groups.length;
-      groups.push(group);
-      groupIndex.set(group, index);
-    }
-    return index;
-  };
-  const plantGroup = Int32Array.from(book.plants, (plant) => indexOf(plant.groupId));
-  const holderGroup = Int32Array.from(book.holders, (holder) => indexOf(holder.groupId));
-  const totals = new Map<number, number>();
-  const width = groups.length;
-  for (let i = 0; i < allocated.length; i++) {
-    const energy = allocated[i];
-    if (energy === 0) continue;
-    const from = plantGroup[book.holdingPlant[i]];
-    const to = holderGroup[book.holdingHolder[i]];
-    if (from === to) continue;
-    const key = from * width + to;
-    totals.set(key, (totals.get(key) ?? 0) + energy);
+/**
+ * Energy allocated across balancing groups, summed per (plant group, holder group) plant by
+ * plant: each plant's holdings are still in cache from its allocation, and the keyed map
+ * sees one update per plant and holder group instead of one per holding. Totals stay exact
+ * because all output together stays below 2^53 Wh (checked).
+ */
+class GroupExchangeTotals {
+  private readonly groups: string[] = [];
+  private readonly plantGroup: Int32Array;
+  private readonly holderGroup: Int32Array;
+  /** Energy of the current plant by holder group; `touched` lists the non-zero ones. */
+  private readonly toGroup: Float64Array;
+  private readonly touched: Int32Array;
+  private readonly totals = new Map<number, number>();
+
+  constructor(private readonly book: PeriodBook) {
+    const groupIndex = new Map<string, number>();
+    const indexOf = (group: string): number => {
+      let index = groupIndex.get(group);
+      if (index === undefined) {
+        index = this.groups.length;
+        this.groups.push(group);
+        groupIndex.set(group, index);
+      }
+      return index;
+    };
+    // Plain loops: Int32Array.from(objects, mapper) collects through the iterator first.
+    this.plantGroup = new Int32Array(book.plants.length);
+    for (let p = 0; p < book.plants.length; p++) this.plantGroup[p] = indexOf(book.plants[p].groupId);
+    this.holderGroup = new Int32Array(book.holders.length);
+    for (let h = 0; h < book.holders.length; h++) this.holderGroup[h] = indexOf(book.holders[h].groupId);
+    this.toGroup = new Float64Array(this.groups.length);
+    this.touched = new Int32Array(this.groups.length);
   }
-  return [...totals]
-    .map(([key, energy]) => ({ fromGroup: groups[Math.floor(key / width)], toGroup: groups[key % width], energyWh: BigInt(energy) }))
-    .sort((a, b) => (a.fromGroup < b.fromGroup ? -1 : a.fromGroup > b.fromGroup ? 1 : a.toGroup < b.toGroup ? -1 : a.toGroup > b.toGroup ? 1 : 0));
+
+  addPlant(p: number, order: Int32Array, from: number, to: number, allocated: Float64Array): void {
+    const fromGroup = this.plantGroup[p];
+    let touchedCount = 0;
+    for (let j = from; j < to; j++) {
+      const i = order[j];
+      const energy = allocated[i];
+      const toGroup = this.holderGroup[this.book.holdingHolder[i]];
+      if (energy === 0 || toGroup === fromGroup) continue;
+      if (this.toGroup[toGroup] === 0) this.touched[touchedCount++] = toGroup;
+      this.toGroup[toGroup] += energy;
+    }
+    const width = this.groups.length;
+    for (let t = 0; t < touchedCount; t++) {
+      const toGroup = this.touched[t];
+      const key = fromGroup * width + toGroup;
+      this.totals.set(key, (this.totals.get(key) ?? 0) + this.toGroup[toGroup]);
+      this.toGroup[toGroup] = 0;
+    }
+  }
+
+  /** Sorted by (fromGroup, toGroup); only pairs of different groups with energy. */
+  exchanges(): GroupExchange[] {
+    const width = this.groups.length;
+    return [...this.totals]
+      .map(([key, energy]) => ({ fromGroup: this.groups[Math.floor(key / width)], toGroup: this.groups[key % width], energyWh: BigInt(energy) }))
+      .sort((a, b) => (a.fromGroup < b.fromGroup ? -1 : a.fromGroup > b.fromGroup ? 1 : a.toGroup < b.toGroup ? -1 : a.toGroup > b.toGroup ? 1 : 0));
+  }
 }

@@ -1,6 +1,6 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import fc from 'fast-check';
-import { Keccak256, METER_LEAF_TYPES, MeterLeaf, MeterMerkleTree, loadKeccak256, meterLeafHash, meterLeafValues, verifyMeterProof } from '../src';
+import { EMPTY_GROUP_PERIOD_PREIMAGE, EMPTY_GROUP_PERIOD_ROOT, Keccak256, METER_LEAF_TYPES, MeterLeaf, MeterMerkleTree, loadKeccak256, meterLeafHash, meterLeafValues, verifyMeterProof } from '../src';
 
 const leafArbitrary = fc.record({
   meterId: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/),
@@ -54,5 +54,15 @@ describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
 
   it('refuses a negative energy with the field named', () => {
     expect(() => MeterMerkleTree.build([{ meterId: 'M', periodStartSeconds: 0n, direction: 1, energyWh: -1n }], keccak)).toThrow('invalid Merkle leaf energyWh: must be a non-negative uint256');
+  });
+});
+
+describe('EMPTY_GROUP_PERIOD_ROOT', () => {
+  it('is keccak256 of the UTF-8 bytes "gridledger:empty-group-period", non-zero', async () => {
+    const keccak = await loadKeccak256();
+    const digest = `0x${Buffer.from(keccak.hash(Buffer.from(EMPTY_GROUP_PERIOD_PREIMAGE, 'utf8'))).toString('hex')}`;
+    expect(EMPTY_GROUP_PERIOD_PREIMAGE).toBe('gridledger:empty-group-period');
+    expect(EMPTY_GROUP_PERIOD_ROOT).toBe(digest);
+    expect(EMPTY_GROUP_PERIOD_ROOT).not.toBe(`0x${'00'.repeat(32)}`);
   });
 });

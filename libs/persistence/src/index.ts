@@ -1,3 +1,3 @@
 export * from './data-source';
 export * from './messaging-tables.entity';
-export * from './messaging-tables.migration';
+export * from './migrations';

@@ -1,4 +1,5 @@
-import { ExpectedMeter, meterKey } from './meter-value';
+import { ExpectedMeter } from './meter-value';
+import { MeterRows, NO_VALUE, missingMetersOf } from './meter-rows';
 
 /**
  * Gate closure of a group's period: it closes when every expected meter has reported, or
@@ -11,30 +12,31 @@ export type GateDecision =
   | { readonly kind: 'close'; readonly reason: 'deadline'; readonly missing: readonly ExpectedMeter[] };
 
 export interface GateInput {
-  readonly expected: readonly ExpectedMeter[];
-  readonly reportedKeys: ReadonlySet<string>;
+  readonly meters: MeterRows;
   readonly periodEndMs: number;
+  /** How long after the period end the gate closes regardless. */
   readonly deadlineMs: number;
   readonly nowMs: number;
 }
 
 export function gateDecision(input: GateInput): GateDecision {
-  const missing = input.expected.filter((meter) => !input.reportedKeys.has(meterKey(meter)));
-  return gateDecisionFromMissing({ expectedCount: input.expected.length, missing, periodEndMs: input.periodEndMs, deadlineMs: input.deadlineMs, nowMs: input.nowMs });
+  if (isComplete(input.meters)) return { kind: 'close', reason: 'complete' };
+  if (input.nowMs >= gateDeadlineMs(input.periodEndMs, input.deadlineMs)) return { kind: 'close', reason: 'deadline', missing: missingMetersOf(input.meters) };
+  return { kind: 'stay-open' };
 }
 
-/** The same rule when a store has already worked out which expected meters are missing. */
-export function gateDecisionFromMissing(input: {
-  readonly expectedCount: number;
-  readonly missing: readonly ExpectedMeter[];
-  readonly periodEndMs: number;
-  readonly deadlineMs: number;
-  readonly nowMs: number;
-}): GateDecision {
-  // With no registry entry for the group and period, completeness means nothing: wait for the deadline.
-  if (input.missing.length === 0 && input.expectedCount > 0) return { kind: 'close', reason: 'complete' };
-  if (input.nowMs >= gateDeadlineMs(input.periodEndMs, input.deadlineMs)) return { kind: 'close', reason: 'deadline', missing: input.missing };
-  return { kind: 'stay-open' };
+/**
+ * Every expected meter has a value. With no registry entry for the group and period,
+ * completeness means nothing: the period waits for the deadline.
+ */
+export function isComplete(meters: MeterRows): boolean {
+  let expected = 0;
+  for (let row = 0; row < meters.expected.length; row++) {
+    if (meters.expected[row] === 0) continue;
+    if (meters.kinds[row] === NO_VALUE) return false;
+    expected++;
+  }
+  return expected > 0;
 }
 
 export function gateDeadlineMs(periodEndMs: number, deadlineMs: number): number {

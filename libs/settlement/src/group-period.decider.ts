@@ -1,35 +1,47 @@
-import { BalancingGroupId, Keccak256, PeriodId, PeriodLength, PricePerMWh, WattHours, periodEndMs } from '@gridledger/domain';
-import { gateDecision } from './gate';
+import { BalancingGroupId, Decider, DomainError, Keccak256, PeriodId, PeriodLength, PricePerMWh, WattHours, periodEndMs } from '@gridledger/domain';
+import { GateDecision, gateDecision, isComplete } from './gate';
 import { Posting } from './ledger';
-import { ExpectedMeter, MeterValue, Schedule, meterKey } from './meter-value';
-import { SettledVersion, SettlementTrigger, settleGroupPeriod } from './settle';
+import { ExpectedMeter, IncomingMeterValue, MeterValue, Schedule, changedValues, meterKey } from './meter-value';
+import { EMPTY_METER_ROWS, MeterRows, leafColumnsOf, rowIndexOf, valueOf, withExpected, withValues } from './meter-rows';
+import { SettledVersion, SettlementTrigger, merkleRootOfLeaves, periodStartSeconds, settleGroupPeriod } from './settle';
 import { substituteValue } from './substitution';
 
 /**
  * The life of one balancing group's period as a decider: open → gate closed → settled →
- * confirmed, with corrections opening version n+1. `decide` is pure: time, the previous
- * day's values for substitutes and the hash function come in from outside.
+ * confirmed, with corrections opening version n+1. Pure: time (`nowMs`), the previous day's
+ * values for substitutes and the hash function come in from outside. The service settles
+ * through it too: it loads a group-period's state from Postgres, decides `CloseGateIfDue` or
+ * `SettleChanges`, and stores what the events say.
  */
 export type GroupPeriodStatus = 'open' | 'gate-closed' | 'settled' | 'confirmed';
 
 export interface GroupPeriodState {
-  readonly groupId: BalancingGroupId;
-  readonly periodId: PeriodId;
-  readonly periodLength: PeriodLength;
-  readonly gateDeadlineMs: number;
   readonly status: GroupPeriodStatus;
-  readonly expected: ReadonlyMap<string, ExpectedMeter>;
-  readonly values: ReadonlyMap<string, MeterValue>;
+  /** Expected meters and values, as columns (a period may hold a million meters). */
+  readonly meters: MeterRows;
   readonly schedules: ReadonlyMap<string, Schedule>;
   readonly imbalancePricePerMWh: PricePerMWh | null;
   readonly versions: readonly SettledVersion[];
   readonly confirmedVersion: number | null;
 }
 
-export interface IncomingMeterValue {
-  readonly meterId: string;
-  readonly direction: 'consumption' | 'production';
-  readonly energyWh: WattHours;
+/** Which group-period a decider decides for. */
+export interface GroupPeriodContext {
+  readonly groupId: BalancingGroupId;
+  readonly periodId: PeriodId;
+  readonly periodLength: PeriodLength;
+  /** How long after the period end the gate closes with whatever has arrived. */
+  readonly gateDeadlineMs: number;
+}
+
+export interface GroupPeriodDeps {
+  readonly keccak: Keccak256;
+  /**
+   * A Merkle root already worked out for exactly these rows, if any: the service hashes the
+   * rows it loaded on worker threads while it reads the rest of the state. Rows the
+   * decision changed (substitutes) are hashed here with `keccak`.
+   */
+  readonly knownRoot?: (meters: MeterRows) => string | undefined;
 }
 
 export type GroupPeriodCommand =
@@ -37,182 +49,167 @@ export type GroupPeriodCommand =
   | { readonly type: 'RecordMeterValues'; readonly values: readonly IncomingMeterValue[] }
   | { readonly type: 'RecordSchedule'; readonly schedule: Schedule }
   | { readonly type: 'RecordPrice'; readonly imbalancePricePerMWh: PricePerMWh }
+  /** The settlement worker's tick on an open period; substitutes use `previousDayValues` (by meterKey). */
   | { readonly type: 'CloseGateIfDue'; readonly nowMs: number; readonly previousDayValues: ReadonlyMap<string, WattHours> }
+  /**
+   * Inputs of a settled period changed in the store since its latest version (values,
+   * schedules and price are recorded as they arrive, outside this decider): settle again.
+   */
+  | { readonly type: 'SettleChanges' }
   | { readonly type: 'ConfirmOnChain'; readonly version: number };
 
 export type GroupPeriodEvent =
   | { readonly type: 'ExpectedMetersRecorded'; readonly meters: readonly ExpectedMeter[] }
-  | { readonly type: 'MeterValueRecorded'; readonly value: MeterValue }
+  | { readonly type: 'MeterValuesRecorded'; readonly values: readonly MeterValue[] }
   | { readonly type: 'ScheduleRecorded'; readonly schedule: Schedule }
   | { readonly type: 'PriceRecorded'; readonly imbalancePricePerMWh: PricePerMWh }
   | { readonly type: 'GateClosed'; readonly reason: 'complete' | 'deadline'; readonly substitutes: readonly MeterValue[] }
   | { readonly type: 'PeriodSettled'; readonly settled: SettledVersion }
   | { readonly type: 'PeriodConfirmed'; readonly version: number };
 
-export class SettlementCommandError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'SettlementCommandError';
-  }
+export type GroupPeriodDecider = Decider<GroupPeriodCommand, GroupPeriodEvent, GroupPeriodState>;
+
+export function initialGroupPeriodState(): GroupPeriodState {
+  return { status: 'open', meters: EMPTY_METER_ROWS, schedules: new Map(), imbalancePricePerMWh: null, versions: [], confirmedVersion: null };
 }
 
-export function initialGroupPeriodState(groupId: BalancingGroupId, periodId: PeriodId, periodLength: PeriodLength, gateDeadlineAfterEndMs: number): GroupPeriodState {
-  return {
-    groupId,
-    periodId,
-    periodLength,
-    gateDeadlineMs: periodEndMs(periodId, periodLength) + gateDeadlineAfterEndMs,
-    status: 'open',
-    expected: new Map(),
-    values: new Map(),
-    schedules: new Map(),
-    imbalancePricePerMWh: null,
-    versions: [],
-    confirmedVersion: null,
-  };
-}
-
-export interface DeciderDeps {
-  readonly keccak: Keccak256;
-}
-
-export function decide(command: GroupPeriodCommand, state: GroupPeriodState, deps: DeciderDeps): GroupPeriodEvent[] {
-  switch (command.type) {
-    case 'RecordExpectedMeters': {
-      const added = command.meters.filter((meter) => !state.expected.has(meterKey(meter)));
-      if (added.length === 0) return [];
-      const events: GroupPeriodEvent[] = [{ type: 'ExpectedMetersRecorded', meters: added }];
-      return events;
-    }
-    case 'RecordMeterValues': {
-      const changed = changedValues(command.values, state);
-      const events: GroupPeriodEvent[] = changed.map((value) => ({ type: 'MeterValueRecorded', value }));
-      return [...events, ...afterChange(state, events, deps, 'correction')];
-    }
-    case 'RecordSchedule': {
-      if (command.schedule.energyWh < 0n) throw new SettlementCommandError('schedule.energyWh', 'must not be negative');
-      if (command.schedule.fromGroup === command.schedule.toGroup) throw new SettlementCommandError('schedule.toGroup', 'must differ from fromGroup');
-      const known = state.schedules.get(command.schedule.scheduleId);
-      if (known && known.energyWh === command.schedule.energyWh && known.fromGroup === command.schedule.fromGroup && known.toGroup === command.schedule.toGroup) return [];
-      const events: GroupPeriodEvent[] = [{ type: 'ScheduleRecorded', schedule: command.schedule }];
-      return [...events, ...afterChange(state, events, deps, 'correction')];
-    }
-    case 'RecordPrice': {
-      if (state.imbalancePricePerMWh === command.imbalancePricePerMWh) return [];
-      const events: GroupPeriodEvent[] = [{ type: 'PriceRecorded', imbalancePricePerMWh: command.imbalancePricePerMWh }];
-      return [...events, ...afterChange(state, events, deps, 'priced')];
-    }
-    case 'CloseGateIfDue': {
-      if (state.status !== 'open') return [];
-      const decision = gateDecision({
-        expected: [...state.expected.values()],
-        reportedKeys: new Set(state.values.keys()),
-        periodEndMs: periodEndMs(state.periodId, state.periodLength),
-        deadlineMs: state.gateDeadlineMs - periodEndMs(state.periodId, state.periodLength),
-        nowMs: command.nowMs,
-      });
-      if (decision.kind === 'stay-open') return [];
-      const substitutes = decision.reason === 'deadline' ? decision.missing.map((meter) => substituteValue(meter, command.previousDayValues.get(meterKey(meter)))) : [];
-      return closeAndSettle(state, decision.reason, substitutes, deps);
-    }
-    case 'ConfirmOnChain': {
-      const latest = state.versions.at(-1);
-      if (!latest || command.version > latest.version) throw new SettlementCommandError('version', `version ${command.version} was never settled`);
-      if (state.confirmedVersion !== null && state.confirmedVersion >= command.version) return [];
-      return [{ type: 'PeriodConfirmed', version: command.version }];
-    }
-    default: {
-      const unknown: never = command;
-      throw new SettlementCommandError('type', `unknown command ${JSON.stringify(unknown)}`);
-    }
-  }
-}
-
-/** Values that change the period: new meters, or a different energy than recorded. */
-function changedValues(values: readonly IncomingMeterValue[], state: GroupPeriodState): MeterValue[] {
-  const latest = new Map<string, MeterValue>();
-  for (const incoming of values) {
-    if (incoming.energyWh < 0n) throw new SettlementCommandError(`values[${incoming.meterId}].energyWh`, 'must not be negative');
-    latest.set(meterKey(incoming), { meterId: incoming.meterId, direction: incoming.direction, energyWh: incoming.energyWh, substituted: false });
-  }
-  return [...latest.values()].filter((value) => {
-    const known = state.values.get(meterKey(value));
-    return !known || known.substituted || known.energyWh !== value.energyWh;
-  });
-}
-
-/** After a change: an open period may now be complete; a settled one opens version n+1. */
-function afterChange(state: GroupPeriodState, changes: readonly GroupPeriodEvent[], deps: DeciderDeps, trigger: SettlementTrigger): GroupPeriodEvent[] {
-  if (changes.length === 0) return [];
-  const next = changes.reduce(evolve, state);
-  if (next.status === 'open') {
-    const complete = next.expected.size > 0 && [...next.expected.keys()].every((key) => next.values.has(key));
-    return complete ? closeAndSettle(next, 'complete', [], deps) : [];
-  }
-  return [{ type: 'PeriodSettled', settled: settleNext(next, trigger, deps) }];
-}
-
-function closeAndSettle(state: GroupPeriodState, reason: 'complete' | 'deadline', substitutes: readonly MeterValue[], deps: DeciderDeps): GroupPeriodEvent[] {
-  const closed: GroupPeriodEvent = { type: 'GateClosed', reason, substitutes };
-  const next = evolve(state, closed);
-  return [closed, { type: 'PeriodSettled', settled: settleNext(next, reason, deps) }];
-}
-
-function settleNext(state: GroupPeriodState, trigger: SettlementTrigger, deps: DeciderDeps): SettledVersion {
-  return settleGroupPeriod(
-    {
-      groupId: state.groupId,
-      periodId: state.periodId,
-      periodLength: state.periodLength,
-      version: state.versions.length + 1,
-      trigger,
-      values: [...state.values.values()],
-      schedules: [...state.schedules.values()],
-      imbalancePricePerMWh: state.imbalancePricePerMWh,
-      previousPostings: postingsOf(state),
-    },
-    deps.keccak,
-  );
+/** The gate of an open period at `nowMs`; the service asks it first to know which previous-day values to load. */
+export function groupPeriodGate(context: GroupPeriodContext, meters: MeterRows, nowMs: number): GateDecision {
+  return gateDecision({ meters, periodEndMs: periodEndMs(context.periodId, context.periodLength), deadlineMs: context.gateDeadlineMs, nowMs });
 }
 
 export function postingsOf(state: GroupPeriodState): Posting[] {
   return state.versions.flatMap((version) => (version.posting ? [version.posting] : []));
 }
 
-export function evolve(state: GroupPeriodState, event: GroupPeriodEvent): GroupPeriodState {
+export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPeriodDeps): GroupPeriodDecider {
+  const startSeconds = periodStartSeconds(context.periodId, context.periodLength);
+
+  function decide(command: GroupPeriodCommand, state: GroupPeriodState): GroupPeriodEvent[] {
+    switch (command.type) {
+      case 'RecordExpectedMeters': {
+        const index = rowIndexOf(state.meters);
+        const added = command.meters.filter((meter) => {
+          const row = index.get(meterKey(meter));
+          return row === undefined || state.meters.expected[row] === 0;
+        });
+        return added.length === 0 ? [] : [{ type: 'ExpectedMetersRecorded', meters: added }];
+      }
+      case 'RecordMeterValues': {
+        const changed = changedValues(command.values, (key) => valueOf(state.meters, key));
+        return afterChange(state, changed.length === 0 ? [] : [{ type: 'MeterValuesRecorded', values: changed }]);
+      }
+      case 'RecordSchedule': {
+        const { schedule } = command;
+        if (schedule.energyWh < 0n) throw DomainError.invalid('schedule.energyWh', 'must not be negative', 'ENERGY_OUT_OF_RANGE');
+        if (schedule.fromGroup === schedule.toGroup) throw DomainError.invalid('schedule.toGroup', 'must differ from fromGroup', 'SAME_GROUP');
+        const known = state.schedules.get(schedule.scheduleId);
+        if (known && known.energyWh === schedule.energyWh && known.fromGroup === schedule.fromGroup && known.toGroup === schedule.toGroup) return [];
+        return afterChange(state, [{ type: 'ScheduleRecorded', schedule }]);
+      }
+      case 'RecordPrice': {
+        if (state.imbalancePricePerMWh === command.imbalancePricePerMWh) return [];
+        return afterChange(state, [{ type: 'PriceRecorded', imbalancePricePerMWh: command.imbalancePricePerMWh }]);
+      }
+      case 'CloseGateIfDue': {
+        if (state.status !== 'open') return [];
+        const decision = groupPeriodGate(context, state.meters, command.nowMs);
+        if (decision.kind === 'stay-open') return [];
+        const substitutes = decision.reason === 'deadline' ? decision.missing.map((meter) => substituteValue(meter, command.previousDayValues.get(meterKey(meter)))) : [];
+        return closeAndSettle(state, decision.reason, substitutes);
+      }
+      case 'SettleChanges':
+        return state.status === 'settled' || state.status === 'confirmed' ? settleAgain(state) : [];
+      case 'ConfirmOnChain': {
+        const latest = state.versions.at(-1);
+        if (!latest || command.version > latest.version) throw new DomainError('unprocessable', 'VERSION_NOT_SETTLED', 'version', `version ${command.version} was never settled`);
+        if (state.confirmedVersion !== null && state.confirmedVersion >= command.version) return [];
+        return [{ type: 'PeriodConfirmed', version: command.version }];
+      }
+      default: {
+        const unknown: never = command;
+        throw DomainError.invalid('type', `unknown command ${JSON.stringify(unknown)}`, 'UNKNOWN_COMMAND');
+      }
+    }
+  }
+
+  /** After a change: an open period may now be complete; a settled one settles again. */
+  function afterChange(state: GroupPeriodState, changes: readonly GroupPeriodEvent[]): GroupPeriodEvent[] {
+    if (changes.length === 0) return [];
+    const next = changes.reduce(evolve, state);
+    if (next.status !== 'open') return [...changes, ...settleAgain(next)];
+    return isComplete(next.meters) ? [...changes, ...closeAndSettle(next, 'complete', [])] : [...changes];
+  }
+
+  function closeAndSettle(state: GroupPeriodState, reason: 'complete' | 'deadline', substitutes: readonly MeterValue[]): GroupPeriodEvent[] {
+    const closed: GroupPeriodEvent = { type: 'GateClosed', reason, substitutes };
+    return [closed, { type: 'PeriodSettled', settled: settleNext(evolve(state, closed), reason) }];
+  }
+
+  /**
+   * Version n+1 from the current inputs, unless it would change nothing (no empty
+   * versions). The same energy (root, totals, substitutes) under a new price is `priced`;
+   * anything else is a `correction`.
+   */
+  function settleAgain(state: GroupPeriodState): GroupPeriodEvent[] {
+    const latest = state.versions.at(-1);
+    const next = settleNext(state, 'correction');
+    if (!latest || !sameEnergy(latest, next)) return [{ type: 'PeriodSettled', settled: next }];
+    if (latest.imbalancePricePerMWh === next.imbalancePricePerMWh) return [];
+    return [{ type: 'PeriodSettled', settled: { ...next, trigger: 'priced' } }];
+  }
+
+  function settleNext(state: GroupPeriodState, trigger: SettlementTrigger): SettledVersion {
+    const merkleRoot = deps.knownRoot?.(state.meters) ?? merkleRootOfLeaves(leafColumnsOf(state.meters), startSeconds, deps.keccak);
+    return settleGroupPeriod(
+      {
+        groupId: context.groupId,
+        periodId: context.periodId,
+        periodLength: context.periodLength,
+        version: state.versions.length + 1,
+        trigger,
+        meters: state.meters,
+        schedules: [...state.schedules.values()],
+        imbalancePricePerMWh: state.imbalancePricePerMWh,
+        previousPostings: postingsOf(state),
+      },
+      merkleRoot,
+    );
+  }
+
+  return { initialState: initialGroupPeriodState, decide, evolve };
+}
+
+function sameEnergy(previous: SettledVersion, next: SettledVersion): boolean {
+  return (
+    previous.merkleRoot === next.merkleRoot &&
+    previous.totals.feedInWh === next.totals.feedInWh &&
+    previous.totals.feedOutWh === next.totals.feedOutWh &&
+    previous.totals.scheduleNetWh === next.totals.scheduleNetWh &&
+    previous.totals.substitutedCount === next.totals.substitutedCount
+  );
+}
+
+function evolve(state: GroupPeriodState, event: GroupPeriodEvent): GroupPeriodState {
   switch (event.type) {
-    case 'ExpectedMetersRecorded': {
-      const expected = new Map(state.expected);
-      for (const meter of event.meters) expected.set(meterKey(meter), meter);
-      return { ...state, expected };
-    }
-    case 'MeterValueRecorded': {
-      const values = new Map(state.values);
-      values.set(meterKey(event.value), event.value);
-      return { ...state, values };
-    }
-    case 'ScheduleRecorded': {
-      const schedules = new Map(state.schedules);
-      schedules.set(event.schedule.scheduleId, event.schedule);
-      return { ...state, schedules };
-    }
+    case 'ExpectedMetersRecorded':
+      return { ...state, meters: withExpected(state.meters, event.meters) };
+    case 'MeterValuesRecorded':
+      return { ...state, meters: withValues(state.meters, event.values) };
+    case 'ScheduleRecorded':
+      return { ...state, schedules: new Map(state.schedules).set(event.schedule.scheduleId, event.schedule) };
     case 'PriceRecorded':
       return { ...state, imbalancePricePerMWh: event.imbalancePricePerMWh };
-    case 'GateClosed': {
-      const values = new Map(state.values);
-      for (const substitute of event.substitutes) values.set(meterKey(substitute), substitute);
-      return { ...state, values, status: 'gate-closed' };
-    }
+    case 'GateClosed':
+      // No substitutes: the same rows, so a root worked out for them still applies.
+      return { ...state, meters: withValues(state.meters, event.substitutes), status: 'gate-closed' };
     case 'PeriodSettled':
       return { ...state, status: 'settled', versions: [...state.versions, event.settled] };
     case 'PeriodConfirmed':
       return { ...state, status: 'confirmed', confirmedVersion: event.version };
     default: {
       const unknown: never = event;
-      throw new SettlementCommandError('type', `unknown event ${JSON.stringify(unknown)}`);
+      throw DomainError.invalid('type', `unknown event ${JSON.stringify(unknown)}`, 'UNKNOWN_EVENT');
     }
   }
 }

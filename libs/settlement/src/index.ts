@@ -1,4 +1,5 @@
 export * from './meter-value';
+export * from './meter-rows';
 export * from './netting';
 export * from './gate';
 export * from './substitution';

@@ -1,4 +1,4 @@
-import { BalancingGroupId, Direction, MeterPointId, PeriodId, WattHours } from '@gridledger/domain';
+import { BalancingGroupId, Direction, DomainError, MAX_ABS_WH, MeterPointId, PeriodId, WattHours } from '@gridledger/domain';
 
 /** One meter's energy in one period, as balancing counts it. */
 export interface MeterValue {
@@ -29,6 +29,38 @@ export function meterKey(meter: { readonly meterId: string; readonly direction: 
   return `${meter.meterId}|${meter.direction}`;
 }
 
-export function sameValue(a: MeterValue, b: MeterValue): boolean {
-  return a.meterId === b.meterId && a.direction === b.direction && a.energyWh === b.energyWh && a.substituted === b.substituted;
+/** A value as a meter point operator reports it (balancing alone makes substitutes). */
+export interface IncomingMeterValue {
+  readonly meterId: MeterPointId;
+  readonly direction: Direction;
+  readonly energyWh: WattHours;
+}
+
+/**
+ * The one rule for "a value changed the period", used by the decider and by the store that
+ * records values as they arrive: a value counts when the meter has none yet, when the known
+ * one is a substitute (a real value replaces a substitute even with equal energy, so the
+ * version loses its `substituted` flag), or when the energy differs. The same energy again
+ * from a real value is no change (a re-sent batch is a no-op).
+ */
+export function valueChanged(known: MeterValue | undefined, incoming: IncomingMeterValue): boolean {
+  return known === undefined || known.substituted || known.energyWh !== incoming.energyWh;
+}
+
+/**
+ * The values of a batch that change the period, as measured values: the last one per meter
+ * and direction counts, each checked against what is known by `valueChanged`. A negative or
+ * unbounded energy is refused, naming the value.
+ */
+export function changedValues(incoming: readonly IncomingMeterValue[], knownOf: (key: string) => MeterValue | undefined): MeterValue[] {
+  const latest = new Map<string, MeterValue>();
+  incoming.forEach((value, index) => {
+    if (value.energyWh < 0n || value.energyWh > MAX_ABS_WH) {
+      throw new DomainError('invalid', 'ENERGY_OUT_OF_RANGE', `values[${index}].energyWh`, `${value.meterId} ${value.direction}: must be 0 to 10^18 Wh`);
+    }
+    latest.set(meterKey(value), { meterId: value.meterId, direction: value.direction, energyWh: value.energyWh, substituted: false });
+  });
+  const changed: MeterValue[] = [];
+  for (const [key, value] of latest) if (valueChanged(knownOf(key), value)) changed.push(value);
+  return changed;
 }

@@ -1,5 +1,6 @@
 import { BalancingGroupId, WattHours } from '@gridledger/domain';
-import { MeterValue, Schedule } from './meter-value';
+import { Schedule } from './meter-value';
+import { MeterRows, NO_VALUE, SUBSTITUTED } from './meter-rows';
 
 export interface GroupTotals {
   readonly feedInWh: WattHours;
@@ -23,16 +24,18 @@ export function scheduleNetOf(groupId: BalancingGroupId, schedules: Iterable<Sch
 }
 
 /** Feed-in (production) against feed-out (consumption) and schedules of one group and period. */
-export function netGroupPeriod(groupId: BalancingGroupId, values: Iterable<MeterValue>, schedules: Iterable<Schedule>): GroupTotals {
+export function netGroupPeriod(groupId: BalancingGroupId, meters: MeterRows, schedules: Iterable<Schedule>): GroupTotals {
   let feedInWh = 0n;
   let feedOutWh = 0n;
   let meterCount = 0;
   let substitutedCount = 0;
-  for (const value of values) {
-    if (value.direction === 'production') feedInWh += value.energyWh;
-    else feedOutWh += value.energyWh;
+  for (let row = 0; row < meters.kinds.length; row++) {
+    const kind = meters.kinds[row];
+    if (kind === NO_VALUE) continue;
+    if (meters.directions[row] === 1) feedInWh += meters.energies[row];
+    else feedOutWh += meters.energies[row];
     meterCount += 1;
-    if (value.substituted) substitutedCount += 1;
+    if (kind === SUBSTITUTED) substitutedCount += 1;
   }
   const scheduleNetWh = scheduleNetOf(groupId, schedules);
   return { feedInWh, feedOutWh, scheduleNetWh, imbalanceWh: feedInWh - feedOutWh - scheduleNetWh, meterCount, substitutedCount };

@@ -1,12 +1,13 @@
-import { BalancingGroupId, Keccak256, MeterLeaf, MeterMerkleTree, MinorUnits, PeriodId, PeriodLength, PricePerMWh, parsePeriodId, priceEnergy } from '@gridledger/domain';
+import { BalancingGroupId, EMPTY_GROUP_PERIOD_ROOT, Keccak256, MeterLeaf, MeterMerkleTree, MinorUnits, PeriodId, PeriodLength, PricePerMWh, parsePeriodId, priceEnergy } from '@gridledger/domain';
 import { Posting, brpAccount, imbalancePosting, ledgerDigest } from './ledger';
 import { MeterValue, Schedule } from './meter-value';
+import { LeafColumns, MeterRows } from './meter-rows';
 import { GroupTotals, netGroupPeriod } from './netting';
 
 export type SettlementTrigger = 'complete' | 'deadline' | 'correction' | 'priced';
 
-/** The root committed for a group-period without any meter (a tree needs one leaf). */
-export const EMPTY_MERKLE_ROOT = `0x${'00'.repeat(32)}`;
+/** The root committed for a group-period without any meter (a tree needs one leaf; see libs/domain). */
+export const EMPTY_MERKLE_ROOT = EMPTY_GROUP_PERIOD_ROOT;
 
 export interface SettleInput {
   readonly groupId: BalancingGroupId;
@@ -14,7 +15,8 @@ export interface SettleInput {
   readonly periodLength: PeriodLength;
   readonly version: number;
   readonly trigger: SettlementTrigger;
-  readonly values: readonly MeterValue[];
+  /** The period's meters; the rows with a value are settled. */
+  readonly meters: MeterRows;
   readonly schedules: readonly Schedule[];
   /** Minor units per MWh; null when no price is known yet (energy settled, not priced). */
   readonly imbalancePricePerMWh: PricePerMWh | null;
@@ -46,6 +48,7 @@ export function periodStartSeconds(periodId: PeriodId, length: PeriodLength): bi
   return BigInt(parsePeriodId(periodId, length) / 1000);
 }
 
+/** The tree of a version's values read back from the store (proofs). */
 export function buildPeriodTree(values: readonly MeterValue[], periodId: PeriodId, length: PeriodLength, keccak: Keccak256): MeterMerkleTree | null {
   if (values.length === 0) return null;
   const start = periodStartSeconds(periodId, length);
@@ -53,6 +56,15 @@ export function buildPeriodTree(values: readonly MeterValue[], periodId: PeriodI
     values.map((value) => meterLeafOf(value, start)),
     keccak,
   );
+}
+
+/** The Merkle root over leaf columns (the decider's values, or a worker thread's job). */
+export function merkleRootOfLeaves(leaves: LeafColumns, periodStart: bigint, keccak: Keccak256): string {
+  const count = leaves.meterIds.length;
+  if (count === 0) return EMPTY_MERKLE_ROOT;
+  const built: MeterLeaf[] = new Array(count);
+  for (let i = 0; i < count; i++) built[i] = { meterId: leaves.meterIds[i], periodStartSeconds: periodStart, direction: leaves.directions[i] === 1 ? 1 : 0, energyWh: leaves.energies[i] };
+  return MeterMerkleTree.build(built, keccak).root;
 }
 
 /** Energy posted so far to the group's BRP account for this period. */
@@ -66,20 +78,11 @@ function postedAmount(groupId: BalancingGroupId, postings: readonly Posting[]): 
 
 /**
  * Settles one version of a group's period: netting, pricing (one rounding rule, in
- * `priceEnergy`), the ledger posting of the difference to earlier versions, the ledger
- * digest and the Merkle root over every meter's value.
+ * `priceEnergy`), the ledger posting of the difference to earlier versions and the ledger
+ * digest. `merkleRoot` is the root of `input.meters`' values (the decider works it out).
  */
-export function settleGroupPeriod(input: SettleInput, keccak: Keccak256): SettledVersion {
-  const tree = buildPeriodTree(input.values, input.periodId, input.periodLength, keccak);
-  return settleGroupPeriodWithRoot(input, tree?.root ?? EMPTY_MERKLE_ROOT);
-}
-
-/**
- * The same settlement with the Merkle root computed elsewhere (the service hashes on worker
- * threads); the root must be the one of `input.values` (see `buildPeriodTree`).
- */
-export function settleGroupPeriodWithRoot(input: SettleInput, merkleRoot: string): SettledVersion {
-  const totals = netGroupPeriod(input.groupId, input.values, input.schedules);
+export function settleGroupPeriod(input: SettleInput, merkleRoot: string): SettledVersion {
+  const totals = netGroupPeriod(input.groupId, input.meters, input.schedules);
   const imbalanceAmount = input.imbalancePricePerMWh === null ? null : priceEnergy(totals.imbalanceWh, input.imbalancePricePerMWh);
   const delta = imbalanceAmount === null ? 0n : imbalanceAmount - postedAmount(input.groupId, input.previousPostings);
   const posting = imbalancePosting(input.groupId, input.periodId, input.version, delta);

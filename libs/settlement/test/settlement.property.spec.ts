@@ -1,12 +1,36 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import fc from 'fast-check';
-import { METER_LEAF_TYPES, priceEnergy } from '@gridledger/domain';
-import { GroupPeriodCommand, GroupPeriodEvent, GroupPeriodState, SettledVersion, TSO_ACCOUNT, balancesOf, brpAccount, decide, evolve, initialGroupPeriodState, postingsOf, summarizeMarketPeriod } from '../src';
-import { loadTestKeccak } from './given-when-then';
+import { Keccak256, METER_LEAF_TYPES, loadKeccak256, priceEnergy, runCommand } from '@gridledger/domain';
+import {
+  GroupPeriodCommand,
+  GroupPeriodDecider,
+  GroupPeriodState,
+  IncomingMeterValue,
+  SettledVersion,
+  TSO_ACCOUNT,
+  balancesOf,
+  brpAccount,
+  changedValues,
+  groupPeriodDecider,
+  postingsOf,
+  summarizeMarketPeriod,
+  valueOf,
+} from '../src';
 
 const PERIOD = '2026-03-29T01:00:00Z';
 const START_SECONDS = String(Date.parse(PERIOD) / 1000);
 const GROUPS = ['BG-A', 'BG-B', 'BG-C'];
+const DEADLINE_AFTER_END_MS = 30 * 60_000;
+
+/** One decider per group, as the service builds one per group-period it settles. */
+function decidersOf(keccak: Keccak256): (groupId: string) => GroupPeriodDecider {
+  const deciders = new Map<string, GroupPeriodDecider>();
+  return (groupId) => {
+    let decider = deciders.get(groupId);
+    if (!decider) deciders.set(groupId, (decider = groupPeriodDecider({ groupId, periodId: PERIOD, periodLength: 'PT15M', gateDeadlineMs: DEADLINE_AFTER_END_MS }, { keccak })));
+    return decider;
+  };
+}
 
 interface MeterFixture {
   meterId: string;
@@ -42,13 +66,13 @@ const marketArbitrary: fc.Arbitrary<MarketFixture> = fc
   .map((market) => ({ ...market, schedules: market.schedules.filter((s) => s.from !== s.to) }));
 
 /** The market run through the deciders: values in random order, with duplicates, in batches. */
-function settleThroughDeciders(market: MarketFixture, deliveryOrder: MeterFixture[], keccak: Awaited<ReturnType<typeof loadTestKeccak>>) {
+function settleThroughDeciders(market: MarketFixture, deliveryOrder: MeterFixture[], keccak: Keccak256) {
   const states = new Map<string, GroupPeriodState>();
   const settled = new Map<string, SettledVersion>();
+  const deciderOf = decidersOf(keccak);
   const apply = (groupId: string, command: GroupPeriodCommand): void => {
-    let state = states.get(groupId) ?? initialGroupPeriodState(groupId, PERIOD, 'PT15M', 30 * 60_000);
-    const events: GroupPeriodEvent[] = decide(command, state, { keccak });
-    state = events.reduce(evolve, state);
+    const decider = deciderOf(groupId);
+    const { events, state } = runCommand(decider, command, states.get(groupId) ?? decider.initialState());
     for (const event of events) if (event.type === 'PeriodSettled') settled.set(groupId, event.settled);
     states.set(groupId, state);
   };
@@ -71,7 +95,7 @@ function settleThroughDeciders(market: MarketFixture, deliveryOrder: MeterFixtur
 
 describe('settlement property', () => {
   it('random meters delivered in random order with duplicates settle to the totals and roots of a direct computation, and conserve energy', async () => {
-    const keccak = await loadTestKeccak();
+    const keccak = await loadKeccak256();
     fc.assert(
       fc.property(marketArbitrary, (market) => {
         const withDuplicates = [...market.meters, ...market.duplicates.map((d) => market.meters[d % market.meters.length])];
@@ -110,18 +134,18 @@ describe('settlement property', () => {
 });
 
 describe('corrections property', () => {
-  it('corrections after settlement open contiguous versions, never edit earlier ones, and end at the direct computation of the final values and books', async () => {
-    const keccak = await loadTestKeccak();
+  it('corrections after settlement open contiguous versions, never edit earlier ones, end at the direct computation of the final values and books, and the service path (store, then SettleChanges) settles the same versions', async () => {
+    const keccak = await loadKeccak256();
     const correctionArbitrary = fc.array(fc.record({ pick: fc.nat(), energyWh: fc.bigInt({ min: 0n, max: 10n ** 9n }) }), { minLength: 1, maxLength: 12 });
     fc.assert(
       fc.property(marketArbitrary, correctionArbitrary, fc.integer({ min: 1, max: 4 }), (market, corrections, batchSize) => {
         const price = 9_999n;
         const states = new Map<string, GroupPeriodState>();
         const history = new Map<string, SettledVersion[]>();
+        const deciderOf = decidersOf(keccak);
         const apply = (groupId: string, command: GroupPeriodCommand): void => {
-          let state = states.get(groupId) ?? initialGroupPeriodState(groupId, PERIOD, 'PT15M', 30 * 60_000);
-          const events = decide(command, state, { keccak });
-          state = events.reduce(evolve, state);
+          const decider = deciderOf(groupId);
+          const { events, state } = runCommand(decider, command, states.get(groupId) ?? decider.initialState());
           for (const event of events) if (event.type === 'PeriodSettled') history.set(groupId, [...(history.get(groupId) ?? []), event.settled]);
           states.set(groupId, state);
         };
@@ -133,11 +157,26 @@ describe('corrections property', () => {
           apply(groupId, { type: 'RecordMeterValues', values: market.meters.filter((m) => m.groupId === groupId) });
         }
         const firstVersions = new Map(groups.map((g) => [g, history.get(g)![0]]));
+        // The service's way: values stored as they arrive (by the same changedValues rule),
+        // the settler then decides SettleChanges on the loaded state. It must agree with the
+        // command path above version for version.
+        const stored = new Map(groups.map((g) => [g, states.get(g)!]));
+        const storeAndSettle = (groupId: string, values: readonly IncomingMeterValue[]): void => {
+          const decider = deciderOf(groupId);
+          let state = stored.get(groupId)!;
+          const changed = changedValues(values, (key) => valueOf(state.meters, key));
+          if (changed.length > 0) state = decider.evolve(state, { type: 'MeterValuesRecorded', values: changed });
+          stored.set(groupId, runCommand(decider, { type: 'SettleChanges' }, state).state);
+        };
         for (let i = 0; i < corrections.length; i += batchSize) {
           const batch = corrections.slice(i, i + batchSize).map(({ pick, energyWh }) => ({ ...market.meters[pick % market.meters.length], energyWh }));
           for (const value of batch) finalValues.set(value.meterId, value);
-          for (const groupId of new Set(batch.map((v) => v.groupId))) apply(groupId, { type: 'RecordMeterValues', values: batch.filter((v) => v.groupId === groupId) });
+          for (const groupId of new Set(batch.map((v) => v.groupId))) {
+            apply(groupId, { type: 'RecordMeterValues', values: batch.filter((v) => v.groupId === groupId) });
+            storeAndSettle(groupId, batch.filter((v) => v.groupId === groupId));
+          }
         }
+        for (const groupId of groups) expect(stored.get(groupId)!.versions).toEqual(states.get(groupId)!.versions);
 
         for (const groupId of groups) {
           const versions = history.get(groupId)!;

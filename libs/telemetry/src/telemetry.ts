@@ -47,7 +47,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   // Even without an exporter, spans must exist: their ids go into logs and NATS headers.
   if (spanProcessors.length === 0) spanProcessors.push(new tracing.NoopSpanProcessor());
   // The exporter is only a reader here; service-kit serves its handler on the app's port.
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withResourceConstantLabels: /^service\.name$/ });
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     resource: resources.resourceFromAttributes({ 'service.name': options.serviceName }),

@@ -1,9 +1,5 @@
+// jest's global `expect` (not @jest/globals, which throws when a bench or the demo loads this package).
 import { DomainError, foldEvents, type Decider } from '@gridledger/domain';
-
-// Required on use: @jest/globals throws when loaded outside jest, and this index also serves
-// scripts (the demo, the benches) that never call it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const expect = (actual: unknown) => (require('@jest/globals') as typeof import('@jest/globals')).expect(actual);
 
 /**
  * The one given/when/then for decider specs, over the same functions production calls:

@@ -9,3 +9,4 @@ export * from './seeded-random';
 export * from './measured-intervals';
 export * from './given-when-then';
 export * from './manual-clock';
+export * from './problem-details';

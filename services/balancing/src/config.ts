@@ -6,22 +6,22 @@ const positiveMs = (what: string) => z.coerce.number({ invalid_type_error: `must
 /** balancing's configuration: the common variables (HTTP_PORT defaults to 3002) plus its own. */
 export const configSchema = commonConfigSchema(3002).extend({
   /** Gate closure deadline after the period end; missing meters are substituted then. */
-  GATE_DEADLINE_MS: positiveMs('a duration').default(30 * 60_000),
+  BALANCING_GATE_DEADLINE_MS: positiveMs('a duration').default(30 * 60_000),
   /** How often the settlement worker looks for due group-periods. */
-  SETTLE_INTERVAL_MS: positiveMs('a duration').default(1000),
+  BALANCING_SETTLE_INTERVAL_MS: positiveMs('a duration').default(1000),
   /** Group-periods settled concurrently by one replica (overlaps Postgres I/O and hashing). */
-  SETTLE_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(16, 'must be at most 16').default(2),
+  BALANCING_SETTLE_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(16, 'must be at most 16').default(2),
   /** Worker threads hashing Merkle trees (0 = on the main thread). */
-  MERKLE_THREADS: z.coerce.number().int().min(0, 'must be 0 or more').max(16, 'must be at most 16').default(2),
+  BALANCING_MERKLE_THREADS: z.coerce.number().int().min(0, 'must be 0 or more').max(16, 'must be at most 16').default(2),
   /**
    * Settling waits while the consumers still have messages pending, so a replay or a backlog
    * settles on the whole input; after this long behind it settles anyway.
    */
-  CATCH_UP_MAX_WAIT_MS: positiveMs('a duration').default(60_000),
+  BALANCING_CATCH_UP_MAX_WAIT_MS: positiveMs('a duration').default(60_000),
   /** How long JetStream waits for an ack before redelivering (what a crashed replica held). */
-  CONSUMER_ACK_WAIT_MS: positiveMs('a duration').default(60_000),
+  BALANCING_CONSUMER_ACK_WAIT_MS: positiveMs('a duration').default(60_000),
   /** Durable consumer names start with this (a replay into a fresh database uses a new prefix). */
-  CONSUMER_PREFIX: z
+  BALANCING_CONSUMER_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,48}$/, 'must be 1-48 letters, digits, _ or -')
     .default('balancing'),

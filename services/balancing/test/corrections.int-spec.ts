@@ -3,7 +3,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, parsePeriodId, periodIdOf, priceEnergy } from '@gridledger/domain';
 import { BalancingProofReply, ChainPeriodConfirmed, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
 import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 
 /**
  * Deadline closure with substitutes, pricing after settlement, corrections and schedules as
@@ -12,7 +12,7 @@ import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, delete
  */
 const MPO = `0x${'33'.repeat(20)}`;
 const DSO = `0x${'44'.repeat(20)}`;
-// A period that ended an hour ago: with GATE_DEADLINE_MS=1 its gate closes by deadline.
+// A period that ended an hour ago: with BALANCING_GATE_DEADLINE_MS=1 its gate closes by deadline.
 const PERIOD = periodIdOf(Date.now() - 3_600_000);
 const START_MS = parsePeriodId(PERIOD);
 const PREVIOUS_DAY = formatInstant(START_MS - 86_400_000);
@@ -46,7 +46,7 @@ describe('balancing corrections, deadline and prices', () => {
     await messaging.ensureStreams();
     service = await spawnService({
       entry: 'services/balancing/src/main.ts',
-      env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, SETTLE_INTERVAL_MS: '150', GATE_DEADLINE_MS: '1', LOG_LEVEL: 'warn' },
+      env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '150', BALANCING_GATE_DEADLINE_MS: '1', LOG_LEVEL: 'warn' },
       readyTimeoutMs: 60_000,
     });
   });
@@ -147,8 +147,7 @@ describe('balancing corrections, deadline and prices', () => {
 
     // The price arrives: version 2, same energy and root, now priced.
     const badPrice = await fetch(`${service.url}/prices/${PERIOD}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '-' }) });
-    expect(badPrice.status).toBe(400);
-    expect(await badPrice.json()).toMatchObject({ issues: [{ field: 'imbalancePricePerMWh', reason: 'must be integer minor units as a decimal string' }] });
+    expect((await expectProblem(badPrice, { status: 400, code: 'INVALID_FIELD', field: 'imbalancePricePerMWh' })).errors[0].reason).toBe('must be integer minor units as a decimal string');
     const put = await fetch(`${service.url}/prices/${PERIOD}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '25050' }) });
     expect(put.status).toBe(200);
     const v2 = (await untilVersion('BG-X', 2))[1];
@@ -161,8 +160,7 @@ describe('balancing corrections, deadline and prices', () => {
 
     // A schedule BG-X → BG-Y: corrections of both groups.
     const badSchedule = await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: 's1', periodId: PERIOD, fromGroup: 'BG-X', toGroup: 'BG-X', energyWh: '100' }) });
-    expect(badSchedule.status).toBe(400);
-    expect(await badSchedule.json()).toMatchObject({ issues: [{ field: 'toGroup', reason: 'must differ from fromGroup' }] });
+    expect((await expectProblem(badSchedule, { status: 400, code: 'INVALID_FIELD', field: 'toGroup' })).errors[0].reason).toBe('must differ from fromGroup');
     const schedule = await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: 's1', periodId: PERIOD, fromGroup: 'BG-X', toGroup: 'BG-Y', energyWh: '100' }) });
     expect(schedule.status).toBe(200);
     const v4 = (await untilVersion('BG-X', 4))[3];
@@ -175,10 +173,10 @@ describe('balancing corrections, deadline and prices', () => {
     expect(await sql(`SELECT * FROM balancing.period_versions WHERE group_id = 'BG-X' AND period_id = $1 AND version = 1`, [PERIOD])).toEqual(v1Row);
 
     // The books: balances derived from postings equal the latest amounts and sum to zero.
-    const balances = (await (await fetch(`${service.url}/ledger/balances`)).json()) as { total: string; accounts: { account: string; balance: string }[] };
-    expect(balances.total).toBe('0');
-    expect(balances.accounts.find((a) => a.account === 'brp:BG-X')?.balance).toBe(String(priceEnergy(400n, 25050n)));
-    expect(balances.accounts.find((a) => a.account === 'brp:BG-Y')?.balance).toBe(String(priceEnergy(100n, 25050n)));
+    const balances = (await (await fetch(`${service.url}/ledger/balances`)).json()) as { total: string; items: { account: string; balance: string }[]; next: string | null };
+    expect(balances).toMatchObject({ total: '0', next: null });
+    expect(balances.items.find((a) => a.account === 'brp:BG-X')?.balance).toBe(String(priceEnergy(400n, 25050n)));
+    expect(balances.items.find((a) => a.account === 'brp:BG-Y')?.balance).toBe(String(priceEnergy(100n, 25050n)));
 
     // The market-wide summary got a new revision for every change after closure; all published.
     const closures = await waitFor(
@@ -201,8 +199,7 @@ describe('balancing corrections, deadline and prices', () => {
     expect(proof.leaf).toEqual(['X3', START_SECONDS, 0, '500']);
     expect(proof.root).toBe(v1.merkleRoot);
     expect(StandardMerkleTree.verify(v1.merkleRoot, [...METER_LEAF_TYPES], proof.leaf, proof.proof)).toBe(true);
-    const missing = await fetch(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/NOPE`);
-    expect(missing.status).toBe(404);
+    await expectProblem(await fetch(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/NOPE`), { status: 404, code: 'NO_PROOF', field: 'meterId' });
 
     // Chain confirmation of BG-Y's latest version.
     await messaging.publishEvent(

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { PROBLEM_DETAILS_HOOKS } from '@gridledger/service-kit';
 import { PeriodWorker } from './allocation/period.worker';
-import { Clock } from './clock';
-import { CapacityErrorFilter } from './http/capacity-error.filter';
+import { CapacityRefusals } from './http/capacity-refusals';
 import { IngestConsumers } from './ingest/ingest.consumers';
+import { HoldersReadRepository } from './persistence/holders-read.repository';
+import { PlantsReadRepository } from './persistence/plants-read.repository';
 import { PlantsController } from './shares/plants.controller';
 import { SharesService } from './shares/shares.service';
 import { HoldersController } from './statements/holders.controller';
@@ -11,10 +12,16 @@ import { HoldersController } from './statements/holders.controller';
 /**
  * capacity-market: plants, holders and shares over HTTP; meter values and prices from
  * JetStream; the period worker computes allocations and publishes them through the outbox.
- * Messaging, database, telemetry, config, health and metrics come from service-kit.
+ * Messaging, database, telemetry, config, the clock (CLOCK), health and metrics come from service-kit.
  */
 @Module({
-  controllers: [PlantsController, HoldersController],
-  providers: [Clock, SharesService, PeriodWorker, IngestConsumers, { provide: APP_FILTER, useClass: CapacityErrorFilter }],
+  controllers: [PlantsController, HoldersController, IngestConsumers],
+  providers: [
+    SharesService,
+    PeriodWorker,
+    PlantsReadRepository,
+    HoldersReadRepository,
+    { provide: PROBLEM_DETAILS_HOOKS, useClass: CapacityRefusals },
+  ],
 })
 export class AppModule {}

@@ -6,7 +6,7 @@ export const configSchema = commonConfigSchema(3003).extend({
   /** The settlement period length this market allocates (meter events of another length are refused). */
   CAPACITY_PERIOD_LENGTH: z.enum(['PT15M', 'PT60M'], { errorMap: () => ({ message: 'must be PT15M or PT60M' }) }).default('PT15M'),
   /** Gate closure: a period is computed at its end + this grace even if meter values are missing. */
-  CAPACITY_GRACE_MINUTES: z.coerce.number({ invalid_type_error: 'must be a number of minutes' }).int('must be whole minutes').min(0, 'must not be negative').default(120),
+  CAPACITY_GRACE_MS: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').min(0, 'must not be negative').default(2 * 3_600_000),
   /** How often the period worker looks for periods to compute. */
   CAPACITY_WORKER_INTERVAL_MS: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').min(50, 'must be at least 50').default(1000),
   /** Tests and replays: the service clock starts at this UTC instant and runs at real speed. */

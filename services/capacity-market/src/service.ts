@@ -1,9 +1,18 @@
-import type { ServiceDefinition } from '@gridledger/service-kit';
+import { offsetClock, systemClock, type ServiceDefinition } from '@gridledger/service-kit';
 import { AppModule } from './app.module';
 import { configSchema } from './config';
 import { MIGRATIONS, SCHEMA } from './migrations';
 
 /** Everything bootstrapService needs; tests pass `env` to boot it in-process. */
 export function capacityMarketService(env?: Record<string, string | undefined>): ServiceDefinition<typeof configSchema> {
-  return { name: 'capacity-market', schema: SCHEMA, configSchema, appModule: AppModule, migrations: MIGRATIONS, env };
+  return {
+    name: 'capacity-market',
+    schema: SCHEMA,
+    configSchema,
+    appModule: AppModule,
+    migrations: MIGRATIONS,
+    env,
+    // Tests and replays of a past day: the clock starts at CAPACITY_CLOCK_START and runs at real speed.
+    clock: (config) => (config.CAPACITY_CLOCK_START === undefined ? systemClock : offsetClock(Date.parse(config.CAPACITY_CLOCK_START))),
+  };
 }

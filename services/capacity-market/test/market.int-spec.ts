@@ -133,12 +133,17 @@ describe('capacity-market over NATS and Postgres', () => {
     expect(transfer).toMatchObject({ status: 200, json: { balances: { bob: '2000', carol: '500' } } });
     // Refused commands name the field and are recorded.
     const beyond = await post('/plants/wind-1/shares/issue', { holderId: 'alice', sharesW: '2' });
-    expect(beyond).toMatchObject({ status: 422, json: { error: 'BEYOND_CAPACITY', field: 'sharesW' } });
+    expect(beyond).toMatchObject({ status: 422, json: { code: 'BEYOND_CAPACITY', errors: [{ field: 'sharesW' }] } });
     const malformed = await post('/plants/pv-1/shares/transfer', { fromHolderId: 'bob', toHolderId: 'carol', sharesW: '-5' });
-    expect(malformed).toMatchObject({ status: 400, json: { error: 'INVALID_FIELD', field: 'sharesW' } });
-    expect((await post('/plants/pv-1/shares/transfer', { fromHolderId: 'carol', toHolderId: 'bob', sharesW: '501' })).json).toMatchObject({ error: 'INSUFFICIENT_SHARES' });
-    expect((await query<{ n: number }>(`SELECT count(*)::int AS n FROM rejected_inputs`))[0].n).toBe(3);
-    expect(await get('/plants/pv-1')).toMatchObject({ issuedW: '7500', holdings: [{ holderId: 'alice', sharesW: '5000' }, { holderId: 'bob', sharesW: '2000' }, { holderId: 'carol', sharesW: '500' }] });
+    expect(malformed).toMatchObject({ status: 400, json: { code: 'INVALID_FIELD', errors: [{ field: 'sharesW' }] } });
+    expect((await post('/plants/pv-1/shares/transfer', { fromHolderId: 'carol', toHolderId: 'bob', sharesW: '501' })).json).toMatchObject({ code: 'INSUFFICIENT_SHARES' });
+    expect(await query<{ field: string; reason: string }>(`SELECT field, reason FROM rejected_inputs ORDER BY id`)).toEqual([
+      { field: 'sharesW', reason: expect.stringMatching(/^BEYOND_CAPACITY: /) },
+      { field: 'sharesW', reason: expect.stringMatching(/^INVALID_FIELD: /) },
+      { field: 'sharesW', reason: expect.stringMatching(/^INSUFFICIENT_SHARES: /) },
+    ]);
+    expect(await get('/plants/pv-1')).toMatchObject({ issuedW: '7500' });
+    expect(await get('/plants/pv-1/holdings')).toMatchObject({ items: [{ holderId: 'alice', sharesW: '5000' }, { holderId: 'bob', sharesW: '2000' }, { holderId: 'carol', sharesW: '500' }], next: null });
 
     // Part of P arrives: the plant's output and alice's consumption, plus a meter that is not ours.
     await messaging.publishEvent(MeterIntervalsMeasured, intervals('BG-A', 'run1-A', [['M-PV-1', P, 'production', values[P]['M-PV-1']], ['M-C-A', P, 'consumption', values[P]['M-C-A']], ['M-OTHER', P, 'consumption', 77n]]), 'BG-A');

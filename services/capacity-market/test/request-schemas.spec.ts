@@ -1,11 +1,11 @@
-import { CapacityError } from '@gridledger/capacity';
+import { DomainError } from '@gridledger/domain';
 import { issueBody, parseBody, registerPlantBody, transferBody } from '../src/http/request-schemas';
 
-function refusal(run: () => unknown): CapacityError {
+function refusal(run: () => unknown): DomainError {
   try {
     run();
   } catch (error) {
-    if (error instanceof CapacityError) return error;
+    if (error instanceof DomainError) return error;
     throw error;
   }
   throw new Error('accepted');
@@ -17,12 +17,13 @@ describe('request bodies', () => {
     expect(parseBody(issueBody, { holderId: 'h', sharesW: 7 }).sharesW).toBe(7n);
   });
 
-  it('names the field and the reason of the first problem', () => {
+  it('names the field and the reason of each problem, the first leading', () => {
     expect(refusal(() => parseBody(transferBody, { fromHolderId: 'a', toHolderId: 'b', sharesW: '1.5' })).message).toBe(
       'sharesW: must be a non-negative integer (decimal string)',
     );
     expect(refusal(() => parseBody(issueBody, { sharesW: '1' })).message).toBe('holderId: is required');
     expect(refusal(() => parseBody(issueBody, { holderId: 'h', sharesW: 2 ** 60 })).field).toBe('sharesW');
     expect(refusal(() => parseBody(registerPlantBody, null)).field).toBe('plantId');
+    expect(refusal(() => parseBody(transferBody, { fromHolderId: 'a', sharesW: 'x' })).errors.map((e) => e.field)).toEqual(['toHolderId', 'sharesW']);
   });
 });

@@ -1,12 +1,22 @@
 import { Module } from '@nestjs/common';
-import { BridgeRuntime } from './chain/bridge.runtime';
+import { ChainModule } from './chain/chain.module';
+import { ChainWorkerModule } from './chain/chain-worker.module';
+import { CommitsModule } from './commits/commits.module';
+import { FinalizationModule } from './finalization/finalization.module';
+import { BridgeConsumers } from './ingest/bridge-consumers';
+import { StatusReadRepository } from './persistence/status-read.repository';
 import { ProofsController } from './proofs/proofs.controller';
 import { StatusController } from './status/status.controller';
 
 /**
  * chain-bridge: settled periods to the settlement cascade, confirmations, finalization, and
- * proofs. Messaging, database, telemetry, config, health and metrics come from service-kit's
- * global BackboneModule.
+ * proofs. Every client, repository, worker and the clock are Nest providers: ChainModule (the
+ * chain), CommitsModule, FinalizationModule, ChainWorkerModule (the loop). Messaging, database,
+ * telemetry, config, clock, health and metrics come from service-kit's global BackboneModule.
  */
-@Module({ controllers: [ProofsController, StatusController], providers: [BridgeRuntime] })
+@Module({
+  imports: [ChainModule, CommitsModule, FinalizationModule, ChainWorkerModule],
+  controllers: [ProofsController, StatusController, BridgeConsumers],
+  providers: [StatusReadRepository],
+})
 export class AppModule {}

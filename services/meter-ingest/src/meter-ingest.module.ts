@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '@gridledger/service-kit';
-import { IntakeExceptionFilter } from './http/intake-exception.filter';
+import type { Clock } from '@gridledger/domain';
+import { CLOCK, DATA_SOURCE } from '@gridledger/service-kit';
 import { MetersController } from './http/meters.controller';
 import { RawBodyParsers } from './http/raw-body.parsers';
 import { ReadingsController } from './http/readings.controller';
@@ -12,13 +11,11 @@ import { MeterRegistryService } from './registry/meter-registry.service';
 
 /** Registry and intake: HTTP controllers, the NATS submit subject, one pipeline. */
 @Module({
-  controllers: [ReadingsController, MetersController],
+  controllers: [ReadingsController, MetersController, ReadingsSubmitResponder],
   providers: [
     RawBodyParsers,
     IntakeService,
-    ReadingsSubmitResponder,
-    { provide: MeterRegistryService, useFactory: (dataSource: DataSource) => new MeterRegistryService(dataSource), inject: [DATA_SOURCE] },
-    { provide: APP_FILTER, useClass: IntakeExceptionFilter },
+    { provide: MeterRegistryService, useFactory: (dataSource: DataSource, clock: Clock) => new MeterRegistryService(dataSource, clock), inject: [DATA_SOURCE, CLOCK] },
   ],
 })
 export class MeterIngestModule {}

@@ -1,4 +1,4 @@
-import { MSCONS_SAMPLE_PATH } from '@gridledger/testing';
+import { MSCONS_SAMPLE_PATH, expectProblemAnswer, problemShapeFaults } from '@gridledger/testing';
 import { readFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import { fileDigest, signBatchDigest } from '@gridledger/metering';
@@ -115,15 +115,16 @@ describe('1,000 malformed and hostile inputs', () => {
       const response = await fetch(service.url + input.path, { method: 'POST', headers: input.headers, body: input.body });
       const text = await response.text();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      let body: { error?: unknown; reason?: unknown; errors?: unknown } = {};
+      let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
         failures.push(`${input.what}: non-JSON answer ${response.status} ${text.slice(0, 80)}`);
         continue;
       }
-      const explained = typeof body.error === 'string' && (typeof body.reason === 'string' || Array.isArray(body.errors));
-      if (response.status < 400 || response.status >= 500 || !explained) failures.push(`${input.what}: ${response.status} ${text.slice(0, 400)}`);
+      // Every answer is problem details: type, title, status, detail, code and errors naming the field.
+      const faults = problemShapeFaults({ status: response.status, contentType: response.headers.get('content-type'), body });
+      if (response.status < 400 || response.status >= 500 || faults.length > 0) failures.push(`${input.what}: ${response.status} ${faults.join(', ')} ${text.slice(0, 400)}`);
     }
     expect(failures).toEqual([]);
     expect(await rowCounts(service)).toEqual(before);
@@ -134,10 +135,11 @@ describe('1,000 malformed and hostile inputs', () => {
   it('answers hostile NATS submissions with a 4xx reply as well', async () => {
     const subject = `${service.namespace}.rpc.meter.readings.submit`;
     for (const payload of ['', '{', '[]', 'null', '{"mpo":1}', '\u00ff\u00fe', JSON.stringify({ mpo: mpo.address, signature: '0x00', intervals: [intervalJson('H-1', '2026-03-29T00:00:00Z', '1')] })]) {
-      const reply = (await service.nc.request(subject, Buffer.from(payload, 'latin1'), { timeout: 10_000 })).json<{ statusCode: number; error: string; reason: string }>();
+      const reply = (await service.nc.request(subject, Buffer.from(payload, 'latin1'), { timeout: 10_000 })).json<{ statusCode: number }>();
       expect(reply.statusCode).toBeGreaterThanOrEqual(400);
       expect(reply.statusCode).toBeLessThan(500);
-      expect(reply.reason.length).toBeGreaterThan(5);
+      // The same problem details as over HTTP, plus statusCode.
+      expect(problemShapeFaults({ status: reply.statusCode, contentType: null, body: reply })).toEqual([]);
     }
   });
 
@@ -145,9 +147,11 @@ describe('1,000 malformed and hostile inputs', () => {
     const hostileValues = ['1e400', '9'.repeat(40), '-1', '1.5', 12, null, { n: 1 }];
     const batch = await signedBatch(mpo, { intervals: hostileValues.map((energyWh, i) => ({ meterId: 'H-1', periodId: `2026-03-29T0${i}:00:00Z`, energyWh })) });
     const answer = await postJson(`${service.url}/readings`, batch);
-    expect(answer).toMatchObject({ status: 400, body: { error: 'NO_USABLE_VALUE' } });
-    expect(answer.body.rejections).toHaveLength(hostileValues.length);
-    for (const item of answer.body.rejections as { code: string; field: string }[]) expect(item).toMatchObject({ code: 'MALFORMED_NUMBER', field: expect.stringMatching(/^intervals\[\d\]\.energyWh$/) });
+    const problem = expectProblemAnswer(answer, { status: 400, code: 'NO_USABLE_VALUE', field: '(body)' });
+    // The refusal, then each value that made it so.
+    const values = problem.errors.slice(1);
+    expect(values).toHaveLength(hostileValues.length);
+    for (const item of values) expect(item).toMatchObject({ code: 'MALFORMED_NUMBER', field: expect.stringMatching(/^intervals\[\d\]\.energyWh$/) });
     const [{ n }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
     expect(n).toBe(0);
   });

@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import { MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
-import { waitFor } from '@gridledger/testing';
+import { expectProblemAnswer, waitFor } from '@gridledger/testing';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
 import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type TestService } from './support/test-service';
 
@@ -80,12 +80,13 @@ describe('meter-ingest over HTTP and NATS', () => {
     const honest = await signedBatch(mpo, { intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '10')] });
     const forged = { ...honest, intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '999')] };
     const forgedAnswer = await postJson(`${service.url}/readings`, forged);
-    expect(forgedAnswer).toMatchObject({ status: 401, body: { error: 'BAD_SIGNATURE', field: 'signature' } });
-    expect(String(forgedAnswer.body.reason)).toMatch(/not by the declared mpo/);
+    expect(expectProblemAnswer(forgedAnswer, { status: 401, code: 'BAD_SIGNATURE', field: 'signature' }).detail).toMatch(/not by the declared mpo/);
 
     const impostor = await signedBatch(otherMpo, { intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '10')] });
     const wrongMpo = await postJson(`${service.url}/readings`, impostor);
-    expect(wrongMpo).toMatchObject({ status: 403, body: { error: 'NOT_OPERATED_BY_MPO', rejections: [{ code: 'NOT_OPERATED_BY_MPO', meterId: 'PV-1' }] } });
+    const foreign = expectProblemAnswer(wrongMpo, { status: 403, code: 'NOT_OPERATED_BY_MPO', field: 'meterId' });
+    // The refusal, then each refused value.
+    expect(foreign.errors.slice(1)).toEqual([{ field: expect.stringMatching(/^intervals\[0\]/), code: 'NOT_OPERATED_BY_MPO', reason: expect.stringContaining('PV-1') }]);
     const [{ n: after }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
     expect(after).toBe(before);
   });
@@ -98,7 +99,8 @@ describe('meter-ingest over HTTP and NATS', () => {
     const second = (await service.nc.request(subject, Buffer.from(JSON.stringify(body)), { timeout: 10_000 })).json<Record<string, unknown>>();
     expect(second).toMatchObject({ statusCode: 200, replayed: true, batchId: first.batchId });
     const bad = (await service.nc.request(subject, Buffer.from('{"mpo":'), { timeout: 10_000 })).json<Record<string, unknown>>();
-    expect(bad).toMatchObject({ statusCode: 400, error: 'MALFORMED_BODY' });
+    expect(bad.statusCode).toBe(400);
+    expectProblemAnswer({ status: 400, contentType: null, body: bad }, { status: 400, code: 'MALFORMED_BODY' });
     await service.running.outboxRelay?.flush();
     const measured = (await meterStreamMessages(service)).filter((m) => (m.data.data as { batchId?: string }).batchId === first.batchId);
     expect(measured).toHaveLength(1);

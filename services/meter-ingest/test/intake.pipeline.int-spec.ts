@@ -1,5 +1,6 @@
 import { Wallet } from 'ethers';
 import { DEFAULT_BATCH_LIMITS, jsonBatchDigest, parseRegisterCommand, verifyBatchSignature } from '@gridledger/metering';
+import { ManualClock } from '@gridledger/testing';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
 import { verifyJsonSubmission } from '../src/intake/json-submission';
 import { MeterRegistryService } from '../src/registry/meter-registry.service';
@@ -16,8 +17,8 @@ describe('intake pipeline against Postgres', () => {
 
   beforeAll(async () => {
     db = await createThrowawayDatabase();
-    pipeline = new IntakePipeline(db.dataSource, () => NOW);
-    const registry = new MeterRegistryService(db.dataSource, () => NOW);
+    pipeline = new IntakePipeline(db.dataSource, new ManualClock(NOW));
+    const registry = new MeterRegistryService(db.dataSource, new ManualClock(NOW));
     await registry.apply(
       ['P1', 'P2'].map((id, i) => parseRegisterCommand(meterJson(id, mpo.address, dso, { groupId: i === 0 ? 'BG-A' : 'BG-B' }), `meters[${i}]`)),
       { kind: 'operator' },

@@ -1,4 +1,4 @@
-import { MSCONS_SAMPLE_PATH } from '@gridledger/testing';
+import { MSCONS_SAMPLE_PATH, expectProblem, expectProblemAnswer } from '@gridledger/testing';
 import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -21,7 +21,7 @@ async function upload(service: TestService, raw: Buffer, signer: Wallet | Return
     headers: { 'content-type': 'text/plain', 'x-mpo-address': mpo.address, 'x-mpo-signature': signature, ...headers },
     body: raw,
   });
-  return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as Record<string, unknown> };
+  return { status: response.status, replayed: response.headers.get('idempotent-replayed'), contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
 }
 
 describe('MSCONS upload and CLI import', () => {
@@ -79,18 +79,15 @@ describe('MSCONS upload and CLI import', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ replayed: true, batchId: fileDigest(raw), accepted: 2968 });
     const forged = await run({ MPO_ADDRESS: mpo.address, MPO_SIGNATURE: `0x${'11'.repeat(65)}` });
     expect(forged.code).toBe(1);
-    expect(JSON.parse(forged.stderr)).toMatchObject({ statusCode: 401, error: 'BAD_SIGNATURE' });
+    expectProblemAnswer({ status: 401, contentType: null, body: JSON.parse(forged.stderr) }, { status: 401, code: 'BAD_SIGNATURE' });
   }, 60_000);
 
   it('refuses an unsigned, a forged and a truncated upload with 4xx, writing nothing', async () => {
     const unsigned = await fetch(`${service.url}/mscons`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: raw });
-    expect(unsigned.status).toBe(401);
-    const forged = await upload(service, raw, Wallet.createRandom());
-    expect(forged).toMatchObject({ status: 401, body: { error: 'BAD_SIGNATURE' } });
-    const truncated = await upload(service, raw.subarray(0, 5000), mpo);
-    expect(truncated.status).toBe(400);
-    expect(String(truncated.body.error)).toMatch(/^MSCONS_/);
-    expect(String(truncated.body.reason).length).toBeGreaterThan(5);
+    await expectProblem(unsigned, { status: 401 });
+    expectProblemAnswer(await upload(service, raw, Wallet.createRandom()), { status: 401, code: 'BAD_SIGNATURE' });
+    const truncated = expectProblemAnswer(await upload(service, raw.subarray(0, 5000), mpo), { status: 400 });
+    expect(truncated.code).toMatch(/^MSCONS_/);
     const [{ n }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
     expect(n).toBe(1);
   });

@@ -1,6 +1,7 @@
 import { Wallet } from 'ethers';
 import { MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
 import { jsonBatchDigest, signBatchDigest } from '@gridledger/metering';
+import { expectProblem, expectProblemAnswer } from '@gridledger/testing';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
 import { OPERATOR_TOKEN, meterStreamMessages, postJson, requestJson, startTestService, type TestService } from './support/test-service';
 
@@ -30,13 +31,14 @@ describe('meter registry over HTTP', () => {
     expect(await postJson(`${service.url}/meters`, body)).toMatchObject({ status: 201, body: { registered: 0, unchanged: 2 } });
 
     const forOther = await signedRegistryBody(stranger, 'register', null, { meters: [meterJson('M-3', mpo.address, dso)] });
-    expect(await postJson(`${service.url}/meters`, forOther)).toMatchObject({ status: 403, body: { errors: [{ code: 'NOT_PERMITTED', meterId: 'M-3' }] } });
+    const notPermitted = expectProblemAnswer(await postJson(`${service.url}/meters`, forOther), { status: 403, code: 'NOT_PERMITTED', field: 'mpo' });
+    expect(notPermitted.errors[0].reason).toMatch(/^meter M-3: /);
     const tampered = { ...body, meters: [meterJson('M-9', mpo.address, dso)] };
-    expect(await postJson(`${service.url}/meters`, tampered)).toMatchObject({ status: 401, body: { error: 'BAD_SIGNATURE' } });
-    expect(await postJson(`${service.url}/meters`, { meters: [meterJson('M-4', mpo.address, dso)] })).toMatchObject({ status: 401, body: { error: 'UNAUTHENTICATED' } });
-    expect(await postJson(`${service.url}/meters`, { meters: [meterJson('M-4', mpo.address, dso)] }, { authorization: 'Bearer wrong-token-wrong-token' })).toMatchObject({ status: 401 });
+    expectProblemAnswer(await postJson(`${service.url}/meters`, tampered), { status: 401, code: 'BAD_SIGNATURE' });
+    expectProblemAnswer(await postJson(`${service.url}/meters`, { meters: [meterJson('M-4', mpo.address, dso)] }), { status: 401, code: 'UNAUTHENTICATED' });
+    expectProblemAnswer(await postJson(`${service.url}/meters`, { meters: [meterJson('M-4', mpo.address, dso)] }, { authorization: 'Bearer wrong-token-wrong-token' }), { status: 401, code: 'BAD_OPERATOR_TOKEN' });
     const bad = await postJson(`${service.url}/meters`, { meters: [meterJson('M-5', mpo.address, dso, { connectionLimitW: '-5' }), meterJson('M-6', 'nobody', dso)] }, operator);
-    expect(bad).toMatchObject({ status: 400, body: { errors: [{ field: 'meters[0].connectionLimitW' }, { field: 'meters[1].mpo' }] } });
+    expect(expectProblemAnswer(bad, { status: 400 }).errors.map((e) => e.field)).toEqual(['meters[0].connectionLimitW', 'meters[1].mpo']);
     const [{ n }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM meter_points`);
     expect(n).toBe(2);
   });
@@ -48,7 +50,7 @@ describe('meter registry over HTTP', () => {
     const replayedChange = await requestJson(`${service.url}/meters/M-2`, 'PATCH', change);
     expect(replayedChange).toMatchObject({ status: 401 });
     const offBoundary = await requestJson(`${service.url}/meters/M-1`, 'PATCH', { effectiveFrom: '2026-03-29T12:05:00Z', groupId: 'X' }, operator);
-    expect(offBoundary).toMatchObject({ status: 400, body: { error: 'NOT_AT_PERIOD_BOUNDARY', field: 'effectiveFrom' } });
+    expectProblemAnswer(offBoundary, { status: 400, code: 'NOT_AT_PERIOD_BOUNDARY', field: 'effectiveFrom' });
 
     const view = await requestJson(`${service.url}/meters/M-1`, 'GET', undefined);
     expect(view.body).toMatchObject({ status: 'active', versions: [{ groupId: 'BG-1', validTo: '2026-03-29T12:00:00.000Z' }, { groupId: 'BG-NEW', validTo: null }] });
@@ -62,8 +64,9 @@ describe('meter registry over HTTP', () => {
     const retired = await requestJson(`${service.url}/meters/M-2`, 'DELETE', { effectiveAt: '2026-03-30T00:00:00Z' }, operator);
     expect(retired).toMatchObject({ status: 200, body: { meterId: 'M-2', validTo: '2026-03-30T00:00:00.000Z' } });
     const again = await fetch(`${service.url}/meters/M-2?effectiveAt=2026-03-31T00:00:00Z`, { method: 'DELETE', headers: operator });
-    expect({ status: again.status, body: await again.json() }).toMatchObject({ status: 409, body: { error: 'METER_RETIRED' } });
-    expect(await requestJson(`${service.url}/meters/NOPE`, 'GET', undefined)).toMatchObject({ status: 404 });
+    await expectProblem(again, { status: 409, code: 'METER_RETIRED' });
+    expectProblemAnswer(await requestJson(`${service.url}/meters/NOPE`, 'GET', undefined), { status: 404, code: 'UNKNOWN_METER', field: 'meterId' });
+    await expectProblem(await fetch(`${service.url}/no-such-route`), { status: 404, code: 'NOT_FOUND', field: '(path)' });
 
     const batch = await signedBatch(mpo, { intervals: [intervalJson('M-2', '2026-03-29T23:45:00Z', '1'), intervalJson('M-2', '2026-03-30T00:00:00Z', '1')] });
     const answer = await postJson(`${service.url}/readings`, batch);

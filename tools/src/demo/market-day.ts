@@ -126,9 +126,9 @@ function serviceEnv(
       return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, GATE_DEADLINE_MS: String(14 * 86_400_000), SETTLE_INTERVAL_MS: '250' };
+      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250' };
     case 'capacity-market':
-      return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MINUTES: String(14 * 24 * 60), CAPACITY_WORKER_INTERVAL_MS: '250' };
+      return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':
       return {
         ...common,

@@ -1,11 +1,12 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { DomainError } from '@gridledger/domain';
 import { directionSchema, groupIdString, meterPointIdString, periodIdString } from '@gridledger/events';
-import { DATA_SOURCE } from '@gridledger/service-kit';
+import { DATA_SOURCE, PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
 import { ProofService } from '../proofs/proof.service';
-import { StoredVersion, versionsOf } from '../persistence/versions.repository';
-import { parseOr400 } from './validation';
+import { GroupPeriodsReadRepository, type GroupPeriodRow } from '../persistence/group-periods-read.repository';
+import type { StoredVersion } from '../persistence/versions.repository';
 
 const groupParams = z.object({ group: groupIdString });
 const periodParams = groupParams.extend({ periodId: periodIdString });
@@ -34,45 +35,30 @@ function versionView(version: StoredVersion) {
 export class GroupsController {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly groupPeriods: GroupPeriodsReadRepository,
     private readonly proofs: ProofService,
   ) {}
 
+  /** The group's periods, newest first, a page at a time. */
   @Get(':group/periods')
-  async periods(@Param() params: Record<string, string>) {
-    const { group } = parseOr400(groupParams, params, 'path');
-    const rows: { period_id: string; period_length: string; status: string; latest_version: number; confirmed_version: number | null; dirty: boolean }[] = await this.dataSource.query(
-      `SELECT period_id, period_length, status, latest_version, confirmed_version, dirty FROM group_periods WHERE group_id = $1 ORDER BY period_id DESC LIMIT 1000`,
-      [group],
-    );
-    return {
-      groupId: group,
-      periods: rows.map((row) => ({
-        periodId: row.period_id,
-        periodLength: row.period_length,
-        status: row.status,
-        latestVersion: row.latest_version === 0 ? null : row.latest_version,
-        confirmedVersion: row.confirmed_version,
-        correctionPending: row.dirty,
-      })),
-    };
+  async periods(@Param() params: Record<string, string>, @PageQuery(['string']) page: PageRequest): Promise<Page<GroupPeriodRow>> {
+    const { group } = parseOrRefuse(groupParams, params, '(path)');
+    return page.page(await this.groupPeriods.list(this.dataSource.manager, group, page.after, page.fetchLimit), (row) => [row.periodId]);
   }
 
   @Get(':group/periods/:periodId')
   async period(@Param() params: Record<string, string>) {
-    const { group, periodId } = parseOr400(periodParams, params, 'path');
-    const rows: { status: string; period_length: string; confirmed_version: number | null; dirty: boolean }[] = await this.dataSource.query(
-      `SELECT status, period_length, confirmed_version, dirty FROM group_periods WHERE group_id = $1 AND period_id = $2`,
-      [group, periodId],
-    );
-    if (rows.length === 0) throw new NotFoundException({ error: `no period ${periodId} for group ${group}` });
-    const versions = await versionsOf(this.dataSource.manager, group, periodId);
+    const { group, periodId } = parseOrRefuse(periodParams, params, '(path)');
+    const row = await this.groupPeriods.find(this.dataSource.manager, group, periodId);
+    if (!row) throw new DomainError('not-found', 'UNKNOWN_GROUP_PERIOD', 'periodId', `no period ${periodId} for group ${group}`);
+    const versions = await this.groupPeriods.versions(this.dataSource.manager, group, periodId);
     return {
       groupId: group,
       periodId,
-      periodLength: rows[0].period_length,
-      status: rows[0].status,
-      confirmedVersion: rows[0].confirmed_version,
-      correctionPending: rows[0].dirty,
+      periodLength: row.periodLength,
+      status: row.status,
+      confirmedVersion: row.confirmedVersion,
+      correctionPending: row.correctionPending,
       latest: versions.length > 0 ? versionView(versions[versions.length - 1]) : null,
       versions: versions.map(versionView),
     };
@@ -80,10 +66,10 @@ export class GroupsController {
 
   @Get(':group/periods/:periodId/proofs/:meterId')
   async proof(@Param() params: Record<string, string>, @Query() query: Record<string, string>) {
-    const { group, periodId, meterId } = parseOr400(proofParams, params, 'path');
-    const { version, direction } = parseOr400(proofQuery, query, 'query');
+    const { group, periodId, meterId } = parseOrRefuse(proofParams, params, '(path)');
+    const { version, direction } = parseOrRefuse(proofQuery, query, '(query)');
     const reply = await this.proofs.proofFor({ groupId: group, periodId, meterId, version, direction });
-    if (!reply.ok) throw new NotFoundException({ error: reply.error });
+    if (!reply.ok) throw new DomainError('not-found', 'NO_PROOF', 'meterId', reply.error);
     return reply;
   }
 }

@@ -1,24 +1,23 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '@gridledger/service-kit';
-import { ledgerBalances } from '../persistence/versions.repository';
+import { DATA_SOURCE, PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
+import { LedgerReadRepository, type AccountBalance } from '../persistence/ledger-read.repository';
 
 @Controller('ledger')
 export class LedgerController {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly ledger: LedgerReadRepository,
+  ) {}
 
-  /** Balances per account (credits − debits, minor units), summed from the postings alone. */
+  /**
+   * Balances per account (credits − debits, minor units), summed from the postings alone, a
+   * page of accounts at a time; `accounts` and `total` are over every account (double entry:
+   * every posting sums to zero, so the balances do too).
+   */
   @Get('balances')
-  async balances() {
-    const balances = await ledgerBalances(this.dataSource.manager);
-    let total = 0n;
-    for (const account of balances) total += account.balance;
-    return {
-      currency: 'EUR',
-      unit: 'cent',
-      accounts: balances.map((b) => ({ account: b.account, debits: b.debits.toString(), credits: b.credits.toString(), balance: b.balance.toString() })),
-      // Double entry: every posting sums to zero, so the balances do too.
-      total: total.toString(),
-    };
+  async balances(@PageQuery(['string']) page: PageRequest): Promise<Page<AccountBalance> & { currency: string; unit: string; accounts: number; total: string }> {
+    const [rows, { accounts, total }] = await Promise.all([this.ledger.balances(this.dataSource.manager, page.after, page.fetchLimit), this.ledger.total(this.dataSource.manager)]);
+    return { currency: 'EUR', unit: 'cent', accounts, total, ...page.page(rows, (row) => [row.account]) };
   }
 }

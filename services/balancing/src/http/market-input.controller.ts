@@ -2,11 +2,10 @@ import { Body, Controller, HttpCode, Inject, Param, Post, Put } from '@nestjs/co
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { groupIdString, minorUnitsString, periodIdString, whString } from '@gridledger/events';
-import { DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { DATA_SOURCE, SERVICE_CONFIG, parseOrRefuse } from '@gridledger/service-kit';
 import { BalancingConfig } from '../config';
 import { recordPrices } from '../ingest/prices.handler';
 import { recordSchedule } from '../ingest/schedules';
-import { parseOr400 } from './validation';
 
 const priceBody = z
   .object({
@@ -38,8 +37,8 @@ export class MarketInputController {
 
   @Put('prices/:periodId')
   async putPrice(@Param() params: Record<string, string>, @Body() body: unknown) {
-    const { periodId } = parseOr400(z.object({ periodId: periodIdString }), params, 'path');
-    const price = parseOr400(priceBody, body, 'body');
+    const { periodId } = parseOrRefuse(z.object({ periodId: periodIdString }), params, '(path)');
+    const price = parseOrRefuse(priceBody, body, '(body)');
     await this.dataSource.transaction((em) => recordPrices(em, periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh)));
     return { periodId, imbalancePricePerMWh: price.imbalancePricePerMWh, energyPricePerMWh: price.energyPricePerMWh ?? null };
   }
@@ -47,7 +46,7 @@ export class MarketInputController {
   @Post('schedules')
   @HttpCode(200)
   async postSchedule(@Body() body: unknown) {
-    const schedule = parseOr400(scheduleBody, body, 'body');
+    const schedule = parseOrRefuse(scheduleBody, body, '(body)');
     const changed = await this.dataSource.transaction((em) =>
       recordSchedule(
         em,
@@ -55,7 +54,7 @@ export class MarketInputController {
         // API schedules carry no source version: they replace each other in arrival order.
         0,
         schedule.periodLength,
-        this.config.GATE_DEADLINE_MS,
+        this.config.BALANCING_GATE_DEADLINE_MS,
       ),
     );
     return { ...schedule, changed };

@@ -1,6 +1,6 @@
 import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
-import { CreateBalancingTables1764000001000 } from './balancing-tables.migration';
-import { AddGroupPeriodTrace1764000002000 } from './group-period-trace.migration';
+import { CreateBalancingTables1764000001000 } from './1764000001000-create-balancing-tables.migration';
+import { AddGroupPeriodTrace1764000002000 } from './1764000002000-add-group-period-trace.migration';
 
 /** balancing owns the `balancing` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'balancing';

@@ -8,6 +8,64 @@ export interface GroupPeriodKey {
 
 export type GroupPeriodStatus = 'open' | 'settled' | 'confirmed';
 
+/** A group-period the settlement worker took (its row locked until the transaction ends). */
+export interface DueGroupPeriod {
+  readonly key: GroupPeriodKey;
+  readonly periodLength: PeriodLength;
+  readonly periodStart: Date;
+  readonly gateDeadline: Date;
+  readonly status: GroupPeriodStatus;
+  readonly confirmedVersion: number | null;
+  readonly traceHeaders: Record<string, string>;
+}
+
+/**
+ * The next group-period with work: open ones with something new (or past their deadline),
+ * settled ones whose inputs changed. FOR UPDATE SKIP LOCKED, so replicas share the list and
+ * value writes for the group-period wait until the step commits.
+ */
+export async function takeDueGroupPeriod(sql: Sql, now: Date): Promise<DueGroupPeriod | undefined> {
+  const rows: {
+    group_id: string;
+    period_id: string;
+    period_length: PeriodLength;
+    period_start: Date;
+    gate_deadline: Date;
+    status: GroupPeriodStatus;
+    confirmed_version: number | null;
+    trace_headers: Record<string, string>;
+  }[] = await sql.query(
+    `SELECT group_id, period_id, period_length, period_start, gate_deadline, status, confirmed_version, trace_headers FROM group_periods
+     WHERE (status = 'open' AND (needs_check OR gate_deadline <= $1)) OR dirty
+     ORDER BY period_start, group_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    [now],
+  );
+  if (rows.length === 0) return undefined;
+  const [row] = rows;
+  return {
+    key: { groupId: row.group_id, periodId: row.period_id },
+    periodLength: row.period_length,
+    periodStart: row.period_start,
+    gateDeadline: row.gate_deadline,
+    status: row.status,
+    confirmedVersion: row.confirmed_version,
+    traceHeaders: row.trace_headers,
+  };
+}
+
+/** A version was stored: the group-period is settled at it and has nothing pending. */
+export async function markSettled(sql: Sql, key: GroupPeriodKey, version: number): Promise<void> {
+  await sql.query(
+    `UPDATE group_periods SET status = 'settled', latest_version = $3, dirty = false, needs_check = false WHERE group_id = $1 AND period_id = $2`,
+    [key.groupId, key.periodId, version],
+  );
+}
+
+/** Looked at and nothing to store (gate still open, or no change worth a version). */
+export async function markChecked(sql: Sql, key: GroupPeriodKey): Promise<void> {
+  await sql.query(`UPDATE group_periods SET dirty = false, needs_check = false WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
+}
+
 export function compareKeys(a: GroupPeriodKey, b: GroupPeriodKey): number {
   if (a.periodId !== b.periodId) return a.periodId < b.periodId ? -1 : 1;
   return a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0;

@@ -1,14 +1,10 @@
-import { Direction } from '@gridledger/domain';
-import { MeterValue, meterKey } from '@gridledger/settlement';
+import { Direction, WattHours, formatInstant } from '@gridledger/domain';
+import { ExpectedMeter, IncomingMeterValue, MEASURED, MeterRows, MeterRowsBuilder, MeterValue, NO_VALUE, SUBSTITUTED, SUBSTITUTE_LOOKBACK_MS, changedValues, directionCode, meterKey } from '@gridledger/settlement';
 import { Sql, toBigInt } from './sql';
 import { GroupPeriodKey } from './group-periods.repository';
 
-export interface IncomingValue {
-  readonly meterId: string;
-  readonly direction: Direction;
-  readonly energyWh: bigint;
-  readonly substituted: boolean;
-}
+/** A value as it arrives from a meter point operator (substitutes are made by the decider at the gate). */
+export type IncomingValue = IncomingMeterValue & { readonly substituted?: false };
 
 interface CurrentRow {
   seq: string;
@@ -19,35 +15,43 @@ interface CurrentRow {
 }
 
 /**
- * Records values of one group-period (the caller holds its row lock). The same value again
- * is a no-op; a different one inserts a new row and marks the old one replaced. Returns how
- * many values changed.
+ * Records values of one group-period as they arrive (the caller holds its row lock). Which
+ * values change the period is the settlement rule `changedValues`; a changed one inserts a
+ * new row and marks the old one replaced. Returns how many values changed.
  */
 export async function recordMeterValues(sql: Sql, key: GroupPeriodKey, values: readonly IncomingValue[], sourceEventId: string): Promise<number> {
-  const latest = new Map<string, IncomingValue>();
-  for (const value of values) latest.set(meterKey(value), value);
-  const incoming = [...latest.values()];
   const current: CurrentRow[] = await sql.query(
     `SELECT seq, meter_id, direction, energy_wh, substituted FROM meter_values
      WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL AND meter_id = ANY($3::text[])`,
-    [key.groupId, key.periodId, incoming.map((v) => v.meterId)],
+    [key.groupId, key.periodId, [...new Set(values.map((v) => v.meterId))]],
   );
   const currentByKey = new Map(current.map((row) => [meterKey({ meterId: row.meter_id, direction: row.direction }), row]));
-  const changed = incoming.filter((value) => {
-    const known = currentByKey.get(meterKey(value));
-    return !known || known.substituted !== value.substituted || BigInt(known.energy_wh) !== value.energyWh;
+  const changed = changedValues(values, (valueKey) => {
+    const row = currentByKey.get(valueKey);
+    return row && { meterId: row.meter_id, direction: row.direction, energyWh: BigInt(row.energy_wh), substituted: row.substituted };
   });
-  if (changed.length === 0) return 0;
+  await insertMeterValues(
+    sql,
+    key,
+    changed.map((value) => ({ value, replaces: currentByKey.get(meterKey(value))?.seq })),
+    sourceEventId,
+  );
+  return changed.length;
+}
 
-  const seqs: { seq: string }[] = await sql.query(`SELECT nextval('meter_value_seq') AS seq FROM generate_series(1, $1)`, [changed.length]);
+/**
+ * Appends values (each replacing the current row it names, if any); returns the highest seq
+ * written, or null when there was nothing to write.
+ */
+export async function insertMeterValues(sql: Sql, key: GroupPeriodKey, rows: readonly { value: MeterValue; replaces?: string }[], sourceEventId: string): Promise<bigint | null> {
+  if (rows.length === 0) return null;
+  const seqs: { seq: string }[] = await sql.query(`SELECT nextval('meter_value_seq') AS seq FROM generate_series(1, $1)`, [rows.length]);
   const replacedOld: string[] = [];
   const replacedBy: string[] = [];
-  changed.forEach((value, i) => {
-    const known = currentByKey.get(meterKey(value));
-    if (known) {
-      replacedOld.push(known.seq);
-      replacedBy.push(seqs[i].seq);
-    }
+  rows.forEach((row, i) => {
+    if (row.replaces === undefined) return;
+    replacedOld.push(row.replaces);
+    replacedBy.push(seqs[i].seq);
   });
   if (replacedOld.length > 0) {
     await sql.query(`UPDATE meter_values m SET replaced_seq = x.by FROM unnest($1::bigint[], $2::bigint[]) AS x(old, by) WHERE m.seq = x.old`, [replacedOld, replacedBy]);
@@ -60,56 +64,70 @@ export async function recordMeterValues(sql: Sql, key: GroupPeriodKey, values: r
       key.periodId,
       sourceEventId,
       seqs.map((s) => s.seq),
-      changed.map((v) => v.meterId),
-      changed.map((v) => v.direction),
-      changed.map((v) => v.energyWh.toString()),
-      changed.map((v) => v.substituted),
+      rows.map((r) => r.value.meterId),
+      rows.map((r) => r.value.direction),
+      rows.map((r) => r.value.energyWh.toString()),
+      rows.map((r) => r.value.substituted),
     ],
   );
-  return changed.length;
+  return seqs.reduce((max, s) => (BigInt(s.seq) > max ? BigInt(s.seq) : max), 0n);
 }
 
-export interface ValueSnapshot {
-  readonly values: MeterValue[];
-  /** Highest seq among the group-period's rows (0 when none): the version's watermark. */
+export interface LoadedMeterRows {
+  readonly meters: MeterRows;
+  /** Highest seq among the group-period's value rows (0 when none): the next version's watermark. */
   readonly watermark: bigint;
 }
 
-/** The values a group-period has now (not replaced), for settling a new version. */
-export async function currentValues(sql: Sql, key: GroupPeriodKey): Promise<ValueSnapshot> {
-  const rows: [string, string, Direction, string, boolean][] = await sql.query(
+/**
+ * A group-period's meters as the decider takes them: every meter the registry expects at
+ * the period start, joined with the current (not replaced) values, one query, straight into
+ * columns. Which meters are missing is the decider's business, not this query's.
+ */
+export async function loadMeterRows(sql: Sql, key: GroupPeriodKey, periodStart: Date): Promise<LoadedMeterRows> {
+  const rows: [string, Direction, boolean, string | null, boolean | null][] = await sql.query(
     {
-      text: `SELECT seq, meter_id, direction, energy_wh, substituted FROM meter_values WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL`,
-      values: [key.groupId, key.periodId],
+      text: `SELECT coalesce(v.meter_id, p.meter_id), coalesce(v.direction, p.direction), p.meter_id IS NOT NULL, v.energy_wh, v.substituted
+             FROM (SELECT meter_id, direction FROM meter_points WHERE group_id = $1 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)) p
+             FULL JOIN (SELECT meter_id, direction, energy_wh, substituted FROM meter_values WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL) v
+               ON v.meter_id = p.meter_id AND v.direction = p.direction`,
+      values: [key.groupId, key.periodId, periodStart],
       rowMode: 'array',
     } as unknown as string,
   );
-  return snapshotOf(rows, await maxSeq(sql, key));
+  const builder = new MeterRowsBuilder(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [meterId, direction, expected, energy, substituted] = rows[i];
+    builder.push(meterId, directionCode(direction), expected, energy === null ? NO_VALUE : substituted ? SUBSTITUTED : MEASURED, energy === null ? 0n : BigInt(energy));
+  }
+  return { meters: builder.build(), watermark: await maxSeq(sql, key) };
+}
+
+/** The substitutes' source: the missing meters' values in the same period of the previous day (same group), by meterKey. */
+export async function previousDayValues(sql: Sql, key: GroupPeriodKey, periodStart: Date, missing: readonly ExpectedMeter[]): Promise<Map<string, WattHours>> {
+  const previousPeriod = formatInstant(periodStart.getTime() - SUBSTITUTE_LOOKBACK_MS);
+  const rows: { meter_id: string; direction: Direction; energy_wh: string }[] = await sql.query(
+    `SELECT meter_id, direction, energy_wh FROM meter_values
+     WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL AND meter_id = ANY($3::text[])`,
+    [key.groupId, previousPeriod, missing.map((m) => m.meterId)],
+  );
+  return new Map(rows.map((row) => [meterKey({ meterId: row.meter_id, direction: row.direction }), BigInt(row.energy_wh)]));
 }
 
 /** Exactly the values a settled version saw (by its watermark). */
 export async function versionValues(sql: Sql, key: GroupPeriodKey, watermark: bigint): Promise<MeterValue[]> {
-  const rows: [string, string, Direction, string, boolean][] = await sql.query(
+  const rows: [string, Direction, string, boolean][] = await sql.query(
     {
-      text: `SELECT seq, meter_id, direction, energy_wh, substituted FROM meter_values
+      text: `SELECT meter_id, direction, energy_wh, substituted FROM meter_values
              WHERE group_id = $1 AND period_id = $2 AND seq <= $3 AND (replaced_seq IS NULL OR replaced_seq > $3)`,
       values: [key.groupId, key.periodId, watermark.toString()],
       rowMode: 'array',
     } as unknown as string,
   );
-  return snapshotOf(rows, watermark).values;
+  return rows.map(([meterId, direction, energy, substituted]) => ({ meterId, direction, energyWh: BigInt(energy), substituted }));
 }
 
 async function maxSeq(sql: Sql, key: GroupPeriodKey): Promise<bigint> {
   const [row]: { max: string | null }[] = await sql.query(`SELECT max(seq) AS max FROM meter_values WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
   return toBigInt(row.max) ?? 0n;
-}
-
-function snapshotOf(rows: [string, string, Direction, string, boolean][], watermark: bigint): ValueSnapshot {
-  const values: MeterValue[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const [, meterId, direction, energy, substituted] = rows[i];
-    values[i] = { meterId, direction, energyWh: BigInt(energy), substituted };
-  }
-  return { values, watermark };
 }

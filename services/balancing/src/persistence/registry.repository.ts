@@ -1,5 +1,4 @@
 import { Direction } from '@gridledger/domain';
-import { ExpectedMeter } from '@gridledger/settlement';
 import { Sql } from './sql';
 
 export interface PointVersion {
@@ -54,21 +53,4 @@ export async function markOpenPeriodsForCheck(sql: Sql, groups: Iterable<string>
     [touched],
   );
   await sql.query(`UPDATE group_periods SET needs_check = true WHERE status = 'open' AND group_id = ANY($1::text[])`, [touched]);
-}
-
-/** Expected meters of a group at a period start that have no current value yet. */
-export async function missingMeters(sql: Sql, groupId: string, periodId: string, periodStart: Date): Promise<{ expectedCount: number; missing: ExpectedMeter[] }> {
-  const [{ count }]: { count: string }[] = await sql.query(
-    `SELECT count(*) AS count FROM meter_points WHERE group_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)`,
-    [groupId, periodStart],
-  );
-  const missing: { meter_id: string; direction: Direction }[] = await sql.query(
-    `SELECT p.meter_id, p.direction FROM meter_points p
-     WHERE p.group_id = $1 AND p.valid_from <= $3 AND (p.valid_to IS NULL OR p.valid_to > $3)
-       AND NOT EXISTS (SELECT 1 FROM meter_values v WHERE v.group_id = $1 AND v.period_id = $2 AND v.meter_id = p.meter_id
-                       AND v.direction = p.direction AND v.replaced_seq IS NULL)
-     ORDER BY p.meter_id, p.direction`,
-    [groupId, periodId, periodStart],
-  );
-  return { expectedCount: Number(count), missing: missing.map((row) => ({ meterId: row.meter_id, direction: row.direction })) };
 }

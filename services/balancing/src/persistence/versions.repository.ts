@@ -130,6 +130,33 @@ export async function latestVersionsOfPeriod(sql: Sql, periodId: string): Promis
   return rows.map(fromRow);
 }
 
+/** The group-period's versions as the decider's state holds them: totals and each version's own posting. */
+export async function settledVersionsOf(sql: Sql, groupId: string, periodId: string): Promise<SettledVersion[]> {
+  const stored = await versionsOf(sql, groupId, periodId);
+  if (stored.length === 0) return [];
+  const postings = new Map((await postingsOf(sql, groupId, periodId)).map((posting) => [posting.version, posting]));
+  return stored.map((version) => ({
+    groupId: version.groupId,
+    periodId: version.periodId,
+    periodLength: version.periodLength,
+    version: version.version,
+    trigger: version.trigger,
+    totals: {
+      feedInWh: version.feedInWh,
+      feedOutWh: version.feedOutWh,
+      scheduleNetWh: version.scheduleNetWh,
+      imbalanceWh: version.imbalanceWh,
+      meterCount: version.meterCount,
+      substitutedCount: version.substitutedCount,
+    },
+    imbalancePricePerMWh: version.imbalancePricePerMWh,
+    imbalanceAmount: version.imbalanceAmount,
+    posting: postings.get(version.version) ?? null,
+    ledgerDigest: version.ledgerDigest,
+    merkleRoot: version.merkleRoot,
+  }));
+}
+
 export async function postingsOf(sql: Sql, groupId: string, periodId: string): Promise<Posting[]> {
   const rows: { posting_id: string; account: string; debit: string; credit: string; version: number }[] = await sql.query(
     `SELECT posting_id, account, debit, credit, version FROM ledger_entries WHERE group_id = $1 AND period_id = $2 ORDER BY version, account`,

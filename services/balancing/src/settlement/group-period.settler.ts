@@ -1,32 +1,29 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { PeriodLength, formatInstant, periodEndMs } from '@gridledger/domain';
+import { Clock, Keccak256, PeriodLength, WattHours, periodEndMs } from '@gridledger/domain';
 import { BalancingPeriodClosed, BalancingPeriodSettled } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
 import { extractTraceContext, recordCarrier, withSpan } from '@gridledger/telemetry';
-import { GateDecision, SUBSTITUTE_LOOKBACK_MS, SettledVersion, SettlementTrigger, gateDecisionFromMissing, meterKey, settleGroupPeriodWithRoot, substituteValue, summarizeMarketPeriod } from '@gridledger/settlement';
-import { GroupPeriodKey } from '../persistence/group-periods.repository';
-import { currentValues, recordMeterValues } from '../persistence/meter-values.repository';
+import {
+  GroupPeriodCommand,
+  GroupPeriodContext,
+  GroupPeriodEvent,
+  GroupPeriodState,
+  SettledVersion,
+  groupPeriodDecider,
+  groupPeriodGate,
+  leafColumnsOf,
+  periodStartSeconds,
+  summarizeMarketPeriod,
+} from '@gridledger/settlement';
+import { DueGroupPeriod, GroupPeriodKey, markChecked, markSettled, takeDueGroupPeriod } from '../persistence/group-periods.repository';
+import { LoadedMeterRows, insertMeterValues, loadMeterRows, previousDayValues } from '../persistence/meter-values.repository';
 import { imbalancePriceOf } from '../persistence/prices.repository';
-import { missingMeters } from '../persistence/registry.repository';
 import { schedulesOf } from '../persistence/schedules.repository';
 import { Sql } from '../persistence/sql';
-import { StoredVersion, insertVersion, latestVersionsOfPeriod, postingsOf, versionOf } from '../persistence/versions.repository';
-import { Clock } from './clock';
+import { insertVersion, latestVersionsOfPeriod, settledVersionsOf } from '../persistence/versions.repository';
 import { MerkleRoots } from './merkle-roots';
 import { closedEventData, settledEventData } from './settled-event.mapper';
-
-interface DueRow {
-  group_id: string;
-  period_id: string;
-  period_length: PeriodLength;
-  period_start: Date;
-  gate_deadline: Date;
-  status: 'open' | 'settled' | 'confirmed';
-  latest_version: number;
-  dirty: boolean;
-  trace_headers: Record<string, string>;
-}
 
 export type SettleStep =
   | { readonly kind: 'none' }
@@ -35,15 +32,19 @@ export type SettleStep =
   | { readonly kind: 'settled'; readonly settled: SettledVersion };
 
 /**
- * Settles group-periods whose gate has closed (complete or deadline) and re-settles those
- * with changes after settlement (version n+1). The work list lives in Postgres: each step
- * takes one due row with FOR UPDATE SKIP LOCKED, so replicas share it without overlap, and
- * the row lock keeps value writes for that group-period out until the version commits.
+ * Settles group-periods through the group-period decider of @gridledger/settlement: each
+ * step takes one due group-period, loads its state from Postgres (expected meters and
+ * values as columns, schedules, price, versions with their postings), decides
+ * `CloseGateIfDue` (an open period, at the clock's now) or `SettleChanges` (a settled one
+ * whose inputs changed), and stores what the events say: substitutes, the version, its
+ * ledger posting and the outbox events. The rules live in the decider only; SQL here loads
+ * and stores. The work list lives in Postgres (SKIP LOCKED), so replicas share it.
  */
 export class GroupPeriodSettler {
   constructor(
     private readonly dataSource: DataSource,
     private readonly roots: MerkleRoots,
+    private readonly keccak: Keccak256,
     private readonly clock: Clock,
   ) {}
 
@@ -65,96 +66,90 @@ export class GroupPeriodSettler {
   step(): Promise<SettleStep> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (em) => {
-      const rows: DueRow[] = await em.query(
-        `SELECT group_id, period_id, period_length, period_start, gate_deadline, status, latest_version, dirty, trace_headers FROM group_periods
-         WHERE (status = 'open' AND (needs_check OR gate_deadline <= $1)) OR dirty
-         ORDER BY period_start, group_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [now],
-      );
-      if (rows.length === 0) return { kind: 'none' } as const;
-      const row = rows[0];
-      const key = { groupId: row.group_id, periodId: row.period_id };
+      const due = await takeDueGroupPeriod(em, now);
+      if (!due) return { kind: 'none' } as const;
+      const { key } = due;
       // Gate closure, netting and settlement join the trace of the batch that last changed
       // the group-period, so one trace runs from intake to the chain.
-      const parent = extractTraceContext(recordCarrier({ ...row.trace_headers }));
+      const parent = extractTraceContext(recordCarrier({ ...due.traceHeaders }));
       return withSpan('balancing.gate', { parent, attributes: { 'gridledger.group': key.groupId, 'gridledger.period': key.periodId } }, async (span) => {
-        if (row.status === 'open') {
-          const decision = await this.gate(em, row, now);
-          span.setAttribute('gridledger.gate', decision.kind === 'stay-open' ? 'open' : decision.reason);
-          if (decision.kind === 'stay-open') {
-            await em.query(`UPDATE group_periods SET needs_check = false WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
+        const context: GroupPeriodContext = { ...key, periodLength: due.periodLength, gateDeadlineMs: due.gateDeadline.getTime() - periodEndMs(key.periodId, due.periodLength) };
+        const loaded = await loadMeterRows(em, key, due.periodStart);
+        let command: GroupPeriodCommand = { type: 'SettleChanges' };
+        let substituting = false;
+        if (due.status === 'open') {
+          const gate = groupPeriodGate(context, loaded.meters, now.getTime());
+          span.setAttribute('gridledger.gate', gate.kind === 'stay-open' ? 'open' : gate.reason);
+          if (gate.kind === 'stay-open') {
+            await markChecked(em, key);
             return { kind: 'still-open', key } as const;
           }
-          if (decision.reason === 'deadline' && decision.missing.length > 0) await this.substitute(em, row, decision.missing);
-          return withSpan('balancing.settle', {}, () => this.settle(em, row, decision.reason, now));
+          // The decider makes the substitutes; the store only looks up what they are based on.
+          const missing = gate.reason === 'deadline' ? gate.missing : [];
+          substituting = missing.length > 0;
+          const previousDay = substituting ? await previousDayValues(em, key, due.periodStart, missing) : new Map<string, WattHours>();
+          command = { type: 'CloseGateIfDue', nowMs: now.getTime(), previousDayValues: previousDay };
         }
-        return withSpan('balancing.settle', {}, () => this.settle(em, row, 'correction', now));
+        return withSpan('balancing.settle', {}, () => this.settle(em, due, context, loaded, command, substituting, now));
       });
     });
   }
 
-  private async gate(sql: Sql, row: DueRow, now: Date): Promise<GateDecision> {
-    const { expectedCount, missing } = await missingMeters(sql, row.group_id, row.period_id, row.period_start);
-    const endMs = periodEndMs(row.period_id, row.period_length);
-    return gateDecisionFromMissing({ expectedCount, missing, periodEndMs: endMs, deadlineMs: row.gate_deadline.getTime() - endMs, nowMs: now.getTime() });
-  }
-
-  /** Missing meters at the deadline: the previous day's value of the same period, else zero (substitution.ts). */
-  private async substitute(sql: Sql, row: DueRow, missing: readonly { meterId: string; direction: 'consumption' | 'production' }[]): Promise<void> {
-    const previousPeriod = formatInstant(row.period_start.getTime() - SUBSTITUTE_LOOKBACK_MS);
-    const previous: { meter_id: string; direction: 'consumption' | 'production'; energy_wh: string }[] = await sql.query(
-      `SELECT meter_id, direction, energy_wh FROM meter_values
-       WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL AND meter_id = ANY($3::text[])`,
-      [row.group_id, previousPeriod, missing.map((m) => m.meterId)],
-    );
-    const previousByKey = new Map(previous.map((p) => [meterKey({ meterId: p.meter_id, direction: p.direction }), BigInt(p.energy_wh)]));
-    const substitutes = missing.map((meter) => substituteValue(meter, previousByKey.get(meterKey(meter))));
-    await recordMeterValues(sql, { groupId: row.group_id, periodId: row.period_id }, substitutes, `substitute:${row.group_id}:${row.period_id}`);
-  }
-
-  private async settle(em: EntityManager, row: DueRow, trigger: SettlementTrigger, now: Date): Promise<SettleStep> {
-    const key = { groupId: row.group_id, periodId: row.period_id };
-    // One connection per transaction: the reads run one after another.
-    const snapshot = await currentValues(em, key);
-    // Hashing runs on worker threads meanwhile (see merkle-roots.ts).
-    const merkleRoot = this.roots.rootOf(snapshot.values, key.periodId, row.period_length);
-    const schedules = await schedulesOf(em, key.groupId, key.periodId);
-    const price = await imbalancePriceOf(em, key.periodId);
-    const previousPostings = await postingsOf(em, key.groupId, key.periodId);
-    const root = await merkleRoot;
-    const input = {
-      groupId: key.groupId,
-      periodId: key.periodId,
-      periodLength: row.period_length,
-      version: row.latest_version + 1,
-      trigger,
-      values: snapshot.values,
-      schedules,
-      imbalancePricePerMWh: price,
-      previousPostings,
+  private async settle(em: EntityManager, due: DueGroupPeriod, context: GroupPeriodContext, loaded: LoadedMeterRows, command: GroupPeriodCommand, substituting: boolean, now: Date): Promise<SettleStep> {
+    const { key } = due;
+    // The rows' root is hashed on worker threads while the rest of the state loads (unless
+    // substitutes will change the rows: then the decider hashes the rows it settles).
+    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), periodStartSeconds(key.periodId, due.periodLength));
+    const state: GroupPeriodState = {
+      status: due.status,
+      meters: loaded.meters,
+      schedules: new Map((await schedulesOf(em, key.groupId, key.periodId)).map((schedule) => [schedule.scheduleId, schedule])),
+      imbalancePricePerMWh: await imbalancePriceOf(em, key.periodId),
+      versions: await settledVersionsOf(em, key.groupId, key.periodId),
+      confirmedVersion: due.confirmedVersion,
     };
-    let settled = await withSpan('balancing.netting', { attributes: { 'gridledger.meters': snapshot.values.length } }, async () => settleGroupPeriodWithRoot(input, root));
-    if (row.latest_version > 0) {
-      const previous = await versionOf(em, key.groupId, key.periodId, row.latest_version);
-      if (previous && sameBooks(previous, settled)) {
-        await em.query(`UPDATE group_periods SET dirty = false, needs_check = false WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
-        return { kind: 'unchanged', key };
-      }
-      if (previous && sameEnergy(previous, settled)) settled = { ...settled, trigger: 'priced' };
+    const loadedRoot = hashing && (await hashing);
+    const decider = groupPeriodDecider(context, { keccak: this.keccak, knownRoot: (meters) => (meters === loaded.meters ? loadedRoot : undefined) });
+    const events = await withSpan('balancing.netting', { attributes: { 'gridledger.meters': loaded.meters.meterIds.length } }, async () => decider.decide(command, state));
+    const settled = await this.store(em, key, events, loaded.watermark, now);
+    if (!settled) {
+      await markChecked(em, key);
+      return { kind: 'unchanged', key };
     }
-    await insertVersion(em, settled, snapshot.watermark, now);
-    await em.query(
-      `UPDATE group_periods SET status = 'settled', latest_version = $3, dirty = false, needs_check = false WHERE group_id = $1 AND period_id = $2`,
-      [key.groupId, key.periodId, settled.version],
-    );
-    const envelope = BalancingPeriodSettled.create({
-      data: settledEventData(settled),
-      idParts: [settled.groupId, settled.periodId, String(settled.version)],
-      occurredAt: now,
-    });
-    await enqueueOutbox(em, BalancingPeriodSettled, envelope, settled.groupId);
-    await this.closeMarketPeriodIfComplete(em, key.periodId, row.period_length, now);
+    await this.closeMarketPeriodIfComplete(em, key.periodId, due.periodLength, now);
     return { kind: 'settled', settled };
+  }
+
+  /** What the decided events say, into Postgres: substitutes, then the version, its posting and its outbox event. */
+  private async store(em: EntityManager, key: GroupPeriodKey, events: readonly GroupPeriodEvent[], loadedWatermark: bigint, now: Date): Promise<SettledVersion | undefined> {
+    let watermark = loadedWatermark;
+    let settled: SettledVersion | undefined;
+    for (const event of events) {
+      switch (event.type) {
+        case 'GateClosed': {
+          const written = await insertMeterValues(
+            em,
+            key,
+            event.substitutes.map((value) => ({ value })),
+            `substitute:${key.groupId}:${key.periodId}`,
+          );
+          watermark = written ?? watermark;
+          break;
+        }
+        case 'PeriodSettled': {
+          settled = event.settled;
+          await insertVersion(em, settled, watermark, now);
+          await markSettled(em, key, settled.version);
+          const envelope = BalancingPeriodSettled.create({ data: settledEventData(settled), idParts: [settled.groupId, settled.periodId, String(settled.version)], occurredAt: now });
+          await enqueueOutbox(em, BalancingPeriodSettled, envelope, settled.groupId);
+          break;
+        }
+        default:
+          // CloseGateIfDue and SettleChanges decide nothing else; the inputs were stored as they arrived.
+          throw new Error(`the settler does not store ${event.type} events`);
+      }
+    }
+    return settled;
   }
 
   /**
@@ -188,19 +183,4 @@ export class GroupPeriodSettler {
     const envelope = BalancingPeriodClosed.create({ data: closedEventData(summary, periodLength, revision), idParts: [periodId, String(revision)], occurredAt: now });
     await enqueueOutbox(sql as EntityManager, BalancingPeriodClosed, envelope);
   }
-}
-
-function sameEnergy(previous: StoredVersion, next: SettledVersion): boolean {
-  return (
-    previous.merkleRoot === next.merkleRoot &&
-    previous.feedInWh === next.totals.feedInWh &&
-    previous.feedOutWh === next.totals.feedOutWh &&
-    previous.scheduleNetWh === next.totals.scheduleNetWh &&
-    previous.substitutedCount === next.totals.substitutedCount
-  );
-}
-
-/** Nothing a new version would change: no empty versions. */
-function sameBooks(previous: StoredVersion, next: SettledVersion): boolean {
-  return sameEnergy(previous, next) && previous.imbalancePricePerMWh === next.imbalancePricePerMWh;
 }

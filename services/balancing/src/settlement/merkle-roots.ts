@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Keccak256, PeriodLength } from '@gridledger/domain';
-import { EMPTY_MERKLE_ROOT, MeterValue, buildPeriodTree, periodStartSeconds } from '@gridledger/settlement';
+import { Keccak256 } from '@gridledger/domain';
+import { LeafColumns, merkleRootOfLeaves } from '@gridledger/settlement';
 
-/** Computes the Merkle root of a group-period's values (StandardMerkleTree-compatible). */
+/** Computes the Merkle root of a group-period's values (StandardMerkleTree-compatible, `merkleRootOfLeaves`). */
 export interface MerkleRoots {
-  rootOf(values: readonly MeterValue[], periodId: string, periodLength: PeriodLength): Promise<string>;
+  rootOf(leaves: LeafColumns, periodStartSeconds: bigint): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -13,8 +13,8 @@ export interface MerkleRoots {
 export class InlineMerkleRoots implements MerkleRoots {
   constructor(private readonly keccak: Keccak256) {}
 
-  async rootOf(values: readonly MeterValue[], periodId: string, periodLength: PeriodLength): Promise<string> {
-    return buildPeriodTree(values, periodId, periodLength, this.keccak)?.root ?? EMPTY_MERKLE_ROOT;
+  async rootOf(leaves: LeafColumns, periodStartSeconds: bigint): Promise<string> {
+    return merkleRootOfLeaves(leaves, periodStartSeconds, this.keccak);
   }
 
   async close(): Promise<void> {}
@@ -32,8 +32,6 @@ export interface MerkleJob {
 }
 
 export type MerkleResult = { readonly id: number; readonly root: string } | { readonly id: number; readonly error: string };
-
-const MAX_UINT64 = (1n << 64n) - 1n;
 
 /**
  * Hashing is the CPU-heavy part of settling (keccak over every leaf and node), so it runs on
@@ -67,23 +65,15 @@ export class WorkerMerkleRoots implements MerkleRoots {
     });
   }
 
-  rootOf(values: readonly MeterValue[], periodId: string, periodLength: PeriodLength): Promise<string> {
-    // Values a uint64 column cannot carry go the inline way, which rejects them with a reason.
-    if (values.length === 0 || values.some((v) => v.energyWh < 0n || v.energyWh > MAX_UINT64)) return this.fallback.rootOf(values, periodId, periodLength);
+  rootOf(leaves: LeafColumns, periodStartSeconds: bigint): Promise<string> {
+    if (leaves.meterIds.length === 0) return this.fallback.rootOf(leaves, periodStartSeconds);
     const id = this.nextId++;
-    const directions = new Uint8Array(values.length);
-    const energies = new BigUint64Array(values.length);
-    const ids: string[] = new Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      ids[i] = values[i].meterId;
-      directions[i] = values[i].direction === 'production' ? 1 : 0;
-      energies[i] = values[i].energyWh;
-    }
-    const job: MerkleJob = { id, meterIds: ids.join('\n'), directions, energies, periodStartSeconds: periodStartSeconds(periodId, periodLength) };
+    // Copied, not transferred: the columns may be the decider state's own.
+    const job: MerkleJob = { id, meterIds: leaves.meterIds.join('\n'), directions: leaves.directions, energies: leaves.energies, periodStartSeconds };
     const worker = this.workers[this.nextWorker++ % this.workers.length];
     return new Promise<string>((resolvePromise, reject) => {
       this.pending.set(id, { resolve: resolvePromise, reject });
-      worker.postMessage(job, [directions.buffer, energies.buffer]);
+      worker.postMessage(job);
     });
   }
 

@@ -1,13 +1,11 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagingClient } from '@gridledger/messaging';
-import { LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
-import { periodEndMs } from '@gridledger/domain';
+import { Clock, periodEndMs } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
 import { balancingConsumerRefs } from '../ingest/balancing-consumers';
 import { GroupPeriodSettler } from './group-period.settler';
-import { Clock } from './clock';
-import { CLOCK } from './tokens';
 
 const versionsSettled = () => counter('gridledger_balancing_versions_settled_total', 'Group-period versions settled, by trigger');
 const timeToSettle = () => histogram('gridledger_balancing_time_to_settle_seconds', 'From a period end to its first settled version', 's');
@@ -17,7 +15,7 @@ const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_second
  * Ticks the settler. Nothing lives in this process's memory but the timer: which periods are
  * due is in Postgres, and SKIP LOCKED shares the work between replicas. A tick waits while
  * the consumers are behind (replay, backlog), so a period settles on everything that was
- * sent, up to CATCH_UP_MAX_WAIT_MS.
+ * sent, up to BALANCING_CATCH_UP_MAX_WAIT_MS.
  */
 @Injectable()
 export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -29,9 +27,9 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
     @Inject(MESSAGING) private readonly messaging: MessagingClient,
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
     @Inject(LOGGER) private readonly logger: JsonLogger,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {
-    this.loop = new PollingLoop(this.config.SETTLE_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
+    this.loop = new PollingLoop(this.config.BALANCING_SETTLE_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
   }
 
   onApplicationBootstrap(): void {
@@ -45,9 +43,9 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
   private async tick(): Promise<void> {
     if (!(await this.caughtUpOrWaitedEnough())) return;
     const started = process.hrtime.bigint();
-    const settled = await this.settler.settleDue(this.config.SETTLE_CONCURRENCY);
+    const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY);
     if (settled.length > 0) settleRunSeconds().record(Number(process.hrtime.bigint() - started) / 1e9);
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.clock.nowMs();
     for (const version of settled) {
       versionsSettled().add(1, { trigger: version.trigger });
       if (version.version === 1) timeToSettle().record((nowMs - periodEndMs(version.periodId, version.periodLength)) / 1000);
@@ -57,17 +55,17 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
 
   private async caughtUpOrWaitedEnough(): Promise<boolean> {
     let pending = 0;
-    for (const ref of Object.values(balancingConsumerRefs(this.config.CONSUMER_PREFIX))) {
+    for (const ref of Object.values(balancingConsumerRefs(this.config.BALANCING_CONSUMER_PREFIX))) {
       const info = await this.messaging.jsm.consumers.info(this.messaging.streamName(ref.stream), ref.durable).catch(() => undefined);
       if (!info) return false;
       pending += info.num_pending + info.num_ack_pending;
     }
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.clock.nowMs();
     if (pending === 0) {
       this.behindSinceMs = undefined;
       return true;
     }
     this.behindSinceMs ??= nowMs;
-    return nowMs - this.behindSinceMs >= this.config.CATCH_UP_MAX_WAIT_MS;
+    return nowMs - this.behindSinceMs >= this.config.BALANCING_CATCH_UP_MAX_WAIT_MS;
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { InjectConfig, InjectDataSource, InjectLogger, PollingLoop } from '@gridledger/service-kit';
+import type { Clock } from '@gridledger/domain';
+import { InjectClock, InjectConfig, InjectDataSource, InjectLogger, PollingLoop } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
-import { Clock } from '../clock';
 import type { CapacityMarketConfig } from '../config';
 import { ComputationOutcome, computeDirtyPeriod } from './period-computation';
 
@@ -21,7 +21,7 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: CapacityMarketConfig,
     @InjectLogger() private readonly logger: JsonLogger,
-    private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {
     this.loop = new PollingLoop(this.config.CAPACITY_WORKER_INTERVAL_MS, () => this.runOnce(), (error) => this.logger.warn(`period worker: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker'));
   }
@@ -40,10 +40,10 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const outcomes = new Map<string, ComputationOutcome>();
     for (const { period_id: periodId } of due) {
       const failure = this.failures.get(periodId);
-      if (failure && failure.retryAtMs > Date.now()) continue;
+      if (failure && failure.retryAtMs > this.clock.nowMs()) continue;
       try {
         const outcome = await this.db.transaction((em) =>
-          computeDirtyPeriod(em, periodId, now, { graceMs: this.config.CAPACITY_GRACE_MINUTES * 60_000, partSize: this.config.CAPACITY_PART_SIZE }),
+          computeDirtyPeriod(em, periodId, now, { graceMs: this.config.CAPACITY_GRACE_MS, partSize: this.config.CAPACITY_PART_SIZE }),
         );
         outcomes.set(periodId, outcome);
         this.failures.delete(periodId);
@@ -52,7 +52,7 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
         // A period that cannot be computed stays dirty and is retried with backoff; the others go on.
         const attempts = (failure?.attempts ?? 0) + 1;
         const delayMs = Math.min(60_000, this.config.CAPACITY_WORKER_INTERVAL_MS * 2 ** attempts);
-        this.failures.set(periodId, { attempts, retryAtMs: Date.now() + delayMs });
+        this.failures.set(periodId, { attempts, retryAtMs: this.clock.nowMs() + delayMs });
         this.logger.error(`period ${periodId} failed (attempt ${attempts}, next in ${delayMs} ms): ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker');
       }
     }

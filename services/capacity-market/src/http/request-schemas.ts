@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidField } from '@gridledger/capacity';
+import { parseOrRefuse } from '@gridledger/service-kit';
 
 /** Integers travel as decimal strings (W, cents); numbers are accepted when they are safe integers. */
 const integerString = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -26,10 +26,7 @@ export const issueBody = z.object({ holderId: z.string(), sharesW: integerString
 export const retireBody = issueBody;
 export const transferBody = z.object({ fromHolderId: z.string(), toHolderId: z.string(), sharesW: integerString });
 
-/** Parses a request body; the first problem becomes a CapacityError naming the field. */
+/** Parses a request body; every problem is named (field and reason) in one 400 refusal. */
 export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw invalidField(issue.path.join('.') || '(body)', issue.message === 'Required' ? 'is required' : issue.message);
+  return parseOrRefuse(schema, body ?? {}, '(body)');
 }

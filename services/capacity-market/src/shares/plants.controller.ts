@@ -1,17 +1,19 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { PlantKind, plantNotRegistered } from '@gridledger/capacity';
+import { InjectClock, InjectDataSource, PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
+import type { Clock } from '@gridledger/domain';
 import type { DataSource } from 'typeorm';
-import { CapacityError, CapacityErrorCode, PlantKind } from '@gridledger/capacity';
-import { InjectDataSource } from '@gridledger/service-kit';
-import { Clock } from '../clock';
 import { issueBody, parseBody, registerPlantBody, retireBody, transferBody } from '../http/request-schemas';
+import { PlantsReadRepository, type HoldingView, type PlantView } from '../persistence/plants-read.repository';
 import { ShareCommandResult, SharesService } from './shares.service';
 
 @Controller('plants')
 export class PlantsController {
   constructor(
     private readonly shares: SharesService,
+    private readonly plants: PlantsReadRepository,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Post()
@@ -21,30 +23,22 @@ export class PlantsController {
     return { plantId: input.plantId };
   }
 
+  /** Every plant, by id (byte order), a page at a time. */
   @Get()
-  async list(): Promise<unknown[]> {
-    return this.db.query(
-      `SELECT plant_id AS "plantId", kind, meter_id AS "meterId", capacity_w::text AS "capacityW", operator, group_id AS "groupId",
-              fee_per_mw_period_cents::text AS "feePerMWPeriodCents", issued_w::text AS "issuedW"
-       FROM plants ORDER BY plant_id COLLATE "C"`,
-    );
+  async list(@PageQuery(['string']) page: PageRequest): Promise<Page<PlantView>> {
+    return page.page(await this.plants.list(this.db.manager, page.after, page.fetchLimit), (plant) => [plant.plantId]);
   }
 
   @Get(':plantId')
-  async get(@Param('plantId') plantId: string): Promise<unknown> {
-    const [plant] = (await this.db.query(
-      `SELECT plant_id AS "plantId", kind, meter_id AS "meterId", capacity_w::text AS "capacityW", operator, group_id AS "groupId",
-              fee_per_mw_period_cents::text AS "feePerMWPeriodCents", issued_w::text AS "issuedW"
-       FROM plants WHERE plant_id = $1`,
-      [plantId],
-    )) as Record<string, unknown>[];
-    if (!plant) throw new CapacityError(CapacityErrorCode.PlantNotRegistered, 'plantId', `plant ${plantId} is not registered`);
-    const holdings = await this.db.query(
-      `SELECT holder_id AS "holderId", shares_w::text AS "sharesW", valid_from AS "validFrom" FROM holdings
-       WHERE plant_id = $1 AND valid_to IS NULL ORDER BY holder_id COLLATE "C"`,
-      [plantId],
-    );
-    return { ...plant, holdings };
+  async get(@Param('plantId') plantId: string): Promise<PlantView> {
+    return this.plant(plantId);
+  }
+
+  /** The plant's current holdings, by holder id, a page at a time (a plant may have very many holders). */
+  @Get(':plantId/holdings')
+  async holdings(@Param('plantId') plantId: string, @PageQuery(['string']) page: PageRequest): Promise<Page<HoldingView>> {
+    await this.plant(plantId);
+    return page.page(await this.plants.holdings(this.db.manager, plantId, page.after, page.fetchLimit), (holding) => [holding.holderId]);
   }
 
   @Post(':plantId/shares/issue')
@@ -66,6 +60,12 @@ export class PlantsController {
   async retire(@Param('plantId') plantId: string, @Body() body: unknown): Promise<unknown> {
     const input = parseBody(retireBody, body);
     return view(await this.shares.execute({ type: 'RetireShares', plantId, holderId: input.holderId, sharesW: input.sharesW }, this.clock.now()));
+  }
+
+  private async plant(plantId: string): Promise<PlantView> {
+    const plant = await this.plants.find(this.db.manager, plantId);
+    if (!plant) throw plantNotRegistered(plantId);
+    return plant;
   }
 }
 

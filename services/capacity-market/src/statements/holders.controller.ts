@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { holderAccount, holderNotRegistered, invalidField } from '@gridledger/capacity';
+import { parsePeriodId, type Clock } from '@gridledger/domain';
 import type { DataSource } from 'typeorm';
-import { CapacityError, CapacityErrorCode, holderAccount, invalidField } from '@gridledger/capacity';
-import { parsePeriodId } from '@gridledger/domain';
-import { InjectDataSource } from '@gridledger/service-kit';
-import { Clock } from '../clock';
+import { InjectClock, InjectDataSource } from '@gridledger/service-kit';
 import { parseBody, registerHolderBody } from '../http/request-schemas';
+import { HoldersReadRepository, type HolderView } from '../persistence/holders-read.repository';
 import { SharesService } from '../shares/shares.service';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -13,8 +13,9 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 export class HoldersController {
   constructor(
     private readonly shares: SharesService,
+    private readonly holders: HoldersReadRepository,
     @InjectDataSource() private readonly db: DataSource,
-    private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Post()
@@ -27,12 +28,7 @@ export class HoldersController {
   @Get(':holderId')
   async get(@Param('holderId') holderId: string): Promise<unknown> {
     const holder = await this.holder(holderId);
-    const holdings = await this.db.query(
-      `SELECT plant_id AS "plantId", shares_w::text AS "sharesW", valid_from AS "validFrom" FROM holdings
-       WHERE holder_id = $1 AND valid_to IS NULL ORDER BY plant_id COLLATE "C"`,
-      [holderId],
-    );
-    return { ...holder, holdings };
+    return { ...holder, holdings: await this.holders.holdings(this.db.manager, holderId) };
   }
 
   /**
@@ -54,53 +50,24 @@ export class HoldersController {
     } catch (error) {
       throw invalidField('period', error instanceof Error ? error.message : String(error));
     }
-    const [row] = (await this.db.query(
-      `SELECT h.period_id AS "periodId", h.version, h.group_id AS "groupId", h.allocated_wh::text AS "allocatedWh", h.consumed_wh::text AS "consumedWh",
-              h.residual_wh::text AS "residualWh", h.surplus_wh::text AS "surplusWh", h.capacity_fee_cents::text AS "capacityFeeCents",
-              h.residual_cost_cents::text AS "residualCostCents", h.surplus_revenue_cents::text AS "surplusRevenueCents", v.energy_price_per_mwh::text AS "energyPricePerMWh"
-       FROM holder_allocations h JOIN periods p ON p.period_id = h.period_id AND p.latest_version = h.version
-       JOIN allocation_versions v ON v.period_id = h.period_id AND v.version = h.version
-       WHERE h.holder_id = $1 AND h.period_id = $2`,
-      [holderId, period],
-    )) as Record<string, unknown>[];
+    const row = await this.holders.periodAllocation(this.db.manager, holderId, period);
     if (!row) return { holderId, periodId: period, computed: false };
-    const plants = await this.db.query(
-      `SELECT plant_id AS "plantId", shares_w::text AS "sharesW", allocated_wh::text AS "allocatedWh" FROM holding_allocations
-       WHERE period_id = $1 AND version = $2 AND holder_id = $3 ORDER BY plant_id COLLATE "C"`,
-      [period, row.version, holderId],
-    );
-    const postings = await this.db.query(
-      `SELECT posting_id AS "postingId", kind, version, account, amount_cents::text AS "amountCents" FROM ledger_entries
-       WHERE period_id = $1 AND holder_id = $2 ORDER BY version, posting_id, account`,
-      [period, holderId],
-    );
+    const plants = await this.holders.plantAllocations(this.db.manager, holderId, period, row.version);
+    const postings = await this.holders.postings(this.db.manager, holderId, period);
     return { holderId, computed: true, ...row, plants, postings };
   }
 
   private async monthStatement(holderId: string, month: string): Promise<unknown> {
     if (!MONTH.test(month)) throw invalidField('month', 'must read YYYY-MM');
-    const [totals] = (await this.db.query(
-      `SELECT count(*)::int AS periods, coalesce(sum(h.allocated_wh), 0)::text AS "allocatedWh", coalesce(sum(h.consumed_wh), 0)::text AS "consumedWh",
-              coalesce(sum(h.residual_wh), 0)::text AS "residualWh", coalesce(sum(h.surplus_wh), 0)::text AS "surplusWh"
-       FROM holder_allocations h JOIN periods p ON p.period_id = h.period_id AND p.latest_version = h.version
-       WHERE h.holder_id = $1 AND h.period_id LIKE $2`,
-      [holderId, `${month}-%`],
-    )) as Record<string, unknown>[];
-    const money = (await this.db.query(
-      `SELECT kind, coalesce(sum(amount_cents), 0)::text AS "amountCents" FROM ledger_entries
-       WHERE account = $1 AND period_id LIKE $2 GROUP BY kind ORDER BY kind`,
-      [holderAccount(holderId), `${month}-%`],
-    )) as { kind: string; amountCents: string }[];
+    const totals = await this.holders.monthTotals(this.db.manager, holderId, month);
+    const money = await this.holders.monthMoney(this.db.manager, holderAccount(holderId), month);
     const balance = money.reduce((sum, m) => sum + BigInt(m.amountCents), 0n);
     return { holderId, month, ...totals, money: Object.fromEntries(money.map((m) => [m.kind, m.amountCents])), balanceChangeCents: balance.toString() };
   }
 
-  private async holder(holderId: string): Promise<Record<string, unknown>> {
-    const [holder] = (await this.db.query(
-      `SELECT holder_id AS "holderId", consumption_meter_id AS "consumptionMeterId", group_id AS "groupId" FROM holders WHERE holder_id = $1`,
-      [holderId],
-    )) as Record<string, unknown>[];
-    if (!holder) throw new CapacityError(CapacityErrorCode.HolderNotRegistered, 'holderId', `holder ${holderId} is not registered`);
+  private async holder(holderId: string): Promise<HolderView> {
+    const holder = await this.holders.find(this.db.manager, holderId);
+    if (!holder) throw holderNotRegistered(holderId);
     return holder;
   }
 }

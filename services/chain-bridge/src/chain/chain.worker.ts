@@ -1,16 +1,21 @@
-import type { QueryRunner } from 'typeorm';
-import type { BlockRef } from './cascade.client';
-import { BridgeContext, bridgeMetrics } from './bridge-context';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { InjectConfig, InjectDataSource, InjectLogger } from '@gridledger/service-kit';
+import type { JsonLogger } from '@gridledger/telemetry';
+import type { ChainBridgeConfig } from '../config';
+import { bridgeMetrics } from './bridge.metrics';
+import { BlockRef, CascadeClient } from './cascade.client';
+import { ChainCursorRepository } from './chain-cursor.repository';
+import { ChainIdentity } from './chain-identity';
 import { RpcUnavailableError } from './json-rpc.client';
+import { WorkerWakeup } from './worker-wakeup';
 
 export interface ChainRound {
   round(head: BlockRef): Promise<void>;
 }
 
-export interface ChainWorkerOptions {
-  readonly pollIntervalMs: number;
-  readonly retryMaxMs: number;
-}
+/** The rounds the worker runs, in order: commits, then (with a TSO key) finalizations. */
+export const CHAIN_ROUNDS = Symbol('chain-bridge.chainRounds');
 
 const LEADER_LOCK = 'chain-bridge:chain-worker';
 
@@ -19,20 +24,39 @@ const LEADER_LOCK = 'chain-bridge:chain-worker';
  * cursor (noticing reorgs), then lets commits and finalizations advance. When the chain does
  * not answer it backs off exponentially up to a ceiling and carries on where the database
  * says it was. One replica at a time holds the leader lock (a Postgres advisory lock), so
- * nonces are never used by two processes.
+ * nonces are never used by two processes. The leader also listens for WorkerWakeup's
+ * notifications, so recorded work starts a round at once instead of at the next poll.
  */
-export class ChainWorker {
+@Injectable()
+export class ChainWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running = false;
   private loopDone: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private lockHolder: QueryRunner | undefined;
+  private stopListening: (() => Promise<void>) | undefined;
+  private wakeRequested = false;
   private failures = 0;
 
   constructor(
-    private readonly ctx: BridgeContext,
-    private readonly rounds: readonly ChainRound[],
-    private readonly options: ChainWorkerOptions,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly client: CascadeClient,
+    private readonly chain: ChainIdentity,
+    private readonly cursor: ChainCursorRepository,
+    private readonly wakeup: WorkerWakeup,
+    @Inject(CHAIN_ROUNDS) private readonly rounds: readonly ChainRound[],
+    @InjectConfig() private readonly config: ChainBridgeConfig,
+    @InjectLogger() private readonly log: JsonLogger,
   ) {}
+
+  onApplicationBootstrap(): void {
+    const signers = this.rounds.length > 1 ? 'committing and finalizing' : 'committing, not finalizing (no CHAIN_TSO_KEY)';
+    this.log.log(`${signers} on ${this.config.CHAIN_CASCADE_ADDRESS}`, 'ChainWorker');
+    this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
 
   start(): void {
     if (this.running) return;
@@ -42,42 +66,45 @@ export class ChainWorker {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.wakeUp();
     await this.loopDone;
-    if (this.lockHolder) {
-      await this.lockHolder.query(`SELECT pg_advisory_unlock(hashtext($1))`, [LEADER_LOCK]).catch(() => undefined);
-      await this.lockHolder.release();
-      this.lockHolder = undefined;
-    }
+    await this.releaseLeadership(true);
   }
 
-  /** Work arrived: run a round now rather than at the next tick. */
-  kick(): void {
-    this.wake?.();
+  private async releaseLeadership(unlock: boolean): Promise<void> {
+    const holder = this.lockHolder;
+    if (!holder) return;
+    this.lockHolder = undefined;
+    await this.stopListening?.().catch(() => undefined);
+    this.stopListening = undefined;
+    if (unlock) await holder.query(`SELECT pg_advisory_unlock(hashtext($1))`, [LEADER_LOCK]).catch(() => undefined);
+    await holder.release().catch(() => undefined);
   }
 
   private async loop(): Promise<void> {
+    const pollIntervalMs = this.config.CHAIN_POLL_INTERVAL_MS;
     while (this.running) {
-      let delay = this.options.pollIntervalMs;
+      let delay = pollIntervalMs;
       try {
         if (await this.isLeader()) {
-          const head = await this.ctx.client.head();
+          await this.chain.id();
+          const head = await this.client.head();
           await this.advanceCursor(head);
           for (const round of this.rounds) await round.round(head);
-          if (this.failures > 0) this.ctx.log.log(`chain answers again after ${this.failures} failed rounds; catching up`, 'ChainWorker');
+          if (this.failures > 0) this.log.log(`chain answers again after ${this.failures} failed rounds; catching up`, 'ChainWorker');
           this.failures = 0;
         } else {
-          delay = this.options.pollIntervalMs * 5;
+          delay = pollIntervalMs * 5;
         }
       } catch (error) {
         this.failures += 1;
-        delay = Math.min(this.options.retryMaxMs, this.options.pollIntervalMs * 2 ** Math.min(this.failures, 16));
+        delay = Math.min(this.config.CHAIN_RETRY_MAX_MS, pollIntervalMs * 2 ** Math.min(this.failures, 16));
         const message = error instanceof Error ? error.message : String(error);
         if (error instanceof RpcUnavailableError) {
           bridgeMetrics.rpcFailures().add(1);
-          this.ctx.log.warn(`chain unreachable (${message}); retry ${this.failures} in ${delay} ms`, 'ChainWorker');
+          this.log.warn(`chain unreachable (${message}); retry ${this.failures} in ${delay} ms`, 'ChainWorker');
         } else {
-          this.ctx.log.error(`chain round failed: ${message}; retry ${this.failures} in ${delay} ms`, 'ChainWorker');
+          this.log.error(`chain round failed: ${message}; retry ${this.failures} in ${delay} ms`, 'ChainWorker');
         }
       }
       await this.sleep(delay);
@@ -91,12 +118,11 @@ export class ChainWorker {
         await this.lockHolder.query('SELECT 1');
         return true;
       } catch {
-        this.ctx.log.warn('lost the connection holding the chain worker lock; competing for it again', 'ChainWorker');
-        await this.lockHolder.release().catch(() => undefined);
-        this.lockHolder = undefined;
+        this.log.warn('lost the connection holding the chain worker lock; competing for it again', 'ChainWorker');
+        await this.releaseLeadership(false);
       }
     }
-    const runner = this.ctx.db.createQueryRunner();
+    const runner = this.db.createQueryRunner();
     await runner.connect();
     const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [LEADER_LOCK])) as { locked: boolean }[];
     if (!locked) {
@@ -104,35 +130,42 @@ export class ChainWorker {
       return false;
     }
     this.lockHolder = runner;
-    this.ctx.log.log('this replica now runs the chain worker', 'ChainWorker');
+    this.stopListening = await this.wakeup.listen(runner, () => this.wakeUp());
+    this.log.log('this replica now runs the chain worker', 'ChainWorker');
     return true;
   }
 
   /** The persisted cursor: the last head seen. A different hash at its height means a reorg. */
   private async advanceCursor(head: BlockRef): Promise<void> {
-    const rows = (await this.ctx.db.query(`SELECT block_number, block_hash FROM chain_cursor WHERE name = 'head'`)) as { block_number: string; block_hash: string }[];
-    if (rows.length > 0) {
-      const seen = { number: Number(rows[0].block_number), hash: rows[0].block_hash };
-      const hashNow = seen.number <= head.number ? await this.ctx.client.blockHashAt(seen.number) : null;
+    const seen = await this.cursor.head(this.db.manager);
+    if (seen) {
+      const hashNow = seen.number <= head.number ? await this.client.blockHashAt(seen.number) : null;
       if (hashNow !== seen.hash) {
         bridgeMetrics.reorgs().add(1, { kind: 'head' });
-        this.ctx.log.warn(`reorg: block ${seen.number} was ${seen.hash}, now ${hashNow ?? 'gone'} (head ${head.number}); re-checking every open commit`, 'ChainWorker');
+        this.log.warn(`reorg: block ${seen.number} was ${seen.hash}, now ${hashNow ?? 'gone'} (head ${head.number}); re-checking every open commit`, 'ChainWorker');
       }
     }
-    await this.ctx.db.query(
-      `INSERT INTO chain_cursor (name, block_number, block_hash) VALUES ('head', $1, $2)
-       ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, updated_at = now()`,
-      [head.number, head.hash],
-    );
+    await this.cursor.saveHead(this.db.manager, head);
+  }
+
+  /** Ends the current sleep, or the next one if a round is running (its rows may predate the work). */
+  private wakeUp(): void {
+    if (this.wake) this.wake();
+    else this.wakeRequested = true;
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested || !this.running) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

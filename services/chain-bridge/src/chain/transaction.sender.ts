@@ -1,20 +1,14 @@
 import { Transaction, Wallet } from 'ethers';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CascadeClient, Receipt } from './cascade.client';
+import type { Clock } from '@gridledger/domain';
+import type { ChainBridgeConfig } from '../config';
+import type { CascadeClient, Receipt } from './cascade.client';
+import type { ChainIdentity } from './chain-identity';
 import { FeePolicy, Fees, bumpedFees, cappedFees, gasLimitFor } from './fee-policy';
 import { RpcResponseError } from './json-rpc.client';
+import type { SubmissionKind, SubmissionRepository, SubmissionRow } from './submission.repository';
 
-export type SubmissionKind = 'commit' | 'finalize';
-
-export interface SubmissionRow {
-  readonly id: string;
-  readonly nonce: number;
-  readonly txHash: string;
-  readonly rawTx: string;
-  readonly gasLimit: bigint;
-  readonly fees: Fees;
-  readonly sentAt: Date;
-}
+export type { SubmissionKind, SubmissionRow } from './submission.repository';
 
 /** Where a subject's transactions stand. */
 export type TrackOutcome =
@@ -27,14 +21,25 @@ export type TrackOutcome =
 export interface SenderOptions extends FeePolicy {
   /** An unmined transaction older than this gets its fees bumped. */
   readonly stuckAfterMs: number;
-  readonly now?: () => Date;
 }
+
+const GWEI = 1_000_000_000n;
+
+export function senderOptionsOf(config: ChainBridgeConfig): SenderOptions {
+  return { stuckAfterMs: config.CHAIN_STUCK_AFTER_MS, maxBumps: config.CHAIN_MAX_FEE_BUMPS, maxFeeCapWei: BigInt(config.CHAIN_MAX_FEE_GWEI) * GWEI };
+}
+
+/** The two signers' senders, as chain-bridge's module provides them. */
+export const COMMIT_SENDER = Symbol('chain-bridge.commitSender');
+/** Null without CHAIN_TSO_KEY: the bridge then commits but does not finalize. */
+export const FINALIZE_SENDER = Symbol('chain-bridge.finalizeSender');
 
 /**
  * Signs, records and broadcasts one signer's transactions. Every signed transaction is
  * written (raw bytes included) in the caller's database transaction before it is broadcast,
  * so a crash at any point leaves a record the next run can rebroadcast or retire. Nonces come
  * from the node's pending count at the start of each round, counted up locally within it.
+ * One instance per signer (the committer, the TSO): see COMMIT_SENDER and FINALIZE_SENDER.
  */
 export class TransactionSender {
   readonly address: string;
@@ -43,8 +48,10 @@ export class TransactionSender {
   constructor(
     private readonly wallet: Wallet,
     private readonly client: CascadeClient,
+    private readonly chain: ChainIdentity,
+    private readonly submissions: SubmissionRepository,
     private readonly db: DataSource,
-    private readonly chainId: number,
+    private readonly clock: Clock,
     private readonly options: SenderOptions,
   ) {
     this.address = wallet.address;
@@ -88,7 +95,7 @@ export class TransactionSender {
    * transaction as its own status change.
    */
   async track(kind: SubmissionKind, subjectKey: string): Promise<TrackOutcome> {
-    const open = await openSubmissions(this.db.manager, subjectKey);
+    const open = await this.submissions.open(this.db.manager, subjectKey);
     if (open.length === 0) return { kind: 'lost' };
     for (const submission of open) {
       const receipt = await this.client.receipt(submission.txHash);
@@ -96,8 +103,7 @@ export class TransactionSender {
     }
     const latest = open[open.length - 1];
     if (await this.client.isTransactionKnown(latest.txHash)) {
-      const now = (this.options.now ?? (() => new Date()))();
-      if (now.getTime() - latest.sentAt.getTime() >= this.options.stuckAfterMs) {
+      if (this.clock.nowMs() - latest.sentAt.getTime() >= this.options.stuckAfterMs) {
         const fees = bumpedFees(latest.fees, await this.client.fees(), open.length - 1, this.options);
         if (fees) {
           const data = Transaction.from(latest.rawTx).data;
@@ -122,15 +128,9 @@ export class TransactionSender {
   /** Records what `track` found, in the caller's transaction. */
   async settle(em: EntityManager, subjectKey: string, outcome: TrackOutcome): Promise<void> {
     if (outcome.kind === 'mined' || outcome.kind === 'reverted') {
-      await em.query(`UPDATE submission SET status = $2, block_number = $3, block_hash = $4, updated_at = now() WHERE id = $1`, [
-        outcome.submissionId,
-        outcome.kind,
-        outcome.receipt.blockNumber,
-        outcome.receipt.blockHash,
-      ]);
-      await em.query(`UPDATE submission SET status = 'replaced', updated_at = now() WHERE subject_key = $1 AND status = 'sent'`, [subjectKey]);
+      await this.submissions.markMined(em, subjectKey, outcome.submissionId, outcome.kind, { number: outcome.receipt.blockNumber, hash: outcome.receipt.blockHash });
     } else if (outcome.kind === 'lost') {
-      await em.query(`UPDATE submission SET status = 'dropped', error = 'not mined; nonce used by another transaction or reorged out', updated_at = now() WHERE subject_key = $1 AND status = 'sent'`, [subjectKey]);
+      await this.submissions.markDropped(em, subjectKey);
     }
   }
 
@@ -146,7 +146,7 @@ export class TransactionSender {
   ): Promise<SubmissionRow> {
     const rawTx = await this.wallet.signTransaction({
       type: 2,
-      chainId: this.chainId,
+      chainId: await this.chain.id(),
       nonce,
       to: this.client.address,
       data,
@@ -156,28 +156,6 @@ export class TransactionSender {
       value: 0n,
     });
     const txHash = Transaction.from(rawTx).hash as string;
-    const [inserted] = (await em.query(
-      `INSERT INTO submission (kind, subject_key, signer, nonce, tx_hash, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, replaces, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'sent') RETURNING id, sent_at`,
-      [kind, subjectKey, this.address, nonce, txHash, rawTx, gasLimit.toString(), fees.maxFeePerGas.toString(), fees.maxPriorityFeePerGas.toString(), replaces],
-    )) as { id: string; sent_at: Date }[];
-    return { id: String(inserted.id), nonce, txHash, rawTx, gasLimit, fees, sentAt: inserted.sent_at };
+    return this.submissions.insert(em, { kind, subjectKey, signer: this.address, nonce, txHash, rawTx, gasLimit, fees, replaces });
   }
-}
-
-async function openSubmissions(em: EntityManager, subjectKey: string): Promise<SubmissionRow[]> {
-  const rows = (await em.query(
-    `SELECT id, nonce, tx_hash, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, sent_at
-     FROM submission WHERE subject_key = $1 AND status = 'sent' ORDER BY id`,
-    [subjectKey],
-  )) as { id: string; nonce: string; tx_hash: string; raw_tx: string; gas_limit: string; max_fee_per_gas: string; max_priority_fee_per_gas: string; sent_at: Date }[];
-  return rows.map((row) => ({
-    id: String(row.id),
-    nonce: Number(row.nonce),
-    txHash: row.tx_hash,
-    rawTx: row.raw_tx,
-    gasLimit: BigInt(row.gas_limit),
-    fees: { maxFeePerGas: BigInt(row.max_fee_per_gas), maxPriorityFeePerGas: BigInt(row.max_priority_fee_per_gas) },
-    sentAt: new Date(row.sent_at),
-  }));
 }

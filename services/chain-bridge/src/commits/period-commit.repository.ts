@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Totals } from '../chain/cascade.client';
 import { ChainPositionChange, chainPositionAssignments, chainPositionParams } from '../chain/chain-position.sql';
@@ -75,6 +76,7 @@ export function commitSubjectKey(row: Pick<PeriodCommitRow, 'groupId' | 'periodI
 }
 
 /** SQL for period_commit; every write takes the caller's transaction. */
+@Injectable()
 export class PeriodCommitRepository {
   /** Inserts a new version; returns the stored root when this version was already there. */
   async insert(em: EntityManager, commit: NewPeriodCommit): Promise<{ inserted: boolean; storedRoot: string }> {

@@ -1,8 +1,11 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BalancingPeriodSettled, type EventOf } from '@gridledger/events';
 import { PoisonEventError, type ReceivedEvent } from '@gridledger/messaging';
 import { periodStartSeconds } from '@gridledger/contracts';
 import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
+import { BridgeAlarms } from '../chain/bridge-alarms';
+import { WorkerWakeup } from '../chain/worker-wakeup';
 import { PeriodCommitRepository, raiseAlarm } from './period-commit.repository';
 
 export interface AlarmSink {
@@ -13,11 +16,14 @@ export interface AlarmSink {
  * Records each settled version as a commit to make (in the consumer's inbox transaction);
  * the chain worker takes it from there. A version that does not balance is poison: the
  * contract would refuse it, so it is dead-lettered with the reason instead of retried.
+ * The chain worker is woken when the transaction commits (WorkerWakeup).
  */
+@Injectable()
 export class SettledHandler {
   constructor(
     private readonly commits: PeriodCommitRepository,
-    private readonly alarms: AlarmSink,
+    @Inject(BridgeAlarms) private readonly alarms: AlarmSink,
+    private readonly wakeup: WorkerWakeup,
   ) {}
 
   async handle(event: ReceivedEvent<EventOf<typeof BalancingPeriodSettled>>, em: EntityManager): Promise<void> {
@@ -57,5 +63,6 @@ export class SettledHandler {
       await raiseAlarm(em, { kind: 'event-root-conflict', groupId: data.groupId, periodId: data.periodId, version: data.version, detail });
       this.alarms.alarm('event-root-conflict', `${data.groupId} ${data.periodId} v${data.version}: ${detail}`);
     }
+    await this.wakeup.requestRound(em);
   }
 }

@@ -1,12 +1,18 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BalancingPeriodClosed, type EventOf } from '@gridledger/events';
 import { PoisonEventError, type ReceivedEvent } from '@gridledger/messaging';
 import { periodStartSeconds } from '@gridledger/contracts';
+import { WorkerWakeup } from '../chain/worker-wakeup';
 import { PeriodFinalizationRepository } from './period-finalization.repository';
 
-/** Records the newest market-wide summary of a period: what the TSO must finalize. */
+/** Records the newest market-wide summary of a period: what the TSO must finalize; wakes the chain worker on commit. */
+@Injectable()
 export class ClosedHandler {
-  constructor(private readonly finalizations: PeriodFinalizationRepository) {}
+  constructor(
+    private readonly finalizations: PeriodFinalizationRepository,
+    private readonly wakeup: WorkerWakeup,
+  ) {}
 
   async handle(event: ReceivedEvent<EventOf<typeof BalancingPeriodClosed>>, em: EntityManager): Promise<void> {
     const data = event.envelope.data;
@@ -35,5 +41,6 @@ export class ClosedHandler {
       groups: data.groups.map((g) => ({ groupId: g.groupId, version: g.version })),
       totals,
     });
+    await this.wakeup.requestRound(em);
   }
 }

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Totals } from '../chain/cascade.client';
 import { ChainPositionChange, chainPositionAssignments, chainPositionParams } from '../chain/chain-position.sql';
@@ -50,6 +51,8 @@ export function finalizeSubjectKey(row: Pick<PeriodFinalizationRow, 'periodId' |
   return `finalize|${row.periodId}|${row.revision}`;
 }
 
+/** SQL for period_finalization; every write takes the caller's transaction. */
+@Injectable()
 export class PeriodFinalizationRepository {
   /** Keeps the newest revision of a period's summary; a newer one restarts its finalization. */
   async upsert(em: EntityManager, row: Omit<PeriodFinalizationRow, 'status' | 'txHash' | 'blockNumber' | 'blockHash'>): Promise<void> {

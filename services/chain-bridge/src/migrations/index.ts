@@ -1,6 +1,6 @@
 import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
-import { AddCommitTraceHeaders1764000600000 } from './add-commit-trace-headers.migration';
-import { CreateChainBridgeTables1764000500000 } from './create-chain-bridge-tables.migration';
+import { AddCommitTraceHeaders1764000600000 } from './1764000600000-add-commit-trace-headers.migration';
+import { CreateChainBridgeTables1764000500000 } from './1764000500000-create-chain-bridge-tables.migration';
 
 /** chain-bridge owns the `chain_bridge` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'chain_bridge';

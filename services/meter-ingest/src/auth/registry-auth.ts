@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { BatchSignatureError, checksumAddress, isPlainObject, jsonBatchDigest, verifyBatchSignature, BatchFormatError, type Requester } from '@gridledger/metering';
-import { IntakeRefusal } from '../intake/intake.types';
+import { DomainError } from '@gridledger/domain';
 
 /**
  * Who may change the registry: the operator, with the token from config
@@ -24,30 +24,30 @@ export function authoriseRegistryRequest(
   meterId: string | null,
   operatorToken: string | undefined,
 ): AuthorisedRequest {
-  if (!isPlainObject(body)) throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body must be a JSON object');
+  if (!isPlainObject(body)) throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', 'body must be a JSON object');
   const { mpo, signature, ...rest } = body;
   if (authorization !== undefined) {
     const match = /^Bearer (.+)$/.exec(authorization);
     if (!match || operatorToken === undefined || !sameSecret(match[1], operatorToken)) {
-      throw new IntakeRefusal(401, 'BAD_OPERATOR_TOKEN', 'authorization', 'the bearer token is not the operator token');
+      throw new DomainError('unauthenticated', 'BAD_OPERATOR_TOKEN', 'authorization', 'the bearer token is not the operator token');
     }
     return { requester: { kind: 'operator' }, body: rest };
   }
   if (signature === undefined) {
-    throw new IntakeRefusal(401, 'UNAUTHENTICATED', 'signature', 'registry changes need the operator token or the MPO signature (mpo and signature fields)');
+    throw new DomainError('unauthenticated', 'UNAUTHENTICATED', 'signature', 'registry changes need the operator token or the MPO signature (mpo and signature fields)');
   }
   let address: string;
   try {
     address = checksumAddress(mpo, 'mpo');
   } catch (error) {
-    if (error instanceof BatchFormatError) throw new IntakeRefusal(400, 'MALFORMED_BODY', 'mpo', error.reason);
+    if (error instanceof BatchFormatError) throw new DomainError('invalid', 'MALFORMED_BODY', 'mpo', error.reason);
     throw error;
   }
   const digest = jsonBatchDigest({ action, ...(meterId === null ? {} : { meterId }), ...rest, mpo });
   try {
     verifyBatchSignature('registry-json', digest, signature, address);
   } catch (error) {
-    if (error instanceof BatchSignatureError) throw new IntakeRefusal(401, 'BAD_SIGNATURE', 'signature', error.message);
+    if (error instanceof BatchSignatureError) throw new DomainError('unauthenticated', 'BAD_SIGNATURE', 'signature', error.message);
     throw error;
   }
   return { requester: { kind: 'mpo', address }, body: rest };

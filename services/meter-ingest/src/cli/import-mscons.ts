@@ -14,10 +14,12 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import { Wallet } from 'ethers';
+import { DomainError } from '@gridledger/domain';
 import { openDataSource } from '@gridledger/persistence';
+import { systemClock, toProblem } from '@gridledger/service-kit';
 import { fileDigest, signBatchDigest } from '@gridledger/metering';
 import { IntakePipeline } from '../intake/intake.pipeline';
-import { IntakeRefusal, type IntakeAnswer } from '../intake/intake.types';
+import type { IntakeAnswer } from '../intake/intake.types';
 import { verifyMsconsSubmission } from '../intake/mscons-submission';
 import { MIGRATIONS, SCHEMA } from '../migrations';
 
@@ -44,7 +46,7 @@ export async function importMsconsFile(options: MsconsImportOptions): Promise<{ 
   const submission = verifyMsconsSubmission({ raw, mpo, signature, periodLength: options.periodLength }, 'cli', { maxEntries: options.maxEntries ?? 1_000_000 });
   const dataSource = await openDataSource({ url: options.databaseUrl, schema: SCHEMA, entities: [], migrations: MIGRATIONS });
   try {
-    return await new IntakePipeline(dataSource).submit(submission);
+    return await new IntakePipeline(dataSource, systemClock).submit(submission);
   } finally {
     await dataSource.destroy();
   }
@@ -74,8 +76,8 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ replayed, ...answer }, null, 2)}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof IntakeRefusal) {
-      process.stderr.write(`${JSON.stringify(error.toJSON())}\n`);
+    if (error instanceof DomainError) {
+      process.stderr.write(`${JSON.stringify(toProblem(error).problem)}\n`);
       return 1;
     }
     throw error;

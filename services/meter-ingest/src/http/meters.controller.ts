@@ -1,11 +1,12 @@
-import { Controller, Delete, Get, Headers, HttpCode, Inject, NotFoundException, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
+import { DomainError } from '@gridledger/domain';
 import { SERVICE_CONFIG } from '@gridledger/service-kit';
-import { RegistryError, parseChangeCommand, parseMeterId, parseRegisterCommand, parseRetireCommand, type MeterPointVersionJson, type RegisterMeterPoint } from '@gridledger/metering';
+import { parseChangeCommand, parseMeterId, parseRegisterCommand, parseRetireCommand, type MeterPointVersionJson, type RegisterMeterPoint } from '@gridledger/metering';
 import { authoriseRegistryRequest } from '../auth/registry-auth';
 import { parseJsonBody } from '../intake/json-submission';
-import { IntakeRefusal } from '../intake/intake.types';
-import { MeterRegistryService, RegistryBatchError, type MeterPointView } from '../registry/meter-registry.service';
+import { MeterRegistryService, type MeterPointView } from '../registry/meter-registry.service';
+import { registryRefusal } from '../registry/registry-refusal';
 import type { MeterIngestConfig } from '../config';
 
 const MAX_METERS_PER_REQUEST = 100_000;
@@ -27,20 +28,20 @@ export class MetersController {
   async register(@Req() request: Request, @Headers('authorization') authorization: string | undefined): Promise<{ registered: number; unchanged: number }> {
     const { requester, body } = authoriseRegistryRequest(authorization, bodyOf(request), 'register', null, this.config.METER_INGEST_OPERATOR_TOKEN);
     const entries = body.meters;
-    if (!Array.isArray(entries) || entries.length === 0) throw new IntakeRefusal(400, 'MALFORMED_BODY', 'meters', 'must be a non-empty array of meter points');
-    if (entries.length > MAX_METERS_PER_REQUEST) throw new IntakeRefusal(413, 'TOO_MANY_METERS', 'meters', `at most ${MAX_METERS_PER_REQUEST} per request`);
-    for (const key of Object.keys(body)) if (key !== 'meters') throw new IntakeRefusal(400, 'MALFORMED_BODY', key, 'unknown field');
+    if (!Array.isArray(entries) || entries.length === 0) throw new DomainError('invalid', 'MALFORMED_BODY', 'meters', 'must be a non-empty array of meter points');
+    if (entries.length > MAX_METERS_PER_REQUEST) throw new DomainError('too-large', 'TOO_MANY_METERS', 'meters', `at most ${MAX_METERS_PER_REQUEST} per request`);
+    for (const key of Object.keys(body)) if (key !== 'meters') throw new DomainError('invalid', 'MALFORMED_BODY', key, 'unknown field');
     const commands: RegisterMeterPoint[] = [];
-    const errors: RegistryError[] = [];
+    const errors: DomainError[] = [];
     entries.forEach((entry, index) => {
       try {
         commands.push(parseRegisterCommand(entry, `meters[${index}]`));
       } catch (error) {
-        if (error instanceof RegistryError) errors.push(error);
+        if (error instanceof DomainError) errors.push(error);
         else throw error;
       }
     });
-    if (errors.length > 0) throw new RegistryBatchError(errors.slice(0, 1000));
+    if (errors.length > 0) throw registryRefusal(errors.slice(0, 1000));
     const outcome = await this.registry.apply(commands, requester);
     return { registered: outcome.points.length, unchanged: outcome.unchanged };
   }
@@ -71,7 +72,7 @@ export class MetersController {
   @Get(':meterId')
   async get(@Param('meterId') meterId: string): Promise<MeterPointView> {
     const view = await this.registry.get(parseMeterId(meterId));
-    if (!view) throw new NotFoundException({ statusCode: 404, error: 'UNKNOWN_METER', field: 'meterId', reason: 'no meter point with this id is registered' });
+    if (!view) throw new DomainError('not-found', 'UNKNOWN_METER', 'meterId', 'no meter point with this id is registered');
     return view;
   }
 }

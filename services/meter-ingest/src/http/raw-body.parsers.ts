@@ -3,7 +3,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { SERVICE_CONFIG } from '@gridledger/service-kit';
 import type { MeterIngestConfig } from '../config';
-import { describe } from './intake-exception.filter';
 
 /** Routes whose bodies must reach the handler as the exact bytes sent (signed, audited). */
 export const RAW_BODY_ROUTES = [/^\/readings\/?$/, /^\/mscons\/?$/, /^\/meters(\/|$)/];
@@ -25,16 +24,11 @@ export class RawBodyParsers {
     const limit = config.METER_INGEST_MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES;
     const raw = express.raw({ type: () => true, limit });
     const json = express.json();
-    // Parser errors (too large, aborted, bad JSON) are answered here as JSON 4xx: they happen
-    // before Nest's exception filters could see them.
-    const answered = (response: Response, next: NextFunction) => (error?: unknown) => {
-      if (!error) return next();
-      const { status, body } = describe(error);
-      if (!response.headersSent) response.status(status).json(body);
-    };
+    // Parser errors (too large, aborted, bad JSON) go on to Nest's error handler, whose
+    // exception filter answers them as problem details like every other error.
     const jsonParser = (request: Request, response: Response, next: NextFunction): void => {
-      if (RAW_BODY_ROUTES.some((route) => route.test(request.path)) && request.method !== 'GET') raw(request, response, answered(response, next));
-      else json(request, response, answered(response, next));
+      if (RAW_BODY_ROUTES.some((route) => route.test(request.path)) && request.method !== 'GET') raw(request, response, next);
+      else json(request, response, next);
     };
     app.use(jsonParser);
   }

@@ -1,14 +1,15 @@
 import { Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { IntakeService } from '../intake/intake.service';
-import { IntakeRefusal, type IntakeAnswer } from '../intake/intake.types';
+import { DomainError } from '@gridledger/domain';
+import type { IntakeAnswer } from '../intake/intake.types';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 function rawBodyOf(request: Request): Buffer {
   if (Buffer.isBuffer(request.body)) return request.body;
   if (request.body === undefined || (typeof request.body === 'object' && Object.keys(request.body as object).length === 0)) return Buffer.alloc(0);
-  throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body could not be read as bytes');
+  throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', 'body could not be read as bytes');
 }
 
 /**

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { MessagingClient } from '@gridledger/messaging';
-import { DATA_SOURCE, LOGGER, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { publishCommitted, type MessagingClient } from '@gridledger/messaging';
+import { DomainError, type Clock } from '@gridledger/domain';
+import { DATA_SOURCE, InjectClock, LOGGER, MESSAGING, SERVICE_CONFIG, statusOf } from '@gridledger/service-kit';
 import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
-import { publishCommitted } from './intake-outbox';
 import { IntakePipeline, type IntakeOutcome } from './intake.pipeline';
 import { verifyJsonSubmission } from './json-submission';
 import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
-import { IntakeRefusal, type IntakeAnswer, type IntakeSource, type VerifiedSubmission } from './intake.types';
+import { type IntakeAnswer, type IntakeSource, type VerifiedSubmission } from './intake.types';
 
 type Outcome = { answer: IntakeAnswer; replayed: boolean };
 
@@ -26,10 +26,11 @@ export class IntakeService {
     @Inject(SERVICE_CONFIG) config: MeterIngestConfig,
     @Inject(MESSAGING) private readonly messaging: MessagingClient,
     @Inject(LOGGER) private readonly logger: JsonLogger,
+    @InjectClock() clock: Clock,
   ) {
     // The service publishes its batches' events itself right after commit (the relay is the
     // fallback), so the relay is not woken for them.
-    this.pipeline = new IntakePipeline(dataSource, Date.now, false);
+    this.pipeline = new IntakePipeline(dataSource, clock, false);
     this.limits = { maxEntries: config.METER_INGEST_MAX_BATCH_ENTRIES };
   }
 
@@ -56,14 +57,15 @@ export class IntakeService {
       } catch (error) {
         // Refused submissions write nothing; they are counted, and logged at debug level
         // (a flood of hostile requests must not flood the logs as well).
-        if (error instanceof IntakeRefusal) {
-          counter('gridledger_intake_refusals_total', 'Submissions refused whole, by status and code').add(1, { status: String(error.status), code: error.code, source });
-          this.logger.debug(`refused ${format} from ${source}: ${error.status} ${error.code} ${error.field}: ${error.reason.slice(0, 200)}`, 'IntakeService');
+        if (error instanceof DomainError) {
+          const status = statusOf(error);
+          counter('gridledger_intake_refusals_total', 'Submissions refused whole, by status and code').add(1, { status: String(status), code: error.code, source });
+          this.logger.debug(`refused ${format} from ${source}: ${status} ${error.code} ${error.field}: ${error.reason.slice(0, 200)}`, 'IntakeService');
         }
         throw error;
       }
       // After commit, and not awaited: the MPO's answer does not wait for NATS.
-      publishCommitted(this.messaging, this.dataSource, this.pipeline.schema, events).catch((error: unknown) =>
+      publishCommitted(this.messaging, this.dataSource, events).catch((error: unknown) =>
         this.logger.warn(`publishing batch ${batchId} at once failed, the outbox relay will: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService'),
       );
       const values = counter('gridledger_intake_values_total', 'Values received by meter-ingest, by outcome');

@@ -1,4 +1,4 @@
-import type { PeriodLength } from '@gridledger/domain';
+import { DomainError, type DomainErrorKind, type PeriodLength } from '@gridledger/domain';
 import type { IntervalValue, RegisterReading, Rejection, SignedFormat } from '@gridledger/metering';
 
 /** Where a submission came in: all doors lead to the same pipeline. */
@@ -41,22 +41,16 @@ export interface IntakeAnswer {
   readonly notes: readonly string[];
 }
 
-export type RefusalStatus = 400 | 401 | 403 | 413;
-
-/** The whole submission is refused and nothing is written. */
-export class IntakeRefusal extends Error {
-  constructor(
-    readonly status: RefusalStatus,
-    readonly code: string,
-    readonly field: string,
-    readonly reason: string,
-    readonly rejections: readonly Rejection[] = [],
-  ) {
-    super(`${code} ${field}: ${reason}`);
-    this.name = 'IntakeRefusal';
-  }
-
-  toJSON(): Record<string, unknown> {
-    return { statusCode: this.status, error: this.code, field: this.field, reason: this.reason, ...(this.rejections.length ? { rejections: this.rejections } : {}) };
-  }
+/**
+ * The whole submission is refused and nothing is written; the values that made it so follow
+ * the refusal itself as field errors (code, field, and the reason led by the meter it concerns).
+ */
+export function refusalListing(kind: DomainErrorKind, code: string, field: string, reason: string, rejections: readonly Rejection[]): DomainError {
+  return new DomainError(
+    kind,
+    code,
+    field,
+    reason,
+    rejections.map((rejection) => ({ field: rejection.field, code: rejection.code, reason: rejection.meterId === null ? rejection.reason : `meter ${rejection.meterId}: ${rejection.reason}` })),
+  );
 }

@@ -1,5 +1,6 @@
+import { DomainError } from '@gridledger/domain';
 import { BatchFormatError, BatchSignatureError, jsonBatchDigest, parseReadingBatch, verifyBatchSignature, type BatchLimits } from '@gridledger/metering';
-import { IntakeRefusal, type IntakeSource, type VerifiedSubmission } from './intake.types';
+import { type IntakeSource, type VerifiedSubmission } from './intake.types';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -8,7 +9,7 @@ export function decodeUtf8(raw: Buffer, field = '(body)'): string {
   try {
     return utf8.decode(raw);
   } catch {
-    throw new IntakeRefusal(400, 'MALFORMED_BODY', field, 'body is not valid UTF-8');
+    throw new DomainError('invalid', 'MALFORMED_BODY', field, 'body is not valid UTF-8');
   }
 }
 
@@ -17,12 +18,12 @@ export function parseJsonBody(raw: Buffer): unknown {
 }
 
 export function parseJsonText(raw: Buffer): { body: unknown; text: string } {
-  if (raw.length === 0) throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body is empty; send a JSON batch');
+  if (raw.length === 0) throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', 'body is empty; send a JSON batch');
   const text = decodeUtf8(raw);
   try {
     return { body: JSON.parse(text), text };
   } catch (error) {
-    throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', `body is not valid JSON: ${(error as Error).message.slice(0, 160)}`);
+    throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', `body is not valid JSON: ${(error as Error).message.slice(0, 160)}`);
   }
 }
 
@@ -36,7 +37,7 @@ export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: 
   try {
     batch = parseReadingBatch(body, limits);
   } catch (error) {
-    if (error instanceof BatchFormatError) throw new IntakeRefusal(400, 'MALFORMED_BATCH', error.field, error.reason);
+    if (error instanceof BatchFormatError) throw new DomainError('invalid', 'MALFORMED_BATCH', error.field, error.reason);
     throw error;
   }
   const record = body as Record<string, unknown>;
@@ -44,7 +45,7 @@ export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: 
   try {
     verifyBatchSignature('readings-json', batchId, record.signature, batch.mpo);
   } catch (error) {
-    if (error instanceof BatchSignatureError) throw new IntakeRefusal(401, 'BAD_SIGNATURE', 'signature', error.message);
+    if (error instanceof BatchSignatureError) throw new DomainError('unauthenticated', 'BAD_SIGNATURE', 'signature', error.message);
     throw error;
   }
   return {

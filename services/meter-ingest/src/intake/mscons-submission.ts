@@ -1,4 +1,4 @@
-import { isPeriodLength, type PeriodLength } from '@gridledger/domain';
+import { DomainError, isPeriodLength, type PeriodLength } from '@gridledger/domain';
 import {
   BatchFormatError,
   BatchSignatureError,
@@ -15,7 +15,7 @@ import {
   type Rejection,
   type RejectionCode,
 } from '@gridledger/metering';
-import { IntakeRefusal, type IntakeSource, type VerifiedSubmission } from './intake.types';
+import { type IntakeSource, type VerifiedSubmission } from './intake.types';
 
 /**
  * The MSCONS door (HTTP upload and CLI import): the MPO names itself and signs the SHA-256 of
@@ -54,29 +54,29 @@ export function decodeEdifact(raw: Buffer): { text: string; encoding: 'utf-8' | 
   } catch {
     const head = latin1.decode(raw.subarray(0, 64));
     if (/^(UNA.{6})?\s*UNB.UNO[ABCD]/s.test(head)) return { text: latin1.decode(raw), encoding: 'latin1' };
-    throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body is neither UTF-8 nor an interchange declaring ISO 8859-1 (UNOA to UNOD)');
+    throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', 'body is neither UTF-8 nor an interchange declaring ISO 8859-1 (UNOA to UNOD)');
   }
 }
 
 export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSource, limits: BatchLimits): VerifiedSubmission {
   const { raw } = upload;
-  if (raw.length === 0) throw new IntakeRefusal(400, 'MALFORMED_BODY', '(body)', 'body is empty; send the EDIFACT interchange as text');
+  if (raw.length === 0) throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', 'body is empty; send the EDIFACT interchange as text');
   let mpo: string;
   try {
     mpo = checksumAddress(upload.mpo, 'x-mpo-address');
   } catch (error) {
-    if (error instanceof BatchFormatError) throw new IntakeRefusal(401, 'UNAUTHENTICATED', 'x-mpo-address', error.reason);
+    if (error instanceof BatchFormatError) throw new DomainError('unauthenticated', 'UNAUTHENTICATED', 'x-mpo-address', error.reason);
     throw error;
   }
   const batchId = fileDigest(raw);
   try {
     verifyBatchSignature('mscons', batchId, upload.signature, mpo);
   } catch (error) {
-    if (error instanceof BatchSignatureError) throw new IntakeRefusal(401, 'BAD_SIGNATURE', 'x-mpo-signature', error.message);
+    if (error instanceof BatchSignatureError) throw new DomainError('unauthenticated', 'BAD_SIGNATURE', 'x-mpo-signature', error.message);
     throw error;
   }
   const periodLength = upload.periodLength ?? 'PT15M';
-  if (!isPeriodLength(periodLength)) throw new IntakeRefusal(400, 'MALFORMED_BATCH', 'x-period-length', 'must be PT15M or PT60M');
+  if (!isPeriodLength(periodLength)) throw new DomainError('invalid', 'MALFORMED_BATCH', 'x-period-length', 'must be PT15M or PT60M');
   let interchange: MsconsInterchange;
   const decoded = decodeEdifact(raw);
   try {
@@ -84,7 +84,7 @@ export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSourc
   } catch (error) {
     if (error instanceof MsconsError) {
       const where = error.segment ? `segment ${error.segment.number} (${error.segment.tag})` : '(interchange)';
-      throw new IntakeRefusal(400, `MSCONS_${error.code}`, error.field ? `${where} ${error.field}` : where, error.reason);
+      throw new DomainError('invalid', `MSCONS_${error.code}`, error.field ? `${where} ${error.field}` : where, error.reason);
     }
     throw error;
   }
@@ -117,6 +117,6 @@ function toValues(interchange: MsconsInterchange, _periodLength: PeriodLength, l
       }
     }
   }
-  if (intervals.length > limits.maxEntries) throw new IntakeRefusal(413, 'TOO_MANY_VALUES', '(body)', `at most ${limits.maxEntries} values per upload; split the interchange`);
+  if (intervals.length > limits.maxEntries) throw new DomainError('too-large', 'TOO_MANY_VALUES', '(body)', `at most ${limits.maxEntries} values per upload; split the interchange`);
   return { intervals, readings: [], rejections, notes, entryCount: intervals.length + rejections.length };
 }

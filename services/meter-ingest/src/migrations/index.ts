@@ -1,5 +1,5 @@
 import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
-import { CreateMeterIngestTables1764000000100 } from '../persistence/meter-ingest-tables.migration';
+import { CreateMeterIngestTables1764000000100 } from './1764000000100-create-meter-ingest-tables.migration';
 
 /** meter-ingest owns the `meter_ingest` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'meter_ingest';

@@ -1,0 +1,47 @@
+import { bootstrapService, type RunningService } from '@gridledger/service-kit';
+import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
+import type { BalancingConfig } from '../src/config';
+import { balancingService } from '../src/service';
+
+/** balancing's HTTP API in-process: every error is problem details, every list is paged. */
+describe('balancing HTTP API', () => {
+  const namespace = randomNamespace();
+  let db: TestDatabase;
+  let service: RunningService<BalancingConfig>;
+  const schedule = (scheduleId: string, periodId: string) =>
+    fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId, periodId, fromGroup: 'BG-P', toGroup: 'BG-Q', energyWh: '10' }) });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = await bootstrapService(balancingService({ DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await service?.close();
+    await deleteNamespaceStreams(namespace);
+    await db?.drop();
+  });
+
+  it('answers malformed JSON, bad fields, unknown routes and unknown group-periods with problem details', async () => {
+    await expectProblem(await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"scheduleId":' }), { status: 400, code: 'BAD_REQUEST' });
+    const bad = await expectProblem(
+      await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: '', periodId: '2030-01-01T00:07:00Z', fromGroup: 'BG-P', toGroup: 'BG-Q', energyWh: '-1' }) }),
+      { status: 400, code: 'INVALID_FIELD' },
+    );
+    expect(bad.errors.map((e) => e.field).sort()).toEqual(['energyWh', 'periodId', 'scheduleId']);
+    await expectProblem(await fetch(`${service.url}/groups/BG-P/periods?limit=5000`), { status: 400, code: 'INVALID_LIMIT', field: 'limit' });
+    await expectProblem(await fetch(`${service.url}/no-such-route`), { status: 404, code: 'NOT_FOUND', field: '(path)' });
+    await expectProblem(await fetch(`${service.url}/groups/BG-NONE/periods/2030-01-01T00:00:00Z`), { status: 404, code: 'UNKNOWN_GROUP_PERIOD', field: 'periodId' });
+    await expectProblem(await fetch(`${service.url}/groups/BG-NONE/periods/2030-01-01T00:00:00Z/proofs/M-1`), { status: 404, code: 'NO_PROOF', field: 'meterId' });
+  });
+
+  it("pages a group's periods newest first: walking every page gives every period exactly once", async () => {
+    const periodIds = Array.from({ length: 7 }, (_, i) => `2030-01-01T0${i}:00:00Z`);
+    for (const [i, periodId] of periodIds.entries()) expect((await schedule(`s-${i}`, periodId)).status).toBe(200);
+    const walked = await walkPages<{ periodId: string; status: string }>(service.url, '/groups/BG-P/periods?limit=3');
+    expect(walked.items.map((p) => p.periodId)).toEqual([...periodIds].reverse());
+    expect(walked.pages).toBe(3);
+    const accounts = await walkPages<{ account: string }>(service.url, '/ledger/balances?limit=1');
+    expect(accounts.items).toEqual([]);
+  });
+});
