@@ -12,9 +12,12 @@ import { CascadeFixture, ROOT_A, Totals, WalletName, balanced, mined } from './c
  * - no commit or finalization fails because of another group's data: whether a commit goes
  *   through is predicted from its own group's state alone (its BRP, lifetime, latest version)
  *   and its own totals, and a finalization with the right totals and every group in goes through.
- * CASCADE_PROPERTY_RUNS=500 runs a longer search (default 25 sequences, for `npm test`).
+ * CASCADE_PROPERTY_RUNS=500 runs a longer search (default 25 sequences, for `npm test`), and
+ * CASCADE_PROPERTY_SEED another part of the space (fast-check prints the seed of a failure).
  */
 const RUNS = Number(process.env.CASCADE_PROPERTY_RUNS ?? 25);
+/** A fixed seed by default, so `npm test` replays the same sequences; set one to search elsewhere. */
+const SEED = Number(process.env.CASCADE_PROPERTY_SEED ?? 20261201);
 const GROUPS = ['GRP-NORTH', 'GRP-SOUTH', 'GRP-EAST'].map(groupKey);
 const NORTH_SOUTH = GROUPS.slice(0, 2);
 const SIGNERS: readonly WalletName[] = ['brpNorth', 'brpSouth', 'brpEast', 'mpoNorth', 'stranger'];
@@ -24,7 +27,8 @@ const MIN_NET = -(2n ** 55n);
 const NEVER = 2n ** 48n - 1n;
 
 type Action =
-  | { kind: 'commit'; group: number; period: number; signer: WalletName; versionSkew: number; totals: Totals }
+  /** `signer` 'own-brp': whoever is the group's BRP when the commit is sent (most commits). */
+  | { kind: 'commit'; group: number; period: number; signer: WalletName | 'own-brp'; versionSkew: number; totals: Totals }
   | { kind: 'finalize'; period: number; tamper: boolean }
   | { kind: 'rotateBrp'; group: number; signer: WalletName }
   | { kind: 'register' }
@@ -46,14 +50,14 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     weight: 8,
     arbitrary: fc.record({
       kind: fc.constant('commit' as const),
-      group: fc.integer({ min: 0, max: 2 }),
-      period: fc.integer({ min: 0, max: 2 }),
-      signer: fc.constantFrom(...SIGNERS),
+      group: fc.constantFrom(0, 0, 1, 1, 2),
+      period: fc.integer({ min: 0, max: 1 }),
+      signer: fc.oneof({ weight: 4, arbitrary: fc.constant('own-brp' as const) }, { weight: 1, arbitrary: fc.constantFrom(...SIGNERS) }),
       versionSkew: fc.constantFrom(0, 0, 0, 0, 0, 1, -1),
       totals: fc.tuple(energy, energy, net).map(([feedIn, feedOut, scheduleNet]) => balanced(feedIn, feedOut, scheduleNet)),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('finalize' as const), period: fc.integer({ min: 0, max: 2 }), tamper: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('finalize' as const), period: fc.integer({ min: 0, max: 1 }), tamper: fc.constantFrom(false, false, false, true) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rotateBrp' as const), group: fc.integer({ min: 0, max: 1 }), signer: fc.constantFrom(...SIGNERS) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'register' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retire' as const), group: fc.integer({ min: 0, max: 1 }) }) },
@@ -64,10 +68,12 @@ jest.setTimeout(600_000);
 describe('cascade invariants under random sequences (fast-check on anvil)', () => {
   const f = new CascadeFixture();
   let periods: bigint[];
+  /** What the sequences got through, so a run of nothing but refusals cannot pass unnoticed. */
+  const seen = { commits: 0, finalizations: 0 };
 
   beforeAll(async () => {
     await f.setUp();
-    periods = [f.periodAgo(2), f.periodAgo(3), f.periodAgo(4)];
+    periods = [f.periodAgo(2), f.periodAgo(3)];
   });
   afterAll(() => f.tearDown());
 
@@ -83,7 +89,7 @@ describe('cascade invariants under random sequences (fast-check on anvil)', () =
   };
 
   /** Whether the commit must go through, from its own group's state and its own totals only. */
-  async function commitIsValid(a: Extract<Action, { kind: 'commit' }>, version: number): Promise<boolean> {
+  async function commitIsValid(a: Extract<Action, { kind: 'commit' }>, signer: WalletName, version: number): Promise<boolean> {
     const group = GROUPS[a.group];
     const [from, until, brp] = (await view('groupOf', group)) as [bigint, bigint, string];
     const period = periods[a.period];
@@ -92,7 +98,7 @@ describe('cascade invariants under random sequences (fast-check on anvil)', () =
     return (
       until !== 0n &&
       brp !== ZeroAddress &&
-      brp === f.wallets[a.signer].address &&
+      brp === f.wallets[signer].address &&
       from <= period &&
       period < until &&
       version === latest + 1 &&
@@ -141,9 +147,12 @@ describe('cascade invariants under random sequences (fast-check on anvil)', () =
         const group = GROUPS[a.group];
         const period = periods[a.period];
         const version = Math.max(0, Number(await view('latestVersion', group, period)) + 1 + a.versionSkew);
-        const valid = await commitIsValid(a, version);
-        const refused = await outcome(f.commit(a.signer, group, period, version, a.totals, ROOT_A));
-        expect({ action: a, refused: refused !== null }).toEqual({ action: a, refused: !valid });
+        const [, , brp] = (await view('groupOf', group)) as [bigint, bigint, string];
+        const signer = a.signer === 'own-brp' ? (SIGNERS.find((name) => f.wallets[name].address === brp) ?? 'stranger') : a.signer;
+        const valid = await commitIsValid(a, signer, version);
+        const refused = await outcome(f.commit(signer, group, period, version, a.totals, ROOT_A));
+        expect({ action: a, signer, refused: refused !== null }).toEqual({ action: a, signer, refused: !valid });
+        if (refused === null) seen.commits += 1;
         return;
       }
       case 'finalize': {
@@ -154,6 +163,7 @@ describe('cascade invariants under random sequences (fast-check on anvil)', () =
         const refused = await outcome(f.finalize('tso', period, totals));
         const valid = !finalized && market.missing === 0 && !a.tamper;
         expect({ action: a, refused }).toEqual({ action: a, refused: valid ? null : expect.any(String) });
+        if (refused === null) seen.finalizations += 1;
         return;
       }
       case 'rotateBrp': {
@@ -181,9 +191,8 @@ describe('cascade invariants under random sequences (fast-check on anvil)', () =
 
   it(`keeps sums, completeness and isolation over ${RUNS} random sequences`, async () => {
     let sequences = 0;
-    let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 14 }), async (actions) => {
+      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 16 }), async (actions) => {
         await f.reset();
         sequences += 1;
         for (const a of actions) {
@@ -191,13 +200,13 @@ describe('cascade invariants under random sequences (fast-check on anvil)', () =
           if (a.kind === 'finalize' || a.kind === 'retire') await checkInvariants();
         }
         await checkInvariants();
-        accepted += Number((await view('periodState', periods[0]))[1]);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: SEED },
     );
     expect(sequences).toBeGreaterThanOrEqual(RUNS);
-    // The sequences did commit something, not only refusals.
-    expect(accepted).toBeGreaterThan(0);
+    // The sequences committed and finalized, not only refused.
+    expect(seen.commits).toBeGreaterThan(RUNS);
+    expect(seen.finalizations).toBeGreaterThan(0);
   });
 
   it('keeps the invariants through a hand-written sequence with extreme values and every role change', async () => {
