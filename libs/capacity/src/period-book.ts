@@ -1,5 +1,5 @@
 import { PricePerMWh, divideRoundHalfAwayFromZero, priceEnergy } from '@gridledger/domain';
-import { largestRemainderInto } from './largest-remainder';
+import { exactFloorDivision, largestRemainderInto } from './largest-remainder';
 import { LedgerEntry, LedgerPosting, MARKET_ACCOUNT, holderAccount, operatorAccount } from './ledger';
 import { Holder, Plant } from './plant';
 
@@ -167,10 +167,11 @@ export class AllocatedPeriod {
         const i = this.byHolder[j];
         if (this.feeByHolding[i] === 0) continue;
         const account = this.operatorAccountOf(this.book.holdingPlant[i]);
+        const amountCents = BigInt(this.feeByHolding[i]);
         // One operator may run several of the holder's plants: one entry per account.
-        const existing = entries.findIndex((entry) => entry.account === account);
-        if (existing >= 0) entries[existing] = { account, amountCents: entries[existing].amountCents + BigInt(this.feeByHolding[i]) };
-        else entries.push({ account, amountCents: BigInt(this.feeByHolding[i]) });
+        let e = 1;
+        while (e < entries.length && entries[e].account !== account) e++;
+        entries[e] = e < entries.length ? { account, amountCents: entries[e].amountCents + amountCents } : { account, amountCents };
       }
       postings.push({ key: `capacity-fee:${row.holderId}`, kind: 'capacity-fee', holderId: row.holderId, entries });
     }
@@ -222,10 +223,9 @@ export function allocatePeriod(book: PeriodBook): AllocatedPeriod {
   const n = book.holdingPlant.length;
   checkBook(book);
 
-  // Three stable counting sorts give holdings by (plant, holder) and by (holder, plant) in O(n).
-  const byHolderFirst = countingSort(book.holdingHolder, holderCount, null);
-  const byPlant = countingSort(book.holdingPlant, plantCount, byHolderFirst.order);
-  const byHolder = countingSort(book.holdingHolder, holderCount, byPlant.order);
+  const byHolder = holdingsByHolderThenPlant(book);
+  // Stable, so each plant's claims stay in holder order, the tie-break order.
+  const byPlant = countingSort(book.holdingPlant, plantCount, byHolder.order);
 
   const allocatedByHolding = new Float64Array(n);
   const feeByHolding = capacityFees(book);
@@ -314,6 +314,31 @@ function countingSort(key: Int32Array, buckets: number, order: Int32Array | null
   return { order: sorted, start };
 }
 
+/**
+ * Holdings ordered by (holder, plant): a counting sort by holder, then each holder's few
+ * holdings put in plant order in place (insertion sort; a long run gets a full sort).
+ */
+function holdingsByHolderThenPlant(book: PeriodBook): { order: Int32Array; start: Int32Array } {
+  const byHolder = countingSort(book.holdingHolder, book.holders.length, null);
+  const { order, start } = byHolder;
+  const plant = book.holdingPlant;
+  for (let h = 0; h < book.holders.length; h++) {
+    const from = start[h];
+    const to = start[h + 1];
+    if (to - from > 16) {
+      order.subarray(from, to).sort((a, b) => plant[a] - plant[b]);
+      continue;
+    }
+    for (let j = from + 1; j < to; j++) {
+      const i = order[j];
+      let k = j - 1;
+      for (; k >= from && plant[order[k]] > plant[i]; k--) order[k + 1] = order[k];
+      order[k + 1] = i;
+    }
+  }
+  return byHolder;
+}
+
 /** Each holding's capacity fee, in holding order (a sequential pass). */
 function capacityFees(book: PeriodBook): Float64Array {
   const feePerMW = Float64Array.from(book.plants, (plant) => Number(plant.feePerMWPeriodCents));
@@ -368,8 +393,8 @@ function allocatePlant(
 function capacityFeeCents(sharesW: number, feePerMW: number, feeBig: bigint): number {
   const product = sharesW * feePerMW;
   if (product > SAFE) return Number(divideRoundHalfAwayFromZero(BigInt(sharesW) * feeBig, BigInt(W_PER_MW)));
-  const remainder = product % W_PER_MW;
-  const quotient = (product - remainder) / W_PER_MW;
+  const quotient = exactFloorDivision(product, W_PER_MW);
+  const remainder = product - quotient * W_PER_MW;
   return remainder * 2 >= W_PER_MW ? quotient + 1 : quotient;
 }
 
