@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { parseDocument } from 'yaml';
+import { renderKustomization } from '../src/ci/k8s/render-kustomization';
 
 // docs/decisions.md "Where tests live": src/ holds only what ships. Specs and their support
 // files live in the project's test/, benchmarks in its bench/. "Migrations": one folder and
@@ -85,6 +87,35 @@ describe('configuration names', () => {
   it('common variables are named by what they configure, service variables by their service', () => {
     expect(common.filter((variable) => !COMMON_PREFIXES.some((prefix) => variable.startsWith(prefix)))).toEqual([]);
     expect(own.filter(({ service, variable }) => !variable.startsWith(PREFIXES[service])).map(({ variable }) => variable)).toEqual([]);
+  });
+
+  it('the Kubernetes overlays and docker-compose set only variables their service reads', () => {
+    // zod ignores unknown variables, so a misspelt or renamed one would pass silently.
+    const reads = (service: string): string[] => [...common, ...variablesOf(`services/${service}/src/config.ts`)];
+    const unknown: string[] = [];
+    const check = (where: string, service: string, variables: readonly string[]) => {
+      if (!(service in PREFIXES)) return;
+      unknown.push(...variables.filter((variable) => !reads(service).includes(variable)).map((variable) => `${where}: ${service} ${variable}`));
+    };
+    let checked = 0;
+    for (const overlay of ['dev', 'prod']) {
+      for (const object of renderKustomization(join(ROOT, 'k8s', 'overlays', overlay))) {
+        const name = String((object.metadata as { name?: string } | undefined)?.name);
+        if (object.kind === 'ConfigMap') check(`k8s ${overlay} ConfigMap`, name, Object.keys((object.data as Record<string, string> | undefined) ?? {}));
+        if (object.kind === 'Deployment') {
+          const containers = ((object.spec as { template: { spec: { containers: { env?: { name: string }[] }[] } } }).template.spec.containers);
+          check(`k8s ${overlay} Deployment`, name, containers.flatMap((container) => (container.env ?? []).map((entry) => entry.name)));
+        }
+        if (name in PREFIXES) checked += 1;
+      }
+    }
+    const compose = parseDocument(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }).toJSON() as { services: Record<string, { environment?: Record<string, string> }> };
+    for (const [service, definition] of Object.entries(compose.services)) {
+      check('docker-compose.yml', service, Object.keys(definition.environment ?? {}));
+      if (service in PREFIXES) checked += 1;
+    }
+    expect(checked).toBeGreaterThan(8);
+    expect(unknown).toEqual([]);
   });
 
   it('durations are integer milliseconds named *_MS (OpenTelemetry keeps its own names)', () => {

@@ -1,29 +1,39 @@
-import { CapacityError, CapacityErrorCode } from './capacity.errors';
+import type { Decider } from '@gridledger/domain';
+import { CapacityErrorCode, capacityError } from './capacity.errors';
 import { Holder, validateHolder } from './plant';
 
-/** Holder registration as a decider: a holder is registered once. */
+/** Holder registration as a decider: a holder is registered once. One stream per holder. */
 export type HolderCommand = { readonly type: 'RegisterHolder'; readonly holder: Holder; readonly at: string };
 export type HolderEvent = { readonly type: 'HolderRegistered'; readonly holder: Holder; readonly at: string };
-export type HolderState = { readonly status: 'unregistered' } | { readonly status: 'registered'; readonly holder: Holder };
+export type HolderState =
+  | { readonly status: 'unregistered' }
+  | { readonly status: 'registered'; readonly holder: Holder; readonly registeredAt: string };
 
-export function initialHolderState(): HolderState {
-  return { status: 'unregistered' };
-}
+export const holderDecider: Decider<HolderCommand, HolderEvent, HolderState> = {
+  initialState: () => ({ status: 'unregistered' }),
 
-export function decideHolder(command: HolderCommand, state: HolderState): HolderEvent[] {
-  switch (command.type) {
-    case 'RegisterHolder':
-      if (state.status === 'registered') {
-        throw new CapacityError(CapacityErrorCode.HolderAlreadyRegistered, 'holderId', `holder ${command.holder.holderId} is already registered`);
+  decide(command, state) {
+    switch (command.type) {
+      case 'RegisterHolder':
+        if (state.status === 'registered') {
+          throw capacityError(CapacityErrorCode.HolderAlreadyRegistered, 'holderId', `holder ${command.holder.holderId} is already registered`);
+        }
+        return [{ type: 'HolderRegistered', holder: validateHolder(command.holder), at: command.at }];
+      default: {
+        const unknown: never = command.type;
+        throw new Error(`unknown command ${String(unknown)}`);
       }
-      return [{ type: 'HolderRegistered', holder: validateHolder(command.holder), at: command.at }];
-    default: {
-      const unknown: never = command.type;
-      throw new Error(`unknown command ${String(unknown)}`);
     }
-  }
-}
+  },
 
-export function evolveHolder(_state: HolderState, event: HolderEvent): HolderState {
-  return { status: 'registered', holder: event.holder };
-}
+  evolve(_state, event) {
+    switch (event.type) {
+      case 'HolderRegistered':
+        return { status: 'registered', holder: event.holder, registeredAt: event.at };
+      default: {
+        const unknown: never = event.type;
+        throw new Error(`unknown event ${String(unknown)}`);
+      }
+    }
+  },
+};

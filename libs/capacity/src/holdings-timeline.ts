@@ -25,22 +25,38 @@ export function holdingsValidAt(rows: Iterable<HoldingVersion>, instantMs: numbe
 }
 
 /**
- * Applies new balances effective at `atMs`: closes each holder's open row and opens a new
- * one (none when the new balance is zero). Returns the whole new list; rows are never edited
- * except for setting validTo on the open row.
+ * A holdings timeline built change by change: each change closes the holder's open row at
+ * `atMs` and opens one with the new balance (none when it is zero). Rows are never edited
+ * except for setting validTo on the open row. Open rows are indexed, so a rebuild that
+ * replays a long history costs one step per change.
  */
-export function applyBalanceChanges(
-  rows: readonly HoldingVersion[],
-  plantId: PlantId,
-  changes: ReadonlyArray<readonly [HolderId, bigint]>,
-  atMs: number,
-): HoldingVersion[] {
-  const changed = new Map(changes);
-  const next = rows.map((row) =>
-    row.plantId === plantId && row.validToMs === null && changed.has(row.holderId) ? { ...row, validToMs: atMs } : row,
-  );
-  for (const [holderId, sharesW] of changed) {
-    if (sharesW > 0n) next.push({ plantId, holderId, sharesW, validFromMs: atMs, validToMs: null });
+export class HoldingsTimeline {
+  private readonly list: HoldingVersion[] = [];
+  private readonly open = new Map<string, number>();
+
+  constructor(rows: Iterable<HoldingVersion> = []) {
+    for (const row of rows) this.push(row);
   }
-  return next;
+
+  apply(plantId: PlantId, changes: ReadonlyArray<readonly [HolderId, bigint]>, atMs: number): this {
+    for (const [holderId, sharesW] of changes) {
+      const key = JSON.stringify([plantId, holderId]);
+      const index = this.open.get(key);
+      if (index !== undefined) {
+        this.list[index] = { ...this.list[index], validToMs: atMs };
+        this.open.delete(key);
+      }
+      if (sharesW > 0n) this.push({ plantId, holderId, sharesW, validFromMs: atMs, validToMs: null });
+    }
+    return this;
+  }
+
+  rows(): readonly HoldingVersion[] {
+    return this.list;
+  }
+
+  private push(row: HoldingVersion): void {
+    if (row.validToMs === null) this.open.set(JSON.stringify([row.plantId, row.holderId]), this.list.length);
+    this.list.push(row);
+  }
 }

@@ -3,6 +3,8 @@ export * from './ids';
 export * from './plant';
 export * from './plant-shares.decider';
 export * from './holder.decider';
+export * from './capacity.codec';
+export * from './shares-projection';
 export * from './holdings-timeline';
 export * from './largest-remainder';
 export * from './ledger';

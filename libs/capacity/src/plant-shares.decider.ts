@@ -1,13 +1,12 @@
-import { CapacityError, CapacityErrorCode } from './capacity.errors';
+import type { Decider } from '@gridledger/domain';
+import { CapacityErrorCode, capacityError, plantNotRegistered } from './capacity.errors';
 import { HolderId, PlantId, requireEntityId, requireWatts } from './ids';
 import { Plant, validatePlant } from './plant';
 
 /**
- * The shares of one plant as a decider: decide(command, state) → events, evolve(state, event).
- * Time comes in with the command (`at`, ISO instant); nothing here reads a clock.
- *
- * `balances` may be partial: decide only reads the balances of the holders a command names,
- * so a service may load just those (under the plant's row lock) instead of the whole book.
+ * The shares of one plant as a decider (one stream per plant). Time comes in with the command
+ * (`at`, ISO instant); nothing here reads a clock. A change never takes effect before the
+ * plant's last change, so a plant's history stays ordered in time even if a clock steps back.
  */
 export type PlantSharesCommand =
   | { readonly type: 'RegisterPlant'; readonly plant: Plant; readonly at: string }
@@ -43,17 +42,21 @@ export type PlantSharesState =
       /** Shares in circulation: never above plant.capacityW. */
       readonly issuedW: bigint;
       readonly balances: ReadonlyMap<HolderId, bigint>;
+      /** The instant of the plant's last event. */
+      readonly changedAt: string;
     };
 
-export function initialPlantSharesState(): PlantSharesState {
-  return { status: 'unregistered' };
-}
+export const plantSharesDecider: Decider<PlantSharesCommand, PlantSharesEvent, PlantSharesState> = {
+  initialState: () => ({ status: 'unregistered' }),
+  decide: decidePlantShares,
+  evolve: evolvePlantShares,
+};
 
-export function decidePlantShares(command: PlantSharesCommand, state: PlantSharesState): PlantSharesEvent[] {
+function decidePlantShares(command: PlantSharesCommand, state: PlantSharesState): PlantSharesEvent[] {
   switch (command.type) {
     case 'RegisterPlant': {
       if (state.status === 'registered') {
-        throw new CapacityError(CapacityErrorCode.PlantAlreadyRegistered, 'plantId', `plant ${command.plant.plantId} is already registered`);
+        throw capacityError(CapacityErrorCode.PlantAlreadyRegistered, 'plantId', `plant ${command.plant.plantId} is already registered`);
       }
       return [{ type: 'PlantRegistered', plant: validatePlant(command.plant), at: command.at }];
     }
@@ -63,20 +66,20 @@ export function decidePlantShares(command: PlantSharesCommand, state: PlantShare
       const sharesW = requireWatts('sharesW', command.sharesW);
       const available = plant.plant.capacityW - plant.issuedW;
       if (sharesW > available) {
-        throw new CapacityError(
+        throw capacityError(
           CapacityErrorCode.BeyondCapacity,
           'sharesW',
           `issuing ${sharesW} W would exceed the nameplate capacity of ${plant.plant.capacityW} W (${available} W unissued)`,
         );
       }
-      return [{ type: 'SharesIssued', plantId: command.plantId, holderId: command.holderId, sharesW, at: command.at }];
+      return [{ type: 'SharesIssued', plantId: command.plantId, holderId: command.holderId, sharesW, at: effectiveAt(plant, command.at) }];
     }
     case 'TransferShares': {
       const plant = requireRegistered(state, command.plantId);
       requireEntityId('fromHolderId', command.fromHolderId);
       requireEntityId('toHolderId', command.toHolderId);
       if (command.fromHolderId === command.toHolderId) {
-        throw new CapacityError(CapacityErrorCode.SameHolder, 'toHolderId', 'must differ from fromHolderId');
+        throw capacityError(CapacityErrorCode.SameHolder, 'toHolderId', 'must differ from fromHolderId');
       }
       const sharesW = requireWatts('sharesW', command.sharesW);
       requireBalance(plant, command.fromHolderId, sharesW, 'fromHolderId');
@@ -87,7 +90,7 @@ export function decidePlantShares(command: PlantSharesCommand, state: PlantShare
           fromHolderId: command.fromHolderId,
           toHolderId: command.toHolderId,
           sharesW,
-          at: command.at,
+          at: effectiveAt(plant, command.at),
         },
       ];
     }
@@ -96,7 +99,7 @@ export function decidePlantShares(command: PlantSharesCommand, state: PlantShare
       requireEntityId('holderId', command.holderId);
       const sharesW = requireWatts('sharesW', command.sharesW);
       requireBalance(plant, command.holderId, sharesW, 'holderId');
-      return [{ type: 'SharesRetired', plantId: command.plantId, holderId: command.holderId, sharesW, at: command.at }];
+      return [{ type: 'SharesRetired', plantId: command.plantId, holderId: command.holderId, sharesW, at: effectiveAt(plant, command.at) }];
     }
     default: {
       const unknown: never = command;
@@ -105,18 +108,24 @@ export function decidePlantShares(command: PlantSharesCommand, state: PlantShare
   }
 }
 
-export function evolvePlantShares(state: PlantSharesState, event: PlantSharesEvent): PlantSharesState {
+function evolvePlantShares(state: PlantSharesState, event: PlantSharesEvent): PlantSharesState {
   switch (event.type) {
     case 'PlantRegistered':
-      return { status: 'registered', plant: event.plant, issuedW: 0n, balances: new Map() };
+      return { status: 'registered', plant: event.plant, issuedW: 0n, balances: new Map(), changedAt: event.at };
     case 'SharesIssued': {
       const plant = registeredOrThrow(state, event.type);
-      return { ...plant, issuedW: plant.issuedW + event.sharesW, balances: adjust(plant.balances, [[event.holderId, event.sharesW]]) };
+      return {
+        ...plant,
+        issuedW: plant.issuedW + event.sharesW,
+        balances: adjust(plant.balances, [[event.holderId, event.sharesW]]),
+        changedAt: event.at,
+      };
     }
     case 'SharesTransferred': {
       const plant = registeredOrThrow(state, event.type);
       return {
         ...plant,
+        changedAt: event.at,
         balances: adjust(plant.balances, [
           [event.fromHolderId, -event.sharesW],
           [event.toHolderId, event.sharesW],
@@ -125,7 +134,12 @@ export function evolvePlantShares(state: PlantSharesState, event: PlantSharesEve
     }
     case 'SharesRetired': {
       const plant = registeredOrThrow(state, event.type);
-      return { ...plant, issuedW: plant.issuedW - event.sharesW, balances: adjust(plant.balances, [[event.holderId, -event.sharesW]]) };
+      return {
+        ...plant,
+        issuedW: plant.issuedW - event.sharesW,
+        balances: adjust(plant.balances, [[event.holderId, -event.sharesW]]),
+        changedAt: event.at,
+      };
     }
     default: {
       const unknown: never = event;
@@ -143,19 +157,22 @@ export function balanceChanges(state: PlantSharesState, event: PlantSharesEvent)
   return holders.map((holderId) => [holderId, next.balances.get(holderId) ?? 0n]);
 }
 
-type RegisteredPlant = Extract<PlantSharesState, { status: 'registered' }>;
+export type RegisteredPlant = Extract<PlantSharesState, { status: 'registered' }>;
 
 function requireRegistered(state: PlantSharesState, plantId: PlantId): RegisteredPlant {
-  if (state.status !== 'registered' || state.plant.plantId !== plantId) {
-    throw new CapacityError(CapacityErrorCode.PlantNotRegistered, 'plantId', `plant ${plantId} is not registered`);
-  }
+  if (state.status !== 'registered' || state.plant.plantId !== plantId) throw plantNotRegistered(plantId);
   return state;
+}
+
+/** The command's instant, or the plant's last change if that is later. */
+function effectiveAt(plant: RegisteredPlant, at: string): string {
+  return Date.parse(at) < Date.parse(plant.changedAt) ? plant.changedAt : at;
 }
 
 function requireBalance(plant: RegisteredPlant, holderId: HolderId, sharesW: bigint, field: string): void {
   const balance = plant.balances.get(holderId) ?? 0n;
   if (balance < sharesW) {
-    throw new CapacityError(
+    throw capacityError(
       CapacityErrorCode.InsufficientShares,
       'sharesW',
       `${field} ${holderId} holds ${balance} W of plant ${plant.plant.plantId}, fewer than ${sharesW} W`,

@@ -1,4 +1,4 @@
-import { applyBalanceChanges, holdingsValidAt } from '../src/holdings-timeline';
+import { HoldingsTimeline, holdingsValidAt } from '../src/holdings-timeline';
 import { exchangesToPublish } from '../src/exchanges';
 import { periodReadiness } from '../src/period-readiness';
 import { reversalOf, postingSum } from '../src/ledger';
@@ -7,13 +7,13 @@ const t = (iso: string): number => Date.parse(iso);
 
 describe('holdings valid at an instant', () => {
   it('keeps past holdings readable: a transfer inside a period counts from the next period', () => {
-    let rows = applyBalanceChanges([], 'pv-1', [['alice', 100n]], t('2026-03-29T00:50:00Z'));
-    rows = applyBalanceChanges(rows, 'pv-1', [['alice', 40n], ['bob', 60n]], t('2026-03-29T01:07:00Z'));
+    const timeline = new HoldingsTimeline().apply('pv-1', [['alice', 100n]], t('2026-03-29T00:50:00Z'));
+    let rows = timeline.apply('pv-1', [['alice', 40n], ['bob', 60n]], t('2026-03-29T01:07:00Z')).rows();
     const at0100 = holdingsValidAt(rows, t('2026-03-29T01:00:00Z'));
     expect(at0100.map((r) => [r.holderId, r.sharesW])).toEqual([['alice', 100n]]);
     const at0115 = holdingsValidAt(rows, t('2026-03-29T01:15:00Z'));
     expect(at0115.map((r) => [r.holderId, r.sharesW])).toEqual([['alice', 40n], ['bob', 60n]]);
-    rows = applyBalanceChanges(rows, 'pv-1', [['bob', 0n]], t('2026-03-29T02:00:00Z'));
+    rows = timeline.apply('pv-1', [['bob', 0n]], t('2026-03-29T02:00:00Z')).rows();
     expect(holdingsValidAt(rows, t('2026-03-29T02:00:00Z')).map((r) => r.holderId)).toEqual(['alice']);
     expect(rows).toHaveLength(3);
     expect(rows.find((r) => r.holderId === 'bob')?.validToMs).toBe(t('2026-03-29T02:00:00Z'));

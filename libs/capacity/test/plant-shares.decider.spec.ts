@@ -1,58 +1,32 @@
 import fc from 'fast-check';
-import { CapacityError, CapacityErrorCode } from '../src/capacity.errors';
-import { Plant } from '../src/plant';
-import {
-  PlantSharesCommand,
-  PlantSharesEvent,
-  PlantSharesState,
-  decidePlantShares,
-  evolvePlantShares,
-  initialPlantSharesState,
-} from '../src/plant-shares.decider';
+import { DomainError, foldEvents } from '@gridledger/domain';
+import { deciderSpec } from '@gridledger/testing';
+import { CapacityErrorCode } from '../src/capacity.errors';
+import { pvPlant } from './plant.fixture';
+import { PlantSharesEvent, plantSharesDecider } from '../src/plant-shares.decider';
 
 const at = '2026-03-29T01:07:00Z';
-const plant: Plant = {
-  plantId: 'pv-1',
-  kind: 'pv',
-  meterId: 'DE0001PV',
-  capacityW: 10_000n,
-  operator: '0x5B38Da6a701c568545dCfcB03FcB875f56beddC4',
-  groupId: 'BG-A',
-  feePerMWPeriodCents: 285n,
-};
-
-function given(events: PlantSharesEvent[]): PlantSharesState {
-  return events.reduce(evolvePlantShares, initialPlantSharesState());
-}
-
-function refusal(command: PlantSharesCommand, state: PlantSharesState): CapacityError {
-  try {
-    decidePlantShares(command, state);
-  } catch (error) {
-    if (error instanceof CapacityError) return error;
-    throw error;
-  }
-  throw new Error('command was accepted');
-}
+const plant = pvPlant;
+const spec = deciderSpec(plantSharesDecider);
+const registered: PlantSharesEvent = { type: 'PlantRegistered', plant, at };
+const issued = (holderId: string, sharesW: bigint): PlantSharesEvent => ({ type: 'SharesIssued', plantId: 'pv-1', holderId, sharesW, at });
 
 describe('plant shares decider', () => {
-  const registered: PlantSharesEvent = { type: 'PlantRegistered', plant, at };
-
   it('registers a plant once, validating its fields', () => {
-    expect(decidePlantShares({ type: 'RegisterPlant', plant, at }, initialPlantSharesState())).toEqual([registered]);
-    expect(refusal({ type: 'RegisterPlant', plant, at }, given([registered])).code).toBe(CapacityErrorCode.PlantAlreadyRegistered);
-    const bad = refusal({ type: 'RegisterPlant', plant: { ...plant, capacityW: 0n }, at }, initialPlantSharesState());
-    expect(bad.field).toBe('capacityW');
-    expect(bad.message).toBe('capacityW: must be positive');
-    expect(refusal({ type: 'RegisterPlant', plant: { ...plant, operator: 'me' }, at }, initialPlantSharesState()).field).toBe('operator');
+    spec.given().when({ type: 'RegisterPlant', plant, at }).then([registered]);
+    const again = spec.given(registered).when({ type: 'RegisterPlant', plant, at }).thenRefused(CapacityErrorCode.PlantAlreadyRegistered, 'plantId');
+    expect(again.kind).toBe('conflict');
+    const bad = spec.given().when({ type: 'RegisterPlant', plant: { ...plant, capacityW: 0n }, at }).thenRefused(CapacityErrorCode.InvalidField, 'capacityW');
+    expect(bad).toMatchObject({ kind: 'invalid', reason: 'must be positive', message: 'capacityW: must be positive' });
+    spec.given().when({ type: 'RegisterPlant', plant: { ...plant, operator: 'me' }, at }).thenRefused(CapacityErrorCode.InvalidField, 'operator');
   });
 
   it('issues up to the nameplate capacity and refuses beyond it', () => {
-    const state = given([registered, { type: 'SharesIssued', plantId: 'pv-1', holderId: 'h-1', sharesW: 9_000n, at }]);
-    expect(decidePlantShares({ type: 'IssueShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 1_000n, at }, state)).toHaveLength(1);
-    const error = refusal({ type: 'IssueShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 1_001n, at }, state);
-    expect(error.code).toBe(CapacityErrorCode.BeyondCapacity);
-    expect(error.message).toMatch(/sharesW: issuing 1001 W would exceed the nameplate capacity of 10000 W \(1000 W unissued\)/);
+    const nearlyFull = spec.given(registered, issued('h-1', 9_000n));
+    nearlyFull.when({ type: 'IssueShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 1_000n, at }).then([issued('h-2', 1_000n)]);
+    const error = nearlyFull.when({ type: 'IssueShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 1_001n, at }).thenRefused(CapacityErrorCode.BeyondCapacity, 'sharesW');
+    expect(error.kind).toBe('unprocessable');
+    expect(error.message).toBe('sharesW: issuing 1001 W would exceed the nameplate capacity of 10000 W (1000 W unissued)');
   });
 
   it('never issues beyond capacity whatever the sequence of issues and retirements (property)', () => {
@@ -62,12 +36,12 @@ describe('plant shares decider', () => {
     );
     fc.assert(
       fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
-        let state = given([registered]);
+        let state = foldEvents(plantSharesDecider, [registered]);
         for (const c of commands) {
           try {
-            for (const event of decidePlantShares({ ...c, plantId: 'pv-1', at }, state)) state = evolvePlantShares(state, event);
+            state = foldEvents(plantSharesDecider, plantSharesDecider.decide({ ...c, plantId: 'pv-1', at }, state), state);
           } catch (error) {
-            if (!(error instanceof CapacityError)) throw error;
+            if (!(error instanceof DomainError)) throw error;
           }
           if (state.status !== 'registered') throw new Error('unregistered');
           const held = [...state.balances.values()].reduce((a, b) => a + b, 0n);
@@ -80,36 +54,38 @@ describe('plant shares decider', () => {
   });
 
   it('transfers without overdraft and keeps the total', () => {
-    const state = given([registered, { type: 'SharesIssued', plantId: 'pv-1', holderId: 'h-1', sharesW: 500n, at }]);
-    const events = decidePlantShares({ type: 'TransferShares', plantId: 'pv-1', fromHolderId: 'h-1', toHolderId: 'h-2', sharesW: 200n, at }, state);
-    const after = events.reduce(evolvePlantShares, state);
+    const holding = spec.given(registered, issued('h-1', 500n));
+    const transfer = { type: 'TransferShares', plantId: 'pv-1', fromHolderId: 'h-1', toHolderId: 'h-2', sharesW: 200n, at } as const;
+    holding.when(transfer).then([{ ...transfer, type: 'SharesTransferred' }]);
+    const after = holding.when(transfer).stateAfter();
     expect(after.status === 'registered' && [...after.balances.entries()]).toEqual([
       ['h-1', 300n],
       ['h-2', 200n],
     ]);
-    const overdraft = refusal({ type: 'TransferShares', plantId: 'pv-1', fromHolderId: 'h-1', toHolderId: 'h-2', sharesW: 501n, at }, state);
-    expect(overdraft.code).toBe(CapacityErrorCode.InsufficientShares);
-    expect(refusal({ type: 'TransferShares', plantId: 'pv-1', fromHolderId: 'h-1', toHolderId: 'h-1', sharesW: 1n, at }, state).code).toBe(
-      CapacityErrorCode.SameHolder,
-    );
+    holding.when({ ...transfer, sharesW: 501n }).thenRefused(CapacityErrorCode.InsufficientShares, 'sharesW');
+    const self = holding.when({ ...transfer, toHolderId: 'h-1', sharesW: 1n }).thenRefused(CapacityErrorCode.SameHolder, 'toHolderId');
+    expect(self.kind).toBe('invalid');
   });
 
   it('retires shares, freeing capacity for issue again', () => {
-    const state = given([
-      registered,
-      { type: 'SharesIssued', plantId: 'pv-1', holderId: 'h-1', sharesW: 10_000n, at },
-      { type: 'SharesRetired', plantId: 'pv-1', holderId: 'h-1', sharesW: 4_000n, at },
-    ]);
-    expect(state.status === 'registered' && state.issuedW).toBe(6_000n);
-    expect(decidePlantShares({ type: 'IssueShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 4_000n, at }, state)).toHaveLength(1);
-    expect(refusal({ type: 'RetireShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 1n, at }, state).code).toBe(
-      CapacityErrorCode.InsufficientShares,
-    );
+    const retired = spec.given(registered, issued('h-1', 10_000n), { type: 'SharesRetired', plantId: 'pv-1', holderId: 'h-1', sharesW: 4_000n, at });
+    expect(retired.state.status === 'registered' && retired.state.issuedW).toBe(6_000n);
+    retired.when({ type: 'IssueShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 4_000n, at }).then([issued('h-2', 4_000n)]);
+    retired.when({ type: 'RetireShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 1n, at }).thenRefused(CapacityErrorCode.InsufficientShares, 'sharesW');
   });
 
   it('refuses commands for an unregistered plant', () => {
-    expect(refusal({ type: 'IssueShares', plantId: 'pv-9', holderId: 'h', sharesW: 1n, at }, initialPlantSharesState()).code).toBe(
-      CapacityErrorCode.PlantNotRegistered,
-    );
+    const error = spec.given().when({ type: 'IssueShares', plantId: 'pv-9', holderId: 'h', sharesW: 1n, at }).thenRefused(CapacityErrorCode.PlantNotRegistered, 'plantId');
+    expect(error.kind).toBe('not-found');
+  });
+
+  it('never dates a change before the plant last changed, even if the clock stepped back', () => {
+    const later = '2026-03-29T01:09:00.000Z';
+    const changed = spec.given(registered, { ...issued('h-1', 500n), at: later });
+    changed.when({ type: 'IssueShares', plantId: 'pv-1', holderId: 'h-2', sharesW: 1n, at }).then([{ ...issued('h-2', 1n), at: later }]);
+    const afterwards = '2026-03-29T01:10:00.000Z';
+    changed.when({ type: 'RetireShares', plantId: 'pv-1', holderId: 'h-1', sharesW: 1n, at: afterwards }).then([
+      { type: 'SharesRetired', plantId: 'pv-1', holderId: 'h-1', sharesW: 1n, at: afterwards },
+    ]);
   });
 });

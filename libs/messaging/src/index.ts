@@ -7,4 +7,6 @@ export * from './errors';
 export * from './decode';
 export * from './consumer';
 export * from './outbox';
+export * from './outbox-writer';
 export * from './dead-letters';
+export * from './nest';

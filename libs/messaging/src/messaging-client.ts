@@ -104,8 +104,9 @@ export class MessagingClient {
   /**
    * Answers requests on a subject with a JSON reply. Members of a queue group share the load
    * across replicas. A handler error is answered as `{ error }` rather than left to time out.
+   * `raw`: the handler gets the request bytes as a Buffer instead of parsed JSON.
    */
-  serve(logicalSubject: string, handler: (body: unknown, headers: MsgHdrs | undefined) => Promise<unknown>, queue = 'service'): Subscription {
+  serve(logicalSubject: string, handler: (body: unknown, headers: MsgHdrs | undefined) => Promise<unknown>, queue = 'service', options: { readonly raw?: boolean } = {}): Subscription {
     const subject = this.subject(rpcSubject(logicalSubject));
     return this.nc.subscribe(subject, {
       queue,
@@ -115,7 +116,8 @@ export class MessagingClient {
         void withSpan(`serve ${logicalSubject}`, { kind: SpanKind.SERVER, parent }, async () => {
           let reply: unknown;
           try {
-            reply = await handler(msg.data.length ? json.decode(msg.data) : undefined, msg.headers);
+            const body = options.raw ? Buffer.from(msg.data) : msg.data.length ? json.decode(msg.data) : undefined;
+            reply = await handler(body, msg.headers);
           } catch (handlerError) {
             reply = { error: handlerError instanceof Error ? handlerError.message : String(handlerError) };
           }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { context, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
 import type { AnyEventDefinition, MessagingClient } from './messaging-client';
+import { outboxChannel, schemaOf, serializeEvent, writeOutbox } from './outbox-writer';
 import type { ConsumerLogger } from './consumer';
 import { forgetReadings, reportOutboxBacklog } from './lag-metrics';
 
@@ -15,15 +15,6 @@ export interface OutboxItem<D extends AnyEventDefinition = AnyEventDefinition> {
   readonly trace?: Context;
 }
 
-function schemaOf(em: EntityManager | DataSource): string {
-  const options = ('connection' in em ? em.connection : em).options as { schema?: string };
-  return options.schema ?? 'public';
-}
-
-export function outboxChannel(schema: string): string {
-  return `outbox_${schema}`;
-}
-
 /**
  * Writes events to the service's outbox inside the caller's transaction: they are published
  * if and only if the transaction commits. Validates each envelope first.
@@ -33,22 +24,7 @@ export async function enqueueOutbox<D extends AnyEventDefinition>(em: EntityMana
 }
 
 export async function enqueueOutboxMany(em: EntityManager, items: readonly OutboxItem[]): Promise<void> {
-  if (items.length === 0) return;
-  if (!em.queryRunner?.isTransactionActive) throw new Error('enqueueOutbox must run inside a transaction');
-  const schema = schemaOf(em);
-  const rows = items.map((item) => {
-    const envelope = item.definition.parse(item.envelope);
-    const headers = recordCarrier();
-    injectTraceContext(headers, item.trace ?? context.active());
-    return { id: envelope.id, type: envelope.type, subject: item.definition.subject(item.key), payload: JSON.stringify(envelope), headers: JSON.stringify(headers.record) };
-  });
-  await em.query(
-    `INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers")
-     SELECT i, t, s, p, h::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(i, t, s, p, h)`,
-    [rows.map((r) => r.id), rows.map((r) => r.type), rows.map((r) => r.subject), rows.map((r) => r.payload), rows.map((r) => r.headers)],
-  );
-  // Delivered to listeners on commit only, which is exactly when the relay should look.
-  await em.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+  await writeOutbox(em, items.map((item) => serializeEvent(item.definition, item.envelope, item.key, item.trace)));
 }
 
 export interface OutboxRelayOptions {
@@ -258,14 +234,9 @@ export function outboxReplaySubject(service: string): string {
   return `${service}.outbox.replay`;
 }
 
-/**
- * Answers `<service>.outbox.replay` requests (under `rpc.`) with `{ replayed }`, or
- * `{ error }` naming the bad field.
- */
-export function serveOutboxReplay(messaging: MessagingClient, dataSource: DataSource, service: string) {
-  return messaging.serve(outboxReplaySubject(service), async (body) => {
-    const parsed = replayRequestSchema.safeParse(body);
-    if (!parsed.success) return { error: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ') };
-    return { replayed: await replayOutbox(dataSource, messaging, parsed.data) };
-  });
+/** The answer to a replay request: `{ replayed }`, or `{ error }` naming the bad field. */
+export async function answerOutboxReplay(dataSource: DataSource, messaging: MessagingClient, body: unknown): Promise<{ replayed: number } | { error: string }> {
+  const parsed = replayRequestSchema.safeParse(body);
+  if (!parsed.success) return { error: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ') };
+  return { replayed: await replayOutbox(dataSource, messaging, parsed.data) };
 }

@@ -6,7 +6,7 @@ import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/even
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { activeTraceIds, startTelemetry, withSpan } from '@gridledger/telemetry';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
-import { connectMessaging, readDeadLetters, redriveDeadLetters, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, serveOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
+import { connectMessaging, readDeadLetters, redriveDeadLetters, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, answerOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
 
 jest.setTimeout(60_000);
 
@@ -120,7 +120,7 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
   it('replays published rows on request, past the duplicate window, once per replay id', async () => {
     await producerDb.transaction((em) => enqueueOutboxMany(em, [1, 2, 3].map((n) => ({ definition: BatchMeasured, envelope: batch('replay', n), key: 'g4' }))));
     await new OutboxRelay({ dataSource: producerDb, messaging }).flush();
-    const server = serveOutboxReplay(messaging, producerDb, 'producer');
+    const server = messaging.serve(outboxReplaySubject('producer'), (body) => answerOutboxReplay(producerDb, messaging, body));
     try {
       const before = await streamMessages();
       const request = { replayId: 'reconcile-1', subjectPrefix: BatchMeasured.subject('g4') };

@@ -1,16 +1,7 @@
 import { Wallet } from 'ethers';
-import {
-  RegistryError,
-  decideMeterPoint,
-  evolveMeterPoint,
-  initialMeterPointState,
-  parseChangeCommand,
-  parseRegisterCommand,
-  replayMeterPoint,
-  type RegistryCommand,
-  type RegistryEvent,
-  type Requester,
-} from '../src';
+import { DomainError } from '@gridledger/domain';
+import { deciderSpec } from '@gridledger/testing';
+import { meterPointDecider, parseChangeCommand, parseRegisterCommand, type MeterPointCommand, type RegistryCommand, type Requester } from '../src';
 
 const mpo = Wallet.createRandom().address;
 const dso = Wallet.createRandom().address;
@@ -18,43 +9,33 @@ const operator: Requester = { kind: 'operator' };
 const asMpo: Requester = { kind: 'mpo', address: mpo };
 const T0 = Date.parse('2026-03-29T00:00:00Z');
 const QH = 15 * 60_000;
+const spec = deciderSpec(meterPointDecider);
 
 const register = parseRegisterCommand(
   { meterId: 'DE0001', direction: 'production', mpo: mpo.toLowerCase(), dso, groupId: 'BG-1', supplier: null, connectionLimitW: '10000', validFrom: '2026-03-29T00:00:00Z' },
   'meters[0]',
 );
-
-function given(events: RegistryEvent[], when: RegistryCommand, requester: Requester = asMpo): RegistryEvent[] {
-  return decideMeterPoint(when, replayMeterPoint(events), requester);
-}
-
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RegistryError) return error;
-    throw error;
-  }
-  throw new Error('expected a RegistryError');
-}
+const by = (requester: Requester, command: RegistryCommand): MeterPointCommand => ({ ...command, requester });
+const registered = spec.given().when(by(asMpo, register)).events();
 
 describe('meter registry decider', () => {
   it('registers a meter with a checksummed MPO address', () => {
-    const events = given([], register);
-    expect(events).toEqual([{ type: 'MeterPointRegistered', version: expect.objectContaining({ meterId: 'DE0001', mpo, validFromMs: T0, validToMs: null }) }]);
+    spec
+      .given()
+      .when(by(asMpo, register))
+      .then([{ type: 'MeterPointRegistered', version: expect.objectContaining({ meterId: 'DE0001', mpo, validFromMs: T0, validToMs: null }) }]);
   });
 
-  it('refuses a second registration and registration for another MPO', () => {
-    const registered = given([], register);
-    expect(errorOf(() => given(registered, register)).code).toBe('ALREADY_REGISTERED');
-    expect(errorOf(() => given([], register, { kind: 'mpo', address: dso })).code).toBe('NOT_PERMITTED');
+  it('takes the same registration again as a no-op, refuses a different one and registration for another MPO', () => {
+    spec.given(...registered).when(by(asMpo, register)).then([]);
+    const other = spec.given(...registered).when(by(asMpo, { ...register, groupId: 'BG-2' })).thenRefused('ALREADY_REGISTERED', 'meterId');
+    expect(other).toMatchObject({ kind: 'conflict', reason: 'meter DE0001: a meter point with this id is already registered' });
+    expect(spec.given().when(by({ kind: 'mpo', address: dso }, register)).thenRefused('NOT_PERMITTED', 'mpo').kind).toBe('forbidden');
   });
 
   it('changes group at a period boundary and closes the previous version there', () => {
-    const registered = given([], register);
     const change = parseChangeCommand('DE0001', { effectiveFrom: '2026-03-29T01:00:00Z', groupId: 'BG-2' });
-    const changed = given(registered, change);
-    const state = replayMeterPoint([...registered, ...changed]);
+    const state = spec.given(...registered).when(by(asMpo, change)).stateAfter();
     expect(state.status).toBe('active');
     if (state.status !== 'active') return;
     expect(state.versions.map((v) => [v.groupId, v.validFromMs, v.validToMs])).toEqual([
@@ -64,26 +45,30 @@ describe('meter registry decider', () => {
   });
 
   it('refuses changes off a boundary, before the current version, or changing nothing', () => {
-    const registered = given([], register);
-    expect(errorOf(() => parseChangeCommand('DE0001', { effectiveFrom: '2026-03-29T01:07:00Z', groupId: 'BG-2' })).code).toBe('NOT_AT_PERIOD_BOUNDARY');
-    expect(errorOf(() => given(registered, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0, groupId: 'BG-2' })).code).toBe('NOT_AFTER_CURRENT_VERSION');
-    expect(errorOf(() => given(registered, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0 + QH, groupId: 'BG-1' })).code).toBe('NOTHING_CHANGED');
+    expect(() => parseChangeCommand('DE0001', { effectiveFrom: '2026-03-29T01:07:00Z', groupId: 'BG-2' })).toThrow(
+      expect.objectContaining({ code: 'NOT_AT_PERIOD_BOUNDARY', kind: 'invalid', field: 'effectiveFrom' }),
+    );
+    const active = spec.given(...registered);
+    expect(active.when(by(asMpo, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0, groupId: 'BG-2' })).thenRefused('NOT_AFTER_CURRENT_VERSION', 'effectiveFrom').kind).toBe('conflict');
+    expect(active.when(by(asMpo, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0 + QH, groupId: 'BG-1' })).thenRefused('NOTHING_CHANGED', '(body)').kind).toBe('invalid');
+    expect(spec.given().when(by(operator, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0 + QH, groupId: 'BG-2' })).thenRefused('UNKNOWN_METER', 'meterId').kind).toBe('not-found');
   });
 
   it('retires a meter; a retired meter takes no further change', () => {
-    const registered = given([], register);
-    const retired = given(registered, { type: 'RetireMeterPoint', meterId: 'DE0001', effectiveAtMs: T0 + 8 * QH }, operator);
-    const state = replayMeterPoint([...registered, ...retired]);
-    expect(state).toMatchObject({ status: 'retired', retiredAtMs: T0 + 8 * QH });
-    expect(errorOf(() => decideMeterPoint({ type: 'RetireMeterPoint', meterId: 'DE0001', effectiveAtMs: T0 + 12 * QH }, state, operator)).code).toBe('METER_RETIRED');
-    expect(evolveMeterPoint(initialMeterPointState(), registered[0]).status).toBe('active');
+    const retire = (effectiveAtMs: number): MeterPointCommand => by(operator, { type: 'RetireMeterPoint', meterId: 'DE0001', effectiveAtMs });
+    spec.given(...registered).when(retire(T0 + 8 * QH)).then([{ type: 'MeterPointRetired', meterId: 'DE0001', retiredAtMs: T0 + 8 * QH }]);
+    const retired = spec.given(...registered, { type: 'MeterPointRetired', meterId: 'DE0001', retiredAtMs: T0 + 8 * QH });
+    expect(retired.state).toMatchObject({ status: 'retired', retiredAtMs: T0 + 8 * QH, versions: [{ validToMs: T0 + 8 * QH }] });
+    expect(retired.when(retire(T0 + 12 * QH)).thenRefused('METER_RETIRED', 'meterId').kind).toBe('conflict');
   });
 
   it('names the field of a malformed registration', () => {
-    const bad = errorOf(() => parseRegisterCommand({ meterId: 'X1', direction: 'sideways' }, 'meters[3]'));
-    expect(bad).toMatchObject({ code: 'MALFORMED_COMMAND', field: 'meters[3].direction' });
+    expect(() => parseRegisterCommand({ meterId: 'X1', direction: 'sideways' }, 'meters[3]')).toThrow(
+      expect.objectContaining({ code: 'MALFORMED_COMMAND', kind: 'invalid', field: 'meters[3].direction' }),
+    );
     const badChecksum = mpo.slice(0, 2) + mpo.slice(2, 3).toLowerCase() === mpo.slice(0, 3) ? mpo.replace(/[a-f]/, (c) => c.toUpperCase()) : mpo.replace(/[A-F]/, (c) => c.toLowerCase());
-    const err = errorOf(() => parseRegisterCommand({ ...{ meterId: 'X1', direction: 'production', dso, groupId: 'G', connectionLimitW: '1', validFrom: '2026-03-29T00:00:00Z' }, mpo: badChecksum }, 'm'));
-    expect(err.field).toBe('m.mpo');
+    const body = { meterId: 'X1', direction: 'production', dso, groupId: 'G', connectionLimitW: '1', validFrom: '2026-03-29T00:00:00Z', mpo: badChecksum };
+    expect(() => parseRegisterCommand(body, 'm')).toThrow(DomainError);
+    expect(() => parseRegisterCommand(body, 'm')).toThrow(expect.objectContaining({ field: 'm.mpo' }));
   });
 });

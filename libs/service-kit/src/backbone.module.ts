@@ -1,8 +1,8 @@
-import { Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Controller, Global, Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { DataSource } from 'typeorm';
-import { serveOutboxReplay, type MessagingClient, type OutboxRelay } from '@gridledger/messaging';
+import { answerOutboxReplay, natsRequest, outboxReplaySubject, type JetStreamTransport, type MessagingClient, type OutboxRelay } from '@gridledger/messaging';
 import type { JsonLogger, Telemetry } from '@gridledger/telemetry';
-import { ConsumerHost } from './consumer-host';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import type { Clock } from '@gridledger/domain';
@@ -18,27 +18,23 @@ export interface Backbone {
   readonly telemetry: Telemetry;
   readonly outboxRelay: OutboxRelay | undefined;
   readonly logger: JsonLogger;
+  /** Runs the app's @EventPattern and @MessagePattern handlers (started by bootstrapService). */
+  readonly transport: JetStreamTransport;
   /** "Now" for every worker and controller (CLOCK); the system clock unless given. */
   readonly clock?: Clock;
 }
 
-/** Starts the outbox relay (and answers replay requests) with the app; stops consumers, relay and connections in order on shutdown. */
+/** Starts the outbox relay with the app; stops consumers, relay and connections in order on shutdown. */
 @Injectable()
 class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(
-    @Inject('gridledger.backbone') private readonly backbone: Backbone,
-    private readonly consumers: ConsumerHost,
-  ) {}
+  constructor(@Inject('gridledger.backbone') private readonly backbone: Backbone) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.backbone.outboxRelay) return;
-    await this.backbone.outboxRelay.start();
-    // Receivers that find a gap in what they got ask the sender to replay from its outbox.
-    serveOutboxReplay(this.backbone.messaging, this.backbone.dataSource, this.backbone.name);
+    await this.backbone.outboxRelay?.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.consumers.stopAll();
+    await this.backbone.transport.close();
     await this.backbone.outboxRelay?.stop();
   }
 
@@ -49,14 +45,31 @@ class BackboneLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 }
 
-/** Global providers for the connections bootstrapService opened, plus health and metrics. */
+/**
+ * Receivers that find a gap in what they got ask the sender to replay from its outbox:
+ * `<service>.outbox.replay` answers `{ replayed }`, or `{ error }` naming the bad field.
+ */
+function outboxReplayController(service: string): Type<unknown> {
+  @Controller()
+  class OutboxReplayController {
+    constructor(@Inject('gridledger.backbone') private readonly backbone: Backbone) {}
+
+    @MessagePattern(outboxReplaySubject(service), natsRequest())
+    replay(@Payload() body: unknown): Promise<{ replayed: number } | { error: string }> {
+      return answerOutboxReplay(this.backbone.dataSource, this.backbone.messaging, body);
+    }
+  }
+  return OutboxReplayController;
+}
+
+/** Global providers for the connections bootstrapService opened, plus health, metrics and outbox replay. */
 @Global()
 @Module({})
 export class BackboneModule {
   static forRoot(backbone: Backbone): DynamicModule {
     return {
       module: BackboneModule,
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, ...(backbone.outboxRelay ? [outboxReplayController(backbone.name)] : [])],
       providers: [
         { provide: 'gridledger.backbone', useValue: backbone },
         { provide: SERVICE_CONFIG, useValue: backbone.config },
@@ -66,10 +79,9 @@ export class BackboneModule {
         { provide: OUTBOX_RELAY, useValue: backbone.outboxRelay },
         { provide: LOGGER, useValue: backbone.logger },
         { provide: CLOCK, useValue: backbone.clock ?? systemClock },
-        ConsumerHost,
         BackboneLifecycle,
       ],
-      exports: [CLOCK, SERVICE_CONFIG, MESSAGING, DATA_SOURCE, TELEMETRY, OUTBOX_RELAY, LOGGER, ConsumerHost],
+      exports: [CLOCK, SERVICE_CONFIG, MESSAGING, DATA_SOURCE, TELEMETRY, OUTBOX_RELAY, LOGGER],
     };
   }
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { z } from 'zod';
 import type { Clock } from '@gridledger/domain';
-import { connectMessaging, OutboxRelay, ALL_STREAMS, type MessagingClient, type StreamSpec } from '@gridledger/messaging';
+import { connectJetStream, connectMessaging, JetStreamTransport, OutboxRelay, ALL_STREAMS, type MessagingClient, type StreamSpec } from '@gridledger/messaging';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
 import { BackboneModule } from './backbone.module';
@@ -31,6 +31,11 @@ export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDe
   readonly outboxRelay?: boolean;
   /** Defaults to process.env. */
   readonly env?: Record<string, string | undefined>;
+  /**
+   * Stream consumers' naming and ack wait from the config: durables are `<prefix>-<consumer>`
+   * (prefix default: the service name), ack wait default 60 s.
+   */
+  readonly consumers?: (config: z.infer<S>) => { readonly prefix?: string; readonly ackWaitMs?: number };
   /** The service's CLOCK from its validated config (e.g. an offset clock for replays); the system clock if absent. */
   readonly clock?: (config: z.infer<S>) => Clock;
 }
@@ -50,7 +55,8 @@ export interface RunningService<C> {
 
 /**
  * Validated config → telemetry → Postgres (schema + migrations) → NATS (streams) → Nest app
- * with JSON logs, /health, /metrics and the outbox relay. `close()` shuts down in order;
+ * with JSON logs, /health, /metrics, the outbox relay and the JetStream transport (stream
+ * consumers and request handlers declared with @EventPattern / @MessagePattern). `close()` shuts down in order;
  * runService adds SIGTERM/SIGINT handling for main.ts.
  * Fails fast, naming what is wrong, if any step fails.
  */
@@ -73,20 +79,31 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     const client = messaging;
     await dependency('JetStream streams', () => client.ensureStreams(definition.streams ?? ALL_STREAMS, config.NATS_STREAM_REPLICAS));
     const outboxRelay = definition.outboxRelay === false ? undefined : new OutboxRelay({ dataSource, messaging, logger });
+    const consumers = definition.consumers?.(config) ?? {};
+    const transport = new JetStreamTransport({ messaging, dataSource, logger, consumerPrefix: consumers.prefix ?? definition.name, ackWaitMs: consumers.ackWaitMs, streams: definition.streams });
 
-    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, clock: definition.clock?.(config) }), definition.appModule] })
+    @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, transport, clock: definition.clock?.(config) }), definition.appModule] })
     class ServiceRootModule {}
 
     const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
+    // A hybrid app: the @EventPattern/@MessagePattern handlers run on JetStream beside HTTP.
+    connectJetStream(app, transport);
     // Every HTTP error of every service answers as problem details (RFC 9457).
     app.useGlobalFilters(problemDetailsFilterFor(app, logger));
-    await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+    try {
+      await app.init();
+      await app.startAllMicroservices();
+      await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      throw error;
+    }
     const port = (app.getHttpServer().address() as AddressInfo).port;
     logger.log(`${definition.name} listening on ${port}`, 'bootstrap');
     return { app, config, messaging, dataSource, telemetry, outboxRelay, logger, url: `http://127.0.0.1:${port}`, close: () => app.close() };
   } catch (error) {
     await messaging?.close();
-    await dataSource.destroy();
+    if (dataSource.isInitialized) await dataSource.destroy();
     throw error;
   }
 }

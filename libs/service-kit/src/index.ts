@@ -1,6 +1,5 @@
 export * from './config';
 export * from './tokens';
-export * from './consumer-host';
 export * from './health.controller';
 export * from './metrics.controller';
 export * from './backbone.module';

@@ -72,8 +72,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
     const { status, problem } = toProblem(this.hooks.toDomainError?.(error) ?? error);
-    if (status >= 500) {
+    if (problem.code === 'INTERNAL') {
       this.logger.error(`${request.method} ${request.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 'ProblemDetailsFilter');
+    } else if (status >= 500) {
+      // A deliberate 5xx (a dependency did not answer): its detail says it all.
+      this.logger.warn(`${request.method} ${request.path}: ${status} ${problem.detail}`, 'ProblemDetailsFilter');
     } else if (this.hooks.onRefusal) {
       try {
         await this.hooks.onRefusal({ problem, method: request.method, path: request.path, body: request.body });

@@ -1,21 +1,22 @@
-import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { Controller, Module } from '@nestjs/common';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { StringCodec, type NatsConnection, type Subscription } from 'nats';
-import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { MessageDeadLettered } from '@gridledger/events';
 import { probe, ProbeRecorded, type Probe } from './fixtures/probe.events';
-import { enqueueOutbox, PoisonEventError, STREAMS, type ReceivedEvent } from '@gridledger/messaging';
+import { enqueueOutbox, natsRequest, outboxReplaySubject, PoisonEventError, streamConsumer, type ReceivedEvent, type RequestContext, type StreamContext } from '@gridledger/messaging';
 import { activeTraceIds, withSpan } from '@gridledger/telemetry';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, waitFor, type TestDatabase } from '@gridledger/testing';
-import { bootstrapService, commonConfigSchema, ConsumerHost, type RunningService } from '@gridledger/service-kit';
+import { bootstrapService, commonConfigSchema, type RunningService } from '@gridledger/service-kit';
 
 /** Test-controlled behaviour of the consumer app. */
 const behaviour = {
   loseAckOnce: new Set<string>(),
   alwaysFail: new Set<string>(),
+  failOnce: new Set<string>(),
   poison: new Set<string>(),
   handlerCalls: new Map<string, number>(),
   deliveriesSeen: new Map<string, Set<number>>(),
-  afterCommitCalls: new Map<string, number>(),
 };
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
@@ -29,36 +30,33 @@ class CreateEffects1764000100000 implements MigrationInterface {
   }
 }
 
-@Injectable()
-class ProbeConsumer implements OnApplicationBootstrap {
-  constructor(private readonly consumers: ConsumerHost) {}
+/** A Nest controller over real JetStream: a stream handler and two request handlers. */
+@Controller()
+class ProbeController {
+  @EventPattern(ProbeRecorded.subjectFilter, streamConsumer({ consumer: 'probe', events: [ProbeRecorded], batchSize: 50, redelivery: { maxDeliver: 3, backoffMs: [100, 200] } }))
+  async record(@Payload() event: ReceivedEvent<Probe>, @Ctx() ctx: StreamContext): Promise<void> {
+    const { label } = event.envelope.data;
+    bump(behaviour.handlerCalls, label);
+    behaviour.deliveriesSeen.set(label, (behaviour.deliveriesSeen.get(label) ?? new Set()).add(event.deliveryCount));
+    if (behaviour.poison.has(label)) throw new PoisonEventError(`label ${label} is not allowed`);
+    if (behaviour.alwaysFail.has(label)) throw new Error(`database hiccup for ${label}`);
+    if (behaviour.failOnce.delete(label)) throw new Error(`passing hiccup for ${label}`);
+    await ctx.em.query(`INSERT INTO "effects" VALUES ($1, $2, $3, $4)`, [event.envelope.id, label, activeTraceIds()?.traceId ?? null, event.deliveryCount]);
+    if (behaviour.loseAckOnce.delete(label)) {
+      ctx.afterCommit(() => {
+        throw new Error('connection lost before ack');
+      });
+    }
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumers.start({
-      stream: STREAMS.METER.name,
-      durable: 'probe-consumer',
-      events: [ProbeRecorded],
-      batchSize: 50,
-      redelivery: { maxDeliver: 3, backoffMs: [100, 200] },
-      handle: async (event: ReceivedEvent<Probe>, em: EntityManager) => {
-        const { label } = event.envelope.data;
-        bump(behaviour.handlerCalls, label);
-        behaviour.deliveriesSeen.set(label, (behaviour.deliveriesSeen.get(label) ?? new Set()).add(event.deliveryCount));
-        if (behaviour.poison.has(label)) throw new PoisonEventError(`label ${label} is not allowed`);
-        if (behaviour.alwaysFail.has(label)) throw new Error(`database hiccup for ${label}`);
-        await em.query(`INSERT INTO "effects" VALUES ($1, $2, $3, $4)`, [event.envelope.id, label, activeTraceIds()?.traceId ?? null, event.deliveryCount]);
-      },
-      afterCommit: (events) => {
-        for (const event of events) {
-          bump(behaviour.afterCommitCalls, event.envelope.data.label);
-          if (behaviour.loseAckOnce.delete(event.envelope.data.label)) throw new Error('connection lost before ack');
-        }
-      },
-    });
+  @MessagePattern('probe.echo', natsRequest())
+  echo(@Payload() body: { say?: string }, @Ctx() ctx: RequestContext): { heard: string | undefined; subject: string } {
+    if (body.say === 'boom') throw new Error('cannot say boom');
+    return { heard: body.say, subject: ctx.subject };
   }
 }
 
-@Module({ providers: [ProbeConsumer] })
+@Module({ controllers: [ProbeController] })
 class ConsumerAppModule {}
 
 @Module({})
@@ -66,7 +64,7 @@ class ProducerAppModule {}
 
 jest.setTimeout(60_000);
 
-describe('backbone: outbox → JetStream → durable consumer, across two Nest apps', () => {
+describe('backbone: outbox → JetStream → Nest @EventPattern handler, across two Nest apps', () => {
   let db: TestDatabase;
   const ns = randomNamespace();
   let producer: RunningService<unknown>;
@@ -130,14 +128,38 @@ describe('backbone: outbox → JetStream → durable consumer, across two Nest a
     await waitFor(async () => (await effects('twice')).length === 1, { what: 'one effect' });
   });
 
-  it('redelivers when the ack is lost after commit, and applies the effect once', async () => {
+  it('acks only after commit: an ack lost after commit is redelivered, found in the inbox and acked, the effect applied once', async () => {
     behaviour.loseAckOnce.add('ack-lost');
-    await produce(probe('ack-lost'));
-    await waitFor(() => behaviour.afterCommitCalls.get('ack-lost') === 2, { what: 'redelivery after lost ack', timeoutMs: 15_000 });
-    // Second delivery found the event in the inbox: no second handler run, no second row.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { seq } = await producer.messaging.publishEvent(ProbeRecorded, probe('ack-lost'), 'g1');
+    const stream = consumer.messaging.streamName('METER');
+    // The first delivery committed but never acked; only the redelivery's ack moves the floor past it.
+    await waitFor(async () => (await consumer.messaging.jsm.consumers.info(stream, 'consumer-probe')).ack_floor.stream_seq >= seq, { what: 'redelivery acked', timeoutMs: 15_000 });
     expect(behaviour.handlerCalls.get('ack-lost')).toBe(1);
-    expect(await effects('ack-lost')).toHaveLength(1);
+    expect(await effects('ack-lost')).toEqual([expect.objectContaining({ delivery: 1 })]);
+    const inbox = await consumer.dataSource.query(`SELECT count(*)::int AS n FROM "consumer_svc"."inbox" WHERE "consumer" = 'consumer-probe' AND "event_id" = $1`, [probe('ack-lost').id]);
+    expect(inbox).toEqual([{ n: 1 }]);
+  });
+
+  it('redelivers after a passing error (nak with backoff) and applies the event on the next delivery', async () => {
+    behaviour.failOnce.add('flaky-once');
+    await produce(probe('flaky-once'));
+    const [row] = await waitFor(async () => ((await effects('flaky-once')).length ? effects('flaky-once') : undefined), { what: 'applied on redelivery', timeoutMs: 15_000 });
+    expect(row.delivery).toBe(2);
+    expect([...behaviour.deliveriesSeen.get('flaky-once')!].sort()).toEqual([1, 2]);
+  });
+
+  it('answers @MessagePattern requests over core NATS, a throw as { error }, and the outbox replay subject', async () => {
+    expect(await producer.messaging.request('probe.echo', { say: 'hello' })).toEqual({ heard: 'hello', subject: 'probe.echo' });
+    expect(await producer.messaging.request('probe.echo', { say: 'boom' })).toEqual({ error: 'cannot say boom' });
+    await produce(probe('replayed'));
+    await producer.outboxRelay!.flush();
+    const reply = await consumer.messaging.request(outboxReplaySubject('producer'), { replayId: 'backbone-1', subjectPrefix: ProbeRecorded.subject('g1'), eventIds: [probe('replayed').id] });
+    expect(reply).toEqual({ replayed: 1 });
+    expect(await consumer.messaging.request(outboxReplaySubject('producer'), { subjectPrefix: 'x' })).toEqual({ error: 'replayId: Required' });
+    // The replayed copy reaches the consumer and is absorbed by its inbox.
+    await waitFor(async () => (await effects('replayed')).length === 1, { what: 'replayed effect' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await effects('replayed')).toHaveLength(1);
   });
 
   it('dead-letters a malformed message with its reason and keeps consuming', async () => {
@@ -153,7 +175,7 @@ describe('backbone: outbox → JetStream → durable consumer, across two Nest a
       return found.length >= 2 ? found : undefined;
     });
     expect(reasons.map((r) => r.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/^malformed: not JSON/), expect.stringMatching(/malformed: invalid meter\.probe\.recorded: data\.energyWh/)]));
-    expect(reasons[0]).toMatchObject({ stream: 'METER', consumer: 'probe-consumer', deliveries: 1 });
+    expect(reasons[0]).toMatchObject({ stream: 'METER', consumer: 'consumer-probe', deliveries: 1 });
     expect(Buffer.from(reasons.find((r) => r.reason.includes('not JSON'))!.payloadBase64, 'base64').toString()).toBe('{not json');
   });
 
@@ -186,8 +208,8 @@ describe('backbone: outbox → JetStream → durable consumer, across two Nest a
       const body = await (await fetch(`${consumer.url}/metrics`)).text();
       return body.includes('gridledger_consumer_pending_messages') ? body : undefined;
     }, { timeoutMs: 10_000, what: 'lag gauge' });
-    expect(text).toMatch(/gridledger_consumer_pending_messages\{consumer="probe-consumer",stream="METER"[^}]*\} 0/);
-    expect(text).toMatch(/gridledger_messages_consumed_total\{consumer="probe-consumer",outcome="applied",action="ack"[^}]*\} \d+/);
+    expect(text).toMatch(/gridledger_consumer_pending_messages\{consumer="consumer-probe",stream="METER"[^}]*\} 0/);
+    expect(text).toMatch(/gridledger_messages_consumed_total\{consumer="consumer-probe",outcome="applied",action="ack"[^}]*\} \d+/);
     expect(text).toMatch(/gridledger_messages_published_total\{type="meter.probe.recorded",duplicate="true"[^}]*\} 1/);
     expect(text).toMatch(/gridledger_outbox_unpublished_rows\{schema="producer_svc"[^}]*\} 0/);
   });

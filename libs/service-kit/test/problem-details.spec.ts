@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException, type ArgumentsHost, type LoggerService } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, NotFoundException, type ArgumentsHost, type LoggerService } from '@nestjs/common';
 import { DomainError, type DomainErrorKind } from '@gridledger/domain';
 import { ProblemDetailsFilter, PROBLEM_CONTENT_TYPE, toProblem, type Refusal } from '@gridledger/service-kit';
 
@@ -118,5 +118,15 @@ describe('ProblemDetailsFilter', () => {
     expect(sent.status).toBe(500);
     expect(log.errors).toEqual([expect.stringContaining('cannot read x of undefined')]);
     expect(onRefusal).not.toHaveBeenCalled();
+  });
+
+  it('logs a deliberate 5xx (a dependency down) as a warning, keeping its status and message', async () => {
+    const log = logger();
+    const { host, sent } = httpHost();
+    await new ProblemDetailsFilter(log).catch(new BadGatewayException('balancing did not answer'), host);
+    expect(sent.status).toBe(502);
+    expect(JSON.parse(sent.body as string)).toMatchObject({ code: 'BAD_GATEWAY', detail: '(request): balancing did not answer' });
+    expect(log.errors).toEqual([]);
+    expect(log.warnings).toEqual([expect.stringContaining('502 (request): balancing did not answer')]);
   });
 });

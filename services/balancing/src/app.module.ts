@@ -6,10 +6,9 @@ import { BalancingConfig } from './config';
 import { GroupsController } from './http/groups.controller';
 import { LedgerController } from './http/ledger.controller';
 import { MarketInputController } from './http/market-input.controller';
-import { BalancingConsumers } from './ingest/balancing-consumers';
+import { BalancingStreamsController } from './ingest/balancing-consumers';
 import { GroupPeriodsReadRepository } from './persistence/group-periods-read.repository';
 import { LedgerReadRepository } from './persistence/ledger-read.repository';
-import { MarketInputWriteRepository } from './persistence/market-input-write.repository';
 import { ProofResponder } from './proofs/proof.responder';
 import { ProofService } from './proofs/proof.service';
 import { GroupPeriodSettler } from './settlement/group-period.settler';
@@ -23,7 +22,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
  * config, the clock (CLOCK), health and metrics come from service-kit's global BackboneModule.
  */
 @Module({
-  controllers: [GroupsController, LedgerController, MarketInputController],
+  controllers: [GroupsController, LedgerController, MarketInputController, BalancingStreamsController, ProofResponder],
   providers: [
     { provide: KECCAK, useFactory: () => loadKeccak256() },
     {
@@ -39,10 +38,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
     { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
     GroupPeriodsReadRepository,
     LedgerReadRepository,
-    MarketInputWriteRepository,
-    BalancingConsumers,
     SettlementWorker,
-    ProofResponder,
   ],
 })
 export class AppModule {}

@@ -15,11 +15,10 @@ import { HoldersController } from './statements/holders.controller';
  * Messaging, database, telemetry, config, the clock (CLOCK), health and metrics come from service-kit.
  */
 @Module({
-  controllers: [PlantsController, HoldersController],
+  controllers: [PlantsController, HoldersController, IngestConsumers],
   providers: [
     SharesService,
     PeriodWorker,
-    IngestConsumers,
     PlantsReadRepository,
     HoldersReadRepository,
     { provide: PROBLEM_DETAILS_HOOKS, useClass: CapacityRefusals },

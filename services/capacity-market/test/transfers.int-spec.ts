@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { CapacityError, CapacityErrorCode, PlantSharesEvent, PlantSharesState, evolvePlantShares, initialPlantSharesState } from '@gridledger/capacity';
+import { CapacityErrorCode, PlantSharesEvent, Stored, decodePlantSharesEvent, plantSharesDecider } from '@gridledger/capacity';
+import { DomainError, foldEvents } from '@gridledger/domain';
 import { MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { createTestDatabase, type TestDatabase } from '@gridledger/testing';
 import { MIGRATIONS, SCHEMA } from '../src/migrations';
@@ -47,7 +48,7 @@ describe('shares against Postgres', () => {
     // 40,000 W left on wind-1; 30 concurrent issues of 2,000 W: exactly 20 fit.
     const results = await Promise.allSettled(holders.concat(holders, holders.slice(0, 6)).map((holderId) => shares.execute({ type: 'IssueShares', plantId: 'wind-1', holderId, sharesW: 2_000n }, now)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
-    for (const r of results) if (r.status === 'rejected') expect((r.reason as CapacityError).code).toBe(CapacityErrorCode.BeyondCapacity);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as DomainError).code).toBe(CapacityErrorCode.BeyondCapacity);
     const [plant] = await dataSource.query(`SELECT issued_w, capacity_w FROM plants WHERE plant_id = 'wind-1'`);
     expect(plant.issued_w).toBe('100000');
     const [{ total }] = await dataSource.query(`SELECT sum(shares_w)::text AS total FROM holdings WHERE plant_id = 'wind-1' AND valid_to IS NULL`);
@@ -74,7 +75,7 @@ describe('shares against Postgres', () => {
     );
     const accepted = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    for (const r of refused) expect((r.reason as CapacityError).code).toBe(CapacityErrorCode.InsufficientShares);
+    for (const r of refused) expect((r.reason as DomainError).code).toBe(CapacityErrorCode.InsufficientShares);
     expect(accepted).toBeGreaterThan(50);
     expect(refused.length).toBeGreaterThan(0);
 
@@ -85,16 +86,13 @@ describe('shares against Postgres', () => {
     expect(plant.issued_w).toBe('60000');
 
     // The event store replays to the same balances, and holds exactly the accepted commands.
-    const stored: { data: PlantSharesEvent & { sharesW: string } }[] = await dataSource.query(`SELECT data FROM events WHERE stream_id = 'plant:pv-1' ORDER BY stream_version`);
+    const stored: { data: Stored<PlantSharesEvent> }[] = await dataSource.query(`SELECT data FROM events WHERE stream_id = 'plant:pv-1' ORDER BY stream_version`);
     const transfersStored = stored.filter((e) => e.data.type === 'SharesTransferred').length;
     expect(transfersStored).toBe(accepted);
-    let state: PlantSharesState = initialPlantSharesState();
-    for (const { data } of stored) {
-      const event = (data.type === 'PlantRegistered'
-        ? { ...data, plant: { ...data.plant, capacityW: BigInt(data.plant.capacityW), feePerMWPeriodCents: BigInt(data.plant.feePerMWPeriodCents) } }
-        : { ...data, sharesW: BigInt(data.sharesW) }) as PlantSharesEvent;
-      state = evolvePlantShares(state, event);
-    }
+    const state = foldEvents(
+      plantSharesDecider,
+      stored.map(({ data }) => decodePlantSharesEvent(data)),
+    );
     expect(state.status === 'registered' && Object.fromEntries([...state.balances].map(([h, s]) => [h, s.toString()]))).toEqual(
       Object.fromEntries(current.map((row) => [row.holder_id, row.shares_w])),
     );

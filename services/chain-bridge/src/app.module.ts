@@ -4,6 +4,7 @@ import { ChainWorkerModule } from './chain/chain-worker.module';
 import { CommitsModule } from './commits/commits.module';
 import { FinalizationModule } from './finalization/finalization.module';
 import { BridgeConsumers } from './ingest/bridge-consumers';
+import { StatusReadRepository } from './persistence/status-read.repository';
 import { ProofsController } from './proofs/proofs.controller';
 import { StatusController } from './status/status.controller';
 
@@ -15,7 +16,7 @@ import { StatusController } from './status/status.controller';
  */
 @Module({
   imports: [ChainModule, CommitsModule, FinalizationModule, ChainWorkerModule],
-  controllers: [ProofsController, StatusController],
-  providers: [BridgeConsumers],
+  controllers: [ProofsController, StatusController, BridgeConsumers],
+  providers: [StatusReadRepository],
 })
 export class AppModule {}

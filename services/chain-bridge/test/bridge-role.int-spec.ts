@@ -2,6 +2,7 @@ import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import { SettlementCascadeArtifact, groupKey, periodStartSeconds } from '@gridledger/contracts';
 import { rootOfByPlainRpc } from './plain-rpc';
 import { BalancingPeriodSettled } from '@gridledger/events';
+import { expectProblem, walkPages } from '@gridledger/testing';
 import { BridgeHarness, KEYS, closedPeriod, settledPeriod } from './bridge.harness';
 
 jest.setTimeout(120_000);
@@ -46,11 +47,14 @@ describe('chain-bridge: refusals', () => {
     expect(await harness.commitLogs('GRP-ALPHA', periodId)).toHaveLength(0);
     expect(harness.bridge?.output()).not.toContain(KEYS.stranger.slice(2));
 
-    const alarms = (await (await fetch(`${harness.bridge?.url}/alarms`)).json()) as { alarms: { kind: string; groupId: string; detail: string }[] };
-    expect(alarms.alarms).toEqual([expect.objectContaining({ kind: 'role-violation', groupId: 'GRP-ALPHA', detail: expect.stringContaining(stranger) })]);
+    const alarms = (await (await fetch(`${harness.bridge?.url}/alarms`)).json()) as { items: { kind: string; groupId: string; detail: string }[]; next: string | null };
+    expect(alarms).toEqual({ items: [expect.objectContaining({ kind: 'role-violation', groupId: 'GRP-ALPHA', detail: expect.stringContaining(stranger) })], next: null });
     const commits = (await (await fetch(`${harness.bridge?.url}/commits/GRP-ALPHA/${periodId}`)).json()) as { versions: unknown[] };
     expect(commits.versions).toEqual([expect.objectContaining({ version: 1, status: 'rejected', txHash: null, attempts: 0 })]);
-    expect((await fetch(`${harness.bridge?.url}/alarms?limit=0`)).status).toBe(400);
+    // Errors are problem details: a bad page size, a malformed id, an unknown route.
+    await expectProblem(await fetch(`${harness.bridge?.url}/alarms?limit=0`), { status: 400, code: 'INVALID_LIMIT', field: 'limit' });
+    await expectProblem(await fetch(`${harness.bridge?.url}/commits/GRP-ALPHA/2026-03-29T04:07:00Z`), { status: 400, code: 'INVALID_FIELD', field: 'periodId' });
+    await expectProblem(await fetch(`${harness.bridge?.url}/no-such-route`), { status: 404, code: 'NOT_FOUND', field: '(path)' });
   });
 
   it('dead-letters a settled event whose totals do not balance, naming the field', async () => {
@@ -109,5 +113,13 @@ describe('chain-bridge: refusals', () => {
     expect((await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_bridge.submission`))[0].n).toBe(sentBefore);
     expect(await rootOfByPlainRpc(harness.anvil.url, harness.cascadeAddress, 'GRP-BETA', periodStartSeconds(periodId), 1)).toBe(foreignRoot);
     expect(harness.bridge?.output()).toMatch(/"level":"error".*root-conflict: GRP-BETA 2026-03-29T04:45:00Z v1/);
+  });
+
+  it('pages the alarms newest first: walking every page gives every alarm exactly once', async () => {
+    const stored = await harness.query<{ id: string; kind: string }>(`SELECT id::text, kind FROM chain_bridge.chain_alarm ORDER BY id DESC`);
+    expect(stored.length).toBeGreaterThan(2);
+    const walked = await walkPages<{ id: number; kind: string }>(harness.bridge?.url ?? '', '/alarms?limit=1');
+    expect(walked.items.map((alarm) => [String(alarm.id), alarm.kind])).toEqual(stored.map((row) => [row.id, row.kind]));
+    expect(walked.pages).toBe(stored.length);
   });
 });

@@ -1,6 +1,7 @@
 import { BALANCING_PROOF_SUBJECT, type EventEnvelope } from '@gridledger/events';
 import { meterLeafValues } from '@gridledger/domain';
 import { periodStartSeconds } from '@gridledger/contracts';
+import { expectProblem } from '@gridledger/testing';
 import { BridgeHarness, closedPeriod, settledPeriod } from './bridge.harness';
 import { rootOfByPlainRpc } from './plain-rpc';
 
@@ -106,12 +107,11 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
       verifiedOnChain: true,
       anchor: { status: 'confirmed', txHash: dataOf(anchor).txHash, blockNumber: dataOf(anchor).blockNumber },
     });
-    expect(await (await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/NOPE-9`)).json()).toMatchObject({ error: expect.stringContaining('no meter NOPE-9') });
-    expect((await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/2026-03-29T01:07:00Z/DE-A-2`)).status).toBe(400);
+    expect((await expectProblem(await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/NOPE-9`), { status: 404, code: 'NO_PROOF', field: 'meterId' })).detail).toContain('no meter NOPE-9');
+    await expectProblem(await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/2026-03-29T01:07:00Z/DE-A-2`), { status: 400, code: 'INVALID_FIELD', field: 'periodId' });
     responder.unsubscribe();
     const unanswered = await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/DE-A-2`);
-    expect(unanswered.status).toBe(502);
-    expect(await unanswered.json()).toMatchObject({ error: expect.stringContaining('balancing did not answer the proof request') });
+    expect((await expectProblem(unanswered, { status: 502, code: 'BAD_GATEWAY' })).detail).toContain('balancing did not answer the proof request');
   });
 
   it('anchors a correction as the next version and re-finalizes the period', async () => {

@@ -4,8 +4,10 @@ export class ServiceCallError extends Error {
     readonly status: number,
     readonly url: string,
     readonly body: string,
+    /** The problem's code when the service answered problem details (every service does for its errors). */
+    readonly code: string | null = null,
   ) {
-    super(`${url} answered ${status}: ${body.slice(0, 500)}`);
+    super(`${url} answered ${status}${code ? ` ${code}` : ''}: ${body.slice(0, 500)}`);
     this.name = 'ServiceCallError';
   }
 }
@@ -22,6 +24,9 @@ export async function callJson<T>(url: string, init: { method?: string; body?: u
   }
   const response = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
   const text = await response.text();
-  if (!response.ok) throw new ServiceCallError(response.status, url, text);
+  if (!response.ok) {
+    const problem = response.headers.get('content-type')?.startsWith('application/problem+json') ? (JSON.parse(text) as { code?: string; detail?: string }) : undefined;
+    throw new ServiceCallError(response.status, url, problem?.detail ?? text, problem?.code ?? null);
+  }
   return (text.length === 0 ? undefined : JSON.parse(text)) as T;
 }

@@ -1,6 +1,6 @@
 import { isBalancingGroupId, isDirection, meterPointIdProblem, parsePeriodId } from '@gridledger/domain';
 import { BatchFormatError, checksumAddress, isPlainObject } from '../intake/reading-batch';
-import { RegistryError, type ChangeMeterPoint, type MeterPointVersionState, type RegisterMeterPoint, type RetireMeterPoint } from './registry.types';
+import { registryError, type ChangeMeterPoint, type MeterPointVersionState, type RegisterMeterPoint, type RetireMeterPoint } from './registry.types';
 
 /**
  * Turns registry request JSON into commands, naming the field at fault. Addresses are
@@ -11,7 +11,7 @@ const LIMIT_TEXT = /^[1-9][0-9]{0,12}$/;
 const SUPPLIER_TEXT = /^[\x20-\x7e]{1,128}$/;
 
 function fail(meterId: string | null, field: string, reason: string): never {
-  throw new RegistryError('MALFORMED_COMMAND', meterId, field, reason);
+  throw registryError('MALFORMED_COMMAND', meterId, field, reason);
 }
 
 function address(value: unknown, meterId: string | null, field: string): string {
@@ -28,7 +28,7 @@ function boundary(value: unknown, meterId: string | null, field: string): number
   try {
     return parsePeriodId(value, 'PT15M');
   } catch {
-    throw new RegistryError('NOT_AT_PERIOD_BOUNDARY', meterId, field, 'must be a UTC quarter-hour boundary like 2026-03-29T00:00:00Z');
+    throw registryError('NOT_AT_PERIOD_BOUNDARY', meterId, field, 'must be a UTC quarter-hour boundary like 2026-03-29T00:00:00Z');
   }
 }
 

@@ -1,33 +1,37 @@
-import { formatInstant, periodLengthMs } from '@gridledger/domain';
+import { formatInstant, periodLengthMs, type Decider } from '@gridledger/domain';
 import {
-  RegistryError,
+  registryError,
+  type MeterPointCommand,
   type MeterPointState,
   type MeterPointVersionState,
-  type RegistryCommand,
+  type RegisterMeterPoint,
   type RegistryEvent,
   type Requester,
 } from './registry.types';
 
 /**
- * The meter registry as a decider: decide(command, state) → events, evolve(state, event) →
- * state. One stream per meter point. Versions change only at period boundaries so every
- * period of a meter has exactly one group, supplier and limit.
+ * The meter registry as a decider, one stream per meter point. Versions change only at
+ * period boundaries so every period of a meter has exactly one group, supplier and limit.
+ * Registering a meter exactly as it stands is a no-op (no event), so an MPO may resend a
+ * registration batch safely.
  */
-export function initialMeterPointState(): MeterPointState {
-  return { status: 'unregistered' };
-}
+export const meterPointDecider: Decider<MeterPointCommand, RegistryEvent, MeterPointState> = {
+  initialState: () => ({ status: 'unregistered' }),
+  decide: decideMeterPoint,
+  evolve: evolveMeterPoint,
+};
 
 const BOUNDARY_MS = periodLengthMs('PT15M');
 
 function requireBoundary(meterId: string, field: string, instantMs: number): void {
   if (!Number.isSafeInteger(instantMs) || instantMs % BOUNDARY_MS !== 0) {
-    throw new RegistryError('NOT_AT_PERIOD_BOUNDARY', meterId, field, 'must be a period boundary (a quarter hour in UTC)');
+    throw registryError('NOT_AT_PERIOD_BOUNDARY', meterId, field, 'must be a period boundary (a quarter hour in UTC)');
   }
 }
 
 function requirePermitted(requester: Requester, mpo: string, meterId: string): void {
   if (requester.kind === 'mpo' && requester.address !== mpo) {
-    throw new RegistryError('NOT_PERMITTED', meterId, 'mpo', `only the meter's MPO ${mpo} or the operator may do this, not ${requester.address}`);
+    throw registryError('NOT_PERMITTED', meterId, 'mpo', `only the meter's MPO ${mpo} or the operator may do this, not ${requester.address}`);
   }
 }
 
@@ -36,23 +40,43 @@ function currentVersion(state: MeterPointState): MeterPointVersionState {
   return state.versions[state.versions.length - 1];
 }
 
-export function decideMeterPoint(command: RegistryCommand, state: MeterPointState, requester: Requester): RegistryEvent[] {
+/** The meter stands registered exactly as the command says, with no later change. */
+function isSameRegistration(state: MeterPointState, command: RegisterMeterPoint): boolean {
+  if (state.status !== 'active' || state.versions.length !== 1) return false;
+  const v = state.versions[0];
+  return (
+    v.direction === command.direction &&
+    v.mpo === command.mpo &&
+    v.dso === command.dso &&
+    v.groupId === command.groupId &&
+    v.supplier === command.supplier &&
+    v.connectionLimitW === command.connectionLimitW &&
+    v.validFromMs === command.validFromMs
+  );
+}
+
+function requireActive(state: MeterPointState, meterId: string): void {
+  if (state.status === 'unregistered') throw registryError('UNKNOWN_METER', meterId, 'meterId', 'no meter point with this id is registered');
+  if (state.status === 'retired') throw registryError('METER_RETIRED', meterId, 'meterId', `meter was retired at ${formatInstant(state.retiredAtMs)}`);
+}
+
+function decideMeterPoint(command: MeterPointCommand, state: MeterPointState): RegistryEvent[] {
   switch (command.type) {
     case 'RegisterMeterPoint': {
-      if (state.status !== 'unregistered') throw new RegistryError('ALREADY_REGISTERED', command.meterId, 'meterId', 'a meter point with this id is already registered');
-      requirePermitted(requester, command.mpo, command.meterId);
+      if (isSameRegistration(state, command)) return [];
+      if (state.status !== 'unregistered') throw registryError('ALREADY_REGISTERED', command.meterId, 'meterId', 'a meter point with this id is already registered');
+      requirePermitted(command.requester, command.mpo, command.meterId);
       requireBoundary(command.meterId, 'validFrom', command.validFromMs);
-      const { type: _type, ...fields } = command;
-      return [{ type: 'MeterPointRegistered', version: { ...fields, validToMs: null } }];
+      const { type: _type, requester: _requester, ...terms } = command;
+      return [{ type: 'MeterPointRegistered', version: { ...terms, validToMs: null } }];
     }
     case 'ChangeMeterPoint': {
-      if (state.status === 'unregistered') throw new RegistryError('UNKNOWN_METER', command.meterId, 'meterId', 'no meter point with this id is registered');
-      if (state.status === 'retired') throw new RegistryError('METER_RETIRED', command.meterId, 'meterId', `meter was retired at ${formatInstant(state.retiredAtMs)}`);
+      requireActive(state, command.meterId);
       const current = currentVersion(state);
-      requirePermitted(requester, current.mpo, command.meterId);
+      requirePermitted(command.requester, current.mpo, command.meterId);
       requireBoundary(command.meterId, 'effectiveFrom', command.effectiveFromMs);
       if (command.effectiveFromMs <= current.validFromMs) {
-        throw new RegistryError('NOT_AFTER_CURRENT_VERSION', command.meterId, 'effectiveFrom', `must be after the current version's start ${formatInstant(current.validFromMs)}`);
+        throw registryError('NOT_AFTER_CURRENT_VERSION', command.meterId, 'effectiveFrom', `must be after the current version's start ${formatInstant(current.validFromMs)}`);
       }
       const next: MeterPointVersionState = {
         ...current,
@@ -64,18 +88,17 @@ export function decideMeterPoint(command: RegistryCommand, state: MeterPointStat
         validToMs: null,
       };
       if (next.groupId === current.groupId && next.supplier === current.supplier && next.connectionLimitW === current.connectionLimitW && next.dso === current.dso) {
-        throw new RegistryError('NOTHING_CHANGED', command.meterId, '(body)', 'the change names no group, supplier, limit or DSO different from the current version');
+        throw registryError('NOTHING_CHANGED', command.meterId, '(body)', 'the change names no group, supplier, limit or DSO different from the current version');
       }
       return [{ type: 'MeterPointChanged', version: next }];
     }
     case 'RetireMeterPoint': {
-      if (state.status === 'unregistered') throw new RegistryError('UNKNOWN_METER', command.meterId, 'meterId', 'no meter point with this id is registered');
-      if (state.status === 'retired') throw new RegistryError('METER_RETIRED', command.meterId, 'meterId', `meter was retired at ${formatInstant(state.retiredAtMs)}`);
+      requireActive(state, command.meterId);
       const current = currentVersion(state);
-      requirePermitted(requester, current.mpo, command.meterId);
+      requirePermitted(command.requester, current.mpo, command.meterId);
       requireBoundary(command.meterId, 'effectiveAt', command.effectiveAtMs);
       if (command.effectiveAtMs <= current.validFromMs) {
-        throw new RegistryError('NOT_AFTER_CURRENT_VERSION', command.meterId, 'effectiveAt', `must be after the current version's start ${formatInstant(current.validFromMs)}`);
+        throw registryError('NOT_AFTER_CURRENT_VERSION', command.meterId, 'effectiveAt', `must be after the current version's start ${formatInstant(current.validFromMs)}`);
       }
       return [{ type: 'MeterPointRetired', meterId: command.meterId, retiredAtMs: command.effectiveAtMs }];
     }
@@ -86,7 +109,7 @@ export function decideMeterPoint(command: RegistryCommand, state: MeterPointStat
   }
 }
 
-export function evolveMeterPoint(state: MeterPointState, event: RegistryEvent): MeterPointState {
+function evolveMeterPoint(state: MeterPointState, event: RegistryEvent): MeterPointState {
   switch (event.type) {
     case 'MeterPointRegistered':
       return { status: 'active', versions: [event.version] };
@@ -106,11 +129,3 @@ export function evolveMeterPoint(state: MeterPointState, event: RegistryEvent): 
     }
   }
 }
-
-/** Folds a meter point's stored events into its state. */
-export function replayMeterPoint(events: Iterable<RegistryEvent>): MeterPointState {
-  let state = initialMeterPointState();
-  for (const event of events) state = evolveMeterPoint(state, event);
-  return state;
-}
-

@@ -1,4 +1,4 @@
-import type { Direction } from '@gridledger/domain';
+import { DomainError, type Direction, type DomainErrorKind } from '@gridledger/domain';
 
 /** What a registration sets about a meter point, and from which instant on. */
 export interface MeterPointTerms {
@@ -46,6 +46,9 @@ export interface RetireMeterPoint {
 
 export type RegistryCommand = RegisterMeterPoint | ChangeMeterPoint | RetireMeterPoint;
 
+/** A registry command with who asks for it: what the meter point decider decides on. */
+export type MeterPointCommand = RegistryCommand & { readonly requester: Requester };
+
 // Events, past tense.
 export interface MeterPointRegistered {
   readonly type: 'MeterPointRegistered';
@@ -67,24 +70,21 @@ export type RegistryEvent = MeterPointRegistered | MeterPointChanged | MeterPoin
 /** Who asks: the operator (token from config) or an MPO proven by its signature. */
 export type Requester = { readonly kind: 'operator' } | { readonly kind: 'mpo'; readonly address: string };
 
-export type RegistryErrorCode =
-  | 'MALFORMED_COMMAND'
-  | 'ALREADY_REGISTERED'
-  | 'UNKNOWN_METER'
-  | 'METER_RETIRED'
-  | 'NOT_AT_PERIOD_BOUNDARY'
-  | 'NOT_AFTER_CURRENT_VERSION'
-  | 'NOTHING_CHANGED'
-  | 'NOT_PERMITTED';
+/** Why a registry command was refused: the `code` of the DomainError, and the kind it maps to. */
+const KIND = {
+  MALFORMED_COMMAND: 'invalid',
+  NOT_AT_PERIOD_BOUNDARY: 'invalid',
+  NOTHING_CHANGED: 'invalid',
+  NOT_PERMITTED: 'forbidden',
+  UNKNOWN_METER: 'not-found',
+  ALREADY_REGISTERED: 'conflict',
+  METER_RETIRED: 'conflict',
+  NOT_AFTER_CURRENT_VERSION: 'conflict',
+} as const satisfies Record<string, DomainErrorKind>;
 
-export class RegistryError extends Error {
-  constructor(
-    readonly code: RegistryErrorCode,
-    readonly meterId: string | null,
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${code} ${meterId ?? ''} ${field}: ${reason}`);
-    this.name = 'RegistryError';
-  }
+export type RegistryErrorCode = keyof typeof KIND;
+
+/** A refused registry command; the reason names the meter point when one is known. */
+export function registryError(code: RegistryErrorCode, meterId: string | null, field: string, reason: string): DomainError {
+  return new DomainError(KIND[code], code, field, meterId === null ? reason : `meter ${meterId}: ${reason}`);
 }

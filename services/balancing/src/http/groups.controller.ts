@@ -1,8 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { DomainError } from '@gridledger/domain';
 import { directionSchema, groupIdString, meterPointIdString, periodIdString } from '@gridledger/events';
-import { PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
+import { DATA_SOURCE, PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
 import { ProofService } from '../proofs/proof.service';
 import { GroupPeriodsReadRepository, type GroupPeriodRow } from '../persistence/group-periods-read.repository';
 import type { StoredVersion } from '../persistence/versions.repository';
@@ -33,6 +34,7 @@ function versionView(version: StoredVersion) {
 @Controller('groups')
 export class GroupsController {
   constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly groupPeriods: GroupPeriodsReadRepository,
     private readonly proofs: ProofService,
   ) {}
@@ -41,15 +43,15 @@ export class GroupsController {
   @Get(':group/periods')
   async periods(@Param() params: Record<string, string>, @PageQuery(['string']) page: PageRequest): Promise<Page<GroupPeriodRow>> {
     const { group } = parseOrRefuse(groupParams, params, '(path)');
-    return page.page(await this.groupPeriods.list(group, page.after, page.fetchLimit), (row) => [row.periodId]);
+    return page.page(await this.groupPeriods.list(this.dataSource.manager, group, page.after, page.fetchLimit), (row) => [row.periodId]);
   }
 
   @Get(':group/periods/:periodId')
   async period(@Param() params: Record<string, string>) {
     const { group, periodId } = parseOrRefuse(periodParams, params, '(path)');
-    const row = await this.groupPeriods.find(group, periodId);
+    const row = await this.groupPeriods.find(this.dataSource.manager, group, periodId);
     if (!row) throw new DomainError('not-found', 'UNKNOWN_GROUP_PERIOD', 'periodId', `no period ${periodId} for group ${group}`);
-    const versions = await this.groupPeriods.versions(group, periodId);
+    const versions = await this.groupPeriods.versions(this.dataSource.manager, group, periodId);
     return {
       groupId: group,
       periodId,

@@ -1,10 +1,14 @@
-import { Controller, Get } from '@nestjs/common';
-import { PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
 import { LedgerReadRepository, type AccountBalance } from '../persistence/ledger-read.repository';
 
 @Controller('ledger')
 export class LedgerController {
-  constructor(private readonly ledger: LedgerReadRepository) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly ledger: LedgerReadRepository,
+  ) {}
 
   /**
    * Balances per account (credits − debits, minor units), summed from the postings alone, a
@@ -13,7 +17,7 @@ export class LedgerController {
    */
   @Get('balances')
   async balances(@PageQuery(['string']) page: PageRequest): Promise<Page<AccountBalance> & { currency: string; unit: string; accounts: number; total: string }> {
-    const [rows, { accounts, total }] = await Promise.all([this.ledger.balances(page.after, page.fetchLimit), this.ledger.total()]);
+    const [rows, { accounts, total }] = await Promise.all([this.ledger.balances(this.dataSource.manager, page.after, page.fetchLimit), this.ledger.total(this.dataSource.manager)]);
     return { currency: 'EUR', unit: 'cent', accounts, total, ...page.page(rows, (row) => [row.account]) };
   }
 }

@@ -1,9 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { groupIdString, minorUnitsString, periodIdString, whString } from '@gridledger/events';
-import { SERVICE_CONFIG, parseOrRefuse } from '@gridledger/service-kit';
+import { DATA_SOURCE, SERVICE_CONFIG, parseOrRefuse } from '@gridledger/service-kit';
 import { BalancingConfig } from '../config';
-import { MarketInputWriteRepository } from '../persistence/market-input-write.repository';
+import { recordPrices } from '../ingest/prices.handler';
+import { recordSchedule } from '../ingest/schedules';
 
 const priceBody = z
   .object({
@@ -29,7 +31,7 @@ const scheduleBody = z
 @Controller()
 export class MarketInputController {
   constructor(
-    private readonly marketInput: MarketInputWriteRepository,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
   ) {}
 
@@ -37,7 +39,7 @@ export class MarketInputController {
   async putPrice(@Param() params: Record<string, string>, @Body() body: unknown) {
     const { periodId } = parseOrRefuse(z.object({ periodId: periodIdString }), params, '(path)');
     const price = parseOrRefuse(priceBody, body, '(body)');
-    await this.marketInput.setPrices(periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh));
+    await this.dataSource.transaction((em) => recordPrices(em, periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh)));
     return { periodId, imbalancePricePerMWh: price.imbalancePricePerMWh, energyPricePerMWh: price.energyPricePerMWh ?? null };
   }
 
@@ -45,10 +47,15 @@ export class MarketInputController {
   @HttpCode(200)
   async postSchedule(@Body() body: unknown) {
     const schedule = parseOrRefuse(scheduleBody, body, '(body)');
-    const changed = await this.marketInput.setSchedule(
-      { scheduleId: `api:${schedule.scheduleId}`, periodId: schedule.periodId, fromGroup: schedule.fromGroup, toGroup: schedule.toGroup, energyWh: BigInt(schedule.energyWh) },
-      schedule.periodLength,
-      this.config.BALANCING_GATE_DEADLINE_MS,
+    const changed = await this.dataSource.transaction((em) =>
+      recordSchedule(
+        em,
+        { scheduleId: `api:${schedule.scheduleId}`, periodId: schedule.periodId, fromGroup: schedule.fromGroup, toGroup: schedule.toGroup, energyWh: BigInt(schedule.energyWh) },
+        // API schedules carry no source version: they replace each other in arrival order.
+        0,
+        schedule.periodLength,
+        this.config.BALANCING_GATE_DEADLINE_MS,
+      ),
     );
     return { ...schedule, changed };
   }

@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { CapacityExchangeScheduled, ChainPeriodConfirmed, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
-import { STREAMS } from '@gridledger/messaging';
-import { ConsumerHost, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { CapacityExchangeScheduled, ChainPeriodConfirmed, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired, type EventOf } from '@gridledger/events';
+import { STREAMS, durableName, streamConsumer, type ReceivedEvent, type StreamContext } from '@gridledger/messaging';
+import { SERVICE_CONFIG } from '@gridledger/service-kit';
 import { BalancingConfig } from '../config';
 import { applyChainConfirmations } from './chain-confirmations.handler';
 import { applyExchanges } from './exchanges.handler';
@@ -14,39 +15,48 @@ export interface ConsumerRef {
   readonly durable: string;
 }
 
-/** The durable consumers balancing reads, one filter each (NATS 2.9 takes one per consumer). */
+/** The durable consumers balancing reads (`<CONSUMER_PREFIX>-<name>`), one filter each (NATS 2.9 takes one per consumer). */
 export function balancingConsumerRefs(prefix: string): Record<'intervals' | 'points' | 'exchanges' | 'prices' | 'confirmations', ConsumerRef> {
   return {
-    intervals: { stream: STREAMS.METER.name, durable: `${prefix}-intervals` },
-    points: { stream: STREAMS.METER.name, durable: `${prefix}-points` },
-    exchanges: { stream: STREAMS.CAPACITY.name, durable: `${prefix}-exchanges` },
-    prices: { stream: STREAMS.MARKET.name, durable: `${prefix}-prices` },
-    confirmations: { stream: STREAMS.CHAIN.name, durable: `${prefix}-confirmations` },
+    intervals: { stream: STREAMS.METER.name, durable: durableName(prefix, 'intervals') },
+    points: { stream: STREAMS.METER.name, durable: durableName(prefix, 'points') },
+    exchanges: { stream: STREAMS.CAPACITY.name, durable: durableName(prefix, 'exchanges') },
+    prices: { stream: STREAMS.MARKET.name, durable: durableName(prefix, 'prices') },
+    confirmations: { stream: STREAMS.CHAIN.name, durable: durableName(prefix, 'confirmations') },
   };
 }
 
-@Injectable()
-export class BalancingConsumers implements OnApplicationBootstrap {
-  constructor(
-    private readonly host: ConsumerHost,
-    @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
-  ) {}
+type Received<D> = readonly ReceivedEvent<EventOf<D>>[];
+type PointsEvents = readonly ReceivedEvent<EventOf<typeof MeterPointsRegistered> | EventOf<typeof MeterPointsChanged> | EventOf<typeof MeterPointsRetired>>[];
 
-  async onApplicationBootstrap(): Promise<void> {
-    const refs = balancingConsumerRefs(this.config.BALANCING_CONSUMER_PREFIX);
-    const deadline = this.config.BALANCING_GATE_DEADLINE_MS;
-    const ackWaitMs = this.config.BALANCING_CONSUMER_ACK_WAIT_MS;
-    // Registry first, so the expected meters are known when values arrive.
-    await this.host.start({
-      ...refs.points,
-      ackWaitMs,
-      events: [MeterPointsRegistered, MeterPointsChanged, MeterPointsRetired] as const,
-      filterSubjects: ['meter.points.>'],
-      handleBatch: (events, em) => applyMeterPoints(em, events),
-    });
-    await this.host.start({ ...refs.intervals, ackWaitMs, events: [MeterIntervalsMeasured] as const, batchSize: 20, handleBatch: (events, em) => applyMeasuredIntervals(em, events, deadline) });
-    await this.host.start({ ...refs.exchanges, ackWaitMs, events: [CapacityExchangeScheduled] as const, handleBatch: (events, em) => applyExchanges(em, events, deadline) });
-    await this.host.start({ ...refs.prices, ackWaitMs, events: [MarketPricesPublished] as const, handleBatch: (events, em) => applyPrices(em, events) });
-    await this.host.start({ ...refs.confirmations, ackWaitMs, events: [ChainPeriodConfirmed] as const, handleBatch: (events, em) => applyChainConfirmations(em, events) });
+/** balancing's stream handlers: each batch is applied in the consumer's inbox transaction (`ctx.em`). */
+@Controller()
+export class BalancingStreamsController {
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: BalancingConfig) {}
+
+  /** The registry: which meters balancing expects in which group and period. */
+  @EventPattern('meter.points.>', streamConsumer({ consumer: 'points', events: [MeterPointsRegistered, MeterPointsChanged, MeterPointsRetired], batch: true }))
+  meterPoints(@Payload() events: PointsEvents, @Ctx() ctx: StreamContext): Promise<void> {
+    return applyMeterPoints(ctx.em, events);
+  }
+
+  @EventPattern(MeterIntervalsMeasured.subjectFilter, streamConsumer({ consumer: 'intervals', events: [MeterIntervalsMeasured], batch: true, batchSize: 20 }))
+  measuredIntervals(@Payload() events: Received<typeof MeterIntervalsMeasured>, @Ctx() ctx: StreamContext): Promise<void> {
+    return applyMeasuredIntervals(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS);
+  }
+
+  @EventPattern(CapacityExchangeScheduled.subjectFilter, streamConsumer({ consumer: 'exchanges', events: [CapacityExchangeScheduled], batch: true }))
+  exchanges(@Payload() events: Received<typeof CapacityExchangeScheduled>, @Ctx() ctx: StreamContext): Promise<void> {
+    return applyExchanges(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS);
+  }
+
+  @EventPattern(MarketPricesPublished.subjectFilter, streamConsumer({ consumer: 'prices', events: [MarketPricesPublished], batch: true }))
+  prices(@Payload() events: Received<typeof MarketPricesPublished>, @Ctx() ctx: StreamContext): Promise<void> {
+    return applyPrices(ctx.em, events);
+  }
+
+  @EventPattern(ChainPeriodConfirmed.subjectFilter, streamConsumer({ consumer: 'confirmations', events: [ChainPeriodConfirmed], batch: true }))
+  confirmations(@Payload() events: Received<typeof ChainPeriodConfirmed>, @Ctx() ctx: StreamContext): Promise<void> {
+    return applyChainConfirmations(ctx.em, events);
   }
 }

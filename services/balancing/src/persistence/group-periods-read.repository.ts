@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, type CursorKey } from '@gridledger/service-kit';
+import { Injectable } from '@nestjs/common';
+import type { CursorKey } from '@gridledger/service-kit';
+import type { Sql } from './sql';
 import { versionsOf, type StoredVersion } from './versions.repository';
 
 export interface GroupPeriodRow {
@@ -18,23 +18,21 @@ const ROW_COLUMNS = `period_id AS "periodId", period_length AS "periodLength", s
 /** A group's periods and their settled versions as the API shows them (reads only). */
 @Injectable()
 export class GroupPeriodsReadRepository {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
-
   /** The group's periods, newest first, after a cursor (the last period id seen). */
-  list(groupId: string, after: CursorKey | null, limit: number): Promise<GroupPeriodRow[]> {
-    return this.dataSource.query(
+  list(sql: Sql, groupId: string, after: CursorKey | null, limit: number): Promise<GroupPeriodRow[]> {
+    return sql.query(
       `SELECT ${ROW_COLUMNS} FROM group_periods WHERE group_id = $1 AND ($2::text IS NULL OR period_id < $2) ORDER BY period_id DESC LIMIT $3`,
       [groupId, after?.[0] ?? null, limit],
     );
   }
 
-  async find(groupId: string, periodId: string): Promise<GroupPeriodRow | undefined> {
-    const [row] = (await this.dataSource.query(`SELECT ${ROW_COLUMNS} FROM group_periods WHERE group_id = $1 AND period_id = $2`, [groupId, periodId])) as GroupPeriodRow[];
+  async find(sql: Sql, groupId: string, periodId: string): Promise<GroupPeriodRow | undefined> {
+    const [row] = (await sql.query(`SELECT ${ROW_COLUMNS} FROM group_periods WHERE group_id = $1 AND period_id = $2`, [groupId, periodId])) as GroupPeriodRow[];
     return row;
   }
 
   /** Every settled version of the group-period, oldest first (corrections are few). */
-  versions(groupId: string, periodId: string): Promise<StoredVersion[]> {
-    return versionsOf(this.dataSource.manager, groupId, periodId);
+  versions(sql: Sql, groupId: string, periodId: string): Promise<StoredVersion[]> {
+    return versionsOf(sql, groupId, periodId);
   }
 }

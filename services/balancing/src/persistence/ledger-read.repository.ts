@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, type CursorKey } from '@gridledger/service-kit';
+import { Injectable } from '@nestjs/common';
+import type { CursorKey } from '@gridledger/service-kit';
+import type { Sql } from './sql';
 
 export interface AccountBalance {
   readonly account: string;
@@ -13,11 +13,9 @@ export interface AccountBalance {
 /** Balances summed from the ledger's postings alone (reads only). */
 @Injectable()
 export class LedgerReadRepository {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
-
   /** Accounts in byte order of their names, after a cursor. */
-  balances(after: CursorKey | null, limit: number): Promise<AccountBalance[]> {
-    return this.dataSource.query(
+  balances(sql: Sql, after: CursorKey | null, limit: number): Promise<AccountBalance[]> {
+    return sql.query(
       `SELECT account, sum(debit)::text AS debits, sum(credit)::text AS credits, (sum(credit) - sum(debit))::text AS balance
        FROM ledger_entries WHERE $1::text IS NULL OR account COLLATE "C" > $1
        GROUP BY account ORDER BY account COLLATE "C" LIMIT $2`,
@@ -26,8 +24,8 @@ export class LedgerReadRepository {
   }
 
   /** Over every account: the number of accounts and the sum of their balances (zero, by double entry). */
-  async total(): Promise<{ accounts: number; total: string }> {
-    const [row] = (await this.dataSource.query(
+  async total(sql: Sql): Promise<{ accounts: number; total: string }> {
+    const [row] = (await sql.query(
       `SELECT count(DISTINCT account)::int AS accounts, coalesce(sum(credit) - sum(debit), 0)::text AS total FROM ledger_entries`,
     )) as { accounts: number; total: string }[];
     return row;

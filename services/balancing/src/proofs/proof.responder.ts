@@ -1,29 +1,18 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import type { Subscription } from 'nats';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { BALANCING_PROOF_SUBJECT, BalancingProofReply, balancingProofRequestSchema } from '@gridledger/events';
-import { MessagingClient } from '@gridledger/messaging';
-import { MESSAGING } from '@gridledger/service-kit';
+import { natsRequest } from '@gridledger/messaging';
 import { ProofService } from './proof.service';
 
 /** Answers `balancing.proof.requested` (core NATS request/reply, queue group across replicas). */
-@Injectable()
-export class ProofResponder implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private subscription: Subscription | undefined;
+@Controller()
+export class ProofResponder {
+  constructor(private readonly proofs: ProofService) {}
 
-  constructor(
-    private readonly proofs: ProofService,
-    @Inject(MESSAGING) private readonly messaging: MessagingClient,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.subscription = this.messaging.serve(BALANCING_PROOF_SUBJECT, async (body): Promise<BalancingProofReply> => {
-      const request = balancingProofRequestSchema.safeParse(body);
-      if (!request.success) return { ok: false, error: request.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') };
-      return this.proofs.proofFor(request.data);
-    }, 'balancing');
-  }
-
-  beforeApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
+  @MessagePattern(BALANCING_PROOF_SUBJECT, natsRequest({ queue: 'balancing' }))
+  async proof(@Payload() body: unknown): Promise<BalancingProofReply> {
+    const request = balancingProofRequestSchema.safeParse(body);
+    if (!request.success) return { ok: false, error: request.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') };
+    return this.proofs.proofFor(request.data);
   }
 }

@@ -3,10 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * capacity-market's tables (schema `capacity_market`, first on the search_path).
  *
- * - `events`: the append-only event store of the plant-shares and holder deciders; one
- *   stream per plant or holder, (stream_id, stream_version) unique, never updated.
- * - `plants`, `holders`: read models; a plant's row is also the lock every share command of
- *   that plant takes (SELECT … FOR UPDATE), so concurrent transfers serialize per plant.
+ * - `events`: the append-only event store of the plant-shares and holder deciders, the
+ *   truth; one stream per plant or holder, (stream_id, stream_version) unique, never updated.
+ * - `plants`, `holders`: projections of those events, written with them, rebuildable.
  * - `holdings`: [valid_from, valid_to) rows; a change closes the open row and opens a new
  *   one, so the holdings at any past instant stay readable.
  * - `meter_values`, `prices`: this period's inputs (latest value wins; a change marks the

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { CapacityError, CapacityErrorCode, PlantKind } from '@gridledger/capacity';
-import { InjectClock, PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
+import { PlantKind, plantNotRegistered } from '@gridledger/capacity';
+import { InjectClock, InjectDataSource, PageQuery, PageRequest, type Page } from '@gridledger/service-kit';
 import type { Clock } from '@gridledger/domain';
+import type { DataSource } from 'typeorm';
 import { issueBody, parseBody, registerPlantBody, retireBody, transferBody } from '../http/request-schemas';
 import { PlantsReadRepository, type HoldingView, type PlantView } from '../persistence/plants-read.repository';
 import { ShareCommandResult, SharesService } from './shares.service';
@@ -11,6 +12,7 @@ export class PlantsController {
   constructor(
     private readonly shares: SharesService,
     private readonly plants: PlantsReadRepository,
+    @InjectDataSource() private readonly db: DataSource,
     @InjectClock() private readonly clock: Clock,
   ) {}
 
@@ -24,7 +26,7 @@ export class PlantsController {
   /** Every plant, by id (byte order), a page at a time. */
   @Get()
   async list(@PageQuery(['string']) page: PageRequest): Promise<Page<PlantView>> {
-    return page.page(await this.plants.list(page.after, page.fetchLimit), (plant) => [plant.plantId]);
+    return page.page(await this.plants.list(this.db.manager, page.after, page.fetchLimit), (plant) => [plant.plantId]);
   }
 
   @Get(':plantId')
@@ -36,7 +38,7 @@ export class PlantsController {
   @Get(':plantId/holdings')
   async holdings(@Param('plantId') plantId: string, @PageQuery(['string']) page: PageRequest): Promise<Page<HoldingView>> {
     await this.plant(plantId);
-    return page.page(await this.plants.holdings(plantId, page.after, page.fetchLimit), (holding) => [holding.holderId]);
+    return page.page(await this.plants.holdings(this.db.manager, plantId, page.after, page.fetchLimit), (holding) => [holding.holderId]);
   }
 
   @Post(':plantId/shares/issue')
@@ -61,8 +63,8 @@ export class PlantsController {
   }
 
   private async plant(plantId: string): Promise<PlantView> {
-    const plant = await this.plants.find(plantId);
-    if (!plant) throw new CapacityError(CapacityErrorCode.PlantNotRegistered, 'plantId', `plant ${plantId} is not registered`);
+    const plant = await this.plants.find(this.db.manager, plantId);
+    if (!plant) throw plantNotRegistered(plantId);
     return plant;
   }
 }

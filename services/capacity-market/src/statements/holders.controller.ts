@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { CapacityError, CapacityErrorCode, holderAccount, invalidField } from '@gridledger/capacity';
+import { holderAccount, holderNotRegistered, invalidField } from '@gridledger/capacity';
 import { parsePeriodId, type Clock } from '@gridledger/domain';
-import { InjectClock } from '@gridledger/service-kit';
+import type { DataSource } from 'typeorm';
+import { InjectClock, InjectDataSource } from '@gridledger/service-kit';
 import { parseBody, registerHolderBody } from '../http/request-schemas';
 import { HoldersReadRepository, type HolderView } from '../persistence/holders-read.repository';
 import { SharesService } from '../shares/shares.service';
@@ -13,6 +14,7 @@ export class HoldersController {
   constructor(
     private readonly shares: SharesService,
     private readonly holders: HoldersReadRepository,
+    @InjectDataSource() private readonly db: DataSource,
     @InjectClock() private readonly clock: Clock,
   ) {}
 
@@ -26,7 +28,7 @@ export class HoldersController {
   @Get(':holderId')
   async get(@Param('holderId') holderId: string): Promise<unknown> {
     const holder = await this.holder(holderId);
-    return { ...holder, holdings: await this.holders.holdings(holderId) };
+    return { ...holder, holdings: await this.holders.holdings(this.db.manager, holderId) };
   }
 
   /**
@@ -48,24 +50,24 @@ export class HoldersController {
     } catch (error) {
       throw invalidField('period', error instanceof Error ? error.message : String(error));
     }
-    const row = await this.holders.periodAllocation(holderId, period);
+    const row = await this.holders.periodAllocation(this.db.manager, holderId, period);
     if (!row) return { holderId, periodId: period, computed: false };
-    const plants = await this.holders.plantAllocations(holderId, period, row.version);
-    const postings = await this.holders.postings(holderId, period);
+    const plants = await this.holders.plantAllocations(this.db.manager, holderId, period, row.version);
+    const postings = await this.holders.postings(this.db.manager, holderId, period);
     return { holderId, computed: true, ...row, plants, postings };
   }
 
   private async monthStatement(holderId: string, month: string): Promise<unknown> {
     if (!MONTH.test(month)) throw invalidField('month', 'must read YYYY-MM');
-    const totals = await this.holders.monthTotals(holderId, month);
-    const money = await this.holders.monthMoney(holderAccount(holderId), month);
+    const totals = await this.holders.monthTotals(this.db.manager, holderId, month);
+    const money = await this.holders.monthMoney(this.db.manager, holderAccount(holderId), month);
     const balance = money.reduce((sum, m) => sum + BigInt(m.amountCents), 0n);
     return { holderId, month, ...totals, money: Object.fromEntries(money.map((m) => [m.kind, m.amountCents])), balanceChangeCents: balance.toString() };
   }
 
   private async holder(holderId: string): Promise<HolderView> {
-    const holder = await this.holders.find(holderId);
-    if (!holder) throw new CapacityError(CapacityErrorCode.HolderNotRegistered, 'holderId', `holder ${holderId} is not registered`);
+    const holder = await this.holders.find(this.db.manager, holderId);
+    if (!holder) throw holderNotRegistered(holderId);
     return holder;
   }
 }

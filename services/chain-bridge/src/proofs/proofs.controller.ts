@@ -1,10 +1,11 @@
-import { BadGatewayException, BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { BadGatewayException, Controller, Get, Param, Query } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { BALANCING_PROOF_SUBJECT, balancingProofReplySchema, groupIdString, meterPointIdString, periodIdString } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
 import { groupKey, periodStartSeconds } from '@gridledger/contracts';
-import { InjectDataSource, InjectMessaging } from '@gridledger/service-kit';
+import { DomainError } from '@gridledger/domain';
+import { InjectDataSource, InjectMessaging, parseOrRefuse } from '@gridledger/service-kit';
 import { CascadeClient } from '../chain/cascade.client';
 import { ChainIdentity } from '../chain/chain-identity';
 import { PeriodCommitRepository } from '../commits/period-commit.repository';
@@ -36,20 +37,16 @@ export class ProofsController {
 
   @Get(':groupId/:periodId/:meterId')
   async proof(@Param('groupId') groupId: string, @Param('periodId') periodId: string, @Param('meterId') meterId: string, @Query('version') version?: string) {
-    const parsed = paramsSchema.safeParse({ groupId, periodId, meterId, version });
-    if (!parsed.success) {
-      throw new BadRequestException({ error: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
-    }
-    const request = parsed.data;
+    const request = parseOrRefuse(paramsSchema, { groupId, periodId, meterId, version }, '(path)');
     let raw: unknown;
     try {
       raw = await this.messaging.request(BALANCING_PROOF_SUBJECT, request, 5_000);
     } catch (error) {
-      throw new BadGatewayException({ error: `balancing did not answer the proof request: ${error instanceof Error ? error.message : String(error)}` });
+      throw new BadGatewayException(`balancing did not answer the proof request: ${error instanceof Error ? error.message : String(error)}`);
     }
     const reply = balancingProofReplySchema.safeParse(raw);
-    if (!reply.success) throw new BadGatewayException({ error: `balancing answered with an invalid proof reply: ${reply.error.issues[0]?.message ?? 'unknown'}` });
-    if (!reply.data.ok) throw new NotFoundException({ error: reply.data.error });
+    if (!reply.success) throw new BadGatewayException(`balancing answered with an invalid proof reply: ${reply.error.issues[0]?.message ?? 'unknown'}`);
+    if (!reply.data.ok) throw new DomainError('not-found', 'NO_PROOF', 'meterId', reply.data.error);
     const proof = reply.data;
 
     const commit = await this.commits.find(this.db.manager, request.groupId, request.periodId, proof.version);

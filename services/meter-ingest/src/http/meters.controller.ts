@@ -2,7 +2,7 @@ import { Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post,
 import type { Request } from 'express';
 import { DomainError } from '@gridledger/domain';
 import { SERVICE_CONFIG } from '@gridledger/service-kit';
-import { RegistryError, parseChangeCommand, parseMeterId, parseRegisterCommand, parseRetireCommand, type MeterPointVersionJson, type RegisterMeterPoint } from '@gridledger/metering';
+import { parseChangeCommand, parseMeterId, parseRegisterCommand, parseRetireCommand, type MeterPointVersionJson, type RegisterMeterPoint } from '@gridledger/metering';
 import { authoriseRegistryRequest } from '../auth/registry-auth';
 import { parseJsonBody } from '../intake/json-submission';
 import { MeterRegistryService, type MeterPointView } from '../registry/meter-registry.service';
@@ -32,12 +32,12 @@ export class MetersController {
     if (entries.length > MAX_METERS_PER_REQUEST) throw new DomainError('too-large', 'TOO_MANY_METERS', 'meters', `at most ${MAX_METERS_PER_REQUEST} per request`);
     for (const key of Object.keys(body)) if (key !== 'meters') throw new DomainError('invalid', 'MALFORMED_BODY', key, 'unknown field');
     const commands: RegisterMeterPoint[] = [];
-    const errors: RegistryError[] = [];
+    const errors: DomainError[] = [];
     entries.forEach((entry, index) => {
       try {
         commands.push(parseRegisterCommand(entry, `meters[${index}]`));
       } catch (error) {
-        if (error instanceof RegistryError) errors.push(error);
+        if (error instanceof DomainError) errors.push(error);
         else throw error;
       }
     });

@@ -1,10 +1,10 @@
 import type { PoolClient } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
-import { enqueueTrustedEvents, trustedEnvelope, trustedMeasuredEvent, type EnqueuedEvent, type TrustedEvent } from './intake-outbox';
+import { serializeTrustedEvent, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
 import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
@@ -49,7 +49,7 @@ export class IntakePipeline {
     try {
       const client = (await runner.connect()) as PoolClient;
       await runner.startTransaction();
-      const processed = await this.process(client, submission);
+      const processed = await this.process(client, runner.manager, submission);
       if (processed === null) {
         // A concurrent copy of the same batch committed first: answer as it did.
         await runner.rollbackTransaction();
@@ -72,7 +72,7 @@ export class IntakePipeline {
     return rows.length ? rows[0].answer : null;
   }
 
-  private async process(client: PoolClient, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
+  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const meterIds = distinctMeterIds(submission);
@@ -97,7 +97,8 @@ export class IntakePipeline {
     const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
     const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
 
-    const outbox: TrustedEvent[] = [];
+    // Built from values the validation accepted: serialized without running zod over them again.
+    const outbox: SerializedEvent[] = [];
     const correlationId = submission.batchId.slice(2, 66);
     const groups = groupByBalancingGroup(fresh);
     for (const [groupId, intervals] of groups) {
@@ -105,16 +106,17 @@ export class IntakePipeline {
       parts.forEach((slice, index) => {
         const { fields, idSuffix } = partOf(index, parts.length);
         const header = { batchId: submission.batchId, mpo: submission.mpo, groupId, periodLength: submission.periodLength, receivedAt, ...fields };
-        outbox.push(trustedMeasuredEvent(MeterIntervalsMeasured, header, slice, [submission.batchId, groupId, ...idSuffix], receivedAt, correlationId, groupId));
+        const intervals = slice.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: String(v.energyWh), quality: v.quality }));
+        outbox.push(serializeTrustedEvent(MeterIntervalsMeasured, { ...header, intervals }, { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
       });
     }
     const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
     rejectionParts.forEach((reasons, index) => {
       const { fields, idSuffix } = partOf(index, rejectionParts.length);
       const data = { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons, ...fields };
-      outbox.push(trustedEnvelope(MeterReadingsRejected, data, [submission.batchId, ...idSuffix], receivedAt, correlationId));
+      outbox.push(serializeTrustedEvent(MeterReadingsRejected, data, { idParts: [submission.batchId, ...idSuffix], occurredAt: receivedAt, correlationId }));
     });
-    const events = await enqueueTrustedEvents(client, this.schema, outbox, this.notifyRelay);
+    const events = await writeOutbox(em, outbox, { notify: this.notifyRelay });
 
     const answer: IntakeAnswer = {
       batchId: submission.batchId,

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { MessagingClient } from '@gridledger/messaging';
+import { publishCommitted, type MessagingClient } from '@gridledger/messaging';
 import { DomainError, type Clock } from '@gridledger/domain';
 import { DATA_SOURCE, InjectClock, LOGGER, MESSAGING, SERVICE_CONFIG, statusOf } from '@gridledger/service-kit';
 import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
-import { publishCommitted } from './intake-outbox';
 import { IntakePipeline, type IntakeOutcome } from './intake.pipeline';
 import { verifyJsonSubmission } from './json-submission';
 import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
@@ -66,7 +65,7 @@ export class IntakeService {
         throw error;
       }
       // After commit, and not awaited: the MPO's answer does not wait for NATS.
-      publishCommitted(this.messaging, this.dataSource, this.pipeline.schema, events).catch((error: unknown) =>
+      publishCommitted(this.messaging, this.dataSource, events).catch((error: unknown) =>
         this.logger.warn(`publishing batch ${batchId} at once failed, the outbox relay will: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService'),
       );
       const values = counter('gridledger_intake_values_total', 'Values received by meter-ingest, by outcome');

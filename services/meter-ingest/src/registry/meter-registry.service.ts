@@ -4,13 +4,11 @@ import { MAX_POINTS_PER_EVENT, MeterPointsChanged, MeterPointsRegistered, MeterP
 import { inParts, partOf } from '../intake/event-parts';
 import { registryRefusal } from './registry-refusal';
 import { enqueueOutboxMany, type OutboxItem } from '@gridledger/messaging';
+import { DomainError } from '@gridledger/domain';
 import {
-  RegistryError,
-  decideMeterPoint,
   decodeRegistryEvent,
   encodeRegistryEvent,
-  initialMeterPointState,
-  evolveMeterPoint,
+  meterPointDecider,
   versionToJson,
   type MeterPointState,
   type MeterPointVersionJson,
@@ -52,25 +50,23 @@ export class MeterRegistryService {
       const meterIds = [...new Set(commands.map((c) => c.meterId))].sort();
       await em.query(`SELECT pg_advisory_xact_lock(hashtext('meter:' || id)) FROM unnest($1::text[]) AS id`, [meterIds]);
       const states = await this.loadStates(em, meterIds);
-      const errors: RegistryError[] = [];
+      const errors: DomainError[] = [];
       const decided: { meterId: string; event: RegistryEvent }[] = [];
       let unchanged = 0;
       for (const command of commands) {
-        const state = states.get(command.meterId) ?? initialMeterPointState();
-        if (command.type === 'RegisterMeterPoint' && isSameRegistration(state, command)) {
-          unchanged += 1;
-          continue;
-        }
+        const state = states.get(command.meterId) ?? meterPointDecider.initialState();
         try {
-          const events = decideMeterPoint(command, state, requester);
+          const events = meterPointDecider.decide({ ...command, requester }, state);
+          // The decider answers an identical re-registration with no event.
+          if (events.length === 0) unchanged += 1;
           let next = state;
           for (const event of events) {
-            next = evolveMeterPoint(next, event);
+            next = meterPointDecider.evolve(next, event);
             decided.push({ meterId: command.meterId, event });
           }
           states.set(command.meterId, next);
         } catch (error) {
-          if (error instanceof RegistryError) errors.push(error);
+          if (error instanceof DomainError) errors.push(error);
           else throw error;
         }
       }
@@ -129,7 +125,7 @@ export class MeterRegistryService {
       [meterIds],
     );
     const states = new Map<string, MeterPointState>();
-    for (const row of rows) states.set(row.meter_id, evolveMeterPoint(states.get(row.meter_id) ?? initialMeterPointState(), decodeRegistryEvent(row.data)));
+    for (const row of rows) states.set(row.meter_id, meterPointDecider.evolve(states.get(row.meter_id) ?? meterPointDecider.initialState(), decodeRegistryEvent(row.data)));
     return states;
   }
 
@@ -172,18 +168,4 @@ async function flushInserts(em: EntityManager, versions: MeterPointVersionState[
 
 function versionOf(state: Exclude<MeterPointState, { status: 'unregistered' }>, validFromMs: number): MeterPointVersionState {
   return state.versions.find((v) => v.validFromMs === validFromMs) ?? state.versions[state.versions.length - 1];
-}
-
-function isSameRegistration(state: MeterPointState, command: RegistryCommand): boolean {
-  if (command.type !== 'RegisterMeterPoint' || state.status !== 'active' || state.versions.length !== 1) return false;
-  const v = state.versions[0];
-  return (
-    v.direction === command.direction &&
-    v.mpo === command.mpo &&
-    v.dso === command.dso &&
-    v.groupId === command.groupId &&
-    v.supplier === command.supplier &&
-    v.connectionLimitW === command.connectionLimitW &&
-    v.validFromMs === command.validFromMs
-  );
 }

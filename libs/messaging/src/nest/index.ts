@@ -1,0 +1,3 @@
+export * from './stream-handler';
+export * from './stream-context';
+export * from './jetstream.transport';
