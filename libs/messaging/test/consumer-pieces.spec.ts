@@ -1,3 +1,4 @@
+import { DomainError } from '@gridledger/domain';
 import { AckPolicy, nanos, type JsMsg } from 'nats';
 import { MessageDeadLettered } from '@gridledger/events';
 import { classifyFailure, deadLetterFor, durableConsumerSpecs, keepAliveEveryMs, supportsMultipleFilters } from '../src/consumer';
@@ -30,6 +31,7 @@ describe('durableConsumerSpecs', () => {
 describe('classifyFailure', () => {
   it('tells poison, an unreachable database and a passing failure apart', () => {
     expect(classifyFailure(new PoisonEventError('imbalanceWh: does not add up'))).toEqual({ kind: 'rejected', reason: 'imbalanceWh: does not add up' });
+    expect(classifyFailure(DomainError.invalid('values[DE-1].energyWh', 'exceeds 10^18 Wh', 'ENERGY_OUT_OF_RANGE'))).toEqual({ kind: 'rejected', reason: 'ENERGY_OUT_OF_RANGE values[DE-1].energyWh: exceeds 10^18 Wh' });
     expect(classifyFailure(Object.assign(new Error('gone'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'unavailable', reason: 'gone' });
     expect(classifyFailure(new Error('deadlock detected'))).toEqual({ kind: 'failed', reason: 'deadlock detected' });
     expect(classifyFailure('plain string')).toEqual({ kind: 'failed', reason: 'plain string' });

@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { MessagingClient } from '@gridledger/messaging';
 import { pingDatabase } from '@gridledger/persistence';
@@ -28,14 +29,16 @@ export class HealthController {
     return { status: 'up' };
   }
 
-  /** 200 only when NATS and Postgres both answer; 503 naming what is down otherwise. */
+  /**
+   * 200 only when NATS and Postgres both answer; 503 naming what is down otherwise. A probe's
+   * answer, not an error: it keeps its own body (`checks`) instead of problem details.
+   */
   @Get('ready')
-  async ready(): Promise<{ status: 'up'; checks: Record<string, CheckResult> }> {
+  async ready(@Res({ passthrough: true }) response: Response): Promise<{ status: 'up' | 'down'; checks: Record<string, CheckResult> }> {
     const [nats, postgres] = await Promise.all([check(() => this.messaging.ping(1000)), check(() => pingDatabase(this.dataSource, 1000))]);
     const checks = { nats, postgres };
-    if (nats.status === 'down' || postgres.status === 'down') {
-      throw new ServiceUnavailableException({ status: 'down', checks });
-    }
-    return { status: 'up', checks };
+    const down = nats.status === 'down' || postgres.status === 'down';
+    if (down) response.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: down ? 'down' : 'up', checks };
   }
 }

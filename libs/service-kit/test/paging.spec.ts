@@ -1,15 +1,5 @@
-import { DomainError } from '@gridledger/domain';
+import { refusalOf } from '@gridledger/testing';
 import { decodeCursor, encodeCursor, parsePageRequest, type PageRequest } from '@gridledger/service-kit';
-
-function refusal(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('accepted');
-}
 
 describe('cursor paging', () => {
   it('defaults to 100 rows and reads a cursor back to the key it was made of', () => {
@@ -21,13 +11,13 @@ describe('cursor paging', () => {
   });
 
   it('refuses a bad limit or a cursor of another shape, naming the field', () => {
-    for (const limit of ['0', '1001', '-1', '1.5', 'ten', '', '01']) expect(refusal(() => parsePageRequest({ limit }, '/x', ['string']))).toMatchObject({ kind: 'invalid', field: 'limit' });
-    expect(refusal(() => parsePageRequest({ limit: ['1', '2'] }, '/x', ['string'])).field).toBe('limit');
+    for (const limit of ['0', '1001', '-1', '1.5', 'ten', '', '01']) expect(refusalOf(() => parsePageRequest({ limit }, '/x', ['string']))).toMatchObject({ kind: 'invalid', field: 'limit' });
+    expect(refusalOf(() => parsePageRequest({ limit: ['1', '2'] }, '/x', ['string'])).field).toBe('limit');
     for (const after of ['%%%', encodeCursor([1]), encodeCursor(['a', 'b']), Buffer.from('{"a":1}').toString('base64url')]) {
-      expect(refusal(() => parsePageRequest({ after }, '/x', ['string']))).toMatchObject({ kind: 'invalid', code: 'INVALID_CURSOR', field: 'after' });
+      expect(refusalOf(() => parsePageRequest({ after }, '/x', ['string']))).toMatchObject({ kind: 'invalid', code: 'INVALID_CURSOR', field: 'after' });
     }
-    expect(refusal(() => parsePageRequest({ after: encodeCursor([1.5]) }, '/x', ['number'])).code).toBe('INVALID_CURSOR');
-    expect(refusal(() => parsePageRequest({ after: ['a', 'b'] }, '/x', ['string'])).field).toBe('after');
+    expect(refusalOf(() => parsePageRequest({ after: encodeCursor([1.5]) }, '/x', ['number'])).code).toBe('INVALID_CURSOR');
+    expect(refusalOf(() => parsePageRequest({ after: ['a', 'b'] }, '/x', ['string'])).field).toBe('after');
   });
 
   it('links the next page only when there is one, keeping the other query parameters', () => {

@@ -1,3 +1,5 @@
+import { DomainError } from '@gridledger/domain';
+
 /** An HTTP error as every service answers it: RFC 9457 problem details (see service-kit). */
 export interface ProblemBody {
   readonly type: string;
@@ -67,4 +69,15 @@ export async function walkPages<T>(baseUrl: string, firstPath: string): Promise<
     path = page.next;
   }
   return { items, pages };
+}
+
+/** The DomainError `run` throws (anything else thrown, or nothing, fails the test). */
+export function refusalOf(run: () => unknown): DomainError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal (DomainError), but it was accepted');
 }

@@ -153,6 +153,10 @@ describe('balancing corrections, deadline and prices', () => {
     const v2 = (await untilVersion('BG-X', 2))[1];
     expect(v2).toMatchObject({ version: 2, trigger: 'priced', merkleRoot: v1.merkleRoot, imbalancePricePerMWh: '25050', imbalanceAmount: String(priceEnergy(200n, 25050n)) });
 
+    // BG-Y's priced version 2 first: had X3 arrived while BG-Y was still settling, both
+    // changes would share one market summary revision (BG-X dirty again), not one each.
+    await untilVersion('BG-Y', 2);
+
     // X3's real value: version 3, a correction without substitutes.
     await sendValues('BG-X', PERIOD, [['X3', 'consumption', '200']]);
     const v3 = (await untilVersion('BG-X', 3))[2];

@@ -119,7 +119,7 @@ describe('capacity-market over NATS and Postgres', () => {
 
   it('allocates P and P+1 once each across a SIGKILL, equal to the pure computation, and versions a late value', async () => {
     // Run 1: the clock stands before P; shares are set up over HTTP.
-    service = await spawnService({ entry: ENTRY, env: env('2026-03-29T00:55:00Z') });
+    service = await spawnService({ entry: ENTRY, env: env('2026-03-29T00:55:00Z'), readyTimeoutMs: 60_000 });
     for (const plant of plants) {
       const answer = await post('/plants', { ...plant, capacityW: plant.capacityW.toString(), feePerMWPeriodCents: plant.feePerMWPeriodCents.toString() });
       expect(answer.status).toBe(201);
@@ -165,7 +165,7 @@ describe('capacity-market over NATS and Postgres', () => {
     expect(resend.duplicate).toBe(true);
 
     // Run 2: the clock stands after P+1 has ended.
-    service = await spawnService({ entry: ENTRY, env: env('2026-03-29T01:35:00Z') });
+    service = await spawnService({ entry: ENTRY, env: env('2026-03-29T01:35:00Z'), readyTimeoutMs: 60_000 });
     await waitFor(async () => (await query(`SELECT 1 FROM allocation_versions`)).length === 2, { timeoutMs: 30_000, what: 'P and P+1 computed' });
     const versions = await query<{ period_id: string; version: number; reason: string }>(`SELECT period_id, version, reason FROM allocation_versions ORDER BY period_id`);
     expect(versions).toEqual([

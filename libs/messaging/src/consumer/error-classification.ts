@@ -1,4 +1,5 @@
 import type { ProcessingOutcome } from '../ack-decision';
+import { DomainError } from '@gridledger/domain';
 import { PoisonEventError } from '../errors';
 
 /** Connection-class failures: Postgres is away, not the event that is wrong. */
@@ -17,11 +18,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * What a handler's (or its transaction's) throw means for the message: a PoisonEventError
- * will never succeed (rejected); an unreachable database is nobody's fault (unavailable);
+ * or a DomainError (the rules refused the event's content, and will again) will never
+ * succeed (rejected, dead-lettered naming code and field); an unreachable database is nobody's fault (unavailable);
  * anything else may pass (failed, retried with backoff).
  */
 export function classifyFailure(error: unknown): Exclude<ProcessingOutcome, { kind: 'applied' | 'duplicate' | 'malformed' }> {
   const reason = error instanceof Error ? error.message : String(error);
   if (error instanceof PoisonEventError) return { kind: 'rejected', reason };
+  if (error instanceof DomainError) return { kind: 'rejected', reason: `${error.code} ${error.field}: ${error.reason}` };
   return isDatabaseUnavailable(error) ? { kind: 'unavailable', reason } : { kind: 'failed', reason };
 }

@@ -15,7 +15,7 @@ export interface ConsumerRef {
   readonly durable: string;
 }
 
-/** The durable consumers balancing reads (`<CONSUMER_PREFIX>-<name>`), one filter each (NATS 2.9 takes one per consumer). */
+/** The durable consumers balancing reads (`<BALANCING_CONSUMER_PREFIX>-<name>`), one filter each (NATS 2.9 takes one per consumer). */
 export function balancingConsumerRefs(prefix: string): Record<'intervals' | 'points' | 'exchanges' | 'prices' | 'confirmations', ConsumerRef> {
   return {
     intervals: { stream: STREAMS.METER.name, durable: durableName(prefix, 'intervals') },
