@@ -1,7 +1,8 @@
 import { RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner } from '@nestjs/core';
-import { openApiPath, type HttpMethod, type OpenApiDocument } from './api-docs';
+import { apiDocumentJson, openApiPath, type HttpMethod, type OpenApiDocument } from './api-docs';
+import type { ServiceDefinition } from './bootstrap';
 import { BackboneModule, backboneControllers } from './backbone.module';
 
 export interface ServedRoute {
@@ -42,11 +43,20 @@ export function servedRoutes(roots: readonly (Type<unknown> | DynamicModule)[]):
 }
 
 /**
- * For the document's test: what the service serves (its module tree under BackboneModule
- * with this document) and what the document lists, both as sorted `METHOD /open/{api}` lines.
+ * For the document's test, from the service's definition (so it checks the document the
+ * service serves): what the service serves (its module tree under BackboneModule) and what
+ * the document lists, both as sorted `METHOD /open/{api}` lines, and the JSON as committed.
  */
-export function apiDocumentRoutes(service: string, document: OpenApiDocument, appModule: Type<unknown> | DynamicModule): { served: string[]; documented: string[] } {
-  const served = servedRoutes([{ module: BackboneModule, controllers: backboneControllers({ name: service, outboxRelay: undefined, apiDocument: document }) }, appModule]).map(
+export function apiDocumentUnderTest(definition: Pick<ServiceDefinition<never>, 'name' | 'appModule' | 'apiDocument'>): {
+  service: string;
+  document: OpenApiDocument;
+  served: string[];
+  documented: string[];
+  json: string;
+} {
+  const document = definition.apiDocument;
+  if (!document) throw new Error(`${definition.name} serves no API document (ServiceDefinition.apiDocument)`);
+  const served = servedRoutes([{ module: BackboneModule, controllers: backboneControllers({ name: definition.name, outboxRelay: undefined, apiDocument: document }) }, definition.appModule]).map(
     (route) => `${route.method.toUpperCase()} ${openApiPath(route.path)}`,
   );
   const documented = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
@@ -54,5 +64,5 @@ export function apiDocumentRoutes(service: string, document: OpenApiDocument, ap
       .filter((key) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(key))
       .map((method) => `${method.toUpperCase()} ${path}`),
   );
-  return { served: served.sort(), documented: documented.sort() };
+  return { service: definition.name, document, served: served.sort(), documented: documented.sort(), json: apiDocumentJson(document) };
 }

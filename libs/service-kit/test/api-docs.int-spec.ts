@@ -1,6 +1,6 @@
 import { Controller, Get, Module, Param } from '@nestjs/common';
 import { z } from 'zod';
-import { apiDocumentRoutes, bootstrapService, commonConfigSchema, openApiDocument, type RunningService } from '@gridledger/service-kit';
+import { apiDocumentUnderTest, bootstrapService, commonConfigSchema, openApiDocument, type RunningService } from '@gridledger/service-kit';
 import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, randomNamespace, type TestDatabase } from '@gridledger/testing';
 
 jest.setTimeout(60_000);
@@ -56,7 +56,7 @@ describe('GET /docs: the OpenAPI document a service is given, served as JSON', (
   });
 
   it('lists the app route and the kit routes the running service answers', async () => {
-    const { served, documented } = apiDocumentRoutes('things', document, ThingsModule);
+    const { served, documented } = apiDocumentUnderTest({ name: 'things', appModule: ThingsModule, apiDocument: document });
     expect(documented).toEqual(served);
     expect(served).toEqual(['GET /docs', 'GET /docs/openapi.json', 'GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /things/{thingId}']);
     expect(await (await fetch(`${service.url}/things/t-1`)).json()).toEqual({ thingId: 't-1' });

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** What a service's document test needs; service-kit's apiDocumentRoutes and apiDocumentJson give it. */
+/** What a service's document test needs; service-kit's apiDocumentUnderTest gives it. */
 export interface ApiDocumentUnderTest {
   readonly service: string;
   readonly document: { readonly paths?: Record<string, unknown> };

@@ -1,7 +1,5 @@
-import { apiDocumentJson, apiDocumentRoutes } from '@gridledger/service-kit';
+import { apiDocumentUnderTest } from '@gridledger/service-kit';
 import { describeApiDocument } from '@gridledger/testing';
-import { balancingApiDocument } from '../src/api-document';
-import { AppModule } from '../src/app.module';
+import { balancingService } from '../src/service';
 
-const document = balancingApiDocument();
-describeApiDocument({ service: 'balancing', document, ...apiDocumentRoutes('balancing', document, AppModule), json: apiDocumentJson(document) });
+describeApiDocument(apiDocumentUnderTest(balancingService()));

@@ -1,7 +1,5 @@
-import { apiDocumentJson, apiDocumentRoutes } from '@gridledger/service-kit';
+import { apiDocumentUnderTest } from '@gridledger/service-kit';
 import { describeApiDocument } from '@gridledger/testing';
-import { chainBridgeApiDocument } from '../src/api-document';
-import { AppModule } from '../src/app.module';
+import { chainBridgeService } from '../src/service';
 
-const document = chainBridgeApiDocument();
-describeApiDocument({ service: 'chain-bridge', document, ...apiDocumentRoutes('chain-bridge', document, AppModule), json: apiDocumentJson(document) });
+describeApiDocument(apiDocumentUnderTest(chainBridgeService()));

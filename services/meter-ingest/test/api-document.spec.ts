@@ -1,7 +1,5 @@
-import { apiDocumentJson, apiDocumentRoutes } from '@gridledger/service-kit';
+import { apiDocumentUnderTest } from '@gridledger/service-kit';
 import { describeApiDocument } from '@gridledger/testing';
-import { meterIngestApiDocument } from '../src/api-document';
-import { AppModule } from '../src/app.module';
+import { meterIngestService } from '../src/service';
 
-const document = meterIngestApiDocument();
-describeApiDocument({ service: 'meter-ingest', document, ...apiDocumentRoutes('meter-ingest', document, AppModule), json: apiDocumentJson(document) });
+describeApiDocument(apiDocumentUnderTest(meterIngestService()));
