@@ -32,21 +32,32 @@ describe('AsyncAPI document (docs/api/asyncapi.yaml)', () => {
     const inSources = eventTypesInSources();
     expect(inSources.length).toBeGreaterThan(10);
     expect(eventCatalogue().map((d) => d.type)).toEqual(inSources);
-    expect(messages).toEqual(inSources);
+    // Every event, plus the one request/reply with zod schemas (chain-bridge → balancing proofs).
+    expect(messages).toEqual([...inSources, 'balancing.proof.requested', 'balancing.proof.requested reply'].sort());
     const addresses = document!.allChannels().all().map((c) => c.address());
     expect(addresses).toContain('balancing.period.settled.{group}');
     expect(addresses).toContain('platform.message.deadlettered.{stream}');
     expect(addresses).toContain('market.prices.published');
+    expect(addresses).toContain('rpc.balancing.proof.requested');
   });
 
   it('documents the envelope and the headers on every message', async () => {
     const { document } = await new Parser().parse(committed);
-    for (const message of document!.allMessages().all()) {
+    const events = new Set(eventTypesInSources());
+    for (const message of document!.allMessages().all().filter((m) => events.has(m.name()!))) {
       const payload = message.payload()!;
       expect(Object.keys(payload.properties() ?? {}).sort()).toEqual(['causationId', 'correlationId', 'data', 'id', 'occurredAt', 'schemaVersion', 'type']);
       expect(payload.properties()!.type.enum()).toEqual([message.name()]);
       expect(Object.keys(message.headers()!.properties() ?? {})).toEqual(expect.arrayContaining(['Nats-Msg-Id', 'traceparent']));
     }
+  });
+
+  it('documents the proof request/reply with its reply channel', async () => {
+    const { document } = await new Parser().parse(committed);
+    const operation = document!.operations().all().find((o) => o.id() === 'answerBalancingProof')!;
+    expect(operation.action()).toBe('receive');
+    expect(operation.reply()?.messages().all().map((m) => m.name())).toEqual(['balancing.proof.requested reply']);
+    expect(Object.keys(operation.messages().all()[0].payload()!.properties() ?? {})).toEqual(['groupId', 'periodId', 'meterId', 'version']);
   });
 
   it('equals a fresh generation (run `npm run api-docs` after changing an event)', () => {

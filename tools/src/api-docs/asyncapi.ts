@@ -2,8 +2,8 @@ import { OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-t
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import * as events from '@gridledger/events';
-import { envelopeSchema, type EventDefinition } from '@gridledger/events';
-import { ALL_STREAMS, EVENT_TYPE_HEADER, MSG_ID_HEADER } from '@gridledger/messaging';
+import { BALANCING_PROOF_SUBJECT, balancingProofReplySchema, balancingProofRequestSchema, envelopeSchema, type EventDefinition } from '@gridledger/events';
+import { ALL_STREAMS, EVENT_TYPE_HEADER, MSG_ID_HEADER, rpcSubject } from '@gridledger/messaging';
 
 extendZodWithOpenApi(z);
 
@@ -57,7 +57,9 @@ export function asyncApiDocument(): Record<string, unknown> {
       tracestate: z.string().optional().openapi({ description: 'W3C trace state, when the tracer sets one.' }),
     })
     .openapi('EventHeaders');
-  const generated = new OpenApiGeneratorV31([headers, ...payloads.map((p) => p.payload)]).generateComponents();
+  const proofRequest = balancingProofRequestSchema.openapi('BalancingProofRequest');
+  const proofReply = balancingProofReplySchema.openapi('BalancingProofReply');
+  const generated = new OpenApiGeneratorV31([headers, ...payloads.map((p) => p.payload), proofRequest, proofReply]).generateComponents();
   const schemas = (generated.components?.schemas ?? {}) as Record<string, unknown>;
 
   const channels: Record<string, unknown> = {};
@@ -89,6 +91,27 @@ export function asyncApiDocument(): Record<string, unknown> {
       messages: [{ $ref: `#/channels/${name}/messages/${name}` }],
     };
   }
+
+  // Core NATS request/reply (not a stream): chain-bridge asks balancing for a meter's proof.
+  messages.BalancingProofRequest = { name: BALANCING_PROOF_SUBJECT, title: 'balancing proof request', contentType: 'application/json', payload: { $ref: '#/components/schemas/BalancingProofRequest' } };
+  messages.BalancingProofReply = { name: `${BALANCING_PROOF_SUBJECT} reply`, title: 'balancing proof reply', contentType: 'application/json', payload: { $ref: '#/components/schemas/BalancingProofReply' } };
+  channels.BalancingProofRequested = {
+    address: rpcSubject(BALANCING_PROOF_SUBJECT),
+    description: 'Core NATS request/reply (no stream): the `rpc.` prefix keeps requests out of the `BALANCING` stream.',
+    messages: { BalancingProofRequest: { $ref: '#/components/messages/BalancingProofRequest' } },
+  };
+  channels.BalancingProofReply = {
+    address: null,
+    description: 'The requester’s inbox.',
+    messages: { BalancingProofReply: { $ref: '#/components/messages/BalancingProofReply' } },
+  };
+  operations.answerBalancingProof = {
+    action: 'receive',
+    summary: 'balancing answers a meter’s leaf and Merkle proof in a group’s period (the latest version unless given).',
+    channel: { $ref: '#/channels/BalancingProofRequested' },
+    messages: [{ $ref: '#/channels/BalancingProofRequested/messages/BalancingProofRequest' }],
+    reply: { channel: { $ref: '#/channels/BalancingProofReply' }, messages: [{ $ref: '#/channels/BalancingProofReply/messages/BalancingProofReply' }] },
+  };
 
   return {
     asyncapi: '3.0.0',
