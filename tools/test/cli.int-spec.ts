@@ -177,6 +177,8 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
       expect(forged.stderr).toContain('meter-ingest refused');
       expect(forged.stderr).toContain('401 BAD_SIGNATURE');
       expect(forged.stderr).toContain('x-mpo-signature');
+      // The problem details follow as one JSON line, as the service sent them.
+      expect(JSON.parse(forged.stderr.trim().split('\n').pop() as string)).toMatchObject({ status: 401, code: 'BAD_SIGNATURE' });
     });
 
     it('outbox replay asks meter-ingest to re-publish its rows from a position or an instant', async () => {

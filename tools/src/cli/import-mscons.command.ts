@@ -144,7 +144,8 @@ function refusal(file: string, response: UploadResponse): CliFailure {
   const problem = JSON.parse(response.body) as { code?: string; detail?: string; errors?: { field: string; code: string; reason: string }[] };
   const fields = (problem.errors ?? []).slice(0, 5).map((e) => `\n  ${e.field}: ${e.code} ${e.reason}`);
   const more = (problem.errors?.length ?? 0) > 5 ? `\n  … ${(problem.errors?.length ?? 0) - 5} more (--json lists all)` : '';
-  return new CliFailure(`meter-ingest refused ${file} (${response.status} ${problem.code ?? ''}): ${problem.detail ?? ''}${fields.join('')}${more}`, problem);
+  const limits = response.status === 413 ? '\n  (the service\'s limits are METER_INGEST_MAX_BODY_BYTES and METER_INGEST_MAX_BATCH_ENTRIES; raise them there, or split the file)' : '';
+  return new CliFailure(`meter-ingest refused ${file} (${response.status} ${problem.code ?? ''}): ${problem.detail ?? ''}${fields.join('')}${more}${limits}`, problem);
 }
 
 /** Adds what the answer does not say itself: the energy of the stored values, from the file. */

@@ -41,6 +41,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     }
     if (error instanceof CliFailure) {
       io.err(`error: ${error.message}\n`);
+      // The service's own answer (e.g. problem details), whole, for scripts and bug reports.
+      if (error.detail !== undefined) io.err(`${JSON.stringify(error.detail)}\n`);
       return EXIT_FAILED;
     }
     io.err(`error: ${messageOf(error)}\n`);
