@@ -19,7 +19,7 @@ describe('gridledger command line', () => {
   it('--help lists every command and the exit codes, exit 0', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['import-mscons', 'dead-letters', 'outbox', 'stack']) expect(help.out).toContain(command);
+    for (const command of ['import-mscons', 'dead-letters', 'outbox', 'stack', 'chain']) expect(help.out).toContain(command);
     expect(help.out).toContain('2 usage error');
   });
 
@@ -36,6 +36,18 @@ describe('gridledger command line', () => {
     const unknown = await run(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("unknown command 'frobnicate'");
+  });
+
+  it('chain delegates to the chain commands: its usage, and exit 2 naming a bad subcommand or value', async () => {
+    const help = await run(['chain', 'help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^usage: gridledger chain <command>[\s\S]*deploy[\s\S]*CHAIN_ADMIN_KEY/);
+    const unknown = await run(['chain', 'frob']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown command frob');
+    const badAccount = await run(['chain', 'grant', '--role', 'BRP', '--group', 'BG-1', '--account', 'me', '--cascade', `0x${'01'.repeat(20)}`]);
+    expect(badAccount.code).toBe(2);
+    expect(badAccount.err).toContain('account must be a 0x address');
   });
 
   it('an unknown option and a missing argument exit 2 naming them', async () => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliFailure, CliUsageError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, messageOf, processIo, type CliIo } from './exit-codes';
+import { registerChain } from './chain.command';
 import { registerDeadLetters } from './dead-letters.command';
 import { registerImportMscons } from './import-mscons.command';
 import { registerOutbox } from './outbox.command';
@@ -11,7 +12,7 @@ import { registerStack } from './stack.command';
  */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('gridledger')
-    .description('gridledger for operators and integrators: imports, dead letters, outbox replays, the local stack')
+    .description('gridledger for operators and integrators: imports, dead letters, outbox replays, the local stack, the chain')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
     .showHelpAfterError('(run gridledger --help for the commands and their options)')
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIo): Command {
   registerDeadLetters(program, io);
   registerOutbox(program, io);
   registerStack(program);
+  registerChain(program, io);
   return program;
 }
 
