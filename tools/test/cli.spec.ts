@@ -119,10 +119,11 @@ describe('progress bar', () => {
     const lines: string[] = [];
     const plain = new ProgressBar((text) => lines.push(text), false, 'uploading', 1000);
     for (let done = 0; done <= 1000; done += 50) plain.update(done);
-    plain.finish();
-    expect(lines).toHaveLength(11);
+    plain.finish('sent');
+    expect(lines).toHaveLength(12);
     expect(lines[0]).toBe('uploading 0% (0/1000)\n');
     expect(lines[10]).toBe('uploading 100% (1000/1000)\n');
+    expect(lines[11]).toBe('uploading: sent\n');
 
     const drawn: string[] = [];
     const tty = new ProgressBar((text) => drawn.push(text), true, 'uploading', 4);

@@ -33,7 +33,7 @@ export class ProgressBar {
 
   finish(note = 'done'): void {
     this.update(this.total);
-    if (this.isTTY) this.write(` ${note}\n`);
+    this.write(this.isTTY ? ` ${note}\n` : `${this.label}: ${note}\n`);
   }
 }
 
