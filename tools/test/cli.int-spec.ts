@@ -119,7 +119,26 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
       expect(JSON.parse(redriven.out)).toEqual({ redriven: 1, redriveId: 'cli-fix-1' });
       await waitFor(async () => (await consumerDb.query(`SELECT event_id FROM cli_consumer.applied`)).length === 1, { timeoutMs: 20_000, what: 'the re-driven parcel applied' });
       expect(await consumerDb.query(`SELECT event_id FROM cli_consumer.applied`)).toEqual([{ event_id: parcel.id }]);
+
+      // --all with the same re-drive id: JetStream drops the copy, the consumer applies nothing twice.
+      const streamCount = async () => (await messaging.jsm.streams.info(messaging.streamName('METER'))).state.messages;
+      const before = await streamCount();
+      const again = await cli(['dead-letters', 'redrive', '--all', '--consumer', 'cli-parcels', '--redrive-id', 'cli-fix-1']);
+      expect(again).toMatchObject({ code: 0, out: 're-drove 1 dead letter (re-drive id cli-fix-1)\n' });
+      expect(await streamCount()).toBe(before);
+      expect(await consumerDb.query(`SELECT count(*)::int AS n FROM cli_consumer.applied`)).toEqual([{ n: 1 }]);
     });
+  });
+
+  it('stack status says what answers on the standard ports, as npm run stack -- status does', async () => {
+    const status = await bin(['stack', 'status'], {});
+    expect(status.code).toBe(0);
+    // The standard ports, whatever this run's own infrastructure is (npm test may start its own elsewhere).
+    expect(status.stdout).toMatch(/^NATS {5}127\.0\.0\.1:4222 {2}(up, .*JetStream|down \()/m);
+    expect(status.stdout).toMatch(/^Postgres 127\.0\.0\.1:5432 {2}(up, |down \()/m);
+    expect(status.stdout).toMatch(/^EVM {6}127\.0\.0\.1:8545 {2}(up, chain id|down \()/m);
+    const wrong = await bin(['stack', 'down'], {});
+    expect(wrong.code).toBe(2);
   });
 
   describe('import-mscons and outbox replay against a running meter-ingest', () => {

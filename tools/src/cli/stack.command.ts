@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runStack } from '../stack/cli';
-import { CliFailure } from './exit-codes';
+import { CliFailure, CliUsageError, EXIT_USAGE } from './exit-codes';
 
 interface StackOptions {
   readonly evm: boolean;
@@ -20,6 +20,7 @@ export function registerStack(program: Command): void {
     .action(async (command: string, options: StackOptions) => {
       const argv = [command, ...(options.evm ? [] : ['--no-evm']), ...(options.reuse ? [] : ['--no-reuse']), ...(options.randomPorts ? ['--random-ports'] : [])];
       const code = await runStack(argv);
+      if (code === EXIT_USAGE) throw new CliUsageError(`stack takes up or status, not "${command}"`);
       if (code !== 0) throw new CliFailure(`stack ${command} failed`);
     });
 }
