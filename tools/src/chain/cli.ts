@@ -7,7 +7,7 @@ import { Interface, JsonRpcProvider, isCallException } from 'ethers';
 import { ROLES, RoleGrant, RoleName, SettlementCascadeArtifact, periodStartSeconds } from '@gridledger/contracts';
 import { DeployRequest, changeRole, deploy, status } from './chain-commands';
 
-const USAGE = `usage: npm run chain -- <command> [options]
+export const USAGE = `usage: npm run chain -- <command> [options]
   deploy  --groups A,B [--grant ROLE:GROUP:ACCOUNT]... [--grant TSO:ACCOUNT] [--admin ADDRESS]
           [--opening 2026-03-29T00:00:00Z] [--correction-window-ms N] [--admin-delay-ms N]
   grant   --role BRP|MPO|DSO|TSO [--group GROUP] --account ADDRESS
@@ -118,7 +118,7 @@ function describe(grant: { role: string; groupId?: string | null; account: strin
 }
 
 /** The contract's custom error, named with its arguments, when the node refused the transaction. */
-function refusalOf(error: unknown): string | null {
+export function refusalOf(error: unknown): string | null {
   if (!isCallException(error) || !error.data) return null;
   const parsed = new Interface(SettlementCascadeArtifact.abi as unknown as string[]).parseError(error.data);
   return parsed ? `the contract refused it (execution reverted): ${parsed.name}(${parsed.args.map(String).join(', ')})` : null;
