@@ -10,4 +10,4 @@ export * from './measured-intervals';
 export * from './given-when-then';
 export * from './manual-clock';
 export * from './problem-details';
-export * from './api-document-spec';
+export * from './api-document-checks';
