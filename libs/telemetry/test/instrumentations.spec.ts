@@ -66,7 +66,13 @@ describe('the SDK with the service instrumentations', () => {
   });
 
   it('serves event loop delay and heap metrics at /metrics', async () => {
-    const text = await scrape(telemetry);
+    // The delay histogram is reported once it has samples: scrape until it has (a busy
+    // machine may need several of its sampling intervals), within the test's timeout.
+    let text = await scrape(telemetry);
+    for (let attempt = 0; attempt < 50 && !/^nodejs_eventloop_delay_p99\{/m.test(text); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      text = await scrape(telemetry);
+    }
     expect(text).toMatch(/^nodejs_eventloop_delay_p99\{.*service_name="telemetry-spec".*\} /m);
     expect(text).toMatch(/^v8js_memory_heap_used\{.*v8js_heap_space_name="old_space".*\} \d+/m);
   });
