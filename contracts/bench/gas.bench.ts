@@ -1,16 +1,15 @@
 /**
  * Gas of the cascade against a real anvil: a commit for a group of 10 meters and one of
- * 1,000,000 meters (only the root differs, so the gas must be equal) and a finalization.
+ * 1,000,000 meters (only the root differs, so the gas must be equal), a batched commit of 50
+ * groups (gas per group) and a finalization.
  * Prints figures and progress; the last line is one JSON object.
  */
-import { Contract, ContractTransactionResponse, JsonRpcProvider, NonceManager, Wallet, getBytes } from 'ethers';
+import { Contract, ContractTransactionResponse, JsonRpcProvider, NonceManager, Wallet, getBytes, id } from 'ethers';
 import { MeterLeaf, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
 import { anvilDevKey, startAnvil } from '@gridledger/testing';
-import { deployCascade, groupKey, periodStartSeconds } from '../src';
+import { deployCascade, groupKey } from '../src';
 
-const PERIOD = periodStartSeconds('2026-03-29T01:00:00Z');
-
-async function buildGroup(meters: number): Promise<{ root: string; totals: [bigint, bigint, bigint, bigint] }> {
+async function buildGroup(meters: number, period: bigint): Promise<{ root: string; totals: [bigint, bigint, bigint, bigint] }> {
   const started = Date.now();
   const leaves: MeterLeaf[] = new Array(meters);
   let feedIn = 0n;
@@ -20,7 +19,7 @@ async function buildGroup(meters: number): Promise<{ root: string; totals: [bigi
     const energyWh = BigInt(100 + (i % 997));
     if (direction === 1) feedIn += energyWh;
     else feedOut += energyWh;
-    leaves[i] = { meterId: `DE-MELO-${i.toString().padStart(8, '0')}`, periodStartSeconds: PERIOD, direction, energyWh };
+    leaves[i] = { meterId: `DE-MELO-${i.toString().padStart(8, '0')}`, periodStartSeconds: period, direction, energyWh };
   }
   const tree = MeterMerkleTree.build(leaves, await loadKeccak256());
   console.log(`tree of ${meters.toLocaleString('en')} meters: root ${tree.root} in ${Date.now() - started} ms`);
@@ -42,6 +41,8 @@ async function gasOf(sent: Promise<ContractTransactionResponse>): Promise<Gas> {
   return { used: receipt.gasUsed, execution: receipt.gasUsed - 21_000n - calldata };
 }
 
+type GroupTotals = [bigint, bigint, bigint, bigint];
+
 async function main(): Promise<void> {
   const anvil = await startAnvil();
   const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 });
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
     const brpSmall = new Wallet(anvilDevKey(1), provider);
     const brpLarge = new Wallet(anvilDevKey(2), provider);
     const tso = new Wallet(anvilDevKey(3), provider);
+    // Commits are accepted for ended periods inside the correction window: periods of an hour ago.
+    const now = BigInt((await provider.getBlock('latest'))?.timestamp ?? 0);
+    const period = now - (now % 900n) - 3600n;
     const { cascade } = await deployCascade(operator, {
       groups: ['GRP-SMALL', 'GRP-LARGE'],
       grants: [
@@ -60,17 +64,17 @@ async function main(): Promise<void> {
     });
     console.log(`deployed on anvil ${anvil.url}`);
 
-    const small = await buildGroup(10);
-    const large = await buildGroup(1_000_000);
-    const commit = (signer: Wallet, groupId: string, period: bigint, group: { root: string; totals: [bigint, bigint, bigint, bigint] }, meters: number) =>
-      gasOf((cascade.connect(signer) as Contract).getFunction('commitPeriod')(groupKey(groupId), period, 1, group.totals, group.root, meters));
+    const small = await buildGroup(10, period);
+    const large = await buildGroup(1_000_000, period);
+    const inputsDigest = id('bench inputs');
+    const commit = (signer: Wallet, groupId: string, at: bigint, group: { root: string; totals: GroupTotals }, meters: number) =>
+      gasOf((cascade.connect(signer) as Contract).getFunction('commitPeriod')(groupKey(groupId), at, 1, group.totals, group.root, meters, inputsDigest));
 
-    // Each measured commit is the first of its period, so both pay the same fresh storage writes.
-
-    // Both are the first commit of their group for the period, so both pay the same storage writes.
-    const commit10 = await commit(brpSmall, 'GRP-SMALL', PERIOD, small, 10);
+    // Each measured commit is the first of its period, so both pay the same fresh storage writes
+    // (the group-period slot, the version's root, the period's sums): the dearest commit there is.
+    const commit10 = await commit(brpSmall, 'GRP-SMALL', period, small, 10);
     console.log(`commit, 10 meters:        ${commit10.used} gas (execution ${commit10.execution})`);
-    const commit1M = await commit(brpLarge, 'GRP-LARGE', PERIOD + 900n, large, 1_000_000);
+    const commit1M = await commit(brpLarge, 'GRP-LARGE', period + 900n, large, 1_000_000);
     console.log(`commit, 1,000,000 meters: ${commit1M.used} gas (execution ${commit1M.execution})`);
     console.log(
       commit10.execution === commit1M.execution
@@ -79,24 +83,24 @@ async function main(): Promise<void> {
     );
 
     // Finalize a third period that both groups committed.
-    const third = PERIOD + 1800n;
+    const third = period + 1800n;
     await commit(brpSmall, 'GRP-SMALL', third, small, 10);
     await commit(brpLarge, 'GRP-LARGE', third, large, 1_000_000);
     const market = [0, 1, 2, 3].map((i) => small.totals[i] + large.totals[i]);
     const finalize = await gasOf((cascade.connect(tso) as Contract).getFunction('finalizePeriod')(third, market));
     console.log(`finalize, 2 groups:       ${finalize.used} gas (execution ${finalize.execution}; O(1) in groups: sums are kept on commit)`);
-    // The same finalization with 50 groups: sums are kept on commit, so it costs the same.
+
+    // 50 groups of one BRP committed in one batched transaction, then finalized: the sums are
+    // kept on commit, so finalization costs the same as for two groups.
     const manyGroups = Array.from({ length: 50 }, (_, i) => `GRP-${String(i).padStart(2, '0')}`);
     const many = await deployCascade(operator, {
       groups: manyGroups,
       grants: [...manyGroups.map((groupId) => ({ role: 'BRP' as const, groupId, account: brpSmall.address })), { role: 'TSO' as const, account: tso.address }],
     });
-    const sent = [];
-    const brpSmallCounted = new NonceManager(brpSmall);
-    for (const groupId of manyGroups) {
-      sent.push(await (many.cascade.connect(brpSmallCounted) as Contract).getFunction('commitPeriod')(groupKey(groupId), third, 1, small.totals, small.root, 10));
-    }
-    for (const tx of sent) await tx.wait();
+    const batch = manyGroups.map((groupId) => [groupKey(groupId), 1, small.totals, small.root, 10, inputsDigest]);
+    const batch50 = await gasOf((many.cascade.connect(brpSmall) as Contract).getFunction('commitPeriodBatch')(third, batch));
+    const batchPerGroup = batch50.used / 50n;
+    console.log(`batched commit, 50 groups: ${batch50.used} gas, ${batchPerGroup} per group`);
     const market50 = small.totals.map((value) => value * 50n);
     const finalize50 = await gasOf((many.cascade.connect(tso) as Contract).getFunction('finalizePeriod')(third, market50));
     console.log(`finalize, 50 groups:      ${finalize50.used} gas (execution ${finalize50.execution})`);
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         commitGas10: Number(commit10.used),
         commitGas1M: Number(commit1M.used),
+        batchCommitGasPerGroup50: Number(batchPerGroup),
         finalizeGas: Number(finalize.used),
         commitExecutionGas10: Number(commit10.execution),
         commitExecutionGas1M: Number(commit1M.execution),

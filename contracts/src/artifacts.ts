@@ -1,5 +1,2 @@
-import { artifactOf } from './compile';
-
-/** Compiled on load (solc-js, about a second), so ABI and bytecode always match the sources. */
-export const RoleRegistryArtifact = artifactOf('RoleRegistry');
-export const SettlementCascadeArtifact = artifactOf('SettlementCascade');
+/** Built by `npm run contracts:build` (solc-js at build time): loading them compiles nothing. */
+export { RoleRegistryArtifact, SettlementCascadeArtifact, SOURCES_DIGEST } from './artifacts.generated';

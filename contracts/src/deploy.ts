@@ -1,5 +1,5 @@
 import { Contract, ContractFactory, NonceManager, Signer } from 'ethers';
-import { RoleRegistryArtifact, SettlementCascadeArtifact } from './artifacts';
+import { SettlementCascadeArtifact } from './artifacts';
 import { MARKET_SCOPE, ROLES, RoleName, groupKey } from './ids';
 
 export interface RoleGrant {
@@ -10,10 +10,21 @@ export interface RoleGrant {
 }
 
 export interface DeployCascadeOptions {
-  /** Balancing group ids (plain strings) to register. */
+  /** Balancing group ids (plain strings) of the market at its opening. */
   readonly groups: readonly string[];
   readonly grants: readonly RoleGrant[];
+  /** The first period (unix seconds) the opening groups count for; default 0 (every period). */
+  readonly openingPeriod?: bigint;
+  /** Seconds after a period's end during which it may be committed and corrected; default 45 days. */
+  readonly correctionWindowSeconds?: number;
+  /** Seconds between beginning and accepting an administrator transfer; default 2 days. */
+  readonly adminDelaySeconds?: number;
+  /** The administrator; default the deployer (who must then be it to grant the roles). */
+  readonly admin?: string;
 }
+
+export const DEFAULT_CORRECTION_WINDOW_SECONDS = 45 * 24 * 3600;
+export const DEFAULT_ADMIN_DELAY_SECONDS = 2 * 24 * 3600;
 
 export interface DeployedCascade {
   readonly registry: Contract;
@@ -23,24 +34,30 @@ export interface DeployedCascade {
 }
 
 /**
- * Deploys RoleRegistry (the deployer is the market operator) and SettlementCascade, registers
- * the groups and grants the roles. Used by tests and the demo.
+ * Deploys SettlementCascade, which is its own RoleRegistry (with the opening groups; the
+ * deployer is the market operator unless `admin` says otherwise), and grants the roles. Used by
+ * tests, the demo and the chain command.
  */
 export async function deployCascade(deployer: Signer, options: DeployCascadeOptions): Promise<DeployedCascade> {
   // Counted nonces: back-to-back transactions must not read a cached "pending" count.
   const signer = deployer instanceof NonceManager ? deployer : new NonceManager(deployer);
   const operator = await signer.getAddress();
-  const registryFactory = new ContractFactory(RoleRegistryArtifact.abi, RoleRegistryArtifact.bytecode, signer);
-  const registry = (await (await registryFactory.deploy(operator)).waitForDeployment()) as Contract;
-  const registryAddress = await registry.getAddress();
-  const cascadeFactory = new ContractFactory(SettlementCascadeArtifact.abi, SettlementCascadeArtifact.bytecode, signer);
-  const cascade = (await (await cascadeFactory.deploy(registryAddress)).waitForDeployment()) as Contract;
-  for (const groupId of options.groups) {
-    await (await registry.getFunction('registerGroup')(groupKey(groupId))).wait();
-  }
+  const factory = new ContractFactory(SettlementCascadeArtifact.abi, SettlementCascadeArtifact.bytecode, signer);
+  const cascade = (await (
+    await factory.deploy(
+      options.admin ?? operator,
+      options.adminDelaySeconds ?? DEFAULT_ADMIN_DELAY_SECONDS,
+      options.openingPeriod ?? 0n,
+      options.groups.map(groupKey),
+      options.correctionWindowSeconds ?? DEFAULT_CORRECTION_WINDOW_SECONDS,
+    )
+  ).waitForDeployment()) as Contract;
+  const cascadeAddress = await cascade.getAddress();
+  // The cascade is its own role registry (one storage read per commit instead of a call).
+  const registry = cascade;
   for (const grant of options.grants) {
     const scope = grant.groupId === undefined ? MARKET_SCOPE : groupKey(grant.groupId);
     await (await registry.getFunction('grantGroupRole')(ROLES[grant.role], scope, grant.account)).wait();
   }
-  return { registry, cascade, registryAddress, cascadeAddress: await cascade.getAddress() };
+  return { registry, cascade, registryAddress: cascadeAddress, cascadeAddress };
 }

@@ -1,4 +1,4 @@
-export * from './compile';
+export * from './artifact';
 export * from './artifacts';
 export * from './ids';
 export * from './deploy';

@@ -70,8 +70,8 @@ function doubleLargestRemainder(total: number, weights: Float64Array, count: num
   let given = 0;
   for (let i = 0; i < count; i++) {
     const product = total * weights[i];
-    const remainder = product % denominator;
-    const quota = (product - remainder) / denominator;
+    const quota = exactFloorDivision(product, denominator);
+    const remainder = product - quota * denominator;
     parts[i] = quota;
     remainders[i] = remainder;
     given += quota;
@@ -90,6 +90,17 @@ function doubleLargestRemainder(total: number, weights: Float64Array, count: num
   for (let i = 0; i < count; i++) order[i] = i;
   selectFirstRanked(leftover, remainders, order, count);
   for (let k = 0; k < leftover; k++) parts[order[k]] += 1;
+}
+
+/**
+ * floor(numerator / denominator) for integers 0 ≤ numerator ≤ 2^53 − 1 and denominator ≥ 1,
+ * by division and floor instead of `%` (a C call for doubles). Exact: for the rounded quotient
+ * x ∈ [2^e, 2^(e+1)) to reach the integer above, the gap of at least 1 / denominator would have
+ * to be within half an ulp, 2^(e − 53); then denominator ≥ 2^(53 − e) and numerator ≥ 2^53.
+ * quotient × denominator ≤ numerator is then exact, and so is the remainder.
+ */
+export function exactFloorDivision(numerator: number, denominator: number): number {
+  return Math.floor(numerator / denominator);
 }
 
 /** Claim a ranks before claim b: larger remainder, on a tie the earlier claim. A strict total order. */

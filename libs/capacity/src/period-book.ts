@@ -1,5 +1,5 @@
 import { PricePerMWh, divideRoundHalfAwayFromZero, priceEnergy } from '@gridledger/domain';
-import { largestRemainderInto } from './largest-remainder';
+import { exactFloorDivision, largestRemainderInto } from './largest-remainder';
 import { LedgerEntry, LedgerPosting, MARKET_ACCOUNT, holderAccount, operatorAccount } from './ledger';
 import { Holder, Plant } from './plant';
 
@@ -167,10 +167,11 @@ export class AllocatedPeriod {
         const i = this.byHolder[j];
         if (this.feeByHolding[i] === 0) continue;
         const account = this.operatorAccountOf(this.book.holdingPlant[i]);
+        const amountCents = BigInt(this.feeByHolding[i]);
         // One operator may run several of the holder's plants: one entry per account.
-        const existing = entries.findIndex((entry) => entry.account === account);
-        if (existing >= 0) entries[existing] = { account, amountCents: entries[existing].amountCents + BigInt(this.feeByHolding[i]) };
-        else entries.push({ account, amountCents: BigInt(this.feeByHolding[i]) });
+        let e = 1;
+        while (e < entries.length && entries[e].account !== account) e++;
+        entries[e] = e < entries.length ? { account, amountCents: entries[e].amountCents + amountCents } : { account, amountCents };
       }
       postings.push({ key: `capacity-fee:${row.holderId}`, kind: 'capacity-fee', holderId: row.holderId, entries });
     }
@@ -216,38 +217,59 @@ export class AllocatedPeriod {
   }
 }
 
+/*
+ * Performance note: each hot loop sits in its own small function. A function with several
+ * million-iteration loops that runs once per period gets on-stack-replaced loop by loop and
+ * deoptimized at each loop's exit, so later loops run interpreted (boxing every double);
+ * one loop per function is optimized once and stays optimized.
+ */
 export function allocatePeriod(book: PeriodBook): AllocatedPeriod {
   const plantCount = book.plants.length;
-  const holderCount = book.holders.length;
-  const n = book.holdingPlant.length;
   checkBook(book);
 
-  // Three stable counting sorts give holdings by (plant, holder) and by (holder, plant) in O(n).
-  const byHolderFirst = countingSort(book.holdingHolder, holderCount, null);
-  const byPlant = countingSort(book.holdingPlant, plantCount, byHolderFirst.order);
-  const byHolder = countingSort(book.holdingHolder, holderCount, byPlant.order);
+  const byHolder = holdingsByHolderThenPlant(book);
+  // Stable, so each plant's claims stay in holder order, the tie-break order.
+  const byPlant = countingSort(book.holdingPlant, plantCount, byHolder.order);
 
-  const allocatedByHolding = new Float64Array(n);
+  const allocatedByHolding = new Float64Array(book.holdingPlant.length);
   const feeByHolding = capacityFees(book);
   const issuedW = new Float64Array(plantCount);
   const operatorWh = new Float64Array(plantCount);
-  let mostClaims = 0;
-  for (let p = 0; p < plantCount; p++) mostClaims = Math.max(mostClaims, byPlant.start[p + 1] - byPlant.start[p]);
-  // One claim per holding plus the operator's unsold part, reused plant after plant.
-  const claims = { weights: new Float64Array(mostClaims + 1), parts: new Float64Array(mostClaims + 1) };
   const exchanges = new GroupExchangeTotals(book);
-  for (let p = 0; p < plantCount; p++) {
-    const from = byPlant.start[p];
-    const to = byPlant.start[p + 1];
-    allocatePlant(book, p, byPlant.order, from, to, claims, allocatedByHolding, issuedW, operatorWh);
-    exchanges.addPlant(p, byPlant.order, from, to, allocatedByHolding);
-  }
+  allocatePlants(book, byPlant, exchanges, allocatedByHolding, issuedW, operatorWh);
+  return new AllocatedPeriod(book, byHolder.order, byHolder.start, allocatedByHolding, feeByHolding, issuedW, operatorWh, holdersWithHoldings(byHolder.start), exchanges.exchanges());
+}
 
-  let activeCount = 0;
-  for (let h = 0; h < holderCount; h++) if (byHolder.start[h + 1] > byHolder.start[h]) activeCount++;
-  const active = new Int32Array(activeCount);
-  for (let h = 0, k = 0; h < holderCount; h++) if (byHolder.start[h + 1] > byHolder.start[h]) active[k++] = h;
-  return new AllocatedPeriod(book, byHolder.order, byHolder.start, allocatedByHolding, feeByHolding, issuedW, operatorWh, active, exchanges.exchanges());
+function allocatePlants(
+  book: PeriodBook,
+  byPlant: { readonly order: Int32Array; readonly start: Int32Array },
+  exchanges: GroupExchangeTotals,
+  allocatedByHolding: Float64Array,
+  issuedW: Float64Array,
+  operatorWh: Float64Array,
+): void {
+  const { order, start } = byPlant;
+  // One claim per holding plus the operator's unsold part, reused plant after plant.
+  const mostClaims = largestBucket(start) + 1;
+  const claims = { weights: new Float64Array(mostClaims), parts: new Float64Array(mostClaims) };
+  for (let p = 0; p < book.plants.length; p++) {
+    allocatePlant(book, p, order, start[p], start[p + 1], claims, allocatedByHolding, issuedW, operatorWh);
+    exchanges.addPlant(p, order, start[p], start[p + 1], allocatedByHolding);
+  }
+}
+
+function largestBucket(start: Int32Array): number {
+  let largest = 0;
+  for (let b = 0; b + 1 < start.length; b++) largest = Math.max(largest, start[b + 1] - start[b]);
+  return largest;
+}
+
+/** Holders with at least one holding, in holder order. */
+function holdersWithHoldings(holderStart: Int32Array): Int32Array {
+  const holders = new Int32Array(holderStart.length - 1);
+  let count = 0;
+  for (let h = 0; h + 1 < holderStart.length; h++) if (holderStart[h + 1] > holderStart[h]) holders[count++] = h;
+  return holders.slice(0, count);
 }
 
 function checkBook(book: PeriodBook): void {
@@ -255,33 +277,50 @@ function checkBook(book: PeriodBook): void {
   if (book.holdingHolder.length !== n || book.holdingSharesW.length !== n) throw new RangeError('holding columns differ in length');
   if (book.plantOutputWh.length !== book.plants.length) throw new RangeError('plantOutputWh must have one value per plant');
   if (book.holderConsumedWh.length !== book.holders.length) throw new RangeError('holderConsumedWh must have one value per holder');
-  for (let p = 1; p < book.plants.length; p++) {
-    if (!(book.plants[p - 1].plantId < book.plants[p].plantId)) throw new RangeError(`plants must be sorted by id without duplicates at ${book.plants[p].plantId}`);
-  }
-  for (let h = 1; h < book.holders.length; h++) {
-    if (!(book.holders[h - 1].holderId < book.holders[h].holderId)) throw new RangeError(`holders must be sorted by id without duplicates at ${book.holders[h].holderId}`);
-  }
-  for (let i = 0; i < n; i++) {
-    const shares = book.holdingSharesW[i];
-    if (!Number.isSafeInteger(shares) || shares < 0) throw new RangeError(`holding ${i}: sharesW must be a non-negative integer`);
-    const p = book.holdingPlant[i];
-    const h = book.holdingHolder[i];
-    if (p < 0 || p >= book.plants.length || h < 0 || h >= book.holders.length) throw new RangeError(`holding ${i}: plant or holder index out of range`);
-  }
+  checkPlants(book.plants);
+  checkHolderOrder(book.holders);
+  checkHoldings(book);
   // The message is built only on failure: a million template strings would cost more than the check.
-  for (let p = 0; p < book.plants.length; p++) if (!isEnergy(book.plantOutputWh[p])) throw energyError(`output of plant ${book.plants[p].plantId}`);
-  for (let h = 0; h < book.holders.length; h++) if (!isEnergy(book.holderConsumedWh[h])) throw energyError(`consumption of holder ${book.holders[h].holderId}`);
+  const plant = firstNonEnergy(book.plantOutputWh);
+  if (plant >= 0) throw energyError(`output of plant ${book.plants[plant].plantId}`);
+  const holder = firstNonEnergy(book.holderConsumedWh);
+  if (holder >= 0) throw energyError(`consumption of holder ${book.holders[holder].holderId}`);
   // Sums of allocations (per holder, per group pair) stay exact when the whole output does.
   let totalOutput = 0;
   for (let p = 0; p < book.plants.length; p++) totalOutput += book.plantOutputWh[p];
   if (totalOutput > SAFE) throw new RangeError('the output of all plants in one period must stay below 2^53 Wh');
-  for (const plant of book.plants) {
-    if (plant.capacityW > BigInt(SAFE) || plant.feePerMWPeriodCents > BigInt(SAFE)) throw new RangeError(`plant ${plant.plantId}: capacity or fee out of range`);
+}
+
+function checkPlants(plants: readonly Plant[]): void {
+  const safe = BigInt(SAFE);
+  for (let p = 0; p < plants.length; p++) {
+    if (p > 0 && !(plants[p - 1].plantId < plants[p].plantId)) throw new RangeError(`plants must be sorted by id without duplicates at ${plants[p].plantId}`);
+    if (plants[p].capacityW > safe || plants[p].feePerMWPeriodCents > safe) throw new RangeError(`plant ${plants[p].plantId}: capacity or fee out of range`);
   }
 }
 
-function isEnergy(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
+function checkHolderOrder(holders: readonly Holder[]): void {
+  for (let h = 1; h < holders.length; h++) {
+    if (!(holders[h - 1].holderId < holders[h].holderId)) throw new RangeError(`holders must be sorted by id without duplicates at ${holders[h].holderId}`);
+  }
+}
+
+function checkHoldings(book: PeriodBook): void {
+  const plantCount = book.plants.length;
+  const holderCount = book.holders.length;
+  for (let i = 0; i < book.holdingPlant.length; i++) {
+    const shares = book.holdingSharesW[i];
+    if (!Number.isSafeInteger(shares) || shares < 0) throw new RangeError(`holding ${i}: sharesW must be a non-negative integer`);
+    const p = book.holdingPlant[i];
+    const h = book.holdingHolder[i];
+    if (p < 0 || p >= plantCount || h < 0 || h >= holderCount) throw new RangeError(`holding ${i}: plant or holder index out of range`);
+  }
+}
+
+/** The index of the first value that is not a non-negative safe integer, or −1. */
+function firstNonEnergy(values: Float64Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isSafeInteger(values[i]) || values[i] < 0) return i;
+  return -1;
 }
 
 function energyError(what: string): RangeError {
@@ -293,34 +332,80 @@ function energyError(what: string): RangeError {
  * [0, buckets) in O(n); bucket b of the result is [start[b], start[b + 1]).
  */
 function countingSort(key: Int32Array, buckets: number, order: Int32Array | null): { order: Int32Array; start: Int32Array } {
-  const n = key.length;
-  // start[b + 1] counts bucket b, then prefix sums make start[b] where bucket b begins; the
-  // scatter uses start[b] as b's cursor, which leaves it at b's end = start[b + 1]; a shift by
-  // one restores the beginnings without a second array.
-  const start = new Int32Array(buckets + 1);
-  for (let i = 0; i < n; i++) start[key[i] + 1]++;
-  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
-  const sorted = new Int32Array(n);
-  if (order === null) {
-    for (let i = 0; i < n; i++) sorted[start[key[i]]++] = i;
-  } else {
-    for (let j = 0; j < n; j++) {
-      const i = order[j];
-      sorted[start[key[i]]++] = i;
-    }
-  }
+  // The scatter uses start[b] as bucket b's cursor, which leaves it at b's end = start[b + 1];
+  // a shift by one restores the beginnings without a second array.
+  const start = bucketStarts(key, buckets);
+  const sorted = order === null ? scatterIndices(key, start) : scatterOrder(key, order, start);
   start.copyWithin(1, 0, buckets);
   start[0] = 0;
   return { order: sorted, start };
 }
 
-/** Each holding's capacity fee, in holding order (a sequential pass). */
+/** start[b] = where bucket b begins, start[buckets] = n. */
+function bucketStarts(key: Int32Array, buckets: number): Int32Array {
+  const start = new Int32Array(buckets + 1);
+  for (let i = 0; i < key.length; i++) start[key[i] + 1]++;
+  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+  return start;
+}
+
+function scatterIndices(key: Int32Array, cursor: Int32Array): Int32Array {
+  const sorted = new Int32Array(key.length);
+  for (let i = 0; i < key.length; i++) sorted[cursor[key[i]]++] = i;
+  return sorted;
+}
+
+function scatterOrder(key: Int32Array, order: Int32Array, cursor: Int32Array): Int32Array {
+  const sorted = new Int32Array(order.length);
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j];
+    sorted[cursor[key[i]]++] = i;
+  }
+  return sorted;
+}
+
+/**
+ * Holdings ordered by (holder, plant): a counting sort by holder, then each holder's few
+ * holdings put in plant order in place (insertion sort; a long run gets a full sort).
+ */
+function holdingsByHolderThenPlant(book: PeriodBook): { order: Int32Array; start: Int32Array } {
+  const byHolder = countingSort(book.holdingHolder, book.holders.length, null);
+  const { order, start } = byHolder;
+  const plant = book.holdingPlant;
+  for (let h = 0; h < book.holders.length; h++) {
+    const from = start[h];
+    const to = start[h + 1];
+    if (to - from > 16) {
+      order.subarray(from, to).sort((a, b) => plant[a] - plant[b]);
+      continue;
+    }
+    for (let j = from + 1; j < to; j++) {
+      const i = order[j];
+      let k = j - 1;
+      for (; k >= from && plant[order[k]] > plant[i]; k--) order[k + 1] = order[k];
+      order[k + 1] = i;
+    }
+  }
+  return byHolder;
+}
+
+/**
+ * Each holding's capacity fee, shares × fee per MW / 10^6 rounded half away from zero (fees
+ * are never negative), in holding order: one sequential pass, doubles while the product
+ * stays below 2^53, bigint beyond.
+ */
 function capacityFees(book: PeriodBook): Float64Array {
   const feePerMW = Float64Array.from(book.plants, (plant) => Number(plant.feePerMWPeriodCents));
   const fees = new Float64Array(book.holdingPlant.length);
   for (let i = 0; i < fees.length; i++) {
     const p = book.holdingPlant[i];
-    fees[i] = capacityFeeCents(book.holdingSharesW[i], feePerMW[p], book.plants[p].feePerMWPeriodCents);
+    const product = book.holdingSharesW[i] * feePerMW[p];
+    if (product > SAFE) {
+      fees[i] = Number(divideRoundHalfAwayFromZero(BigInt(book.holdingSharesW[i]) * book.plants[p].feePerMWPeriodCents, BigInt(W_PER_MW)));
+      continue;
+    }
+    const quotient = exactFloorDivision(product, W_PER_MW);
+    fees[i] = (product - quotient * W_PER_MW) * 2 >= W_PER_MW ? quotient + 1 : quotient;
   }
   return fees;
 }
@@ -364,15 +449,6 @@ function allocatePlant(
   operatorWh[p] = parts[count];
 }
 
-/** shares × fee per MW / 10^6, rounded half away from zero (fees are never negative). */
-function capacityFeeCents(sharesW: number, feePerMW: number, feeBig: bigint): number {
-  const product = sharesW * feePerMW;
-  if (product > SAFE) return Number(divideRoundHalfAwayFromZero(BigInt(sharesW) * feeBig, BigInt(W_PER_MW)));
-  const remainder = product % W_PER_MW;
-  const quotient = (product - remainder) / W_PER_MW;
-  return remainder * 2 >= W_PER_MW ? quotient + 1 : quotient;
-}
-
 /**
  * Energy allocated across balancing groups, summed per (plant group, holder group) plant by
  * plant: each plant's holdings are still in cache from its allocation, and the keyed map
@@ -399,11 +475,8 @@ class GroupExchangeTotals {
       }
       return index;
     };
-    // Plain loops: Int32Array.from(objects, mapper) collects through the iterator first.
-    this.plantGroup = new Int32Array(book.plants.length);
-    for (let p = 0; p < book.plants.length; p++) this.plantGroup[p] = indexOf(book.plants[p].groupId);
-    this.holderGroup = new Int32Array(book.holders.length);
-    for (let h = 0; h < book.holders.length; h++) this.holderGroup[h] = indexOf(book.holders[h].groupId);
+    this.plantGroup = groupIndices(book.plants, indexOf);
+    this.holderGroup = groupIndices(book.holders, indexOf);
     this.toGroup = new Float64Array(this.groups.length);
     this.touched = new Int32Array(this.groups.length);
   }
@@ -435,4 +508,11 @@ class GroupExchangeTotals {
       .map(([key, energy]) => ({ fromGroup: this.groups[Math.floor(key / width)], toGroup: this.groups[key % width], energyWh: BigInt(energy) }))
       .sort((a, b) => (a.fromGroup < b.fromGroup ? -1 : a.fromGroup > b.fromGroup ? 1 : a.toGroup < b.toGroup ? -1 : a.toGroup > b.toGroup ? 1 : 0));
   }
+}
+
+/** A plain loop: Int32Array.from(objects, mapper) collects through the iterator first. */
+function groupIndices(members: readonly { readonly groupId: string }[], indexOf: (group: string) => number): Int32Array {
+  const indices = new Int32Array(members.length);
+  for (let m = 0; m < members.length; m++) indices[m] = indexOf(members[m].groupId);
+  return indices;
 }

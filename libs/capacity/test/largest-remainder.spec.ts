@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { largestRemainder, largestRemainderInto } from '../src/largest-remainder';
+import { exactFloorDivision, largestRemainder, largestRemainderInto } from '../src/largest-remainder';
 
 /** The method spelled out on bigints: floor quotas, then +1 in order of remainder (largest first, ties to the earlier claim). */
 function plainLargestRemainder(total: bigint, weights: readonly bigint[], denominator: bigint): bigint[] {
@@ -74,6 +74,33 @@ describe('largestRemainder', () => {
         expect(largestRemainder(total, weights, denominator)).toEqual(expected);
       }),
       { numRuns: 1_000 },
+    );
+  });
+
+  it('stays exact on the double path right below the 2^53 boundary (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(tiedWeights, anyWeights), fc.bigInt({ min: 0n, max: 1_000n }), (weights, below) => {
+        const denominator = weights.reduce((a, b) => a + b, 0n);
+        // The largest totals whose products still fit in 2^53 − 1: quotients near 2^53 / denominator.
+        const total = BigInt(Number.MAX_SAFE_INTEGER) / denominator - below;
+        fc.pre(total >= 0n);
+        const parts = new Float64Array(weights.length);
+        largestRemainderInto(Number(total), Float64Array.from(weights, Number), weights.length, Number(denominator), parts);
+        expect(Array.from(parts, BigInt)).toEqual(plainLargestRemainder(total, weights, denominator));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('divides exactly in doubles up to 2^53 − 1, numerators just below multiples included (property)', () => {
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: safe }), fc.bigInt({ min: 0n, max: safe }), fc.bigInt({ min: -2n, max: 2n }), (denominator, seed, offset) => {
+        // Near a multiple of the denominator, where a rounded quotient would tip over.
+        const numerator = ((seed / denominator) * denominator + offset + safe + 1n) % (safe + 1n);
+        expect(BigInt(exactFloorDivision(Number(numerator), Number(denominator)))).toBe(numerator / denominator);
+      }),
+      { numRuns: 5_000 },
     );
   });
 

@@ -160,3 +160,33 @@ describe('allocatePeriod on a whole book', () => {
     );
   });
 });
+
+describe('allocatePeriod with a holder of many plants', () => {
+  it('lists the holder\'s plants in plant order whatever the holdings order', () => {
+    const plantCount = 40;
+    const plants: Plant[] = Array.from({ length: plantCount }, (_, p) => ({ plantId: `p${String(p).padStart(2, '0')}`, kind: 'pv', meterId: `M-P${p}`, capacityW: 1_000n, operator, groupId: 'G1', feePerMWPeriodCents: 285n }));
+    // Two holders hold every plant, holdings listed in reverse plant order and interleaved.
+    const holdingPlant = Int32Array.from({ length: 2 * plantCount }, (_, i) => plantCount - 1 - Math.floor(i / 2));
+    const holdingHolder = Int32Array.from({ length: 2 * plantCount }, (_, i) => 1 - (i % 2));
+    const book: PeriodBook = {
+      periodId: '2026-03-29T01:00:00Z',
+      energyPricePerMWh: 8_000n,
+      plants,
+      holders: [0, 1].map((h) => ({ holderId: `h${h}`, consumptionMeterId: `M-C${h}`, groupId: 'G2' })),
+      holdingPlant,
+      holdingHolder,
+      holdingSharesW: new Float64Array(2 * plantCount).fill(300),
+      plantOutputWh: Float64Array.from({ length: plantCount }, (_, p) => p + 1),
+      holderConsumedWh: new Float64Array(2),
+    };
+    const allocated = allocatePeriod(book);
+    for (let k = 0; k < 2; k++) {
+      const row = allocated.holderRow(k);
+      expect(row.plants.map((plant) => plant.plantId)).toEqual(plants.map((plant) => plant.plantId));
+      row.plants.forEach((plant, p) => {
+        const expected = reference(BigInt(p + 1), 1_000n, [['h0', 300n], ['h1', 300n]]);
+        expect(plant.allocatedWh).toBe(expected.get(row.holderId));
+      });
+    }
+  });
+});

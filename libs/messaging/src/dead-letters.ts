@@ -9,6 +9,8 @@ export interface DeadLetterQuery {
   readonly stream?: string;
   /** Only those this consumer gave up on. */
   readonly consumer?: string;
+  /** Only these dead letters (their envelope ids, as listed). */
+  readonly ids?: readonly string[];
   readonly limit?: number;
 }
 
@@ -31,7 +33,7 @@ export async function readDeadLetters(messaging: MessagingClient, query: DeadLet
         got++;
         seen++;
         const envelope = MessageDeadLettered.parse(msg.json());
-        if (!query.consumer || envelope.data.consumer === query.consumer) letters.push({ ...envelope.data, deadLetterId: envelope.id });
+        if ((!query.consumer || envelope.data.consumer === query.consumer) && (!query.ids || query.ids.includes(envelope.id))) letters.push({ ...envelope.data, deadLetterId: envelope.id });
         if (msg.info.pending === 0 || letters.length >= limit) break;
       }
       if (got === 0) break;

@@ -252,6 +252,8 @@ export interface OutboxReplayRequest {
   /** ISO instants bounding when the rows were written. */
   readonly createdFrom?: string;
   readonly createdTo?: string;
+  /** Outbox position (the row's sequence in the outbox) to start from, inclusive. */
+  readonly fromPosition?: number;
   /** At most this many rows (default 10,000). */
   readonly limit?: number;
   /**
@@ -270,6 +272,7 @@ const replayRequestSchema = z
     eventIds: z.array(z.string().min(1)).max(100_000).optional(),
     createdFrom: z.string().datetime().optional(),
     createdTo: z.string().datetime().optional(),
+    fromPosition: z.number().int().nonnegative().optional(),
     limit: z.number().int().positive().max(100_000).optional(),
     retryParked: z.boolean().optional(),
   })
@@ -291,8 +294,9 @@ export async function replayOutbox(dataSource: DataSource, messaging: MessagingC
        AND ($2::text[] IS NULL OR "event_id" = ANY($2))
        AND ($3::timestamptz IS NULL OR "created_at" >= $3)
        AND ($4::timestamptz IS NULL OR "created_at" < $4)
+       AND ($6::bigint IS NULL OR "position" >= $6)
      ORDER BY "position" LIMIT $5`,
-    [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000],
+    [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000, valid.fromPosition ?? null],
   );
   for (let i = 0; i < rows.length; i += 500) {
     await Promise.all(
@@ -322,10 +326,11 @@ export async function retryParkedOutbox(dataSource: DataSource, request: OutboxR
            AND ($2::text[] IS NULL OR "event_id" = ANY($2))
            AND ($3::timestamptz IS NULL OR "created_at" >= $3)
            AND ($4::timestamptz IS NULL OR "created_at" < $4)
+           AND ($6::bigint IS NULL OR "position" >= $6)
          ORDER BY "position" LIMIT $5)
        RETURNING "position")
        SELECT count(*)::int AS retried FROM retried`,
-      [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000],
+      [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000, valid.fromPosition ?? null],
     );
     if (retried > 0) await em.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
     return retried;

@@ -40,7 +40,10 @@ describe('a consumer service in its own process', () => {
     expect(await first.exited).toBeNull(); // killed by SIGKILL, no shutdown hooks ran
     expect(await effects('crash-me')).toEqual([{ delivery: 1 }]); // committed before the crash
     const afterCrash = await messaging.jsm.consumers.info(messaging.streamName('METER'), 'probe-crash');
-    expect(afterCrash.num_ack_pending).toBe(1); // 'before' was acked, 'crash-me' never was
+    // 'crash-me' was never acked; 'before' was, unless its ack still sat in the client's write
+    // buffer when SIGKILL came (a loaded machine): then it comes back too, and the inbox absorbs it.
+    expect(afterCrash.num_ack_pending).toBeGreaterThanOrEqual(1);
+    expect(afterCrash.num_ack_pending).toBeLessThanOrEqual(2);
 
     const second = await spawnService({ entry: ENTRY, env });
     try {

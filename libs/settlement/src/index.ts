@@ -7,3 +7,4 @@ export * from './ledger';
 export * from './settle';
 export * from './market-summary';
 export * from './group-period.decider';
+export * from './limits';

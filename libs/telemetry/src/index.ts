@@ -1,5 +1,6 @@
 export * from './telemetry';
 export * from './trace-context';
 export * from './spans';
+export * from './instrumentations';
 export * from './metrics';
 export * from './json-logger';

@@ -22,6 +22,15 @@ export async function withSpan<T>(name: string, options: SpanOptions, fn: (span:
   }
 }
 
+/**
+ * `withSpan` under the active span; outside any trace (a poller's tick) runs `fn` bare, so
+ * routine calls add no root span of their own.
+ */
+export async function withChildSpan<T>(name: string, options: Omit<SpanOptions, 'parent'>, fn: () => Promise<T>): Promise<T> {
+  if (!trace.getSpan(context.active())) return fn();
+  return withSpan(name, options, () => fn());
+}
+
 export function markSpanFailed(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : String(error));
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });

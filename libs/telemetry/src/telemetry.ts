@@ -3,6 +3,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK, resources, tracing } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { patchModulesLoadedEarlier, serviceInstrumentations } from './instrumentations';
 
 export type TraceExporterKind = 'otlp' | 'memory' | 'none';
 
@@ -54,9 +55,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     autoDetectResources: false,
     spanProcessors,
     metricReaders: [prometheus],
-    instrumentations: [],
+    // They patch http, express and pg on require, fetch through diagnostics_channel.
+    instrumentations: serviceInstrumentations(),
   });
   sdk.start();
+  patchModulesLoadedEarlier();
   const telemetry: Telemetry = {
     serviceName: options.serviceName,
     tracer: trace.getTracer(TRACER_NAME),

@@ -11,6 +11,10 @@ export const configSchema = commonConfigSchema(3002).extend({
   BALANCING_SETTLE_INTERVAL_MS: positiveMs('a duration').default(1000),
   /** Group-periods settled concurrently by one replica (overlaps Postgres I/O and hashing). */
   BALANCING_SETTLE_CONCURRENCY: z.coerce.number().int().min(1, 'must be at least 1').max(16, 'must be at most 16').default(2),
+  /** A group-period whose settlement throws this many times in a row is parked (skipped until a new input). */
+  BALANCING_SETTLE_MAX_FAILURES: z.coerce.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(5),
+  /** After a failed settlement a group-period waits this long before it is tried again. */
+  BALANCING_SETTLE_RETRY_BACKOFF_MS: positiveMs('a duration').default(10_000),
   /** Worker threads hashing Merkle trees (0 = on the main thread). */
   BALANCING_MERKLE_THREADS: z.coerce.number().int().min(0, 'must be 0 or more').max(16, 'must be at most 16').default(2),
   /**

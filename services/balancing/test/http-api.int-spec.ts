@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
 import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
 import type { BalancingConfig } from '../src/config';
@@ -43,5 +44,34 @@ describe('balancing HTTP API', () => {
     expect(walked.pages).toBe(3);
     const accounts = await walkPages<{ account: string }>(service.url, '/ledger/balances?limit=1');
     expect(accounts.items).toEqual([]);
+  });
+
+  it('refuses schedules and prices beyond the domain limits with 400 naming the field, and writes nothing', async () => {
+    const periodId = '2031-01-01T00:00:00Z';
+    const overflow = (scheduleId: string) =>
+      fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId, periodId, fromGroup: 'BG-O', toGroup: 'BG-V', energyWh: '9223372036854775807' }) });
+    await expectProblem(await overflow('poison-1'), { status: 400, code: 'OUT_OF_RANGE', field: 'energyWh' });
+    await expectProblem(await overflow('poison-2'), { status: 400, code: 'OUT_OF_RANGE', field: 'energyWh' });
+    const hugePrice = await fetch(`${service.url}/prices/${periodId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '9223372036854775807' }) });
+    await expectProblem(hugePrice, { status: 400, code: 'OUT_OF_RANGE', field: 'imbalancePricePerMWh' });
+    const hugeEnergyPrice = await fetch(`${service.url}/prices/${periodId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '100', energyPricePerMWh: '-1000000001' }) });
+    await expectProblem(hugeEnergyPrice, { status: 400, code: 'OUT_OF_RANGE', field: 'energyPricePerMWh' });
+
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const written = await client.query(
+        `SELECT (SELECT count(*) FROM balancing.schedules WHERE period_id = $1) AS schedules, (SELECT count(*) FROM balancing.prices WHERE period_id = $1) AS prices,
+                (SELECT count(*) FROM balancing.group_periods WHERE period_id = $1) AS group_periods`,
+        [periodId],
+      );
+      expect(written.rows).toEqual([{ schedules: '0', prices: '0', group_periods: '0' }]);
+    } finally {
+      await client.end();
+    }
+    await expectProblem(await fetch(`${service.url}/groups/BG-O/periods/${periodId}`), { status: 404, code: 'UNKNOWN_GROUP_PERIOD' });
+    // The largest schedule inside the limits is accepted.
+    const largest = await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: 'largest', periodId, fromGroup: 'BG-O', toGroup: 'BG-V', energyWh: '1000000000000' }) });
+    expect(largest.status).toBe(200);
   });
 });

@@ -1,4 +1,4 @@
-import { Contract, JsonRpcProvider, Wallet } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet, ZeroHash } from 'ethers';
 import { SettlementCascadeArtifact, groupKey, periodStartSeconds } from '@gridledger/contracts';
 import { rootOfByPlainRpc } from './plain-rpc';
 import { BalancingPeriodSettled } from '@gridledger/events';
@@ -35,7 +35,7 @@ describe('chain-bridge: refusals', () => {
     const [deadLettered] = await harness.waitForEvents('platform.message.deadlettered', 1);
     const letter = deadLettered.data as { stream: string; reason: string; payloadBase64: string };
     expect(letter.stream).toBe('BALANCING');
-    expect(letter.reason).toContain('neither the BRP nor the MPO role');
+    expect(letter.reason).toContain('is not the BRP of group');
     expect(JSON.parse(Buffer.from(letter.payloadBase64, 'base64').toString()).id).toBe(settled.envelope.id);
 
     // Several rounds later: nothing sent, nothing retried, one alarm.
@@ -100,7 +100,7 @@ describe('chain-bridge: refusals', () => {
     // Someone else with the BRP key committed this version first, with a different root.
     const provider = new JsonRpcProvider(harness.anvil.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     const cascade = new Contract(harness.cascadeAddress, SettlementCascadeArtifact.abi, new Wallet(KEYS.brp, provider));
-    await (await cascade.getFunction('commitPeriod')(groupKey('GRP-BETA'), periodStartSeconds(periodId), 1, [7n, 0n, 0n, 7n], foreignRoot, 1)).wait();
+    await (await cascade.getFunction('commitPeriod')(groupKey('GRP-BETA'), periodStartSeconds(periodId), 1, [7n, 0n, 0n, 7n], foreignRoot, 1, ZeroHash)).wait();
     provider.destroy();
 
     const ours = await settledPeriod({ groupId: 'GRP-BETA', periodId, version: 1, meters: [{ meterId: 'M-9', direction: 1, energyWh: 7n }] });

@@ -29,6 +29,8 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
   }
   const deployed = await deployCascade(operator, {
     groups,
+    // The demo replays a past day (any --day): a ten-year window keeps its periods committable.
+    correctionWindowSeconds: 10 * 365 * 24 * 3600,
     grants: [...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: committer.address })), { role: 'TSO' as const, account: tso.address }],
   });
   const cascade = new Contract(deployed.cascadeAddress, SettlementCascadeArtifact.abi, provider);

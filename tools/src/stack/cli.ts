@@ -32,20 +32,30 @@ async function status(): Promise<void> {
   console.log(`EVM      127.0.0.1:8545  ${evm.ok ? `up, chain id ${evm.detail.chainId}` : `down (${evm.reason})`}`);
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+/** Runs `stack` with its arguments; `up` stays in the foreground (never resolves) until Ctrl-C. Resolves 2 on a usage error. */
+export async function runStack(argv: readonly string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
   const commands = argv.filter((a) => !a.startsWith('--'));
   const unknown = [...flags].filter((f) => !['--no-evm', '--no-reuse', '--random-ports'].includes(f));
   const command = commands[0] ?? 'up';
   if (unknown.length > 0 || commands.length > 1 || !['up', 'status'].includes(command)) {
     console.error(USAGE);
-    process.exit(2);
+    return 2;
   }
-  if (command === 'status') return status();
-  return up({ evm: !flags.has('--no-evm'), reuse: !flags.has('--no-reuse'), ports: flags.has('--random-ports') ? 'random' : 'standard-first' });
+  if (command === 'status') {
+    await status();
+    return 0;
+  }
+  await up({ evm: !flags.has('--no-evm'), reuse: !flags.has('--no-reuse'), ports: flags.has('--random-ports') ? 'random' : 'standard-first' });
+  return new Promise<number>(() => undefined);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runStack(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

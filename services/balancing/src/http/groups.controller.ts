@@ -59,6 +59,7 @@ export class GroupsController {
       status: row.status,
       confirmedVersion: row.confirmedVersion,
       correctionPending: row.correctionPending,
+      settlement: { failures: row.failures, lastError: row.lastError, parkedAt: row.parkedAt?.toISOString() ?? null },
       latest: versions.length > 0 ? versionView(versions[versions.length - 1]) : null,
       versions: versions.map(versionView),
     };

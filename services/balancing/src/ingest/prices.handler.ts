@@ -1,11 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import { EventOf, MarketPricesPublished } from '@gridledger/events';
 import { ReceivedEvent } from '@gridledger/messaging';
+import { assertPrice } from '@gridledger/settlement';
 import { markPeriodRepriced, upsertPrices } from '../persistence/prices.repository';
 
 type PricesEvent = ReceivedEvent<EventOf<typeof MarketPricesPublished>>;
 
+/** Prices beyond the domain limits are refused (API 400, stream dead-letter) before anything is written. */
 export async function recordPrices(em: EntityManager, periodId: string, imbalancePricePerMWh: bigint, energyPricePerMWh: bigint | null): Promise<void> {
+  assertPrice(imbalancePricePerMWh, 'imbalancePricePerMWh');
+  if (energyPricePerMWh !== null) assertPrice(energyPricePerMWh, 'energyPricePerMWh');
   const changed = await upsertPrices(em, periodId, imbalancePricePerMWh, energyPricePerMWh);
   if (changed) await markPeriodRepriced(em, periodId);
 }

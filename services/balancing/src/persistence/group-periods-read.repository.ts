@@ -10,10 +10,15 @@ export interface GroupPeriodRow {
   readonly latestVersion: number | null;
   readonly confirmedVersion: number | null;
   readonly correctionPending: boolean;
+  /** Settlement failures in a row (0 once it settles); parked at BALANCING_SETTLE_MAX_FAILURES. */
+  readonly failures: number;
+  readonly lastError: string | null;
+  /** When the settlement queue parked it (a poison item); null while it is in the queue. */
+  readonly parkedAt: Date | null;
 }
 
 const ROW_COLUMNS = `period_id AS "periodId", period_length AS "periodLength", status, NULLIF(latest_version, 0) AS "latestVersion",
-  confirmed_version AS "confirmedVersion", dirty AS "correctionPending"`;
+  confirmed_version AS "confirmedVersion", dirty AS "correctionPending", failures, last_error AS "lastError", parked_at AS "parkedAt"`;
 
 /** A group's periods and their settled versions as the API shows them (reads only). */
 @Injectable()

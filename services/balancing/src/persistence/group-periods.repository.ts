@@ -22,9 +22,11 @@ export interface DueGroupPeriod {
 /**
  * The next group-period with work: open ones with something new (or past their deadline),
  * settled ones whose inputs changed. FOR UPDATE SKIP LOCKED, so replicas share the list and
- * value writes for the group-period wait until the step commits.
+ * value writes for the group-period wait until the step commits. A parked group-period is
+ * skipped, and one that failed after `retryFailedBefore` waits out its backoff; the fewest
+ * failures go first, so one failing row cannot starve the others.
  */
-export async function takeDueGroupPeriod(sql: Sql, now: Date): Promise<DueGroupPeriod | undefined> {
+export async function takeDueGroupPeriod(sql: Sql, now: Date, retryFailedBefore: Date = now): Promise<DueGroupPeriod | undefined> {
   const rows: {
     group_id: string;
     period_id: string;
@@ -36,9 +38,10 @@ export async function takeDueGroupPeriod(sql: Sql, now: Date): Promise<DueGroupP
     trace_headers: Record<string, string>;
   }[] = await sql.query(
     `SELECT group_id, period_id, period_length, period_start, gate_deadline, status, confirmed_version, trace_headers FROM group_periods
-     WHERE (status = 'open' AND (needs_check OR gate_deadline <= $1)) OR dirty
-     ORDER BY period_start, group_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    [now],
+     WHERE ((status = 'open' AND (needs_check OR gate_deadline <= $1)) OR dirty)
+       AND parked_at IS NULL AND (last_failed_at IS NULL OR last_failed_at <= $2)
+     ORDER BY failures, period_start, group_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    [now, retryFailedBefore],
   );
   if (rows.length === 0) return undefined;
   const [row] = rows;
@@ -53,17 +56,48 @@ export async function takeDueGroupPeriod(sql: Sql, now: Date): Promise<DueGroupP
   };
 }
 
+/** Clears a group-period's failure record: it settled, or a new input un-parks it. */
+export const CLEAR_FAILURES = `failures = 0, last_error = NULL, last_failed_at = NULL, parked_at = NULL`;
+
+/** Longest failure reason kept (the column's check). */
+export const MAX_FAILURE_REASON_LENGTH = 500;
+
+export interface RecordedFailure {
+  readonly failures: number;
+  /** True when this failure parked the group-period (it reached `maxFailures`). */
+  readonly parked: boolean;
+}
+
+/**
+ * Records that settling the group-period threw (in its own transaction, after the failing one
+ * rolled back) and parks it at `maxFailures`: the queue skips it until a new input arrives.
+ */
+export async function recordSettleFailure(sql: Sql, key: GroupPeriodKey, reason: string, now: Date, maxFailures: number): Promise<RecordedFailure | undefined> {
+  const bounded = reason.length <= MAX_FAILURE_REASON_LENGTH ? reason : `${reason.slice(0, MAX_FAILURE_REASON_LENGTH - 1)}…`;
+  const rows: { failures: number; parked: boolean }[] = await sql.query(
+    // A CTE, so the driver hands back the returned rows (a bare UPDATE answers [rows, count]).
+    `WITH failed AS (
+       UPDATE group_periods SET failures = failures + 1, last_error = $3, last_failed_at = $4,
+              parked_at = CASE WHEN parked_at IS NULL AND failures + 1 >= $5 THEN $4 ELSE parked_at END
+       WHERE group_id = $1 AND period_id = $2
+       RETURNING failures, parked_at IS NOT DISTINCT FROM $4::timestamptz AS parked)
+     SELECT failures, parked FROM failed`,
+    [key.groupId, key.periodId, bounded, now, maxFailures],
+  );
+  return rows[0];
+}
+
 /** A version was stored: the group-period is settled at it and has nothing pending. */
 export async function markSettled(sql: Sql, key: GroupPeriodKey, version: number): Promise<void> {
   await sql.query(
-    `UPDATE group_periods SET status = 'settled', latest_version = $3, dirty = false, needs_check = false WHERE group_id = $1 AND period_id = $2`,
+    `UPDATE group_periods SET status = 'settled', latest_version = $3, dirty = false, needs_check = false, ${CLEAR_FAILURES} WHERE group_id = $1 AND period_id = $2`,
     [key.groupId, key.periodId, version],
   );
 }
 
 /** Looked at and nothing to store (gate still open, or no change worth a version). */
 export async function markChecked(sql: Sql, key: GroupPeriodKey): Promise<void> {
-  await sql.query(`UPDATE group_periods SET dirty = false, needs_check = false WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
+  await sql.query(`UPDATE group_periods SET dirty = false, needs_check = false, ${CLEAR_FAILURES} WHERE group_id = $1 AND period_id = $2`, [key.groupId, key.periodId]);
 }
 
 export function compareKeys(a: GroupPeriodKey, b: GroupPeriodKey): number {
@@ -138,10 +172,11 @@ async function openMarketPeriod(sql: Sql, periodId: string, periodLength: Period
 /**
  * Something changed: an open period is checked for completeness, a settled one re-settles.
  * `traceHeaders` (the changing batch's trace) is kept so the settlement joins that trace.
+ * A new input is also how an operator un-parks a poisoned group-period: its failures reset.
  */
 export async function markChanged(sql: Sql, key: GroupPeriodKey, traceHeaders?: Readonly<Record<string, string>>): Promise<void> {
   await sql.query(
-    `UPDATE group_periods SET needs_check = (status = 'open'), dirty = (status <> 'open') OR dirty,
+    `UPDATE group_periods SET needs_check = (status = 'open'), dirty = (status <> 'open') OR dirty, ${CLEAR_FAILURES},
             trace_headers = COALESCE($3::jsonb, trace_headers)
      WHERE group_id = $1 AND period_id = $2`,
     [key.groupId, key.periodId, traceHeaders === undefined ? null : JSON.stringify(traceHeaders)],

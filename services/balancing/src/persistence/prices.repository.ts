@@ -1,3 +1,4 @@
+import { CLEAR_FAILURES } from './group-periods.repository';
 import { Sql, toBigInt } from './sql';
 
 /** Stores a period's prices; returns whether the imbalance price changed. */
@@ -17,7 +18,10 @@ export async function imbalancePriceOf(sql: Sql, periodId: string): Promise<bigi
   return rows.length === 0 ? null : toBigInt(rows[0].imbalance_price_per_mwh);
 }
 
-/** Settled periods re-settle (trigger "priced") when their price arrives or changes. */
+/** Settled periods re-settle (trigger "priced") when their price arrives or changes; a new price also un-parks the period's group-periods. */
 export async function markPeriodRepriced(sql: Sql, periodId: string): Promise<void> {
-  await sql.query(`UPDATE group_periods SET dirty = true WHERE period_id = $1 AND status <> 'open'`, [periodId]);
+  await sql.query(
+    `UPDATE group_periods SET dirty = dirty OR status <> 'open', ${CLEAR_FAILURES} WHERE period_id = $1 AND (status <> 'open' OR failures > 0)`,
+    [periodId],
+  );
 }

@@ -27,3 +27,12 @@ export async function schedulesOf(sql: Sql, groupId: string, periodId: string): 
   );
   return rows.map((row) => ({ scheduleId: row.schedule_id, periodId: row.period_id, fromGroup: row.from_group, toGroup: row.to_group, energyWh: BigInt(row.energy_wh) }));
 }
+
+/** How many schedules other than `scheduleId` touch the group in the period. */
+export async function otherSchedulesOf(sql: Sql, groupId: string, periodId: string, scheduleId: string): Promise<number> {
+  const [{ count }]: { count: string }[] = await sql.query(
+    `SELECT count(*) AS count FROM schedules WHERE period_id = $1 AND (from_group = $2 OR to_group = $2) AND schedule_id <> $3`,
+    [periodId, groupId, scheduleId],
+  );
+  return Number(count);
+}

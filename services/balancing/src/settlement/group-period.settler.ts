@@ -16,7 +16,7 @@ import {
   periodStartSeconds,
   summarizeMarketPeriod,
 } from '@gridledger/settlement';
-import { DueGroupPeriod, GroupPeriodKey, markChecked, markSettled, takeDueGroupPeriod } from '../persistence/group-periods.repository';
+import { DueGroupPeriod, GroupPeriodKey, GroupPeriodStatus, markChecked, markSettled, recordSettleFailure, takeDueGroupPeriod } from '../persistence/group-periods.repository';
 import { LoadedMeterRows, insertMeterValues, loadMeterRows, previousDayValues } from '../persistence/meter-values.repository';
 import { imbalancePriceOf } from '../persistence/prices.repository';
 import { schedulesOf } from '../persistence/schedules.repository';
@@ -29,7 +29,30 @@ export type SettleStep =
   | { readonly kind: 'none' }
   | { readonly kind: 'still-open'; readonly key: GroupPeriodKey }
   | { readonly kind: 'unchanged'; readonly key: GroupPeriodKey }
-  | { readonly kind: 'settled'; readonly settled: SettledVersion };
+  | { readonly kind: 'settled'; readonly settled: SettledVersion }
+  | SettleFailure;
+
+/** Settling one group-period threw: its transaction rolled back and the failure was recorded. */
+export interface SettleFailure {
+  readonly kind: 'failed';
+  readonly key: GroupPeriodKey;
+  /** The status it was in when taken (`open`: gate closure failed; else a correction). */
+  readonly status: GroupPeriodStatus;
+  readonly reason: string;
+  readonly failures: number;
+  /** This failure parked it: the queue skips it until a new input arrives. */
+  readonly parked: boolean;
+}
+
+/** How the queue treats a group-period whose settlement keeps throwing (a poison item). */
+export interface PoisonPolicy {
+  /** Failures in a row after which it is parked. */
+  readonly maxFailures: number;
+  /** After a failure it is not retried for this long, so the others settle first. */
+  readonly retryBackoffMs: number;
+}
+
+export const DEFAULT_POISON_POLICY: PoisonPolicy = { maxFailures: 5, retryBackoffMs: 10_000 };
 
 /**
  * Settles group-periods through the group-period decider of @gridledger/settlement: each
@@ -46,28 +69,51 @@ export class GroupPeriodSettler {
     private readonly roots: MerkleRoots,
     private readonly keccak: Keccak256,
     private readonly clock: Clock,
+    private readonly poison: PoisonPolicy = DEFAULT_POISON_POLICY,
   ) {}
 
-  /** Works until nothing is due; `concurrency` steps overlap database I/O with hashing. */
-  async settleDue(concurrency = 2): Promise<SettledVersion[]> {
+  /**
+   * Works until nothing is due; `concurrency` steps overlap database I/O with hashing. A
+   * group-period that throws is recorded (and backed off, then parked) and reported to
+   * `onFailure`; the others go on settling.
+   */
+  async settleDue(concurrency = 2, onFailure: (failure: SettleFailure) => void = () => undefined): Promise<SettledVersion[]> {
     const settled: SettledVersion[] = [];
     const worker = async (): Promise<void> => {
       for (;;) {
         const step = await this.step();
         if (step.kind === 'none') return;
         if (step.kind === 'settled') settled.push(step.settled);
+        if (step.kind === 'failed') onFailure(step);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
     return settled;
   }
 
-  /** One due group-period in one transaction. */
-  step(): Promise<SettleStep> {
+  /**
+   * One due group-period in one transaction. If settling it throws, the transaction rolls
+   * back and the failure is recorded in a transaction of its own (count, reason, parking).
+   */
+  async step(): Promise<SettleStep> {
     const now = this.clock.now();
+    let taken = undefined as DueGroupPeriod | undefined;
+    try {
+      return await this.settleOne(now, (due) => (taken = due));
+    } catch (error) {
+      if (taken === undefined) throw error;
+      const { key, status } = taken;
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const recorded = await this.dataSource.transaction((em) => recordSettleFailure(em, key, reason, now, this.poison.maxFailures));
+      return { kind: 'failed', key, status, reason, failures: recorded?.failures ?? 0, parked: recorded?.parked ?? false };
+    }
+  }
+
+  private settleOne(now: Date, onTaken: (due: DueGroupPeriod) => void): Promise<SettleStep> {
     return this.dataSource.transaction(async (em) => {
-      const due = await takeDueGroupPeriod(em, now);
+      const due = await takeDueGroupPeriod(em, now, new Date(now.getTime() - this.poison.retryBackoffMs));
       if (!due) return { kind: 'none' } as const;
+      onTaken(due);
       const { key } = due;
       // Gate closure, netting and settlement join the trace of the batch that last changed
       // the group-period, so one trace runs from intake to the chain.

@@ -5,10 +5,11 @@ import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
 import { Clock, periodEndMs } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
 import { balancingConsumerRefs } from '../ingest/balancing-consumers';
-import { GroupPeriodSettler } from './group-period.settler';
+import { GroupPeriodSettler, SettleFailure } from './group-period.settler';
 
 const versionsSettled = () => counter('gridledger_balancing_versions_settled_total', 'Group-period versions settled, by trigger');
 const timeToSettle = () => histogram('gridledger_balancing_time_to_settle_seconds', 'From a period end to its first settled version', 's');
+const parkedGroupPeriods = () => counter('gridledger_settlement_parked_group_periods', 'Group-periods parked after repeated settlement failures (poison items), by the status they failed in');
 const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_seconds', 'One worker run over every due group-period', 's');
 
 /**
@@ -43,7 +44,7 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
   private async tick(): Promise<void> {
     if (!(await this.caughtUpOrWaitedEnough())) return;
     const started = process.hrtime.bigint();
-    const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY);
+    const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY, (failure) => this.alarm(failure));
     if (settled.length > 0) settleRunSeconds().record(Number(process.hrtime.bigint() - started) / 1e9);
     const nowMs = this.clock.nowMs();
     for (const version of settled) {
@@ -51,6 +52,17 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
       if (version.version === 1) timeToSettle().record((nowMs - periodEndMs(version.periodId, version.periodLength)) / 1000);
       this.logger.log(`settled ${version.groupId} ${version.periodId} v${version.version} (${version.trigger}): imbalance ${version.totals.imbalanceWh} Wh, root ${version.merkleRoot}`, 'SettlementWorker');
     }
+  }
+
+  /** A failed settlement is a warning; parking one (a poison item) is an alarm. */
+  private alarm(failure: SettleFailure): void {
+    const fields = { group: failure.key.groupId, period: failure.key.periodId, status: failure.status, failures: failure.failures, reason: failure.reason };
+    if (!failure.parked) {
+      this.logger.event('warn', `settlement of a group-period failed (${failure.failures} of ${this.config.BALANCING_SETTLE_MAX_FAILURES})`, fields);
+      return;
+    }
+    parkedGroupPeriods().add(1, { status: failure.status });
+    this.logger.event('error', `settlement parked ${failure.key.groupId} ${failure.key.periodId}: a new value, schedule or price un-parks it`, fields);
   }
 
   private async caughtUpOrWaitedEnough(): Promise<boolean> {

@@ -1,8 +1,15 @@
-import { Interface, Log, Wallet, getAddress, toBeHex } from 'ethers';
+import { Interface, Log, Wallet, ZeroHash, getAddress, toBeHex } from 'ethers';
 import { SettlementCascadeArtifact } from '@gridledger/contracts';
 import { JsonRpcClient, RpcResponseError } from './json-rpc.client';
 
 export const cascadeInterface = new Interface(SettlementCascadeArtifact.abi as unknown as string[]);
+
+/**
+ * The `inputsDigest` of a commit whose MPO-signed inputs are not attested: balancing's settled
+ * event carries no digest of the meter-ingest batches yet, so the bridge commits zero ("none")
+ * rather than a digest nobody signed.
+ */
+export const INPUTS_NOT_ATTESTED = ZeroHash;
 
 export interface Totals {
   readonly feedInWh: bigint;
@@ -86,14 +93,17 @@ export class CascadeClient {
     return String(await this.view('rootOf', [groupKey, periodStart, version]));
   }
 
-  /** The block a version was committed in (from the contract's own record). */
-  async commitmentBlock(groupKey: string, periodStart: bigint, version: number): Promise<number> {
-    // Commitment = (merkleRoot, totals, meterCount, blockNumber, committer).
-    const commitment = (await this.view('commitmentOf', [groupKey, periodStart, version])) as unknown[];
-    return Number(commitment[3] as bigint);
+  /**
+   * The block a version was committed in, when it is the group-period's latest (the contract
+   * keeps only the latest version's block; earlier ones are found by their event): else null.
+   */
+  async commitmentBlock(groupKey: string, periodStart: bigint, version: number): Promise<number | null> {
+    // latestCommitment = (version, merkleRoot, totals, blockNumber).
+    const latest = await this.viewAll('latestCommitment', [groupKey, periodStart]);
+    return Number(latest[0]) === version ? Number(latest[3] as bigint) : null;
   }
 
-  async periodState(periodStart: bigint): Promise<{ sums: Totals; committedGroups: number; finalized: boolean; finalizations: number }> {
+  async periodState(periodStart: bigint): Promise<{ sums: Totals; committedGroups: number; finalized: boolean; finalizations: number; requiredGroups: number }> {
     const result = await this.viewAll('periodState', [periodStart]);
     const sums = result[0] as bigint[];
     return {
@@ -101,6 +111,7 @@ export class CascadeClient {
       committedGroups: Number(result[1]),
       finalized: Boolean(result[2]),
       finalizations: Number(result[3]),
+      requiredGroups: Number(result[4]),
     };
   }
 
@@ -128,8 +139,8 @@ export class CascadeClient {
     return null;
   }
 
-  commitCalldata(groupKey: string, periodStart: bigint, version: number, totals: Totals, root: string, meterCount: number): string {
-    return cascadeInterface.encodeFunctionData('commitPeriod', [groupKey, periodStart, version, totalsTuple(totals), root, meterCount]);
+  commitCalldata(groupKey: string, periodStart: bigint, version: number, totals: Totals, root: string, meterCount: number, inputsDigest: string): string {
+    return cascadeInterface.encodeFunctionData('commitPeriod', [groupKey, periodStart, version, totalsTuple(totals), root, meterCount, inputsDigest]);
   }
 
   finalizeCalldata(periodStart: bigint, totals: Totals): string {

@@ -1,3 +1,5 @@
+import { withChildSpan } from '@gridledger/telemetry';
+
 /**
  * A minimal JSON-RPC client over fetch with a timeout per call. No retries and no caching
  * here: the chain worker owns the retry policy, and cached answers (nonces, heads) would be
@@ -33,7 +35,12 @@ export class JsonRpcClient {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  async call<T>(method: string, params: readonly unknown[] = []): Promise<T> {
+  /** Inside a trace, each call is a span named by its method (the fetch's HTTP span is its child). */
+  call<T>(method: string, params: readonly unknown[] = []): Promise<T> {
+    return withChildSpan(`jsonrpc ${method}`, { attributes: { 'rpc.system': 'jsonrpc', 'rpc.method': method } }, () => this.send<T>(method, params));
+  }
+
+  private async send<T>(method: string, params: readonly unknown[]): Promise<T> {
     let body: { result?: T; error?: { code: number; message: string; data?: unknown } };
     try {
       const response = await fetch(this.url, {

@@ -28,18 +28,27 @@ export type RefusalAction =
   | { readonly kind: 'retry'; readonly reason: string; readonly countAttempt: boolean; readonly delayFactor: number };
 
 /** Reverts that are not transient: the contract refuses this version every time. */
-const INVALID_ERRORS = new Set(['CascadeUnknownGroup', 'CascadeInvalidPeriod', 'CascadeUnbalanced', 'CascadeEmptyRoot', 'SafeCastOverflowedUintToInt']);
+const INVALID_ERRORS = new Set([
+  'CascadeUnknownGroup',
+  'CascadeGroupNotActive',
+  'CascadeInvalidPeriod',
+  'CascadeCorrectionWindowClosed',
+  'CascadeTotalsOutOfRange',
+  'CascadeUnbalanced',
+  'CascadeEmptyRoot',
+]);
 export const MAX_UNEXPLAINED_REVERTS = 5;
 
 export function classifyRefusal(revert: ContractRevert, context: { readonly attempts: number; readonly committer: string; readonly groupId: string }): RefusalAction {
   const name = revert.errorName;
   if (name === 'CascadeUnauthorizedCommitter') {
-    return { kind: 'reject', code: 'role-violation', reason: `the bridge's key ${context.committer} holds neither the BRP nor the MPO role for group ${context.groupId}` };
+    return { kind: 'reject', code: 'role-violation', reason: `the bridge's key ${context.committer} is not the BRP of group ${context.groupId}` };
   }
   if (name !== null && INVALID_ERRORS.has(name)) {
     return { kind: 'reject', code: 'invalid', reason: `the contract refused it: ${name}(${revert.args.map(String).join(', ')})` };
   }
-  if (name === 'CascadeVersionAlreadyCommitted' || name === 'CascadeVersionNotNext') {
+  // A period not yet ended is committed once it has (the chain's clock may lag the bridge's).
+  if (name === 'CascadeVersionAlreadyCommitted' || name === 'CascadeVersionNotNext' || name === 'CascadePeriodNotEnded') {
     return { kind: 'retry', reason: name, countAttempt: false, delayFactor: 1 };
   }
   if (context.attempts + 1 >= MAX_UNEXPLAINED_REVERTS) {

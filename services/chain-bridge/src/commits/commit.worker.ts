@@ -10,7 +10,7 @@ import { InjectClock, InjectConfig, InjectDataSource, InjectLogger } from '@grid
 import { extractTraceContext, histogram, recordCarrier, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { ChainBridgeConfig } from '../config';
 import { BridgeAlarms } from '../chain/bridge-alarms';
-import { BlockRef, CascadeClient } from '../chain/cascade.client';
+import { BlockRef, CascadeClient, INPUTS_NOT_ATTESTED } from '../chain/cascade.client';
 import { ChainIdentity } from '../chain/chain-identity';
 import { ChainSubmissionStep, SendBack, SubmittingRound } from '../chain/submitting-round';
 import { RpcUnavailableError } from '../chain/json-rpc.client';
@@ -128,7 +128,7 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
   }
 
   private async send(row: PeriodCommitRow): Promise<void> {
-    const data = this.client.commitCalldata(groupKey(row.groupId), row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount);
+    const data = this.client.commitCalldata(groupKey(row.groupId), row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount, INPUTS_NOT_ATTESTED);
     const simulation = await this.client.simulate(this.sender.address, data);
     if (!simulation.ok) {
       const action = classifyRefusal(simulation.revert, { attempts: row.attempts, committer: this.sender.address, groupId: row.groupId });
@@ -142,10 +142,12 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
   /** The version is already on chain with our root (a restart, or our reorged tx re-mined). */
   private async adopt(row: PeriodCommitRow): Promise<void> {
     const group = groupKey(row.groupId);
-    const blockNumber = await this.client.commitmentBlock(group, row.periodStart, row.version);
-    const found = await this.client.findEventTx('PeriodCommitted', [group, toBeHex(row.periodStart, 32)], blockNumber, blockNumber, (args) => Number(args[2]) === row.version);
-    if (!found) throw new Error(`version ${row.version} of ${row.groupId} ${row.periodId} is on chain but its PeriodCommitted event in block ${blockNumber} was not found`);
-    const { txHash, blockHash } = found;
+    // The contract keeps the block of the latest version only; an earlier one is searched for.
+    const latestBlock = await this.client.commitmentBlock(group, row.periodStart, row.version);
+    const [from, to] = latestBlock === null ? [0, (await this.client.head()).number] : [latestBlock, latestBlock];
+    const found = await this.client.findEventTx('PeriodCommitted', [group, toBeHex(row.periodStart, 32)], from, to, (args) => Number(args[2]) === row.version);
+    if (!found) throw new Error(`version ${row.version} of ${row.groupId} ${row.periodId} is on chain but its PeriodCommitted event in blocks ${from}-${to} was not found`);
+    const { txHash, blockHash, blockNumber } = found;
     this.log.log(`found ${row.groupId} ${row.periodId} v${row.version} already on chain in block ${blockNumber}: not sending it again`, 'CommitWorker');
     await this.db.transaction((em) => this.markIncluded(em, row, txHash, { number: blockNumber, hash: blockHash }));
   }

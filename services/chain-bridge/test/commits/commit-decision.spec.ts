@@ -32,7 +32,7 @@ describe('classifyRefusal', () => {
     expect(classifyRefusal(revert('CascadeUnauthorizedCommitter'), context)).toEqual({
       kind: 'reject',
       code: 'role-violation',
-      reason: "the bridge's key 0xC0ffee0000000000000000000000000000000000 holds neither the BRP nor the MPO role for group GRP-A",
+      reason: "the bridge's key 0xC0ffee0000000000000000000000000000000000 is not the BRP of group GRP-A",
     });
   });
 

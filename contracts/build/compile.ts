@@ -1,24 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { AbiFragment, ContractArtifact } from '../src/artifact';
+import { COMPILER_SETTINGS, readSources } from './sources';
 // solc ships no types; its compile() takes and returns standard JSON as strings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const solc = require('solc') as { compile(input: string, callbacks: { import(path: string): ImportResult }): string; version(): string };
 
 type ImportResult = { contents: string } | { error: string };
-
-export interface ContractArtifact {
-  readonly contractName: string;
-  readonly abi: readonly AbiFragment[];
-  /** Creation bytecode, 0x-prefixed. */
-  readonly bytecode: string;
-}
-
-/** One ABI entry as solc emits it; ethers accepts these as they are. */
-export interface AbiFragment {
-  readonly type: string;
-  readonly name?: string;
-  readonly [key: string]: unknown;
-}
 
 export class SolidityCompileError extends Error {
   constructor(readonly messages: readonly string[]) {
@@ -27,25 +15,11 @@ export class SolidityCompileError extends Error {
   }
 }
 
-const SOURCE_DIR = __dirname;
 const OPENZEPPELIN_DIR = dirname(require.resolve('@openzeppelin/contracts/package.json'));
 
 interface SolcOutput {
   errors?: { severity: string; formattedMessage: string }[];
   contracts?: Record<string, Record<string, { abi: AbiFragment[]; evm: { bytecode: { object: string } } }>>;
-}
-
-/** Every .sol under contracts/src, keyed by the path solc sees. */
-function readSources(): Record<string, { content: string }> {
-  const sources: Record<string, { content: string }> = {};
-  const walk = (dir: string, prefix: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-      else if (entry.name.endsWith('.sol')) sources[`${prefix}${entry.name}`] = { content: readFileSync(join(dir, entry.name), 'utf8') };
-    }
-  };
-  walk(SOURCE_DIR, '');
-  return sources;
 }
 
 /** Resolves `@openzeppelin/contracts/...` imports from node_modules. */
@@ -61,15 +35,14 @@ function resolveImport(path: string): ImportResult {
 
 let cache: ReadonlyMap<string, ContractArtifact> | undefined;
 
-/** Compiles contracts/src with solc-js (optimizer on, Cancun), once per process. */
+/** Compiles contracts/src with solc-js (via-IR, optimizer, Cancun), once per process. Slow (a minute on a busy machine): build time only. */
 export function compileContracts(): ReadonlyMap<string, ContractArtifact> {
   if (cache) return cache;
   const input = {
     language: 'Solidity',
     sources: readSources(),
     settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: 'cancun',
+      ...COMPILER_SETTINGS,
       outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
     },
   };
@@ -87,8 +60,3 @@ export function compileContracts(): ReadonlyMap<string, ContractArtifact> {
   return artifacts;
 }
 
-export function artifactOf(contractName: string): ContractArtifact {
-  const artifact = compileContracts().get(contractName);
-  if (!artifact) throw new Error(`no contract named ${contractName} in contracts/src`);
-  return artifact;
-}

@@ -1,0 +1,142 @@
+/**
+ * npm run chain -- deploy|grant|revoke|status [options]: the cascade on any EVM endpoint.
+ * Prints what it did and, last, one line of JSON; `deploy` also prints the line to put in a
+ * k8s overlay's chain-bridge ConfigMap (CHAIN_CASCADE_ADDRESS=...).
+ */
+import { Interface, JsonRpcProvider, isCallException } from 'ethers';
+import { ROLES, RoleGrant, RoleName, SettlementCascadeArtifact, periodStartSeconds } from '@gridledger/contracts';
+import { DeployRequest, changeRole, deploy, status } from './chain-commands';
+
+export const USAGE = `usage: npm run chain -- <command> [options]
+  deploy  --groups A,B [--grant ROLE:GROUP:ACCOUNT]... [--grant TSO:ACCOUNT] [--admin ADDRESS]
+          [--opening 2026-03-29T00:00:00Z] [--correction-window-ms N] [--admin-delay-ms N]
+  grant   --role BRP|MPO|DSO|TSO [--group GROUP] --account ADDRESS
+  revoke  --role BRP|MPO|DSO|TSO [--group GROUP] --account ADDRESS
+  status  [--groups A,B] [--check ROLE:GROUP:ACCOUNT]...
+common:   --rpc URL (or CHAIN_RPC_URL; default http://127.0.0.1:8545)
+          --cascade ADDRESS (or CHAIN_CASCADE_ADDRESS; grant, revoke, status)
+keys:     CHAIN_ADMIN_KEY (deploy: the deploying key; grant, revoke: the administrator's key)`;
+
+export class UsageError extends Error {}
+
+/** What to do: a deployment's options (`grants` are the role checks for `status`), and where. */
+export type ChainCommand = DeployRequest & {
+  readonly command: 'deploy' | 'grant' | 'revoke' | 'status';
+  readonly rpcUrl: string;
+  readonly cascade?: string;
+  readonly role?: RoleGrant;
+};
+
+export function parseChainCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ChainCommand {
+  const [command, ...rest] = argv;
+  if (command !== 'deploy' && command !== 'grant' && command !== 'revoke' && command !== 'status') throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < rest.length; i += 2) {
+    const [flag, value] = [rest[i], rest[i + 1]];
+    if (!flag.startsWith('--') || value === undefined) throw new UsageError(`${flag} needs a value`);
+    flags.set(flag, [...(flags.get(flag) ?? []), value]);
+  }
+  const one = (flag: string): string | undefined => flags.get(flag)?.at(-1);
+  const integer = (flag: string): number | undefined => {
+    const value = one(flag);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number of milliseconds`);
+    return Number(value);
+  };
+  const specs = (flag: string) => (flags.get(flag) ?? []).map(parseGrant);
+  const parsed: ChainCommand = {
+    command,
+    rpcUrl: one('--rpc') ?? env.CHAIN_RPC_URL ?? 'http://127.0.0.1:8545',
+    cascade: one('--cascade') ?? env.CHAIN_CASCADE_ADDRESS,
+    groups: (one('--groups') ?? '').split(',').filter((g) => g !== ''),
+    grants: command === 'status' ? specs('--check') : specs('--grant'),
+    admin: one('--admin'),
+    openingPeriod: one('--opening') === undefined ? undefined : periodStartSeconds(one('--opening') as string),
+    correctionWindowMs: integer('--correction-window-ms'),
+    adminDelayMs: integer('--admin-delay-ms'),
+    role: command === 'grant' || command === 'revoke' ? roleOf(one('--role'), one('--group'), one('--account')) : undefined,
+  };
+  if (command !== 'deploy' && !parsed.cascade) throw new UsageError(`${command} needs --cascade or CHAIN_CASCADE_ADDRESS`);
+  return parsed;
+}
+
+function parseGrant(spec: string): RoleGrant {
+  const parts = spec.split(':');
+  if (parts.length === 2) return roleOf(parts[0], undefined, parts[1]);
+  if (parts.length === 3) return roleOf(parts[0], parts[1], parts[2]);
+  throw new UsageError(`"${spec}" must read ROLE:GROUP:ACCOUNT (or TSO:ACCOUNT)`);
+}
+
+function roleOf(role: string | undefined, groupId: string | undefined, account: string | undefined): RoleGrant {
+  if (role === undefined || !(role in ROLES)) throw new UsageError(`role must be one of ${Object.keys(ROLES).join(', ')}`);
+  if (account === undefined || !/^0x[0-9a-fA-F]{40}$/.test(account)) throw new UsageError('account must be a 0x address');
+  if ((role === 'TSO') !== (groupId === undefined)) throw new UsageError('the TSO role is market-wide (no group); every other role needs a group');
+  return { role: role as RoleName, groupId, account };
+}
+
+function adminKey(env: NodeJS.ProcessEnv): string {
+  const key = env.CHAIN_ADMIN_KEY;
+  if (!key || !/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new UsageError('CHAIN_ADMIN_KEY must hold the private key (64 hex digits)');
+  return key;
+}
+
+export async function runChainCommand(command: ChainCommand, env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<unknown> {
+  const provider = new JsonRpcProvider(command.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    switch (command.command) {
+      case 'deploy': {
+        const deployed = await deploy(provider, adminKey(env), command);
+        print(`deployed SettlementCascade (its own RoleRegistry) on chain ${deployed.chainId} at ${deployed.cascadeAddress}, block ${deployed.blockNumber}, administrator ${deployed.admin}`);
+        print(`groups: ${command.groups.join(', ') || '(none)'}; grants: ${command.grants.map(describe).join(', ') || '(none)'}`);
+        print(`for the k8s overlay (ConfigMap chain-bridge): CHAIN_CASCADE_ADDRESS=${deployed.cascadeAddress}`);
+        return deployed;
+      }
+      case 'grant':
+      case 'revoke': {
+        const role = command.role as RoleGrant;
+        const result = await changeRole(provider, adminKey(env), command.cascade as string, command.command, role);
+        print(`${command.command} ${describe(role)}: ${result.changed ? 'done' : 'nothing to change'} (tx ${result.txHash})`);
+        return { ...result, ...role };
+      }
+      case 'status': {
+        const state = await status(provider, command.cascade as string, command.groups, command.grants);
+        print(`cascade ${state.cascadeAddress} on chain ${state.chainId}: administrator ${state.admin}${state.pendingAdmin ? ` (transfer to ${state.pendingAdmin} pending)` : ''}, admin delay ${state.adminDelaySeconds} s, correction window ${state.correctionWindowSeconds} s, ${state.groupsRequiredNow} groups needed now`);
+        for (const group of state.groups) {
+          print(`  ${group.groupId}: ${group.registered ? `from ${group.fromPeriod}${group.untilPeriod ? ` until ${group.untilPeriod}` : ''}, BRP ${group.brp ?? '(none)'}` : 'not registered'}`);
+        }
+        for (const role of state.roles) print(`  ${describe(role)}: ${role.holds ? 'holds' : 'does not hold'}`);
+        return state;
+      }
+    }
+  } finally {
+    provider.destroy();
+  }
+}
+
+function describe(grant: { role: string; groupId?: string | null; account: string }): string {
+  return `${grant.role}${grant.groupId ? ` of ${grant.groupId}` : ''} → ${grant.account}`;
+}
+
+/** The contract's custom error, named with its arguments, when the node refused the transaction. */
+export function refusalOf(error: unknown): string | null {
+  if (!isCallException(error) || !error.data) return null;
+  const parsed = new Interface(SettlementCascadeArtifact.abi as unknown as string[]).parseError(error.data);
+  return parsed ? `the contract refused it (execution reverted): ${parsed.name}(${parsed.args.map(String).join(', ')})` : null;
+}
+
+async function main(): Promise<void> {
+  try {
+    const command = parseChainCommand(process.argv.slice(2), process.env);
+    const result = await runChainCommand(command, process.env, (line) => console.log(line));
+    console.log(JSON.stringify(result, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(refusalOf(error) ?? (error instanceof Error ? error.message : error));
+    process.exit(1);
+  }
+}
+
+if (require.main === module) void main();
