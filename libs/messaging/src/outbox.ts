@@ -278,6 +278,17 @@ const replayRequestSchema = z
   })
   .strict();
 
+// The filters of a replay request, shared by replay and retryParked: $1-$4 and $6 (limit is $5).
+const REPLAY_FILTER = `AND ($1::text IS NULL OR "subject" = $1 OR left("subject", length($1) + 1) = $1 || '.')
+       AND ($2::text[] IS NULL OR "event_id" = ANY($2))
+       AND ($3::timestamptz IS NULL OR "created_at" >= $3)
+       AND ($4::timestamptz IS NULL OR "created_at" < $4)
+       AND ($6::bigint IS NULL OR "position" >= $6)`;
+
+function replayParameters(valid: z.infer<typeof replayRequestSchema>): unknown[] {
+  return [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000, valid.fromPosition ?? null];
+}
+
 /**
  * Re-publishes outbox rows that were already published, so a receiver whose reconciliation
  * found a gap can heal it (Postgres is the system of record, JetStream only the transport).
@@ -290,13 +301,9 @@ export async function replayOutbox(dataSource: DataSource, messaging: MessagingC
   const rows: OutboxRow[] = await dataSource.query(
     `SELECT "position", "event_id", "event_type", "subject", "payload", "headers" FROM "${schema}"."outbox"
      WHERE "published_at" IS NOT NULL
-       AND ($1::text IS NULL OR "subject" = $1 OR left("subject", length($1) + 1) = $1 || '.')
-       AND ($2::text[] IS NULL OR "event_id" = ANY($2))
-       AND ($3::timestamptz IS NULL OR "created_at" >= $3)
-       AND ($4::timestamptz IS NULL OR "created_at" < $4)
-       AND ($6::bigint IS NULL OR "position" >= $6)
+       ${REPLAY_FILTER}
      ORDER BY "position" LIMIT $5`,
-    [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000, valid.fromPosition ?? null],
+    replayParameters(valid),
   );
   for (let i = 0; i < rows.length; i += 500) {
     await Promise.all(
@@ -322,15 +329,11 @@ export async function retryParkedOutbox(dataSource: DataSource, request: OutboxR
        WHERE "position" IN (
          SELECT "position" FROM "${schema}"."outbox"
          WHERE "parked_at" IS NOT NULL AND "published_at" IS NULL
-           AND ($1::text IS NULL OR "subject" = $1 OR left("subject", length($1) + 1) = $1 || '.')
-           AND ($2::text[] IS NULL OR "event_id" = ANY($2))
-           AND ($3::timestamptz IS NULL OR "created_at" >= $3)
-           AND ($4::timestamptz IS NULL OR "created_at" < $4)
-           AND ($6::bigint IS NULL OR "position" >= $6)
+           ${REPLAY_FILTER}
          ORDER BY "position" LIMIT $5)
        RETURNING "position")
        SELECT count(*)::int AS retried FROM retried`,
-      [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000, valid.fromPosition ?? null],
+      replayParameters(valid),
     );
     if (retried > 0) await em.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
     return retried;
