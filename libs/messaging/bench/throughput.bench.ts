@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { defineEvent } from '@gridledger/events';
-import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
+import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, openDataSource } from '@gridledger/persistence';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor } from '@gridledger/testing';
 import { connectMessaging, enqueueOutboxMany, OutboxRelay, startConsumer, STREAMS } from '@gridledger/messaging';
 
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const ns = randomNamespace();
   const messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: ns, name: 'bench' });
   await messaging.ensureStreams([STREAMS.METER, STREAMS.DEADLETTER]);
-  const open = (schema: string) => openDataSource({ url: db.url, schema, entities: MESSAGING_ENTITIES, migrations: [CreateMessagingTables1764000000000] });
+  const open = (schema: string) => openDataSource({ url: db.url, schema, entities: MESSAGING_ENTITIES, migrations: MESSAGING_MIGRATIONS });
   const producer = await open('producer');
   const consumer = await open('consumer');
   await consumer.query(`CREATE TABLE consumer.effects (event_id text PRIMARY KEY, intervals int NOT NULL)`);

@@ -10,3 +10,4 @@ export * from './outbox';
 export * from './outbox-writer';
 export * from './dead-letters';
 export * from './nest';
+export * from './publish-failure';

@@ -8,6 +8,7 @@ import { meter } from '@gridledger/telemetry';
 type Reading = { readonly value: number; readonly attributes: Attributes };
 const consumerLag = new Map<object, Reading>();
 const outboxBacklog = new Map<object, Reading>();
+const outboxParked = new Map<object, Reading>();
 let registered = false;
 
 function register(): void {
@@ -19,6 +20,9 @@ function register(): void {
   meter()
     .createObservableGauge('gridledger_outbox_unpublished_rows', { description: 'Outbox rows committed but not yet published' })
     .addCallback((result) => outboxBacklog.forEach((reading) => result.observe(reading.value, reading.attributes)));
+  meter()
+    .createObservableGauge('gridledger_outbox_parked_rows', { description: 'Outbox rows the relay parked because they cannot be published (alarm when > 0)' })
+    .addCallback((result) => outboxParked.forEach((reading) => result.observe(reading.value, reading.attributes)));
 }
 
 export function reportConsumerLag(owner: object, value: number, attributes: Attributes): void {
@@ -31,7 +35,13 @@ export function reportOutboxBacklog(owner: object, value: number, attributes: At
   outboxBacklog.set(owner, { value, attributes });
 }
 
+export function reportOutboxParked(owner: object, value: number, attributes: Attributes): void {
+  register();
+  outboxParked.set(owner, { value, attributes });
+}
+
 export function forgetReadings(owner: object): void {
   consumerLag.delete(owner);
   outboxBacklog.delete(owner);
+  outboxParked.delete(owner);
 }

@@ -44,16 +44,39 @@ export interface TrustedEventParts {
   readonly key?: string;
 }
 
+/** Arrays up to this length are validated whole by `checkTrustedData`; longer ones by sample. */
+export const TRUSTED_FULL_CHECK_LENGTH = 64;
+
 /**
- * Serializes data the caller has already validated field by field, without running the
- * event's zod schema over it again (for a 10,000-value batch that alone cost half the intake's
- * time budget). The id is deterministic over `idParts`; the caller's tests parse what is
- * published with the schema to hold this to the contract.
+ * Serializes data the caller has already validated field by field. Running the event's zod
+ * schema over a 4,000-interval batch costs about 25 times the JSON.stringify (measured: 156 ms
+ * vs 6.5 ms for 4,000 intervals, 380 ms vs 25 ms for 10,000, on the loaded 2-core machine), so
+ * the data gets `checkTrustedData`: the schema over the event with each long array cut to a
+ * sample (first, middle, last element). That catches what a hot path gets wrong when it maps
+ * values into the event (a renamed or missing field, a number where the contract has a
+ * string, an unbounded text field) for well under a millisecond; the elements in between
+ * were built by the same code. The id is deterministic over `idParts`; the caller's tests
+ * parse what is published with the full schema to hold this to the contract.
  */
 export function serializeTrustedEvent<T extends string, S extends z.ZodTypeAny>(definition: EventDefinition<T, S>, data: z.infer<S>, parts: TrustedEventParts): SerializedEvent {
+  checkTrustedData(definition, data);
   const id = deterministicEventId(definition.type, ...parts.idParts);
   const envelope: EventEnvelope = { id, type: definition.type, schemaVersion: definition.schemaVersion, occurredAt: parts.occurredAt, correlationId: parts.correlationId, causationId: null, data };
   return { id, type: definition.type, subject: definition.subject(parts.key), payload: JSON.stringify(envelope) };
+}
+
+/** The event's data schema over the data with each top-level array longer than TRUSTED_FULL_CHECK_LENGTH sampled; throws the ZodError. */
+export function checkTrustedData<T extends string, S extends z.ZodTypeAny>(definition: EventDefinition<T, S>, data: z.infer<S>): void {
+  definition.schema.parse(sampleLongArrays(data));
+}
+
+function sampleLongArrays(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const sampled: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    sampled[key] = Array.isArray(value) && value.length > TRUSTED_FULL_CHECK_LENGTH ? [value[0], value[value.length >> 1], value[value.length - 1]] : value;
+  }
+  return sampled;
 }
 
 // Five parameters a row; Postgres takes at most 65,535 in one statement.

@@ -5,7 +5,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { AnyEventDefinition, MessagingClient } from './messaging-client';
 import { outboxChannel, schemaOf, serializeEvent, writeOutbox } from './outbox-writer';
 import type { ConsumerLogger } from './consumer';
-import { forgetReadings, reportOutboxBacklog } from './lag-metrics';
+import { forgetReadings, reportOutboxBacklog, reportOutboxParked } from './lag-metrics';
+import { boundParkReason, classifyPublishFailure, type PublishFailure } from './publish-failure';
 
 export interface OutboxItem<D extends AnyEventDefinition = AnyEventDefinition> {
   readonly definition: D;
@@ -34,6 +35,8 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Poll even without a notification, to pick up rows after a restart or a lost notify. */
   readonly pollIntervalMs?: number;
+  /** Transient failures of one row (while the server answers) before it is parked (default 20). */
+  readonly maxAttempts?: number;
   readonly logger?: ConsumerLogger;
 }
 
@@ -44,12 +47,28 @@ interface OutboxRow {
   subject: string;
   payload: string;
   headers: Record<string, string>;
+  attempts: number;
+}
+
+/** What one relay round did: rows published, rows parked, and whether it stopped on a transient failure. */
+interface RelayRound {
+  readonly published: number;
+  readonly parked: number;
+  readonly blocked: boolean;
 }
 
 /**
  * Publishes unpublished outbox rows in position order and marks them published. One relay
  * per schema is active at a time (advisory lock), so order holds across replicas; a crash
  * between publish and mark re-publishes, which JetStream drops by Nats-Msg-Id.
+ *
+ * No single row stops the queue: a row that can never be published (classifyPublishFailure:
+ * too large for the server, a subject or message JetStream refuses) is parked with its reason
+ * (`parked_at`, `park_reason`), logged as an error and counted in
+ * `gridledger_outbox_parked_rows`, and the rows behind it go on. A transient failure (no
+ * responders, timeout, connection) stops the round there and is retried on the next one, so
+ * order holds; it counts against the row only while the server answers a ping (an outage
+ * parks nothing), and after `maxAttempts` such failures the row is parked too.
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -121,12 +140,16 @@ export class OutboxRelay {
   private async drain(waitForLock: boolean): Promise<number> {
     let total = 0;
     for (;;) {
-      const published = await this.relayOnce(waitForLock);
-      total += published;
-      if (published < (this.options.batchSize ?? 500)) break;
+      const round = await this.relayOnce(waitForLock);
+      total += round.published;
+      if (round.blocked || round.published + round.parked < (this.options.batchSize ?? 500)) break;
     }
-    const [{ backlog }] = (await this.options.dataSource.query(`SELECT count(*)::int AS backlog FROM "${this.schema}"."outbox" WHERE "published_at" IS NULL`)) as { backlog: number }[];
+    const [{ backlog, parked }] = (await this.options.dataSource.query(
+      `SELECT count(*) FILTER (WHERE "parked_at" IS NULL)::int AS backlog, count(*) FILTER (WHERE "parked_at" IS NOT NULL)::int AS parked
+       FROM "${this.schema}"."outbox" WHERE "published_at" IS NULL`,
+    )) as { backlog: number; parked: number }[];
     reportOutboxBacklog(this, backlog, { schema: this.schema });
+    reportOutboxParked(this, parked, { schema: this.schema });
     return total;
   }
 
@@ -150,29 +173,73 @@ export class OutboxRelay {
       });
   }
 
-  private async relayOnce(waitForLock: boolean): Promise<number> {
+  private async relayOnce(waitForLock: boolean): Promise<RelayRound> {
     const batchSize = this.options.batchSize ?? 500;
+    const idle: RelayRound = { published: 0, parked: 0, blocked: false };
     return this.options.dataSource.transaction(async (em) => {
       if (waitForLock) {
         await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`outbox:${this.schema}`]);
       } else {
         // The background loop skips a round when another relay is at work.
         const [{ locked }] = (await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`outbox:${this.schema}`])) as { locked: boolean }[];
-        if (!locked) return 0;
+        if (!locked) return idle;
       }
       const rows: OutboxRow[] = await em.query(
-        `SELECT "position", "event_id", "event_type", "subject", "payload", "headers" FROM "${this.schema}"."outbox"
-         WHERE "published_at" IS NULL ORDER BY "position" LIMIT $1`,
+        `SELECT "position", "event_id", "event_type", "subject", "payload", "headers", "attempts" FROM "${this.schema}"."outbox"
+         WHERE "published_at" IS NULL AND "parked_at" IS NULL ORDER BY "position" LIMIT $1`,
         [batchSize],
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return idle;
       // Sent in order on one connection; acks awaited together for throughput.
-      await Promise.all(
+      const outcomes = await Promise.allSettled(
         rows.map((row) => this.options.messaging.publishRaw(row.subject, row.payload, { eventId: row.event_id, eventType: row.event_type, traceHeaders: row.headers })),
       );
-      await em.query(`UPDATE "${this.schema}"."outbox" SET "published_at" = now() WHERE "position" = ANY($1::bigint[])`, [rows.map((row) => row.position)]);
-      return rows.length;
+      const published: string[] = [];
+      const parked: { row: OutboxRow; reason: string }[] = [];
+      let blockedBy: { row: OutboxRow; failure: PublishFailure } | undefined;
+      for (const [i, outcome] of outcomes.entries()) {
+        const row = rows[i];
+        if (outcome.status === 'fulfilled') {
+          published.push(row.position);
+          continue;
+        }
+        const failure = classifyPublishFailure(outcome.reason);
+        if (failure.kind === 'permanent') {
+          parked.push({ row, reason: failure.reason });
+          continue;
+        }
+        const counts = await this.serverAnswers();
+        const attempts = row.attempts + (counts ? 1 : 0);
+        if (attempts >= (this.options.maxAttempts ?? 20)) {
+          parked.push({ row, reason: boundParkReason(`${attempts} failed attempts, last: ${failure.reason}`) });
+          continue;
+        }
+        if (counts) await em.query(`UPDATE "${this.schema}"."outbox" SET "attempts" = $2 WHERE "position" = $1`, [row.position, attempts]);
+        // Rows behind a transient failure stay unpublished (order); those that did go out are
+        // dropped as Nats-Msg-Id duplicates when the next round sends them again.
+        blockedBy = { row, failure };
+        break;
+      }
+      if (published.length > 0) {
+        await em.query(`UPDATE "${this.schema}"."outbox" SET "published_at" = now() WHERE "position" = ANY($1::bigint[])`, [published]);
+      }
+      for (const { row, reason } of parked) {
+        await em.query(`UPDATE "${this.schema}"."outbox" SET "parked_at" = now(), "park_reason" = $2 WHERE "position" = $1`, [row.position, reason]);
+        this.options.logger?.error(`outbox row parked: position ${row.position}, event ${row.event_id}, subject ${row.subject}: ${reason}`, 'OutboxRelay');
+      }
+      if (blockedBy) {
+        this.options.logger?.warn(`outbox relay waits: position ${blockedBy.row.position}, subject ${blockedBy.row.subject}: ${blockedBy.failure.reason}`, 'OutboxRelay');
+      }
+      return { published: published.length, parked: parked.length, blocked: blockedBy !== undefined };
     });
+  }
+
+  /** Whether NATS answers now: a failure during an outage is not the row's fault. */
+  private serverAnswers(): Promise<boolean> {
+    return this.options.messaging.ping(1000).then(
+      () => true,
+      () => false,
+    );
   }
 }
 
@@ -189,6 +256,13 @@ export interface OutboxReplayRequest {
   readonly fromPosition?: number;
   /** At most this many rows (default 10,000). */
   readonly limit?: number;
+  /**
+   * Also un-park the matching parked rows (after their cause was fixed, e.g. the server's
+   * max_payload raised): the relay tries them again on its next round, after the rows
+   * already published (they keep their position; order among them holds). Answered as
+   * `retriedParked`.
+   */
+  readonly retryParked?: boolean;
 }
 
 const replayRequestSchema = z
@@ -200,8 +274,20 @@ const replayRequestSchema = z
     createdTo: z.string().datetime().optional(),
     fromPosition: z.number().int().nonnegative().optional(),
     limit: z.number().int().positive().max(100_000).optional(),
+    retryParked: z.boolean().optional(),
   })
   .strict();
+
+// The filters of a replay request, shared by replay and retryParked: $1-$4 and $6 (limit is $5).
+const REPLAY_FILTER = `AND ($1::text IS NULL OR "subject" = $1 OR left("subject", length($1) + 1) = $1 || '.')
+       AND ($2::text[] IS NULL OR "event_id" = ANY($2))
+       AND ($3::timestamptz IS NULL OR "created_at" >= $3)
+       AND ($4::timestamptz IS NULL OR "created_at" < $4)
+       AND ($6::bigint IS NULL OR "position" >= $6)`;
+
+function replayParameters(valid: z.infer<typeof replayRequestSchema>): unknown[] {
+  return [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000, valid.fromPosition ?? null];
+}
 
 /**
  * Re-publishes outbox rows that were already published, so a receiver whose reconciliation
@@ -215,13 +301,9 @@ export async function replayOutbox(dataSource: DataSource, messaging: MessagingC
   const rows: OutboxRow[] = await dataSource.query(
     `SELECT "position", "event_id", "event_type", "subject", "payload", "headers" FROM "${schema}"."outbox"
      WHERE "published_at" IS NOT NULL
-       AND ($1::text IS NULL OR "subject" = $1 OR left("subject", length($1) + 1) = $1 || '.')
-       AND ($2::text[] IS NULL OR "event_id" = ANY($2))
-       AND ($3::timestamptz IS NULL OR "created_at" >= $3)
-       AND ($4::timestamptz IS NULL OR "created_at" < $4)
-       AND ($6::bigint IS NULL OR "position" >= $6)
+       ${REPLAY_FILTER}
      ORDER BY "position" LIMIT $5`,
-    [valid.subjectPrefix ?? null, valid.eventIds ?? null, valid.createdFrom ?? null, valid.createdTo ?? null, valid.limit ?? 10_000, valid.fromPosition ?? null],
+    replayParameters(valid),
   );
   for (let i = 0; i < rows.length; i += 500) {
     await Promise.all(
@@ -233,14 +315,41 @@ export async function replayOutbox(dataSource: DataSource, messaging: MessagingC
   return rows.length;
 }
 
+/**
+ * Un-parks parked rows matching the replay's filters (attempts back to 0) and wakes the relay,
+ * which publishes them with their own Nats-Msg-Id (they were never published). Returns how many.
+ */
+export async function retryParkedOutbox(dataSource: DataSource, request: OutboxReplayRequest): Promise<number> {
+  const valid = replayRequestSchema.parse(request);
+  const schema = schemaOf(dataSource);
+  return dataSource.transaction(async (em) => {
+    // A CTE, because TypeORM answers a bare UPDATE … RETURNING as [rows, affected].
+    const [{ retried }]: { retried: number }[] = await em.query(
+      `WITH retried AS (UPDATE "${schema}"."outbox" SET "parked_at" = NULL, "park_reason" = NULL, "attempts" = 0
+       WHERE "position" IN (
+         SELECT "position" FROM "${schema}"."outbox"
+         WHERE "parked_at" IS NOT NULL AND "published_at" IS NULL
+           ${REPLAY_FILTER}
+         ORDER BY "position" LIMIT $5)
+       RETURNING "position")
+       SELECT count(*)::int AS retried FROM retried`,
+      replayParameters(valid),
+    );
+    if (retried > 0) await em.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+    return retried;
+  });
+}
+
 /** The request subject on which a service answers replay requests: `<service>.outbox.replay`. */
 export function outboxReplaySubject(service: string): string {
   return `${service}.outbox.replay`;
 }
 
 /** The answer to a replay request: `{ replayed }`, or `{ error }` naming the bad field. */
-export async function answerOutboxReplay(dataSource: DataSource, messaging: MessagingClient, body: unknown): Promise<{ replayed: number } | { error: string }> {
+export async function answerOutboxReplay(dataSource: DataSource, messaging: MessagingClient, body: unknown): Promise<{ replayed: number; retriedParked?: number } | { error: string }> {
   const parsed = replayRequestSchema.safeParse(body);
   if (!parsed.success) return { error: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ') };
-  return { replayed: await replayOutbox(dataSource, messaging, parsed.data) };
+  const replayed = await replayOutbox(dataSource, messaging, parsed.data);
+  if (!parsed.data.retryParked) return { replayed };
+  return { replayed, retriedParked: await retryParkedOutbox(dataSource, parsed.data) };
 }

@@ -22,7 +22,7 @@ describe('Namespace', () => {
 describe('stream declarations', () => {
   it('uses limits retention, file storage and a duplicate window, namespaced for tests', () => {
     const config = streamConfig(STREAMS.METER, new Namespace('tx'));
-    expect(config).toMatchObject({ name: 'METER_tx', subjects: ['tx.meter.>'], retention: 'limits', storage: 'file', max_age: 0 });
+    expect(config).toMatchObject({ name: 'METER_tx', subjects: ['tx.meter.>'], retention: 'limits', storage: 'file', max_age: 35 * 24 * 60 * 60 * 1e9 });
     expect(config.duplicate_window).toBe(24 * 60 * 60 * 1e9);
   });
   it('keeps request subjects out of every stream', () => {

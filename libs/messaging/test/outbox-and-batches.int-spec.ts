@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
-import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
+import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, openDataSource } from '@gridledger/persistence';
 import { activeTraceIds, startTelemetry, withSpan } from '@gridledger/telemetry';
 import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
 import { connectMessaging, readDeadLetters, redriveDeadLetters, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, answerOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
@@ -44,7 +44,7 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
     startTelemetry({ serviceName: 'outbox-test', exporter: 'memory' });
     db = await createTestDatabase();
     const open = (schema: string, extra: string[] = []) =>
-      openDataSource({ url: db.url, schema, entities: MESSAGING_ENTITIES, migrations: [CreateMessagingTables1764000000000] }).then(async (ds) => {
+      openDataSource({ url: db.url, schema, entities: MESSAGING_ENTITIES, migrations: MESSAGING_MIGRATIONS }).then(async (ds) => {
         for (const sql of extra) await ds.query(sql);
         return ds;
       });
@@ -205,7 +205,7 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
 
   it('pauses through a database outage instead of dead-lettering good events', async () => {
     const outageDb = await createTestDatabase();
-    const victim = await openDataSource({ url: outageDb.url, schema: 'victim', entities: MESSAGING_ENTITIES, migrations: [CreateMessagingTables1764000000000] });
+    const victim = await openDataSource({ url: outageDb.url, schema: 'victim', entities: MESSAGING_ENTITIES, migrations: MESSAGING_MIGRATIONS });
     await victim.query(`CREATE TABLE victim.applied (event_id text PRIMARY KEY)`);
     const admin = new Client({ connectionString: outageDb.url.replace(/\/[^/]+$/, '/postgres') });
     await admin.connect();

@@ -36,3 +36,20 @@ describe('serializeEvent', () => {
     expect(() => serializeEvent(Measured, { ...envelope, data: { label: 1 } } as unknown as typeof envelope, 'G1')).toThrow(/label/);
   });
 });
+
+describe('serializeTrustedEvent checks the data against the schema by sample', () => {
+  const parts = { idParts: ['batch-2'], occurredAt: '2026-03-29T01:00:00.000Z', correlationId: 'c'.repeat(64), key: 'G1' };
+  const values = (n: number) => Array.from({ length: n }, (_, i) => ({ meterId: `DE-${i}`, energyWh: String(i) }));
+
+  it('refuses data that does not match its event: a wrong type in a short array, or in a sampled element of a long one', () => {
+    expect(() => serializeTrustedEvent(Measured, { label: 'x', values: [{ meterId: 'DE-1', energyWh: 100 as unknown as string }] }, parts)).toThrow(/energyWh/);
+    const long = values(10_000);
+    long[long.length - 1] = { meterId: 'DE-last' } as { meterId: string; energyWh: string };
+    expect(() => serializeTrustedEvent(Measured, { label: 'x', values: long }, parts)).toThrow(/energyWh/);
+  });
+
+  it('passes well-formed data of any length and writes every element', () => {
+    const payload = JSON.parse(serializeTrustedEvent(Measured, { label: 'x', values: values(10_000) }, parts).payload);
+    expect(payload.data.values).toHaveLength(10_000);
+  });
+});

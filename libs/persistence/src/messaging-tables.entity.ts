@@ -27,7 +27,7 @@ export class InboxEntry {
  * JetStream in `position` order by the OutboxRelay. `subject` is without namespace.
  */
 @Entity({ name: 'outbox' })
-@Index('outbox_unpublished', ['position'], { where: 'published_at IS NULL' })
+@Index('outbox_unpublished', ['position'], { where: 'published_at IS NULL AND parked_at IS NULL' })
 export class OutboxEntry {
   @PrimaryGeneratedColumn({ name: 'position', type: 'bigint' })
   position!: string;
@@ -54,6 +54,17 @@ export class OutboxEntry {
 
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
+
+  /** Transient publish failures so far; at the relay's limit the row is parked. */
+  @Column({ name: 'attempts', type: 'integer', default: 0 })
+  attempts!: number;
+
+  /** Set when the relay gave up on the row (it publishes around it); `park_reason` says why (≤ 500 chars). */
+  @Column({ name: 'parked_at', type: 'timestamptz', nullable: true })
+  parkedAt!: Date | null;
+
+  @Column({ name: 'park_reason', type: 'text', nullable: true })
+  parkReason!: string | null;
 }
 
 export const MESSAGING_ENTITIES = [InboxEntry, OutboxEntry];

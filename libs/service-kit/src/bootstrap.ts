@@ -6,7 +6,7 @@ import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { z } from 'zod';
 import type { Clock } from '@gridledger/domain';
 import { connectJetStream, connectMessaging, JetStreamTransport, OutboxRelay, ALL_STREAMS, type MessagingClient, type StreamSpec } from '@gridledger/messaging';
-import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
+import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, openDataSource } from '@gridledger/persistence';
 import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
 import type { OpenApiDocument } from './api-docs';
 import { BackboneModule } from './backbone.module';
@@ -73,8 +73,8 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     url: config.DATABASE_URL,
     schema: definition.schema,
     entities: [...MESSAGING_ENTITIES, ...asArray(definition.entities)],
-    // The inbox/outbox migration always runs first; listing it again is harmless.
-    migrations: [CreateMessagingTables1764000000000, ...asArray(definition.migrations).filter((m) => m !== CreateMessagingTables1764000000000)],
+    // The inbox/outbox migrations always run first; listing them again is harmless.
+    migrations: [...MESSAGING_MIGRATIONS, ...asArray(definition.migrations).filter((m) => !new Set<unknown>(MESSAGING_MIGRATIONS).has(m))],
    }));
   let messaging: MessagingClient | undefined;
   try {

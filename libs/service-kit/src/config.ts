@@ -16,13 +16,33 @@ export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: Record<string
   // Treat empty strings as unset, so `FOO=` falls back to the default instead of failing oddly.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => ({
-      variable: issue.path.join('.') || '(environment)',
-      reason: issue.message === 'Required' ? 'is required but not set' : issue.message,
-    })),
-  );
+  const problems = productionProblems(schema, cleaned);
+  if (result.success && problems.length === 0) return result.data;
+  throw new ConfigError([
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => ({
+          variable: issue.path.join('.') || '(environment)',
+          reason: issue.message === 'Required' ? 'is required but not set' : issue.message,
+        }))),
+    ...problems,
+  ]);
+}
+
+/**
+ * Variables whose default suits a laptop but not production: with NODE_ENV=production (set by
+ * every service image) they must be set explicitly. A defaulted NATS_STREAM_REPLICAS=1 would
+ * otherwise create unreplicated streams on a cluster.
+ */
+const SET_EXPLICITLY_IN_PRODUCTION = ['NATS_STREAM_REPLICAS'] as const;
+
+function productionProblems(schema: z.ZodTypeAny, env: Record<string, string | undefined>): { variable: string; reason: string }[] {
+  if (env.NODE_ENV !== 'production' || !(schema instanceof z.ZodObject)) return [];
+  const shape = schema.shape as Record<string, unknown>;
+  return SET_EXPLICITLY_IN_PRODUCTION.filter((variable) => variable in shape && env[variable] === undefined).map((variable) => ({
+    variable,
+    reason: 'must be set explicitly when NODE_ENV=production (1, 3 or 5: the replicas of every JetStream stream)',
+  }));
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;

@@ -48,6 +48,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { ...valid, NATS_STREAM_REPLICAS: '2' })).toThrow('NATS_STREAM_REPLICAS: must be 1, 3 or 5');
   });
 
+  it('in production, requires NATS_STREAM_REPLICAS to be set explicitly, naming it', () => {
+    expect(() => loadConfig(schema, { ...valid, NODE_ENV: 'production' })).toThrow(
+      'invalid configuration: NATS_STREAM_REPLICAS: must be set explicitly when NODE_ENV=production (1, 3 or 5: the replicas of every JetStream stream)',
+    );
+    expect(loadConfig(schema, { ...valid, NODE_ENV: 'production', NATS_STREAM_REPLICAS: '3' })).toMatchObject({ NATS_STREAM_REPLICAS: 3 });
+    expect(loadConfig(schema, { ...valid, NODE_ENV: 'test' })).toMatchObject({ NATS_STREAM_REPLICAS: 1 });
+  });
+
   it('rejects a port out of range', () => {
     expect(() => loadConfig(schema, { ...valid, HTTP_PORT: '70000' })).toThrow('HTTP_PORT: must be 0-65535');
   });

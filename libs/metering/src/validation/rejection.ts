@@ -27,7 +27,11 @@ export interface Rejection {
   readonly reason: string;
 }
 
+// The `meter.readings.rejected` wire schema's bounds: no field of a rejection carries
+// unbounded user text (a hostile MSCONS reference or meter id lands in field/meterId/reason).
 const MAX_VALUE_CHARS = 128;
+const MAX_FIELD_CHARS = 128;
+const MAX_REASON_CHARS = 500;
 
 /** The submitted value as text, shortened so a hostile entry cannot bloat the answer. */
 export function describeValue(value: unknown): string {
@@ -45,6 +49,17 @@ export function describeValue(value: unknown): string {
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
 }
 
+/** Text cut to `max` characters in all, the last one an ellipsis when cut. */
+function bounded(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 export function rejection(code: RejectionCode, meterId: string | null, field: string, value: unknown, reason: string): Rejection {
-  return { code, meterId: meterId === null ? null : describeValue(meterId), field, value: describeValue(value), reason };
+  return {
+    code,
+    meterId: meterId === null ? null : bounded(meterId, MAX_FIELD_CHARS),
+    field: bounded(field, MAX_FIELD_CHARS),
+    value: describeValue(value),
+    reason: bounded(reason, MAX_REASON_CHARS),
+  };
 }

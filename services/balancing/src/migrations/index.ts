@@ -1,4 +1,4 @@
-import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
+import { MESSAGING_MIGRATIONS } from '@gridledger/persistence';
 import { CreateBalancingTables1764000001000 } from './1764000001000-create-balancing-tables.migration';
 import { AddGroupPeriodTrace1764000002000 } from './1764000002000-add-group-period-trace.migration';
 import { AddGroupPeriodFailures1764000003000 } from './1764000003000-add-group-period-failures.migration';
@@ -7,4 +7,4 @@ import { AddGroupPeriodFailures1764000003000 } from './1764000003000-add-group-p
 export const SCHEMA = 'balancing';
 
 /** In order: the backbone's inbox/outbox tables first, then the service's own. */
-export const MIGRATIONS = [CreateMessagingTables1764000000000, CreateBalancingTables1764000001000, AddGroupPeriodTrace1764000002000, AddGroupPeriodFailures1764000003000];
+export const MIGRATIONS = [...MESSAGING_MIGRATIONS, CreateBalancingTables1764000001000, AddGroupPeriodTrace1764000002000, AddGroupPeriodFailures1764000003000];

@@ -1,4 +1,4 @@
-import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
+import { MESSAGING_MIGRATIONS } from '@gridledger/persistence';
 import { AddCommitTraceHeaders1764000600000 } from './1764000600000-add-commit-trace-headers.migration';
 import { CreateChainBridgeTables1764000500000 } from './1764000500000-create-chain-bridge-tables.migration';
 
@@ -6,4 +6,4 @@ import { CreateChainBridgeTables1764000500000 } from './1764000500000-create-cha
 export const SCHEMA = 'chain_bridge';
 
 /** In order: the backbone's inbox/outbox tables first, then the service's own. */
-export const MIGRATIONS = [CreateMessagingTables1764000000000, CreateChainBridgeTables1764000500000, AddCommitTraceHeaders1764000600000];
+export const MIGRATIONS = [...MESSAGING_MIGRATIONS, CreateChainBridgeTables1764000500000, AddCommitTraceHeaders1764000600000];

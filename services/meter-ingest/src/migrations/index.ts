@@ -1,8 +1,8 @@
-import { CreateMessagingTables1764000000000 } from '@gridledger/persistence';
+import { MESSAGING_MIGRATIONS } from '@gridledger/persistence';
 import { CreateMeterIngestTables1764000000100 } from './1764000000100-create-meter-ingest-tables.migration';
 
 /** meter-ingest owns the `meter_ingest` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'meter_ingest';
 
 /** In order: the backbone's inbox/outbox tables first, then the service's own. */
-export const MIGRATIONS = [CreateMessagingTables1764000000000, CreateMeterIngestTables1764000000100];
+export const MIGRATIONS = [...MESSAGING_MIGRATIONS, CreateMeterIngestTables1764000000100];
