@@ -1,9 +1,10 @@
 import { Client } from 'pg';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, parsePeriodId, periodIdOf, priceEnergy } from '@gridledger/domain';
-import { BalancingProofReply, ChainPeriodConfirmed, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
-import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { BalancingProofReply, ChainPeriodConfirmed, MeterPointsRegistered } from '@gridledger/events';
+import { MessagingClient } from '@gridledger/messaging';
+import { SpawnedService, TestDatabase, expectProblem, waitFor } from '@gridledger/testing';
+import { BalancingUnderTest, publishMeasured, startBalancing } from './support/balancing-under-test';
 
 /**
  * Deadline closure with substitutes, pricing after settlement, corrections and schedules as
@@ -33,47 +34,22 @@ interface Version {
 }
 
 describe('balancing corrections, deadline and prices', () => {
+  let balancing: BalancingUnderTest;
   let db: TestDatabase;
-  let namespace: string;
   let messaging: MessagingClient;
   let service: SpawnedService;
-  let sequence = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    namespace = randomNamespace();
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: 'balancing-corrections-test' });
-    await messaging.ensureStreams();
-    service = await spawnService({
-      entry: 'services/balancing/src/main.ts',
-      env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '150', BALANCING_GATE_DEADLINE_MS: '1', LOG_LEVEL: 'warn' },
-      readyTimeoutMs: 60_000,
-    });
+    balancing = await startBalancing('balancing-corrections-test', { BALANCING_SETTLE_INTERVAL_MS: '150', BALANCING_GATE_DEADLINE_MS: '1' });
+    ({ db, messaging, service } = balancing);
   });
 
   afterAll(async () => {
-    await service?.kill();
-    await messaging?.close();
-    if (namespace) await deleteNamespaceStreams(namespace);
-    await db?.drop();
+    await balancing?.stop();
   });
 
-  async function sendValues(groupId: string, periodId: string, values: [string, 'production' | 'consumption', string][], periodLength: 'PT15M' | 'PT60M' = 'PT15M') {
-    sequence += 1;
-    const batchId = `0x${sequence.toString(16).padStart(64, '0')}`;
-    const envelope = MeterIntervalsMeasured.create({
-      data: {
-        batchId,
-        mpo: MPO,
-        groupId,
-        periodLength,
-        receivedAt: new Date().toISOString(),
-        intervals: values.map(([meterId, direction, energyWh]) => ({ meterId, direction, periodId, energyWh, quality: 'measured' as const })),
-      },
-      idParts: [batchId, groupId],
-      occurredAt: new Date(),
-    });
-    await messaging.publishEvent(MeterIntervalsMeasured, envelope, groupId);
+  function sendValues(groupId: string, periodId: string, values: [string, 'production' | 'consumption', string][], periodLength: 'PT15M' | 'PT60M' = 'PT15M') {
+    return publishMeasured(messaging, { mpo: MPO, groupId, periodId, values, periodLength });
   }
 
   async function period(groupId: string): Promise<{ status: string; versions: Version[] }> {

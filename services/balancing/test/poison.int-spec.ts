@@ -1,9 +1,10 @@
 import { Client } from 'pg';
 import { parsePeriodId, periodIdOf } from '@gridledger/domain';
-import { CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
-import { MessagingClient, connectMessaging, readDeadLetters } from '@gridledger/messaging';
+import { CapacityExchangeScheduled, MarketPricesPublished } from '@gridledger/events';
+import { MessagingClient, readDeadLetters } from '@gridledger/messaging';
 import { balancingConsumerRefs } from '../src/ingest/balancing-consumers';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { SpawnedService, TestDatabase, waitFor } from '@gridledger/testing';
+import { BalancingUnderTest, publishMeasured, startBalancing } from './support/balancing-under-test';
 
 /**
  * A poison group-period (rows written straight into Postgres whose settlement overflows
@@ -26,38 +27,23 @@ interface PeriodView {
 }
 
 describe('balancing settlement queue with a poison group-period', () => {
+  let balancing: BalancingUnderTest;
   let db: TestDatabase;
-  let namespace: string;
   let messaging: MessagingClient;
   let service: SpawnedService;
-  let sequence = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    namespace = randomNamespace();
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: 'balancing-poison-test' });
-    await messaging.ensureStreams();
-    service = await spawnService({
-      entry: 'services/balancing/src/main.ts',
-      env: {
-        DATABASE_URL: db.url,
-        NATS_URL: TEST_NATS_URL,
-        NATS_NAMESPACE: namespace,
-        BALANCING_SETTLE_INTERVAL_MS: '100',
-        BALANCING_GATE_DEADLINE_MS: '1',
-        BALANCING_SETTLE_MAX_FAILURES: String(MAX_FAILURES),
-        BALANCING_SETTLE_RETRY_BACKOFF_MS: '200',
-        LOG_LEVEL: 'warn',
-      },
-      readyTimeoutMs: 60_000,
+    balancing = await startBalancing('balancing-poison-test', {
+      BALANCING_SETTLE_INTERVAL_MS: '100',
+      BALANCING_GATE_DEADLINE_MS: '1',
+      BALANCING_SETTLE_MAX_FAILURES: String(MAX_FAILURES),
+      BALANCING_SETTLE_RETRY_BACKOFF_MS: '200',
     });
+    ({ db, messaging, service } = balancing);
   });
 
   afterAll(async () => {
-    await service?.kill();
-    await messaging?.close();
-    if (namespace) await deleteNamespaceStreams(namespace);
-    await db?.drop();
+    await balancing?.stop();
   });
 
   async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -70,15 +56,8 @@ describe('balancing settlement queue with a poison group-period', () => {
     }
   }
 
-  async function sendValue(groupId: string, meterId: string, energyWh: string): Promise<void> {
-    sequence += 1;
-    const batchId = `0x${sequence.toString(16).padStart(64, '0')}`;
-    const envelope = MeterIntervalsMeasured.create({
-      data: { batchId, mpo: MPO, groupId, periodLength: 'PT15M', receivedAt: new Date().toISOString(), intervals: [{ meterId, direction: 'production', periodId: PERIOD, energyWh, quality: 'measured' }] },
-      idParts: [batchId, groupId],
-      occurredAt: new Date(),
-    });
-    await messaging.publishEvent(MeterIntervalsMeasured, envelope, groupId);
+  function sendValue(groupId: string, meterId: string, energyWh: string): Promise<void> {
+    return publishMeasured(messaging, { mpo: MPO, groupId, periodId: PERIOD, values: [[meterId, 'production', energyWh]] });
   }
 
   async function period(groupId: string): Promise<PeriodView | undefined> {

@@ -1,0 +1,60 @@
+import { MeterIntervalsMeasured } from '@gridledger/events';
+import { MessagingClient, connectMessaging } from '@gridledger/messaging';
+import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService } from '@gridledger/testing';
+
+/** The balancing service process on a throwaway database and NATS namespace, with a publisher. */
+export interface BalancingUnderTest {
+  readonly db: TestDatabase;
+  readonly namespace: string;
+  readonly messaging: MessagingClient;
+  readonly service: SpawnedService;
+  stop(): Promise<void>;
+}
+
+export async function startBalancing(publisherName: string, env: Record<string, string>): Promise<BalancingUnderTest> {
+  const db = await createTestDatabase();
+  const namespace = randomNamespace();
+  const messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: publisherName });
+  await messaging.ensureStreams();
+  const service = await spawnService({
+    entry: 'services/balancing/src/main.ts',
+    env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...env },
+    readyTimeoutMs: 60_000,
+  });
+  return {
+    db,
+    namespace,
+    messaging,
+    service,
+    async stop() {
+      await service.kill();
+      await messaging.close();
+      await deleteNamespaceStreams(namespace);
+      await db.drop();
+    },
+  };
+}
+
+let batchSequence = 0;
+
+/** One MPO batch of measured intervals for one group and period, as meter-ingest publishes it. */
+export async function publishMeasured(
+  messaging: MessagingClient,
+  batch: { mpo: string; groupId: string; periodId: string; values: readonly (readonly [string, 'production' | 'consumption', string])[]; periodLength?: 'PT15M' | 'PT60M' },
+): Promise<void> {
+  batchSequence += 1;
+  const batchId = `0x${batchSequence.toString(16).padStart(64, '0')}`;
+  const envelope = MeterIntervalsMeasured.create({
+    data: {
+      batchId,
+      mpo: batch.mpo,
+      groupId: batch.groupId,
+      periodLength: batch.periodLength ?? 'PT15M',
+      receivedAt: new Date().toISOString(),
+      intervals: batch.values.map(([meterId, direction, energyWh]) => ({ meterId, direction, periodId: batch.periodId, energyWh, quality: 'measured' as const })),
+    },
+    idParts: [batchId, batch.groupId],
+    occurredAt: new Date(),
+  });
+  await messaging.publishEvent(MeterIntervalsMeasured, envelope, batch.groupId);
+}
