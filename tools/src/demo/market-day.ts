@@ -134,7 +134,7 @@ function serviceEnv(
       return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250' };
+      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':
