@@ -16,7 +16,7 @@ const transform = {
     },
   ],
 };
-const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/contracts', '<rootDir>/tools'];
+const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/contracts', '<rootDir>/tools', '<rootDir>/apps'];
 const common = { transform, roots, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
