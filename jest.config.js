@@ -16,7 +16,7 @@ const transform = {
     },
   ],
 };
-const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/contracts', '<rootDir>/tools'];
+const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/contracts', '<rootDir>/tools', '<rootDir>/apps'];
 // Integration and e2e runs get one auth-enabled nats-server (libs/testing/src/jest, docs/nats-security.md).
 const testNats = {
   globalSetup: '<rootDir>/libs/testing/src/jest/nats.global-setup.ts',
