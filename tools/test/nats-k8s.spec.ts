@@ -41,6 +41,11 @@ describe.each(['base', 'overlays/dev', 'overlays/prod'])('k8s/%s: NATS locked do
     expect(at(deployment, 'spec', 'template', 'spec', 'volumes')).toContainEqual({ name: 'nats-tls', secret: { secretName: 'gridledger-nats-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
   });
 
+  it('the console (stream reader, dead-letter re-drives) connects over TLS as the operator', () => {
+    expect(find(objects, 'ConfigMap', 'console')?.data).toMatchObject({ NATS_URL: 'tls://nats:4222', NATS_TLS_CA: '/etc/gridledger/nats-tls/ca.crt' });
+    expect(envOf(find(objects, 'Deployment', 'console'))).toContainEqual({ name: 'NATS_OPERATOR_PASSWORD', valueFrom: { secretKeyRef: { name: 'gridledger-nats-users', key: 'operator' } } });
+  });
+
   it(path === 'overlays/dev' ? 'carries dev NATS users and a dev certificate' : 'expects the NATS Secrets from the cluster', () => {
     const users = find(objects, 'Secret', 'gridledger-nats-users');
     const tls = find(objects, 'Secret', 'gridledger-nats-tls');

@@ -34,6 +34,7 @@ export async function startConsole(market: OpenMarket, port?: number): Promise<R
     readyTimeoutMs: 60_000,
     env: {
       NATS_URL: market.natsUrl,
+      NATS_OPERATOR_PASSWORD: market.natsOperatorPassword,
       NATS_NAMESPACE: market.namespace,
       CONSOLE_METER_INGEST_URL: market.services.url('meter-ingest'),
       CONSOLE_BALANCING_URL: market.services.url('balancing'),
