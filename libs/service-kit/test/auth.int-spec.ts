@@ -2,7 +2,7 @@ import { Wallet } from 'ethers';
 import { MARKET, signRequest, signSession, type RequestSigner } from '@gridledger/auth';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
 import { deployRoleChain, type RoleChain } from '@gridledger/contracts';
-import { anvilDevKey, createTestDatabase, deleteNamespaceStreams, randomNamespace, startAnvil, waitFor, type AnvilInstance, type TestDatabase } from '@gridledger/testing';
+import { anvilDevKey, createTestDatabase, deleteNamespaceStreams, randomNamespace, startAnvil, testNatsEnv, waitFor, type AnvilInstance, type TestDatabase } from '@gridledger/testing';
 import { AuthProbeModule, authProbeConfig } from './fixtures/auth-probe.module';
 
 jest.setTimeout(120_000);
@@ -33,7 +33,7 @@ describe('signed writes and read sessions against the RoleRegistry mirror', () =
       schema: 'auth_probe',
       configSchema: authProbeConfig,
       appModule: AuthProbeModule,
-      env: { DATABASE_URL: db.url, NATS_NAMESPACE: ns, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...chain.env },
+      env: { ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: ns, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...chain.env },
     });
   });
 
