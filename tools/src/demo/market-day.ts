@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatInstant, parsePeriodId } from '@gridledger/domain';
 import { MarketPricesPublished } from '@gridledger/events';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { connectMessaging, NATS_USER_NAMES, natsPasswordVariable, type MessagingClient } from '@gridledger/messaging';
 import { seededRandom } from '@gridledger/testing';
 import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
 import { setUpChain, type DemoChain } from './chain-setup';
@@ -28,6 +28,20 @@ export interface MarketDayHooks {
   handleSignals?: boolean;
   /** More environment for every service (e.g. an OTLP endpoint in the trace test). */
   serviceEnv?: Record<string, string>;
+  /** `random`: any EVM node or broker this run starts goes on a free port (tests), not 8545/4222/5432. */
+  stackPorts?: 'standard-first' | 'random';
+  /** Called once the day is anchored, before anything stops: `--keep` and the console test use the open market here. */
+  whileOpen?(market: OpenMarket): Promise<void>;
+}
+
+/** The running market, as `whileOpen` gets it. */
+export interface OpenMarket {
+  readonly services: DemoServices;
+  readonly summary: MarketDaySummary;
+  readonly natsUrl: string;
+  readonly namespace: string;
+  readonly rpcUrl: string;
+  readonly cascadeAddress: string;
 }
 
 export interface MarketDayRun {
@@ -45,7 +59,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
   const population = buildPopulation(options);
   log(`market: ${population.meters.length} meters in ${population.groups.length} groups, ${population.plants.length} plants, ${population.holdings.length} capacity holdings; day ${options.day}, ${options.periods} quarter hours`);
 
-  const stack: LocalStack = await startLocalStack({ evm: true, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
+  const stack: LocalStack = await startLocalStack({ evm: true, ports: hooks.stackPorts, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
   let services: DemoServices | undefined;
   let messaging: MessagingClient | undefined;
   let observations: MarketObservations | undefined;
@@ -65,7 +79,8 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     // real clock (its history stays monotonic: the eve comes before today).
     let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
     services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), ...hooks.serviceEnv }), log);
-    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo' });
+    // The demo plays the market operator on NATS: it publishes prices (market.>) and watches every stream.
+    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo', credentials: { user: 'operator', password: stack.natsPasswords.operator } });
     await messaging.ensureStreams();
     observations = await observeMarket(messaging);
 
@@ -97,6 +112,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     log(`all readings accepted in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; waiting for settlement and the chain`);
     await waitUntilAnchored(observations, population, periodIds, options.timeoutMs, log);
     const summary = await collectSummary({ services, chain, observations, population, periodIds, expected });
+    await hooks.whileOpen?.({ services, summary, natsUrl: stack.natsUrl, namespace, rpcUrl: stack.rpcUrl, cascadeAddress: chain.cascadeAddress });
     return { summary, population, observations };
   } finally {
     pacer?.stop();
@@ -111,12 +127,19 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
   }
 }
 
+/** Every NATS user's password in the variable its reader expects; each service picks its own. */
+function natsPasswordEnv(stack: LocalStack): Record<string, string> {
+  return Object.fromEntries(NATS_USER_NAMES.map((name) => [natsPasswordVariable(name), stack.natsPasswords[name]]));
+}
+
 function serviceEnv(
   name: ServiceName,
   context: { stack: LocalStack; databaseUrl: string; namespace: string; chain: DemoChain; operatorToken: string; capacityClockStart: string | undefined },
 ): Record<string, string> {
   const common = {
     NATS_URL: context.stack.natsUrl,
+    // Each service logs in to NATS as its own user (docs/nats-security.md).
+    ...natsPasswordEnv(context.stack),
     NATS_NAMESPACE: context.namespace,
     DATABASE_URL: context.databaseUrl,
     LOG_LEVEL: 'warn',
@@ -126,7 +149,7 @@ function serviceEnv(
       return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250' };
+      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':

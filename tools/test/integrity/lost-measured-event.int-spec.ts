@@ -2,8 +2,8 @@ import { Wallet } from 'ethers';
 import { Client } from 'pg';
 import { formatInstant } from '@gridledger/domain';
 import { signJsonBody } from '@gridledger/metering';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, TEST_NATS_URL, waitFor, type SpawnedService, type TestDatabase } from '@gridledger/testing';
+import type { MessagingClient } from '@gridledger/messaging';
+import { connectTestMessaging, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, testNatsEnv, waitFor, type SpawnedService, type TestDatabase } from '@gridledger/testing';
 
 // A lost write: meter-ingest accepted a batch and published its measured event, and the event
 // is gone from the stream before balancing reads it (deleted by hand, as JetStream may lose an
@@ -30,10 +30,10 @@ describe('a measured event lost from the stream', () => {
 
   beforeAll(async () => {
     [ingestDb, balancingDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: 'integrity-test' });
+    messaging = await connectTestMessaging({ namespace, name: 'integrity-test' });
     meterIngest = await spawnService({
       entry: 'services/meter-ingest/src/main.ts',
-      env: { DATABASE_URL: ingestDb.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, METER_INGEST_OPERATOR_TOKEN: OPERATOR_TOKEN, METER_INGEST_MANIFEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' },
+      env: { DATABASE_URL: ingestDb.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, METER_INGEST_OPERATOR_TOKEN: OPERATOR_TOKEN, METER_INGEST_MANIFEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' },
       readyTimeoutMs: 90_000,
     });
   });
@@ -85,7 +85,7 @@ describe('a measured event lost from the stream', () => {
 
     balancing = await spawnService({
       entry: 'services/balancing/src/main.ts',
-      env: { DATABASE_URL: balancingDb.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, BALANCING_GATE_DEADLINE_MS: '1', BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_MERKLE_THREADS: '0', BALANCING_RESEND_RETRY_MS: '2000', LOG_LEVEL: 'warn' },
+      env: { DATABASE_URL: balancingDb.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_GATE_DEADLINE_MS: '1', BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_MERKLE_THREADS: '0', BALANCING_RESEND_RETRY_MS: '2000', LOG_LEVEL: 'warn' },
       readyTimeoutMs: 90_000,
     });
     const version = await waitFor(

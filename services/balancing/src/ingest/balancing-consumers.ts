@@ -2,9 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CapacityExchangeScheduled, ChainPeriodConfirmed, MarketPricesPublished, MeterIntervalsMeasured, MeterManifestUpdated, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired, type EventOf } from '@gridledger/events';
 import { STREAMS, durableName, streamConsumer, type ReceivedEvent, type StreamContext } from '@gridledger/messaging';
-import { InjectClock, SERVICE_CONFIG } from '@gridledger/service-kit';
 import type { Clock } from '@gridledger/domain';
-import { BalancingConfig } from '../config';
+import { CLOCK, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { BalancingConfig, inputWindowAt } from '../config';
 import { applyChainConfirmations } from './chain-confirmations.handler';
 import { applyExchanges } from './exchanges.handler';
 import { applyManifests } from './manifests.handler';
@@ -37,7 +37,7 @@ type PointsEvents = readonly ReceivedEvent<EventOf<typeof MeterPointsRegistered>
 export class BalancingStreamsController {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
-    @InjectClock() private readonly clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The registry: which meters balancing expects in which group and period. */
@@ -59,12 +59,12 @@ export class BalancingStreamsController {
 
   @EventPattern(CapacityExchangeScheduled.subjectFilter, streamConsumer({ consumer: 'exchanges', events: [CapacityExchangeScheduled], batch: true }))
   exchanges(@Payload() events: Received<typeof CapacityExchangeScheduled>, @Ctx() ctx: StreamContext): Promise<void> {
-    return applyExchanges(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS);
+    return applyExchanges(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS, inputWindowAt(this.config, this.clock.now().getTime()));
   }
 
   @EventPattern(MarketPricesPublished.subjectFilter, streamConsumer({ consumer: 'prices', events: [MarketPricesPublished], batch: true }))
   prices(@Payload() events: Received<typeof MarketPricesPublished>, @Ctx() ctx: StreamContext): Promise<void> {
-    return applyPrices(ctx.em, events);
+    return applyPrices(ctx.em, events, inputWindowAt(this.config, this.clock.now().getTime()));
   }
 
   @EventPattern(ChainPeriodConfirmed.subjectFilter, streamConsumer({ consumer: 'confirmations', events: [ChainPeriodConfirmed], batch: true }))
