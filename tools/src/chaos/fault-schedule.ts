@@ -1,0 +1,77 @@
+import { seededRandom } from '@gridledger/testing';
+
+/**
+ * The chaos suite's faults, and when they strike: a schedule drawn from a seed, so a run can
+ * be repeated fault for fault. Pure: the harness (faults.ts) carries them out.
+ */
+export const FAULT_KINDS = [
+  'kill-meter-ingest',
+  'kill-balancing',
+  'kill-capacity-market',
+  'kill-chain-bridge',
+  'restart-nats',
+  'restart-postgres',
+  'evm-reorg',
+  'restart-evm',
+  'delete-stream-message',
+  'dead-letter',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Service kills are drawn this many times more often than the other kinds ("several times each"). */
+const KILL_WEIGHT = 2;
+
+export interface ScheduledFault {
+  /** Struck after this period's readings were accepted (0-based). */
+  readonly afterPeriod: number;
+  readonly kind: FaultKind;
+  /**
+   * How long after the moment it waits for: the period's submission for most kinds, the
+   * period's first settled group for `kill-chain-bridge` (so it lands on a chain transaction).
+   */
+  readonly delayMs: number;
+}
+
+export interface ScheduleOptions {
+  readonly seed: string;
+  readonly periods: number;
+  readonly faults: number;
+  readonly kinds?: readonly FaultKind[];
+}
+
+export function isFaultKind(value: string): value is FaultKind {
+  return (FAULT_KINDS as readonly string[]).includes(value);
+}
+
+/**
+ * Every kind at least once (when there are enough faults), the rest drawn with the service
+ * kills weighted up; each at a seeded period and delay. At most one stream message is deleted
+ * per period, and none in the first period (whose register readings open the meters).
+ */
+export function faultSchedule(options: ScheduleOptions): ScheduledFault[] {
+  const kinds = options.kinds ?? FAULT_KINDS;
+  if (kinds.length === 0 || options.faults <= 0 || options.periods <= 0) return [];
+  const random = seededRandom(`${options.seed}/faults`);
+  const pool = kinds.flatMap((kind) => (kind.startsWith('kill-') ? Array<FaultKind>(KILL_WEIGHT).fill(kind) : [kind]));
+  const drawn: FaultKind[] = [...kinds.slice(0, Math.min(kinds.length, options.faults))];
+  while (drawn.length < options.faults) drawn.push(pool[Math.floor(random() * pool.length)]);
+  const deletions = new Set<number>();
+  const faults = drawn.map((kind): ScheduledFault => {
+    let afterPeriod = Math.floor(random() * options.periods);
+    if (kind === 'delete-stream-message') {
+      const free = Array.from({ length: options.periods }, (_, i) => i).filter((i) => i > 0 && !deletions.has(i));
+      afterPeriod = free.length > 0 ? free[Math.floor(random() * free.length)] : afterPeriod;
+      deletions.add(afterPeriod);
+    }
+    const delayMs = Math.floor(random() * (kind === 'kill-chain-bridge' ? 400 : 1500));
+    return { afterPeriod, kind, delayMs };
+  });
+  return faults.sort((a, b) => a.afterPeriod - b.afterPeriod || a.delayMs - b.delayMs);
+}
+
+/** How many of each kind a list of faults holds. */
+export function countKinds(faults: readonly { kind: FaultKind }[]): Partial<Record<FaultKind, number>> {
+  const counts: Partial<Record<FaultKind, number>> = {};
+  for (const fault of faults) counts[fault.kind] = (counts[fault.kind] ?? 0) + 1;
+  return counts;
+}
