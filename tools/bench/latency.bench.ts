@@ -1,4 +1,7 @@
+import { Client } from 'pg';
+import { STREAMS } from '@gridledger/messaging';
 import { startOwnInfrastructure } from '../src/chaos/own-infrastructure';
+import type { RunningMarket } from '../src/demo/market-day';
 import { defaultOptions, type MarketDayOptions } from '../src/demo/options';
 import { driveMarketDay, progressLine, waitUntilAnchored } from '../src/demo/market-day';
 
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   const infrastructure = await startOwnInfrastructure({ blockTime: 1, log });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void infrastructure.stop().finally(() => process.exit(130)));
   const acceptedAt: number[] = [];
+  let storage: Record<string, number> = {};
   let firstQuarterAt = 0;
   try {
     const result = await driveMarketDay(
@@ -102,10 +106,13 @@ async function main(): Promise<void> {
           acceptedAt[index] = Date.now();
         },
       },
-      async (market) => {
+      async (market, expected) => {
         const anchored = await waitUntilAnchored(market.observations, market.population, market.periodIds, day.timeoutMs, log);
         if (!anchored) throw new Error(`not every period was finalized within ${day.timeoutMs / 1000} s: ${progressLine(market.observations, market.population.groups, market.periodIds)}`);
         const seen = market.observations.firstSeenAt;
+        const values = [...expected.values()].reduce((sum, period) => sum + period.size, 0);
+        storage = await storagePerValue(market, values);
+        log(`storage per value (${values} values): ${JSON.stringify(storage)}`);
         return market.periodIds.map((periodId, index) => {
           const latest = (stage: Stage): number => {
             if (stage === 'finalized') return seen.get(`finalized|${periodId}`) ?? Number.NaN;
@@ -125,10 +132,30 @@ async function main(): Promise<void> {
     );
     const finalized = result.map((period) => period.finalized);
     process.stdout.write(
-      `${JSON.stringify({ meters: options.meters, groups: options.groups, periods: options.periods, profile: options.profile, quarterSeconds: options.quarterSeconds, p50SecondsToFinalized: percentile(finalized, 50), p95SecondsToFinalized: percentile(finalized, 95), stages })}\n`,
+      `${JSON.stringify({ meters: options.meters, groups: options.groups, periods: options.periods, profile: options.profile, quarterSeconds: options.quarterSeconds, p50SecondsToFinalized: percentile(finalized, 50), p95SecondsToFinalized: percentile(finalized, 95), stages, bytesPerValue: storage })}\n`,
     );
   } finally {
     await infrastructure.stop();
+  }
+}
+
+/** Bytes on disk per accepted value: each service's schema (tables and indexes) and the METER stream. */
+async function storagePerValue(market: RunningMarket, values: number): Promise<Record<string, number>> {
+  const client = new Client({ connectionString: market.databaseUrl });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+    const rows = await client.query<{ schema: string; bytes: string }>(
+      `SELECT n.nspname AS schema, sum(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') GROUP BY n.nspname`,
+    );
+    const perValue: Record<string, number> = {};
+    for (const row of rows.rows) perValue[`postgres:${row.schema}`] = Math.round(Number(row.bytes) / values);
+    const stream = await market.messaging.jsm.streams.info(market.messaging.streamName(STREAMS.METER.name));
+    perValue['jetstream:METER'] = Math.round(stream.state.bytes / values);
+    return perValue;
+  } finally {
+    await client.end();
   }
 }
 

@@ -9,7 +9,7 @@ import { renderKustomization } from '../src/ci/k8s/render-kustomization';
 // timestamp as the file.
 
 const ROOT = resolve(__dirname, '..', '..');
-const PROJECT_GROUPS = ['libs', 'services', 'tools', 'contracts'];
+const PROJECT_GROUPS = ['libs', 'services', 'apps', 'tools', 'contracts'];
 const SPEC = /\.(spec|int-spec|e2e-spec)\.ts$/;
 const BENCH = /\.bench\.ts$/;
 const TEST_SUPPORT = /test-support/;

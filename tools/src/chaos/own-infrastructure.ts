@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NATS_USER_NAMES, renderNatsServerConfig, type NatsUserName } from '@gridledger/messaging';
 import { startAnvil, type AnvilInstance } from '@gridledger/testing';
 import { ensureDatabase, type LocalStack } from '../stack';
 import { ManagedProcess } from '../stack/managed-process';
@@ -56,6 +58,7 @@ export async function startOwnInfrastructure(options: OwnInfrastructureOptions):
     const databaseUrl = await ensureDatabase(adminDatabaseUrl, 'gridledger');
     return {
       natsUrl: nats.url,
+      natsPasswords: nats.passwords,
       databaseUrl,
       adminDatabaseUrl,
       rpcUrl: anvil.url,
@@ -81,10 +84,15 @@ interface Restartable {
   stop(): Promise<void>;
 }
 
-async function startOwnNats(storeDir: string, port: number, log: (line: string) => void): Promise<Restartable> {
+/** An auth-enabled nats-server as the local stack runs it (the users of nats-access.ts, fresh passwords), restartable on its store. */
+async function startOwnNats(dir: string, port: number, log: (line: string) => void): Promise<Restartable & { passwords: Record<NatsUserName, string> }> {
   const binary = resolveNatsServer(log, true);
+  mkdirSync(dir, { recursive: true });
+  const passwords = Object.fromEntries(NATS_USER_NAMES.map((name) => [name, randomBytes(18).toString('base64url')])) as Record<NatsUserName, string>;
+  const configFile = join(dir, 'nats.conf');
+  writeFileSync(configFile, renderNatsServerConfig({ listen: `127.0.0.1:${port}`, storeDir: join(dir, 'jetstream'), passwords, namespaced: true }), { mode: 0o600 });
   const start = async (): Promise<ManagedProcess> => {
-    const server = ManagedProcess.start('nats-server', binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+    const server = ManagedProcess.start('nats-server', binary, ['-c', configFile]);
     await waitUntil(
       `nats-server on port ${port}`,
       async () => {
@@ -99,6 +107,7 @@ async function startOwnNats(storeDir: string, port: number, log: (line: string) 
   let server = await start();
   return {
     url: `nats://127.0.0.1:${port}`,
+    passwords,
     async restart() {
       await server.stop(15_000);
       server = await start();

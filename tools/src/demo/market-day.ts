@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatInstant, parsePeriodId } from '@gridledger/domain';
 import { MarketPricesPublished } from '@gridledger/events';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { connectMessaging, NATS_USER_NAMES, natsPasswordVariable, type MessagingClient } from '@gridledger/messaging';
 import { seededRandom } from '@gridledger/testing';
 import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
 import { setUpChain, type DemoChain } from './chain-setup';
@@ -42,6 +42,20 @@ export interface MarketDayHooks {
   replicas?: number;
   /** Log a progress line every this many periods (default 8). */
   progressEvery?: number;
+  /** `random`: any EVM node or broker this run starts goes on a free port (tests), not 8545/4222/5432. */
+  stackPorts?: 'standard-first' | 'random';
+  /** Called once the day is anchored, before anything stops: `--keep` and the console test use the open market here. */
+  whileOpen?(market: OpenMarket): Promise<void>;
+}
+
+/** The running market, as `whileOpen` gets it. */
+export interface OpenMarket {
+  readonly services: DemoServices;
+  readonly summary: MarketDaySummary;
+  readonly natsUrl: string;
+  readonly namespace: string;
+  readonly rpcUrl: string;
+  readonly cascadeAddress: string;
 }
 
 /** The running market, for hooks that inject faults or measure. */
@@ -70,6 +84,8 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     const anchored = await waitUntilAnchored(market.observations, market.population, market.periodIds, options.timeoutMs, log);
     if (!anchored) throw new Error(`not every period was anchored within ${options.timeoutMs / 1000} s: ${progressLine(market.observations, market.population.groups, market.periodIds)}`);
     const summary = await collectSummary({ ...market, expected });
+    const rpcUrl = market.stack.rpcUrl ?? '';
+    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress });
     return { summary, population: market.population, observations: market.observations };
   });
 }
@@ -90,7 +106,9 @@ export async function driveMarketDay<T>(
   const population = buildPopulation(options);
   log(`market: ${population.meters.length} meters in ${population.groups.length} groups, ${population.plants.length} plants, ${population.holdings.length} capacity holdings; day ${options.day}, ${options.periods} quarter hours`);
 
-  const stack: LocalStack = hooks.startStack ? await hooks.startStack() : await startLocalStack({ evm: true, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
+  const stack: LocalStack = hooks.startStack
+    ? await hooks.startStack()
+    : await startLocalStack({ evm: true, ports: hooks.stackPorts, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
   let services: DemoServices | undefined;
   let messaging: MessagingClient | undefined;
   let observations: MarketObservations | undefined;
@@ -110,7 +128,8 @@ export async function driveMarketDay<T>(
     // real clock (its history stays monotonic: the eve comes before today).
     let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
     services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), ...hooks.serviceEnv }), log, hooks.replicas ?? 1);
-    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo' });
+    // The demo plays the market operator on NATS: it publishes prices (market.>) and watches every stream.
+    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo', credentials: { user: 'operator', password: stack.natsPasswords.operator } });
     await messaging.ensureStreams();
     observations = await observeMarket(messaging);
 
@@ -163,12 +182,19 @@ export async function driveMarketDay<T>(
   }
 }
 
+/** Every NATS user's password in the variable its reader expects; each service picks its own. */
+function natsPasswordEnv(stack: LocalStack): Record<string, string> {
+  return Object.fromEntries(NATS_USER_NAMES.map((name) => [natsPasswordVariable(name), stack.natsPasswords[name]]));
+}
+
 function serviceEnv(
   name: ServiceName,
   context: { stack: LocalStack; databaseUrl: string; namespace: string; chain: DemoChain; operatorToken: string; capacityClockStart: string | undefined },
 ): Record<string, string> {
   const common = {
     NATS_URL: context.stack.natsUrl,
+    // Each service logs in to NATS as its own user (docs/nats-security.md).
+    ...natsPasswordEnv(context.stack),
     NATS_NAMESPACE: context.namespace,
     DATABASE_URL: context.databaseUrl,
     LOG_LEVEL: 'warn',
@@ -178,7 +204,7 @@ function serviceEnv(
       return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250' };
+      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':
