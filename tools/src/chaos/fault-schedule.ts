@@ -18,8 +18,10 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Service kills are drawn this many times more often than the other kinds ("several times each"). */
+/** Service kills come at least this often, and are drawn this many times more often ("several times each"). */
 const KILL_WEIGHT = 2;
+/** Kinds that come once per schedule: each deleted message is one more group-period to heal. */
+const ONCE: readonly FaultKind[] = ['delete-stream-message'];
 
 export interface ScheduledFault {
   /** Struck after this period's readings were accepted (0-based). */
@@ -44,17 +46,19 @@ export function isFaultKind(value: string): value is FaultKind {
 }
 
 /**
- * Every kind at least once (when there are enough faults), the rest drawn with the service
- * kills weighted up; each at a seeded period and delay. At most one stream message is deleted
- * per period, and none in the first period (whose register readings open the meters).
+ * Every kind at least once and every service kill twice (when there are enough faults), the
+ * rest drawn with the kills weighted up; each at a seeded period and delay. A stream message
+ * is deleted once, never in the first period (whose register readings open the meters).
  */
 export function faultSchedule(options: ScheduleOptions): ScheduledFault[] {
   const kinds = options.kinds ?? FAULT_KINDS;
   if (kinds.length === 0 || options.faults <= 0 || options.periods <= 0) return [];
   const random = seededRandom(`${options.seed}/faults`);
-  const pool = kinds.flatMap((kind) => (kind.startsWith('kill-') ? Array<FaultKind>(KILL_WEIGHT).fill(kind) : [kind]));
-  const drawn: FaultKind[] = [...kinds.slice(0, Math.min(kinds.length, options.faults))];
-  while (drawn.length < options.faults) drawn.push(pool[Math.floor(random() * pool.length)]);
+  const weight = (kind: FaultKind): number => (kind.startsWith('kill-') ? KILL_WEIGHT : 1);
+  const pool = kinds.filter((kind) => !ONCE.includes(kind)).flatMap((kind) => Array<FaultKind>(weight(kind)).fill(kind));
+  const base = [...kinds, ...kinds.filter((kind) => weight(kind) > 1)];
+  const drawn: FaultKind[] = base.slice(0, Math.min(base.length, options.faults));
+  while (drawn.length < options.faults) drawn.push(pool.length > 0 ? pool[Math.floor(random() * pool.length)] : kinds[0]);
   const deletions = new Set<number>();
   const faults = drawn.map((kind): ScheduledFault => {
     let afterPeriod = Math.floor(random() * options.periods);

@@ -149,6 +149,12 @@ async function startOwnPostgres(dataDir: string, port: number, log: (line: strin
   };
   await start();
   log(`Postgres ${bin} cluster in ${dataDir}`);
+  // pg_ctl detaches the server: if this process ends without stop(), stop the cluster still.
+  let stopped = false;
+  const stopOnExit = (): void => {
+    if (!stopped) spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', dataDir, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+  };
+  process.once('exit', stopOnExit);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async restart() {
@@ -156,6 +162,8 @@ async function startOwnPostgres(dataDir: string, port: number, log: (line: strin
       await start();
     },
     async stop() {
+      stopped = true;
+      process.removeListener('exit', stopOnExit);
       run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
     },
   };
