@@ -7,6 +7,10 @@ const positiveMs = (what: string) => z.coerce.number({ invalid_type_error: `must
 export const configSchema = commonConfigSchema(3002).extend({
   /** Gate closure deadline after the period end; missing meters are substituted then. */
   BALANCING_GATE_DEADLINE_MS: positiveMs('a duration').default(30 * 60_000),
+  /** Schedules and prices for a period that started longer ago than this are refused (OUTSIDE_WINDOW); the contract's default window is 45 days. */
+  BALANCING_CORRECTION_WINDOW_MS: positiveMs('a duration').default(45 * 86_400_000),
+  /** Schedules and prices for a period starting further ahead than this are refused (OUTSIDE_WINDOW). */
+  BALANCING_INPUT_HORIZON_MS: positiveMs('a duration').default(7 * 86_400_000),
   /** How often the settlement worker looks for due group-periods. */
   BALANCING_SETTLE_INTERVAL_MS: positiveMs('a duration').default(1000),
   /** Group-periods settled concurrently by one replica (overlaps Postgres I/O and hashing). */
@@ -32,3 +36,8 @@ export const configSchema = commonConfigSchema(3002).extend({
 });
 
 export type BalancingConfig = z.infer<typeof configSchema>;
+
+/** The input window of schedules and prices (libs/settlement `periodWindowProblem`) at `nowMs`. */
+export function inputWindowAt(config: BalancingConfig, nowMs: number): { nowMs: number; pastMs: number; aheadMs: number } {
+  return { nowMs, pastMs: config.BALANCING_CORRECTION_WINDOW_MS, aheadMs: config.BALANCING_INPUT_HORIZON_MS };
+}

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatInstant, parsePeriodId } from '@gridledger/domain';
 import { MarketPricesPublished } from '@gridledger/events';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { connectMessaging, NATS_USER_NAMES, natsPasswordVariable, type MessagingClient } from '@gridledger/messaging';
 import { seededRandom } from '@gridledger/testing';
 import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
 import { setUpChain, type DemoChain } from './chain-setup';
@@ -79,7 +79,8 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     // real clock (its history stays monotonic: the eve comes before today).
     let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
     services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), ...hooks.serviceEnv }), log);
-    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo' });
+    // The demo plays the market operator on NATS: it publishes prices (market.>) and watches every stream.
+    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo', credentials: { user: 'operator', password: stack.natsPasswords.operator } });
     await messaging.ensureStreams();
     observations = await observeMarket(messaging);
 
@@ -126,12 +127,19 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
   }
 }
 
+/** Every NATS user's password in the variable its reader expects; each service picks its own. */
+function natsPasswordEnv(stack: LocalStack): Record<string, string> {
+  return Object.fromEntries(NATS_USER_NAMES.map((name) => [natsPasswordVariable(name), stack.natsPasswords[name]]));
+}
+
 function serviceEnv(
   name: ServiceName,
   context: { stack: LocalStack; databaseUrl: string; namespace: string; chain: DemoChain; operatorToken: string; capacityClockStart: string | undefined },
 ): Record<string, string> {
   const common = {
     NATS_URL: context.stack.natsUrl,
+    // Each service logs in to NATS as its own user (docs/nats-security.md).
+    ...natsPasswordEnv(context.stack),
     NATS_NAMESPACE: context.namespace,
     DATABASE_URL: context.databaseUrl,
     LOG_LEVEL: 'warn',
@@ -141,7 +149,7 @@ function serviceEnv(
       return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250' };
+      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':

@@ -2,8 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CapacityExchangeScheduled, ChainPeriodConfirmed, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired, type EventOf } from '@gridledger/events';
 import { STREAMS, durableName, streamConsumer, type ReceivedEvent, type StreamContext } from '@gridledger/messaging';
-import { SERVICE_CONFIG } from '@gridledger/service-kit';
-import { BalancingConfig } from '../config';
+import type { Clock } from '@gridledger/domain';
+import { CLOCK, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { BalancingConfig, inputWindowAt } from '../config';
 import { applyChainConfirmations } from './chain-confirmations.handler';
 import { applyExchanges } from './exchanges.handler';
 import { applyMeasuredIntervals } from './measured-intervals.handler';
@@ -32,7 +33,10 @@ type PointsEvents = readonly ReceivedEvent<EventOf<typeof MeterPointsRegistered>
 /** balancing's stream handlers: each batch is applied in the consumer's inbox transaction (`ctx.em`). */
 @Controller()
 export class BalancingStreamsController {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: BalancingConfig) {}
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   /** The registry: which meters balancing expects in which group and period. */
   @EventPattern('meter.points.>', streamConsumer({ consumer: 'points', events: [MeterPointsRegistered, MeterPointsChanged, MeterPointsRetired], batch: true }))
@@ -47,12 +51,12 @@ export class BalancingStreamsController {
 
   @EventPattern(CapacityExchangeScheduled.subjectFilter, streamConsumer({ consumer: 'exchanges', events: [CapacityExchangeScheduled], batch: true }))
   exchanges(@Payload() events: Received<typeof CapacityExchangeScheduled>, @Ctx() ctx: StreamContext): Promise<void> {
-    return applyExchanges(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS);
+    return applyExchanges(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS, inputWindowAt(this.config, this.clock.now().getTime()));
   }
 
   @EventPattern(MarketPricesPublished.subjectFilter, streamConsumer({ consumer: 'prices', events: [MarketPricesPublished], batch: true }))
   prices(@Payload() events: Received<typeof MarketPricesPublished>, @Ctx() ctx: StreamContext): Promise<void> {
-    return applyPrices(ctx.em, events);
+    return applyPrices(ctx.em, events, inputWindowAt(this.config, this.clock.now().getTime()));
   }
 
   @EventPattern(ChainPeriodConfirmed.subjectFilter, streamConsumer({ consumer: 'confirmations', events: [ChainPeriodConfirmed], batch: true }))

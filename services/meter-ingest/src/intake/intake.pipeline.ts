@@ -4,8 +4,9 @@ import { formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
-import { serializeTrustedEvent, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
-import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
+import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
+import { insertIntervals, nextBatchSeq } from './interval-store';
+import { RegistryCache } from './registry-cache';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
 
@@ -24,6 +25,7 @@ export interface IntakeOutcome {
  */
 export class IntakePipeline {
   readonly schema: string;
+  private readonly registry = new RegistryCache();
 
   /**
    * `notifyRelay`: wake the outbox relay on commit (the CLI, or anyone who does not publish
@@ -75,8 +77,7 @@ export class IntakePipeline {
   private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
-    const meterIds = distinctMeterIds(submission);
-    const registry = await loadRegistryView(client, meterIds, submission.mpo);
+    const registry = await this.registry.view(client, meterIdsOf(submission));
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
     const batchSeq = await nextBatchSeq(client);
@@ -106,8 +107,7 @@ export class IntakePipeline {
       parts.forEach((slice, index) => {
         const { fields, idSuffix } = partOf(index, parts.length);
         const header = { batchId: submission.batchId, mpo: submission.mpo, groupId, periodLength: submission.periodLength, receivedAt, ...fields };
-        const intervals = slice.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: String(v.energyWh), quality: v.quality }));
-        outbox.push(serializeTrustedEvent(MeterIntervalsMeasured, { ...header, intervals }, { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
+        outbox.push(serializeTrustedEventSpliced(MeterIntervalsMeasured, header, measuredIntervals(slice), { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
       });
     }
     const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
@@ -147,11 +147,22 @@ function refuseForeign(foreign: readonly Rejection[]): void {
   throw refusalListing('forbidden', 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters${listed}`, foreign.slice(0, 1000));
 }
 
-function distinctMeterIds(submission: VerifiedSubmission): string[] {
-  const ids = new Set<string>();
-  for (const value of submission.intervals) ids.add(value.meterId);
-  for (const reading of submission.readings) ids.add(reading.meterId);
-  return [...ids];
+function* meterIdsOf(submission: VerifiedSubmission): Generator<string> {
+  for (const value of submission.intervals) yield value.meterId;
+  for (const reading of submission.readings) yield reading.meterId;
+}
+
+/**
+ * The event's `intervals` as JSON text, written directly: every field is validated (meter ids
+ * are registered ids, matching the domain's id rule; period ids canonical; energy a decimal;
+ * direction and quality from fixed sets), so none needs escaping.
+ */
+function measuredIntervals(values: readonly AcceptedInterval[]) {
+  const asEvent = (v: AcceptedInterval) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: String(v.energyWh), quality: v.quality });
+  let json = '';
+  for (const v of values) json += `,{"meterId":"${v.meterId}","direction":"${v.direction}","periodId":"${v.periodId}","energyWh":"${v.energyWh}","quality":"${v.quality}"}`;
+  const sample = values.length > 3 ? [values[0], values[values.length >> 1], values[values.length - 1]] : values;
+  return { key: 'intervals', json: `[${json.slice(1)}]`, sample: sample.map(asEvent) };
 }
 
 /** Splits accepted values into new ones and those already stored by an earlier batch. */

@@ -1,6 +1,6 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, type TestDatabase } from '@gridledger/testing';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, connectTestNats, testNatsEnv, type TestDatabase } from '@gridledger/testing';
 import { meterIngestService } from '../../src/service';
 import type { MeterIngestConfig } from '../../src/config';
 
@@ -23,7 +23,7 @@ export async function startTestService(extraEnv: Record<string, string> = {}): P
   const running = await bootstrapService(
     meterIngestService({
       DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
+      ...testNatsEnv(),
       NATS_NAMESPACE: namespace,
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
@@ -32,7 +32,7 @@ export async function startTestService(extraEnv: Record<string, string> = {}): P
       ...extraEnv,
     }),
   );
-  const nc = await connect({ servers: TEST_NATS_URL });
+  const nc = await connectTestNats();
   return {
     url: running.url,
     namespace,
