@@ -12,6 +12,10 @@ export const consoleConfigSchema = z.object({
   HTTP_PORT: z.coerce.number({ invalid_type_error: 'must be a port number' }).int().min(0).max(65535).default(3000),
   NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must be a nats:// URL').default('nats://127.0.0.1:4222'),
   NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -').optional(),
+  /** The console reads every stream and re-drives dead letters onto any subject: the market operator's NATS user (docs/nats-security.md). */
+  CONSOLE_NATS_USER: z.string().min(1).default('operator'),
+  /** Its password; unset for a NATS without authentication. */
+  CONSOLE_NATS_PASSWORD: z.string().min(1).optional(),
   CONSOLE_METER_INGEST_URL: httpUrl.default('http://127.0.0.1:3001'),
   CONSOLE_BALANCING_URL: httpUrl.default('http://127.0.0.1:3002'),
   CONSOLE_CAPACITY_URL: httpUrl.default('http://127.0.0.1:3003'),

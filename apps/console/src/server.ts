@@ -33,7 +33,12 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export async function startConsoleServer(config: ConsoleConfig): Promise<ConsoleServer> {
-  const messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE ?? '', name: 'console' });
+  const messaging = await connectMessaging({
+    url: config.NATS_URL,
+    namespace: config.NATS_NAMESPACE ?? '',
+    name: 'console',
+    credentials: config.CONSOLE_NATS_PASSWORD ? { user: config.CONSOLE_NATS_USER, password: config.CONSOLE_NATS_PASSWORD } : undefined,
+  });
   await messaging.ensureStreams();
   const board = new MarketBoard();
   const listeners = new Set<ServerResponse>();

@@ -39,6 +39,8 @@ export interface OpenMarket {
   readonly services: DemoServices;
   readonly summary: MarketDaySummary;
   readonly natsUrl: string;
+  /** The market operator's NATS password (user `operator`). */
+  readonly natsOperatorPassword: string;
   readonly namespace: string;
   readonly rpcUrl: string;
   readonly cascadeAddress: string;
@@ -112,7 +114,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     log(`all readings accepted in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; waiting for settlement and the chain`);
     await waitUntilAnchored(observations, population, periodIds, options.timeoutMs, log);
     const summary = await collectSummary({ services, chain, observations, population, periodIds, expected });
-    await hooks.whileOpen?.({ services, summary, natsUrl: stack.natsUrl, namespace, rpcUrl: stack.rpcUrl, cascadeAddress: chain.cascadeAddress });
+    await hooks.whileOpen?.({ services, summary, natsUrl: stack.natsUrl, natsOperatorPassword: stack.natsPasswords.operator, namespace, rpcUrl: stack.rpcUrl, cascadeAddress: chain.cascadeAddress });
     return { summary, population, observations };
   } finally {
     pacer?.stop();
