@@ -37,10 +37,16 @@ const service = (user: NatsServiceName, envPrefix: string, spec: Omit<NatsUserSp
 
 export const NATS_USERS: Readonly<Record<NatsUserName, NatsUserSpec>> = {
   // meter-ingest.intervals.resend: balancing asks for a group-period's values again when its manifest does not match.
-  'meter-ingest': service('meter-ingest', 'METER_INGEST_', { publishes: ['meter.>'], consumes: [], requests: [], serves: ['meter.readings.submit', 'meter-ingest.intervals.resend'] }),
-  balancing: service('balancing', 'BALANCING_', { publishes: ['balancing.>'], consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN'], requests: ['meter-ingest.intervals.resend'], serves: ['balancing.proof.requested'] }),
-  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET'], requests: [], serves: [] }),
-  'chain-bridge': service('chain-bridge', 'CHAIN_', { publishes: ['chain.>'], consumes: ['BALANCING'], requests: ['balancing.proof.requested'], serves: [] }),
+  'meter-ingest': service('meter-ingest', 'METER_INGEST_', { publishes: ['meter.>'], consumes: [], requests: [], serves: ['meter.readings.submit', 'meter-ingest.intervals.resend', 'meter-ingest.manifests.view'] }),
+  // balancing asks meter-ingest to re-send what does not match a manifest, and its reconciler reads the others' views (docs/integrity.md).
+  balancing: service('balancing', 'BALANCING_', {
+    publishes: ['balancing.>'],
+    consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN'],
+    requests: ['meter-ingest.intervals.resend', 'meter-ingest.manifests.view', 'capacity-market.reconciliation.view', 'chain-bridge.reconciliation.view'],
+    serves: ['balancing.proof.requested'],
+  }),
+  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET'], requests: [], serves: ['capacity-market.reconciliation.view'] }),
+  'chain-bridge': service('chain-bridge', 'CHAIN_', { publishes: ['chain.>'], consumes: ['BALANCING'], requests: ['balancing.proof.requested'], serves: ['chain-bridge.reconciliation.view'] }),
   // The market operator: prices (market.>), outbox replays, dead-letter reads and re-drives, the CLI and the demo.
   operator: { user: 'operator', envPrefix: 'NATS_OPERATOR_', publishes: ['>'], consumes: [], requests: [], serves: [], managesStreams: true, superuser: true },
   // An MPO head-end submitting signed batches over NATS (the batch signature says which MPO).

@@ -31,6 +31,15 @@ export const configSchema = commonConfigSchema(3002).extend({
   BALANCING_CATCH_UP_MAX_WAIT_MS: positiveMs('a duration').default(60_000),
   /** How long JetStream waits for an ack before redelivering (what a crashed replica held). */
   BALANCING_CONSUMER_ACK_WAIT_MS: positiveMs('a duration').default(60_000),
+  /**
+   * Settle a group-period only when balancing's values match meter-ingest's manifest
+   * (docs/integrity.md). Off only where no meter-ingest runs (balancing's own tests).
+   */
+  BALANCING_REQUIRE_MANIFEST: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).default('true').transform((value) => value === 'true'),
+  /** A group-period waiting for a re-send asks meter-ingest again after this long. */
+  BALANCING_RESEND_RETRY_MS: positiveMs('a duration').default(30_000),
+  /** How often the reconciler compares meter-ingest, balancing, capacity-market and the chain. */
+  BALANCING_RECONCILE_INTERVAL_MS: positiveMs('a duration').default(10_000),
   /** Durable consumer names start with this (a replay into a fresh database uses a new prefix). */
   BALANCING_CONSUMER_PREFIX: z
     .string()
