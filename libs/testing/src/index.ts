@@ -12,3 +12,4 @@ export * from './manual-clock';
 export * from './problem-details';
 export * from './api-document-checks';
 export * from './authorization-table';
+export * from './hostile';
