@@ -1,5 +1,6 @@
 export * from './database';
 export * from './nats';
+export * from './nats-server';
 export * from './wait-for';
 export * from './spawn-service';
 export * from './trace-collector';

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { formatInstant, periodIdOf, periodStartOf } from '@gridledger/domain';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
-import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
+import { testNatsEnv, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
 import type { BalancingConfig } from '../src/config';
 import { balancingService } from '../src/service';
 
@@ -15,7 +15,7 @@ describe('balancing HTTP API', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await bootstrapService(balancingService({ DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' }));
+    service = await bootstrapService(balancingService({ DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' }));
   }, 60_000);
 
   afterAll(async () => {

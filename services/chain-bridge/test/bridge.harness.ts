@@ -2,12 +2,13 @@ import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { headers as natsHeaders, type JsMsg } from 'nats';
 import { BalancingPeriodSettled, BalancingPeriodClosed, type EventEnvelope } from '@gridledger/events';
 import { MeterLeaf, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import type { MessagingClient } from '@gridledger/messaging';
 import { deployCascade, groupKey, periodStartSeconds } from '@gridledger/contracts';
 import {
   AnvilInstance,
-  TEST_NATS_URL,
   TestDatabase,
+  connectTestMessaging,
+  testNatsEnv,
   anvilDevKey,
   createTestDatabase,
   deleteNamespaceStreams,
@@ -94,7 +95,10 @@ export class BridgeHarness {
   anvil!: AnvilInstance;
   db!: TestDatabase;
   ns!: string;
+  /** The operator's connection: streams, watching what the bridge publishes, proof responders. */
   messaging!: MessagingClient;
+  /** Speaks as balancing's NATS user: only it may publish settled and closed periods. */
+  balancing!: MessagingClient;
   cascadeAddress!: string;
   bridge: SpawnedService | undefined;
   private pg!: Client;
@@ -119,7 +123,8 @@ export class BridgeHarness {
     this.pg = new Client({ connectionString: this.db.url });
     await this.pg.connect();
     this.ns = randomNamespace();
-    this.messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: this.ns, name: 'bridge-test' });
+    this.messaging = await connectTestMessaging({ namespace: this.ns, name: 'bridge-test' });
+    this.balancing = await connectTestMessaging({ namespace: this.ns, name: 'balancing', user: 'balancing' });
     await this.messaging.ensureStreams();
     await this.watch('CHAIN');
     await this.watch('DEADLETTER');
@@ -129,6 +134,7 @@ export class BridgeHarness {
     await this.bridge?.kill();
     await this.pg?.end().catch(() => undefined);
     await this.messaging?.close();
+    await this.balancing?.close();
     await this.anvil?.stop();
     await this.db?.drop();
     if (this.ns) await deleteNamespaceStreams(this.ns);
@@ -137,7 +143,7 @@ export class BridgeHarness {
   env(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       DATABASE_URL: this.db.url,
-      NATS_URL: TEST_NATS_URL,
+      ...testNatsEnv(),
       NATS_NAMESPACE: this.ns,
       CHAIN_RPC_URL: this.anvil.url,
       CHAIN_CASCADE_ADDRESS: this.cascadeAddress,
@@ -163,10 +169,10 @@ export class BridgeHarness {
       // Set on the wire by hand: this test process runs no OpenTelemetry propagator.
       const hdrs = natsHeaders();
       hdrs.set('traceparent', traceparent);
-      await this.messaging.js.publish(this.messaging.subject(BalancingPeriodSettled.subject(data.groupId)), JSON.stringify(envelope), { msgID: envelope.id, headers: hdrs });
+      await this.balancing.js.publish(this.balancing.subject(BalancingPeriodSettled.subject(data.groupId)), JSON.stringify(envelope), { msgID: this.balancing.msgId(envelope.id), headers: hdrs });
       return;
     }
-    await this.messaging.publishEvent(BalancingPeriodSettled, envelope as ReturnType<typeof BalancingPeriodSettled.create>, data.groupId);
+    await this.balancing.publishEvent(BalancingPeriodSettled, envelope as ReturnType<typeof BalancingPeriodSettled.create>, data.groupId);
   }
 
   /** The traceparent header a published event of this id carried. */
@@ -175,7 +181,7 @@ export class BridgeHarness {
   }
 
   async publishClosed(envelope: EventEnvelope): Promise<void> {
-    await this.messaging.publishEvent(BalancingPeriodClosed, envelope as ReturnType<typeof BalancingPeriodClosed.create>);
+    await this.balancing.publishEvent(BalancingPeriodClosed, envelope as ReturnType<typeof BalancingPeriodClosed.create>);
   }
 
   /** Events the bridge published (CHAIN and DEADLETTER streams), in order. */

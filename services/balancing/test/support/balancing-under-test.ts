@@ -1,6 +1,6 @@
 import { MeterIntervalsMeasured } from '@gridledger/events';
-import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService } from '@gridledger/testing';
+import type { MessagingClient } from '@gridledger/messaging';
+import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService } from '@gridledger/testing';
 
 /** The balancing service process on a throwaway database and NATS namespace, with a publisher. */
 export interface BalancingUnderTest {
@@ -14,11 +14,12 @@ export interface BalancingUnderTest {
 export async function startBalancing(publisherName: string, env: Record<string, string>): Promise<BalancingUnderTest> {
   const db = await createTestDatabase();
   const namespace = randomNamespace();
-  const messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: publisherName });
+  const messaging = await connectTestMessaging({ namespace, name: publisherName });
   await messaging.ensureStreams();
   const service = await spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...env },
+    // Measured events come from the test, not from a meter-ingest: no manifests unless a test asks.
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', BALANCING_REQUIRE_MANIFEST: 'false', ...env },
     readyTimeoutMs: 60_000,
   });
   return {
