@@ -1,6 +1,4 @@
 import fc from 'fast-check';
-import type { DeadLetter, MessagingClient } from '@gridledger/messaging';
-import { readDeadLetters } from '@gridledger/messaging';
 import { problemShapeFaults } from './problem-details';
 import { waitFor } from './wait-for';
 
@@ -160,7 +158,7 @@ export async function sendHostile(
   suite: string,
   requests: readonly HostileRequest[],
   headersFor: (request: HostileRequest) => Promise<Record<string, string>> | Record<string, string> = () => ({ 'content-type': 'application/json' }),
-  concurrency = 6,
+  concurrency = 1,
 ): Promise<HostileTally> {
   const result = tally(suite);
   const one = async (request: HostileRequest): Promise<void> => {
@@ -193,7 +191,8 @@ export async function sendHostile(
       if (result.failures.length < 20) result.failures.push(`${request.what} (${request.method} ${request.path}): ${status} ${faults.join(', ')} ${text.slice(0, 300)}`);
     }
   };
-  // A few requests in flight at once over kept-alive connections: the service sees concurrency, the suite stays short.
+  // One at a time by default: with several in flight, a 413 that closes its connection while the
+  // client still sends the oversize body surfaces as a failed fetch, not as the answer it got.
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, async () => {
     while (next < requests.length) await one(requests[next++]);
@@ -201,37 +200,45 @@ export async function sendHostile(
   return result;
 }
 
+/** A dead letter as the DEADLETTER stream holds it (the fields the suites read). */
+export interface HostileDeadLetter {
+  readonly deadLetterId: string;
+  readonly reason: string;
+  readonly payloadBase64: string;
+}
+
 /**
- * Publishes each payload on `subject` (namespaced, a fresh message id each) and waits until
- * the consumer `durable` has dead-lettered every one: each dead letter must carry a reason
- * naming the field (`path: reason` or `CODE field: reason`). Dead letters that were already
- * there before are not counted.
+ * Where hostile messages go and how their dead letters are read back: the caller binds its
+ * MessagingClient (`js.publish` on the namespaced subject, `readDeadLetters` of the consumer),
+ * so this library does not depend on messaging (whose tests use this library).
  */
-export async function publishHostile(
-  messaging: MessagingClient,
-  suite: string,
-  target: { readonly subject: string; readonly durable: string; readonly stream: string },
-  payloads: readonly HostileCase[],
-  timeoutMs = 120_000,
-): Promise<HostileTally & { letters: DeadLetter[] }> {
+export interface HostileStreamTarget {
+  publish(body: Buffer, msgId: string): Promise<unknown>;
+  deadLetters(): Promise<readonly HostileDeadLetter[]>;
+}
+
+/**
+ * Publishes each payload (a fresh message id each) and waits until the consumer has
+ * dead-lettered every one: each dead letter must carry a reason naming the field
+ * (`path: reason` or `CODE field: reason`). Dead letters that were there before are not counted.
+ */
+export async function publishHostile(suite: string, target: HostileStreamTarget, payloads: readonly HostileCase[], timeoutMs = 120_000): Promise<HostileTally> {
   const result = tally(suite);
-  const before = new Set((await readDeadLetters(messaging, { stream: target.stream, consumer: target.durable, limit: 100_000 })).map((letter) => letter.deadLetterId));
+  const before = new Set((await target.deadLetters()).map((letter) => letter.deadLetterId));
+  const fresh = async () => (await target.deadLetters()).filter((letter) => !before.has(letter.deadLetterId));
   const runId = Math.random().toString(36).slice(2);
   for (const [i, payload] of payloads.entries()) {
-    await messaging.js.publish(messaging.subject(target.subject), payload.body, { msgID: `hostile-${runId}-${i}` });
+    await target.publish(payload.body, `hostile-${runId}-${i}`);
     result.tried += 1;
   }
-  let letters: DeadLetter[] = [];
+  let letters: readonly HostileDeadLetter[] = [];
   try {
-    letters = await waitFor(
-      async () => {
-        const found = (await readDeadLetters(messaging, { stream: target.stream, consumer: target.durable, limit: 100_000 })).filter((letter) => !before.has(letter.deadLetterId));
-        return found.length >= payloads.length ? found : undefined;
-      },
-      { timeoutMs, intervalMs: 500, what: `${payloads.length} dead letters from ${target.durable}` },
-    );
+    letters = await waitFor(async () => {
+      const found = await fresh();
+      return found.length >= payloads.length ? found : undefined;
+    }, { timeoutMs, intervalMs: 500, what: `${payloads.length} dead letters` });
   } catch {
-    letters = (await readDeadLetters(messaging, { stream: target.stream, consumer: target.durable, limit: 100_000 })).filter((letter) => !before.has(letter.deadLetterId));
+    letters = await fresh();
   }
   for (const letter of letters) {
     result.statuses['dead-letter'] = (result.statuses['dead-letter'] ?? 0) + 1;
@@ -248,5 +255,5 @@ export async function publishHostile(
     result.failures.push(`${missing.length} of ${payloads.length} hostile messages were not dead-lettered (accepted or still pending)`);
     for (const payload of missing.slice(0, 5)) result.failures.push(`not dead-lettered: ${payload.what}: ${payload.body.toString('utf8', 0, 300)}`);
   }
-  return { ...result, letters };
+  return result;
 }

@@ -14,3 +14,4 @@ export * from './problem-details';
 export * from './api-document-checks';
 export * from './authorization-table';
 export * from './hostile';
+export * from './signed-requests';

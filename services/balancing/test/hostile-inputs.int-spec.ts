@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { periodIdOf } from '@gridledger/domain';
 import { CapacityExchangeScheduled, ChainPeriodConfirmed, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { readDeadLetters, type MessagingClient } from '@gridledger/messaging';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
 import {
-  TEST_NATS_URL,
+  connectTestMessaging,
   createTestDatabase,
   deleteNamespaceStreams,
   hostileEnvelopes,
@@ -19,6 +19,7 @@ import {
   sendHostile,
   type HostileRequest,
   type HostileTally,
+  testNatsEnv,
   type TestDatabase,
 } from '@gridledger/testing';
 import type { BalancingConfig } from '../src/config';
@@ -50,8 +51,8 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await bootstrapService(balancingService({ DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' }));
-    publisher = await connectMessaging({ url: TEST_NATS_URL, namespace, name: 'balancing-hostile-test' });
+    service = await bootstrapService(balancingService({ ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' }));
+    publisher = await connectTestMessaging({ namespace, name: 'balancing-hostile-test' });
   }, 60_000);
 
   afterAll(async () => {
@@ -66,6 +67,14 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
     const result: Record<string, number> = {};
     for (const table of TABLES) result[table] = (await service.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
     return result;
+  }
+
+  /** Publishes on the namespaced subject; reads back the consumer's dead letters. */
+  function streamTarget(target: { subject: string; durable: string; stream: string }) {
+    return {
+      publish: (body: Buffer, msgId: string) => publisher.js.publish(publisher.subject(target.subject), body, { msgID: msgId }),
+      deadLetters: () => readDeadLetters(publisher, { stream: target.stream, consumer: target.durable, limit: 100_000 }),
+    };
   }
 
   async function expectAllRefused(result: HostileTally): Promise<void> {
@@ -241,7 +250,7 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
       it(`${target.name}: hostile messages are dead-lettered naming field and reason`, async () => {
         const before = await counts();
         const payloads = sampleHostile(hostileEnvelopes(target.envelope as never, target.data as never), PER_TARGET, 20261210 + index);
-        const result = await publishHostile(publisher, `balancing consume ${target.name}`, { subject: target.subject, durable: target.durable, stream: target.stream }, payloads);
+        const result = await publishHostile(`balancing consume ${target.name}`, streamTarget(target), payloads);
         await expectAllRefused(result);
         expect(await counts()).toEqual(before);
       }, 180_000);

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
-import { connectMessaging, durableName, type MessagingClient } from '@gridledger/messaging';
+import { durableName, readDeadLetters, type MessagingClient } from '@gridledger/messaging';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
 import {
-  TEST_NATS_URL,
+  connectTestMessaging,
   createTestDatabase,
   deleteNamespaceStreams,
   hostileEnvelopes,
@@ -16,6 +16,7 @@ import {
   sampleHostile,
   sendHostile,
   type HostileTally,
+  testNatsEnv,
   type TestDatabase,
 } from '@gridledger/testing';
 import type { CapacityMarketConfig } from '../src/config';
@@ -48,9 +49,9 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
   beforeAll(async () => {
     db = await createTestDatabase();
     service = await bootstrapService(
-      capacityMarketService({ DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', CAPACITY_CLOCK_START: '2026-03-29T00:00:00Z' }),
+      capacityMarketService({ ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', CAPACITY_CLOCK_START: '2026-03-29T00:00:00Z' }),
     );
-    publisher = await connectMessaging({ url: TEST_NATS_URL, namespace, name: 'capacity-hostile-test' });
+    publisher = await connectTestMessaging({ namespace, name: 'capacity-hostile-test' });
     // A plant (10 kW) with 5 kW issued to h-1, and h-2 holding nothing.
     expect((await post('/plants', { plantId: 'pv-1', kind: 'pv', meterId: 'M-pv-1', capacityW: '10000', operator: OPERATOR, groupId: 'BG-A', feePerMWPeriodCents: '0' })).status).toBe(201);
     for (const holderId of ['h-1', 'h-2']) expect((await post('/holders', { holderId, consumptionMeterId: `C-${holderId}`, groupId: 'BG-A' })).status).toBe(201);
@@ -69,6 +70,14 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
     const result: Record<string, number> = {};
     for (const table of TABLES) result[table] = (await service.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
     return result;
+  }
+
+  /** Publishes on the namespaced subject; reads back the consumer's dead letters. */
+  function streamTarget(target: { subject: string; durable: string; stream: string }) {
+    return {
+      publish: (body: Buffer, msgId: string) => publisher.js.publish(publisher.subject(target.subject), body, { msgID: msgId }),
+      deadLetters: () => readDeadLetters(publisher, { stream: target.stream, consumer: target.durable, limit: 100_000 }),
+    };
   }
 
   async function expectAllRefused(result: HostileTally): Promise<void> {
@@ -185,7 +194,7 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
       it(`${target.name}: hostile messages are dead-lettered naming field and reason`, async () => {
         const before = await counts();
         const payloads = sampleHostile(hostileEnvelopes(target.envelope as never, target.data as never), PER_TARGET, 20261230 + index);
-        await expectAllRefused(await publishHostile(publisher, `capacity-market consume ${target.name}`, { subject: target.subject, durable: target.durable, stream: target.stream }, payloads));
+        await expectAllRefused(await publishHostile(`capacity-market consume ${target.name}`, streamTarget(target), payloads));
         expect(await counts()).toEqual(before);
       }, 180_000);
     }
