@@ -128,8 +128,9 @@ describe('configuration names', () => {
       ...files.filter((f) => f.startsWith(`apps${sep}`) && f.endsWith(`${sep}src${sep}config.ts`)),
     ];
     const known = new Set(schemaFiles.flatMap(variablesOf));
-    // NATS passwords are read by name from nats-access.ts (natsPasswordVariable), not from a schema.
-    const notServiceConfig = /^(TEST_|STACK_|BENCH_|NX_|MPO_)|^(NODE_ENV|NODE_OPTIONS|FORCE_COLOR|DEBIAN_FRONTEND|DATABASE_ADMIN_URL|PG_ADMIN_URL)$|_NATS_PASSWORD$|^NATS_(OPERATOR|HEAD_END)_PASSWORD$/;
+    // NATS_OPERATOR_* / NATS_HEAD_END_*: the CLI's, the console's and an MPO head-end's NATS users (nats-access.ts);
+    // CONSOLE_: apps/console's own schema; POD_NAME: the k8s NATS config's server name.
+    const notServiceConfig = /^(TEST_|STACK_|BENCH_|NX_|MPO_|NATS_OPERATOR_|NATS_HEAD_END_|CONSOLE_)|^(NODE_ENV|NODE_OPTIONS|FORCE_COLOR|DEBIAN_FRONTEND|DATABASE_ADMIN_URL|PG_ADMIN_URL|POD_NAME)$/;
     const setters = files.filter((f) => f.endsWith('.ts') && (segments(f).includes('test') || segments(f).includes('bench') || f.startsWith(`tools${sep}src`)));
     const unknown = setters.flatMap((file) =>
       [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?<!(?:const|let|var|readonly) )\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*:\s*['"`\d]|(?<!(?:const|let|var|readonly) )\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*:\s*String\(/g)]

@@ -12,10 +12,6 @@ export const consoleConfigSchema = z.object({
   HTTP_PORT: z.coerce.number({ invalid_type_error: 'must be a port number' }).int().min(0).max(65535).default(3000),
   NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must be a nats:// URL').default('nats://127.0.0.1:4222'),
   NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -').optional(),
-  /** The console reads every stream and re-drives dead letters onto any subject: the market operator's NATS user (docs/nats-security.md). */
-  CONSOLE_NATS_USER: z.string().min(1).default('operator'),
-  /** Its password; unset for a NATS without authentication. */
-  CONSOLE_NATS_PASSWORD: z.string().min(1).optional(),
   CONSOLE_METER_INGEST_URL: httpUrl.default('http://127.0.0.1:3001'),
   CONSOLE_BALANCING_URL: httpUrl.default('http://127.0.0.1:3002'),
   CONSOLE_CAPACITY_URL: httpUrl.default('http://127.0.0.1:3003'),
@@ -23,6 +19,11 @@ export const consoleConfigSchema = z.object({
   /** The JSON-RPC URL the browser calls (must be reachable from the browser, CORS allowed: anvil allows it). */
   CONSOLE_CHAIN_RPC_URL: httpUrl.default('http://127.0.0.1:8545'),
   CONSOLE_CASCADE_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
+  /** The console reads every stream and re-drives dead letters: it logs in to NATS as the operator (docs/nats-security.md). */
+  NATS_OPERATOR_USER: z.string().min(1).default('operator'),
+  NATS_OPERATOR_PASSWORD: z.string().min(1).optional(),
+  /** PEM file of the CA that signed NATS's certificate (k8s: TLS). */
+  NATS_TLS_CA: z.string().min(1).optional(),
   /** Bearer token for operator actions (dead-letter re-drive) until SIWE sessions carry the MARKET_OPERATOR role. */
   CONSOLE_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The built web app (vite build); default apps/console/dist. */

@@ -36,7 +36,7 @@ describe('console server', () => {
         HTTP_PORT: '0',
         NATS_URL: TEST_NATS_URL,
         NATS_NAMESPACE: namespace,
-        CONSOLE_NATS_PASSWORD: testNatsCredentials('operator')?.password,
+        NATS_OPERATOR_PASSWORD: testNatsCredentials('operator')?.password,
         CONSOLE_OPERATOR_TOKEN: TOKEN,
         CONSOLE_BALANCING_URL: `http://127.0.0.1:${(balancing.address() as AddressInfo).port}`,
         CONSOLE_STATIC_DIR: staticDir,

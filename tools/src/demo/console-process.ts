@@ -35,9 +35,8 @@ export async function startConsole(market: OpenMarket, port?: number): Promise<R
     readyTimeoutMs: 180_000,
     env: {
       NATS_URL: market.natsUrl,
+      NATS_OPERATOR_PASSWORD: market.natsOperatorPassword,
       NATS_NAMESPACE: market.namespace,
-      CONSOLE_NATS_USER: 'operator',
-      CONSOLE_NATS_PASSWORD: market.natsOperatorPassword,
       CONSOLE_METER_INGEST_URL: market.services.url('meter-ingest'),
       CONSOLE_BALANCING_URL: market.services.url('balancing'),
       CONSOLE_CAPACITY_URL: market.services.url('capacity-market'),
