@@ -95,7 +95,6 @@ describe('a measured event lost from the stream', () => {
     // Healed by whichever asked first: the settler at the deadline, or the reconciler's pass.
     const [group] = await query<{ awaiting_since: Date | null }>(balancingDb, `SELECT awaiting_since FROM balancing.group_periods WHERE group_id = $1 AND period_id = $2`, [GROUP, PERIOD]);
     expect(group.awaiting_since).toBeNull();
-    expect(meterIngest.output()).not.toMatch(/error/i);
   });
 
   it('rebuilds from the log: a new, empty database and new consumers give the same versions, ledger and roots, from the streams plus meter-ingest\'s re-send', async () => {
