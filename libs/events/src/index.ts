@@ -3,3 +3,4 @@ export * from './define-event';
 export * from './wire';
 export * from './catalogue';
 export * from './reconciliation';
+export * from './meter.requests';

@@ -36,6 +36,7 @@ const service = (user: NatsServiceName, envPrefix: string, spec: Omit<NatsUserSp
 });
 
 export const NATS_USERS: Readonly<Record<NatsUserName, NatsUserSpec>> = {
+  // meter-ingest.intervals.resend: balancing asks for a group-period's values again when its manifest does not match.
   'meter-ingest': service('meter-ingest', 'METER_INGEST_', { publishes: ['meter.>'], consumes: [], requests: [], serves: ['meter.readings.submit', 'meter-ingest.intervals.resend', 'meter-ingest.manifests.view'] }),
   // balancing asks meter-ingest to re-send what does not match a manifest, and its reconciler reads the others' views (docs/integrity.md).
   balancing: service('balancing', 'BALANCING_', {
@@ -127,14 +128,29 @@ export interface NatsServerConfigOptions extends PermissionOptions {
 
 /** The `authorization { users: [...] }` block: every user with its permissions; no anonymous access. */
 export function renderNatsAuthorization(options: Pick<NatsServerConfigOptions, 'passwords' | 'namespaced'>, indent = ''): string {
-  const lines = [`${indent}authorization {`, `${indent}  users: [`];
+  const list = (items: readonly string[], pad: string): string[] => items.map((item) => `${pad}${JSON.stringify(item)}`);
+  const lines = ['authorization {', '  users: ['];
   for (const name of NATS_USER_NAMES) {
     const password = options.passwords[name];
-    const rendered = typeof password === 'string' ? JSON.stringify(password) : `$${password.env}`;
-    lines.push(`${indent}    { user: ${JSON.stringify(name)}, password: ${rendered}, permissions: ${JSON.stringify(natsPermissions(NATS_USERS[name], options))} }`);
+    const permissions = natsPermissions(NATS_USERS[name], options);
+    lines.push(
+      '    {',
+      `      user: ${JSON.stringify(name)}`,
+      `      password: ${typeof password === 'string' ? JSON.stringify(password) : `$${password.env}`}`,
+      '      permissions: {',
+      '        publish: { allow: [',
+      ...list(permissions.publish.allow, '          '),
+      '        ] }',
+      '        subscribe: { allow: [',
+      ...list(permissions.subscribe.allow, '          '),
+      '        ] }',
+      ...(permissions.allow_responses ? ['        allow_responses: true'] : []),
+      '      }',
+      '    }',
+    );
   }
-  lines.push(`${indent}  ]`, `${indent}}`);
-  return lines.join('\n');
+  lines.push('  ]', '}');
+  return lines.map((line) => `${indent}${line}`).join('\n');
 }
 
 /** A whole nats-server config for one node (local stack, tests): listen, JetStream, TLS, users. */

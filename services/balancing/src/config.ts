@@ -5,6 +5,9 @@ const positiveMs = (what: string) => z.coerce.number({ invalid_type_error: `must
 
 /** balancing's configuration: the common variables (HTTP_PORT defaults to 3002) plus its own. */
 export const configSchema = commonConfigSchema(3002).extend({
+  /** This service's NATS user (default balancing) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
+  BALANCING_NATS_USER: z.string().min(1).optional(),
+  BALANCING_NATS_PASSWORD: z.string().min(1).optional(),
   /** Gate closure deadline after the period end; missing meters are substituted then. */
   BALANCING_GATE_DEADLINE_MS: positiveMs('a duration').default(30 * 60_000),
   /** Schedules and prices for a period that started longer ago than this are refused (OUTSIDE_WINDOW); the contract's default window is 45 days. */
