@@ -10,6 +10,7 @@ import { BalancingStreamsController } from './ingest/balancing-consumers';
 import { GroupPeriodsReadRepository } from './persistence/group-periods-read.repository';
 import { LedgerReadRepository } from './persistence/ledger-read.repository';
 import { ProofResponder } from './proofs/proof.responder';
+import { ReconciliationController, ReconciliationWorker } from './reconciliation/reconciliation.worker';
 import { ProofService } from './proofs/proof.service';
 import { GroupPeriodSettler } from './settlement/group-period.settler';
 import { SettlementWorker } from './settlement/settlement.worker';
@@ -22,7 +23,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
  * config, the clock (CLOCK), health and metrics come from service-kit's global BackboneModule.
  */
 @Module({
-  controllers: [GroupsController, LedgerController, MarketInputController, BalancingStreamsController, ProofResponder],
+  controllers: [GroupsController, LedgerController, MarketInputController, BalancingStreamsController, ProofResponder, ReconciliationController],
   providers: [
     { provide: KECCAK, useFactory: () => loadKeccak256() },
     {
@@ -47,6 +48,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
     GroupPeriodsReadRepository,
     LedgerReadRepository,
     SettlementWorker,
+    ReconciliationWorker,
   ],
 })
 export class AppModule {}

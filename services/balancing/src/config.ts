@@ -40,6 +40,8 @@ export const configSchema = commonConfigSchema(3002).extend({
   BALANCING_RESEND_RETRY_MS: positiveMs('a duration').default(30_000),
   /** How often the reconciler compares meter-ingest, balancing, capacity-market and the chain. */
   BALANCING_RECONCILE_INTERVAL_MS: positiveMs('a duration').default(10_000),
+  /** The reconciler compares the periods that started in this window before now. */
+  BALANCING_RECONCILE_LOOKBACK_MS: positiveMs('a duration').default(3 * 24 * 3_600_000),
   /** Durable consumer names start with this (a replay into a fresh database uses a new prefix). */
   BALANCING_CONSUMER_PREFIX: z
     .string()

@@ -6,6 +6,7 @@ import { FinalizationModule } from './finalization/finalization.module';
 import { BridgeConsumers } from './ingest/bridge-consumers';
 import { StatusReadRepository } from './persistence/status-read.repository';
 import { ProofsController } from './proofs/proofs.controller';
+import { ReconciliationResponder } from './status/reconciliation.responder';
 import { StatusController } from './status/status.controller';
 
 /**
@@ -16,7 +17,7 @@ import { StatusController } from './status/status.controller';
  */
 @Module({
   imports: [ChainModule, CommitsModule, FinalizationModule, ChainWorkerModule],
-  controllers: [ProofsController, StatusController, BridgeConsumers],
+  controllers: [ProofsController, StatusController, BridgeConsumers, ReconciliationResponder],
   providers: [StatusReadRepository],
 })
 export class AppModule {}

@@ -2,12 +2,15 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { DataSource } from 'typeorm';
 import { parsePeriodId } from '@gridledger/domain';
-import { METER_RESEND_SUBJECT, meterResendRequestSchema } from '@gridledger/events';
+import { METER_MANIFESTS_VIEW_SUBJECT, METER_RESEND_SUBJECT, RECONCILIATION_VIEW_LIMIT, meterResendRequestSchema, reconciliationViewRequestSchema, viewRequestError } from '@gridledger/events';
 import { natsRequest, replayOutbox, type MessagingClient } from '@gridledger/messaging';
 import { DATA_SOURCE, MESSAGING } from '@gridledger/service-kit';
 import { ManifestsRepository } from '../persistence/manifests.repository';
 
 /**
+ * `meter-ingest.manifests.view`: the manifests published for a range of periods (the
+ * reconciler compares them with what balancing holds).
+ *
  * `meter-ingest.intervals.resend`: a receiver whose values of a group-period do not match
  * the manifest asks for them again. The measured events that carried them, and the latest
  * manifest, are re-published from the outbox (outbox replay, by event id): Postgres is the
@@ -38,5 +41,14 @@ export class ResendResponder {
     if (latest) eventIds.push(latest.eventId);
     if (eventIds.length === 0) return { replayed: 0 };
     return { replayed: await replayOutbox(this.dataSource, this.messaging, { replayId, eventIds }) };
+  }
+
+  /** The reconciler's view: every manifest meter-ingest published for a range of periods. */
+  @MessagePattern(METER_MANIFESTS_VIEW_SUBJECT, natsRequest({ queue: 'meter-ingest' }))
+  async view(@Payload() body: unknown): Promise<{ manifests: unknown[]; truncated: boolean } | { error: string }> {
+    const parsed = reconciliationViewRequestSchema.safeParse(body);
+    if (!parsed.success) return viewRequestError(parsed.error);
+    const rows = await this.manifests.ofPeriods(this.dataSource.manager, new Date(parsed.data.fromPeriod), new Date(parsed.data.toPeriod), RECONCILIATION_VIEW_LIMIT + 1);
+    return { manifests: rows.slice(0, RECONCILIATION_VIEW_LIMIT), truncated: rows.length > RECONCILIATION_VIEW_LIMIT };
   }
 }

@@ -115,13 +115,14 @@ export class ManifestsRepository {
     );
   }
 
-  /** Every published manifest of a period (the reconciler's view of meter-ingest). */
-  async ofPeriod(em: EntityManager, periodStart: Date): Promise<(StoredManifest & { groupId: string })[]> {
-    const rows: { group_id: string; revision: number; value_count: number; digest: string; event_id: string }[] = await em.query(
-      `SELECT group_id, revision, value_count, digest, event_id FROM group_period_manifests WHERE period_start = $1 ORDER BY group_id`,
-      [periodStart],
+  /** Every published manifest of a range of periods (the reconciler's view of meter-ingest). */
+  async ofPeriods(em: EntityManager, from: Date, to: Date, limit: number): Promise<{ periodId: string; groupId: string; revision: number; count: number; digest: string }[]> {
+    const rows: { group_id: string; period_start: Date; revision: number; value_count: number; digest: string }[] = await em.query(
+      `SELECT group_id, period_start, revision, value_count, digest FROM group_period_manifests
+       WHERE period_start >= $1 AND period_start < $2 ORDER BY period_start, group_id LIMIT $3`,
+      [from, to, limit],
     );
-    return rows.map((row) => ({ groupId: row.group_id, revision: row.revision, count: row.value_count, digest: row.digest, eventId: row.event_id }));
+    return rows.map((row) => ({ periodId: periodIdOf(row.period_start), groupId: row.group_id, revision: row.revision, count: row.value_count, digest: row.digest }));
   }
 
   /**
