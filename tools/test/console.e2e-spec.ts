@@ -41,7 +41,7 @@ async function deadLetterCount(url: string): Promise<number> {
 
 /** A message balancing cannot decode, on a subject it consumes: it dead-letters it. */
 async function poisonIntervals(market: OpenMarket, groupId: string): Promise<void> {
-  const messaging = await connectMessaging({ url: market.natsUrl, namespace: market.namespace, name: 'console-e2e' });
+  const messaging = await connectMessaging({ url: market.natsUrl, namespace: market.namespace, name: 'console-e2e', credentials: { user: 'operator', password: market.natsOperatorPassword } });
   try {
     await messaging.js.publish(messaging.subject(`meter.intervals.measured.${groupId}`), Buffer.from(JSON.stringify({ type: 'meter.intervals.measured', note: 'not an event' })));
   } finally {

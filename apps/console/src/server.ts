@@ -33,7 +33,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export async function startConsoleServer(config: ConsoleConfig): Promise<ConsoleServer> {
-  const messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE ?? '', name: 'console' });
+  const credentials = config.NATS_OPERATOR_PASSWORD ? { user: config.NATS_OPERATOR_USER, password: config.NATS_OPERATOR_PASSWORD } : undefined;
+  const messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE ?? '', name: 'console', credentials, tlsCaFile: config.NATS_TLS_CA });
   await messaging.ensureStreams();
   const board = new MarketBoard();
   const listeners = new Set<ServerResponse>();

@@ -12,6 +12,7 @@ import type { OpenApiDocument } from './api-docs';
 import { BackboneModule } from './backbone.module';
 import { loadConfig, loadNatsConnectionConfig, type CommonConfig } from './config';
 import { problemDetailsFilterFor } from './problem-details';
+import { signedBodyParsers } from './auth/body-parsers';
 
 export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>> {
   /** Service name for logs, traces and the NATS connection. */
@@ -90,7 +91,9 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, transport, clock: definition.clock?.(config), apiDocument: definition.apiDocument }), definition.appModule] })
     class ServiceRootModule {}
 
-    const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
+    // Nest's own parsers are replaced: signed requests must reach their guard as raw bytes.
+    const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false, bodyParser: false });
+    app.use(signedBodyParsers());
     // A hybrid app: the @EventPattern/@MessagePattern handlers run on JetStream beside HTTP.
     connectJetStream(app, transport);
     // Every HTTP error of every service answers as problem details (RFC 9457).

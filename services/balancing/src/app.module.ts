@@ -34,7 +34,14 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
       provide: GroupPeriodSettler,
       inject: [DATA_SOURCE, MERKLE_ROOTS, KECCAK, CLOCK, SERVICE_CONFIG],
       useFactory: (dataSource: DataSource, roots: MerkleRoots, keccak: Keccak256, clock: Clock, config: BalancingConfig) =>
-        new GroupPeriodSettler(dataSource, roots, keccak, clock, { maxFailures: config.BALANCING_SETTLE_MAX_FAILURES, retryBackoffMs: config.BALANCING_SETTLE_RETRY_BACKOFF_MS }),
+        new GroupPeriodSettler(
+          dataSource,
+          roots,
+          keccak,
+          clock,
+          { maxFailures: config.BALANCING_SETTLE_MAX_FAILURES, retryBackoffMs: config.BALANCING_SETTLE_RETRY_BACKOFF_MS },
+          { required: config.BALANCING_REQUIRE_MANIFEST, resendRetryMs: config.BALANCING_RESEND_RETRY_MS },
+        ),
     },
     { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
     GroupPeriodsReadRepository,

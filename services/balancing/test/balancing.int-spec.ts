@@ -99,7 +99,7 @@ async function publishBatches(messaging: MessagingClient, batches: ReturnType<ty
 function start(db: TestDatabase, namespace: string, consumerPrefix = 'balancing'): Promise<SpawnedService> {
   return spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, LOG_LEVEL: 'warn' },
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, BALANCING_REQUIRE_MANIFEST: 'false', LOG_LEVEL: 'warn' },
     readyTimeoutMs: 60_000,
   });
 }

@@ -53,6 +53,8 @@ export interface OpenMarket {
   readonly services: DemoServices;
   readonly summary: MarketDaySummary;
   readonly natsUrl: string;
+  /** The market operator's NATS password (the console logs in as the operator). */
+  readonly natsOperatorPassword: string;
   readonly namespace: string;
   readonly rpcUrl: string;
   readonly cascadeAddress: string;
@@ -85,7 +87,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     if (!anchored) throw new Error(`not every period was anchored within ${options.timeoutMs / 1000} s: ${progressLine(market.observations, market.population.groups, market.periodIds)}`);
     const summary = await collectSummary({ ...market, expected });
     const rpcUrl = market.stack.rpcUrl ?? '';
-    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress });
+    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, natsOperatorPassword: market.stack.natsPasswords.operator, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress });
     return { summary, population: market.population, observations: market.observations };
   });
 }

@@ -18,7 +18,8 @@ export async function startBalancing(publisherName: string, env: Record<string, 
   await messaging.ensureStreams();
   const service = await spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...env },
+    // Measured events come from the test, not from a meter-ingest: no manifests unless a test asks.
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', BALANCING_REQUIRE_MANIFEST: 'false', ...env },
     readyTimeoutMs: 60_000,
   });
   return {

@@ -53,7 +53,17 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
   const commits = useJson<{ versions: CommitVersion[] }>(service('chain-bridge', `/commits/${encodeURIComponent(groupId)}/${encodeURIComponent(periodId)}`), board?.revision);
   const ledger = useJson<Balances>(service('balancing', '/ledger/balances?limit=500'), board?.revision);
   const latest = balancing.data?.versions.at(-1);
-  const accounts = (ledger.data?.items ?? []).filter((row) => row.account.includes(groupId));
+  // The double-entry accounts (libs/settlement/src/ledger.ts): brp:<group> and the TSO's.
+  const accounts = (ledger.data?.items ?? []).filter((row) => row.account === `brp:${groupId}` || row.account === 'tso');
+  const versions = balancing.data?.versions ?? [];
+  /** Each version posts the change of the imbalance amount: credit the BRP and debit the TSO when it grows. */
+  const posting = (index: number): string => {
+    const amount = BigInt(versions[index].imbalanceAmount ?? '0');
+    const before = index > 0 ? BigInt(versions[index - 1].imbalanceAmount ?? '0') : 0n;
+    const delta = amount - before;
+    if (delta === 0n) return 'none';
+    return delta > 0n ? `brp:${groupId} credit ${euros(delta.toString())} · tso debit` : `brp:${groupId} debit ${euros((-delta).toString())} · tso credit`;
+  };
   return (
     <section data-testid="group-period">
       <p>
@@ -104,12 +114,13 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
             <th>price €/MWh</th>
             <th>amount</th>
             <th>substitutes</th>
+            <th>ledger posting</th>
             <th>Merkle root</th>
             <th>chain</th>
           </tr>
         </thead>
         <tbody>
-          {(balancing.data?.versions ?? []).map((v) => {
+          {versions.map((v, index) => {
             const commit = commits.data?.versions.find((c) => c.version === v.version);
             return (
               <tr key={v.version}>
@@ -123,6 +134,7 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
                 <td className="num">{v.imbalancePricePerMWh ? euros(v.imbalancePricePerMWh) : 'not priced'}</td>
                 <td className="num">{euros(v.imbalanceAmount)}</td>
                 <td className="num">{v.substitutedCount}</td>
+                <td>{posting(index)}</td>
                 <td className="hex">{shortHex(v.merkleRoot)}</td>
                 <td>
                   {commit ? (
@@ -142,8 +154,8 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
       <h3>Ledger</h3>
       {latest && (
         <p>
-          Postings of version {latest.version}: digest <span className="hex">{shortHex(latest.ledgerDigest)}</span>. Balances of the group's accounts (credits − debits,
-          all periods):
+          Ledger digest of version {latest.version}: <span className="hex">{shortHex(latest.ledgerDigest)}</span>. Balances of the group's BRP account and the TSO's
+          (credits − debits, over all periods):
         </p>
       )}
       <table>
