@@ -54,6 +54,11 @@ describe('chaos: comparing the books of two runs', () => {
     finalized: new Map([['p', true]]),
   });
 
+  it('reports a different number of versions with the same latest books apart from a root difference', () => {
+    const twice: GroupPeriodBook = { ...row(10n), versions: [...row(10n).versions, { ...row(10n).versions[0], version: 2 }] };
+    expect(compareBooks(books([['G|p', row(10n)]]), books([['G|p', twice]]))).toMatchObject({ rootsDiffering: 0, versionCountsDiffering: 1, totalsDiffering: 0 });
+  });
+
   it('finds no difference between equal books', () => {
     const a = books([['G|p', row(10n)]]);
     expect(compareBooks(a, books([['G|p', row(10n)]]))).toMatchObject({ whLost: 0n, whDuplicated: 0n, rootsDiffering: 0, ledgerDiffering: 0, totalsDiffering: 0, examples: [] });

@@ -26,6 +26,7 @@ export interface ChaosReport {
   readonly whLost: string;
   readonly whDuplicated: string;
   readonly rootsDiffering: number;
+  readonly versionCountsDiffering: number;
   readonly ledgerDiffering: number;
   readonly allocationsDiffering: number;
   readonly totalsDiffering: number;
@@ -84,6 +85,7 @@ export async function runChaos(options: ChaosOptions, log: Log): Promise<ChaosRe
     whLost: comparison.whLost.toString(),
     whDuplicated: comparison.whDuplicated.toString(),
     rootsDiffering: comparison.rootsDiffering,
+    versionCountsDiffering: comparison.versionCountsDiffering,
     ledgerDiffering: comparison.ledgerDiffering,
     allocationsDiffering: comparison.allocationsDiffering,
     totalsDiffering: comparison.totalsDiffering,
