@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import { authEnvironment, signSession } from '@gridledger/auth';
 import { BalancingPeriodSettled, ChainPeriodFinalized, MessageDeadLettered } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
 import { connectTestMessaging, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, testNatsCredentials, waitFor } from '@gridledger/testing';
@@ -16,6 +18,7 @@ import { loadConsoleConfig, startConsoleServer, type BoardSnapshot, type Console
 const PERIOD = '2026-11-24T12:00:00Z';
 const ROOT = `0x${'ab'.repeat(32)}`;
 const TOKEN = 'operator-token-0123456789';
+const REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 
 describe('console server', () => {
   const namespace = randomNamespace();
@@ -40,6 +43,8 @@ describe('console server', () => {
         CONSOLE_OPERATOR_TOKEN: TOKEN,
         CONSOLE_BALANCING_URL: `http://127.0.0.1:${(balancing.address() as AddressInfo).port}`,
         CONSOLE_STATIC_DIR: staticDir,
+        CONSOLE_CHAIN_ID: '31337',
+        CONSOLE_ROLE_REGISTRY_ADDRESS: REGISTRY,
       }),
     );
   });
@@ -121,6 +126,16 @@ describe('console server', () => {
     });
     expect((await get('/api/services/ledger-service/x')).status).toBe(404);
     expect((await get('/api/services/balancing/prices/x', { method: 'PUT' })).status).toBe(405);
+  });
+
+  it('checks a sign-in (SIWE read session) the way the services do', async () => {
+    const wallet = Wallet.createRandom();
+    const session = await signSession(wallet, authEnvironment(31337, REGISTRY));
+    expect(await get('/api/session', { headers: { authorization: session } })).toMatchObject({ status: 200, body: { address: wallet.address } });
+    const elsewhere = await signSession(wallet, authEnvironment(1, REGISTRY));
+    expect(await get('/api/session', { headers: { authorization: elsewhere } })).toMatchObject({ status: 401, body: { title: 'WRONG_ENVIRONMENT' } });
+    expect((await get('/api/session')).status).toBe(401);
+    expect((await get<{ chainId: number; roleRegistryAddress: string }>('/api/config')).body).toMatchObject({ chainId: 31337, roleRegistryAddress: REGISTRY });
   });
 
   it('serves the web app for any path, and nothing outside its directory', async () => {
