@@ -8,3 +8,4 @@ export * from './settle';
 export * from './market-summary';
 export * from './group-period.decider';
 export * from './limits';
+export * from './inputs-digest';

@@ -1,7 +1,7 @@
 import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { headers as natsHeaders, type JsMsg } from 'nats';
 import { BalancingPeriodSettled, BalancingPeriodClosed, type EventEnvelope } from '@gridledger/events';
-import { MeterLeaf, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
+import { MeterLeaf, MeterMerkleTree, leafSalt, leafSaltVersionKey, loadKeccak256 } from '@gridledger/domain';
 import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
 import { deployCascade, groupKey, periodStartSeconds } from '@gridledger/contracts';
 import {
@@ -22,6 +22,8 @@ import { Client } from 'pg';
 /** Keys of anvil's dev accounts by role in these tests. */
 export const KEYS = { operator: anvilDevKey(0), brp: anvilDevKey(1), tso: anvilDevKey(2), stranger: anvilDevKey(5) };
 export const GROUPS = ['GRP-ALPHA', 'GRP-BETA'] as const;
+/** Balancing's leaf salt key, as the tests' stand-in for balancing uses it. */
+export const LEAF_SALT_KEY = Buffer.alloc(32, 0x77);
 
 export interface SettledInput {
   readonly groupId: string;
@@ -33,8 +35,11 @@ export interface SettledInput {
 
 /** A group's period with a real Merkle tree over its meters, as balancing would settle it. */
 export async function settledPeriod(input: SettledInput): Promise<{ envelope: EventEnvelope; tree: MeterMerkleTree; leaves: MeterLeaf[] }> {
-  const leaves: MeterLeaf[] = input.meters.map((m) => ({ meterId: m.meterId, periodStartSeconds: periodStartSeconds(input.periodId), direction: m.direction, energyWh: m.energyWh }));
-  const tree = MeterMerkleTree.build(leaves, await loadKeccak256());
+  const keccak = await loadKeccak256();
+  const start = periodStartSeconds(input.periodId);
+  const versionKey = leafSaltVersionKey(LEAF_SALT_KEY, input.groupId, start, input.version);
+  const leaves: MeterLeaf[] = input.meters.map((m) => ({ meterId: m.meterId, periodStartSeconds: start, direction: m.direction, energyWh: m.energyWh, salt: leafSalt(versionKey, m.meterId, m.direction, keccak) }));
+  const tree = MeterMerkleTree.build(leaves, keccak);
   const feedIn = input.meters.filter((m) => m.direction === 1).reduce((s, m) => s + m.energyWh, 0n);
   const feedOut = input.meters.filter((m) => m.direction === 0).reduce((s, m) => s + m.energyWh, 0n);
   const scheduleNet = input.scheduleNetWh ?? 0n;

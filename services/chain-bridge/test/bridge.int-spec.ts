@@ -1,5 +1,5 @@
 import { BALANCING_PROOF_SUBJECT, type EventEnvelope } from '@gridledger/events';
-import { meterLeafValues } from '@gridledger/domain';
+import { MeterLeaf, meterLeafValues } from '@gridledger/domain';
 import { periodStartSeconds } from '@gridledger/contracts';
 import { expectProblem } from '@gridledger/testing';
 import { BridgeHarness, closedPeriod, settledPeriod } from './bridge.harness';
@@ -100,7 +100,7 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
     const anchor = confirmed.find((e) => dataOf(e).groupId === 'GRP-ALPHA') as EventEnvelope;
     expect(proof).toMatchObject({
       version: 1,
-      leaf: ['DE-A-2', String(periodStartSeconds(PERIOD)), 0, '3250'],
+      leaf: ['DE-A-2', String(periodStartSeconds(PERIOD)), 0, '3250', meterLeafValues(alpha.leaves.find((leaf) => leaf.meterId === 'DE-A-2') as MeterLeaf)[4]],
       root: alpha.tree.root,
       onChainRoot: alpha.tree.root,
       rootMatchesChain: true,

@@ -1,4 +1,5 @@
-import { formatMinorUnits, parsePeriodId, whToKwh } from '@gridledger/domain';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { METER_LEAF_TYPES, formatMinorUnits, parsePeriodId, whToKwh } from '@gridledger/domain';
 import { groupKey } from '@gridledger/contracts';
 import type { DemoChain } from './chain-setup';
 import type { DemoServices } from './demo-services';
@@ -46,6 +47,8 @@ export interface ProofCheck {
   readonly txHash: string | null;
   readonly blockNumber: number | null;
   readonly verifiedOnChain: boolean;
+  /** The salted leaf and proof checked here with OpenZeppelin's library against the root. */
+  readonly verifiedLocally: boolean;
 }
 
 export interface InvariantCheck {
@@ -130,7 +133,7 @@ export async function collectSummary(input: {
 async function checkOneProof(services: DemoServices, population: Population, periodIds: readonly string[]): Promise<ProofCheck> {
   const meter = population.meters.find((m) => m.profile === 'household') ?? population.meters[0];
   const periodId = periodIds[Math.floor(periodIds.length / 2)];
-  const answer = await callJson<{ leaf: [string, string, number, string]; proof: string[]; root: string; anchor: { txHash: string | null; blockNumber: number | null } | null; verifiedOnChain: boolean | null }>(
+  const answer = await callJson<{ leaf: [string, string, number, string, string]; proof: string[]; root: string; anchor: { txHash: string | null; blockNumber: number | null } | null; verifiedOnChain: boolean | null }>(
     `${services.url('chain-bridge')}/proofs/${meter.groupId}/${periodId}/${meter.meterId}`,
   );
   return {
@@ -143,6 +146,8 @@ async function checkOneProof(services: DemoServices, population: Population, per
     txHash: answer.anchor?.txHash ?? null,
     blockNumber: answer.anchor?.blockNumber ?? null,
     verifiedOnChain: answer.verifiedOnChain === true,
+    // The leaf carries its salt (its 5th value): without it the leaf hash could not be recomputed.
+    verifiedLocally: StandardMerkleTree.verify(answer.root, [...METER_LEAF_TYPES], answer.leaf, answer.proof),
   };
 }
 
@@ -190,7 +195,7 @@ function checkInvariants(
     { name: 'every period finalized by the TSO on chain', ok: notFinal.length === 0, detail: notFinal.length === 0 ? `${periods.length} periods` : `not final: ${list(notFinal)}` },
     { name: 'allocations sum exactly to plant output', ok: allocationGap.length === 0 && plantTruth.length === 0, detail: allocationGap.length === 0 && plantTruth.length === 0 ? `${periods.length} periods` : `off in ${list([...allocationGap, ...plantTruth])}` },
     { name: 'imbalance ledger balances to zero', ok: ledgerTotal === 0n, detail: `total ${formatMinorUnits(ledgerTotal)} €` },
-    { name: "a meter's proof verifies against the root on chain", ok: proof.verifiedOnChain, detail: `${proof.meterId} in ${proof.groupId} at ${proof.periodId}` },
+    { name: "a meter's proof verifies against the root on chain", ok: proof.verifiedOnChain && proof.verifiedLocally, detail: `${proof.meterId} in ${proof.groupId} at ${proof.periodId}, salted leaf` },
   ];
 }
 
@@ -219,7 +224,7 @@ export function formatSummary(summary: MarketDaySummary, maxPeriodLines = 12): s
   lines.push(`day totals: feed-in ${whToKwh(total((r) => r.feedInWh))} kWh, feed-out ${whToKwh(total((r) => r.feedOutWh))} kWh, imbalance ${whToKwh(total((r) => r.imbalanceWh))} kWh`);
   lines.push(`imbalance ledger: ${summary.ledgerAccounts} accounts, balances sum to ${formatMinorUnits(summary.ledgerTotalCents)} €`);
   const p = summary.proof;
-  lines.push(`proof: meter ${p.meterId} (${p.groupId}) at ${p.periodId}: ${whToKwh(BigInt(p.energyWh))} kWh, ${p.proofLength} hashes to root ${p.root.slice(0, 18)}…, anchored in tx ${p.txHash?.slice(0, 18) ?? '-'}… block ${p.blockNumber ?? '-'}: ${p.verifiedOnChain ? 'verified by the contract' : 'NOT verified'}`);
+  lines.push(`proof: meter ${p.meterId} (${p.groupId}) at ${p.periodId}: ${whToKwh(BigInt(p.energyWh))} kWh, ${p.proofLength} hashes to root ${p.root.slice(0, 18)}…, anchored in tx ${p.txHash?.slice(0, 18) ?? '-'}… block ${p.blockNumber ?? '-'}: ${p.verifiedOnChain ? 'verified by the contract' : 'NOT verified'}, salted leaf ${p.verifiedLocally ? 'verified here' : 'NOT verified here'}`);
   lines.push('', 'invariants:');
   for (const check of summary.invariants) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name} (${check.detail})`);
   return lines.join('\n');

@@ -15,6 +15,7 @@ import {
   leafColumnsOf,
   periodStartSeconds,
   summarizeMarketPeriod,
+  versionSaltKey,
 } from '@gridledger/settlement';
 import { DueGroupPeriod, GroupPeriodKey, GroupPeriodStatus, markChecked, markSettled, recordSettleFailure, takeDueGroupPeriod } from '../persistence/group-periods.repository';
 import { LoadedMeterRows, insertMeterValues, loadMeterRows, previousDayValues } from '../persistence/meter-values.repository';
@@ -68,6 +69,8 @@ export class GroupPeriodSettler {
     private readonly dataSource: DataSource,
     private readonly roots: MerkleRoots,
     private readonly keccak: Keccak256,
+    /** BALANCING_LEAF_SALT_KEY: each version's leaves are salted from it. */
+    private readonly leafSaltKey: Uint8Array,
     private readonly clock: Clock,
     private readonly poison: PoisonPolicy = DEFAULT_POISON_POLICY,
   ) {}
@@ -143,19 +146,27 @@ export class GroupPeriodSettler {
 
   private async settle(em: EntityManager, due: DueGroupPeriod, context: GroupPeriodContext, loaded: LoadedMeterRows, command: GroupPeriodCommand, substituting: boolean, now: Date): Promise<SettleStep> {
     const { key } = due;
-    // The rows' root is hashed on worker threads while the rest of the state loads (unless
-    // substitutes will change the rows: then the decider hashes the rows it settles).
-    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), periodStartSeconds(key.periodId, due.periodLength));
+    // The rows' root under the next version's salts is hashed on worker threads while the rest
+    // of the state loads (unless substitutes will change the rows: then the decider hashes the
+    // rows it settles).
+    const versions = await settledVersionsOf(em, key.groupId, key.periodId);
+    const nextVersion = versions.length + 1;
+    const start = periodStartSeconds(key.periodId, due.periodLength);
+    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), start, versionSaltKey(this.leafSaltKey, key.groupId, start, nextVersion));
     const state: GroupPeriodState = {
       status: due.status,
       meters: loaded.meters,
       schedules: new Map((await schedulesOf(em, key.groupId, key.periodId)).map((schedule) => [schedule.scheduleId, schedule])),
       imbalancePricePerMWh: await imbalancePriceOf(em, key.periodId),
-      versions: await settledVersionsOf(em, key.groupId, key.periodId),
+      versions,
       confirmedVersion: due.confirmedVersion,
     };
     const loadedRoot = hashing && (await hashing);
-    const decider = groupPeriodDecider(context, { keccak: this.keccak, knownRoot: (meters) => (meters === loaded.meters ? loadedRoot : undefined) });
+    const decider = groupPeriodDecider(context, {
+      keccak: this.keccak,
+      leafSaltKey: this.leafSaltKey,
+      knownRoot: (meters, version) => (meters === loaded.meters && version === nextVersion ? loadedRoot : undefined),
+    });
     const events = await withSpan('balancing.netting', { attributes: { 'gridledger.meters': loaded.meters.meterIds.length } }, async () => decider.decide(command, state));
     const settled = await this.store(em, key, events, loaded.watermark, now);
     if (!settled) {

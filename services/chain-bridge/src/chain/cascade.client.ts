@@ -5,9 +5,9 @@ import { JsonRpcClient, RpcResponseError } from './json-rpc.client';
 export const cascadeInterface = new Interface(SettlementCascadeArtifact.abi as unknown as string[]);
 
 /**
- * The `inputsDigest` of a commit whose MPO-signed inputs are not attested: balancing's settled
- * event carries no digest of the meter-ingest batches yet, so the bridge commits zero ("none")
- * rather than a digest nobody signed.
+ * The `inputsDigest` of a commit whose MPO-signed inputs are not attested: a settled event
+ * without `inputsDigest` (settled without a matching meter-ingest manifest) is committed with
+ * zero ("none") rather than a digest nobody signed.
  */
 export const INPUTS_NOT_ATTESTED = ZeroHash;
 
@@ -115,8 +115,9 @@ export class CascadeClient {
     };
   }
 
-  async verifyMeter(groupKey: string, periodStart: bigint, version: number, leaf: readonly [string, 0 | 1, bigint], proof: readonly string[]): Promise<boolean> {
-    return Boolean(await this.view('verifyMeter', [groupKey, periodStart, version, leaf[0], leaf[1], leaf[2], proof]));
+  /** `leaf`: meter id, direction, energy and the leaf's salt (handed out with its proof). */
+  async verifyMeter(groupKey: string, periodStart: bigint, version: number, leaf: readonly [string, 0 | 1, bigint, string], proof: readonly string[]): Promise<boolean> {
+    return Boolean(await this.view('verifyMeter', [groupKey, periodStart, version, leaf[0], leaf[1], leaf[2], leaf[3], proof]));
   }
 
   /** The last transaction that emitted `eventName` with these indexed topics in blocks [from, to], and its block. */
