@@ -67,6 +67,11 @@ export async function settledPeriod(input: SettledInput): Promise<{ envelope: Ev
   return { envelope, tree, leaves };
 }
 
+/** The committer's settings the finalizer shares (polling and chain timing), not its key. */
+function finalizerSettings(committer: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(committer).filter(([name]) => name !== 'CHAIN_COMMITTER_KEY' && name.startsWith('CHAIN_')));
+}
+
 export function closedPeriod(periodId: string, revision: number, groups: readonly EventEnvelope[]): EventEnvelope {
   const data = groups.map((g) => (g as ReturnType<typeof BalancingPeriodSettled.create>).data);
   const sum = (pick: (d: (typeof data)[number]) => string) => data.reduce((s, d) => s + BigInt(pick(d)), 0n).toString();
@@ -102,6 +107,9 @@ export class BridgeHarness {
   messaging!: MessagingClient;
   cascadeAddress!: string;
   bridge: SpawnedService | undefined;
+  /** The TSO's finalizer: chain-bridge in CHAIN_MODE=finalizer, its own process and key (schema chain_finalizer). */
+  finalizer: SpawnedService | undefined;
+  private finalizerRunning = false;
   private pg!: Client;
   private readonly received: { subject: string; envelope: EventEnvelope; traceparent: string | undefined }[] = [];
 
@@ -132,6 +140,7 @@ export class BridgeHarness {
 
   async tearDown(): Promise<void> {
     await this.bridge?.kill();
+    await this.finalizer?.kill();
     await this.pg?.end().catch(() => undefined);
     await this.messaging?.close();
     await this.anvil?.stop();
@@ -147,7 +156,6 @@ export class BridgeHarness {
       CHAIN_RPC_URL: this.anvil.url,
       CHAIN_CASCADE_ADDRESS: this.cascadeAddress,
       CHAIN_COMMITTER_KEY: KEYS.brp,
-      CHAIN_TSO_KEY: KEYS.tso,
       CHAIN_CONFIRMATIONS: '2',
       CHAIN_POLL_INTERVAL_MS: '100',
       CHAIN_RETRY_MAX_MS: '800',
@@ -157,9 +165,27 @@ export class BridgeHarness {
     };
   }
 
+  /**
+   * Starts the committer with `overrides`, and the finalizer beside it unless one runs already
+   * (a CHAIN_TSO_KEY in `overrides` is the finalizer's and restarts it with that key).
+   */
   async startBridge(overrides: Record<string, string> = {}): Promise<SpawnedService> {
-    this.bridge = await spawnService({ entry: 'services/chain-bridge/src/main.ts', env: this.env(overrides), readyTimeoutMs: 60_000 });
+    const { CHAIN_TSO_KEY: tsoKey, ...committer } = overrides;
+    this.bridge = await spawnService({ entry: 'services/chain-bridge/src/main.ts', env: this.env(committer), readyTimeoutMs: 60_000 });
+    if (tsoKey !== undefined || !this.finalizerRunning) await this.startFinalizer({ ...finalizerSettings(committer), CHAIN_TSO_KEY: tsoKey ?? KEYS.tso });
     return this.bridge;
+  }
+
+  async startFinalizer(overrides: Record<string, string> = {}): Promise<SpawnedService> {
+    await this.finalizer?.kill();
+    const { CHAIN_COMMITTER_KEY: _committerKey, ...env } = this.env({ CHAIN_MODE: 'finalizer', CHAIN_TSO_KEY: KEYS.tso, ...overrides });
+    const finalizer = await spawnService({ entry: 'services/chain-bridge/src/main.ts', env, readyTimeoutMs: 120_000 });
+    this.finalizer = finalizer;
+    this.finalizerRunning = true;
+    void finalizer.exited.then(() => {
+      if (this.finalizer === finalizer) this.finalizerRunning = false;
+    });
+    return finalizer;
   }
 
   async publishSettled(envelope: EventEnvelope, traceparent?: string): Promise<void> {

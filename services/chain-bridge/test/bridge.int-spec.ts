@@ -84,7 +84,7 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
 
     // The market-wide summary lets the TSO finalize once both groups are confirmed.
     await harness.publishClosed(closedPeriod(PERIOD, 1, [alpha.envelope, beta.envelope]));
-    await waitForRow(harness, `SELECT status FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'included');
+    await waitForRow(harness, `SELECT status FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'included');
     await harness.mine(2);
     const [finalized] = await harness.waitForEvents('chain.period.finalized', 1);
     expect(dataOf(finalized)).toMatchObject({
@@ -133,7 +133,7 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
 
     const alpha = (await harness.query<{ source_payload: string }>(`SELECT source_payload FROM chain_bridge.period_commit WHERE group_id = 'GRP-ALPHA'`))[0];
     await harness.publishClosed(closedPeriod(PERIOD, 2, [JSON.parse(alpha.source_payload) as EventEnvelope, corrected.envelope]));
-    await waitForRow(harness, `SELECT status FROM chain_bridge.period_finalization WHERE period_id = $1 AND revision = 2`, [PERIOD], (r) => r.status === 'included');
+    await waitForRow(harness, `SELECT status FROM chain_finalizer.period_finalization WHERE period_id = $1 AND revision = 2`, [PERIOD], (r) => r.status === 'included');
     await harness.mine(2);
     const finalized = await harness.waitForEvents('chain.period.finalized', 2);
     expect(dataOf(finalized[1])).toMatchObject({ revision: 2, totals: { feedInWh: '5900', feedOutWh: '6350', imbalanceWh: '-450' } });
@@ -141,13 +141,13 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
   });
 
   it('finds a finalization already on chain instead of sending it again', async () => {
-    const [before] = await harness.query<{ tx_hash: string }>(`SELECT tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD]);
-    const sent = await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`);
+    const [before] = await harness.query<{ tx_hash: string }>(`SELECT tx_hash FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD]);
+    const sent = await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_finalizer.submission WHERE kind = 'finalize'`);
     // As if the bridge had lost track of it.
-    await harness.query(`UPDATE chain_bridge.period_finalization SET status = 'waiting', tx_hash = NULL, block_number = NULL, block_hash = NULL WHERE period_id = $1`, [PERIOD]);
-    await waitForRow(harness, `SELECT status, tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'confirmed');
-    expect(await harness.query(`SELECT tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD])).toEqual([{ tx_hash: before.tx_hash }]);
-    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`)).toEqual(sent);
+    await harness.query(`UPDATE chain_finalizer.period_finalization SET status = 'waiting', tx_hash = NULL, block_number = NULL, block_hash = NULL WHERE period_id = $1`, [PERIOD]);
+    await waitForRow(harness, `SELECT status, tx_hash FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'confirmed');
+    expect(await harness.query(`SELECT tx_hash FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD])).toEqual([{ tx_hash: before.tx_hash }]);
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_finalizer.submission WHERE kind = 'finalize'`)).toEqual(sent);
   });
 });
 

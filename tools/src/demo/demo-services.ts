@@ -1,12 +1,22 @@
 import { spawnService, type SpawnedService } from '@gridledger/testing';
 
 /**
- * The four services as child processes, each with its own log in memory. `restart` kills one
- * with SIGKILL and starts it again on the same port with the same environment: what an
- * operator's crash looks like, used by the e2e test.
+ * The four services as child processes, each with its own log in memory, plus the TSO's
+ * finalizer: chain-bridge in CHAIN_MODE=finalizer, its own process with its own key. `restart`
+ * kills one with SIGKILL and starts it again on the same port with the same environment: what
+ * an operator's crash looks like, used by the e2e test.
  */
-export type ServiceName = 'meter-ingest' | 'balancing' | 'capacity-market' | 'chain-bridge';
-export const SERVICE_NAMES: readonly ServiceName[] = ['meter-ingest', 'balancing', 'capacity-market', 'chain-bridge'];
+export type ServiceName = 'meter-ingest' | 'balancing' | 'capacity-market' | 'chain-bridge' | 'chain-finalizer';
+export const SERVICE_NAMES: readonly ServiceName[] = ['meter-ingest', 'balancing', 'capacity-market', 'chain-bridge', 'chain-finalizer'];
+
+/** The finalizer is chain-bridge's program in another mode. */
+const PROGRAM: Readonly<Record<ServiceName, string>> = {
+  'meter-ingest': 'meter-ingest',
+  balancing: 'balancing',
+  'capacity-market': 'capacity-market',
+  'chain-bridge': 'chain-bridge',
+  'chain-finalizer': 'chain-bridge',
+};
 
 export interface DemoServices {
   url(name: ServiceName): string;
@@ -19,7 +29,7 @@ export interface DemoServices {
 export async function startServices(envOf: (name: ServiceName) => Record<string, string>, log: (line: string) => void): Promise<DemoServices> {
   const running = new Map<ServiceName, SpawnedService>();
   const spawnOne = async (name: ServiceName, port?: number): Promise<SpawnedService> => {
-    const service = await spawnService({ entry: `services/${name}/src/main.ts`, env: envOf(name), port, readyTimeoutMs: 60_000 });
+    const service = await spawnService({ entry: `services/${PROGRAM[name]}/src/main.ts`, env: envOf(name), port, readyTimeoutMs: 60_000 });
     running.set(name, service);
     return service;
   };

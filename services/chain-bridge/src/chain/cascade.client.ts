@@ -103,6 +103,18 @@ export class CascadeClient {
     return Number(latest[0]) === version ? Number(latest[3] as bigint) : null;
   }
 
+  /** The latest version of a group's period on chain: its root, totals and block (version 0: none). */
+  async latestCommitment(groupKey: string, periodStart: bigint): Promise<{ version: number; merkleRoot: string; totals: Totals; blockNumber: number }> {
+    const [version, merkleRoot, totals, blockNumber] = await this.viewAll('latestCommitment', [groupKey, periodStart]);
+    const t = totals as bigint[];
+    return {
+      version: Number(version),
+      merkleRoot: String(merkleRoot),
+      totals: { feedInWh: t[0], feedOutWh: t[1], scheduleNetWh: t[2], imbalanceWh: t[3] },
+      blockNumber: Number(blockNumber as bigint),
+    };
+  }
+
   async periodState(periodStart: bigint): Promise<{ sums: Totals; committedGroups: number; finalized: boolean; finalizations: number; requiredGroups: number }> {
     const result = await this.viewAll('periodState', [periodStart]);
     const sums = result[0] as bigint[];

@@ -34,7 +34,7 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
 
   constructor(
     step: ChainSubmissionStep,
-    @Inject(COMMIT_SENDER) sender: TransactionSender,
+    @Inject(COMMIT_SENDER) sender: TransactionSender | null,
     private readonly commits: PeriodCommitRepository,
     private readonly client: CascadeClient,
     private readonly chain: ChainIdentity,
