@@ -11,6 +11,8 @@ const frameworkPackages = ['@nestjs/*', 'nats', 'typeorm', 'pg', 'pg-copy-stream
 // libraries' tests stay without it.
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', '**/bench/**/*.ts'];
 const testingAllowedFor = new Set(['type:adapter', 'type:contracts', 'type:domain']);
+// Adapters' tests (the role mirror and guards) deploy the RoleRegistry they read.
+const testsMayDeploy = new Set(['type:adapter']);
 
 function moduleBoundaries({ forTests }) {
   const depConstraints = [
@@ -31,7 +33,7 @@ function moduleBoundaries({ forTests }) {
     { sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['scope:shared', 'scope:meter', 'scope:balancing', 'scope:capacity', 'scope:chain'] },
   ].map((constraint) =>
     forTests && testingAllowedFor.has(constraint.sourceTag)
-      ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] }
+      ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing', ...(testsMayDeploy.has(constraint.sourceTag) ? ['type:contracts'] : [])] }
       : constraint,
   );
   return ['error', { enforceBuildableLibDependency: false, allowCircularSelfDependency: forTests, allow: [], depConstraints }];

@@ -16,7 +16,12 @@ const transform = {
     },
   ],
 };
-const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/contracts', '<rootDir>/tools'];
+const roots = ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/contracts', '<rootDir>/tools', '<rootDir>/apps'];
+// Integration and e2e runs get one auth-enabled nats-server (libs/testing/src/jest, docs/nats-security.md).
+const testNats = {
+  globalSetup: '<rootDir>/libs/testing/src/jest/nats.global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/jest/nats.global-teardown.ts',
+};
 const common = { transform, roots, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
@@ -25,7 +30,7 @@ module.exports = {
   testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['**/*.int-spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'] },
+    { ...common, ...testNats, displayName: 'integration', testMatch: ['**/*.int-spec.ts'] },
+    { ...common, ...testNats, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'] },
   ],
 };

@@ -7,8 +7,10 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {IRoleRegistry} from "./interfaces/IRoleRegistry.sol";
 
 /// @title RoleRegistry
-/// @notice Market roles scoped to balancing groups, on top of OpenZeppelin AccessControl: a role
-/// for a group is the AccessControl role keccak256(abi.encode(role, groupId)). The administrator
+/// @notice Market roles, each held for a scope, on top of OpenZeppelin AccessControl: a role for a
+/// scope is the AccessControl role keccak256(abi.encode(role, scope)). Market operator and TSO
+/// are held for the market (scope zero); DSO for a grid area, MPO, BRP and supplier for a
+/// balancing group, plant operator for a plant (scope ids: libs/auth/src/roles.ts). The administrator
 /// is changed in two steps with a delay (AccessControlDefaultAdminRules). The number of groups
 /// each period needs is a checkpointed history keyed by period start, never one global number.
 contract RoleRegistry is AccessControlDefaultAdminRules, IRoleRegistry {
@@ -18,6 +20,9 @@ contract RoleRegistry is AccessControlDefaultAdminRules, IRoleRegistry {
     bytes32 public constant DSO_ROLE = keccak256("DSO");
     bytes32 public constant BRP_ROLE = keccak256("BRP");
     bytes32 public constant TSO_ROLE = keccak256("TSO");
+    bytes32 public constant MARKET_OPERATOR_ROLE = keccak256("MARKET_OPERATOR");
+    bytes32 public constant SUPPLIER_ROLE = keccak256("SUPPLIER");
+    bytes32 public constant PLANT_OPERATOR_ROLE = keccak256("PLANT_OPERATOR");
     /// @notice The scope of market-wide roles.
     bytes32 public constant MARKET = bytes32(0);
     /// @notice Groups over the registry's lifetime; the cascade's packed sums are sized for it.
@@ -73,7 +78,7 @@ contract RoleRegistry is AccessControlDefaultAdminRules, IRoleRegistry {
 
     /// @inheritdoc IRoleRegistry
     function grantGroupRole(bytes32 role, bytes32 groupId, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _requireKnownRole(role);
+        _requireKnownRole(role, groupId);
         if (role == BRP_ROLE) {
             Group storage group = _groups[groupId];
             if (group.untilPeriod == 0) revert RoleRegistryGroupNotActive(groupId);
@@ -87,7 +92,7 @@ contract RoleRegistry is AccessControlDefaultAdminRules, IRoleRegistry {
 
     /// @inheritdoc IRoleRegistry
     function revokeGroupRole(bytes32 role, bytes32 groupId, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _requireKnownRole(role);
+        _requireKnownRole(role, groupId);
         if (role == BRP_ROLE && _groups[groupId].brp == account) _groups[groupId].brp = address(0);
         if (_revokeRole(scopedRole(role, groupId), account)) {
             emit GroupRoleRevoked(role, groupId, account, _msgSender());
@@ -164,9 +169,11 @@ contract RoleRegistry is AccessControlDefaultAdminRules, IRoleRegistry {
         return exists && lastKey > current ? lastKey : current;
     }
 
-    function _requireKnownRole(bytes32 role) private pure {
-        if (role != MPO_ROLE && role != DSO_ROLE && role != BRP_ROLE && role != TSO_ROLE) {
-            revert RoleRegistryUnknownRole(role);
-        }
+    /// @dev Market-wide roles only for the market scope, every other role only for a named one.
+    function _requireKnownRole(bytes32 role, bytes32 scope) private pure {
+        bool marketWide = role == TSO_ROLE || role == MARKET_OPERATOR_ROLE;
+        bool scoped = role == MPO_ROLE || role == DSO_ROLE || role == BRP_ROLE || role == SUPPLIER_ROLE || role == PLANT_OPERATOR_ROLE;
+        if (!marketWide && !scoped) revert RoleRegistryUnknownRole(role);
+        if (marketWide != (scope == MARKET)) revert RoleRegistryWrongScope(role, scope);
     }
 }

@@ -1,12 +1,19 @@
 import { Contract, ContractFactory, NonceManager, Signer } from 'ethers';
 import { SettlementCascadeArtifact } from './artifacts';
-import { MARKET_SCOPE, ROLES, RoleName, groupKey } from './ids';
+import { MARKET, ROLES, RoleName, groupKey, scopeKey } from './ids';
 
 export interface RoleGrant {
   readonly role: RoleName;
-  /** The balancing group id (plain string); omitted for market-wide roles (TSO). */
+  /** The scope's plain id: a grid area (DSO), a group (MPO, BRP, SUPPLIER), a plant (PLANT_OPERATOR); omitted for market-wide roles (TSO, MARKET_OPERATOR). */
+  readonly scope?: string;
+  /** Earlier name of `scope`, still read when `scope` is absent. */
   readonly groupId?: string;
   readonly account: string;
+}
+
+/** The registry's scope key of a grant. */
+export function grantScopeKey(grant: RoleGrant): string {
+  return scopeKey(grant.role, grant.scope ?? grant.groupId ?? MARKET);
 }
 
 export interface DeployCascadeOptions {
@@ -56,8 +63,7 @@ export async function deployCascade(deployer: Signer, options: DeployCascadeOpti
   // The cascade is its own role registry (one storage read per commit instead of a call).
   const registry = cascade;
   for (const grant of options.grants) {
-    const scope = grant.groupId === undefined ? MARKET_SCOPE : groupKey(grant.groupId);
-    await (await registry.getFunction('grantGroupRole')(ROLES[grant.role], scope, grant.account)).wait();
+    await (await registry.getFunction('grantGroupRole')(ROLES[grant.role], grantScopeKey(grant), grant.account)).wait();
   }
   return { registry, cascade, registryAddress: cascadeAddress, cascadeAddress };
 }

@@ -1,21 +1,15 @@
-import { id } from 'ethers';
+import { ROLE_IDS, type Role } from '@gridledger/auth';
 
-/** On chain a balancing group is keccak256 of its UTF-8 id: any length fits in bytes32. */
-export function groupKey(groupId: string): string {
-  return id(groupId);
-}
+/**
+ * Role ids and scope keys are defined once, in @gridledger/auth (libs/auth/src/roles.ts): a
+ * balancing group is keccak256 of its UTF-8 id, a grid area keccak256("grid-area:" + id), a
+ * plant keccak256("plant:" + id), the market scope zero.
+ */
+export { MARKET, MARKET_SCOPE, ROLE_SCOPE, groupKey, gridAreaKey, plantKey, scopeKey } from '@gridledger/auth';
 
 /** Role names as the registry hashes them. */
-export const ROLES = {
-  MPO: id('MPO'),
-  DSO: id('DSO'),
-  BRP: id('BRP'),
-  TSO: id('TSO'),
-} as const;
-export type RoleName = keyof typeof ROLES;
-
-/** The market-wide scope of a role (the TSO's). */
-export const MARKET_SCOPE = `0x${'00'.repeat(32)}`;
+export const ROLES = ROLE_IDS;
+export type RoleName = Role;
 
 const PERIOD_ID = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$/;
 

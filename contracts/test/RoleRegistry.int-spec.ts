@@ -1,5 +1,5 @@
 import { Contract, ContractFactory, ZeroAddress, ZeroHash } from 'ethers';
-import { MARKET_SCOPE, ROLES, RoleRegistryArtifact, groupKey } from '../src';
+import { MARKET, MARKET_SCOPE, ROLES, RoleRegistryArtifact, gridAreaKey, groupKey, plantKey, scopeKey } from '../src';
 import { CascadeFixture, mined } from './cascade.fixture';
 import { expectRevert } from './revert';
 
@@ -89,6 +89,24 @@ describe('RoleRegistry on anvil', () => {
       expect(await registry.getFunction('hasGroupRole')(ROLES.TSO, MARKET_SCOPE, f.wallets.tso.address)).toBe(true);
       const bogus = groupKey('NOT-A-ROLE');
       await expectRevert(send('grantGroupRole', bogus, NORTH, f.wallets.stranger.address), registry, 'RoleRegistryUnknownRole', [bogus]);
+    });
+
+    it('holds every market role for its kind of scope: market-wide roles only for the market, the others only for a named scope', async () => {
+      const who = f.wallets.stranger.address;
+      const grants = [
+        ['MARKET_OPERATOR', MARKET],
+        ['DSO', 'GA-NORTH'],
+        ['SUPPLIER', 'GRP-NORTH'],
+        ['PLANT_OPERATOR', 'WIND-1'],
+      ] as const;
+      for (const [role, scope] of grants) await send('grantGroupRole', ROLES[role], scopeKey(role, scope), who);
+      expect(await registry.getFunction('hasGroupRole')(ROLES.MARKET_OPERATOR, MARKET_SCOPE, who)).toBe(true);
+      expect(await registry.getFunction('hasGroupRole')(ROLES.DSO, gridAreaKey('GA-NORTH'), who)).toBe(true);
+      expect(await registry.getFunction('hasGroupRole')(ROLES.DSO, groupKey('GA-NORTH'), who)).toBe(false);
+      expect(await registry.getFunction('hasGroupRole')(ROLES.PLANT_OPERATOR, plantKey('WIND-1'), who)).toBe(true);
+      await expectRevert(send('grantGroupRole', ROLES.MARKET_OPERATOR, NORTH, who), registry, 'RoleRegistryWrongScope', [ROLES.MARKET_OPERATOR, NORTH]);
+      await expectRevert(send('grantGroupRole', ROLES.MPO, MARKET_SCOPE, who), registry, 'RoleRegistryWrongScope', [ROLES.MPO, MARKET_SCOPE]);
+      await expectRevert(as('stranger').getFunction('grantGroupRole')(ROLES.MPO, NORTH, who), registry, 'AccessControlUnauthorizedAccount', [who, ZeroHash]);
     });
 
     it('keeps one BRP per group, for registered groups only; revoking frees the place', async () => {

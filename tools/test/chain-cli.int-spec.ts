@@ -47,8 +47,8 @@ describe('npm run chain', () => {
         { groupId: 'GRP-C', registered: false },
       ],
       roles: [
-        { role: 'BRP', groupId: 'GRP-A', account: brp, holds: true },
-        { role: 'TSO', groupId: null, account: tso, holds: true },
+        { role: 'BRP', scope: 'GRP-A', account: brp, holds: true },
+        { role: 'TSO', scope: null, account: tso, holds: true },
       ],
     });
 
@@ -56,6 +56,15 @@ describe('npm run chain', () => {
     expect((await chain('grant', '--cascade', address, '--role', 'BRP', '--group', 'GRP-A', '--account', nextBrp)).json).toMatchObject({ changed: true });
     const after = await chain('status', '--cascade', address, '--groups', 'GRP-A', '--check', `BRP:GRP-A:${brp}`);
     expect(after.json).toMatchObject({ groups: [{ groupId: 'GRP-A', brp: nextBrp }], roles: [{ holds: false }] });
+
+    // The roles of issue 11, each with its kind of scope.
+    expect((await chain('grant', '--cascade', address, '--role', 'MARKET_OPERATOR', '--account', tso)).json).toMatchObject({ changed: true });
+    expect((await chain('grant', '--cascade', address, '--role', 'DSO', '--scope', 'GA-1', '--account', brp)).json).toMatchObject({ changed: true });
+    expect((await chain('grant', '--cascade', address, '--role', 'PLANT_OPERATOR', '--scope', 'WIND-1', '--account', brp)).json).toMatchObject({ changed: true });
+    const roles = await chain('status', '--cascade', address, '--check', `MARKET_OPERATOR:${tso}`, '--check', `DSO:GA-1:${brp}`, '--check', `DSO:GRP-A:${brp}`, '--check', `PLANT_OPERATOR:WIND-1:${brp}`);
+    expect((roles.json?.roles as { holds: boolean }[]).map((r) => r.holds)).toEqual([true, true, false, true]);
+    expect((await chain('revoke', '--cascade', address, '--role', 'DSO', '--scope', 'GA-1', '--account', brp)).json).toMatchObject({ changed: true });
+    expect((await chain('grant', '--cascade', address, '--role', 'DSO', '--account', brp)).exitCode).toBe(2);
   });
 
   it('refuses a bad command line with the usage (exit 2) and a refused transaction with its reason (exit 1)', async () => {

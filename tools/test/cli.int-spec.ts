@@ -6,10 +6,10 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { defineEvent } from '@gridledger/events';
-import { connectMessaging, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
+import { PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
 import { fileDigest } from '@gridledger/metering';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
-import { createTestDatabase, deleteNamespaceStreams, MSCONS_SAMPLE_PATH, randomNamespace, spawnService, TEST_NATS_URL, waitFor, type SpawnedService, type TestDatabase } from '@gridledger/testing';
+import { createTestDatabase, deleteNamespaceStreams, MSCONS_SAMPLE_PATH, randomNamespace, spawnService, connectTestMessaging, testNatsEnv, waitFor, type SpawnedService, type TestDatabase } from '@gridledger/testing';
 import { runCli } from '../src/cli/main';
 import type { CliIo } from '../src/cli/exit-codes';
 
@@ -34,7 +34,7 @@ const ParcelMeasured = defineEvent({
 
 describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
   const namespace = randomNamespace();
-  const env = { NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace };
+  const env = { ...testNatsEnv(), NATS_NAMESPACE: namespace };
   let db: TestDatabase;
   let messaging: MessagingClient;
 
@@ -57,7 +57,7 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: 'cli-test' });
+    messaging = await connectTestMessaging({ namespace, name: 'cli-test' });
     await messaging.ensureStreams();
   });
 
@@ -149,7 +149,7 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
     beforeAll(async () => {
       service = await spawnService({
         entry: 'services/meter-ingest/src/main.ts',
-        env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, METER_INGEST_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'error', HTTP_HOST: '127.0.0.1' },
+        env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, METER_INGEST_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'error', HTTP_HOST: '127.0.0.1' },
         readyTimeoutMs: 90_000,
       });
       const meter = { meterId: SAMPLE_METER, direction: 'production', mpo: mpo.address, dso: Wallet.createRandom().address, groupId: 'BG-1', supplier: null, connectionLimitW: '100000', validFrom: '2015-01-01T00:00:00Z' };

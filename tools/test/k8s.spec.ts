@@ -14,7 +14,7 @@ const K8S = resolve(__dirname, '..', '..', 'k8s');
 const KUSTOMIZATIONS = ['base', 'overlays/dev', 'overlays/prod'];
 const SERVICES = { 'meter-ingest': 3001, balancing: 3002, 'capacity-market': 3003, 'chain-bridge': 3004 } as const;
 // The base and prod get these from the cluster's secret manager; only dev carries its own.
-const EXTERNAL_SECRETS = new Set(['gridledger-database', 'gridledger-postgres', 'gridledger-chain-bridge', 'gridledger-chain-finalizer', 'gridledger-meter-ingest']);
+const EXTERNAL_SECRETS = new Set(['gridledger-database', 'gridledger-postgres', 'gridledger-chain-bridge', 'gridledger-chain-finalizer', 'gridledger-meter-ingest', 'gridledger-nats-users']);
 
 type Obj = Record<string, unknown>;
 const at = (value: unknown, ...path: (string | number)[]): unknown =>
@@ -61,7 +61,7 @@ describe.each(KUSTOMIZATIONS)('k8s/%s', (path) => {
     expect(at(container, 'readinessProbe', 'httpGet', 'path')).toBe('/health/ready');
     expect(find(objects, 'Service', name)?.spec).toMatchObject({ ports: [{ port, targetPort: 'http' }] });
     expect(find(objects, 'ServiceAccount', name)).toBeDefined();
-    expect(find(objects, 'ConfigMap', name)?.data).toMatchObject({ HTTP_PORT: String(port), NATS_URL: 'nats://nats:4222' });
+    expect(find(objects, 'ConfigMap', name)?.data).toMatchObject({ HTTP_PORT: String(port), NATS_URL: 'tls://nats:4222' });
   });
 
   it("runs the TSO's finalizer as its own Deployment: the TSO key from its own Secret, none in chain-bridge", () => {

@@ -24,7 +24,7 @@ interface Panel {
   gridPos: { x: number; y: number; w: number; h: number };
   targets: { expr: string }[];
 }
-const dashboard = JSON.parse(readFileSync(join(ROOT, 'k8s', 'dashboards', 'gridledger.json'), 'utf8')) as { uid: string; panels: Panel[] };
+const dashboard = JSON.parse(readFileSync(join(ROOT, 'k8s', 'monitoring', 'gridledger-dashboard.json'), 'utf8')) as { uid: string; panels: Panel[] };
 const expressions = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
 // Prometheus adds _bucket/_sum/_count to histograms.
 const metricNames = new Set(expressions.flatMap((e) => [...e.matchAll(/\b(gridledger_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1])));

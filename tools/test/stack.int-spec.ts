@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
+import { connect } from 'nats';
+import { NATS_USER_NAMES, natsAuthOptions, natsPasswordVariable } from '@gridledger/messaging';
+import { TEST_NATS_URL } from '@gridledger/testing';
 import { findFreePort, isPortFree, probeEvm, probeNats, probePostgres, startLocalStack } from '../src/stack';
 import { startNats } from '../src/stack/nats.launcher';
 
@@ -53,20 +56,23 @@ describe('detecting running services', () => {
     }
   });
 
-  it('a stack that reuses NATS and Postgres starts nothing and stops nothing', async () => {
-    if (!(await probeNats('127.0.0.1', 4222)).ok || !(await probePostgres('postgres://postgres@127.0.0.1:5432/postgres')).ok) {
+  it('a stack that reuses NATS (the one the environment names, with its users’ passwords) and Postgres starts nothing and stops nothing', async () => {
+    if (!(await probePostgres('postgres://postgres@127.0.0.1:5432/postgres')).ok) {
       // Nothing to reuse on the standard ports in this run: the CLI test below covers starting.
       return;
     }
-    const stack = await startLocalStack({ evm: false, log: quiet, handleSignals: false });
+    // The run's auth-enabled NATS; its passwords are in this process's environment (globalSetup).
+    const stack = await startLocalStack({ evm: false, env: { ...process.env, NATS_URL: TEST_NATS_URL }, log: quiet, handleSignals: false });
     expect(stack.components.map((c) => [c.name, c.origin])).toEqual([
       ['NATS', 'reused'],
       ['Postgres', 'reused'],
     ]);
+    expect(stack.natsUrl).toBe(TEST_NATS_URL);
     expect(stack.databaseUrl).toMatch(/\/gridledger$/);
     expect(stack.rpcUrl).toBeUndefined();
     await stack.stop();
-    expect((await probeNats('127.0.0.1', 4222)).ok).toBe(true);
+    const nats = new URL(TEST_NATS_URL);
+    expect((await probeNats(nats.hostname, Number(nats.port))).ok).toBe(true);
     expect((await probePostgres(stack.databaseUrl)).ok).toBe(true);
   });
 });
@@ -96,7 +102,17 @@ describe('startLocalStack in-process', () => {
     const first = await startLocalStack({ evm: true, reuse: false, ports: 'random', handleSignals: false, log: quiet });
     try {
       expect(first.components.map((c) => c.origin)).toEqual(['started', 'started', 'started']);
-      const env = { NATS_URL: first.natsUrl, DATABASE_ADMIN_URL: first.adminDatabaseUrl, CHAIN_RPC_URL: first.rpcUrl };
+      // Its NATS demands the users of nats-access.ts: anonymous is refused, the operator logs in.
+      await expect(connect({ servers: first.natsUrl, reconnect: false })).rejects.toThrow(/authorization/i);
+      const operator = await connect({ servers: first.natsUrl, reconnect: false, ...natsAuthOptions({ credentials: { user: 'operator', password: first.natsPasswords.operator } }) });
+      await operator.close();
+      // Without the passwords a stack does not reuse that NATS; with them it does.
+      const blind = await startLocalStack({ evm: false, env: { NATS_URL: first.natsUrl, DATABASE_ADMIN_URL: first.adminDatabaseUrl }, handleSignals: false, ports: 'random', log: quiet });
+      expect(blind.components.map((c) => [c.name, c.origin])).toEqual([['NATS', 'started'], ['Postgres', 'reused']]);
+      expect(blind.natsUrl).not.toBe(first.natsUrl);
+      await blind.stop();
+      const passwords = Object.fromEntries(NATS_USER_NAMES.map((name) => [natsPasswordVariable(name), first.natsPasswords[name]]));
+      const env = { NATS_URL: first.natsUrl, DATABASE_ADMIN_URL: first.adminDatabaseUrl, CHAIN_RPC_URL: first.rpcUrl, ...passwords };
       const second = await startLocalStack({ evm: true, env, handleSignals: false, log: quiet });
       expect(second.components.map((c) => [c.name, c.origin, c.url])).toEqual([
         ['NATS', 'reused', first.natsUrl],
@@ -143,6 +159,10 @@ describe('npm run stack --no-reuse --random-ports', () => {
 
     const nats = new URL(env.NATS_URL ?? '');
     expect(await probeNats(nats.hostname, Number(nats.port))).toMatchObject({ ok: true, detail: { jetstream: true } });
+    // The environment it prints logs the operator in (and only with the password).
+    const operator = await connect({ servers: env.NATS_URL, reconnect: false, ...natsAuthOptions({ credentials: { user: 'operator', password: env.NATS_OPERATOR_PASSWORD ?? '' } }) });
+    await operator.close();
+    expect(env.BALANCING_NATS_PASSWORD).toMatch(/^\S{16,}$/);
     expect(await probeEvm(env.CHAIN_RPC_URL ?? '')).toEqual({ ok: true, detail: { chainId: 31337n } });
     const client = new Client({ connectionString: env.DATABASE_URL });
     await client.connect();

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @title Who acts as MPO, DSO, BRP or TSO, for which balancing group, and which groups count when
+/// @title Who acts in which market role for which scope, and which balancing groups count when
 /// @notice The market operator (the administrator, behind a two-step transfer with a delay) registers
-/// and retires balancing groups and grants roles scoped to one group. Market-wide roles (the TSO)
-/// are granted for the scope `MARKET` (zero). A group has at most one BRP account: the only key
+/// and retires balancing groups and grants roles scoped to one group, grid area or plant (the
+/// `groupId` argument of the role functions is that scope's key). Market-wide roles (TSO, market
+/// operator) are granted for the scope `MARKET` (zero), and only for it. A group has at most one BRP account: the only key
 /// that may commit for it. A group counts for the periods from its registration to its retirement;
 /// both take effect from the period in progress, which nobody can have committed yet, so they
 /// never change what an ended period needs. Groups given at deployment count from the market's
 /// opening period. Roles change only through this interface (with its events).
 interface IRoleRegistry {
-    /// @notice The role is not one of MPO, DSO, BRP, TSO.
+    /// @notice The role is not one of MARKET_OPERATOR, TSO, DSO, MPO, BRP, SUPPLIER, PLANT_OPERATOR.
     error RoleRegistryUnknownRole(bytes32 role);
+    /// @notice A market-wide role for a named scope, or a scoped role for the market scope (zero).
+    error RoleRegistryWrongScope(bytes32 role, bytes32 scope);
     /// @notice The group is already registered (retired groups are not registered again).
     error RoleRegistryGroupAlreadyRegistered(bytes32 groupId);
     /// @notice The group id is zero (reserved for the market scope).

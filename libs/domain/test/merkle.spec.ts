@@ -1,4 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { keccak256 } from 'ethers';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import {
@@ -116,5 +117,20 @@ describe('EMPTY_GROUP_PERIOD_ROOT', () => {
     expect(EMPTY_GROUP_PERIOD_PREIMAGE).toBe('gridledger:empty-group-period');
     expect(EMPTY_GROUP_PERIOD_ROOT).toBe(digest);
     expect(EMPTY_GROUP_PERIOD_ROOT).not.toBe(`0x${'00'.repeat(32)}`);
+  });
+
+  it('keccak256 (the WebAssembly module called directly) agrees with ethers for every input size, and sorts node pairs', async () => {
+    const keccak = await loadKeccak256();
+    for (const size of [0, 1, 31, 32, 64, 135, 136, 137, 224, 16_384, 16_385, 40_000]) {
+      const input = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 255);
+      const out = new Uint8Array(40);
+      keccak.hashInto(input, out, 5);
+      expect([`0x${Buffer.from(keccak.hash(input)).toString('hex')}`, `0x${Buffer.from(out.subarray(5, 37)).toString('hex')}`]).toEqual([keccak256(input), keccak256(input)]);
+    }
+    const nodes = Buffer.alloc(96);
+    nodes.fill(0xbb, 32, 64);
+    nodes.fill(0xaa, 64, 96);
+    keccak.hashSortedPairInto(nodes, 32, 64, 0);
+    expect(`0x${nodes.subarray(0, 32).toString('hex')}`).toBe(keccak256(Buffer.concat([Buffer.alloc(32, 0xaa), Buffer.alloc(32, 0xbb)])));
   });
 });

@@ -48,6 +48,12 @@ export const BalancingPeriodSettled = defineEvent({
       merkleRoot: bytes32String,
       meterCount: z.number().int().nonnegative(),
       substitutedCount: z.number().int().nonnegative(),
+      /**
+       * Why the version holds substitutes, when it holds any: `not-received-by-meter-ingest`
+       * (balancing had every value meter-ingest accepted; these meters never reported) or
+       * `deadline` (closed without a manifest check). Absent when substitutedCount is 0.
+       */
+      substitutionReason: z.enum(['not-received-by-meter-ingest', 'deadline']).optional(),
       inputsDigest: bytes32String.optional(),
     })
     .strict(),

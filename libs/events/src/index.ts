@@ -2,3 +2,4 @@ export * from './envelope';
 export * from './define-event';
 export * from './wire';
 export * from './catalogue';
+export * from './meter.requests';

@@ -46,13 +46,13 @@ export async function readDeadLetters(messaging: MessagingClient, query: DeadLet
 
 /**
  * Publishes dead-lettered payloads again on their original subjects, e.g. after the bug that
- * made a handler fail is fixed. `Nats-Msg-Id = <dead letter id>~redrive~<redriveId>`, so a
+ * made a handler fail is fixed. `Nats-Msg-Id = <publisher>:<dead letter id>~redrive~<redriveId>`, so a
  * retried re-drive is dropped by JetStream; every consumer's inbox applies an event id once.
  */
 export async function redriveDeadLetters(messaging: MessagingClient, query: DeadLetterQuery & { readonly redriveId: string }): Promise<number> {
   const letters = await readDeadLetters(messaging, query);
   for (const letter of letters) {
-    await messaging.js.publish(messaging.subject(letter.subject), Buffer.from(letter.payloadBase64, 'base64'), { msgID: `${letter.deadLetterId}~redrive~${query.redriveId}` });
+    await messaging.js.publish(messaging.subject(letter.subject), Buffer.from(letter.payloadBase64, 'base64'), { msgID: messaging.msgId(`${letter.deadLetterId}~redrive~${query.redriveId}`) });
   }
   return letters.length;
 }

@@ -1,5 +1,6 @@
 export * from './namespace';
 export * from './streams';
+export * from './nats-access';
 export * from './messaging-client';
 export * from './nats-headers';
 export * from './ack-decision';

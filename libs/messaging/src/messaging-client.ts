@@ -1,18 +1,23 @@
-import { connect, headers as natsHeaders, JSONCodec, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection, type PubAck, type Subscription } from 'nats';
+import { connect, headers as natsHeaders, type ConnectionOptions, JSONCodec, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection, type PubAck, type Subscription } from 'nats';
 import { SpanKind, context } from '@opentelemetry/api';
 import type { EventDefinition, EventEnvelope } from '@gridledger/events';
 import { counter, extractTraceContext, injectTraceContext, recordCarrier, withSpan } from '@gridledger/telemetry';
 import { Namespace } from './namespace';
 import { ALL_STREAMS, ensureStreams, rpcSubject, type StreamSpec } from './streams';
 import { EVENT_TYPE_HEADER, headerCarrier } from './nats-headers';
+import { natsInboxPrefix } from './nats-access';
 import type { z } from 'zod';
 
 export interface MessagingOptions {
   readonly url: string;
   /** Test isolation prefix (NATS_NAMESPACE); empty or undefined in production. */
   readonly namespace?: string;
-  /** Connection name shown by the server (the service name). */
+  /** Connection name shown by the server (the service name); also the publisher part of every Nats-Msg-Id. */
   readonly name: string;
+  /** NATS user and password (nats-access.ts); none for a server without auth. */
+  readonly credentials?: { readonly user: string; readonly password: string };
+  /** PEM file of the CA that signed the server's certificate: the connection then requires TLS. */
+  readonly tlsCaFile?: string;
 }
 
 export interface PublishResult {
@@ -34,6 +39,8 @@ export class MessagingClient {
     readonly nc: NatsConnection,
     readonly jsm: JetStreamManager,
     readonly ns: Namespace,
+    /** Prefixes every Nats-Msg-Id, so another publisher's event ids cannot shadow ours in a stream's duplicate window. */
+    readonly publisher = 'anonymous',
   ) {
     this.js = nc.jetstream();
   }
@@ -53,7 +60,16 @@ export class MessagingClient {
   }
 
   /**
-   * Validates and publishes one event with `Nats-Msg-Id = envelope.id` and the trace
+   * The Nats-Msg-Id JetStream deduplicates on: `<publisher>:<id>`. Ids are deterministic from
+   * content, so anyone could compute the next one; with the publisher in it, a copy published
+   * first by someone else never makes JetStream drop ours as a duplicate.
+   */
+  msgId(id: string): string {
+    return `${this.publisher}:${id}`;
+  }
+
+  /**
+   * Validates and publishes one event with `Nats-Msg-Id = <publisher>:<envelope.id>` and the trace
    * context of a producer span; returns JetStream's ack (with its `duplicate` flag).
    */
   async publishEvent<D extends AnyEventDefinition>(definition: D, envelope: ReturnType<D['create']>, key?: string): Promise<PublishResult> {
@@ -80,7 +96,7 @@ export class MessagingClient {
         hdrs.set(EVENT_TYPE_HEADER, meta.eventType);
         injectTraceContext(headerCarrier(hdrs));
         const data = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
-        const ack: PubAck = await this.js.publish(subject, data, { msgID: meta.msgId ?? meta.eventId, headers: hdrs });
+        const ack: PubAck = await this.js.publish(subject, data, { msgID: this.msgId(meta.msgId ?? meta.eventId), headers: hdrs });
         counter('gridledger_messages_published_total', 'Events published to JetStream, by type and whether JetStream dropped them as duplicates').add(1, { type: meta.eventType, duplicate: ack.duplicate });
         return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
       },
@@ -150,9 +166,20 @@ export class MessagingClient {
 
 export async function connectMessaging(options: MessagingOptions): Promise<MessagingClient> {
   const ns = new Namespace(options.namespace);
-  const nc = await connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const nc = await connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...natsAuthOptions(options) });
   const jsm = await nc.jetstreamManager();
-  return new MessagingClient(nc, jsm, ns);
+  return new MessagingClient(nc, jsm, ns, options.name);
+}
+
+/**
+ * User, password, TLS and the user's own inbox prefix (`_INBOX.<user>`: a user may subscribe
+ * only to its own replies). For any `connect` to a gridledger NATS, not only connectMessaging.
+ */
+export function natsAuthOptions(options: Pick<MessagingOptions, 'credentials' | 'tlsCaFile'>): Partial<ConnectionOptions> {
+  return {
+    ...(options.credentials ? { user: options.credentials.user, pass: options.credentials.password, inboxPrefix: natsInboxPrefix(options.credentials.user) } : {}),
+    ...(options.tlsCaFile ? { tls: { caFile: options.tlsCaFile } } : {}),
+  };
 }
 
 export type { EventEnvelope };

@@ -65,6 +65,40 @@ export function serializeTrustedEvent<T extends string, S extends z.ZodTypeAny>(
   return { id, type: definition.type, subject: definition.subject(parts.key), payload: JSON.stringify(envelope) };
 }
 
+/** One long array of an event's data, already JSON text, with a sample of its elements as values. */
+export interface SplicedArray {
+  readonly key: string;
+  /** The array as JSON text, brackets included. */
+  readonly json: string;
+  /** A few of its elements (first, middle, last) as values, for the schema check. */
+  readonly sample: readonly unknown[];
+}
+
+const SPLICE_MARK = '\u0001spliced\u0001';
+
+/**
+ * serializeTrustedEvent for a hot path that writes one long array as JSON text itself, in the
+ * same pass that builds its COPY lines, instead of building an object per element for
+ * JSON.stringify (two allocations per value, and the collector's work after them). The
+ * schema checks `data` with the array cut to `array.sample`, as serializeTrustedEvent does;
+ * the caller builds the text only from fields it has validated (no character needs escaping)
+ * and its tests parse what is published with the full schema.
+ */
+export function serializeTrustedEventSpliced<T extends string, S extends z.ZodTypeAny>(
+  definition: EventDefinition<T, S>,
+  data: Record<string, unknown>,
+  array: SplicedArray,
+  parts: TrustedEventParts,
+): SerializedEvent {
+  checkTrustedData(definition, { ...data, [array.key]: array.sample } as z.infer<S>);
+  const id = deterministicEventId(definition.type, ...parts.idParts);
+  const envelope: EventEnvelope = { id, type: definition.type, schemaVersion: definition.schemaVersion, occurredAt: parts.occurredAt, correlationId: parts.correlationId, causationId: null, data: { ...data, [array.key]: SPLICE_MARK } };
+  const text = JSON.stringify(envelope);
+  const mark = JSON.stringify(SPLICE_MARK);
+  const at = text.indexOf(mark);
+  return { id, type: definition.type, subject: definition.subject(parts.key), payload: text.slice(0, at) + array.json + text.slice(at + mark.length) };
+}
+
 /** The event's data schema over the data with each top-level array longer than TRUSTED_FULL_CHECK_LENGTH sampled; throws the ZodError. */
 export function checkTrustedData<T extends string, S extends z.ZodTypeAny>(definition: EventDefinition<T, S>, data: z.infer<S>): void {
   definition.schema.parse(sampleLongArrays(data));

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { defineEvent, MessageDeadLettered, type EventOf } from '@gridledger/events';
 import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, openDataSource } from '@gridledger/persistence';
 import { activeTraceIds, startTelemetry, withSpan } from '@gridledger/telemetry';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
-import { connectMessaging, readDeadLetters, redriveDeadLetters, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, answerOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, connectTestMessaging, waitFor, type TestDatabase } from '@gridledger/testing';
+import { readDeadLetters, redriveDeadLetters, enqueueOutbox, enqueueOutboxMany, OutboxRelay, outboxReplaySubject, answerOutboxReplay, PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
 
 jest.setTimeout(60_000);
 
@@ -50,7 +50,7 @@ describe('transactional outbox and batch consumers (real NATS and Postgres)', ()
       });
     producerDb = await open('producer');
     consumerDb = await open('consumer', [`CREATE TABLE consumer.applied (event_id text NOT NULL, n int NOT NULL)`]);
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: ns, name: 'outbox-test' });
+    messaging = await connectTestMessaging({ namespace: ns, name: 'outbox-test' });
     await messaging.ensureStreams();
     // Creating twice is a no-op: streams are declared, not accumulated.
     await messaging.ensureStreams();

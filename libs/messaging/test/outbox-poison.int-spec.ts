@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { defineEvent, type EventOf } from '@gridledger/events';
 import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, openDataSource } from '@gridledger/persistence';
 import { startTelemetry } from '@gridledger/telemetry';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, type TestDatabase } from '@gridledger/testing';
-import { answerOutboxReplay, connectMessaging, enqueueOutbox, OutboxRelay, type MessagingClient } from '@gridledger/messaging';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, connectTestMessaging, type TestDatabase } from '@gridledger/testing';
+import { answerOutboxReplay, enqueueOutbox, OutboxRelay, type MessagingClient } from '@gridledger/messaging';
 
 jest.setTimeout(60_000);
 
@@ -54,7 +54,7 @@ describe('outbox relay around poison rows (real NATS and Postgres)', () => {
     metrics = createServer((request, response) => telemetry.handleMetricsRequest(request, response)).listen(0, '127.0.0.1');
     db = await createTestDatabase();
     producerDb = await openDataSource({ url: db.url, schema: 'producer', entities: MESSAGING_ENTITIES, migrations: MESSAGING_MIGRATIONS });
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: ns, name: 'outbox-poison-test' });
+    messaging = await connectTestMessaging({ namespace: ns, name: 'outbox-poison-test' });
     await messaging.ensureStreams();
   });
 

@@ -10,12 +10,15 @@ import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, openDataSource } from '@gridl
 import { JsonLogger, startTelemetry, type Telemetry } from '@gridledger/telemetry';
 import type { OpenApiDocument } from './api-docs';
 import { BackboneModule } from './backbone.module';
-import { loadConfig, type CommonConfig } from './config';
+import { loadConfig, loadNatsConnectionConfig, type CommonConfig } from './config';
 import { problemDetailsFilterFor } from './problem-details';
+import { signedBodyParsers } from './auth/body-parsers';
 
 export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>> {
   /** Service name for logs, traces and the NATS connection. */
   readonly name: string;
+  /** The NATS user it logs in as, when not its name (chain-bridge's finalizer logs in as chain-bridge). */
+  readonly natsUser?: string;
   /** The service's own Postgres schema. */
   readonly schema: string;
   readonly configSchema: S;
@@ -64,7 +67,9 @@ export interface RunningService<C> {
  * Fails fast, naming what is wrong, if any step fails.
  */
 export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>>(definition: ServiceDefinition<S>): Promise<RunningService<z.infer<S>>> {
-  const config = loadConfig(definition.configSchema, definition.env ?? process.env) as z.infer<S> & CommonConfig;
+  const env = definition.env ?? process.env;
+  const config = loadConfig(definition.configSchema, env) as z.infer<S> & CommonConfig;
+  const natsConnection = loadNatsConnectionConfig(definition.natsUser ?? definition.name, env);
   const exporter = config.OTEL_TRACES_EXPORTER ?? (config.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
   const telemetry = startTelemetry({ serviceName: definition.name, exporter, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
   const logger = new JsonLogger({ service: definition.name, level: config.LOG_LEVEL });
@@ -78,7 +83,7 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
    }));
   let messaging: MessagingClient | undefined;
   try {
-    messaging = await dependency('NATS (NATS_URL)', () => connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: definition.name }));
+    messaging = await dependency('NATS (NATS_URL)', () => connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: definition.name, ...natsConnection }));
     const client = messaging;
     await dependency('JetStream streams', () => client.ensureStreams(definition.streams ?? ALL_STREAMS, config.NATS_STREAM_REPLICAS));
     const outboxRelay = definition.outboxRelay === false ? undefined : new OutboxRelay({ dataSource, messaging, logger });
@@ -88,7 +93,9 @@ export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTy
     @Module({ imports: [BackboneModule.forRoot({ name: definition.name, config, messaging, dataSource, telemetry, outboxRelay, logger, transport, clock: definition.clock?.(config), apiDocument: definition.apiDocument }), definition.appModule] })
     class ServiceRootModule {}
 
-    const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false });
+    // Nest's own parsers are replaced: signed requests must reach their guard as raw bytes.
+    const app = await NestFactory.create(ServiceRootModule, { logger, abortOnError: false, bodyParser: false });
+    app.use(signedBodyParsers());
     // A hybrid app: the @EventPattern/@MessagePattern handlers run on JetStream beside HTTP.
     connectJetStream(app, transport);
     // Every HTTP error of every service answers as problem details (RFC 9457).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NATS_USERS, natsPasswordVariable, natsUserVariable, type NatsServiceName } from '@gridledger/messaging';
 
 /** Configuration was invalid; `problems` names every bad variable and why. */
 export class ConfigError extends Error {
@@ -68,8 +69,36 @@ export function commonConfigSchema(defaultHttpPort: number) {
     /** Milliseconds spans wait before an OTLP export. */
     OTEL_BSP_SCHEDULE_DELAY: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').positive('must be positive').optional(),
     /** JetStream stream replicas: 1 locally, 3 on a clustered NATS (k8s). */
+    /** PEM file of the CA that signed NATS's certificate; set, the connection requires TLS (k8s). */
+    NATS_TLS_CA: z.string().min(1).optional(),
     NATS_STREAM_REPLICAS: z.coerce.number({ invalid_type_error: 'must be 1, 3 or 5' }).refine((n) => n === 1 || n === 3 || n === 5, 'must be 1, 3 or 5').default(1),
   });
 }
 
 export type CommonConfig = z.infer<ReturnType<typeof commonConfigSchema>>;
+
+export interface NatsConnectionConfig {
+  readonly credentials?: { readonly user: string; readonly password: string };
+  readonly tlsCaFile?: string;
+}
+
+/**
+ * The service's NATS user and password: `<PREFIX>NATS_USER` (default: the service's name) and
+ * `<PREFIX>NATS_PASSWORD` with the service's prefix (METER_INGEST_, BALANCING_, CAPACITY_, CHAIN_),
+ * so one environment can hold every service's and each picks its own; `NATS_USER`/`NATS_PASSWORD`
+ * for anything else. Without a password it connects anonymously, which an auth-enabled server
+ * refuses; with NODE_ENV=production the password is required.
+ */
+export function loadNatsConnectionConfig(service: string, env: Record<string, string | undefined> = process.env): NatsConnectionConfig {
+  const known = service in NATS_USERS && !NATS_USERS[service as NatsServiceName].superuser;
+  const userVariable = known ? natsUserVariable(service as NatsServiceName) : 'NATS_USER';
+  const passwordVariable = known ? natsPasswordVariable(service as NatsServiceName) : 'NATS_PASSWORD';
+  const password = env[passwordVariable] || undefined;
+  const user = env[userVariable] || (known ? service : undefined);
+  const problems: { variable: string; reason: string }[] = [];
+  if (!password && env.NODE_ENV === 'production') problems.push({ variable: passwordVariable, reason: 'must be set when NODE_ENV=production (the NATS password of this service\'s user, docs/nats-security.md)' });
+  if (password && !user) problems.push({ variable: userVariable, reason: 'must be set when a NATS password is' });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const tlsCaFile = env.NATS_TLS_CA || undefined;
+  return { ...(password && user ? { credentials: { user, password } } : {}), ...(tlsCaFile ? { tlsCaFile } : {}) };
+}

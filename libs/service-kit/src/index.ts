@@ -11,3 +11,4 @@ export * from './problem-details.parse';
 export * from './paging';
 export * from './api-docs';
 export * from './served-routes';
+export * from './auth';

@@ -1,7 +1,7 @@
 import { Controller, Get, Module, Param } from '@nestjs/common';
 import { z } from 'zod';
 import { apiDocumentUnderTest, bootstrapService, commonConfigSchema, openApiDocument, type RunningService } from '@gridledger/service-kit';
-import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, randomNamespace, type TestDatabase } from '@gridledger/testing';
+import { testNatsEnv, createTestDatabase, deleteNamespaceStreams, randomNamespace, type TestDatabase } from '@gridledger/testing';
 
 jest.setTimeout(60_000);
 
@@ -36,7 +36,7 @@ describe('GET /docs: the OpenAPI document a service is given, served as JSON', (
       appModule: ThingsModule,
       apiDocument: document,
       outboxRelay: false,
-      env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' },
+      env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' },
     });
   });
 

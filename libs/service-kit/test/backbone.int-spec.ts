@@ -6,7 +6,7 @@ import { MessageDeadLettered } from '@gridledger/events';
 import { probe, ProbeRecorded, type Probe } from './fixtures/probe.events';
 import { enqueueOutbox, natsRequest, outboxReplaySubject, PoisonEventError, streamConsumer, type ReceivedEvent, type RequestContext, type StreamContext } from '@gridledger/messaging';
 import { activeTraceIds, withSpan } from '@gridledger/telemetry';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, waitFor, type TestDatabase } from '@gridledger/testing';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, testNatsEnv, waitFor, type TestDatabase } from '@gridledger/testing';
 import { bootstrapService, commonConfigSchema, type RunningService } from '@gridledger/service-kit';
 
 /** Test-controlled behaviour of the consumer app. */
@@ -73,7 +73,7 @@ describe('backbone: outbox → JetStream → Nest @EventPattern handler, across 
   let deadLetterSub: Subscription;
   const sc = StringCodec();
 
-  const env = () => ({ DATABASE_URL: db.url, NATS_NAMESPACE: ns, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: 'memory', LOG_LEVEL: 'warn' });
+  const env = () => ({ ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: ns, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', OTEL_TRACES_EXPORTER: 'memory', LOG_LEVEL: 'warn' });
   const effects = async (label: string) =>
     (await consumer.dataSource.query(`SELECT "event_id", "trace_id", "delivery" FROM "consumer_svc"."effects" WHERE "label" = $1`, [label])) as { event_id: string; trace_id: string | null; delivery: number }[];
   const produce = (event: Probe) => producer.dataSource.transaction((em) => enqueueOutbox(em, ProbeRecorded, event, 'g1'));
@@ -124,7 +124,8 @@ describe('backbone: outbox → JetStream → Nest @EventPattern handler, across 
     expect(second.duplicate).toBe(true);
     expect(second.seq).toBe(first.seq);
     const stored = await producer.messaging.jsm.streams.getMessage(producer.messaging.streamName('METER'), { seq: first.seq });
-    expect(stored.header.get('Nats-Msg-Id')).toBe(event.id);
+    // The publisher is part of the id JetStream deduplicates on (another's copy never shadows it).
+    expect(stored.header.get('Nats-Msg-Id')).toBe(`producer:${event.id}`);
     await waitFor(async () => (await effects('twice')).length === 1, { what: 'one effect' });
   });
 

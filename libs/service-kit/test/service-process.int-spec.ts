@@ -1,6 +1,6 @@
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import type { MessagingClient } from '@gridledger/messaging';
 import { activeTraceIds, startTelemetry, withSpan } from '@gridledger/telemetry';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, startTraceCollector, TEST_NATS_URL, waitFor, type TestDatabase } from '@gridledger/testing';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, startTraceCollector, connectTestMessaging, waitFor, type TestDatabase } from '@gridledger/testing';
 import { Client } from 'pg';
 import { probe, ProbeRecorded } from './fixtures/probe.events';
 
@@ -21,7 +21,7 @@ describe('a consumer service in its own process', () => {
     db = await createTestDatabase();
     sql = new Client({ connectionString: db.url });
     await sql.connect();
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: ns, name: 'crash-test-publisher' });
+    messaging = await connectTestMessaging({ namespace: ns, name: 'crash-test-publisher' });
     await messaging.ensureStreams();
   });
 

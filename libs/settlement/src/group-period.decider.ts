@@ -5,6 +5,7 @@ import { ExpectedMeter, IncomingMeterValue, MeterValue, Schedule, changedValues,
 import { EMPTY_METER_ROWS, MeterRows, leafColumnsOf, rowIndexOf, valueOf, withExpected, withValues } from './meter-rows';
 import { SettledVersion, SettlementTrigger, merkleRootOfLeaves, periodStartSeconds, settleGroupPeriod, versionSaltKey } from './settle';
 import { substituteValue } from './substitution';
+import { InputsCheck, SubstitutionReason, checkInputs } from './inputs-check';
 
 /**
  * The life of one balancing group's period as a decider: open → gate closed → settled →
@@ -23,6 +24,8 @@ export interface GroupPeriodState {
   readonly imbalancePricePerMWh: PricePerMWh | null;
   readonly versions: readonly SettledVersion[];
   readonly confirmedVersion: number | null;
+  /** Why the gate's substitutes were made (set when the gate closes with substitutes). */
+  readonly substitutionReason?: SubstitutionReason | null;
 }
 
 /** Which group-period a decider decides for. */
@@ -51,13 +54,19 @@ export type GroupPeriodCommand =
   | { readonly type: 'RecordMeterValues'; readonly values: readonly IncomingMeterValue[] }
   | { readonly type: 'RecordSchedule'; readonly schedule: Schedule }
   | { readonly type: 'RecordPrice'; readonly imbalancePricePerMWh: PricePerMWh }
-  /** The settlement worker's tick on an open period; substitutes use `previousDayValues` (by meterKey). */
-  | { readonly type: 'CloseGateIfDue'; readonly nowMs: number; readonly previousDayValues: ReadonlyMap<string, WattHours> }
+  /**
+   * The settlement worker's tick on an open period; substitutes use `previousDayValues` (by
+   * meterKey). With `inputs` (manifests required), the gate closes only when balancing's
+   * values match meter-ingest's manifest: at the deadline a mismatch asks for a re-send
+   * instead of substituting, and only meters meter-ingest never received are substituted.
+   */
+  | { readonly type: 'CloseGateIfDue'; readonly nowMs: number; readonly previousDayValues: ReadonlyMap<string, WattHours>; readonly inputs?: InputsCheck }
   /**
    * Inputs of a settled period changed in the store since its latest version (values,
-   * schedules and price are recorded as they arrive, outside this decider): settle again.
+   * schedules and price are recorded as they arrive, outside this decider): settle again,
+   * once the values match the manifest when `inputs` is given.
    */
-  | { readonly type: 'SettleChanges' }
+  | { readonly type: 'SettleChanges'; readonly inputs?: InputsCheck }
   | { readonly type: 'ConfirmOnChain'; readonly version: number };
 
 export type GroupPeriodEvent =
@@ -65,7 +74,12 @@ export type GroupPeriodEvent =
   | { readonly type: 'MeterValuesRecorded'; readonly values: readonly MeterValue[] }
   | { readonly type: 'ScheduleRecorded'; readonly schedule: Schedule }
   | { readonly type: 'PriceRecorded'; readonly imbalancePricePerMWh: PricePerMWh }
-  | { readonly type: 'GateClosed'; readonly reason: 'complete' | 'deadline'; readonly substitutes: readonly MeterValue[] }
+  | { readonly type: 'GateClosed'; readonly reason: 'complete' | 'deadline'; readonly substitutes: readonly MeterValue[]; readonly substitutionReason?: SubstitutionReason }
+  /**
+   * Balancing's values do not match the manifest where they must (at the deadline, or for a
+   * correction): not settled; the service asks meter-ingest to re-send the group-period.
+   */
+  | { readonly type: 'ResendRequested'; readonly expected: { readonly count: number; readonly digest: string }; readonly received: { readonly count: number; readonly digest: string }; readonly missing: number }
   | { readonly type: 'PeriodSettled'; readonly settled: SettledVersion }
   | { readonly type: 'PeriodConfirmed'; readonly version: number };
 
@@ -117,11 +131,20 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
         if (state.status !== 'open') return [];
         const decision = groupPeriodGate(context, state.meters, command.nowMs);
         if (decision.kind === 'stay-open') return [];
+        if (command.inputs) {
+          const verdict = checkInputs(command.inputs);
+          // Before the deadline a mismatch waits (values or the manifest are on their way).
+          if (verdict.kind === 'mismatch') return decision.reason === 'deadline' ? [resendRequested(verdict)] : [];
+        }
         const substitutes = decision.reason === 'deadline' ? decision.missing.map((meter) => substituteValue(meter, command.previousDayValues.get(meterKey(meter)))) : [];
-        return closeAndSettle(state, decision.reason, substitutes);
+        const substitutionReason: SubstitutionReason = command.inputs ? 'not-received-by-meter-ingest' : 'deadline';
+        return closeAndSettle(state, decision.reason, substitutes, substitutes.length > 0 ? substitutionReason : undefined);
       }
-      case 'SettleChanges':
-        return state.status === 'settled' || state.status === 'confirmed' ? settleAgain(state) : [];
+      case 'SettleChanges': {
+        if (state.status !== 'settled' && state.status !== 'confirmed') return [];
+        const verdict = command.inputs ? checkInputs(command.inputs) : undefined;
+        return verdict?.kind === 'mismatch' ? [resendRequested(verdict)] : settleAgain(state);
+      }
       case 'ConfirmOnChain': {
         const latest = state.versions.at(-1);
         if (!latest || command.version > latest.version) throw new DomainError('unprocessable', 'VERSION_NOT_SETTLED', 'version', `version ${command.version} was never settled`);
@@ -143,8 +166,8 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
     return isComplete(next.meters) ? [...changes, ...closeAndSettle(next, 'complete', [])] : [...changes];
   }
 
-  function closeAndSettle(state: GroupPeriodState, reason: 'complete' | 'deadline', substitutes: readonly MeterValue[]): GroupPeriodEvent[] {
-    const closed: GroupPeriodEvent = { type: 'GateClosed', reason, substitutes };
+  function closeAndSettle(state: GroupPeriodState, reason: 'complete' | 'deadline', substitutes: readonly MeterValue[], substitutionReason?: SubstitutionReason): GroupPeriodEvent[] {
+    const closed: GroupPeriodEvent = substitutionReason ? { type: 'GateClosed', reason, substitutes, substitutionReason } : { type: 'GateClosed', reason, substitutes };
     return [closed, { type: 'PeriodSettled', settled: settleNext(evolve(state, closed), reason) }];
   }
 
@@ -169,7 +192,7 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
   function settleNext(state: GroupPeriodState, trigger: SettlementTrigger): SettledVersion {
     const version = state.versions.length + 1;
     const merkleRoot = rootAt(state.meters, version);
-    return settleGroupPeriod(
+    const settled = settleGroupPeriod(
       {
         groupId: context.groupId,
         periodId: context.periodId,
@@ -183,9 +206,16 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
       },
       merkleRoot,
     );
+    if (settled.totals.substitutedCount === 0) return settled;
+    // Substitutes stay until real values replace them: later versions keep the gate's reason.
+    return { ...settled, substitutionReason: state.substitutionReason ?? state.versions.at(-1)?.substitutionReason ?? 'deadline' };
   }
 
   return { initialState: initialGroupPeriodState, decide, evolve };
+}
+
+function resendRequested(verdict: Extract<ReturnType<typeof checkInputs>, { kind: 'mismatch' }>): GroupPeriodEvent {
+  return { type: 'ResendRequested', expected: verdict.expected, received: verdict.received, missing: verdict.missing };
 }
 
 /**
@@ -215,11 +245,13 @@ function evolve(state: GroupPeriodState, event: GroupPeriodEvent): GroupPeriodSt
       return { ...state, imbalancePricePerMWh: event.imbalancePricePerMWh };
     case 'GateClosed':
       // No substitutes: the same rows, so a root worked out for them still applies.
-      return { ...state, meters: withValues(state.meters, event.substitutes), status: 'gate-closed' };
+      return { ...state, meters: withValues(state.meters, event.substitutes), status: 'gate-closed', substitutionReason: event.substitutionReason ?? null };
     case 'PeriodSettled':
       return { ...state, status: 'settled', versions: [...state.versions, event.settled] };
     case 'PeriodConfirmed':
       return { ...state, status: 'confirmed', confirmedVersion: event.version };
+    case 'ResendRequested':
+      return state;
     default: {
       const unknown: never = event;
       throw DomainError.invalid('type', `unknown event ${JSON.stringify(unknown)}`, 'UNKNOWN_EVENT');

@@ -9,3 +9,4 @@ export * from './market-summary';
 export * from './group-period.decider';
 export * from './limits';
 export * from './inputs-digest';
+export * from './inputs-check';

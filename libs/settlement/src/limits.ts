@@ -1,4 +1,4 @@
-import { DomainError, PricePerMWh, WattHours } from '@gridledger/domain';
+import { DomainError, PeriodError, PeriodLength, PricePerMWh, WattHours, formatInstant, parsePeriodId } from '@gridledger/domain';
 
 /**
  * Domain limits of the inputs balancing settles, chosen so every sum and every priced
@@ -47,4 +47,34 @@ export function assertScheduleCount(existing: number, groupId: string): void {
   if (existing >= MAX_SCHEDULES_PER_GROUP_PERIOD) {
     throw new DomainError('unprocessable', 'TOO_MANY_SCHEDULES', 'scheduleId', `group ${groupId} already has ${MAX_SCHEDULES_PER_GROUP_PERIOD} schedules in this period`);
   }
+}
+
+/**
+ * How far from now a market input (schedule, price) may name its period: back at most the
+ * correction window (a settled period is corrected only within it; the contract refuses
+ * commits after its own window), ahead at most the horizon (day-ahead trading, no far future
+ * that would sit in the queue for years).
+ */
+export interface InputWindow {
+  readonly pastMs: number;
+  readonly aheadMs: number;
+}
+
+export function periodWindowProblem(periodId: string, length: PeriodLength, nowMs: number, window: InputWindow): string | undefined {
+  let startMs: number;
+  try {
+    startMs = parsePeriodId(periodId, length);
+  } catch (error) {
+    if (error instanceof PeriodError) return error.message;
+    throw error;
+  }
+  if (startMs < nowMs - window.pastMs) return `period starts before ${formatInstant(nowMs - window.pastMs)}, outside the correction window of ${window.pastMs} ms`;
+  if (startMs > nowMs + window.aheadMs) return `period starts after ${formatInstant(nowMs + window.aheadMs)}, beyond the horizon of ${window.aheadMs} ms`;
+  return undefined;
+}
+
+/** Refuses a period outside the input window, naming `field` (code OUTSIDE_WINDOW). */
+export function assertPeriodWindow(periodId: string, length: PeriodLength, nowMs: number, window: InputWindow, field = 'periodId'): void {
+  const problem = periodWindowProblem(periodId, length, nowMs, window);
+  if (problem) throw DomainError.invalid(field, problem, 'OUTSIDE_WINDOW');
 }

@@ -17,6 +17,7 @@ import { Posting, brpAccount, imbalancePosting, ledgerDigest } from './ledger';
 import { MeterValue, Schedule } from './meter-value';
 import { LeafColumns, MeterRows } from './meter-rows';
 import { GroupTotals, netGroupPeriod } from './netting';
+import type { SubstitutionReason } from './inputs-check';
 
 export type SettlementTrigger = 'complete' | 'deadline' | 'correction' | 'priced';
 
@@ -51,6 +52,8 @@ export interface SettledVersion {
   readonly posting: Posting | null;
   readonly ledgerDigest: string;
   readonly merkleRoot: string;
+  /** Why this version holds substitutes (absent when it holds none; see inputs-check.ts). */
+  readonly substitutionReason?: SubstitutionReason;
 }
 
 /** The leaf of a meter's value in a period: direction 0 consumption, 1 production; `salt` from leafSalts. */

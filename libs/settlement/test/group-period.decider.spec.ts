@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { Keccak256, METER_LEAF_TYPES, leafSalt, loadKeccak256 } from '@gridledger/domain';
+import { Keccak256, METER_LEAF_TYPES, ValuesDigest, leafSalt, loadKeccak256, valuesDigest } from '@gridledger/domain';
 import { deciderSpec } from '@gridledger/testing';
 import {
   EMPTY_MERKLE_ROOT,
@@ -36,7 +36,7 @@ const expect3: GroupPeriodCommand = {
     { meterId: 'HH-2', direction: 'consumption' },
   ],
 };
-const tick = (nowMs: number, previousDay: Record<string, bigint> = {}): GroupPeriodCommand => ({ type: 'CloseGateIfDue', nowMs, previousDayValues: new Map(Object.entries(previousDay)) });
+const tick = (nowMs: number, previousDay: Record<string, bigint> = {}): Extract<GroupPeriodCommand, { type: 'CloseGateIfDue' }> => ({ type: 'CloseGateIfDue', nowMs, previousDayValues: new Map(Object.entries(previousDay)) });
 const values = (...list: [string, 'production' | 'consumption', bigint][]): GroupPeriodCommand => ({
   type: 'RecordMeterValues',
   values: list.map(([meterId, direction, energyWh]) => ({ meterId, direction, energyWh })),
@@ -104,10 +104,12 @@ describe('group period decider', () => {
           { meterId: 'HH-1', direction: 'consumption', energyWh: 7n, substituted: true },
           { meterId: 'HH-2', direction: 'consumption', energyWh: 0n, substituted: true },
         ],
+        substitutionReason: 'deadline',
       });
       const [settled] = settledOf(events);
       expect(settled.trigger).toBe('deadline');
       expect(settled.totals).toMatchObject({ feedInWh: 10n, feedOutWh: 7n, imbalanceWh: 3n, meterCount: 3, substitutedCount: 2 });
+      expect(settled.substitutionReason).toBe('deadline');
     });
 
     it('given no registry entry and no values, when the deadline passes, then it settles empty with the empty root', () => {
@@ -118,6 +120,49 @@ describe('group period decider', () => {
 
     it('given a settled period, when the clock ticks again, then nothing happens', () => {
       spec.givenCommands(expect3, allThree).when(tick(PERIOD_END_MS + 10 * DEADLINE_AFTER_END_MS)).then([]);
+    });
+  });
+
+  describe('against the manifest of what meter-ingest accepted', () => {
+    const digestOf = (...list: [string, 'production' | 'consumption', bigint][]) => valuesDigest(list.map(([meterId, direction, energyWh]) => ({ meterId, direction, energyWh })));
+    const PV = ['PV-1', 'production', 10n] as [string, 'production', bigint];
+    const HH1 = ['HH-1', 'consumption', 3n] as [string, 'consumption', bigint];
+    const HH2 = ['HH-2', 'consumption', 2n] as [string, 'consumption', bigint];
+    const inputs = (manifest: ValuesDigest | null, received: ValuesDigest) => ({ manifest: manifest && { ...manifest, revision: 1 }, received });
+    const deadline = PERIOD_END_MS + DEADLINE_AFTER_END_MS;
+    // The service records values outside the decider (given as events), then ticks the gate.
+    const holding = (...list: [string, 'production' | 'consumption', bigint][]) => [...spec.givenCommands(expect3).history, { type: 'MeterValuesRecorded' as const, values: list.map(([meterId, direction, energyWh]) => ({ meterId, direction, energyWh, substituted: false })) }];
+
+    it('given every meter in but no manifest yet, when the clock ticks before the deadline, then the gate stays open', () => {
+      spec.given(...holding(PV, HH1, HH2)).when({ ...tick(PERIOD_END_MS), inputs: inputs(null, digestOf(PV, HH1, HH2)) }).then([]);
+    });
+
+    it('given every meter in and the manifest matching, when the clock ticks, then it settles as complete', () => {
+      const events = spec.given(...holding(PV, HH1, HH2)).when({ ...tick(PERIOD_END_MS), inputs: inputs(digestOf(HH2, PV, HH1), digestOf(PV, HH1, HH2)) }).events();
+      expect(events.map((e) => e.type)).toEqual(['GateClosed', 'PeriodSettled']);
+    });
+
+    it('given a value meter-ingest accepted but balancing lacks, when the deadline passes, then nothing settles on substitutes: a re-send is requested', () => {
+      spec
+        .given(...holding(PV, HH1))
+        .when({ ...tick(deadline), inputs: inputs(digestOf(PV, HH1, HH2), digestOf(PV, HH1)) })
+        .then([{ type: 'ResendRequested', expected: digestOf(PV, HH1, HH2), received: digestOf(PV, HH1), missing: 1 }]);
+    });
+
+    it('given the same count but another value, when the deadline passes, then a re-send is requested too', () => {
+      const events = spec.given(...holding(PV, HH1)).when({ ...tick(deadline), inputs: inputs(digestOf(PV, ['HH-1', 'consumption', 4n]), digestOf(PV, HH1)) }).events();
+      expect(events).toEqual([expect.objectContaining({ type: 'ResendRequested', missing: 0 })]);
+    });
+
+    it('given the manifest matches and a meter meter-ingest never received, when the deadline passes, then only that meter is substituted, and the version says why', () => {
+      const events = spec.given(...holding(PV, HH1)).when({ ...tick(deadline), inputs: inputs(digestOf(PV, HH1), digestOf(HH1, PV)) }).events();
+      expect(events[0]).toEqual({ type: 'GateClosed', reason: 'deadline', substitutes: [{ meterId: 'HH-2', direction: 'consumption', energyWh: 0n, substituted: true }], substitutionReason: 'not-received-by-meter-ingest' });
+      expect(settledOf(events)[0]).toMatchObject({ trigger: 'deadline', substitutionReason: 'not-received-by-meter-ingest', totals: { substitutedCount: 1 } });
+    });
+
+    it('given a settled period whose new value is not yet all in, when asked to settle the changes, then it waits for a re-send', () => {
+      const settled = spec.givenCommands(expect3, allThree).history;
+      spec.given(...settled).when({ type: 'SettleChanges', inputs: inputs(digestOf(PV, HH1, HH2, ['X-1', 'production', 1n]), digestOf(PV, HH1, HH2)) }).then([{ type: 'ResendRequested', expected: digestOf(PV, HH1, HH2, ['X-1', 'production', 1n]), received: digestOf(PV, HH1, HH2), missing: 1 }]);
     });
   });
 

@@ -1,6 +1,6 @@
 import type { DomainError } from '@gridledger/domain';
 import { priceEnergy } from '@gridledger/domain';
-import { MAX_ABS_PRICE_PER_MWH, MAX_SCHEDULES_PER_GROUP_PERIOD, MAX_SCHEDULE_WH, assertPrice, assertScheduleCount, assertScheduleEnergy } from '../src';
+import { MAX_ABS_PRICE_PER_MWH, MAX_SCHEDULES_PER_GROUP_PERIOD, MAX_SCHEDULE_WH, assertPeriodWindow, assertPrice, assertScheduleCount, assertScheduleEnergy, periodWindowProblem } from '../src';
 
 const INT8_MAX = 2n ** 63n - 1n;
 
@@ -30,5 +30,16 @@ describe('settlement domain limits', () => {
   it('refuse one schedule more than a group-period may hold', () => {
     expect(() => assertScheduleCount(MAX_SCHEDULES_PER_GROUP_PERIOD - 1, 'BG-A')).not.toThrow();
     expect(() => assertScheduleCount(MAX_SCHEDULES_PER_GROUP_PERIOD, 'BG-A')).toThrow(expect.objectContaining({ kind: 'unprocessable', field: 'scheduleId' }) as unknown as DomainError);
+  });
+
+  it('refuse a period outside the input window: before the correction window or beyond the horizon', () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    const window = { pastMs: 45 * 86_400_000, aheadMs: 7 * 86_400_000 };
+    expect(periodWindowProblem('2026-10-17T12:00:00Z', 'PT15M', now, window)).toBeUndefined();
+    expect(periodWindowProblem('2026-12-08T12:00:00Z', 'PT15M', now, window)).toBeUndefined();
+    expect(periodWindowProblem('2026-10-17T11:45:00Z', 'PT15M', now, window)).toMatch(/correction window/);
+    expect(periodWindowProblem('2026-12-08T12:15:00Z', 'PT15M', now, window)).toMatch(/horizon/);
+    expect(periodWindowProblem('2026-12-01T12:15:00Z', 'PT60M', now, window)).toMatch(/invalid period/);
+    expect(() => assertPeriodWindow('1970-01-01T00:00:00Z', 'PT15M', now, window)).toThrow(expect.objectContaining({ field: 'periodId', code: 'OUTSIDE_WINDOW', kind: 'invalid' }) as unknown as DomainError);
   });
 });

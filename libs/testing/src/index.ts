@@ -1,5 +1,6 @@
 export * from './database';
 export * from './nats';
+export * from './nats-server';
 export * from './wait-for';
 export * from './spawn-service';
 export * from './trace-collector';
@@ -11,3 +12,4 @@ export * from './given-when-then';
 export * from './manual-clock';
 export * from './problem-details';
 export * from './api-document-checks';
+export * from './authorization-table';

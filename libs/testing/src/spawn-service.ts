@@ -19,6 +19,8 @@ export interface SpawnOptions {
   /** Path to the TypeScript entry, relative to the repo root or absolute. */
   readonly entry: string;
   readonly env?: Record<string, string>;
+  /** Node flags before the entry, for those NODE_OPTIONS refuses (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
   /** Defaults to a free port passed as HTTP_PORT. */
   readonly port?: number;
   readonly readyPath?: string;
@@ -32,7 +34,7 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 /** Runs `node -r @swc-node/register <entry>` and waits until it answers readiness with 200. */
 export async function spawnService(options: SpawnOptions): Promise<SpawnedService> {
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', resolve(REPO_ROOT, options.entry)], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', '@swc-node/register', resolve(REPO_ROOT, options.entry)], {
     cwd: REPO_ROOT,
     env: { ...process.env, TZ: 'UTC', HTTP_PORT: String(port), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

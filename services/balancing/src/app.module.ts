@@ -40,7 +40,15 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
       provide: GroupPeriodSettler,
       inject: [DATA_SOURCE, MERKLE_ROOTS, KECCAK, LEAF_SALT_KEY, CLOCK, SERVICE_CONFIG],
       useFactory: (dataSource: DataSource, roots: MerkleRoots, keccak: Keccak256, leafSaltKey: Buffer, clock: Clock, config: BalancingConfig) =>
-        new GroupPeriodSettler(dataSource, roots, keccak, leafSaltKey, clock, { maxFailures: config.BALANCING_SETTLE_MAX_FAILURES, retryBackoffMs: config.BALANCING_SETTLE_RETRY_BACKOFF_MS }),
+        new GroupPeriodSettler(
+          dataSource,
+          roots,
+          keccak,
+          leafSaltKey,
+          clock,
+          { maxFailures: config.BALANCING_SETTLE_MAX_FAILURES, retryBackoffMs: config.BALANCING_SETTLE_RETRY_BACKOFF_MS },
+          { required: config.BALANCING_REQUIRE_MANIFEST, resendRetryMs: config.BALANCING_RESEND_RETRY_MS },
+        ),
     },
     {
       provide: ProofService,

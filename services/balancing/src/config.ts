@@ -5,8 +5,15 @@ const positiveMs = (what: string) => z.coerce.number({ invalid_type_error: `must
 
 /** balancing's configuration: the common variables (HTTP_PORT defaults to 3002) plus its own. */
 export const configSchema = commonConfigSchema(3002).extend({
+  /** This service's NATS user (default balancing) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
+  BALANCING_NATS_USER: z.string().min(1).optional(),
+  BALANCING_NATS_PASSWORD: z.string().min(1).optional(),
   /** Gate closure deadline after the period end; missing meters are substituted then. */
   BALANCING_GATE_DEADLINE_MS: positiveMs('a duration').default(30 * 60_000),
+  /** Schedules and prices for a period that started longer ago than this are refused (OUTSIDE_WINDOW); the contract's default window is 45 days. */
+  BALANCING_CORRECTION_WINDOW_MS: positiveMs('a duration').default(45 * 86_400_000),
+  /** Schedules and prices for a period starting further ahead than this are refused (OUTSIDE_WINDOW). */
+  BALANCING_INPUT_HORIZON_MS: positiveMs('a duration').default(7 * 86_400_000),
   /** How often the settlement worker looks for due group-periods. */
   BALANCING_SETTLE_INTERVAL_MS: positiveMs('a duration').default(1000),
   /** Group-periods settled concurrently by one replica (overlaps Postgres I/O and hashing). */
@@ -24,6 +31,15 @@ export const configSchema = commonConfigSchema(3002).extend({
   BALANCING_CATCH_UP_MAX_WAIT_MS: positiveMs('a duration').default(60_000),
   /** How long JetStream waits for an ack before redelivering (what a crashed replica held). */
   BALANCING_CONSUMER_ACK_WAIT_MS: positiveMs('a duration').default(60_000),
+  /**
+   * Settle a group-period only when balancing's values match meter-ingest's manifest
+   * (docs/integrity.md). Off only where no meter-ingest runs (balancing's own tests).
+   */
+  BALANCING_REQUIRE_MANIFEST: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).default('true').transform((value) => value === 'true'),
+  /** A group-period waiting for a re-send asks meter-ingest again after this long. */
+  BALANCING_RESEND_RETRY_MS: positiveMs('a duration').default(30_000),
+  /** How often the reconciler compares meter-ingest, balancing, capacity-market and the chain. */
+  BALANCING_RECONCILE_INTERVAL_MS: positiveMs('a duration').default(10_000),
   /** Durable consumer names start with this (a replay into a fresh database uses a new prefix). */
   /**
    * The key each version's Merkle leaf salts derive from (0x + at least 32 bytes of hex; see
@@ -43,3 +59,8 @@ export const configSchema = commonConfigSchema(3002).extend({
 });
 
 export type BalancingConfig = z.infer<typeof configSchema>;
+
+/** The input window of schedules and prices (libs/settlement `periodWindowProblem`) at `nowMs`. */
+export function inputWindowAt(config: BalancingConfig, nowMs: number): { nowMs: number; pastMs: number; aheadMs: number } {
+  return { nowMs, pastMs: config.BALANCING_CORRECTION_WINDOW_MS, aheadMs: config.BALANCING_INPUT_HORIZON_MS };
+}

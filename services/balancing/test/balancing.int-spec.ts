@@ -3,8 +3,8 @@ import { Client } from 'pg';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, periodIdOf, parsePeriodId } from '@gridledger/domain';
 import { BalancingProofReply, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
-import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import type { MessagingClient } from '@gridledger/messaging';
+import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 import { TEST_LEAF_SALT_KEY, saltedLeaf } from './support/balancing-under-test';
 
 /**
@@ -100,7 +100,7 @@ async function publishBatches(messaging: MessagingClient, batches: ReturnType<ty
 function start(db: TestDatabase, namespace: string, consumerPrefix = 'balancing'): Promise<SpawnedService> {
   return spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, LOG_LEVEL: 'warn' },
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, LOG_LEVEL: 'warn' },
     readyTimeoutMs: 60_000,
   });
 }
@@ -151,7 +151,7 @@ describe('balancing service over NATS and Postgres', () => {
   async function fresh(): Promise<{ db: TestDatabase; namespace: string; messaging: MessagingClient }> {
     const db = await createTestDatabase();
     const namespace = randomNamespace();
-    const messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: 'balancing-test' });
+    const messaging = await connectTestMessaging({ namespace, name: 'balancing-test' });
     await messaging.ensureStreams();
     databases.push(db);
     namespaces.push(namespace);

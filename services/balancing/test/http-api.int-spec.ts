@@ -1,6 +1,7 @@
 import { Client } from 'pg';
+import { formatInstant, periodIdOf, periodStartOf } from '@gridledger/domain';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
-import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
+import { testNatsEnv, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
 import type { BalancingConfig } from '../src/config';
 import { balancingService } from '../src/service';
 
@@ -14,7 +15,7 @@ describe('balancing HTTP API', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await bootstrapService(balancingService({ DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' }));
+    service = await bootstrapService(balancingService({ DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error' }));
   }, 60_000);
 
   afterAll(async () => {
@@ -37,7 +38,9 @@ describe('balancing HTTP API', () => {
   });
 
   it("pages a group's periods newest first: walking every page gives every period exactly once", async () => {
-    const periodIds = Array.from({ length: 7 }, (_, i) => `2030-01-01T0${i}:00:00Z`);
+    // Hours of tomorrow: inside the input horizon (7 days).
+    const tomorrow = periodStartOf(Date.now() + 86_400_000, 'PT60M');
+    const periodIds = Array.from({ length: 7 }, (_, i) => formatInstant(tomorrow + i * 3_600_000));
     for (const [i, periodId] of periodIds.entries()) expect((await schedule(`s-${i}`, periodId)).status).toBe(200);
     const walked = await walkPages<{ periodId: string; status: string }>(service.url, '/groups/BG-P/periods?limit=3');
     expect(walked.items.map((p) => p.periodId)).toEqual([...periodIds].reverse());
@@ -47,7 +50,7 @@ describe('balancing HTTP API', () => {
   });
 
   it('refuses schedules and prices beyond the domain limits with 400 naming the field, and writes nothing', async () => {
-    const periodId = '2031-01-01T00:00:00Z';
+    const periodId = periodIdOf(Date.now() + 2 * 86_400_000);
     const overflow = (scheduleId: string) =>
       fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId, periodId, fromGroup: 'BG-O', toGroup: 'BG-V', energyWh: '9223372036854775807' }) });
     await expectProblem(await overflow('poison-1'), { status: 400, code: 'OUT_OF_RANGE', field: 'energyWh' });
@@ -56,6 +59,16 @@ describe('balancing HTTP API', () => {
     await expectProblem(hugePrice, { status: 400, code: 'OUT_OF_RANGE', field: 'imbalancePricePerMWh' });
     const hugeEnergyPrice = await fetch(`${service.url}/prices/${periodId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '100', energyPricePerMWh: '-1000000001' }) });
     await expectProblem(hugeEnergyPrice, { status: 400, code: 'OUT_OF_RANGE', field: 'energyPricePerMWh' });
+    // Outside the input window: before the correction window, beyond the horizon.
+    for (const far of ['2020-01-01T00:00:00Z', periodIdOf(Date.now() + 30 * 86_400_000)]) {
+      const body = JSON.stringify({ scheduleId: `far-${far}`, periodId: far, fromGroup: 'BG-O', toGroup: 'BG-V', energyWh: '1' });
+      await expectProblem(await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }), { status: 400, code: 'OUTSIDE_WINDOW', field: 'periodId' });
+      await expectProblem(await fetch(`${service.url}/prices/${far}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '100' }) }), {
+        status: 400,
+        code: 'OUTSIDE_WINDOW',
+        field: 'periodId',
+      });
+    }
 
     const client = new Client({ connectionString: db.url });
     await client.connect();

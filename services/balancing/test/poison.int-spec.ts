@@ -118,7 +118,8 @@ describe('balancing settlement queue with a poison group-period', () => {
   }, 90_000);
 
   it('dead-letters an exchange or a price beyond the domain limits from the streams and applies the valid one after them', async () => {
-    const [refused, valid] = ['2030-06-01T00:00:00Z', '2030-06-01T00:15:00Z'];
+    const refused = periodIdOf(Date.now() + 86_400_000);
+    const valid = periodIdOf(Date.now() + 86_400_000 + 900_000);
     await messaging.publishEvent(
       CapacityExchangeScheduled,
       CapacityExchangeScheduled.create({ data: { periodId: refused, periodLength: 'PT15M', version: 1, fromGroup: 'BG-O', toGroup: 'BG-V', energyWh: INT8_MAX }, idParts: ['overflow-exchange'], occurredAt: new Date() }),

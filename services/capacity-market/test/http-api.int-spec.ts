@@ -1,5 +1,5 @@
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
-import { TEST_NATS_URL, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
+import { testNatsEnv, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
 import type { CapacityMarketConfig } from '../src/config';
 import { capacityMarketService } from '../src/service';
 
@@ -19,7 +19,7 @@ describe('capacity-market HTTP API', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     service = await bootstrapService(
-      capacityMarketService({ DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', CAPACITY_CLOCK_START: '2026-03-29T00:00:00Z' }),
+      capacityMarketService({ DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', CAPACITY_CLOCK_START: '2026-03-29T00:00:00Z' }),
     );
   }, 60_000);
 

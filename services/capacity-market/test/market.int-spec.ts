@@ -1,9 +1,9 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { Holder, Plant, computePeriodAllocation } from '@gridledger/capacity';
 import { CapacityAllocationComputed, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
-import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import type { MessagingClient } from '@gridledger/messaging';
+import { SpawnedService, TestDatabase, connectTestMessaging, connectTestNats, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 
 /**
  * capacity-market as a process over real NATS JetStream and Postgres. Shares are set up over
@@ -75,9 +75,9 @@ describe('capacity-market over NATS and Postgres', () => {
     db = await createTestDatabase();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
-    messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: ns, name: 'capacity-test' });
+    messaging = await connectTestMessaging({ namespace: ns, name: 'capacity-test' });
     await messaging.ensureStreams();
-    nc = await connect({ servers: TEST_NATS_URL });
+    nc = await connectTestNats();
   });
 
   afterAll(async () => {

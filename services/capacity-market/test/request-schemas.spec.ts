@@ -16,4 +16,9 @@ describe('request bodies', () => {
     expect(refusalOf(() => parseBody(registerPlantBody, null)).field).toBe('plantId');
     expect(refusalOf(() => parseBody(transferBody, { fromHolderId: 'a', sharesW: 'x' })).errors.map((e) => e.field)).toEqual(['toHolderId', 'sharesW']);
   });
+
+  it('refuses unknown fields, naming them', () => {
+    const refusal = refusalOf(() => parseBody(issueBody, { holderId: 'h', sharesW: '1', shares: '100' }));
+    expect(refusal.message).toMatch(/Unrecognized key.*shares/);
+  });
 });

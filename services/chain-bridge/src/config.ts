@@ -22,6 +22,9 @@ export function chainModeOf(env: Record<string, string | undefined>): ChainMode 
 export const configSchema = commonConfigSchema(3004)
   .extend({
     CHAIN_MODE: z.enum(CHAIN_MODES, { errorMap: () => ({ message: 'must be committer or finalizer' }) }).default('committer'),
+    /** This service's NATS user (default chain-bridge) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
+    CHAIN_NATS_USER: z.string().min(1).optional(),
+    CHAIN_NATS_PASSWORD: z.string().min(1).optional(),
     CHAIN_RPC_URL: z.string().url('must be an http(s) JSON-RPC URL').default('http://127.0.0.1:8545'),
     CHAIN_CASCADE_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be the SettlementCascade address (0x + 40 hex)'),
     /** Committer only: the group's BRP key that commits group periods. */

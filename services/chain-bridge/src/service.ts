@@ -11,7 +11,8 @@ import { FINALIZER_SCHEMA, MIGRATIONS, SCHEMA } from './migrations';
  */
 export function chainBridgeService(env?: Record<string, string | undefined>): ServiceDefinition<typeof configSchema> {
   if (chainModeOf(env ?? process.env) === 'finalizer') {
-    return { name: 'chain-finalizer', schema: FINALIZER_SCHEMA, configSchema, appModule: FinalizerModule, migrations: MIGRATIONS, env, apiDocument: chainFinalizerApiDocument() };
+    // It logs in to NATS as chain-bridge (CHAIN_NATS_USER/PASSWORD): the same streams, its own consumer.
+    return { name: 'chain-finalizer', natsUser: 'chain-bridge', schema: FINALIZER_SCHEMA, configSchema, appModule: FinalizerModule, migrations: MIGRATIONS, env, apiDocument: chainFinalizerApiDocument() };
   }
   return { name: 'chain-bridge', schema: SCHEMA, configSchema, appModule: AppModule, migrations: MIGRATIONS, env, apiDocument: chainBridgeApiDocument() };
 }

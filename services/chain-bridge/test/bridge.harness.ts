@@ -2,12 +2,13 @@ import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { headers as natsHeaders, type JsMsg } from 'nats';
 import { BalancingPeriodSettled, BalancingPeriodClosed, type EventEnvelope } from '@gridledger/events';
 import { MeterLeaf, MeterMerkleTree, leafSalt, leafSaltVersionKey, loadKeccak256 } from '@gridledger/domain';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import type { MessagingClient } from '@gridledger/messaging';
 import { deployCascade, groupKey, periodStartSeconds } from '@gridledger/contracts';
 import {
   AnvilInstance,
-  TEST_NATS_URL,
   TestDatabase,
+  connectTestMessaging,
+  testNatsEnv,
   anvilDevKey,
   createTestDatabase,
   deleteNamespaceStreams,
@@ -31,6 +32,8 @@ export interface SettledInput {
   readonly version: number;
   readonly meters: readonly { meterId: string; direction: 0 | 1; energyWh: bigint }[];
   readonly scheduleNetWh?: bigint;
+  /** The manifest digest balancing settled the version on (absent: not attested). */
+  readonly inputsDigest?: string;
 }
 
 /** A group's period with a real Merkle tree over its meters, as balancing would settle it. */
@@ -62,6 +65,7 @@ export async function settledPeriod(input: SettledInput): Promise<{ envelope: Ev
       merkleRoot: tree.root,
       meterCount: leaves.length,
       substitutedCount: 0,
+      ...(input.inputsDigest ? { inputsDigest: input.inputsDigest } : {}),
     },
   });
   return { envelope, tree, leaves };
@@ -104,7 +108,10 @@ export class BridgeHarness {
   anvil!: AnvilInstance;
   db!: TestDatabase;
   ns!: string;
+  /** The operator's connection: streams, watching what the bridge publishes, proof responders. */
   messaging!: MessagingClient;
+  /** Speaks as balancing's NATS user: only it may publish settled and closed periods. */
+  balancing!: MessagingClient;
   cascadeAddress!: string;
   bridge: SpawnedService | undefined;
   /** The TSO's finalizer: chain-bridge in CHAIN_MODE=finalizer, its own process and key (schema chain_finalizer). */
@@ -132,7 +139,8 @@ export class BridgeHarness {
     this.pg = new Client({ connectionString: this.db.url });
     await this.pg.connect();
     this.ns = randomNamespace();
-    this.messaging = await connectMessaging({ url: TEST_NATS_URL, namespace: this.ns, name: 'bridge-test' });
+    this.messaging = await connectTestMessaging({ namespace: this.ns, name: 'bridge-test' });
+    this.balancing = await connectTestMessaging({ namespace: this.ns, name: 'balancing', user: 'balancing' });
     await this.messaging.ensureStreams();
     await this.watch('CHAIN');
     await this.watch('DEADLETTER');
@@ -143,6 +151,7 @@ export class BridgeHarness {
     await this.finalizer?.kill();
     await this.pg?.end().catch(() => undefined);
     await this.messaging?.close();
+    await this.balancing?.close();
     await this.anvil?.stop();
     await this.db?.drop();
     if (this.ns) await deleteNamespaceStreams(this.ns);
@@ -151,7 +160,7 @@ export class BridgeHarness {
   env(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       DATABASE_URL: this.db.url,
-      NATS_URL: TEST_NATS_URL,
+      ...testNatsEnv(),
       NATS_NAMESPACE: this.ns,
       CHAIN_RPC_URL: this.anvil.url,
       CHAIN_CASCADE_ADDRESS: this.cascadeAddress,
@@ -194,10 +203,10 @@ export class BridgeHarness {
       // Set on the wire by hand: this test process runs no OpenTelemetry propagator.
       const hdrs = natsHeaders();
       hdrs.set('traceparent', traceparent);
-      await this.messaging.js.publish(this.messaging.subject(BalancingPeriodSettled.subject(data.groupId)), JSON.stringify(envelope), { msgID: envelope.id, headers: hdrs });
+      await this.balancing.js.publish(this.balancing.subject(BalancingPeriodSettled.subject(data.groupId)), JSON.stringify(envelope), { msgID: this.balancing.msgId(envelope.id), headers: hdrs });
       return;
     }
-    await this.messaging.publishEvent(BalancingPeriodSettled, envelope as ReturnType<typeof BalancingPeriodSettled.create>, data.groupId);
+    await this.balancing.publishEvent(BalancingPeriodSettled, envelope as ReturnType<typeof BalancingPeriodSettled.create>, data.groupId);
   }
 
   /** The traceparent header a published event of this id carried. */
@@ -206,7 +215,7 @@ export class BridgeHarness {
   }
 
   async publishClosed(envelope: EventEnvelope): Promise<void> {
-    await this.messaging.publishEvent(BalancingPeriodClosed, envelope as ReturnType<typeof BalancingPeriodClosed.create>);
+    await this.balancing.publishEvent(BalancingPeriodClosed, envelope as ReturnType<typeof BalancingPeriodClosed.create>);
   }
 
   /** Events the bridge published (CHAIN and DEADLETTER streams), in order. */
@@ -227,7 +236,7 @@ export class BridgeHarness {
   }
 
   /** Every PeriodCommitted log on chain for a group and period (plain eth_getLogs). */
-  async commitLogs(groupId: string, periodId: string): Promise<{ version: number; txHash: string; blockNumber: number }[]> {
+  async commitLogs(groupId: string, periodId: string): Promise<{ version: number; inputsDigest: string; txHash: string; blockNumber: number }[]> {
     const { cascadeInterface } = await import('../src/chain/cascade.client');
     const event = cascadeInterface.getEvent('PeriodCommitted');
     const logs = await this.anvil.rpc<{ topics: string[]; data: string; transactionHash: string; blockNumber: string }[]>('eth_getLogs', [
@@ -240,6 +249,7 @@ export class BridgeHarness {
     ]);
     return logs.map((log) => ({
       version: Number(cascadeInterface.parseLog(log)?.args[2]),
+      inputsDigest: String(cascadeInterface.parseLog(log)?.args[6]),
       txHash: log.transactionHash,
       blockNumber: Number(BigInt(log.blockNumber)),
     }));

@@ -11,6 +11,9 @@ const PERIOD = '2026-03-29T01:00:00Z';
 type Data = Record<string, unknown>;
 const dataOf = (e: EventEnvelope) => e.data as Data;
 
+/** A manifest digest as balancing puts it on a settled version (inputsDigest in @gridledger/settlement). */
+const INPUTS_DIGEST = `0x${'1d'.repeat(32)}`;
+
 describe('chain-bridge: settled periods in, confirmed periods out', () => {
   const harness = new BridgeHarness();
 
@@ -27,6 +30,7 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
         { meterId: 'DE-A-2', direction: 0, energyWh: 3_250n },
         { meterId: 'DE-A-3', direction: 0, energyWh: 1_000n },
       ],
+      inputsDigest: INPUTS_DIGEST,
     });
     const beta = await settledPeriod({
       groupId: 'GRP-BETA',
@@ -78,6 +82,9 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
       expect(await rootOfByPlainRpc(harness.anvil.url, harness.cascadeAddress, String(data.groupId), periodStartSeconds(PERIOD), 1)).toBe(expectedRoot);
     }
     expect(await harness.commitLogs('GRP-ALPHA', PERIOD)).toHaveLength(1);
+    // The settled event's inputsDigest is committed with the version; a version without one commits zero.
+    expect((await harness.commitLogs('GRP-ALPHA', PERIOD))[0].inputsDigest).toBe(INPUTS_DIGEST);
+    expect((await harness.commitLogs('GRP-BETA', PERIOD))[0].inputsDigest).toBe(`0x${'00'.repeat(32)}`);
     // The trace that carried the settled batch goes on through the chain and out again.
     const alphaConfirmed = confirmed.find((e) => dataOf(e).groupId === 'GRP-ALPHA') as EventEnvelope;
     expect(harness.traceparentOf(alphaConfirmed.id)).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));

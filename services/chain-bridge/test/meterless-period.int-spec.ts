@@ -2,7 +2,7 @@ import { Contract, JsonRpcProvider } from 'ethers';
 import { EMPTY_GROUP_PERIOD_ROOT, formatInstant, parsePeriodId, periodIdOf } from '@gridledger/domain';
 import { CapacityExchangeScheduled, MeterIntervalsMeasured, MeterPointsRegistered, type EventEnvelope } from '@gridledger/events';
 import { SettlementCascadeArtifact, periodStartSeconds } from '@gridledger/contracts';
-import { TEST_NATS_URL, measuredIntervalsBatch, spawnService, waitFor, type SpawnedService } from '@gridledger/testing';
+import { testNatsEnv, measuredIntervalsBatch, spawnService, waitFor, type SpawnedService } from '@gridledger/testing';
 import { BridgeHarness } from './bridge.harness';
 import { rootOfByPlainRpc } from './plain-rpc';
 
@@ -95,10 +95,12 @@ describe('a group-period with no meters: balancing → chain-bridge → contract
       entry: 'services/balancing/src/main.ts',
       env: {
         DATABASE_URL: harness.db.url,
-        NATS_URL: TEST_NATS_URL,
+        ...testNatsEnv(),
         NATS_NAMESPACE: harness.ns,
         BALANCING_GATE_DEADLINE_MS: '1000',
         BALANCING_SETTLE_INTERVAL_MS: '200',
+        // Measured events come from this test, not from a meter-ingest: no manifests to match.
+        BALANCING_REQUIRE_MANIFEST: 'false',
         BALANCING_MERKLE_THREADS: '0',
         LOG_LEVEL: 'warn',
       },

@@ -23,6 +23,8 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
 /** Service processes sharing the database and namespace (the way it scales out); default one. */
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const GROUPS = 20;
+/** The young generation meter-ingest runs with in production: a batch's objects die young instead of being promoted. */
+const SERVICE_NODE_OPTIONS = '--max-semi-space-size=32';
 const TOKEN = 'bench-operator-token-0123456789';
 const FIRST_PERIOD_MS = Date.parse('2026-03-01T00:00:00Z');
 const QUARTER_HOUR_MS = 900_000;
@@ -132,8 +134,10 @@ async function main(): Promise<void> {
   const namespace = randomNamespace();
   const spawnReplica = () => spawnService({
     entry: 'services/meter-ingest/src/main.ts',
-    // BENCH_SERVICE_NODE_OPTIONS tries V8 settings on the service (e.g. --max-semi-space-size=64).
-    env: { ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}), DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', METER_INGEST_OPERATOR_TOKEN: TOKEN },
+    // BENCH_SERVICE_NODE_ARGS: flags NODE_OPTIONS refuses, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    nodeArgs: process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    // V8 settings as deployed (services/meter-ingest/Dockerfile); BENCH_SERVICE_NODE_OPTIONS tries others.
+    env: { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', METER_INGEST_OPERATOR_TOKEN: TOKEN },
   });
   const replicas = [await spawnReplica()];
   for (let r = 1; r < REPLICAS; r += 1) replicas.push(await spawnReplica());
@@ -204,7 +208,7 @@ async function main(): Promise<void> {
     const copyRowsPerSecond = await copyRate(db.url);
     console.log(`raw Postgres COPY in the same database: ${copyRowsPerSecond.toLocaleString('en')} rows/s`);
     console.log(`service peak RSS during intake: ${peak.toFixed(0)} MiB (samples above: flat as batches grow)`);
-    console.log(JSON.stringify({ valuesPerSecond, copyRowsPerSecond, peakRssMiB: Math.round(peak) }));
+    console.log(JSON.stringify({ valuesPerSecond, copyRowsPerSecond, ratioToCopy: Math.round((valuesPerSecond / copyRowsPerSecond) * 1000) / 1000, peakRssMiB: Math.round(peak) }));
   } catch (error) {
     console.error(`service output (tail):\n${service.output().slice(-3000)}`);
     throw error;

@@ -1,5 +1,6 @@
 import { Wallet } from 'ethers';
 import { DEFAULT_BATCH_LIMITS, jsonBatchDigest, parseRegisterCommand, verifyBatchSignature } from '@gridledger/metering';
+import { MeterIntervalsMeasured } from '@gridledger/events';
 import { ManualClock } from '@gridledger/testing';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
 import { verifyJsonSubmission } from '../src/intake/json-submission';
@@ -54,5 +55,25 @@ describe('intake pipeline against Postgres', () => {
     const { answer } = await submit(body);
     expect(answer).toMatchObject({ accepted: 0, duplicates: 1, rejected: 1, status: 'partially-accepted' });
     expect(answer.rejections[0]).toMatchObject({ code: 'CONFLICTING_DUPLICATE', meterId: 'P2' });
+  });
+
+  it('follows registry writes made after a batch (intake keeps the registry in memory between batches)', async () => {
+    const before = await submit(await signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:15:00Z', '10'), intervalJson('LATE', '2026-03-29T00:15:00Z', '10')] }));
+    expect(before.answer).toMatchObject({ accepted: 1, groups: [{ groupId: 'BG-A', intervals: 1 }], rejections: [{ code: 'UNKNOWN_METER', meterId: 'LATE' }] });
+    // Another writer (another replica's registry service, or plain SQL) changes what the first batch saw.
+    await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply([parseRegisterCommand(meterJson('LATE', mpo.address, dso, { groupId: 'BG-A' }), 'meters[0]')], { kind: 'operator' });
+    await db.dataSource.query(`UPDATE meter_points SET group_id = 'BG-C' WHERE meter_id = 'P1'`);
+    const after = await submit(await signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:30:00Z', '10'), intervalJson('LATE', '2026-03-29T00:30:00Z', '10')] }));
+    expect(after.answer).toMatchObject({ accepted: 2, rejected: 0, groups: [{ groupId: 'BG-A', intervals: 1 }, { groupId: 'BG-C', intervals: 1 }] });
+    await db.dataSource.query(`TRUNCATE meter_points`);
+    const emptied = await submit(await signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:45:00Z', '10')] }));
+    expect(emptied.answer).toMatchObject({ accepted: 0, rejections: [{ code: 'UNKNOWN_METER', meterId: 'P1' }] });
+  });
+
+  it('publishes the measured intervals as the event contract has them', async () => {
+    const rows: { payload: string }[] = await db.dataSource.query(`SELECT payload FROM outbox WHERE event_type = 'meter.intervals.measured' ORDER BY position`);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(() => MeterIntervalsMeasured.parse(JSON.parse(row.payload))).not.toThrow();
+    expect(JSON.parse(rows[0].payload).data.intervals[0]).toEqual({ meterId: 'P1', direction: 'production', periodId: '2026-03-29T00:00:00Z', energyWh: '100', quality: 'measured' });
   });
 });

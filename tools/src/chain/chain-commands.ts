@@ -3,12 +3,12 @@ import {
   DEFAULT_ADMIN_DELAY_SECONDS,
   DEFAULT_CORRECTION_WINDOW_SECONDS,
   DeployCascadeOptions,
-  MARKET_SCOPE,
   ROLES,
   RoleGrant,
   RoleName,
   SettlementCascadeArtifact,
   deployCascade,
+  grantScopeKey,
   groupKey,
 } from '@gridledger/contracts';
 
@@ -50,10 +50,10 @@ export async function deploy(provider: JsonRpcProvider, key: string, request: De
   return { cascadeAddress, chainId: Number((await provider.getNetwork()).chainId), admin, blockNumber: receipt?.blockNumber ?? 0 };
 }
 
-/** Grants or revokes `role` (for `groupId`, or market-wide for the TSO) with the administrator's key. */
+/** Grants or revokes `role` (for its scope, or market-wide for TSO and market operator) with the administrator's key. */
 export async function changeRole(provider: JsonRpcProvider, key: string, cascadeAddress: string, change: 'grant' | 'revoke', grant: RoleGrant): Promise<{ txHash: string; changed: boolean }> {
   const cascade = new Contract(cascadeAddress, SettlementCascadeArtifact.abi, new Wallet(key, provider));
-  const scope = grant.groupId === undefined ? MARKET_SCOPE : groupKey(grant.groupId);
+  const scope = grantScopeKey(grant);
   const name = change === 'grant' ? 'grantGroupRole' : 'revokeGroupRole';
   const receipt = await (await cascade.getFunction(name)(ROLES[grant.role], scope, grant.account)).wait();
   if (!receipt) throw new Error(`${name} was dropped`);
@@ -78,7 +78,7 @@ export interface CascadeStatus {
   readonly correctionWindowSeconds: number;
   readonly groupsRequiredNow: number;
   readonly groups: readonly GroupStatus[];
-  readonly roles: readonly { role: RoleName; groupId: string | null; account: string; holds: boolean }[];
+  readonly roles: readonly { role: RoleName; scope: string | null; account: string; holds: boolean }[];
 }
 
 const NEVER = 2n ** 48n - 1n;
@@ -103,8 +103,8 @@ export async function status(provider: JsonRpcProvider, cascadeAddress: string, 
   }
   const roles = [];
   for (const check of checks) {
-    const scope = check.groupId === undefined ? MARKET_SCOPE : groupKey(check.groupId);
-    roles.push({ role: check.role, groupId: check.groupId ?? null, account: check.account, holds: Boolean(await call('hasGroupRole', ROLES[check.role], scope, check.account)) });
+    const scope = check.scope ?? check.groupId ?? null;
+    roles.push({ role: check.role, scope, account: check.account, holds: Boolean(await call('hasGroupRole', ROLES[check.role], grantScopeKey(check), check.account)) });
   }
   return {
     cascadeAddress,

@@ -4,15 +4,18 @@
  * k8s overlay's chain-bridge ConfigMap (CHAIN_CASCADE_ADDRESS=...).
  */
 import { Interface, JsonRpcProvider, isCallException } from 'ethers';
-import { ROLES, RoleGrant, RoleName, SettlementCascadeArtifact, periodStartSeconds } from '@gridledger/contracts';
+import { ROLES, ROLE_SCOPE, RoleGrant, RoleName, SettlementCascadeArtifact, periodStartSeconds } from '@gridledger/contracts';
 import { DeployRequest, changeRole, deploy, status } from './chain-commands';
 
 export const USAGE = `usage: npm run chain -- <command> [options]
-  deploy  --groups A,B [--grant ROLE:GROUP:ACCOUNT]... [--grant TSO:ACCOUNT] [--admin ADDRESS]
+  deploy  --groups A,B [--grant ROLE:SCOPE:ACCOUNT]... [--grant TSO:ACCOUNT] [--admin ADDRESS]
           [--opening 2026-03-29T00:00:00Z] [--correction-window-ms N] [--admin-delay-ms N]
-  grant   --role BRP|MPO|DSO|TSO [--group GROUP] --account ADDRESS
-  revoke  --role BRP|MPO|DSO|TSO [--group GROUP] --account ADDRESS
-  status  [--groups A,B] [--check ROLE:GROUP:ACCOUNT]...
+  grant   --role ROLE [--scope SCOPE] --account ADDRESS
+  revoke  --role ROLE [--scope SCOPE] --account ADDRESS
+  status  [--groups A,B] [--check ROLE:SCOPE:ACCOUNT]...
+roles:    MARKET_OPERATOR, TSO (market-wide: no scope); DSO (scope: grid area id);
+          MPO, BRP, SUPPLIER (scope: balancing group id); PLANT_OPERATOR (scope: plant id).
+          --group is accepted as another name of --scope.
 common:   --rpc URL (or CHAIN_RPC_URL; default http://127.0.0.1:8545)
           --cascade ADDRESS (or CHAIN_CASCADE_ADDRESS; grant, revoke, status)
 keys:     CHAIN_ADMIN_KEY (deploy: the deploying key; grant, revoke: the administrator's key)`;
@@ -54,7 +57,7 @@ export function parseChainCommand(argv: readonly string[], env: NodeJS.ProcessEn
     openingPeriod: one('--opening') === undefined ? undefined : periodStartSeconds(one('--opening') as string),
     correctionWindowMs: integer('--correction-window-ms'),
     adminDelayMs: integer('--admin-delay-ms'),
-    role: command === 'grant' || command === 'revoke' ? roleOf(one('--role'), one('--group'), one('--account')) : undefined,
+    role: command === 'grant' || command === 'revoke' ? roleOf(one('--role'), one('--scope') ?? one('--group'), one('--account')) : undefined,
   };
   if (command !== 'deploy' && !parsed.cascade) throw new UsageError(`${command} needs --cascade or CHAIN_CASCADE_ADDRESS`);
   return parsed;
@@ -64,14 +67,15 @@ function parseGrant(spec: string): RoleGrant {
   const parts = spec.split(':');
   if (parts.length === 2) return roleOf(parts[0], undefined, parts[1]);
   if (parts.length === 3) return roleOf(parts[0], parts[1], parts[2]);
-  throw new UsageError(`"${spec}" must read ROLE:GROUP:ACCOUNT (or TSO:ACCOUNT)`);
+  throw new UsageError(`"${spec}" must read ROLE:SCOPE:ACCOUNT (or TSO:ACCOUNT, MARKET_OPERATOR:ACCOUNT)`);
 }
 
-function roleOf(role: string | undefined, groupId: string | undefined, account: string | undefined): RoleGrant {
+function roleOf(role: string | undefined, scope: string | undefined, account: string | undefined): RoleGrant {
   if (role === undefined || !(role in ROLES)) throw new UsageError(`role must be one of ${Object.keys(ROLES).join(', ')}`);
   if (account === undefined || !/^0x[0-9a-fA-F]{40}$/.test(account)) throw new UsageError('account must be a 0x address');
-  if ((role === 'TSO') !== (groupId === undefined)) throw new UsageError('the TSO role is market-wide (no group); every other role needs a group');
-  return { role: role as RoleName, groupId, account };
+  const kind = ROLE_SCOPE[role as RoleName];
+  if ((kind === 'market') !== (scope === undefined)) throw new UsageError(`${role} is ${kind === 'market' ? 'market-wide (no scope)' : `held per ${kind}: name it with --scope`}`);
+  return { role: role as RoleName, scope, account };
 }
 
 function adminKey(env: NodeJS.ProcessEnv): string {
@@ -113,8 +117,9 @@ export async function runChainCommand(command: ChainCommand, env: NodeJS.Process
   }
 }
 
-function describe(grant: { role: string; groupId?: string | null; account: string }): string {
-  return `${grant.role}${grant.groupId ? ` of ${grant.groupId}` : ''} → ${grant.account}`;
+function describe(grant: { role: string; scope?: string | null; groupId?: string | null; account: string }): string {
+  const scope = grant.scope ?? grant.groupId;
+  return `${grant.role}${scope ? ` of ${scope}` : ''} → ${grant.account}`;
 }
 
 /** The contract's custom error, named with its arguments, when the node refused the transaction. */

@@ -11,7 +11,7 @@ import { transformFileSync, type Options } from '@swc/core';
 const SPEC = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
 
 function workspacePackages(root: string): string[] {
-  const groups = ['libs', 'services'].flatMap((group) =>
+  const groups = ['libs', 'services', 'apps'].flatMap((group) =>
     (statSync(join(root, group), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(root, group)) : []).map((name) => join(root, group, name)),
   );
   return [...groups, join(root, 'contracts')].filter((dir) => statSync(join(dir, 'src'), { throwIfNoEntry: false })?.isDirectory());

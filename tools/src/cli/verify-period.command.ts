@@ -53,11 +53,34 @@ export function registerVerifyPeriod(program: Command, io: CliIo): void {
     });
 }
 
+/** What a verification reads: the chain, and what the caller may read (files already parsed). */
+export interface VerificationRequest {
+  readonly groupId: string;
+  readonly periodId: string;
+  readonly version?: number;
+  readonly rpcUrl: string;
+  readonly cascadeAddress: string;
+  readonly bridgeUrl: string;
+  readonly authorization?: string;
+  readonly leaves?: readonly MeterLeafValues[];
+  readonly ownMeters?: readonly Omit<OwnMeter, 'served'>[];
+  readonly manifest?: PeriodEvidence['manifest'];
+}
+
+/** The evidence gathered (chain, served proofs) and every check on it: the command's work without the printing (the demo uses it). */
+export async function verifyPeriodFrom(request: VerificationRequest): Promise<{ evidence: PeriodEvidence; checks: Check[] }> {
+  const start = periodStartSeconds(request.periodId);
+  const chain = await chainVersion(request.rpcUrl, getAddress(request.cascadeAddress), request.groupId, start, request.version);
+  const ownMeters = request.ownMeters
+    ? await Promise.all(request.ownMeters.map((record) => servedProof(request.bridgeUrl, request.groupId, request.periodId, chain.version, record, request.authorization)))
+    : undefined;
+  const evidence: PeriodEvidence = { groupId: request.groupId, periodId: request.periodId, periodStartSeconds: start, chain, leaves: request.leaves, ownMeters, manifest: request.manifest };
+  return { evidence, checks: verifyPeriod(evidence) };
+}
+
 async function gatherEvidence(options: VerifyOptions, io: CliIo): Promise<PeriodEvidence> {
-  let start: bigint;
   try {
     parsePeriodId(options.period, 'PT15M');
-    start = periodStartSeconds(options.period);
   } catch (error) {
     throw new CliUsageError(`--period: ${messageOf(error)}`);
   }
@@ -66,10 +89,19 @@ async function gatherEvidence(options: VerifyOptions, io: CliIo): Promise<Period
   const leaves = options.leaves ? leavesOf(readJson(options.leaves, '--leaves')) : undefined;
   const records = options.meters ? meterRecordsOf(readJson(options.meters, '--meters')) : undefined;
   const manifest = options.manifest ? manifestOf(readJson(options.manifest, '--manifest')) : undefined;
-  const chain = await chainVersion(options.rpc ?? io.env.CHAIN_RPC_URL ?? 'http://127.0.0.1:8545', getAddress(cascadeAddress), options.group, start, options.version);
-  const bridge = options.bridge ?? io.env.CHAIN_BRIDGE_URL ?? 'http://127.0.0.1:3004';
-  const ownMeters = records ? await Promise.all(records.map((record) => servedProof(bridge, options.group, options.period, chain.version, record, io.env.GRIDLEDGER_AUTHORIZATION))) : undefined;
-  return { groupId: options.group, periodId: options.period, periodStartSeconds: start, chain, leaves, ownMeters, manifest };
+  const { evidence } = await verifyPeriodFrom({
+    groupId: options.group,
+    periodId: options.period,
+    version: options.version,
+    rpcUrl: options.rpc ?? io.env.CHAIN_RPC_URL ?? 'http://127.0.0.1:8545',
+    cascadeAddress,
+    bridgeUrl: options.bridge ?? io.env.CHAIN_BRIDGE_URL ?? 'http://127.0.0.1:3004',
+    authorization: io.env.GRIDLEDGER_AUTHORIZATION,
+    leaves,
+    ownMeters: records,
+    manifest,
+  });
+  return evidence;
 }
 
 /** The version's commitment as the chain holds it, and its PeriodCommitted event (meter count, inputsDigest). */

@@ -3,12 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatInstant, parsePeriodId } from '@gridledger/domain';
 import { MarketPricesPublished } from '@gridledger/events';
-import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { connectMessaging, NATS_USER_NAMES, natsPasswordVariable, type MessagingClient } from '@gridledger/messaging';
 import { seededRandom } from '@gridledger/testing';
 import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
 import { setUpChain, type DemoChain } from './chain-setup';
 import { SERVICE_NAMES, startServices, type DemoServices, type ServiceName } from './demo-services';
-import { callJson } from './http';
+import { callJson, ServiceCallError } from './http';
 import type { MarketDayOptions } from './options';
 import { buildPopulation, type Population } from './population';
 import { ReadingsFeed } from './readings-feed';
@@ -28,6 +28,49 @@ export interface MarketDayHooks {
   handleSignals?: boolean;
   /** More environment for every service (e.g. an OTLP endpoint in the trace test). */
   serviceEnv?: Record<string, string>;
+  /** Infrastructure to run on instead of the local stack (the chaos suite and the latency bench own theirs). */
+  startStack?(): Promise<LocalStack>;
+  /** Called once the market is registered, before the first reading. */
+  onRunning?(market: RunningMarket): void | Promise<void>;
+  /** Called before a period's readings are sent (the latency bench paces the quarter hours here). */
+  beforePeriodSubmitted?(periodIndex: number, services: DemoServices): Promise<void>;
+  /** Called after the last period's readings were accepted, before waiting for the chain. */
+  afterAllSubmitted?(): Promise<void>;
+  /** Keep blocks coming with `evm_mine` every 500 ms (default true; a node with a block time needs none). */
+  blockPacer?: boolean;
+  /** Processes per service, all on the one database and namespace (default 1). */
+  replicas?: number;
+  /** Log a progress line every this many periods (default 8). */
+  progressEvery?: number;
+  /** `random`: any EVM node or broker this run starts goes on a free port (tests), not 8545/4222/5432. */
+  stackPorts?: 'standard-first' | 'random';
+  /** Called once the day is anchored, before anything stops: `--keep` and the console test use the open market here. */
+  whileOpen?(market: OpenMarket): Promise<void>;
+}
+
+/** The running market, as `whileOpen` gets it. */
+export interface OpenMarket {
+  readonly services: DemoServices;
+  readonly summary: MarketDaySummary;
+  readonly natsUrl: string;
+  /** The market operator's NATS password (the console logs in as the operator). */
+  readonly natsOperatorPassword: string;
+  readonly namespace: string;
+  readonly rpcUrl: string;
+  readonly cascadeAddress: string;
+}
+
+/** The running market, for hooks that inject faults or measure. */
+export interface RunningMarket {
+  readonly stack: LocalStack;
+  readonly services: DemoServices;
+  readonly chain: DemoChain;
+  readonly messaging: MessagingClient;
+  readonly observations: MarketObservations;
+  readonly population: Population;
+  readonly periodIds: readonly string[];
+  readonly databaseUrl: string;
+  readonly namespace: string;
 }
 
 export interface MarketDayRun {
@@ -39,13 +82,35 @@ export interface MarketDayRun {
 type Log = (line: string) => void;
 
 export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: MarketDayHooks = {}): Promise<MarketDayRun> {
+  return driveMarketDay(options, log, hooks, async (market, expected) => {
+    const anchored = await waitUntilAnchored(market.observations, market.population, market.periodIds, options.timeoutMs, log);
+    if (!anchored) throw new Error(`not every period was anchored within ${options.timeoutMs / 1000} s: ${progressLine(market.observations, market.population.groups, market.periodIds)}`);
+    const summary = await collectSummary({ ...market, expected });
+    const rpcUrl = market.stack.rpcUrl ?? '';
+    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, natsOperatorPassword: market.stack.natsPasswords.operator, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress });
+    return { summary, population: market.population, observations: market.observations };
+  });
+}
+
+/**
+ * The day's machinery, ending in `finish` while everything still runs (the demo gathers its
+ * summary there; the chaos suite its books, the latency bench its timings).
+ */
+export async function driveMarketDay<T>(
+  options: MarketDayOptions,
+  log: Log,
+  hooks: MarketDayHooks,
+  finish: (market: RunningMarket, expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>) => Promise<T>,
+): Promise<T> {
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const dayStartMs = Date.parse(`${options.day}T00:00:00Z`);
   const periodIds = Array.from({ length: options.periods }, (_, i) => formatInstant(dayStartMs + i * 15 * 60_000));
   const population = buildPopulation(options);
   log(`market: ${population.meters.length} meters in ${population.groups.length} groups, ${population.plants.length} plants, ${population.holdings.length} capacity holdings; day ${options.day}, ${options.periods} quarter hours`);
 
-  const stack: LocalStack = await startLocalStack({ evm: true, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
+  const stack: LocalStack = hooks.startStack
+    ? await hooks.startStack()
+    : await startLocalStack({ evm: true, ports: hooks.stackPorts, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
   let services: DemoServices | undefined;
   let messaging: MessagingClient | undefined;
   let observations: MarketObservations | undefined;
@@ -57,15 +122,16 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     if (!stack.rpcUrl) throw new Error('the local stack has no EVM node');
     const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`);
     log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); BRP and TSO roles granted`);
-    pacer = chain.startBlockPacer(500);
+    if (hooks.blockPacer ?? true) pacer = chain.startBlockPacer(500);
 
     const operatorToken = randomBytes(24).toString('hex');
     // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
     // with its clock on the eve of that day while the market is registered, then again on the
     // real clock (its history stays monotonic: the eve comes before today).
     let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
-    services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), ...hooks.serviceEnv }), log);
-    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo' });
+    services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), ...hooks.serviceEnv }), log, hooks.replicas ?? 1);
+    // The demo plays the market operator on NATS: it publishes prices (market.>) and watches every stream.
+    messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo', credentials: { user: 'operator', password: stack.natsPasswords.operator } });
     await messaging.ensureStreams();
     observations = await observeMarket(messaging);
 
@@ -74,6 +140,8 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     await services.restart('capacity-market', { graceful: true });
     await publishPrices(messaging, periodIds, options.seed);
     log(`prices published for ${periodIds.length} periods`);
+    const market: RunningMarket = { stack, services, chain, messaging, observations, population, periodIds, databaseUrl, namespace };
+    await hooks.onRunning?.(market);
 
     const feed = new ReadingsFeed(population, options.seed);
     const expected = new Map<string, ReadonlyMap<string, bigint>>();
@@ -81,23 +149,28 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     for (let index = 0; index < periodIds.length; index += 1) {
       const submission = await feed.periodSubmission(parsePeriodId(periodIds[index]), index === 0);
       expected.set(submission.periodId, submission.expected);
-      for (const batch of submission.jsonBatches) await callJson(`${services.url('meter-ingest')}/readings`, { body: batch });
-      if (submission.mscons) {
-        await callJson(`${services.url('meter-ingest')}/mscons`, {
-          text: submission.mscons.text,
-          headers: { 'x-mpo-address': submission.mscons.mpo, 'x-mpo-signature': submission.mscons.signature },
-        });
+      await hooks.beforePeriodSubmitted?.(index, services);
+      const running = services;
+      // A batch is all-or-nothing and idempotent: one that met a restarting meter-ingest is sent again.
+      for (const batch of submission.jsonBatches) await resending(() => callJson(`${running.url('meter-ingest')}/readings`, { body: batch }));
+      const mscons = submission.mscons;
+      if (mscons) {
+        await resending(() =>
+          callJson(`${running.url('meter-ingest')}/mscons`, {
+            text: mscons.text,
+            headers: { 'x-mpo-address': mscons.mpo, 'x-mpo-signature': mscons.signature },
+          }),
+        );
       }
       await hooks.afterPeriodSubmitted?.(index, services);
-      if ((index + 1) % 8 === 0 || index + 1 === periodIds.length) {
+      if ((index + 1) % (hooks.progressEvery ?? 8) === 0 || index + 1 === periodIds.length) {
         log(`submitted ${index + 1}/${periodIds.length} periods · ${progressLine(observations, population.groups, periodIds)}`);
       }
       await backPressure(observations, population.groups, periodIds, index, options.window);
     }
     log(`all readings accepted in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; waiting for settlement and the chain`);
-    await waitUntilAnchored(observations, population, periodIds, options.timeoutMs, log);
-    const summary = await collectSummary({ services, chain, observations, population, periodIds, expected });
-    return { summary, population, observations };
+    await hooks.afterAllSubmitted?.();
+    return await finish(market, expected);
   } finally {
     pacer?.stop();
     await observations?.stop();
@@ -111,12 +184,19 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
   }
 }
 
+/** Every NATS user's password in the variable its reader expects; each service picks its own. */
+function natsPasswordEnv(stack: LocalStack): Record<string, string> {
+  return Object.fromEntries(NATS_USER_NAMES.map((name) => [natsPasswordVariable(name), stack.natsPasswords[name]]));
+}
+
 function serviceEnv(
   name: ServiceName,
   context: { stack: LocalStack; databaseUrl: string; namespace: string; chain: DemoChain; operatorToken: string; capacityClockStart: string | undefined },
 ): Record<string, string> {
   const common = {
     NATS_URL: context.stack.natsUrl,
+    // Each service logs in to NATS as its own user (docs/nats-security.md).
+    ...natsPasswordEnv(context.stack),
     NATS_NAMESPACE: context.namespace,
     DATABASE_URL: context.databaseUrl,
     LOG_LEVEL: 'warn',
@@ -126,7 +206,7 @@ function serviceEnv(
       return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250' };
+      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':
@@ -213,7 +293,7 @@ async function backPressure(observations: MarketObservations, groups: readonly s
   }
 }
 
-function progressLine(observations: MarketObservations, groups: readonly string[], periodIds: readonly string[]): string {
+export function progressLine(observations: MarketObservations, groups: readonly string[], periodIds: readonly string[]): string {
   const all = (map: Map<string, unknown>): number => periodIds.filter((p) => groups.every((g) => map.has(`${g}|${p}`))).length;
   const allocated = periodIds.filter((p) => observations.allocations.has(p)).length;
   const finalized = periodIds.filter((p) => observations.finalized.has(p)).length;
@@ -221,7 +301,7 @@ function progressLine(observations: MarketObservations, groups: readonly string[
 }
 
 /** Done when every period's latest settled versions are confirmed and finalized, and allocated. */
-function anchoredEverywhere(observations: MarketObservations, population: Population, periodIds: readonly string[]): boolean {
+function anchoredEverywhere(observations: MarketObservations, population: Pick<Population, 'groups'>, periodIds: readonly string[]): boolean {
   return periodIds.every((periodId) => {
     const finalized = observations.finalized.get(periodId);
     if (!finalized) return false;
@@ -235,7 +315,8 @@ function anchoredEverywhere(observations: MarketObservations, population: Popula
   });
 }
 
-async function waitUntilAnchored(observations: MarketObservations, population: Population, periodIds: readonly string[], timeoutMs: number, log: Log): Promise<void> {
+/** Waits until every period is anchored everywhere (true), or the timeout passed (false). */
+export async function waitUntilAnchored(observations: MarketObservations, population: Pick<Population, 'groups'>, periodIds: readonly string[], timeoutMs: number, log: Log): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let lastReport = 0;
   let stableSince: number | null = null;
@@ -247,7 +328,7 @@ async function waitUntilAnchored(observations: MarketObservations, population: P
     if (anchoredEverywhere(observations, population, periodIds)) {
       // Quiet for a moment: a late correction would show up as a newer settled version.
       stableSince ??= Date.now();
-      if (Date.now() - stableSince > 2_000) return;
+      if (Date.now() - stableSince > 2_000) return true;
     } else {
       stableSince = null;
     }
@@ -257,7 +338,21 @@ async function waitUntilAnchored(observations: MarketObservations, population: P
     }
     await sleep(250);
   }
-  throw new Error(`not every period was anchored within ${timeoutMs / 1000} s: ${progressLine(observations, population.groups, periodIds)}`);
+  return false;
+}
+
+/** Sends again while meter-ingest is unreachable or restarting (connection refused, 5xx); 4xx answers are final. */
+async function resending<T>(send: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await send();
+    } catch (error) {
+      const transient = !(error instanceof ServiceCallError) || error.status >= 500;
+      if (!transient || Date.now() > deadline) throw error;
+      await sleep(500);
+    }
+  }
 }
 
 function writeServiceLogs(services: DemoServices, runId: string): string {

@@ -13,6 +13,8 @@ export interface MarketDayOptions {
   readonly window: number;
   /** Give up waiting for the chain after this long (ms). */
   readonly timeoutMs: number;
+  /** Keep the market and the web console running after the day, until Ctrl-C. */
+  readonly keep?: boolean;
 }
 
 export function yesterdayUtc(nowMs: number): string {
@@ -23,12 +25,13 @@ export function defaultOptions(nowMs: number): MarketDayOptions {
   return { meters: 3000, groups: 3, periods: 96, day: yesterdayUtc(nowMs), seed: 'gridledger-demo', window: 12, timeoutMs: 15 * 60_000 };
 }
 
-const USAGE = `usage: npm run demo -- [--meters N] [--groups N] [--periods N] [--day YYYY-MM-DD] [--seed S]
+const USAGE = `usage: npm run demo -- [--meters N] [--groups N] [--periods N] [--day YYYY-MM-DD] [--seed S] [--keep]
   --meters   meter points in the market (default 3000, at least 10)
   --groups   balancing groups (default 3, 1 to 50)
   --periods  quarter hours of the day to run (default 96, 1 to 96)
   --day      the UTC day to simulate (default yesterday)
-  --seed     seed of the simulated population and profiles`;
+  --seed     seed of the simulated population and profiles
+  --keep     keep the market open after the day and serve the web console (prints its URL) until Ctrl-C`;
 
 export class OptionsError extends Error {
   constructor(message: string) {
@@ -38,11 +41,15 @@ export class OptionsError extends Error {
 }
 
 export function parseOptions(argv: readonly string[], nowMs: number): MarketDayOptions {
-  const options = { ...defaultOptions(nowMs) };
+  const options: { -readonly [K in keyof MarketDayOptions]: MarketDayOptions[K] } = { ...defaultOptions(nowMs) };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--help' || flag === '-h') throw new OptionsError('');
+    if (flag === '--keep') {
+      options.keep = true;
+      continue;
+    }
     if (value === undefined) throw new OptionsError(`${flag} needs a value`);
     i += 1;
     switch (flag) {

@@ -1,4 +1,4 @@
-export { startLocalStack, ensureDatabase, STANDARD_PORTS, STACK_DATABASE } from './local-stack';
+export { startLocalStack, ensureDatabase, STANDARD_PORTS, STACK_DATABASE, STACK_NATS_PORT } from './local-stack';
 export type { LocalStack, LocalStackOptions } from './local-stack';
 export type { StackComponent, StackLog } from './stack-component';
 export { stackEnvironment } from './stack-env';

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { startAnvil } from './anvil.launcher';
-import { startNats } from './nats.launcher';
+import { connect } from 'nats';
+import { NATS_USER_NAMES, natsAuthOptions, natsPasswordVariable, type NatsUserName } from '@gridledger/messaging';
+import { startNats, type NatsComponent } from './nats.launcher';
 import { choosePort, findFreePort } from './ports';
 import { startEmbeddedPostgres } from './postgres.launcher';
 import { probeEvm, probeNats, probePostgres } from './probes';
@@ -9,6 +11,11 @@ import { guardWhileRunning } from './signal-guard';
 import { reusedComponent, StackComponent, StackLog } from './stack-component';
 
 export const STANDARD_PORTS = { nats: 4222, postgres: 5432, evm: 8545 } as const;
+/**
+ * The stack's own auth-enabled NATS listens here when free (else on any free port): never on
+ * 4222, where a developer's anonymous nats-server usually runs (docs/nats-security.md).
+ */
+export const STACK_NATS_PORT = 4223;
 export const STACK_DATABASE = 'gridledger';
 const HOST = '127.0.0.1';
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -19,7 +26,9 @@ export interface LocalStackOptions {
   /**
    * Reuse services already answering (default true): first where the environment points
    * (NATS_URL, DATABASE_ADMIN_URL or PG_ADMIN_URL, CHAIN_RPC_URL, as `npm test` exports them),
-   * then on the standard ports.
+   * then on the standard ports. NATS only where NATS_URL points and the environment holds
+   * every user's password (NATS_OPERATOR_PASSWORD, METER_INGEST_NATS_PASSWORD, …) that
+   * logs in there: an anonymous NATS is never reused.
    */
   readonly reuse?: boolean;
   /** Where to read those variables (default process.env). */
@@ -37,6 +46,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly natsUrl: string;
+  /** Every NATS user's password (services: their own; the CLI and the demo: the operator's). */
+  readonly natsPasswords: Readonly<Record<NatsUserName, string>>;
   /** The `gridledger` database. */
   readonly databaseUrl: string;
   /** The maintenance database of the same server, for creating and dropping databases. */
@@ -73,31 +84,44 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.handleSignals ?? true) releaseGuard = guardWhileRunning(stopAll);
   try {
     const env = options.env ?? process.env;
-    const nats = add((reuse && (await reusableNats(log, env.NATS_URL))) || (await startNats(await port(STANDARD_PORTS.nats), log, installMissing)));
+    const nats = (reuse && (await reusableNats(log, env))) || (await startNats(await port(STACK_NATS_PORT), log, installMissing));
+    add(nats);
     const postgres = add((reuse && (await reusablePostgres(log, env.DATABASE_ADMIN_URL ?? env.PG_ADMIN_URL))) || (await startEmbeddedPostgres(await port(STANDARD_PORTS.postgres), stateDir, log)));
     const adminDatabaseUrl = postgres.url;
     const databaseUrl = await ensureDatabase(adminDatabaseUrl, STACK_DATABASE);
     const evm = options.evm ? add((reuse && (await reusableEvm(log, env.CHAIN_RPC_URL))) || (await startAnvil(await port(STANDARD_PORTS.evm)))) : undefined;
-    return { natsUrl: nats.url, databaseUrl, adminDatabaseUrl, rpcUrl: evm?.url, components, stop: stopAll };
+    return { natsUrl: nats.url, natsPasswords: nats.passwords, databaseUrl, adminDatabaseUrl, rpcUrl: evm?.url, components, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
 }
 
-async function reusableNats(log: StackLog, fromEnv: string | undefined): Promise<StackComponent | undefined> {
-  const candidates = [...new Set([fromEnv, `nats://${HOST}:${STANDARD_PORTS.nats}`].filter((u): u is string => !!u && /^nats:\/\/[^,]+$/.test(u)))];
-  for (const url of candidates) {
-    const { hostname, port } = new URL(url);
-    const probe = await probeNats(hostname, Number(port || 4222));
-    if (!probe.ok) continue;
-    if (!probe.detail.jetstream) {
-      log(`NATS at ${url} has JetStream disabled: not reusing it`);
-      continue;
-    }
-    return reusedComponent('NATS', url, `nats-server ${probe.detail.version} with JetStream`);
+/** The NATS the environment names, when every user's password from the environment is there and the operator's logs in. */
+async function reusableNats(log: StackLog, env: Readonly<Record<string, string | undefined>>): Promise<NatsComponent | undefined> {
+  const url = env.NATS_URL;
+  if (!url || !/^nats:\/\/[^,]+$/.test(url)) return undefined;
+  const missing = NATS_USER_NAMES.filter((name) => !env[natsPasswordVariable(name)]);
+  if (missing.length > 0) {
+    log(`not reusing NATS at ${url}: the environment lacks ${missing.map(natsPasswordVariable).join(', ')} (the stack runs NATS with users)`);
+    return undefined;
   }
-  return undefined;
+  const passwords = Object.fromEntries(NATS_USER_NAMES.map((name) => [name, env[natsPasswordVariable(name)] as string])) as Record<NatsUserName, string>;
+  const { hostname, port } = new URL(url);
+  const probe = await probeNats(hostname, Number(port || 4222));
+  if (!probe.ok) return undefined;
+  if (!probe.detail.jetstream) {
+    log(`NATS at ${url} has JetStream disabled: not reusing it`);
+    return undefined;
+  }
+  try {
+    const nc = await connect({ servers: url, reconnect: false, timeout: 2000, ...natsAuthOptions({ credentials: { user: 'operator', password: passwords.operator } }) });
+    await nc.close();
+  } catch (error) {
+    log(`not reusing NATS at ${url}: the operator's password does not log in (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  }
+  return { ...reusedComponent('NATS', url, `nats-server ${probe.detail.version} with JetStream and users`), passwords };
 }
 
 /** The one the environment names, else a local developer Postgres trusting `postgres` or the login user. */

@@ -1,7 +1,9 @@
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { NATS_USER_NAMES, renderNatsServerConfig, type NatsUserName } from '@gridledger/messaging';
 import { ManagedProcess } from './managed-process';
 import { probeNats } from './probes';
 import { StackComponent, StackLog } from './stack-component';
@@ -50,11 +52,21 @@ export function resolveNatsServer(log: StackLog, installMissing: boolean, search
   return installed;
 }
 
-/** Starts `nats-server -js` on 127.0.0.1:<port> with a throwaway store directory. */
-export async function startNats(port: number, log: StackLog, installMissing = true): Promise<StackComponent> {
+/** NATS as the stack provides it: the server and every user's password (nats-access.ts). */
+export type NatsComponent = StackComponent & { readonly passwords: Readonly<Record<NatsUserName, string>> };
+
+/**
+ * Starts an auth-enabled nats-server with JetStream on 127.0.0.1:<port>: the users of
+ * nats-access.ts with fresh random passwords (namespaced permissions, for the demo's and the
+ * tests' `<ns>.` subjects), config and store in a throwaway directory. No anonymous access.
+ */
+export async function startNats(port: number, log: StackLog, installMissing = true): Promise<NatsComponent> {
   const binary = resolveNatsServer(log, installMissing);
   const storeDir = mkdtempSync(join(tmpdir(), 'gridledger-nats-'));
-  const server = ManagedProcess.start('nats-server', binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+  const passwords = Object.fromEntries(NATS_USER_NAMES.map((name) => [name, randomBytes(18).toString('base64url')])) as Record<NatsUserName, string>;
+  const configFile = join(storeDir, 'nats.conf');
+  writeFileSync(configFile, renderNatsServerConfig({ listen: `127.0.0.1:${port}`, storeDir: join(storeDir, 'jetstream'), passwords, namespaced: true }), { mode: 0o600 });
+  const server = ManagedProcess.start('nats-server', binary, ['-c', configFile]);
   const removeStore = (): void => rmSync(storeDir, { recursive: true, force: true });
   let version = 'unknown';
   try {
@@ -77,7 +89,8 @@ export async function startNats(port: number, log: StackLog, installMissing = tr
     name: 'NATS',
     url: `nats://127.0.0.1:${port}`,
     origin: 'started',
-    description: `nats-server ${version} with JetStream, pid ${server.pid}, store ${storeDir}`,
+    description: `nats-server ${version} with JetStream and users, pid ${server.pid}, store ${storeDir}`,
+    passwords,
     stop: async () => {
       await server.stop();
       removeStore();

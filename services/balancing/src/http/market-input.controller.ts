@@ -2,8 +2,9 @@ import { Body, Controller, HttpCode, Inject, Param, Post, Put } from '@nestjs/co
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { groupIdString, minorUnitsString, periodIdString, whString } from '@gridledger/events';
-import { DATA_SOURCE, SERVICE_CONFIG, parseOrRefuse } from '@gridledger/service-kit';
-import { BalancingConfig } from '../config';
+import type { Clock } from '@gridledger/domain';
+import { CLOCK, DATA_SOURCE, SERVICE_CONFIG, parseOrRefuse } from '@gridledger/service-kit';
+import { BalancingConfig, inputWindowAt } from '../config';
 import { recordPrices } from '../ingest/prices.handler';
 import { recordSchedule } from '../ingest/schedules';
 
@@ -34,13 +35,16 @@ export class MarketInputController {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Put('prices/:periodId')
   async putPrice(@Param() params: Record<string, string>, @Body() body: unknown) {
     const { periodId } = parseOrRefuse(priceParams, params, '(path)');
     const price = parseOrRefuse(priceBody, body, '(body)');
-    await this.dataSource.transaction((em) => recordPrices(em, periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh)));
+    await this.dataSource.transaction((em) =>
+      recordPrices(em, periodId, BigInt(price.imbalancePricePerMWh), price.energyPricePerMWh === undefined ? null : BigInt(price.energyPricePerMWh), inputWindowAt(this.config, this.clock.now().getTime())),
+    );
     return { periodId, imbalancePricePerMWh: price.imbalancePricePerMWh, energyPricePerMWh: price.energyPricePerMWh ?? null };
   }
 
@@ -56,6 +60,7 @@ export class MarketInputController {
         0,
         schedule.periodLength,
         this.config.BALANCING_GATE_DEADLINE_MS,
+        inputWindowAt(this.config, this.clock.now().getTime()),
       ),
     );
     return { ...schedule, changed };

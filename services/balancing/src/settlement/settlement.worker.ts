@@ -5,11 +5,13 @@ import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
 import { Clock, periodEndMs } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
 import { balancingConsumerRefs } from '../ingest/balancing-consumers';
-import { GroupPeriodSettler, SettleFailure } from './group-period.settler';
+import { METER_RESEND_SUBJECT } from '@gridledger/events';
+import { GroupPeriodSettler, ResendNeeded, SettleFailure } from './group-period.settler';
 
 const versionsSettled = () => counter('gridledger_balancing_versions_settled_total', 'Group-period versions settled, by trigger');
 const timeToSettle = () => histogram('gridledger_balancing_time_to_settle_seconds', 'From a period end to its first settled version', 's');
 const parkedGroupPeriods = () => counter('gridledger_settlement_parked_group_periods', 'Group-periods parked after repeated settlement failures (poison items), by the status they failed in');
+const resendsRequested = () => counter('gridledger_balancing_resends_requested_total', 'Re-sends asked of meter-ingest because a group-period did not match its manifest');
 const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_seconds', 'One worker run over every due group-period', 's');
 
 /**
@@ -44,13 +46,34 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
   private async tick(): Promise<void> {
     if (!(await this.caughtUpOrWaitedEnough())) return;
     const started = process.hrtime.bigint();
-    const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY, (failure) => this.alarm(failure));
+    const resends: ResendNeeded[] = [];
+    const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY, (failure) => this.alarm(failure), (resend) => resends.push(resend));
+    await Promise.all(resends.map((resend) => this.askResend(resend)));
     if (settled.length > 0) settleRunSeconds().record(Number(process.hrtime.bigint() - started) / 1e9);
     const nowMs = this.clock.nowMs();
     for (const version of settled) {
       versionsSettled().add(1, { trigger: version.trigger });
       if (version.version === 1) timeToSettle().record((nowMs - periodEndMs(version.periodId, version.periodLength)) / 1000);
       this.logger.log(`settled ${version.groupId} ${version.periodId} v${version.version} (${version.trigger}): imbalance ${version.totals.imbalanceWh} Wh, root ${version.merkleRoot}`, 'SettlementWorker');
+    }
+  }
+
+  /**
+   * Asks meter-ingest to re-send a group-period that does not match its manifest (after the
+   * commit that recorded the request). Not answering is logged; the retry comes with
+   * BALANCING_RESEND_RETRY_MS, and the reconciler shows the drift meanwhile.
+   */
+  private async askResend(resend: ResendNeeded): Promise<void> {
+    const { groupId, periodId } = resend.key;
+    resendsRequested().add(1);
+    const fields = { group: groupId, period: periodId, expectedCount: resend.expected.count, receivedCount: resend.received.count, expectedDigest: resend.expected.digest, receivedDigest: resend.received.digest, missing: resend.missing };
+    this.logger.event('warn', 'values of a group-period do not match meter-ingest\'s manifest: not settled, re-send requested', fields);
+    try {
+      const replayId = `resend-${groupId}-${periodId.replace(/[^0-9]/g, '')}-${this.clock.nowMs()}`.slice(0, 64);
+      const answer = await this.messaging.request<{ replayed?: number; error?: string }>(METER_RESEND_SUBJECT, { groupId, periodId, replayId }, 10_000);
+      if (answer.error) this.logger.event('error', 'meter-ingest refused the re-send', { ...fields, error: answer.error });
+    } catch (error) {
+      this.logger.event('warn', 'meter-ingest did not answer the re-send (asked again later)', { ...fields, error: error instanceof Error ? error.message : String(error) });
     }
   }
 

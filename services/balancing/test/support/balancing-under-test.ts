@@ -1,8 +1,8 @@
 import { leafSalt, loadKeccak256, meterLeafValues, parseLeafSaltKey } from '@gridledger/domain';
 import { MeterIntervalsMeasured } from '@gridledger/events';
 import { versionSaltKey } from '@gridledger/settlement';
-import { MessagingClient, connectMessaging } from '@gridledger/messaging';
-import { SpawnedService, TEST_NATS_URL, TestDatabase, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService } from '@gridledger/testing';
+import type { MessagingClient } from '@gridledger/messaging';
+import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService } from '@gridledger/testing';
 
 /** The leaf salt key the specs give balancing (BALANCING_LEAF_SALT_KEY), so they can recompute roots. */
 export const TEST_LEAF_SALT_KEY = `0x${'5e'.repeat(32)}`;
@@ -27,11 +27,12 @@ export interface BalancingUnderTest {
 export async function startBalancing(publisherName: string, env: Record<string, string>): Promise<BalancingUnderTest> {
   const db = await createTestDatabase();
   const namespace = randomNamespace();
-  const messaging = await connectMessaging({ url: TEST_NATS_URL, namespace, name: publisherName });
+  const messaging = await connectTestMessaging({ namespace, name: publisherName });
   await messaging.ensureStreams();
   const service = await spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, ...env },
+    // Measured events come from the test, not from a meter-ingest: no manifests unless a test asks.
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, ...env },
     readyTimeoutMs: 60_000,
   });
   return {

@@ -19,12 +19,12 @@ export const registerPlantBody = z.object({
   operator: z.string(),
   groupId: z.string(),
   feePerMWPeriodCents: integerString,
-});
+}).strict();
 
-export const registerHolderBody = z.object({ holderId: z.string(), consumptionMeterId: z.string(), groupId: z.string() });
-export const issueBody = z.object({ holderId: z.string(), sharesW: integerString });
+export const registerHolderBody = z.object({ holderId: z.string(), consumptionMeterId: z.string(), groupId: z.string() }).strict();
+export const issueBody = z.object({ holderId: z.string(), sharesW: integerString }).strict();
 export const retireBody = issueBody;
-export const transferBody = z.object({ fromHolderId: z.string(), toHolderId: z.string(), sharesW: integerString });
+export const transferBody = z.object({ fromHolderId: z.string(), toHolderId: z.string(), sharesW: integerString }).strict();
 
 /** Parses a request body; every problem is named (field and reason) in one 400 refusal. */
 export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.infer<S> {

@@ -4,10 +4,13 @@ import { formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
-import { serializeTrustedEvent, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
-import { insertIntervals, loadRegistryView, nextBatchSeq } from './interval-store';
+import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
+import { insertIntervals, nextBatchSeq } from './interval-store';
+import { RegistryCache } from './registry-cache';
+import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
+import { markManifestsDirty } from '../persistence/manifests.repository';
 
 export interface IntakeOutcome {
   readonly answer: IntakeAnswer;
@@ -24,6 +27,8 @@ export interface IntakeOutcome {
  */
 export class IntakePipeline {
   readonly schema: string;
+  private readonly registry = new RegistryCache();
+  private readonly partitions: IntervalPartitions;
 
   /**
    * `notifyRelay`: wake the outbox relay on commit (the CLI, or anyone who does not publish
@@ -35,6 +40,12 @@ export class IntakePipeline {
     private readonly notifyRelay = true,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+    this.partitions = new IntervalPartitions(dataSource);
+  }
+
+  /** Creates the value partitions of today and the next `daysAhead` days (at start, then periodically). */
+  partitionsAhead(daysAhead: number): Promise<void> {
+    return this.partitions.ensureAhead(this.clock.nowMs(), daysAhead);
   }
 
   async submit(submission: VerifiedSubmission): Promise<IntakeOutcome> {
@@ -45,6 +56,7 @@ export class IntakePipeline {
     }
     const stored = await this.storedAnswer(submission.batchId);
     if (stored) return { answer: stored, replayed: true, events: [] };
+    await this.partitions.ensureFor(instantsOf(submission));
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
@@ -75,8 +87,7 @@ export class IntakePipeline {
   private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
-    const meterIds = distinctMeterIds(submission);
-    const registry = await loadRegistryView(client, meterIds, submission.mpo);
+    const registry = await this.registry.view(client, meterIdsOf(submission));
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
     const batchSeq = await nextBatchSeq(client);
@@ -96,6 +107,7 @@ export class IntakePipeline {
     const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
     const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
     const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
+    await markManifestsDirty(client, fresh, periodMinutes, batchSeq);
 
     // Built from values the validation accepted: serialized without running zod over them again.
     const outbox: SerializedEvent[] = [];
@@ -106,8 +118,7 @@ export class IntakePipeline {
       parts.forEach((slice, index) => {
         const { fields, idSuffix } = partOf(index, parts.length);
         const header = { batchId: submission.batchId, mpo: submission.mpo, groupId, periodLength: submission.periodLength, receivedAt, ...fields };
-        const intervals = slice.map((v) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: String(v.energyWh), quality: v.quality }));
-        outbox.push(serializeTrustedEvent(MeterIntervalsMeasured, { ...header, intervals }, { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
+        outbox.push(serializeTrustedEventSpliced(MeterIntervalsMeasured, header, measuredIntervals(slice), { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
       });
     }
     const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
@@ -147,11 +158,28 @@ function refuseForeign(foreign: readonly Rejection[]): void {
   throw refusalListing('forbidden', 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters${listed}`, foreign.slice(0, 1000));
 }
 
-function distinctMeterIds(submission: VerifiedSubmission): string[] {
-  const ids = new Set<string>();
-  for (const value of submission.intervals) ids.add(value.meterId);
-  for (const reading of submission.readings) ids.add(reading.meterId);
-  return [...ids];
+/** The instants a submission's values fall on, for their partitions (register splits end at the readings). */
+function* instantsOf(submission: VerifiedSubmission): Generator<number> {
+  for (const value of submission.intervals) yield value.periodStartMs;
+  for (const reading of submission.readings) yield reading.readAtMs;
+}
+
+function* meterIdsOf(submission: VerifiedSubmission): Generator<string> {
+  for (const value of submission.intervals) yield value.meterId;
+  for (const reading of submission.readings) yield reading.meterId;
+}
+
+/**
+ * The event's `intervals` as JSON text, written directly: every field is validated (meter ids
+ * are registered ids, matching the domain's id rule; period ids canonical; energy a decimal;
+ * direction and quality from fixed sets), so none needs escaping.
+ */
+function measuredIntervals(values: readonly AcceptedInterval[]) {
+  const asEvent = (v: AcceptedInterval) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: String(v.energyWh), quality: v.quality });
+  let json = '';
+  for (const v of values) json += `,{"meterId":"${v.meterId}","direction":"${v.direction}","periodId":"${v.periodId}","energyWh":"${v.energyWh}","quality":"${v.quality}"}`;
+  const sample = values.length > 3 ? [values[0], values[values.length >> 1], values[values.length - 1]] : values;
+  return { key: 'intervals', json: `[${json.slice(1)}]`, sample: sample.map(asEvent) };
 }
 
 /** Splits accepted values into new ones and those already stored by an earlier batch. */

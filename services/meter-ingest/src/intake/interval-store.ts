@@ -1,44 +1,14 @@
 import { once } from 'node:events';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { buildRegistryView, type AcceptedInterval, type RegistryVersion } from '@gridledger/metering';
+import type { AcceptedInterval } from '@gridledger/metering';
 
 /**
- * The SQL of the intake hot path. One registry query per batch, values in by COPY through
+ * The SQL of the intake hot path: values in by COPY (registry-cache.ts has the registry's), through
  * a per-connection staging table, then one INSERT … ON CONFLICT into the keyed table.
  */
 const UNIQUE_VIOLATION = '23505';
 const INTERVAL_COLUMNS = 'meter_id, period_start, period_minutes, energy_wh, quality, group_id, direction, batch_seq';
-
-type RegistryRow = [meterId: string, direction: 'consumption' | 'production', otherMpo: string | null, groupId: string, limitW: string, retired: boolean, validFromMs: number, validToMs: number | null];
-
-/**
- * The registry versions of a batch's meters in one query. Rows come back as arrays and the
- * MPO only when it is not the signer (the usual case sends no 42-character string per row).
- */
-export async function loadRegistryView(client: PoolClient, meterIds: readonly string[], signer: string): Promise<Map<string, RegistryVersion[]>> {
-  const result = await client.query<RegistryRow>({
-    text: `SELECT meter_id, direction, NULLIF(mpo, $2), group_id, connection_limit_w::text, retired,
-                  (extract(epoch FROM valid_from) * 1000)::float8,
-                  (extract(epoch FROM valid_to) * 1000)::float8
-             FROM meter_points WHERE meter_id = ANY(string_to_array($1, ','))`,
-    // Meter ids hold no commas (domain rule); one text parameter avoids array escaping.
-    values: [meterIds.join(','), signer],
-    rowMode: 'array',
-  });
-  const limits = new Map<string, bigint>();
-  const versions: RegistryVersion[] = new Array(result.rows.length);
-  for (let i = 0; i < result.rows.length; i += 1) {
-    const [meterId, direction, otherMpo, groupId, limitText, retired, validFromMs, validToMs] = result.rows[i];
-    let connectionLimitW = limits.get(limitText);
-    if (connectionLimitW === undefined) {
-      connectionLimitW = BigInt(limitText);
-      limits.set(limitText, connectionLimitW);
-    }
-    versions[i] = { meterId, direction, mpo: otherMpo ?? signer, groupId, connectionLimitW, validFromMs, validToMs, retired };
-  }
-  return buildRegistryView(versions);
-}
 
 export async function nextBatchSeq(client: PoolClient): Promise<string> {
   const { rows } = await client.query<{ seq: string }>(`SELECT nextval('raw_batch_seq')::text AS seq`);

@@ -1,11 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { METER_READINGS_SUBMIT_SUBJECT } from '@gridledger/events';
 import { natsRequest } from '@gridledger/messaging';
 import { LOGGER, toProblem } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
 import { IntakeService } from '../intake/intake.service';
 
-export const SUBMIT_SUBJECT = 'meter.readings.submit';
+export const SUBMIT_SUBJECT = METER_READINGS_SUBMIT_SUBJECT;
 
 /**
  * `meter.readings.submit` (core NATS request/reply, queue group shared by replicas): the

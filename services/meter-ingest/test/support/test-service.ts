@@ -1,6 +1,6 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { bootstrapService, type RunningService } from '@gridledger/service-kit';
-import { createTestDatabase, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, type TestDatabase } from '@gridledger/testing';
+import { createTestDatabase, deleteNamespaceStreams, randomNamespace, connectTestNats, testNatsEnv, type TestDatabase } from '@gridledger/testing';
 import { meterIngestService } from '../../src/service';
 import type { MeterIngestConfig } from '../../src/config';
 
@@ -23,7 +23,7 @@ export async function startTestService(extraEnv: Record<string, string> = {}): P
   const running = await bootstrapService(
     meterIngestService({
       DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
+      ...testNatsEnv(),
       NATS_NAMESPACE: namespace,
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
@@ -32,7 +32,7 @@ export async function startTestService(extraEnv: Record<string, string> = {}): P
       ...extraEnv,
     }),
   );
-  const nc = await connect({ servers: TEST_NATS_URL });
+  const nc = await connectTestNats();
   return {
     url: running.url,
     namespace,
@@ -54,8 +54,8 @@ export interface StoredMessage {
   readonly data: { id: string; type: string; data: Record<string, unknown> };
 }
 
-/** Every message in the namespace's METER stream, in order. */
-export async function meterStreamMessages(service: TestService): Promise<StoredMessage[]> {
+/** Every message in the namespace's METER stream, in order (manifests only when asked: they follow the values on their own schedule). */
+export async function meterStreamMessages(service: TestService, options: { manifests?: boolean } = {}): Promise<StoredMessage[]> {
   const jsm = await service.nc.jetstreamManager();
   const stream = `METER_${service.namespace}`;
   const info = await jsm.streams.info(stream);
@@ -64,7 +64,7 @@ export async function meterStreamMessages(service: TestService): Promise<StoredM
     const message = await jsm.streams.getMessage(stream, { seq });
     messages.push({ subject: message.subject.slice(service.namespace.length + 1), msgId: message.header?.get('Nats-Msg-Id'), data: message.json() });
   }
-  return messages;
+  return options.manifests ? messages : messages.filter((message) => !message.subject.startsWith('meter.manifest.'));
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers; contentType: string | null; text: string }> {

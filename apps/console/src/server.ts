@@ -1,0 +1,177 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
+import { SERVICE_NAMES, serviceUrls, type ConsoleConfig, type ServiceName } from './config';
+import { MarketBoard } from './market-board';
+import { consumerLag, deadLetterViews, redrive, serviceGauges } from './operations';
+import { feedBoard } from './stream-feed';
+
+/**
+ * The console's server: the built web app, a read-only proxy to the services' public GET
+ * APIs (so the browser needs no CORS from them), the market board folded from the streams
+ * with a live feed (server-sent events), and the operator's view and re-drive of dead
+ * letters over NATS. It keeps no state beyond what it re-reads from the streams.
+ */
+export interface ConsoleServer {
+  readonly url: string;
+  readonly port: number;
+  readonly board: MarketBoard;
+  close(): Promise<void>;
+}
+
+const DEFAULT_STATIC_DIR = resolve(__dirname, '..', 'dist');
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+export async function startConsoleServer(config: ConsoleConfig): Promise<ConsoleServer> {
+  const credentials = config.NATS_OPERATOR_PASSWORD ? { user: config.NATS_OPERATOR_USER, password: config.NATS_OPERATOR_PASSWORD } : undefined;
+  const messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE ?? '', name: 'console', credentials, tlsCaFile: config.NATS_TLS_CA });
+  await messaging.ensureStreams();
+  const board = new MarketBoard();
+  const listeners = new Set<ServerResponse>();
+  let pending: NodeJS.Timeout | undefined;
+  const announce = (): void => {
+    // Coalesce bursts (a replay from the start is thousands of events) into one update per 200 ms.
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      for (const listener of listeners) listener.write(`event: board\ndata: ${JSON.stringify({ revision: board.revision })}\n\n`);
+    }, 200);
+  };
+  const feed = await feedBoard(messaging, board, announce);
+  const heartbeat = setInterval(() => listeners.forEach((listener) => listener.write(': keep-alive\n\n')), 15_000);
+  const staticDir = config.CONSOLE_STATIC_DIR ? resolve(config.CONSOLE_STATIC_DIR) : DEFAULT_STATIC_DIR;
+  const urls = serviceUrls(config);
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) problem(response, 502, 'console-error', error instanceof Error ? error.message : String(error));
+      else response.end();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://console');
+    const path = url.pathname;
+    if (path === '/health/ready' || path === '/health/live') return json(response, 200, { status: 'ok' });
+    if (path === '/api/config') {
+      return json(response, 200, {
+        chainRpcUrl: config.CONSOLE_CHAIN_RPC_URL,
+        cascadeAddress: config.CONSOLE_CASCADE_ADDRESS ?? null,
+        services: SERVICE_NAMES,
+        operatorActions: config.CONSOLE_OPERATOR_TOKEN !== undefined,
+      });
+    }
+    if (path === '/api/market') return json(response, 200, board.snapshot(Date.now()));
+    if (path === '/api/events') return liveFeed(request, response);
+    if (path === '/api/operations' && request.method === 'GET') {
+      const [deadLetters, consumers, services] = await Promise.all([deadLetterViews(messaging), consumerLag(messaging), serviceGauges(urls)]);
+      return json(response, 200, { deadLetters, consumers, services });
+    }
+    if (path === '/api/operations/dead-letters/redrive' && request.method === 'POST') return redriveRequest(request, response, messaging);
+    const proxied = /^\/api\/services\/([a-z-]+)(\/.*)$/.exec(path);
+    if (proxied) return proxy(request, response, proxied[1], proxied[2] + url.search);
+    if (path.startsWith('/api/')) return problem(response, 404, 'not-found', `no console API at ${path}`);
+    return serveStatic(response, path);
+  }
+
+  function liveFeed(request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    response.write(`event: board\ndata: ${JSON.stringify({ revision: board.revision })}\n\n`);
+    listeners.add(response);
+    request.on('close', () => listeners.delete(response));
+  }
+
+  async function redriveRequest(request: IncomingMessage, response: ServerResponse, client: MessagingClient): Promise<void> {
+    if (!config.CONSOLE_OPERATOR_TOKEN) return problem(response, 403, 'forbidden', 'operator actions are off: CONSOLE_OPERATOR_TOKEN is not set');
+    if (!bearerMatches(request.headers.authorization, config.CONSOLE_OPERATOR_TOKEN)) return problem(response, 401, 'unauthorized', 'operator only: send Authorization: Bearer <operator token>');
+    const body = await readJson(request);
+    const ids = typeof body === 'object' && body !== null && Array.isArray((body as { ids?: unknown }).ids) ? (body as { ids: unknown[] }).ids : null;
+    if (!ids || ids.length === 0 || !ids.every((id): id is string => typeof id === 'string' && id.length > 0 && id.length <= 128)) {
+      return problem(response, 400, 'invalid-request', 'body must be {"ids": ["<dead letter id>", …]}');
+    }
+    const redriveId = randomUUID();
+    const redriven = await redrive(client, ids, redriveId);
+    return json(response, 200, { redriven, redriveId });
+  }
+
+  async function proxy(request: IncomingMessage, response: ServerResponse, name: string, pathAndQuery: string): Promise<void> {
+    if (!(SERVICE_NAMES as readonly string[]).includes(name)) return problem(response, 404, 'not-found', `unknown service ${name}; one of ${SERVICE_NAMES.join(', ')}`);
+    if (request.method !== 'GET') return problem(response, 405, 'method-not-allowed', 'the console proxies reads (GET) only');
+    const headers: Record<string, string> = { accept: 'application/json' };
+    // The participant's read session (SIWE) travels on to the service, which decides.
+    if (request.headers.authorization) headers.authorization = request.headers.authorization;
+    const upstream = await fetch(`${urls[name as ServiceName]}${pathAndQuery}`, { headers, signal: AbortSignal.timeout(10_000) });
+    response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    response.end(Buffer.from(await upstream.arrayBuffer()));
+  }
+
+  function serveStatic(response: ServerResponse, path: string): void {
+    const relative = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(staticDir, relative);
+    if (!file.startsWith(staticDir) || !existsSync(file) || statSync(file).isDirectory()) file = join(staticDir, 'index.html');
+    if (!existsSync(file)) return problem(response, 503, 'not-built', `the web app is not built: run npm run console:build (looked in ${staticDir})`);
+    const immutable = file.includes(`${join(staticDir, 'assets')}`);
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
+    response.end(readFileSync(file));
+  }
+
+  await new Promise<void>((done) => server.listen(config.HTTP_PORT, '0.0.0.0', done));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    board,
+    async close() {
+      clearInterval(heartbeat);
+      if (pending) clearTimeout(pending);
+      feed.stop();
+      for (const listener of listeners) listener.end();
+      await new Promise<void>((done) => server.close(() => done()));
+      await messaging.close();
+    },
+  };
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const sent = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+  if (!sent) return false;
+  const a = Buffer.from(sent);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024) return null;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
+}
+
+function problem(response: ServerResponse, status: number, code: string, detail: string): void {
+  response.writeHead(status, { 'content-type': 'application/problem+json' });
+  response.end(JSON.stringify({ type: `urn:gridledger:console:${code}`, title: code, status, detail }));
+}
+
