@@ -11,7 +11,7 @@ describe('chaos: a market day with faults settles the same books as without', ()
 
   beforeAll(async () => {
     report = await runChaos(
-      { seed: 'e2e-chaos', meters: 40, groups: 2, periods: 3, faults: 5, kinds: ['kill-balancing', 'kill-chain-bridge', 'restart-nats', 'evm-reorg', 'dead-letter'], recoveryTimeoutMs: 180_000 },
+      { seed: 'e2e-chaos', meters: 30, groups: 2, periods: 2, faults: 5, kinds: ['kill-balancing', 'kill-chain-bridge', 'restart-nats', 'evm-reorg', 'dead-letter'], recoveryTimeoutMs: 180_000 },
       () => undefined,
     );
   }, 900_000);

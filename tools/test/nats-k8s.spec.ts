@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path';
 import { NATS_USER_NAMES, NATS_USERS, natsPasswordVariable, passwordsFromServerEnvironment, renderNatsAuthorization, type NatsServiceName } from '@gridledger/messaging';
+import { readFileSync } from 'node:fs';
 import { renderKustomization, type K8sObject } from '../src/ci/k8s/render-kustomization';
+import { NATS_K8S_CONFIG, withGeneratedAuthorization } from '../src/ci/nats-k8s-config';
 
 // The k8s NATS config carries the same users and permissions as nats-access.ts (the tests'
 // and the local stack's servers are rendered from it), over TLS, with passwords from a Secret.
@@ -18,9 +20,10 @@ describe.each(['base', 'overlays/dev', 'overlays/prod'])('k8s/%s: NATS locked do
   const config = String(at(find(objects, 'ConfigMap', 'nats-config'), 'data', 'nats.conf'));
 
   it('the server config holds the generated authorization block (no anonymous user) and client TLS', () => {
+    expect(withGeneratedAuthorization(readFileSync(NATS_K8S_CONFIG, 'utf8'))).toBe(readFileSync(NATS_K8S_CONFIG, 'utf8'));
     const expected = renderNatsAuthorization({ passwords: passwordsFromServerEnvironment() });
     const actual = config.slice(config.indexOf('authorization {'), config.indexOf('# END generated authorization')).trimEnd();
-    if (actual !== expected) throw new Error(`k8s/base/nats.yaml: replace the generated authorization block with:\n${renderNatsAuthorization({ passwords: passwordsFromServerEnvironment() }, '    ')}`);
+    if (actual !== expected) throw new Error('k8s/base/nats.yaml is behind NATS_USERS: run node -r @swc-node/register tools/src/ci/nats-k8s-config.ts');
     expect(config).not.toMatch(/no_auth_user/);
     expect(config).toMatch(/tls\s*\{[^}]*cert_file:\s*\/etc\/nats\/tls\/tls\.crt[^}]*key_file:\s*\/etc\/nats\/tls\/tls\.key/);
   });

@@ -9,6 +9,7 @@ import { formatInstant, loadKeccak256 } from '@gridledger/domain';
 import { MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { ManualClock, createTestDatabase } from '@gridledger/testing';
 import { MIGRATIONS, SCHEMA } from '../src/migrations';
+import { createMeterValuePartitions } from '../src/persistence/meter-value-partitions';
 import { GroupPeriodSettler } from '../src/settlement/group-period.settler';
 import { createMerkleRoots } from '../src/settlement/merkle-roots';
 
@@ -74,6 +75,8 @@ async function loadPeriod(dataSource: DataSource, meters: number, periodId: stri
       yield `${prefix}-${m.id}\t${validFrom}\t${m.direction}\t${m.group}\n`;
     }
   });
+  // The day's partition, as the settlement worker creates it ahead in production.
+  await createMeterValuePartitions(dataSource, Date.parse(periodId), 1);
   const [{ first }]: { first: string }[] = await dataSource.query(`SELECT nextval('meter_value_seq') AS first`);
   await dataSource.query(`SELECT setval('meter_value_seq', $1)`, [String(BigInt(first) + BigInt(meters))]);
   await copyRows(dataSource, 'meter_values', 'seq, group_id, period_id, meter_id, direction, energy_wh, substituted, source_event_id', function* () {

@@ -20,6 +20,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Service kills come at least this often, and are drawn this many times more often ("several times each"). */
 const KILL_WEIGHT = 2;
+const OTHER_WEIGHT = 1;
 /** Kinds that come once per schedule: each deleted message is one more group-period to heal. */
 const ONCE: readonly FaultKind[] = ['delete-stream-message'];
 
@@ -54,7 +55,7 @@ export function faultSchedule(options: ScheduleOptions): ScheduledFault[] {
   const kinds = options.kinds ?? FAULT_KINDS;
   if (kinds.length === 0 || options.faults <= 0 || options.periods <= 0) return [];
   const random = seededRandom(`${options.seed}/faults`);
-  const weight = (kind: FaultKind): number => (kind.startsWith('kill-') ? KILL_WEIGHT : 1);
+  const weight = (kind: FaultKind): number => (kind.startsWith('kill-') ? KILL_WEIGHT : OTHER_WEIGHT);
   const pool = kinds.filter((kind) => !ONCE.includes(kind)).flatMap((kind) => Array<FaultKind>(weight(kind)).fill(kind));
   const base = [...kinds, ...kinds.filter((kind) => weight(kind) > 1)];
   const drawn: FaultKind[] = base.slice(0, Math.min(base.length, options.faults));

@@ -36,7 +36,7 @@ export async function startServices(envOf: (name: ServiceName) => Record<string,
   const crashed = new Map<ServiceName, SpawnedService[]>();
   const turns = new Map<ServiceName, number>();
   const spawnOne = (name: ServiceName, port?: number): Promise<SpawnedService> =>
-    spawnService({ entry: `services/${PROGRAM[name]}/src/main.ts`, env: envOf(name), port, readyTimeoutMs: 180_000 });
+    spawnService({ entry: `services/${PROGRAM[name]}/src/main.ts`, env: envOf(name), port, readyTimeoutMs: 600_000 });
   const replicasOf = (name: ServiceName): SpawnedService[] => {
     const list = running.get(name);
     if (!list || list.length === 0) throw new Error(`${name} is not running`);

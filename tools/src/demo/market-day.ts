@@ -258,13 +258,26 @@ async function registerMarket(services: DemoServices, population: Population, op
     });
   }
   const holders = new Map(population.holdings.map((h) => [h.holderId, h]));
-  for (const holding of holders.values()) {
-    await callJson(`${capacity}/holders`, { body: { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId } });
-  }
+  // Holders are independent: a few requests in flight (the latency bench registers 10,000).
+  await inParallel([...holders.values()], 8, (holding) => callJson(`${capacity}/holders`, { body: { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId } }));
+  // Issues change their plant's book: one after the other.
   for (const holding of population.holdings) {
     await callJson(`${capacity}/plants/${holding.plantId}/shares/issue`, { body: { holderId: holding.holderId, sharesW: holding.sharesW.toString() } });
   }
   log(`registered ${population.plants.length} plants and ${holders.size} capacity holders with ${population.holdings.length} share issues`);
+}
+
+/** Runs `work` over the items with at most `limit` at a time, in order of start; the first failure fails all. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 async function publishPrices(messaging: MessagingClient, periodIds: readonly string[], seed: string): Promise<void> {

@@ -1,12 +1,18 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagingClient } from '@gridledger/messaging';
-import { InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
 import { Clock, periodEndMs } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
 import { balancingConsumerRefs } from '../ingest/balancing-consumers';
 import { METER_RESEND_SUBJECT } from '@gridledger/events';
 import { GroupPeriodSettler, ResendNeeded, SettleFailure } from './group-period.settler';
+import { createMeterValuePartitions } from '../persistence/meter-value-partitions';
+
+/** Value partitions: today and the next 7 days, checked every six hours (docs/partitions.md). */
+const PARTITION_DAYS = 8;
+const PARTITION_CHECK_MS = 6 * 3_600_000;
 
 const versionsSettled = () => counter('gridledger_balancing_versions_settled_total', 'Group-period versions settled, by trigger');
 const timeToSettle = () => histogram('gridledger_balancing_time_to_settle_seconds', 'From a period end to its first settled version', 's');
@@ -23,6 +29,7 @@ const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_second
 @Injectable()
 export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly loop: PollingLoop;
+  private readonly partitionLoop: PollingLoop;
   private behindSinceMs: number | undefined;
 
   constructor(
@@ -31,16 +38,25 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @InjectClock() private readonly clock: Clock,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {
     this.loop = new PollingLoop(this.config.BALANCING_SETTLE_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
+    this.partitionLoop = new PollingLoop(PARTITION_CHECK_MS, () => this.partitionsAhead(), (error) => this.logger.warn(`creating value partitions ahead failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.partitionsAhead();
     this.loop.start();
+    this.partitionLoop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.partitionLoop.stop();
     await this.loop.stop();
+  }
+
+  private partitionsAhead(): Promise<void> {
+    return createMeterValuePartitions(this.dataSource, this.clock.nowMs(), PARTITION_DAYS);
   }
 
   private async tick(): Promise<void> {
