@@ -3,7 +3,7 @@ import { GateDecision, gateDecision, isComplete } from './gate';
 import { Posting } from './ledger';
 import { ExpectedMeter, IncomingMeterValue, MeterValue, Schedule, changedValues, meterKey } from './meter-value';
 import { EMPTY_METER_ROWS, MeterRows, leafColumnsOf, rowIndexOf, valueOf, withExpected, withValues } from './meter-rows';
-import { SettledVersion, SettlementTrigger, merkleRootOfLeaves, periodStartSeconds, settleGroupPeriod } from './settle';
+import { SettledVersion, SettlementTrigger, merkleRootOfLeaves, periodStartSeconds, settleGroupPeriod, versionSaltKey } from './settle';
 import { substituteValue } from './substitution';
 import { InputsCheck, SubstitutionReason, checkInputs } from './inputs-check';
 
@@ -39,12 +39,14 @@ export interface GroupPeriodContext {
 
 export interface GroupPeriodDeps {
   readonly keccak: Keccak256;
+  /** balancing's leaf salt key (BALANCING_LEAF_SALT_KEY): each version's leaves are salted from it. */
+  readonly leafSaltKey: Uint8Array;
   /**
-   * A Merkle root already worked out for exactly these rows, if any: the service hashes the
-   * rows it loaded on worker threads while it reads the rest of the state. Rows the
-   * decision changed (substitutes) are hashed here with `keccak`.
+   * A Merkle root already worked out for exactly these rows under this version's salts, if any:
+   * the service hashes the rows it loaded on worker threads while it reads the rest of the
+   * state. Rows the decision changed (substitutes) are hashed here with `keccak`.
    */
-  readonly knownRoot?: (meters: MeterRows) => string | undefined;
+  readonly knownRoot?: (meters: MeterRows, version: number) => string | undefined;
 }
 
 export type GroupPeriodCommand =
@@ -177,19 +179,25 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
   function settleAgain(state: GroupPeriodState): GroupPeriodEvent[] {
     const latest = state.versions.at(-1);
     const next = settleNext(state, 'correction');
-    if (!latest || !sameEnergy(latest, next)) return [{ type: 'PeriodSettled', settled: next }];
+    if (!latest || !sameEnergy(latest, next, () => rootAt(state.meters, latest.version))) return [{ type: 'PeriodSettled', settled: next }];
     if (latest.imbalancePricePerMWh === next.imbalancePricePerMWh) return [];
     return [{ type: 'PeriodSettled', settled: { ...next, trigger: 'priced' } }];
   }
 
+  /** The root of `meters` under the salts of `version` (each version salts its leaves anew). */
+  function rootAt(meters: MeterRows, version: number): string {
+    return deps.knownRoot?.(meters, version) ?? merkleRootOfLeaves(leafColumnsOf(meters), startSeconds, versionSaltKey(deps.leafSaltKey, context.groupId, startSeconds, version), deps.keccak);
+  }
+
   function settleNext(state: GroupPeriodState, trigger: SettlementTrigger): SettledVersion {
-    const merkleRoot = deps.knownRoot?.(state.meters) ?? merkleRootOfLeaves(leafColumnsOf(state.meters), startSeconds, deps.keccak);
+    const version = state.versions.length + 1;
+    const merkleRoot = rootAt(state.meters, version);
     const settled = settleGroupPeriod(
       {
         groupId: context.groupId,
         periodId: context.periodId,
         periodLength: context.periodLength,
-        version: state.versions.length + 1,
+        version,
         trigger,
         meters: state.meters,
         schedules: [...state.schedules.values()],
@@ -210,13 +218,18 @@ function resendRequested(verdict: Extract<ReturnType<typeof checkInputs>, { kind
   return { type: 'ResendRequested', expected: verdict.expected, received: verdict.received, missing: verdict.missing };
 }
 
-function sameEnergy(previous: SettledVersion, next: SettledVersion): boolean {
+/**
+ * Whether `next` settles the same energy as `previous`. Roots of two versions always differ
+ * (each salts its leaves anew), so the leaves are compared by hashing them under the previous
+ * version's salts, and only when the totals already agree.
+ */
+function sameEnergy(previous: SettledVersion, next: SettledVersion, rootUnderPreviousSalts: () => string): boolean {
   return (
-    previous.merkleRoot === next.merkleRoot &&
     previous.totals.feedInWh === next.totals.feedInWh &&
     previous.totals.feedOutWh === next.totals.feedOutWh &&
     previous.totals.scheduleNetWh === next.totals.scheduleNetWh &&
-    previous.totals.substitutedCount === next.totals.substitutedCount
+    previous.totals.substitutedCount === next.totals.substitutedCount &&
+    rootUnderPreviousSalts() === previous.merkleRoot
   );
 }
 

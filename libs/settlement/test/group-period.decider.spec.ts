@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { METER_LEAF_TYPES, ValuesDigest, loadKeccak256, valuesDigest } from '@gridledger/domain';
+import { Keccak256, METER_LEAF_TYPES, ValuesDigest, leafSalt, loadKeccak256, valuesDigest } from '@gridledger/domain';
 import { deciderSpec } from '@gridledger/testing';
 import {
   EMPTY_MERKLE_ROOT,
@@ -14,6 +14,7 @@ import {
   groupPeriodDecider,
   meterValuesOf,
   postingsOf,
+  versionSaltKey,
 } from '../src';
 
 const GROUP = 'BG-NORTH';
@@ -23,6 +24,9 @@ const PERIOD_END_MS = Date.parse('2026-03-29T01:15:00Z');
 const DEADLINE_AFTER_END_MS = 30 * 60_000;
 const CONTEXT = { groupId: GROUP, periodId: PERIOD, periodLength: 'PT15M' as const, gateDeadlineMs: DEADLINE_AFTER_END_MS };
 const START_SECONDS = String(Date.parse(PERIOD) / 1000);
+const LEAF_SALT_KEY = Buffer.alloc(32, 0x5a);
+const saltHex = (keccak: Keccak256, version: number, meterId: string, direction: 0 | 1): string =>
+  `0x${leafSalt(versionSaltKey(LEAF_SALT_KEY, GROUP, BigInt(START_SECONDS), version), meterId, direction, keccak).toString('hex')}`;
 
 const expect3: GroupPeriodCommand = {
   type: 'RecordExpectedMeters',
@@ -47,7 +51,7 @@ describe('group period decider', () => {
   let spec: ReturnType<typeof deciderSpec<GroupPeriodCommand, GroupPeriodEvent, GroupPeriodState>>;
 
   beforeAll(async () => {
-    decider = groupPeriodDecider(CONTEXT, { keccak: await loadKeccak256() });
+    decider = groupPeriodDecider(CONTEXT, { keccak: await loadKeccak256(), leafSaltKey: LEAF_SALT_KEY });
     spec = deciderSpec(decider);
   });
 
@@ -172,12 +176,14 @@ describe('group period decider', () => {
       expect(events).toEqual([{ type: 'MeterValuesRecorded', values: [{ meterId: 'PV-1', direction: 'production', energyWh: 12n, substituted: false }] }]);
     });
 
-    it('given a substitute, when the real value arrives with the same energy, then it replaces the substitute in a correction with the same root', () => {
+    it('given a substitute, when the real value arrives with the same energy, then it replaces the substitute in a correction with the same leaves', () => {
       const given = spec.givenCommands(expect3, values(['PV-1', 'production', 10n], ['HH-1', 'consumption', 3n]), tick(PERIOD_END_MS + DEADLINE_AFTER_END_MS, { 'HH-2|consumption': 4n }));
       const [version1] = given.state.versions;
       const [version2] = settledOf(given.when(values(['HH-2', 'consumption', 4n])).events());
       expect(version1.totals.substitutedCount).toBe(1);
-      expect(version2).toMatchObject({ version: 2, trigger: 'correction', merkleRoot: version1.merkleRoot, totals: { ...version1.totals, substitutedCount: 0 } });
+      expect(version2).toMatchObject({ version: 2, trigger: 'correction', totals: { ...version1.totals, substitutedCount: 0 } });
+      // Each version salts its leaves anew, so the same leaves give another root.
+      expect(version2.merkleRoot).not.toBe(version1.merkleRoot);
     });
 
     it('given a substituted meter, when its real value arrives after settlement, then a correction replaces the substitute', () => {
@@ -251,12 +257,13 @@ describe('group period decider', () => {
       expect(version2.ledgerDigest).not.toBe(given.state.versions[0].ledgerDigest);
     });
 
-    it('given no price at settlement, then energy settles unpriced; when the price arrives, then version 2 is priced with the same root', () => {
+    it('given no price at settlement, then energy settles unpriced; when the price arrives, then version 2 is priced: the same leaves under the salts of version 2', () => {
       const given = spec.givenCommands(expect3, values(['PV-1', 'production', 2_000_000n], ['HH-1', 'consumption', 0n], ['HH-2', 'consumption', 0n]));
       const [version1] = given.state.versions;
       expect(version1).toMatchObject({ imbalanceAmount: null, posting: null });
       const [version2] = settledOf(given.when(price).events());
-      expect(version2).toMatchObject({ version: 2, trigger: 'priced', imbalanceAmount: 24_690n, merkleRoot: version1.merkleRoot });
+      expect(version2).toMatchObject({ version: 2, trigger: 'priced', imbalanceAmount: 24_690n });
+      expect(version2.merkleRoot).not.toBe(version1.merkleRoot);
     });
 
     it('given the store recorded a price after settlement, when the settler settles the changes, then version 2 is priced', () => {
@@ -267,24 +274,26 @@ describe('group period decider', () => {
   });
 
   describe('commitment and confirmation', () => {
-    it('given a settled period, then its root is the OpenZeppelin StandardMerkleTree root of every meter', () => {
+    it('given a settled period, then its root is the OpenZeppelin StandardMerkleTree root of every meter, salted per version', async () => {
+      const keccak = await loadKeccak256();
       const { state } = spec.givenCommands(expect3, allThree);
-      const reference = StandardMerkleTree.of(
-        [
-          ['PV-1', START_SECONDS, 1, '10'],
-          ['HH-1', START_SECONDS, 0, '3'],
-          ['HH-2', START_SECONDS, 0, '2'],
-        ],
-        [...METER_LEAF_TYPES],
-      );
-      expect(state.versions[0].merkleRoot).toBe(reference.root);
+      const leaves = (version: number) => [
+        ['PV-1', START_SECONDS, 1, '10', saltHex(keccak, version, 'PV-1', 1)],
+        ['HH-1', START_SECONDS, 0, '3', saltHex(keccak, version, 'HH-1', 0)],
+        ['HH-2', START_SECONDS, 0, '2', saltHex(keccak, version, 'HH-2', 0)],
+      ];
+      expect(state.versions[0].merkleRoot).toBe(StandardMerkleTree.of(leaves(1), [...METER_LEAF_TYPES]).root);
+      // The same values in version 2 hash to another root: a correction shows nothing about which leaves changed.
+      const [version2] = settledOf(spec.given(...spec.givenCommands(expect3, allThree).history, { type: 'PriceRecorded', imbalancePricePerMWh: 1n }).when(settleChanges).events());
+      expect(version2.merkleRoot).toBe(StandardMerkleTree.of(leaves(2), [...METER_LEAF_TYPES]).root);
+      expect(version2.merkleRoot).not.toBe(state.versions[0].merkleRoot);
     });
 
     it('given a root worked out elsewhere for the rows as loaded, then decide uses it; rows the decision changed are hashed here', async () => {
       const keccak = await loadKeccak256();
       const loaded = spec.givenCommands(expect3, values(['PV-1', 'production', 10n], ['HH-1', 'consumption', 3n]));
       const complete = spec.given(...loaded.history, { type: 'MeterValuesRecorded', values: [{ meterId: 'HH-2', direction: 'consumption', energyWh: 2n, substituted: false }] });
-      const withRoot = (state: GroupPeriodState) => groupPeriodDecider(CONTEXT, { keccak, knownRoot: (meters) => (meters === state.meters ? '0xfromworkers' : undefined) });
+      const withRoot = (state: GroupPeriodState) => groupPeriodDecider(CONTEXT, { keccak, leafSaltKey: LEAF_SALT_KEY, knownRoot: (meters, version) => (meters === state.meters && version === 1 ? '0xfromworkers' : undefined) });
       expect(settledOf(withRoot(complete.state).decide(tick(PERIOD_END_MS), complete.state))[0].merkleRoot).toBe('0xfromworkers');
       const deadline = withRoot(loaded.state).decide(tick(PERIOD_END_MS + DEADLINE_AFTER_END_MS), loaded.state);
       expect(settledOf(deadline)[0].merkleRoot).toBe(settledOf(decider.decide(tick(PERIOD_END_MS + DEADLINE_AFTER_END_MS), loaded.state))[0].merkleRoot);

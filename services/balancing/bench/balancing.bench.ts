@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
@@ -34,6 +35,8 @@ const SIZES = [10_000, 100_000, 1_000_000];
 /** As the service runs by default: two hashing threads, two settlements in flight. */
 const MERKLE_THREADS = Number(process.env.BALANCING_MERKLE_THREADS ?? 2);
 const BASE_PERIOD_MS = Date.parse('2026-03-29T00:00:00Z');
+/** Every leaf is salted, as in the service (one derived key per group-period-version, a keyed keccak per leaf). */
+const LEAF_SALT_KEY = randomBytes(32);
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
     const warmUpPeriod = formatInstant(BASE_PERIOD_MS - 15 * 60_000);
     await loadPeriod(dataSource, 5_000, warmUpPeriod, 9);
     const warmUpStarted = performance.now();
-    await new GroupPeriodSettler(dataSource, roots, keccak, new ManualClock(Date.parse(warmUpPeriod) + 16 * 60_000), DEFAULT_POISON_POLICY, NO_MANIFEST).settleDue(2);
+    await new GroupPeriodSettler(dataSource, roots, keccak, LEAF_SALT_KEY, new ManualClock(Date.parse(warmUpPeriod) + 16 * 60_000), DEFAULT_POISON_POLICY, NO_MANIFEST).settleDue(2);
     log(`warm-up: 5,000 meters in ${GROUPS} groups settled in ${((performance.now() - warmUpStarted) / 1000).toFixed(2)} s (not timed)`);
     for (const [index, meters] of SIZES.entries()) {
       const periodId = formatInstant(BASE_PERIOD_MS + index * 15 * 60_000);
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
       await loadPeriod(dataSource, meters, periodId, index);
       log(`${meters.toLocaleString('en')} meters: loaded registry and values in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (not timed)`);
       // The clock stands just after the period's end: every gate closes by completeness.
-      const settler = new GroupPeriodSettler(dataSource, roots, keccak, new ManualClock(Date.parse(periodId) + 16 * 60_000), DEFAULT_POISON_POLICY, NO_MANIFEST);
+      const settler = new GroupPeriodSettler(dataSource, roots, keccak, LEAF_SALT_KEY, new ManualClock(Date.parse(periodId) + 16 * 60_000), DEFAULT_POISON_POLICY, NO_MANIFEST);
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const settled = await settler.settleDue(2);

@@ -43,6 +43,17 @@ export const configSchema = commonConfigSchema(3002).extend({
   /** The reconciler compares the periods that started in this window before now. */
   BALANCING_RECONCILE_LOOKBACK_MS: positiveMs('a duration').default(3 * 24 * 3_600_000),
   /** Durable consumer names start with this (a replay into a fresh database uses a new prefix). */
+  /**
+   * The key each version's Merkle leaf salts derive from (0x + at least 32 bytes of hex; see
+   * libs/domain leaf-salt.ts). Secret: whoever holds it can brute-force neighbours' energies
+   * from served proofs. Every replica needs the same key, and it must not change while
+   * versions salted with it can still be asked for proofs. Unset: a key generated once and
+   * kept in balancing's own schema (fine for one database; set it from a Secret in k8s).
+   */
+  BALANCING_LEAF_SALT_KEY: z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2}){32,}$/, 'must be 0x-prefixed hex of at least 32 bytes')
+    .optional(),
   BALANCING_CONSUMER_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,48}$/, 'must be 1-48 letters, digits, _ or -')

@@ -1,14 +1,24 @@
 import { spawnService, type SpawnedService } from '@gridledger/testing';
 
 /**
- * The four services as child processes, each with its own log in memory. `restart` kills one
+ * The four services as child processes, plus the TSO's finalizer (chain-bridge in
+ * CHAIN_MODE=finalizer, its own process and key), each with its own log in memory. `restart` kills one
  * with SIGKILL and starts it again on the same port with the same environment: what an
  * operator's crash looks like, used by the e2e test. With `replicas` > 1 each service runs
  * that many processes on one database and NATS namespace; `url` then takes turns between
  * them, so the HTTP work is shared too, and restart/crash/revive act on every replica.
  */
-export type ServiceName = 'meter-ingest' | 'balancing' | 'capacity-market' | 'chain-bridge';
-export const SERVICE_NAMES: readonly ServiceName[] = ['meter-ingest', 'balancing', 'capacity-market', 'chain-bridge'];
+export type ServiceName = 'meter-ingest' | 'balancing' | 'capacity-market' | 'chain-bridge' | 'chain-finalizer';
+export const SERVICE_NAMES: readonly ServiceName[] = ['meter-ingest', 'balancing', 'capacity-market', 'chain-bridge', 'chain-finalizer'];
+
+/** The finalizer is chain-bridge's program in another mode. */
+const PROGRAM: Readonly<Record<ServiceName, string>> = {
+  'meter-ingest': 'meter-ingest',
+  balancing: 'balancing',
+  'capacity-market': 'capacity-market',
+  'chain-bridge': 'chain-bridge',
+  'chain-finalizer': 'chain-bridge',
+};
 
 export interface DemoServices {
   url(name: ServiceName): string;
@@ -26,7 +36,7 @@ export async function startServices(envOf: (name: ServiceName) => Record<string,
   const crashed = new Map<ServiceName, SpawnedService[]>();
   const turns = new Map<ServiceName, number>();
   const spawnOne = (name: ServiceName, port?: number): Promise<SpawnedService> =>
-    spawnService({ entry: `services/${name}/src/main.ts`, env: envOf(name), port, readyTimeoutMs: 600_000 });
+    spawnService({ entry: `services/${PROGRAM[name]}/src/main.ts`, env: envOf(name), port, readyTimeoutMs: 600_000 });
   const replicasOf = (name: ServiceName): SpawnedService[] => {
     const list = running.get(name);
     if (!list || list.length === 0) throw new Error(`${name} is not running`);

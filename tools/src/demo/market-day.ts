@@ -215,6 +215,16 @@ function serviceEnv(
         CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
         CHAIN_CASCADE_ADDRESS: context.chain.cascadeAddress,
         CHAIN_COMMITTER_KEY: context.chain.committerKey,
+        CHAIN_CONFIRMATIONS: '2',
+        CHAIN_POLL_INTERVAL_MS: '250',
+      };
+    case 'chain-finalizer':
+      // The TSO signs from its own process with its own key (separation of duties).
+      return {
+        ...common,
+        CHAIN_MODE: 'finalizer',
+        CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
+        CHAIN_CASCADE_ADDRESS: context.chain.cascadeAddress,
         CHAIN_TSO_KEY: context.chain.tsoKey,
         CHAIN_CONFIRMATIONS: '2',
         CHAIN_POLL_INTERVAL_MS: '250',

@@ -42,6 +42,12 @@ export class IngestManifestsRepository {
     return rows[0] ? { revision: rows[0].revision, count: rows[0].value_count, digest: rows[0].digest } : null;
   }
 
+  /** The whole manifest of this revision as received (its MPOs and signed batches), for the version's inputsDigest. */
+  async latestData(sql: Sql, key: GroupPeriodKey, revision: number): Promise<unknown> {
+    const rows: { data: unknown }[] = await sql.query(`SELECT data FROM ingest_manifests WHERE group_id = $1 AND period_id = $2 AND revision = $3`, [key.groupId, key.periodId, revision]);
+    return rows[0]?.data ?? null;
+  }
+
   /** Balancing's own count and digest of the group-period's measured values: one aggregate. */
   async received(sql: Sql, key: GroupPeriodKey): Promise<ValuesDigest> {
     const [row]: { n: number; digest: string }[] = await sql.query(RECEIVED_SQL, [key.groupId, key.periodId]);

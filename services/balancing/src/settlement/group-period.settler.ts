@@ -10,12 +10,16 @@ import {
   GroupPeriodEvent,
   GroupPeriodState,
   InputsCheck,
+  InputsManifest,
   SettledVersion,
+  checkInputs,
   groupPeriodDecider,
   groupPeriodGate,
+  inputsDigest,
   leafColumnsOf,
   periodStartSeconds,
   summarizeMarketPeriod,
+  versionSaltKey,
 } from '@gridledger/settlement';
 import { DueGroupPeriod, GroupPeriodKey, GroupPeriodStatus, markChecked, markSettled, recordSettleFailure, takeDueGroupPeriod } from '../persistence/group-periods.repository';
 import { LoadedMeterRows, insertMeterValues, loadMeterRows, previousDayValues } from '../persistence/meter-values.repository';
@@ -90,6 +94,8 @@ export class GroupPeriodSettler {
     private readonly dataSource: DataSource,
     private readonly roots: MerkleRoots,
     private readonly keccak: Keccak256,
+    /** BALANCING_LEAF_SALT_KEY: each version's leaves are salted from it. */
+    private readonly leafSaltKey: Uint8Array,
     private readonly clock: Clock,
     private readonly poison: PoisonPolicy = DEFAULT_POISON_POLICY,
     private readonly manifest: ManifestPolicy = DEFAULT_MANIFEST_POLICY,
@@ -171,19 +177,27 @@ export class GroupPeriodSettler {
 
   private async settle(em: EntityManager, due: DueGroupPeriod, context: GroupPeriodContext, loaded: LoadedMeterRows, command: GroupPeriodCommand, substituting: boolean, now: Date): Promise<SettleStep> {
     const { key } = due;
-    // The rows' root is hashed on worker threads while the rest of the state loads (unless
-    // substitutes will change the rows: then the decider hashes the rows it settles).
-    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), periodStartSeconds(key.periodId, due.periodLength));
+    // The rows' root under the next version's salts is hashed on worker threads while the rest
+    // of the state loads (unless substitutes will change the rows: then the decider hashes the
+    // rows it settles).
+    const versions = await settledVersionsOf(em, key.groupId, key.periodId);
+    const nextVersion = versions.length + 1;
+    const start = periodStartSeconds(key.periodId, due.periodLength);
+    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), start, versionSaltKey(this.leafSaltKey, key.groupId, start, nextVersion));
     const state: GroupPeriodState = {
       status: due.status,
       meters: loaded.meters,
       schedules: new Map((await schedulesOf(em, key.groupId, key.periodId)).map((schedule) => [schedule.scheduleId, schedule])),
       imbalancePricePerMWh: await imbalancePriceOf(em, key.periodId),
-      versions: await settledVersionsOf(em, key.groupId, key.periodId),
+      versions,
       confirmedVersion: due.confirmedVersion,
     };
     const loadedRoot = hashing && (await hashing);
-    const decider = groupPeriodDecider(context, { keccak: this.keccak, knownRoot: (meters) => (meters === loaded.meters ? loadedRoot : undefined) });
+    const decider = groupPeriodDecider(context, {
+      keccak: this.keccak,
+      leafSaltKey: this.leafSaltKey,
+      knownRoot: (meters, version) => (meters === loaded.meters && version === nextVersion ? loadedRoot : undefined),
+    });
     const events = await withSpan('balancing.netting', { attributes: { 'gridledger.meters': loaded.meters.meterIds.length } }, async () => decider.decide(command, state));
     const resend = events.find((event) => event.type === 'ResendRequested');
     if (resend) {
@@ -191,7 +205,7 @@ export class GroupPeriodSettler {
       await this.manifests.recordResendRequest(em, key, mismatch, now);
       return { kind: 'resend', key, ...mismatch };
     }
-    const settled = await this.store(em, key, events, loaded.watermark, now);
+    const settled = await this.store(em, key, events, loaded.watermark, now, 'inputs' in command ? command.inputs : undefined);
     if (!settled) {
       await markChecked(em, key);
       return { kind: 'unchanged', key };
@@ -202,7 +216,14 @@ export class GroupPeriodSettler {
   }
 
   /** What the decided events say, into Postgres: substitutes, then the version, its posting and its outbox event. */
-  private async store(em: EntityManager, key: GroupPeriodKey, events: readonly GroupPeriodEvent[], loadedWatermark: bigint, now: Date): Promise<SettledVersion | undefined> {
+  private async store(
+    em: EntityManager,
+    key: GroupPeriodKey,
+    events: readonly GroupPeriodEvent[],
+    loadedWatermark: bigint,
+    now: Date,
+    inputs: InputsCheck | undefined,
+  ): Promise<SettledVersion | undefined> {
     let watermark = loadedWatermark;
     let settled: SettledVersion | undefined;
     for (const event of events) {
@@ -221,7 +242,9 @@ export class GroupPeriodSettler {
           settled = event.settled;
           await insertVersion(em, settled, watermark, now);
           await markSettled(em, key, settled.version);
-          const envelope = BalancingPeriodSettled.create({ data: settledEventData(settled), idParts: [settled.groupId, settled.periodId, String(settled.version)], occurredAt: now });
+          const digest = await this.inputsDigestOf(em, key, inputs);
+          const data = { ...settledEventData(settled), ...(digest ? { inputsDigest: digest } : {}) };
+          const envelope = BalancingPeriodSettled.create({ data, idParts: [settled.groupId, settled.periodId, String(settled.version)], occurredAt: now });
           await enqueueOutbox(em, BalancingPeriodSettled, envelope, settled.groupId);
           break;
         }
@@ -231,6 +254,22 @@ export class GroupPeriodSettler {
       }
     }
     return settled;
+  }
+
+  /**
+   * The inputsDigest of the meter-ingest manifest this version settled on: only when its
+   * count and digest are what balancing holds (the version settled exactly the MPO-signed
+   * inputs it names); otherwise none, and the commitment says "not attested".
+   */
+  private async inputsDigestOf(em: EntityManager, key: GroupPeriodKey, inputs: InputsCheck | undefined): Promise<string | undefined> {
+    if (!inputs?.manifest || checkInputs(inputs).kind !== 'match') return undefined;
+    const data = await this.manifests.latestData(em, key, inputs.manifest.revision);
+    if (!data) return undefined;
+    try {
+      return inputsDigest(data as InputsManifest);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
