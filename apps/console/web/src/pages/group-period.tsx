@@ -47,11 +47,22 @@ const WHY: Record<string, string> = {
 };
 
 /** One group-period: its totals, every version and why it exists, substitutes, ledger, chain anchor. */
+/** balancing's GET /reconciliation: the reconciler's last pass (docs/integrity.md). */
+interface Reconciliation {
+  checkedAt: string | null;
+  fromPeriod: string | null;
+  toPeriod: string | null;
+  unreachable: string[];
+  drifts: { between: string; periodId: string; groupId: string; what: string; expected: string; actual: string; heal: unknown; firstSeenAt: string }[];
+}
+
 export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string; periodId: string; board: BoardSnapshot | undefined }) {
   const cell = board?.cells.find((c) => c.groupId === groupId && c.periodId === periodId);
   const balancing = useJson<BalancingPeriod>(service('balancing', `/groups/${encodeURIComponent(groupId)}/periods/${encodeURIComponent(periodId)}`), board?.revision);
   const commits = useJson<{ versions: CommitVersion[] }>(service('chain-bridge', `/commits/${encodeURIComponent(groupId)}/${encodeURIComponent(periodId)}`), board?.revision);
   const ledger = useJson<Balances>(service('balancing', '/ledger/balances?limit=500'), board?.revision);
+  const reconciliation = useJson<Reconciliation>(service('balancing', '/reconciliation'), board?.revision);
+  const drifts = (reconciliation.data?.drifts ?? []).filter((d) => d.groupId === groupId && d.periodId === periodId);
   const latest = balancing.data?.versions.at(-1);
   // The double-entry accounts (libs/settlement/src/ledger.ts): brp:<group> and the TSO's.
   const accounts = (ledger.data?.items ?? []).filter((row) => row.account === `brp:${groupId}` || row.account === 'tso');
@@ -179,7 +190,39 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
         </tbody>
       </table>
       <h3>Reconciliation</h3>
-      <p>No reconciler API is deployed with this console yet; drift, when a service reports it, shows on the operations page.</p>
+      {reconciliation.data === undefined ? (
+        <p>{reconciliation.error ? `The reconciler did not answer: ${reconciliation.error}` : 'Loading the reconciler’s last pass…'}</p>
+      ) : drifts.length === 0 ? (
+        <p>
+          No drift in the reconciler’s last pass ({reconciliation.data.checkedAt ?? 'not run yet'}, periods {reconciliation.data.fromPeriod ?? '—'} to{' '}
+          {reconciliation.data.toPeriod ?? '—'}{reconciliation.data.unreachable.length > 0 ? `; not answering: ${reconciliation.data.unreachable.join(', ')}` : ''}).
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>between</th>
+              <th>what</th>
+              <th>expected</th>
+              <th>actual</th>
+              <th>heal</th>
+              <th>seen since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {drifts.map((d) => (
+              <tr key={`${d.between}:${d.what}`}>
+                <td>{d.between}</td>
+                <td>{d.what}</td>
+                <td>{d.expected}</td>
+                <td>{d.actual}</td>
+                <td>{d.heal === null ? 'alarm (replay cannot heal it)' : 'by replay'}</td>
+                <td>{d.firstSeenAt}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <p>
         <a href={href('check')}>Check a meter's value in this period →</a>
       </p>
