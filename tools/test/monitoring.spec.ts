@@ -127,7 +127,7 @@ describe('k8s/monitoring (Prometheus operator, Grafana sidecar)', () => {
       const labels = (d as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }).spec.template.metadata.labels;
       return Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
     });
-    expect(selected.map((d) => d.metadata.name).sort()).toEqual(['balancing', 'capacity-market', 'chain-bridge', 'meter-ingest']);
+    expect(selected.map((d) => d.metadata.name).sort()).toEqual(['balancing', 'capacity-market', 'chain-bridge', 'chain-finalizer', 'meter-ingest']);
     expect(monitor.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
     for (const deployment of selected) expect(JSON.stringify(deployment)).toContain('"name":"http"');
   });
