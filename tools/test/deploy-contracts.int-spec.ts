@@ -57,6 +57,19 @@ describe('the dev overlay deploy-contracts Job against a fresh anvil', () => {
     check.destroy();
   });
 
+  it('finishes the grants of a deployment cut short', async () => {
+    const grants = jobArgs.flatMap((value, i) => (jobArgs[i - 1] === '--grant' ? [value] : []));
+    const groups = jobArgs[jobArgs.indexOf('--groups') + 1];
+    const partial = await run(['deploy', '--groups', groups, '--grant', grants[0]]);
+    expect([partial.exitCode, partial.json?.cascadeAddress]).toEqual([0, expected]);
+    expect((await run(initArgs.map((a, i) => (initArgs[i - 1] === '--wait-ms' ? '1500' : a)), undefined)).output).toContain('lacks:');
+    const finished = await run(jobArgs);
+    expect(finished.exitCode).toBe(0);
+    expect(finished.json).toMatchObject({ cascadeAddress: expected, deployedNow: false, granted: expect.arrayContaining([expect.stringContaining('TSO')]) });
+    expect((finished.json?.granted as string[]).length).toBe(grants.length - 1);
+    expect((await run(initArgs, undefined)).exitCode).toBe(0);
+  });
+
   it('refuses to deploy elsewhere when the deployer has already used its first nonce, and the init check keeps waiting', async () => {
     const provider = new JsonRpcProvider(anvil.url);
     const admin = new Wallet(adminKey, provider);

@@ -1,5 +1,5 @@
 import { JsonRpcProvider, Wallet, getAddress, getCreateAddress } from 'ethers';
-import { DeployRequest, Deployed, deploy, status } from './chain-commands';
+import { DeployRequest, Deployed, changeRole, deploy, status } from './chain-commands';
 
 /**
  * Idempotent deployment for a cluster Job (and the check its services wait on): the dev overlay
@@ -22,6 +22,8 @@ export interface Ensured {
   readonly cascadeAddress: string;
   readonly deployedNow: boolean;
   readonly deployed?: Deployed;
+  /** Grants a re-run added (after an interrupted one). */
+  readonly granted?: readonly string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,8 +37,10 @@ export async function ensureDeployment(provider: JsonRpcProvider, key: string | 
     try {
       const code = await provider.getCode(expected);
       if (code !== '0x') {
+        // A Job cut short between the deployment and its last grant finishes the grants on a re-run.
+        const granted = request.verifyOnly || !key ? [] : await grantMissing(provider, key, expected, request);
         await verifyGrants(provider, expected, request);
-        return { cascadeAddress: expected, deployedNow: false };
+        return { cascadeAddress: expected, deployedNow: false, ...(granted.length > 0 ? { granted } : {}) };
       }
       if (!request.verifyOnly) return { cascadeAddress: expected, deployedNow: true, deployed: await deployAt(provider, key, request, expected) };
       lastProblem = `no contract at ${expected} yet`;
@@ -63,6 +67,17 @@ async function deployAt(provider: JsonRpcProvider, key: string | undefined, requ
   if (getAddress(deployed.cascadeAddress) !== expected) throw new DeploymentMismatch(`deployed to ${deployed.cascadeAddress}, expected ${expected}`);
   await verifyGrants(provider, expected, request);
   return deployed;
+}
+
+async function grantMissing(provider: JsonRpcProvider, key: string, address: string, request: EnsureRequest): Promise<string[]> {
+  const state = await status(provider, address, [], request.grants);
+  const granted: string[] = [];
+  for (const [i, role] of state.roles.entries()) {
+    if (role.holds) continue;
+    await changeRole(provider, key, address, 'grant', request.grants[i]);
+    granted.push(`${role.role}${role.scope ? ` of ${role.scope}` : ''} → ${role.account}`);
+  }
+  return granted;
 }
 
 async function verifyGrants(provider: JsonRpcProvider, address: string, request: EnsureRequest): Promise<void> {
