@@ -20,6 +20,26 @@ describe.each(Object.entries(SERVICES))('services/%s/Dockerfile', (name, port) =
   });
 });
 
+describe('tools/Dockerfile (the chain command for the dev overlay\'s deploy-contracts Job)', () => {
+  const dockerfile = readFileSync(join(ROOT, 'tools', 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const deps = dockerfile.slice(dockerfile.indexOf('AS deps'), dockerfile.lastIndexOf('\nFROM '));
+
+  it('compiles in the build stage and runs the compiled chain command on distroless Node as a non-root user', () => {
+    expect(dockerfile).toContain('tools/src/ci/compile-for-image.ts');
+    expect(runtime).toMatch(/^FROM gcr\.io\/distroless\/nodejs20/m);
+    expect(runtime).toMatch(/^USER 10001:10001$/m);
+    expect(runtime).toContain('ENTRYPOINT ["/nodejs/bin/node", "tools/src/chain/cli.js"]');
+  });
+
+  it('ships production dependencies only: no Solidity compiler (the ABI and bytecode are prebuilt), no TypeScript toolchain', () => {
+    expect(deps).toContain('npm ci --omit=dev');
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    for (const compiler of ['solc', 'typescript', '@swc/core', '@swc-node/register']) expect([compiler, manifest.dependencies[compiler]]).toEqual([compiler, undefined]);
+    expect(readFileSync(join(ROOT, 'contracts', 'src', 'artifacts.generated.ts'), 'utf8')).toContain('bytecode');
+  });
+});
+
 describe('docker-compose.yml', () => {
   const compose = parseDocument(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }).toJSON() as {
     services: Record<string, { build?: { dockerfile: string }; environment?: Record<string, string>; ports?: string[]; read_only?: boolean }>;

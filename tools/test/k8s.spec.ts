@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Wallet, getCreateAddress } from 'ethers';
 import { K8sObject, renderKustomization } from '../src/ci/k8s/render-kustomization';
 import { JsonObject, strategicMerge } from '../src/ci/k8s/strategic-merge';
 import { validateObject } from '../src/ci/k8s/validate-object';
@@ -126,6 +127,68 @@ describe('overlays', () => {
     expect(image('overlays/prod')).toBe('registry.example.com/gridledger/balancing:0.1.0');
     const minReplicas = (path: string): unknown => at(find(renderKustomization(join(K8S, path)), 'HorizontalPodAutoscaler', 'meter-ingest'), 'spec', 'minReplicas');
     expect([minReplicas('overlays/dev'), minReplicas('overlays/prod')]).toEqual([1, 3]);
+  });
+});
+
+describe('the dev overlay deploys the contracts', () => {
+  const objects = renderKustomization(join(K8S, 'overlays/dev'));
+  const job = find(objects, 'Job', 'deploy-contracts') as K8sObject;
+  const [container] = containers(job);
+  const args = container.args as string[];
+  const flag = (list: string[], name: string): string[] => list.flatMap((value, i) => (list[i - 1] === name ? [value] : []));
+  const bridgeConfig = at(find(objects, 'ConfigMap', 'chain-bridge'), 'data') as Record<string, string>;
+  const secret = (name: string, key: string): string => Buffer.from(String(at(find(objects, 'Secret', name), 'data', key)), 'base64').toString('utf8');
+
+  it('has a Job running the tools image, hardened, with the ensure command, the node URL and the admin key', () => {
+    expect(validateObject(job)).toEqual([]);
+    expect(container.image).toBe('gridledger/tools:dev');
+    expect(args[0]).toBe('ensure');
+    expect(at(podSpec(job), 'restartPolicy')).toBe('OnFailure');
+    expect(at(podSpec(job), 'securityContext', 'runAsNonRoot')).toBe(true);
+    expect(at(container, 'securityContext')).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(Object.keys(at(container, 'resources', 'limits') as Obj).sort()).toEqual(['cpu', 'memory']);
+    const env = Object.fromEntries((container.env as Obj[]).map((e) => [e.name, e.valueFrom]));
+    expect(env.CHAIN_RPC_URL).toEqual({ configMapKeyRef: { name: 'chain-bridge', key: 'CHAIN_RPC_URL' } });
+    expect(env.CHAIN_ADMIN_KEY).toEqual({ secretKeyRef: { name: 'gridledger-chain-admin', key: 'admin-key' } });
+    expect(secret('gridledger-chain-admin', 'admin-key')).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
+  it('waits for the in-cluster node, which admits the Job, and may reach only it and DNS', () => {
+    expect(Number(flag(args, '--wait-ms')[0])).toBeGreaterThanOrEqual(60_000);
+    expect(bridgeConfig.CHAIN_RPC_URL).toBe('http://evm-node:8545');
+    expect(JSON.stringify(at(find(objects, 'NetworkPolicy', 'evm-node'), 'spec', 'ingress'))).toContain('"app.kubernetes.io/name":"deploy-contracts"');
+    const egress = JSON.stringify(at(find(objects, 'NetworkPolicy', 'deploy-contracts'), 'spec', 'egress'));
+    expect(egress).toContain('"app.kubernetes.io/name":"evm-node"');
+    expect(egress).not.toContain('ipBlock');
+  });
+
+  it('expects the address chain-bridge and chain-finalizer read, and grants the finalizer its TSO role', () => {
+    expect(flag(args, '--expect')).toEqual([bridgeConfig.CHAIN_CASCADE_ADDRESS]);
+    const tso = new Wallet(secret('gridledger-chain-finalizer', 'tso-key')).address;
+    expect(flag(args, '--grant')).toContain(`TSO:${tso}`);
+    // The committer (chain-bridge's key) is the deployer, the market operator.
+    const committer = new Wallet(secret('gridledger-chain-bridge', 'committer-key')).address;
+    expect(new Wallet(secret('gridledger-chain-admin', 'admin-key')).address).toBe(committer);
+    expect(flag(args, '--grant')).toContain(`MARKET_OPERATOR:${committer}`);
+    expect(getCreateAddress({ from: committer, nonce: 0 })).toBe(bridgeConfig.CHAIN_CASCADE_ADDRESS);
+  });
+
+  it.each(['chain-bridge', 'chain-finalizer'])('%s waits for the cascade and grants in an init container running the same check', (name) => {
+    const deployment = find(objects, 'Deployment', name) as K8sObject;
+    const [init] = at(podSpec(deployment), 'initContainers') as Obj[];
+    expect(init.image).toBe('gridledger/tools:dev');
+    expect(at(init, 'securityContext', 'readOnlyRootFilesystem')).toBe(true);
+    const initArgs = init.args as string[];
+    expect(flag(initArgs, '--verify-only')).toEqual(['true']);
+    expect(flag(initArgs, '--expect')).toEqual(['$(CHAIN_CASCADE_ADDRESS)']);
+    expect(JSON.stringify(init.env)).toContain('"configMapKeyRef":{"name":"chain-bridge","key":"CHAIN_CASCADE_ADDRESS"}');
+    expect(JSON.stringify(containers(deployment)[0].envFrom)).toContain('"name":"chain-bridge"');
+    expect(flag(initArgs, '--groups')).toEqual(flag(args, '--groups'));
+    expect(flag(initArgs, '--grant')).toEqual(flag(args, '--grant'));
+  });
+
+  it('the base and prod have no such Job: production deploys its contracts beforehand', () => {
+    for (const path of ['base', 'overlays/prod']) expect(renderKustomization(join(K8S, path)).filter((o) => o.kind === 'Job')).toEqual([]);
   });
 });
 

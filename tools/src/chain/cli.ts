@@ -6,6 +6,7 @@
 import { Interface, JsonRpcProvider, isCallException } from 'ethers';
 import { ROLES, ROLE_SCOPE, RoleGrant, RoleName, SettlementCascadeArtifact, periodStartSeconds } from '@gridledger/contracts';
 import { DeployRequest, changeRole, deploy, status } from './chain-commands';
+import { ensureDeployment } from './ensure-deployment';
 
 export const USAGE = `usage: npm run chain -- <command> [options]
   deploy  --groups A,B [--grant ROLE:SCOPE:ACCOUNT]... [--grant TSO:ACCOUNT] [--admin ADDRESS]
@@ -13,6 +14,9 @@ export const USAGE = `usage: npm run chain -- <command> [options]
   grant   --role ROLE [--scope SCOPE] --account ADDRESS
   revoke  --role ROLE [--scope SCOPE] --account ADDRESS
   status  [--groups A,B] [--check ROLE:SCOPE:ACCOUNT]...
+  ensure  --expect ADDRESS (deploy's options) [--verify-only true] [--wait-ms N]
+          waits for the node; deploys unless a contract is at ADDRESS (or only waits for it
+          with --verify-only); then checks the address and that every group and grant holds
 roles:    MARKET_OPERATOR, TSO (market-wide: no scope); DSO (scope: grid area id);
           MPO, BRP, SUPPLIER (scope: balancing group id); PLANT_OPERATOR (scope: plant id).
           --group is accepted as another name of --scope.
@@ -24,15 +28,18 @@ export class UsageError extends Error {}
 
 /** What to do: a deployment's options (`grants` are the role checks for `status`), and where. */
 export type ChainCommand = DeployRequest & {
-  readonly command: 'deploy' | 'grant' | 'revoke' | 'status';
+  readonly command: 'deploy' | 'grant' | 'revoke' | 'status' | 'ensure';
   readonly rpcUrl: string;
   readonly cascade?: string;
   readonly role?: RoleGrant;
+  readonly expect?: string;
+  readonly verifyOnly?: boolean;
+  readonly waitMs?: number;
 };
 
 export function parseChainCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ChainCommand {
   const [command, ...rest] = argv;
-  if (command !== 'deploy' && command !== 'grant' && command !== 'revoke' && command !== 'status') throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  if (command !== 'deploy' && command !== 'grant' && command !== 'revoke' && command !== 'status' && command !== 'ensure') throw new UsageError(`unknown command ${command ?? '(none)'}`);
   const flags = new Map<string, string[]>();
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1]];
@@ -58,7 +65,14 @@ export function parseChainCommand(argv: readonly string[], env: NodeJS.ProcessEn
     correctionWindowMs: integer('--correction-window-ms'),
     adminDelayMs: integer('--admin-delay-ms'),
     role: command === 'grant' || command === 'revoke' ? roleOf(one('--role'), one('--scope') ?? one('--group'), one('--account')) : undefined,
+    expect: one('--expect'),
+    verifyOnly: one('--verify-only') === 'true',
+    waitMs: integer('--wait-ms'),
   };
+  if (command === 'ensure') {
+    if (!parsed.expect || !/^0x[0-9a-fA-F]{40}$/.test(parsed.expect)) throw new UsageError('ensure needs --expect with the 0x address the overlay carries');
+    return parsed;
+  }
   if (command !== 'deploy' && !parsed.cascade) throw new UsageError(`${command} needs --cascade or CHAIN_CASCADE_ADDRESS`);
   return parsed;
 }
@@ -94,6 +108,16 @@ export async function runChainCommand(command: ChainCommand, env: NodeJS.Process
         print(`groups: ${command.groups.join(', ') || '(none)'}; grants: ${command.grants.map(describe).join(', ') || '(none)'}`);
         print(`for the k8s overlay (ConfigMap chain-bridge): CHAIN_CASCADE_ADDRESS=${deployed.cascadeAddress}`);
         return deployed;
+      }
+      case 'ensure': {
+        const ensured = await ensureDeployment(provider, env.CHAIN_ADMIN_KEY, {
+          ...command,
+          expect: command.expect as string,
+          verifyOnly: command.verifyOnly === true,
+          waitMs: command.waitMs ?? 300_000,
+        });
+        print(`${ensured.deployedNow ? 'deployed' : 'found'} SettlementCascade (its own RoleRegistry) at ${ensured.cascadeAddress}, as expected, with every group and grant`);
+        return ensured;
       }
       case 'grant':
       case 'revoke': {

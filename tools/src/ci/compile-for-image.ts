@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { transformFileSync, type Options } from '@swc/core';
 
 // Container images run JavaScript, not TypeScript: this transpiles every workspace package's
-// src/ (not its specs) to .js next to the sources with the repo's .swcrc (decorator metadata
+// src/ (not its specs; tools/src too, for the tools image) to .js next to the sources with the repo's .swcrc (decorator metadata
 // for Nest), and points each package.json `main` at the .js entry. Run it in the image's
 // build stage only: it rewrites package.json files in place.
 //   node -r @swc-node/register tools/src/ci/compile-for-image.ts
@@ -14,7 +14,7 @@ function workspacePackages(root: string): string[] {
   const groups = ['libs', 'services', 'apps'].flatMap((group) =>
     (statSync(join(root, group), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(root, group)) : []).map((name) => join(root, group, name)),
   );
-  return [...groups, join(root, 'contracts')].filter((dir) => statSync(join(dir, 'src'), { throwIfNoEntry: false })?.isDirectory());
+  return [...groups, join(root, 'contracts'), join(root, 'tools')].filter((dir) => statSync(join(dir, 'src'), { throwIfNoEntry: false })?.isDirectory());
 }
 
 function sourcesUnder(dir: string): string[] {
