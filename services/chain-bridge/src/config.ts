@@ -40,6 +40,8 @@ export const configSchema = commonConfigSchema(3004)
     CHAIN_STUCK_AFTER_MS: positiveInt(60_000),
     CHAIN_MAX_FEE_BUMPS: z.coerce.number().int().min(0).max(10).default(3),
     CHAIN_MAX_FEE_GWEI: positiveInt(500),
+    /** Committer: at most this many group versions of one period in one commitPeriodBatch transaction (1 = one commit per transaction). */
+    CHAIN_COMMIT_BATCH_MAX: positiveInt(50).pipe(z.number().max(200, 'must be at most 200')),
   })
   .superRefine((config, ctx) => {
     const refuse = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });

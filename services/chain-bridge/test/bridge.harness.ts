@@ -120,16 +120,18 @@ export class BridgeHarness {
   private pg!: Client;
   private readonly received: { subject: string; envelope: EventEnvelope; traceparent: string | undefined }[] = [];
 
-  async setUp(options: { anvilStatePath?: string } = {}): Promise<void> {
+  /** `groups`: the groups registered (with the BRP key as their BRP); default GROUPS. */
+  async setUp(options: { anvilStatePath?: string; groups?: readonly string[] } = {}): Promise<void> {
+    const groups = options.groups ?? GROUPS;
     this.anvil = await startAnvil({ statePath: options.anvilStatePath });
     const provider = new JsonRpcProvider(this.anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 });
     const operator = new NonceManager(new Wallet(KEYS.operator, provider));
     const deployed = await deployCascade(operator, {
-      groups: [...GROUPS],
+      groups: [...groups],
       // The tests replay fixed periods of March 2026: a ten-year window keeps them committable.
       correctionWindowSeconds: 10 * 365 * 24 * 3600,
       grants: [
-        ...GROUPS.map((groupId) => ({ role: 'BRP' as const, groupId, account: new Wallet(KEYS.brp).address })),
+        ...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: new Wallet(KEYS.brp).address })),
         { role: 'TSO', account: new Wallet(KEYS.tso).address },
       ],
     });

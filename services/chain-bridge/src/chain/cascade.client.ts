@@ -156,6 +156,17 @@ export class CascadeClient {
     return cascadeInterface.encodeFunctionData('commitPeriod', [groupKey, periodStart, version, totalsTuple(totals), root, meterCount, inputsDigest]);
   }
 
+  /** One commitPeriodBatch for several groups' versions of the same period. */
+  commitBatchCalldata(
+    periodStart: bigint,
+    commits: readonly { groupKey: string; version: number; totals: Totals; root: string; meterCount: number; inputsDigest: string }[],
+  ): string {
+    return cascadeInterface.encodeFunctionData('commitPeriodBatch', [
+      periodStart,
+      commits.map((c) => [c.groupKey, c.version, totalsTuple(c.totals), c.root, c.meterCount, c.inputsDigest]),
+    ]);
+  }
+
   finalizeCalldata(periodStart: bigint, totals: Totals): string {
     return cascadeInterface.encodeFunctionData('finalizePeriod', [periodStart, totalsTuple(totals)]);
   }

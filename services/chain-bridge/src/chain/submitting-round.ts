@@ -36,7 +36,8 @@ export interface ChainSubject<Row extends AnchoredRow> {
   subjectKey(row: Row): string;
   describe(row: Row): string;
   withStatus(em: EntityManager, status: 'submitted' | 'included'): Promise<Row[]>;
-  markSubmitted(em: EntityManager, row: Row, txHash: string): Promise<void>;
+  /** `sharedKey`: the submissions' key when the transaction carries other rows too (else null). */
+  markSubmitted(em: EntityManager, row: Row, txHash: string, sharedKey: string | null): Promise<void>;
   markIncluded(em: EntityManager, row: Row, txHash: string, block: BlockRef): Promise<void>;
   /** Not on chain after all (reverted, lost, reorged out): decided afresh next round. */
   sendBack(em: EntityManager, row: Row, why: SendBack): Promise<void>;
@@ -65,13 +66,21 @@ export class ChainSubmissionStep {
 
   /** Signs and records the transaction with the row's status change, then broadcasts it. */
   async submit<Row extends AnchoredRow>(subject: ChainSubject<Row>, sender: TransactionSender, row: Row, data: string, gasEstimate: bigint): Promise<void> {
+    await this.submitTogether(subject, sender, [row], subject.subjectKey(row), data, gasEstimate);
+  }
+
+  /**
+   * One transaction carrying several rows (a batch commit): signed and recorded under
+   * `subjectKey` with every row's status change, so each row's subjectKey must then be it.
+   */
+  async submitTogether<Row extends AnchoredRow>(subject: ChainSubject<Row>, sender: TransactionSender, rows: readonly Row[], subjectKey: string, data: string, gasEstimate: bigint): Promise<void> {
     const submission = await this.db.transaction(async (em) => {
-      const signed = await sender.sign(em, subject.kind, subject.subjectKey(row), data, gasEstimate);
-      await subject.markSubmitted(em, row, signed.txHash);
+      const signed = await sender.sign(em, subject.kind, subjectKey, data, gasEstimate);
+      for (const row of rows) await subject.markSubmitted(em, row, signed.txHash, rows.length > 1 ? subjectKey : null);
       return signed;
     });
     bridgeMetrics.submissions().add(1, { kind: subject.kind });
-    this.log.log(`sent ${subject.describe(row)}: tx ${submission.txHash} nonce ${submission.nonce}`, subject.name);
+    this.log.log(`sent ${rows.map((row) => subject.describe(row)).join(', ')}: tx ${submission.txHash} nonce ${submission.nonce}`, subject.name);
     try {
       await sender.broadcast(submission);
     } catch (error) {
@@ -81,20 +90,26 @@ export class ChainSubmissionStep {
     }
   }
 
-  /** Settles sent transactions that were mined, reverted or lost. */
+  /** Settles sent transactions that were mined, reverted or lost (rows sharing one transaction together). */
   async track<Row extends AnchoredRow>(subject: ChainSubject<Row>, sender: TransactionSender): Promise<void> {
+    const bySubmission = new Map<string, Row[]>();
     for (const row of await subject.withStatus(this.db.manager, 'submitted')) {
       const key = subject.subjectKey(row);
+      bySubmission.set(key, [...(bySubmission.get(key) ?? []), row]);
+    }
+    for (const [key, rows] of bySubmission) {
       const outcome = await sender.track(subject.kind, key);
       if (outcome.kind === 'pending') continue;
-      await around(subject, row, `chain.${subject.kind}.track`, () =>
+      await around(subject, rows[0], `chain.${subject.kind}.track`, () =>
         this.db.transaction(async (em) => {
           await sender.settle(em, key, outcome);
-          if (outcome.kind === 'mined') {
-            await subject.markIncluded(em, row, outcome.receipt.transactionHash, { number: outcome.receipt.blockNumber, hash: outcome.receipt.blockHash });
-          } else {
-            const reason = outcome.kind === 'reverted' ? `transaction ${outcome.receipt.transactionHash} reverted` : 'transaction lost before mining';
-            await subject.sendBack(em, row, { reason, countAttempt: outcome.kind === 'reverted', clearPosition: false });
+          for (const row of rows) {
+            if (outcome.kind === 'mined') {
+              await subject.markIncluded(em, row, outcome.receipt.transactionHash, { number: outcome.receipt.blockNumber, hash: outcome.receipt.blockHash });
+            } else {
+              const reason = outcome.kind === 'reverted' ? `transaction ${outcome.receipt.transactionHash} reverted` : 'transaction lost before mining';
+              await subject.sendBack(em, row, { reason, countAttempt: outcome.kind === 'reverted', clearPosition: false });
+            }
           }
         }),
       );
@@ -158,7 +173,7 @@ export abstract class SubmittingRound<Row extends AnchoredRow> implements ChainR
   abstract subjectKey(row: Row): string;
   abstract describe(row: Row): string;
   abstract withStatus(em: EntityManager, status: 'submitted' | 'included'): Promise<Row[]>;
-  abstract markSubmitted(em: EntityManager, row: Row, txHash: string): Promise<void>;
+  abstract markSubmitted(em: EntityManager, row: Row, txHash: string, sharedKey: string | null): Promise<void>;
   abstract markIncluded(em: EntityManager, row: Row, txHash: string, block: BlockRef): Promise<void>;
   abstract sendBack(em: EntityManager, row: Row, why: SendBack): Promise<void>;
   abstract markConfirmed(em: EntityManager, row: Row): Promise<void>;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { toBeHex } from 'ethers';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -16,7 +17,8 @@ import { ChainSubmissionStep, SendBack, SubmittingRound } from '../chain/submitt
 import { RpcUnavailableError } from '../chain/json-rpc.client';
 import { COMMIT_SENDER, TransactionSender } from '../chain/transaction.sender';
 import { classifyRefusal, decideCommit } from './commit-decision';
-import { PeriodCommitRepository, PeriodCommitRow, commitSubjectKey, raiseAlarm } from './period-commit.repository';
+import { PeriodCommitRepository, PeriodCommitRow, batchSubjectKey, commitSubjectKey, raiseAlarm } from './period-commit.repository';
+import { batchesOf } from './commit-batches';
 
 const BATCH = 100;
 
@@ -48,7 +50,7 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
   }
 
   subjectKey(row: PeriodCommitRow): string {
-    return commitSubjectKey(row);
+    return row.submissionKey ?? commitSubjectKey(row);
   }
 
   describe(row: PeriodCommitRow): string {
@@ -59,12 +61,12 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
     return this.commits.withStatus(em, status, BATCH);
   }
 
-  async markSubmitted(em: EntityManager, row: PeriodCommitRow, txHash: string): Promise<void> {
-    await this.commits.update(em, row, { status: 'submitted', txHash, lastError: null, countAttempt: true });
+  async markSubmitted(em: EntityManager, row: PeriodCommitRow, txHash: string, sharedKey: string | null): Promise<void> {
+    await this.commits.update(em, row, { status: 'submitted', txHash, lastError: null, countAttempt: true, submissionKey: sharedKey });
   }
 
   async sendBack(em: EntityManager, row: PeriodCommitRow, why: SendBack): Promise<void> {
-    await this.commits.update(em, row, { status: 'pending', lastError: why.reason, countAttempt: why.countAttempt, ...(why.clearPosition ? { txHash: null } : {}) });
+    await this.commits.update(em, row, { status: 'pending', lastError: why.reason, countAttempt: why.countAttempt, submissionKey: null, ...(why.clearPosition ? { txHash: null } : {}) });
   }
 
   async markConfirmed(em: EntityManager, row: PeriodCommitRow): Promise<void> {
@@ -92,21 +94,31 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
   }
 
   protected async sendDue(): Promise<void> {
+    const toSend: PeriodCommitRow[] = [];
     for (const row of await this.commits.withStatus(this.db.manager, 'pending', BATCH, true)) {
-      try {
-        await inTrace(row, 'chain.commit.decide', () => this.decide(row));
-      } catch (error) {
-        if (error instanceof RpcUnavailableError) throw error;
-        // One row that cannot be decided must not hold back the others.
-        const message = error instanceof Error ? error.message : String(error);
-        this.log.error(`${this.describe(row)}: ${message}; retrying later`, this.name);
-        await this.commits.update(this.db.manager, row, { status: 'pending', lastError: message, retryInMs: this.config.CHAIN_POLL_INTERVAL_MS * 10 });
-      }
+      await this.guarded(row, () => inTrace(row, 'chain.commit.decide', () => this.decide(row, toSend)));
+    }
+    const { batches, singles } = batchesOf(toSend, this.config.CHAIN_COMMIT_BATCH_MAX);
+    for (const batch of batches) {
+      if (!(await this.sendBatch(batch))) singles.push(...batch);
+    }
+    for (const row of singles) await this.guarded(row, () => inTrace(row, 'chain.commit.send', () => this.send(row)));
+  }
+
+  /** One row that cannot be decided or sent must not hold back the others. */
+  private async guarded(row: PeriodCommitRow, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (error instanceof RpcUnavailableError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error(`${this.describe(row)}: ${message}; retrying later`, this.name);
+      await this.commits.update(this.db.manager, row, { status: 'pending', lastError: message, retryInMs: this.config.CHAIN_POLL_INTERVAL_MS * 10 });
     }
   }
 
-  /** Reads the chain before sending anything: that is what makes a restart safe. */
-  private async decide(row: PeriodCommitRow): Promise<void> {
+  /** Reads the chain before sending anything: that is what makes a restart safe. Rows to send go to `toSend`. */
+  private async decide(row: PeriodCommitRow, toSend: PeriodCommitRow[]): Promise<void> {
     const group = groupKey(row.groupId);
     const latestVersion = await this.client.latestVersion(group, row.periodStart);
     const rootOfVersion = latestVersion >= row.version ? await this.client.rootOf(group, row.periodStart, row.version) : null;
@@ -119,12 +131,32 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
       case 'wait':
         return this.commits.update(this.db.manager, row, { status: 'pending', lastError: decision.reason, retryInMs: this.config.CHAIN_POLL_INTERVAL_MS });
       case 'send':
-        return this.send(row);
+        toSend.push(row);
+        return;
       default: {
         const unexpected: never = decision;
         throw new Error(`unknown decision ${JSON.stringify(unexpected)}`);
       }
     }
+  }
+
+  /**
+   * Several groups' versions of one period in one commitPeriodBatch transaction. False when
+   * the contract would refuse the batch: the caller then sends each alone, so one bad group
+   * is classified on its own and never blocks the others.
+   */
+  private async sendBatch(rows: readonly PeriodCommitRow[]): Promise<boolean> {
+    const data = this.client.commitBatchCalldata(
+      rows[0].periodStart,
+      rows.map((row) => ({ groupKey: groupKey(row.groupId), version: row.version, totals: row.totals, root: row.merkleRoot, meterCount: row.meterCount, inputsDigest: row.inputsDigest })),
+    );
+    const simulation = await this.client.simulate(this.sender.address, data);
+    if (!simulation.ok) {
+      this.log.warn(`batch of ${rows.length} commits for ${rows[0].periodId} would revert (${simulation.revert.errorName ?? simulation.revert.message}): sending them one by one`, this.name);
+      return false;
+    }
+    await this.step.submitTogether(this, this.sender, rows, batchSubjectKey(rows[0].periodId, randomUUID()), data, simulation.gas);
+    return true;
   }
 
   private async send(row: PeriodCommitRow): Promise<void> {

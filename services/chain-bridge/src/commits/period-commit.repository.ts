@@ -25,9 +25,11 @@ export interface PeriodCommitRow {
   readonly source: { readonly eventId: string; readonly subject: string; readonly sequence: number; readonly payload: string };
   /** W3C trace context of the settled event (traceparent, tracestate). */
   readonly traceHeaders: Readonly<Record<string, string>>;
+  /** Set while it rides in a batch transaction shared with other groups (its submissions' key). */
+  readonly submissionKey: string | null;
 }
 
-export type NewPeriodCommit = Omit<PeriodCommitRow, 'status' | 'txHash' | 'blockNumber' | 'blockHash' | 'attempts' | 'receivedAt'>;
+export type NewPeriodCommit = Omit<PeriodCommitRow, 'status' | 'txHash' | 'blockNumber' | 'blockHash' | 'attempts' | 'receivedAt' | 'submissionKey'>;
 
 interface RawRow {
   group_id: string;
@@ -52,6 +54,7 @@ interface RawRow {
   source_sequence: string;
   source_payload: string;
   trace_headers: Record<string, string>;
+  submission_key: string | null;
 }
 
 function toRow(raw: RawRow): PeriodCommitRow {
@@ -72,11 +75,17 @@ function toRow(raw: RawRow): PeriodCommitRow {
     receivedAt: new Date(raw.received_at),
     source: { eventId: raw.source_event_id, subject: raw.source_subject, sequence: Number(raw.source_sequence), payload: raw.source_payload },
     traceHeaders: raw.trace_headers ?? {},
+    submissionKey: raw.submission_key ?? null,
   };
 }
 
 export function commitSubjectKey(row: Pick<PeriodCommitRow, 'groupId' | 'periodId' | 'version'>): string {
   return `commit|${row.groupId}|${row.periodId}|${row.version}`;
+}
+
+/** The key of one batch transaction's submissions (shared by every row it carries). */
+export function batchSubjectKey(periodId: string, id: string): string {
+  return `commit-batch|${periodId}|${id}`;
 }
 
 /** SQL for period_commit; every write takes the caller's transaction. */
@@ -143,7 +152,7 @@ export class PeriodCommitRepository {
   async update(
     em: EntityManager,
     key: Pick<PeriodCommitRow, 'groupId' | 'periodId' | 'version'>,
-    change: ChainPositionChange & { status: CommitStatus; lastError?: string | null; retryInMs?: number; countAttempt?: boolean },
+    change: ChainPositionChange & { status: CommitStatus; lastError?: string | null; retryInMs?: number; countAttempt?: boolean; submissionKey?: string | null },
   ): Promise<void> {
     await em.query(
       `UPDATE period_commit SET status = $4,
@@ -152,6 +161,7 @@ export class PeriodCommitRepository {
          attempts = attempts + $10,
          next_attempt_at = now() + ($11::text || ' milliseconds')::interval,
          confirmed_at = CASE WHEN $4 = 'confirmed' THEN now() ELSE confirmed_at END,
+         submission_key = CASE WHEN $12::boolean THEN $13 ELSE submission_key END,
          updated_at = now()
        WHERE group_id = $1 AND period_id = $2 AND version = $3`,
       [
@@ -163,6 +173,8 @@ export class PeriodCommitRepository {
         change.lastError ?? null,
         change.countAttempt ? 1 : 0,
         String(change.retryInMs ?? 0),
+        change.submissionKey !== undefined,
+        change.submissionKey ?? null,
       ],
     );
   }
