@@ -10,6 +10,29 @@ const REVOKED = registryInterface.getEvent('GroupRoleRevoked')!.topicHash;
 /** Blocks per eth_getLogs call (public nodes cap the range). */
 const LOG_CHUNK = 10_000;
 
+/** Lag of every running mirror, read when the metric is scraped (so it grows while the node is unreachable). */
+const mirrorLag = new Map<object, { readonly value: number; readonly attributes: Record<string, string> }>();
+let lagRegistered = false;
+
+function registerLagGauge(): void {
+  if (lagRegistered) return;
+  lagRegistered = true;
+  meter()
+    .createObservableGauge('gridledger_role_mirror_lag_seconds', { description: 'Seconds since the role mirror last caught up with the chain head', unit: 's' })
+    .addCallback((result) => mirrorLag.forEach((reading) => result.observe(reading.value, reading.attributes)));
+}
+
+/** Reports `owner`'s lag, read at each scrape. */
+function trackMirrorLag(owner: object, lagSeconds: () => number, attributes: Record<string, string>): void {
+  registerLagGauge();
+  mirrorLag.set(owner, {
+    get value() {
+      return lagSeconds();
+    },
+    attributes,
+  });
+}
+
 export interface RoleDirectoryOptions {
   readonly rpcUrl: string;
   readonly registryAddress: string;
@@ -38,11 +61,7 @@ export class RoleDirectory implements RoleView {
     this.provider = new JsonRpcProvider(options.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, polling: false });
     this.nextBlock = options.fromBlock ?? 0;
     this.loop = new PollingLoop(options.pollMs ?? 1000, () => this.catchUp(), (error) => this.onError(error));
-    meter()
-      .createObservableGauge('gridledger_role_mirror_lag_seconds', { description: 'Seconds since the role mirror last caught up with the chain head', unit: 's' })
-      .addCallback((result) => {
-        if (this.caughtUpAtMs > 0) result.observe((Date.now() - this.caughtUpAtMs) / 1000);
-      });
+    trackMirrorLag(this, () => (Number.isFinite(this.lagMs()) ? this.lagMs() / 1000 : 0), {});
   }
 
   /** Reads every role change so far, then follows new ones. Fails when the node cannot be read. */
@@ -52,6 +71,7 @@ export class RoleDirectory implements RoleView {
   }
 
   async stop(): Promise<void> {
+    mirrorLag.delete(this);
     await this.loop.stop();
     this.provider.destroy();
   }
