@@ -165,12 +165,13 @@ contract SettlementCascade is RoleRegistry, ISettlementCascade {
         string calldata meterId,
         uint8 direction,
         uint256 energyWh,
+        bytes32 salt,
         bytes32[] calldata proof
     ) external view returns (bool) {
         bytes32 root = _roots[groupId][periodStart][version];
         if (root == bytes32(0)) return false;
         // The StandardMerkleTree leaf: double keccak of the ABI encoding (no second-preimage).
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(meterId, periodStart, direction, energyWh))));
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(meterId, periodStart, direction, energyWh, salt))));
         return MerkleProof.verifyCalldata(proof, root, leaf);
     }
 

@@ -1,6 +1,6 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { Contract, ZeroHash } from 'ethers';
-import { METER_LEAF_TYPES, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
+import { METER_LEAF_TYPES, MeterMerkleTree, leafSalt, leafSaltVersionKey, loadKeccak256 } from '@gridledger/domain';
 import { groupKey } from '../src';
 import { CascadeFixture, DIGEST, ROOT_A, ROOT_B, Totals, balanced, mined } from './cascade.fixture';
 import { expectRevert } from './revert';
@@ -173,28 +173,30 @@ describe('SettlementCascade on anvil', () => {
   });
 
   describe('verifyMeter', () => {
-    it('agrees with @openzeppelin/merkle-tree for every leaf of a real tree, and refuses a tampered one', async () => {
-      const leaves: [string, bigint, number, bigint][] = Array.from({ length: 13 }, (_, i) => [
-        `DE000${i.toString().padStart(4, '0')}`,
-        PERIOD,
-        i % 3 === 0 ? 1 : 0,
-        BigInt(1000 + i * 37),
-      ]);
+    it('agrees with @openzeppelin/merkle-tree for every salted leaf of a real tree, and refuses a tampered one or a wrong salt', async () => {
+      const keccak = await loadKeccak256();
+      const versionKey = leafSaltVersionKey(Buffer.alloc(32, 9), 'NORTH', PERIOD, 1);
+      const leaves: [string, bigint, number, bigint, string][] = Array.from({ length: 13 }, (_, i) => {
+        const meterId = `DE000${i.toString().padStart(4, '0')}`;
+        const direction = i % 3 === 0 ? 1 : 0;
+        return [meterId, PERIOD, direction, BigInt(1000 + i * 37), `0x${leafSalt(versionKey, meterId, direction, keccak).toString('hex')}`];
+      });
       const tree = StandardMerkleTree.of(leaves, [...METER_LEAF_TYPES]);
       const fast = MeterMerkleTree.build(
-        leaves.map(([meterId, periodStartSeconds, direction, energyWh]) => ({ meterId, periodStartSeconds, direction: direction as 0 | 1, energyWh })),
-        await loadKeccak256(),
+        leaves.map(([meterId, periodStartSeconds, direction, energyWh, salt]) => ({ meterId, periodStartSeconds, direction: direction as 0 | 1, energyWh, salt: Buffer.from(salt.slice(2), 'hex') })),
+        keccak,
       );
       expect(fast.root).toBe(tree.root);
       await f.commit('brpNorth', NORTH, PERIOD, 1, balanced(1n, 0n), tree.root, BigInt(leaves.length));
       for (const [index, leaf] of tree.entries()) {
-        const [meterId, , direction, energy] = leaf;
-        expect(await f.cascade.getFunction('verifyMeter')(NORTH, PERIOD, 1, meterId, direction, energy, tree.getProof(index))).toBe(true);
+        const [meterId, , direction, energy, salt] = leaf;
+        expect(await f.cascade.getFunction('verifyMeter')(NORTH, PERIOD, 1, meterId, direction, energy, salt, tree.getProof(index))).toBe(true);
       }
-      const [meterId, , direction, energy] = leaves[4];
+      const [meterId, , direction, energy, salt] = leaves[4];
       const proof = tree.getProof(4);
-      expect(await f.cascade.getFunction('verifyMeter')(NORTH, PERIOD, 1, meterId, direction, energy + 1n, proof)).toBe(false);
-      expect(await f.cascade.getFunction('verifyMeter')(NORTH, PERIOD, 2, meterId, direction, energy, proof)).toBe(false);
+      expect(await f.cascade.getFunction('verifyMeter')(NORTH, PERIOD, 1, meterId, direction, energy + 1n, salt, proof)).toBe(false);
+      expect(await f.cascade.getFunction('verifyMeter')(NORTH, PERIOD, 1, meterId, direction, energy, leaves[5][4], proof)).toBe(false);
+      expect(await f.cascade.getFunction('verifyMeter')(NORTH, PERIOD, 2, meterId, direction, energy, salt, proof)).toBe(false);
     });
   });
 });

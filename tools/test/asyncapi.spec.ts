@@ -32,13 +32,14 @@ describe('AsyncAPI document (docs/api/asyncapi.yaml)', () => {
     const inSources = eventTypesInSources();
     expect(inSources.length).toBeGreaterThan(10);
     expect(eventCatalogue().map((d) => d.type)).toEqual(inSources);
-    // Every event, plus the one request/reply with zod schemas (chain-bridge → balancing proofs).
-    expect(messages).toEqual([...inSources, 'balancing.proof.requested', 'balancing.proof.requested reply'].sort());
+    // Every event, plus the request/replies: chain-bridge → balancing proofs, head-ends → meter-ingest batches.
+    expect(messages).toEqual([...inSources, 'balancing.proof.requested', 'balancing.proof.requested reply', 'meter.readings.submit', 'meter.readings.submit reply'].sort());
     const addresses = document!.allChannels().all().map((c) => c.address());
     expect(addresses).toContain('balancing.period.settled.{group}');
     expect(addresses).toContain('platform.message.deadlettered.{stream}');
     expect(addresses).toContain('market.prices.published');
     expect(addresses).toContain('rpc.balancing.proof.requested');
+    expect(addresses).toContain('rpc.meter.readings.submit');
   });
 
   it('documents the envelope and the headers on every message', async () => {
@@ -58,6 +59,15 @@ describe('AsyncAPI document (docs/api/asyncapi.yaml)', () => {
     expect(operation.action()).toBe('receive');
     expect(operation.reply()?.messages().all().map((m) => m.name())).toEqual(['balancing.proof.requested reply']);
     expect(Object.keys(operation.messages().all()[0].payload()!.properties() ?? {})).toEqual(['groupId', 'periodId', 'meterId', 'version']);
+  });
+
+  it('documents meter.readings.submit: the readings batch in, the intake answer back', async () => {
+    const { document } = await new Parser().parse(committed);
+    const operation = document!.operations().all().find((o) => o.id() === 'answerReadingsSubmit')!;
+    expect(operation.action()).toBe('receive');
+    expect(operation.channels().all().map((c) => c.address())).toEqual(['rpc.meter.readings.submit']);
+    expect(operation.reply()?.messages().all().map((m) => m.name())).toEqual(['meter.readings.submit reply']);
+    expect(Object.keys(operation.messages().all()[0].payload()!.properties() ?? {})).toEqual(['mpo', 'periodLength', 'batchRef', 'intervals', 'readings']);
   });
 
   it('equals a fresh generation (run `npm run api-docs` after changing an event)', () => {

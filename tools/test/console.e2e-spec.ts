@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { getAddress } from 'ethers';
 import { chromium, type Page } from 'playwright-core';
 import { connectMessaging } from '@gridledger/messaging';
 import { buildConsoleWeb, startConsole } from '../src/demo/console-process';
 import { runMarketDay, type OpenMarket } from '../src/demo/market-day';
+import { startLocalStack } from '../src/stack';
 import { defaultOptions, type MarketDayOptions } from '../src/demo/options';
 
 /**
@@ -18,6 +20,8 @@ const SHOTS = resolve(__dirname, '..', '..', '.stack', 'console');
 const options: MarketDayOptions = { ...defaultOptions(Date.now()), meters: 40, groups: 2, periods: 3, seed: 'e2e-console', timeoutMs: 240_000 };
 
 interface Seen {
+  signedInAs: string;
+  walletAddress: string;
   finalizedCells: number;
   groupPeriodState: string;
   chainAnchor: string;
@@ -41,7 +45,7 @@ async function deadLetterCount(url: string): Promise<number> {
 
 /** A message balancing cannot decode, on a subject it consumes: it dead-letters it. */
 async function poisonIntervals(market: OpenMarket, groupId: string): Promise<void> {
-  const messaging = await connectMessaging({ url: market.natsUrl, namespace: market.namespace, name: 'console-e2e' });
+  const messaging = await connectMessaging({ url: market.natsUrl, namespace: market.namespace, name: 'console-e2e', credentials: { user: 'operator', password: market.natsOperatorPassword } });
   try {
     await messaging.js.publish(messaging.subject(`meter.intervals.measured.${groupId}`), Buffer.from(JSON.stringify({ type: 'meter.intervals.measured', note: 'not an event' })));
   } finally {
@@ -56,12 +60,25 @@ async function inBrowser(market: OpenMarket): Promise<Seen> {
     mkdirSync(SHOTS, { recursive: true });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const cellCount = options.groups * options.periods;
+    // A wallet for sign-in: window.ethereum forwards to the dev chain, whose unlocked account signs.
+    await page.addInitScript(`window.ethereum = { request: async ({ method, params }) => {
+      const answer = await fetch(${JSON.stringify(market.rpcUrl)}, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: method === 'eth_requestAccounts' ? 'eth_accounts' : method, params: params ?? [] }) });
+      const reply = await answer.json();
+      if (reply.error) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+      return reply.result;
+    } };`);
+    const accounts = (await (await fetch(market.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_accounts', params: [] }) })).json()) as { result: string[] };
 
     // The market day: every group-period finalized, as read from the streams.
     await page.goto(`${web.url}/#/`);
     await page.waitForFunction(`document.querySelectorAll('td[data-state="finalized"]').length === ${cellCount}`, undefined, { timeout: 60_000 });
     const finalizedCells = await page.locator('td[data-state="finalized"]').count();
     await page.screenshot({ path: join(SHOTS, 'market-day.png'), fullPage: true });
+
+    // Sign in with Ethereum: the session the browser builds passes the services' own verifier (on /api/session).
+    await page.getByTestId('sign-in').click();
+    const signedInAs = await textOf(page, 'session');
 
     // A group-period: its versions from balancing and its chain anchor from chain-bridge.
     await page.locator('td[data-state="finalized"] a').first().click();
@@ -98,7 +115,7 @@ async function inBrowser(market: OpenMarket): Promise<Seen> {
     const checkValue = await textOf(page, 'check-value');
     await page.screenshot({ path: join(SHOTS, 'meter-check.png'), fullPage: true });
     const wh = BigInt(proof.energyWh);
-    return { finalizedCells, groupPeriodState, chainAnchor, deadLettersBefore, redriveOutcome, checkValue, verdict, expectedKwh: `${(wh / 1000n).toLocaleString('en')}.${(wh % 1000n).toString().padStart(3, '0')}` };
+    return { signedInAs, walletAddress: getAddress(accounts.result[0]), finalizedCells, groupPeriodState, chainAnchor, deadLettersBefore, redriveOutcome, checkValue, verdict, expectedKwh: `${(wh / 1000n).toLocaleString('en')}.${(wh % 1000n).toString().padStart(3, '0')}` };
   } finally {
     await browser.close();
     await web.process.stop(10_000);
@@ -113,7 +130,8 @@ describe('the web console in a real browser', () => {
     buildConsoleWeb({ force: true });
     await runMarketDay(options, () => undefined, {
       handleSignals: false,
-      stackPorts: 'random',
+      // The run's NATS and the machine's Postgres are reused; the chain is this test's own, on a free port.
+      startStack: () => startLocalStack({ evm: true, ports: 'random', reuseEvm: false, handleSignals: false, log: () => undefined }),
       whileOpen: async (market) => {
         seen = await inBrowser(market);
       },
@@ -124,6 +142,10 @@ describe('the web console in a real browser', () => {
     expect(seen?.finalizedCells).toBe(options.groups * options.periods);
     expect(seen?.groupPeriodState).toBe('finalized');
     expect(seen?.chainAnchor).toMatch(/^confirmed · tx 0x[0-9a-f]{8}…[0-9a-f]{4} · block \d+/);
+  });
+
+  it('signs a participant in with their wallet (SIWE), as the services verify sessions', () => {
+    expect(seen?.signedInAs).toContain(`signed in as ${seen?.walletAddress}`);
   });
 
   it('lists a dead letter with its reason and re-drives it for the operator', () => {

@@ -14,7 +14,7 @@ const K8S = resolve(__dirname, '..', '..', 'k8s');
 const KUSTOMIZATIONS = ['base', 'overlays/dev', 'overlays/prod'];
 const SERVICES = { 'meter-ingest': 3001, balancing: 3002, 'capacity-market': 3003, 'chain-bridge': 3004 } as const;
 // The base and prod get these from the cluster's secret manager; only dev carries its own.
-const EXTERNAL_SECRETS = new Set(['gridledger-database', 'gridledger-postgres', 'gridledger-chain-bridge', 'gridledger-meter-ingest']);
+const EXTERNAL_SECRETS = new Set(['gridledger-database', 'gridledger-postgres', 'gridledger-chain-bridge', 'gridledger-chain-finalizer', 'gridledger-meter-ingest', 'gridledger-nats-users']);
 
 type Obj = Record<string, unknown>;
 const at = (value: unknown, ...path: (string | number)[]): unknown =>
@@ -61,7 +61,20 @@ describe.each(KUSTOMIZATIONS)('k8s/%s', (path) => {
     expect(at(container, 'readinessProbe', 'httpGet', 'path')).toBe('/health/ready');
     expect(find(objects, 'Service', name)?.spec).toMatchObject({ ports: [{ port, targetPort: 'http' }] });
     expect(find(objects, 'ServiceAccount', name)).toBeDefined();
-    expect(find(objects, 'ConfigMap', name)?.data).toMatchObject({ HTTP_PORT: String(port), NATS_URL: 'nats://nats:4222' });
+    expect(find(objects, 'ConfigMap', name)?.data).toMatchObject({ HTTP_PORT: String(port), NATS_URL: 'tls://nats:4222' });
+  });
+
+  it("runs the TSO's finalizer as its own Deployment: the TSO key from its own Secret, none in chain-bridge", () => {
+    const finalizer = find(objects, 'Deployment', 'chain-finalizer') as K8sObject;
+    const [container] = containers(finalizer);
+    expect(at(container, 'ports', 0, 'containerPort')).toBe(3005);
+    expect(at(container, 'readinessProbe', 'httpGet', 'path')).toBe('/health/ready');
+    expect(find(objects, 'ConfigMap', 'chain-finalizer')?.data).toMatchObject({ CHAIN_MODE: 'finalizer', HTTP_PORT: '3005' });
+    expect(find(objects, 'ServiceAccount', 'chain-finalizer')).toBeDefined();
+    const keyOf = (workload: K8sObject, variable: string) => JSON.stringify(containers(workload).flatMap((c) => ((c.env as Obj[] | undefined) ?? []).filter((e) => e.name === variable)));
+    expect(keyOf(finalizer, 'CHAIN_TSO_KEY')).toContain('"name":"gridledger-chain-finalizer"');
+    expect(keyOf(finalizer, 'CHAIN_COMMITTER_KEY')).toBe('[]');
+    expect(keyOf(find(objects, 'Deployment', 'chain-bridge') as K8sObject, 'CHAIN_TSO_KEY')).toBe('[]');
   });
 
   it('autoscales meter-ingest and balancing', () => {

@@ -123,9 +123,15 @@ describe('configuration names', () => {
     // A renamed variable left in a test's env is ignored, and the test quietly runs on the
     // default. Known: every configuration schema (services and test fixtures built on
     // commonConfigSchema), plus the variables of tools and test helpers themselves.
-    const schemaFiles = files.filter((f) => f.endsWith('.ts') && (f.startsWith(`libs${sep}`) || f.startsWith(`services${sep}`)) && readFileSync(join(ROOT, f), 'utf8').includes('commonConfigSchema('));
+    const schemaFiles = [
+      ...files.filter((f) => f.endsWith('.ts') && (f.startsWith(`libs${sep}`) || f.startsWith(`services${sep}`)) && readFileSync(join(ROOT, f), 'utf8').includes('commonConfigSchema(')),
+      // Apps (the console) validate their own environment in src/config.ts.
+      ...files.filter((f) => f.startsWith(`apps${sep}`) && f.endsWith(`${sep}src${sep}config.ts`)),
+    ];
     const known = new Set(schemaFiles.flatMap(variablesOf));
-    const notServiceConfig = /^(TEST_|STACK_|BENCH_|NX_|MPO_)|^(NODE_ENV|NODE_OPTIONS|FORCE_COLOR|DEBIAN_FRONTEND|DATABASE_ADMIN_URL|PG_ADMIN_URL)$/;
+    // NATS_OPERATOR_* / NATS_HEAD_END_*: the CLI's, the console's and an MPO head-end's NATS users (nats-access.ts);
+    // CONSOLE_: apps/console's own schema; POD_NAME: the k8s NATS config's server name.
+    const notServiceConfig = /^(TEST_|STACK_|BENCH_|NX_|MPO_|NATS_OPERATOR_|NATS_HEAD_END_|CONSOLE_)|^(NODE_ENV|NODE_OPTIONS|FORCE_COLOR|DEBIAN_FRONTEND|DATABASE_ADMIN_URL|PG_ADMIN_URL|POD_NAME)$/;
     const setters = files.filter((f) => f.endsWith('.ts') && (segments(f).includes('test') || segments(f).includes('bench') || f.startsWith(`tools${sep}src`)));
     const unknown = setters.flatMap((file) =>
       [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?<!(?:const|let|var|readonly) )\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*:\s*['"`\d]|(?<!(?:const|let|var|readonly) )\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*:\s*String\(/g)]

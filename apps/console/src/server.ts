@@ -2,6 +2,8 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
+import { authEnvironment, verifySession } from '@gridledger/auth';
+import { DomainError } from '@gridledger/domain';
 import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
 import { SERVICE_NAMES, serviceUrls, type ConsoleConfig, type ServiceName } from './config';
 import { MarketBoard } from './market-board';
@@ -33,7 +35,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export async function startConsoleServer(config: ConsoleConfig): Promise<ConsoleServer> {
-  const messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE ?? '', name: 'console' });
+  const credentials = config.NATS_OPERATOR_PASSWORD ? { user: config.NATS_OPERATOR_USER, password: config.NATS_OPERATOR_PASSWORD } : undefined;
+  const messaging = await connectMessaging({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE ?? '', name: 'console', credentials, tlsCaFile: config.NATS_TLS_CA });
   await messaging.ensureStreams();
   const board = new MarketBoard();
   const listeners = new Set<ServerResponse>();
@@ -49,6 +52,18 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
   const heartbeat = setInterval(() => listeners.forEach((listener) => listener.write(': keep-alive\n\n')), 15_000);
   const staticDir = config.CONSOLE_STATIC_DIR ? resolve(config.CONSOLE_STATIC_DIR) : DEFAULT_STATIC_DIR;
   const urls = serviceUrls(config);
+  const registryAddress = config.CONSOLE_ROLE_REGISTRY_ADDRESS ?? config.CONSOLE_CASCADE_ADDRESS;
+  // The chain id for sign-in: configured, or asked once of the chain RPC (when the server reaches it).
+  let chainId: Promise<number | undefined> | undefined;
+  const knownChainId = (): Promise<number | undefined> =>
+    (chainId ??= config.CONSOLE_CHAIN_ID !== undefined
+      ? Promise.resolve(config.CONSOLE_CHAIN_ID)
+      : fetch(config.CONSOLE_CHAIN_RPC_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }), signal: AbortSignal.timeout(3_000) })
+          .then(async (answer) => Number(BigInt(((await answer.json()) as { result: string }).result)))
+          .catch(() => {
+            chainId = undefined; // ask again next time
+            return undefined;
+          }));
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -61,10 +76,13 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
     const url = new URL(request.url ?? '/', 'http://console');
     const path = url.pathname;
     if (path === '/health/ready' || path === '/health/live') return json(response, 200, { status: 'ok' });
+    if (path === '/api/session') return sessionCheck(request, response, await knownChainId());
     if (path === '/api/config') {
       return json(response, 200, {
         chainRpcUrl: config.CONSOLE_CHAIN_RPC_URL,
         cascadeAddress: config.CONSOLE_CASCADE_ADDRESS ?? null,
+        chainId: (await knownChainId()) ?? null,
+        roleRegistryAddress: registryAddress ?? null,
         services: SERVICE_NAMES,
         operatorActions: config.CONSOLE_OPERATOR_TOKEN !== undefined,
       });
@@ -80,6 +98,18 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
     if (proxied) return proxy(request, response, proxied[1], proxied[2] + url.search);
     if (path.startsWith('/api/')) return problem(response, 404, 'not-found', `no console API at ${path}`);
     return serveStatic(response, path);
+  }
+
+  /** Who a read session (Authorization: SIWE …) signs in, verified as the services verify it. */
+  function sessionCheck(request: IncomingMessage, response: ServerResponse, chain: number | undefined): void {
+    if (chain === undefined || !registryAddress) return problem(response, 503, 'sign-in-off', 'sign-in needs CONSOLE_CHAIN_ID (or a chain RPC the server reaches) and CONSOLE_ROLE_REGISTRY_ADDRESS (or CONSOLE_CASCADE_ADDRESS)');
+    try {
+      const session = verifySession(request.headers.authorization, authEnvironment(chain, registryAddress), Date.now());
+      return json(response, 200, { address: session.address, expiresAt: new Date(session.expiresAtMs).toISOString() });
+    } catch (error) {
+      if (error instanceof DomainError) return problem(response, 401, error.code, error.reason);
+      throw error;
+    }
   }
 
   function liveFeed(request: IncomingMessage, response: ServerResponse): void {

@@ -135,7 +135,9 @@ interface ISettlementCascade {
         returns (Totals memory sums, uint256 committedGroups, bool finalized, uint32 finalizations, uint256 groupsRequired);
 
     /// @notice Whether a meter's leaf (the StandardMerkleTree encoding of
-    /// (meterId, periodStart, direction, energyWh)) is in the root of the given version.
+    /// (meterId, periodStart, direction, energyWh, salt)) is in the root of the given version.
+    /// The salt is handed out with the proof only (balancing derives it from a key it holds), so
+    /// a proof's sibling hashes reveal nothing about other meters.
     function verifyMeter(
         bytes32 groupId,
         uint64 periodStart,
@@ -143,6 +145,7 @@ interface ISettlementCascade {
         string calldata meterId,
         uint8 direction,
         uint256 energyWh,
+        bytes32 salt,
         bytes32[] calldata proof
     ) external view returns (bool);
 }

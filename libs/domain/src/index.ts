@@ -6,3 +6,4 @@ export * from './merkle';
 export * from './decider';
 export * from './domain-error';
 export * from './clock';
+export * from './manifest';

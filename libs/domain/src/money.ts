@@ -10,6 +10,17 @@ export type PricePerMWh = bigint;
 
 const WH_PER_MWH = 1_000_000n;
 
+/**
+ * The largest price magnitude any service accepts: 10^9 cents/MWh (10 M€/MWh, a thousand
+ * times any market's cap), so priced amounts fit Postgres bigint (see libs/settlement limits.ts).
+ */
+export const MAX_ABS_PRICE_PER_MWH: PricePerMWh = 10n ** 9n;
+
+/** Why a price is out of bounds, or undefined. */
+export function priceProblem(price: PricePerMWh): string | undefined {
+  return price > MAX_ABS_PRICE_PER_MWH || price < -MAX_ABS_PRICE_PER_MWH ? `magnitude must be at most ${MAX_ABS_PRICE_PER_MWH} cents/MWh (10^9)` : undefined;
+}
+
 /** numerator / denominator rounded half away from zero; denominator must be positive. */
 export function divideRoundHalfAwayFromZero(numerator: bigint, denominator: bigint): bigint {
   if (denominator <= 0n) throw new RangeError('denominator must be positive');

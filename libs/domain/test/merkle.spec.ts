@@ -1,13 +1,32 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { keccak256 } from 'ethers';
 import fc from 'fast-check';
-import { EMPTY_GROUP_PERIOD_PREIMAGE, EMPTY_GROUP_PERIOD_ROOT, Keccak256, METER_LEAF_TYPES, MeterLeaf, MeterMerkleTree, loadKeccak256, meterLeafHash, meterLeafValues, verifyMeterProof } from '../src';
+import { createHmac } from 'node:crypto';
+import {
+  EMPTY_GROUP_PERIOD_PREIMAGE,
+  EMPTY_GROUP_PERIOD_ROOT,
+  Keccak256,
+  METER_LEAF_TYPES,
+  MeterLeaf,
+  MeterMerkleTree,
+  leafSalt,
+  leafSaltVersionKey,
+  leafSalts,
+  loadKeccak256,
+  meterLeafHash,
+  meterLeafValues,
+  parseLeafSaltKey,
+  verifyMeterProof,
+} from '../src';
 
 const leafArbitrary = fc.record({
   meterId: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/),
   periodStartSeconds: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
   direction: fc.constantFrom<0 | 1>(0, 1),
   energyWh: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.bigInt({ min: 0n, max: (1n << 256n) - 1n })),
+  salt: fc.uint8Array({ minLength: 32, maxLength: 32 }),
 });
+const SALT = new Uint8Array(32).fill(0xab);
 
 describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
   let keccak: Keccak256;
@@ -39,13 +58,14 @@ describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
       periodStartSeconds: 1_774_746_000n,
       direction: (i % 3 === 0 ? 1 : 0) as 0 | 1,
       energyWh: BigInt((i * 7919) % 5000),
+      salt: SALT,
     }));
     const reference = StandardMerkleTree.of(leaves.map(meterLeafValues), [...METER_LEAF_TYPES]);
     expect(MeterMerkleTree.build(leaves, keccak).root).toBe(reference.root);
   });
 
   it('when a proof is tampered with, then it no longer verifies', () => {
-    const leaves: MeterLeaf[] = [0, 1, 2].map((i) => ({ meterId: `M${i}`, periodStartSeconds: 0n, direction: 0, energyWh: BigInt(i) }));
+    const leaves: MeterLeaf[] = [0, 1, 2].map((i) => ({ meterId: `M${i}`, periodStartSeconds: 0n, direction: 0, energyWh: BigInt(i), salt: SALT }));
     const tree = MeterMerkleTree.build(leaves, keccak);
     const proof = tree.proof(1);
     proof[0] = `0x${'00'.repeat(32)}`;
@@ -53,7 +73,40 @@ describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
   });
 
   it('refuses a negative energy with the field named', () => {
-    expect(() => MeterMerkleTree.build([{ meterId: 'M', periodStartSeconds: 0n, direction: 1, energyWh: -1n }], keccak)).toThrow('invalid Merkle leaf energyWh: must be a non-negative uint256');
+    expect(() => MeterMerkleTree.build([{ meterId: 'M', periodStartSeconds: 0n, direction: 1, energyWh: -1n, salt: SALT }], keccak)).toThrow('invalid Merkle leaf energyWh: must be a non-negative uint256');
+    expect(() => MeterMerkleTree.build([{ meterId: 'M', periodStartSeconds: 0n, direction: 1, energyWh: 1n, salt: new Uint8Array(31) }], keccak)).toThrow('invalid Merkle leaf salt: must be 32 bytes');
+  });
+});
+
+describe('leaf salts', () => {
+  const master = parseLeafSaltKey(`0x${'42'.repeat(32)}`);
+  let keccak: Keccak256;
+  beforeAll(async () => {
+    keccak = await loadKeccak256();
+  });
+
+  it('derive one HMAC-SHA256 key per group-period-version and keccak256(key ‖ direction ‖ meter id) per leaf', () => {
+    const versionKey = leafSaltVersionKey(master, 'BG-01', 1_774_746_000n, 2);
+    expect(versionKey).toEqual(createHmac('sha256', master).update('gridledger:leaf-salt:1|BG-01|1774746000|2').digest());
+    const expected = keccak.hash(Buffer.concat([versionKey, Buffer.from([1]), Buffer.from('DE0001', 'utf8')]));
+    expect(leafSalt(versionKey, 'DE0001', 1, keccak)).toEqual(Buffer.from(expected));
+  });
+
+  it('differ per version, direction and meter, and the columns agree with one-by-one salts', () => {
+    const v1 = leafSaltVersionKey(master, 'BG-01', 0n, 1);
+    const v2 = leafSaltVersionKey(master, 'BG-01', 0n, 2);
+    const ids = ['A', 'B', 'A', `long-${'x'.repeat(200)}`];
+    const directions = Uint8Array.of(0, 0, 1, 0);
+    const salts = leafSalts(v1, ids, directions, keccak);
+    const hexes = ids.map((_, i) => salts.toString('hex', i * 32, i * 32 + 32));
+    expect(new Set(hexes).size).toBe(4);
+    ids.forEach((id, i) => expect(hexes[i]).toBe(leafSalt(v1, id, directions[i] as 0 | 1, keccak).toString('hex')));
+    expect(leafSalt(v2, 'A', 0, keccak).toString('hex')).not.toBe(hexes[0]);
+  });
+
+  it('refuses a short key', () => {
+    expect(() => parseLeafSaltKey('0x1234')).toThrow('at least 32 bytes');
+    expect(() => leafSaltVersionKey(new Uint8Array(16), 'G', 0n, 1)).toThrow('at least 32 bytes');
   });
 });
 
@@ -64,5 +117,20 @@ describe('EMPTY_GROUP_PERIOD_ROOT', () => {
     expect(EMPTY_GROUP_PERIOD_PREIMAGE).toBe('gridledger:empty-group-period');
     expect(EMPTY_GROUP_PERIOD_ROOT).toBe(digest);
     expect(EMPTY_GROUP_PERIOD_ROOT).not.toBe(`0x${'00'.repeat(32)}`);
+  });
+
+  it('keccak256 (the WebAssembly module called directly) agrees with ethers for every input size, and sorts node pairs', async () => {
+    const keccak = await loadKeccak256();
+    for (const size of [0, 1, 31, 32, 64, 135, 136, 137, 224, 16_384, 16_385, 40_000]) {
+      const input = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 255);
+      const out = new Uint8Array(40);
+      keccak.hashInto(input, out, 5);
+      expect([`0x${Buffer.from(keccak.hash(input)).toString('hex')}`, `0x${Buffer.from(out.subarray(5, 37)).toString('hex')}`]).toEqual([keccak256(input), keccak256(input)]);
+    }
+    const nodes = Buffer.alloc(96);
+    nodes.fill(0xbb, 32, 64);
+    nodes.fill(0xaa, 64, 96);
+    keccak.hashSortedPairInto(nodes, 32, 64, 0);
+    expect(`0x${nodes.subarray(0, 32).toString('hex')}`).toBe(keccak256(Buffer.concat([Buffer.alloc(32, 0xaa), Buffer.alloc(32, 0xbb)])));
   });
 });

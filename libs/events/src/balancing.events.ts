@@ -16,8 +16,12 @@ const periodLengthSchema = z.enum(['PT15M', 'PT60M']);
  * opens the next version with the same energy and root and the amount filled in.
  * `imbalanceAmount` is in minor units: positive = the TSO owes the BRP (group long).
  * `merkleRoot` is the root of the OpenZeppelin StandardMerkleTree over every meter of the
- * group in the period, leaf types ['string','uint64','uint8','uint256'] =
- * (meterId, period start unix seconds, direction 0 consumption / 1 production, energy Wh).
+ * group in the period, leaf types ['string','uint64','uint8','uint256','bytes32'] =
+ * (meterId, period start unix seconds, direction 0 consumption / 1 production, energy Wh,
+ * salt); the salts are balancing's secret, handed out only with a proof.
+ * `inputsDigest` (`inputsDigest` in @gridledger/settlement) is the digest of the meter-ingest
+ * manifest this version settled (counts, digests and MPO-signed batches); absent when the
+ * version was settled without a matching manifest, and then committed as zero ("not attested").
  */
 export const BalancingPeriodSettled = defineEvent({
   type: 'balancing.period.settled',
@@ -44,6 +48,13 @@ export const BalancingPeriodSettled = defineEvent({
       merkleRoot: bytes32String,
       meterCount: z.number().int().nonnegative(),
       substitutedCount: z.number().int().nonnegative(),
+      /**
+       * Why the version holds substitutes, when it holds any: `not-received-by-meter-ingest`
+       * (balancing had every value meter-ingest accepted; these meters never reported) or
+       * `deadline` (closed without a manifest check). Absent when substitutedCount is 0.
+       */
+      substitutionReason: z.enum(['not-received-by-meter-ingest', 'deadline']).optional(),
+      inputsDigest: bytes32String.optional(),
     })
     .strict(),
 });
@@ -107,8 +118,17 @@ export const balancingProofRequestSchema = z
   .strict();
 export type BalancingProofRequest = z.infer<typeof balancingProofRequestSchema>;
 
-/** The leaf as StandardMerkleTree values: [meterId, periodStartUnixSeconds, direction, energyWh]. */
-export const merkleLeafSchema = z.tuple([meterPointIdString, z.string().regex(/^(0|[1-9][0-9]*)$/), z.union([z.literal(0), z.literal(1)]), z.string().regex(/^(0|[1-9][0-9]*)$/)]);
+/**
+ * The leaf as StandardMerkleTree values: [meterId, periodStartUnixSeconds, direction, energyWh, salt].
+ * The salt (bytes32) is handed out only here, with the proof: without it a leaf hash cannot be guessed.
+ */
+export const merkleLeafSchema = z.tuple([
+  meterPointIdString,
+  z.string().regex(/^(0|[1-9][0-9]*)$/),
+  z.union([z.literal(0), z.literal(1)]),
+  z.string().regex(/^(0|[1-9][0-9]*)$/),
+  bytes32String,
+]);
 export type MerkleLeafValues = z.infer<typeof merkleLeafSchema>;
 
 export const balancingProofReplySchema = z.discriminatedUnion('ok', [

@@ -187,3 +187,85 @@ export const MeterReadingsRejected = defineEvent({
     })
     .strict(),
 });
+
+/** Bounds of a manifest, so one always fits a NATS message (about 300 bytes per batch). */
+export const MAX_MANIFEST_MPOS = 500;
+export const MAX_MANIFEST_BATCHES = 2_000;
+
+const valuesDigestFields = {
+  count: z.number().int().nonnegative(),
+  /** 0x SHA-256 over the canonical value lines (`valuesDigest` in @gridledger/domain). */
+  digest: bytes32String,
+};
+
+const manifestBatchSchema = z
+  .object({
+    batchId: bytes32String,
+    /** The door the batch came through, as signed (EIP-712 MeterBatch.format), e.g. `readings-json`. */
+    format: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+    /** The MPO's signature over (format, batchId): 65 bytes, 0x-hex. */
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
+    ...valuesDigestFields,
+    /**
+     * What the MPO's signed request covered besides the batchId (its nonce and body digest):
+     * with it anyone recovers the signer (docs/trust.md). Absent for batches stored before.
+     */
+    request: z
+      .object({
+        method: z.string().regex(/^[A-Z]{1,16}$/),
+        path: z.string().min(1).max(2048),
+        expiry: z.string().regex(/^[1-9][0-9]{0,11}$/),
+        chainId: z.string().regex(/^[1-9][0-9]{0,19}$/),
+        verifyingContract: addressString,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/**
+ * What meter-ingest accepted for one balancing group and period (docs/integrity.md):
+ * the number of values and their digest, and the same per MPO and per batch. Published on
+ * `meter.manifest.updated.<groupId>` through the outbox after the values' own events, and
+ * again with `revision` + 1 whenever late values change it. A receiver settles the
+ * group-period only once its own count and digest over the values it got are these.
+ */
+export const MeterManifestUpdated = defineEvent({
+  type: 'meter.manifest.updated',
+  schemaVersion: 1,
+  domain: 'meter',
+  entity: 'manifest',
+  pastTense: 'updated',
+  keyed: true,
+  schema: z
+    .object({
+      groupId: groupIdString,
+      periodId: periodIdString,
+      periodLength: z.enum(['PT15M', 'PT60M']),
+      revision: z.number().int().positive(),
+      ...valuesDigestFields,
+      /** Sorted by mpo (bytewise); batches sorted by batchId. */
+      perMpo: z
+        .array(z.object({ mpo: addressString, ...valuesDigestFields, batches: z.array(manifestBatchSchema).min(1).max(MAX_MANIFEST_BATCHES) }).strict())
+        .max(MAX_MANIFEST_MPOS),
+    })
+    .strict(),
+});
+
+/**
+ * Core NATS request (under `rpc.`, like every request) to meter-ingest: publish again, from
+ * its outbox, the measured events holding a group-period's accepted values and its latest
+ * manifest. Receivers' inboxes apply each event id once, so a re-send of what arrived is a
+ * no-op. Answered `{ replayed }` (rows re-published) or `{ error }`.
+ */
+export const METER_RESEND_SUBJECT = 'meter-ingest.intervals.resend';
+
+export const meterResendRequestSchema = z
+  .object({
+    groupId: groupIdString,
+    periodId: periodIdString,
+    /** Names the re-send (fresh Nats-Msg-Ids per re-send, see outbox replay). */
+    replayId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+  })
+  .strict();
+export type MeterResendRequest = z.infer<typeof meterResendRequestSchema>;

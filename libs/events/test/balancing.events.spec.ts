@@ -46,7 +46,7 @@ describe('balancing and market events', () => {
       groupId: 'BG-1',
       periodId: '2026-03-29T01:00:00Z',
       version: 1,
-      leaf: ['M1', '1774746000', 1, '42'],
+      leaf: ['M1', '1774746000', 1, '42', root],
       leafHash: root,
       proof: [root],
       root,

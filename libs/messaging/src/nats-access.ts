@@ -36,10 +36,17 @@ const service = (user: NatsServiceName, envPrefix: string, spec: Omit<NatsUserSp
 });
 
 export const NATS_USERS: Readonly<Record<NatsUserName, NatsUserSpec>> = {
-  'meter-ingest': service('meter-ingest', 'METER_INGEST_', { publishes: ['meter.>'], consumes: [], requests: [], serves: ['meter.readings.submit'] }),
-  balancing: service('balancing', 'BALANCING_', { publishes: ['balancing.>'], consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN'], requests: [], serves: ['balancing.proof.requested'] }),
-  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET'], requests: [], serves: [] }),
-  'chain-bridge': service('chain-bridge', 'CHAIN_', { publishes: ['chain.>'], consumes: ['BALANCING'], requests: ['balancing.proof.requested'], serves: [] }),
+  // meter-ingest.intervals.resend: balancing asks for a group-period's values again when its manifest does not match.
+  'meter-ingest': service('meter-ingest', 'METER_INGEST_', { publishes: ['meter.>'], consumes: [], requests: [], serves: ['meter.readings.submit', 'meter-ingest.intervals.resend', 'meter-ingest.manifests.view'] }),
+  // balancing asks meter-ingest to re-send what does not match a manifest, and its reconciler reads the others' views (docs/integrity.md).
+  balancing: service('balancing', 'BALANCING_', {
+    publishes: ['balancing.>'],
+    consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN'],
+    requests: ['meter-ingest.intervals.resend', 'meter-ingest.manifests.view', 'capacity-market.reconciliation.view', 'chain-bridge.reconciliation.view'],
+    serves: ['balancing.proof.requested'],
+  }),
+  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET'], requests: [], serves: ['capacity-market.reconciliation.view'] }),
+  'chain-bridge': service('chain-bridge', 'CHAIN_', { publishes: ['chain.>'], consumes: ['BALANCING'], requests: ['balancing.proof.requested'], serves: ['chain-bridge.reconciliation.view'] }),
   // The market operator: prices (market.>), outbox replays, dead-letter reads and re-drives, the CLI and the demo.
   operator: { user: 'operator', envPrefix: 'NATS_OPERATOR_', publishes: ['>'], consumes: [], requests: [], serves: [], managesStreams: true, superuser: true },
   // An MPO head-end submitting signed batches over NATS (the batch signature says which MPO).
@@ -121,14 +128,29 @@ export interface NatsServerConfigOptions extends PermissionOptions {
 
 /** The `authorization { users: [...] }` block: every user with its permissions; no anonymous access. */
 export function renderNatsAuthorization(options: Pick<NatsServerConfigOptions, 'passwords' | 'namespaced'>, indent = ''): string {
-  const lines = [`${indent}authorization {`, `${indent}  users: [`];
+  const list = (items: readonly string[], pad: string): string[] => items.map((item) => `${pad}${JSON.stringify(item)}`);
+  const lines = ['authorization {', '  users: ['];
   for (const name of NATS_USER_NAMES) {
     const password = options.passwords[name];
-    const rendered = typeof password === 'string' ? JSON.stringify(password) : `$${password.env}`;
-    lines.push(`${indent}    { user: ${JSON.stringify(name)}, password: ${rendered}, permissions: ${JSON.stringify(natsPermissions(NATS_USERS[name], options))} }`);
+    const permissions = natsPermissions(NATS_USERS[name], options);
+    lines.push(
+      '    {',
+      `      user: ${JSON.stringify(name)}`,
+      `      password: ${typeof password === 'string' ? JSON.stringify(password) : `$${password.env}`}`,
+      '      permissions: {',
+      '        publish: { allow: [',
+      ...list(permissions.publish.allow, '          '),
+      '        ] }',
+      '        subscribe: { allow: [',
+      ...list(permissions.subscribe.allow, '          '),
+      '        ] }',
+      ...(permissions.allow_responses ? ['        allow_responses: true'] : []),
+      '      }',
+      '    }',
+    );
   }
-  lines.push(`${indent}  ]`, `${indent}}`);
-  return lines.join('\n');
+  lines.push('  ]', '}');
+  return lines.map((line) => `${indent}${line}`).join('\n');
 }
 
 /** A whole nats-server config for one node (local stack, tests): listen, JetStream, TLS, users. */

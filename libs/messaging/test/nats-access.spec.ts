@@ -46,12 +46,12 @@ describe('NATS users and permissions (nats-access.ts)', () => {
     const config = renderNatsServerConfig({ listen: '127.0.0.1:4333', storeDir: '/tmp/js', passwords: passwordsFromServerEnvironment() });
     expect(config).not.toMatch(/no_auth_user/);
     expect(config).toContain('listen: "127.0.0.1:4333"');
-    for (const name of NATS_USER_NAMES) expect(config).toContain(`{ user: "${name}", password: $${natsPasswordVariable(name)}, permissions:`);
+    for (const name of NATS_USER_NAMES) expect(config).toContain(`      user: "${name}"\n      password: $${natsPasswordVariable(name)}\n      permissions: {`);
     expect(natsPasswordVariable('meter-ingest')).toBe('METER_INGEST_NATS_PASSWORD');
     expect(natsPasswordVariable('capacity-market')).toBe('CAPACITY_NATS_PASSWORD');
     expect(natsPasswordVariable('operator')).toBe('NATS_OPERATOR_PASSWORD');
     const literal = renderNatsServerConfig({ passwords: Object.fromEntries(NATS_USER_NAMES.map((n) => [n, `pw-"${n}`])) as never, tls: { certFile: '/c', keyFile: '/k', caFile: '/ca' } });
-    expect(literal).toContain('password: "pw-\\"balancing"');
+    expect(literal).toContain('password: "pw-\\"balancing"\n');
     expect(literal).toContain('tls { cert_file: "/c", key_file: "/k", ca_file: "/ca" }');
   });
 });

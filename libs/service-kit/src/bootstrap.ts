@@ -17,6 +17,8 @@ import { signedBodyParsers } from './auth/body-parsers';
 export interface ServiceDefinition<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>> {
   /** Service name for logs, traces and the NATS connection. */
   readonly name: string;
+  /** The NATS user it logs in as, when not its name (chain-bridge's finalizer logs in as chain-bridge). */
+  readonly natsUser?: string;
   /** The service's own Postgres schema. */
   readonly schema: string;
   readonly configSchema: S;
@@ -67,7 +69,7 @@ export interface RunningService<C> {
 export async function bootstrapService<S extends z.ZodType<CommonConfig, z.ZodTypeDef, unknown>>(definition: ServiceDefinition<S>): Promise<RunningService<z.infer<S>>> {
   const env = definition.env ?? process.env;
   const config = loadConfig(definition.configSchema, env) as z.infer<S> & CommonConfig;
-  const natsConnection = loadNatsConnectionConfig(definition.name, env);
+  const natsConnection = loadNatsConnectionConfig(definition.natsUser ?? definition.name, env);
   const exporter = config.OTEL_TRACES_EXPORTER ?? (config.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
   const telemetry = startTelemetry({ serviceName: definition.name, exporter, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
   const logger = new JsonLogger({ service: definition.name, level: config.LOG_LEVEL });

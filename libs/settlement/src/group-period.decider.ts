@@ -3,8 +3,9 @@ import { GateDecision, gateDecision, isComplete } from './gate';
 import { Posting } from './ledger';
 import { ExpectedMeter, IncomingMeterValue, MeterValue, Schedule, changedValues, meterKey } from './meter-value';
 import { EMPTY_METER_ROWS, MeterRows, leafColumnsOf, rowIndexOf, valueOf, withExpected, withValues } from './meter-rows';
-import { SettledVersion, SettlementTrigger, merkleRootOfLeaves, periodStartSeconds, settleGroupPeriod } from './settle';
+import { SettledVersion, SettlementTrigger, merkleRootOfLeaves, periodStartSeconds, settleGroupPeriod, versionSaltKey } from './settle';
 import { substituteValue } from './substitution';
+import { InputsCheck, SubstitutionReason, checkInputs } from './inputs-check';
 
 /**
  * The life of one balancing group's period as a decider: open → gate closed → settled →
@@ -23,6 +24,8 @@ export interface GroupPeriodState {
   readonly imbalancePricePerMWh: PricePerMWh | null;
   readonly versions: readonly SettledVersion[];
   readonly confirmedVersion: number | null;
+  /** Why the gate's substitutes were made (set when the gate closes with substitutes). */
+  readonly substitutionReason?: SubstitutionReason | null;
 }
 
 /** Which group-period a decider decides for. */
@@ -36,12 +39,14 @@ export interface GroupPeriodContext {
 
 export interface GroupPeriodDeps {
   readonly keccak: Keccak256;
+  /** balancing's leaf salt key (BALANCING_LEAF_SALT_KEY): each version's leaves are salted from it. */
+  readonly leafSaltKey: Uint8Array;
   /**
-   * A Merkle root already worked out for exactly these rows, if any: the service hashes the
-   * rows it loaded on worker threads while it reads the rest of the state. Rows the
-   * decision changed (substitutes) are hashed here with `keccak`.
+   * A Merkle root already worked out for exactly these rows under this version's salts, if any:
+   * the service hashes the rows it loaded on worker threads while it reads the rest of the
+   * state. Rows the decision changed (substitutes) are hashed here with `keccak`.
    */
-  readonly knownRoot?: (meters: MeterRows) => string | undefined;
+  readonly knownRoot?: (meters: MeterRows, version: number) => string | undefined;
 }
 
 export type GroupPeriodCommand =
@@ -49,13 +54,19 @@ export type GroupPeriodCommand =
   | { readonly type: 'RecordMeterValues'; readonly values: readonly IncomingMeterValue[] }
   | { readonly type: 'RecordSchedule'; readonly schedule: Schedule }
   | { readonly type: 'RecordPrice'; readonly imbalancePricePerMWh: PricePerMWh }
-  /** The settlement worker's tick on an open period; substitutes use `previousDayValues` (by meterKey). */
-  | { readonly type: 'CloseGateIfDue'; readonly nowMs: number; readonly previousDayValues: ReadonlyMap<string, WattHours> }
+  /**
+   * The settlement worker's tick on an open period; substitutes use `previousDayValues` (by
+   * meterKey). With `inputs` (manifests required), the gate closes only when balancing's
+   * values match meter-ingest's manifest: at the deadline a mismatch asks for a re-send
+   * instead of substituting, and only meters meter-ingest never received are substituted.
+   */
+  | { readonly type: 'CloseGateIfDue'; readonly nowMs: number; readonly previousDayValues: ReadonlyMap<string, WattHours>; readonly inputs?: InputsCheck }
   /**
    * Inputs of a settled period changed in the store since its latest version (values,
-   * schedules and price are recorded as they arrive, outside this decider): settle again.
+   * schedules and price are recorded as they arrive, outside this decider): settle again,
+   * once the values match the manifest when `inputs` is given.
    */
-  | { readonly type: 'SettleChanges' }
+  | { readonly type: 'SettleChanges'; readonly inputs?: InputsCheck }
   | { readonly type: 'ConfirmOnChain'; readonly version: number };
 
 export type GroupPeriodEvent =
@@ -63,7 +74,12 @@ export type GroupPeriodEvent =
   | { readonly type: 'MeterValuesRecorded'; readonly values: readonly MeterValue[] }
   | { readonly type: 'ScheduleRecorded'; readonly schedule: Schedule }
   | { readonly type: 'PriceRecorded'; readonly imbalancePricePerMWh: PricePerMWh }
-  | { readonly type: 'GateClosed'; readonly reason: 'complete' | 'deadline'; readonly substitutes: readonly MeterValue[] }
+  | { readonly type: 'GateClosed'; readonly reason: 'complete' | 'deadline'; readonly substitutes: readonly MeterValue[]; readonly substitutionReason?: SubstitutionReason }
+  /**
+   * Balancing's values do not match the manifest where they must (at the deadline, or for a
+   * correction): not settled; the service asks meter-ingest to re-send the group-period.
+   */
+  | { readonly type: 'ResendRequested'; readonly expected: { readonly count: number; readonly digest: string }; readonly received: { readonly count: number; readonly digest: string }; readonly missing: number }
   | { readonly type: 'PeriodSettled'; readonly settled: SettledVersion }
   | { readonly type: 'PeriodConfirmed'; readonly version: number };
 
@@ -115,11 +131,20 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
         if (state.status !== 'open') return [];
         const decision = groupPeriodGate(context, state.meters, command.nowMs);
         if (decision.kind === 'stay-open') return [];
+        if (command.inputs) {
+          const verdict = checkInputs(command.inputs);
+          // Before the deadline a mismatch waits (values or the manifest are on their way).
+          if (verdict.kind === 'mismatch') return decision.reason === 'deadline' ? [resendRequested(verdict)] : [];
+        }
         const substitutes = decision.reason === 'deadline' ? decision.missing.map((meter) => substituteValue(meter, command.previousDayValues.get(meterKey(meter)))) : [];
-        return closeAndSettle(state, decision.reason, substitutes);
+        const substitutionReason: SubstitutionReason = command.inputs ? 'not-received-by-meter-ingest' : 'deadline';
+        return closeAndSettle(state, decision.reason, substitutes, substitutes.length > 0 ? substitutionReason : undefined);
       }
-      case 'SettleChanges':
-        return state.status === 'settled' || state.status === 'confirmed' ? settleAgain(state) : [];
+      case 'SettleChanges': {
+        if (state.status !== 'settled' && state.status !== 'confirmed') return [];
+        const verdict = command.inputs ? checkInputs(command.inputs) : undefined;
+        return verdict?.kind === 'mismatch' ? [resendRequested(verdict)] : settleAgain(state);
+      }
       case 'ConfirmOnChain': {
         const latest = state.versions.at(-1);
         if (!latest || command.version > latest.version) throw new DomainError('unprocessable', 'VERSION_NOT_SETTLED', 'version', `version ${command.version} was never settled`);
@@ -141,8 +166,8 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
     return isComplete(next.meters) ? [...changes, ...closeAndSettle(next, 'complete', [])] : [...changes];
   }
 
-  function closeAndSettle(state: GroupPeriodState, reason: 'complete' | 'deadline', substitutes: readonly MeterValue[]): GroupPeriodEvent[] {
-    const closed: GroupPeriodEvent = { type: 'GateClosed', reason, substitutes };
+  function closeAndSettle(state: GroupPeriodState, reason: 'complete' | 'deadline', substitutes: readonly MeterValue[], substitutionReason?: SubstitutionReason): GroupPeriodEvent[] {
+    const closed: GroupPeriodEvent = substitutionReason ? { type: 'GateClosed', reason, substitutes, substitutionReason } : { type: 'GateClosed', reason, substitutes };
     return [closed, { type: 'PeriodSettled', settled: settleNext(evolve(state, closed), reason) }];
   }
 
@@ -154,19 +179,25 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
   function settleAgain(state: GroupPeriodState): GroupPeriodEvent[] {
     const latest = state.versions.at(-1);
     const next = settleNext(state, 'correction');
-    if (!latest || !sameEnergy(latest, next)) return [{ type: 'PeriodSettled', settled: next }];
+    if (!latest || !sameEnergy(latest, next, () => rootAt(state.meters, latest.version))) return [{ type: 'PeriodSettled', settled: next }];
     if (latest.imbalancePricePerMWh === next.imbalancePricePerMWh) return [];
     return [{ type: 'PeriodSettled', settled: { ...next, trigger: 'priced' } }];
   }
 
+  /** The root of `meters` under the salts of `version` (each version salts its leaves anew). */
+  function rootAt(meters: MeterRows, version: number): string {
+    return deps.knownRoot?.(meters, version) ?? merkleRootOfLeaves(leafColumnsOf(meters), startSeconds, versionSaltKey(deps.leafSaltKey, context.groupId, startSeconds, version), deps.keccak);
+  }
+
   function settleNext(state: GroupPeriodState, trigger: SettlementTrigger): SettledVersion {
-    const merkleRoot = deps.knownRoot?.(state.meters) ?? merkleRootOfLeaves(leafColumnsOf(state.meters), startSeconds, deps.keccak);
-    return settleGroupPeriod(
+    const version = state.versions.length + 1;
+    const merkleRoot = rootAt(state.meters, version);
+    const settled = settleGroupPeriod(
       {
         groupId: context.groupId,
         periodId: context.periodId,
         periodLength: context.periodLength,
-        version: state.versions.length + 1,
+        version,
         trigger,
         meters: state.meters,
         schedules: [...state.schedules.values()],
@@ -175,18 +206,30 @@ export function groupPeriodDecider(context: GroupPeriodContext, deps: GroupPerio
       },
       merkleRoot,
     );
+    if (settled.totals.substitutedCount === 0) return settled;
+    // Substitutes stay until real values replace them: later versions keep the gate's reason.
+    return { ...settled, substitutionReason: state.substitutionReason ?? state.versions.at(-1)?.substitutionReason ?? 'deadline' };
   }
 
   return { initialState: initialGroupPeriodState, decide, evolve };
 }
 
-function sameEnergy(previous: SettledVersion, next: SettledVersion): boolean {
+function resendRequested(verdict: Extract<ReturnType<typeof checkInputs>, { kind: 'mismatch' }>): GroupPeriodEvent {
+  return { type: 'ResendRequested', expected: verdict.expected, received: verdict.received, missing: verdict.missing };
+}
+
+/**
+ * Whether `next` settles the same energy as `previous`. Roots of two versions always differ
+ * (each salts its leaves anew), so the leaves are compared by hashing them under the previous
+ * version's salts, and only when the totals already agree.
+ */
+function sameEnergy(previous: SettledVersion, next: SettledVersion, rootUnderPreviousSalts: () => string): boolean {
   return (
-    previous.merkleRoot === next.merkleRoot &&
     previous.totals.feedInWh === next.totals.feedInWh &&
     previous.totals.feedOutWh === next.totals.feedOutWh &&
     previous.totals.scheduleNetWh === next.totals.scheduleNetWh &&
-    previous.totals.substitutedCount === next.totals.substitutedCount
+    previous.totals.substitutedCount === next.totals.substitutedCount &&
+    rootUnderPreviousSalts() === previous.merkleRoot
   );
 }
 
@@ -202,11 +245,13 @@ function evolve(state: GroupPeriodState, event: GroupPeriodEvent): GroupPeriodSt
       return { ...state, imbalancePricePerMWh: event.imbalancePricePerMWh };
     case 'GateClosed':
       // No substitutes: the same rows, so a root worked out for them still applies.
-      return { ...state, meters: withValues(state.meters, event.substitutes), status: 'gate-closed' };
+      return { ...state, meters: withValues(state.meters, event.substitutes), status: 'gate-closed', substitutionReason: event.substitutionReason ?? null };
     case 'PeriodSettled':
       return { ...state, status: 'settled', versions: [...state.versions, event.settled] };
     case 'PeriodConfirmed':
       return { ...state, status: 'confirmed', confirmedVersion: event.version };
+    case 'ResendRequested':
+      return state;
     default: {
       const unknown: never = event;
       throw DomainError.invalid('type', `unknown event ${JSON.stringify(unknown)}`, 'UNKNOWN_EVENT');

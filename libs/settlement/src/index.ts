@@ -8,3 +8,6 @@ export * from './settle';
 export * from './market-summary';
 export * from './group-period.decider';
 export * from './limits';
+export * from './inputs-digest';
+export * from './inputs-check';
+export * from './reconciliation';

@@ -1,4 +1,6 @@
-import { DomainError, PeriodError, PeriodLength, PricePerMWh, WattHours, formatInstant, parsePeriodId } from '@gridledger/domain';
+import { DomainError, MAX_ABS_PRICE_PER_MWH, PeriodError, PeriodLength, PricePerMWh, WattHours, formatInstant, parsePeriodId, priceProblem } from '@gridledger/domain';
+
+export { MAX_ABS_PRICE_PER_MWH, priceProblem };
 
 /**
  * Domain limits of the inputs balancing settles, chosen so every sum and every priced
@@ -18,7 +20,6 @@ import { DomainError, PeriodError, PeriodLength, PricePerMWh, WattHours, formatI
  */
 export const MAX_SCHEDULE_WH: WattHours = 10n ** 12n;
 export const MAX_SCHEDULES_PER_GROUP_PERIOD = 1000;
-export const MAX_ABS_PRICE_PER_MWH: PricePerMWh = 10n ** 9n;
 
 /** Refuses a schedule energy outside 0..MAX_SCHEDULE_WH, naming `field`. */
 export function assertScheduleEnergy(energyWh: WattHours, field = 'energyWh'): void {
@@ -38,9 +39,6 @@ export function assertPrice(price: PricePerMWh, field: string): void {
   if (problem) throw DomainError.invalid(field, problem, 'OUT_OF_RANGE');
 }
 
-export function priceProblem(price: PricePerMWh): string | undefined {
-  return price > MAX_ABS_PRICE_PER_MWH || price < -MAX_ABS_PRICE_PER_MWH ? `magnitude must be at most ${MAX_ABS_PRICE_PER_MWH} cents/MWh (10^9)` : undefined;
-}
 
 /** Refuses one schedule more for a group-period already holding `existing` other schedules. */
 export function assertScheduleCount(existing: number, groupId: string): void {

@@ -1,8 +1,23 @@
-import { BalancingGroupId, EMPTY_GROUP_PERIOD_ROOT, Keccak256, MeterLeaf, MeterMerkleTree, MinorUnits, PeriodId, PeriodLength, PricePerMWh, parsePeriodId, priceEnergy } from '@gridledger/domain';
+import {
+  BalancingGroupId,
+  EMPTY_GROUP_PERIOD_ROOT,
+  Keccak256,
+  MeterLeaf,
+  MeterMerkleTree,
+  MinorUnits,
+  PeriodId,
+  PeriodLength,
+  PricePerMWh,
+  leafSaltVersionKey,
+  leafSalts,
+  parsePeriodId,
+  priceEnergy,
+} from '@gridledger/domain';
 import { Posting, brpAccount, imbalancePosting, ledgerDigest } from './ledger';
 import { MeterValue, Schedule } from './meter-value';
 import { LeafColumns, MeterRows } from './meter-rows';
 import { GroupTotals, netGroupPeriod } from './netting';
+import type { SubstitutionReason } from './inputs-check';
 
 export type SettlementTrigger = 'complete' | 'deadline' | 'correction' | 'priced';
 
@@ -37,33 +52,49 @@ export interface SettledVersion {
   readonly posting: Posting | null;
   readonly ledgerDigest: string;
   readonly merkleRoot: string;
+  /** Why this version holds substitutes (absent when it holds none; see inputs-check.ts). */
+  readonly substitutionReason?: SubstitutionReason;
 }
 
-/** The leaf of a meter's value in a period: direction 0 consumption, 1 production. */
-export function meterLeafOf(value: MeterValue, periodStartSeconds: bigint): MeterLeaf {
-  return { meterId: value.meterId, periodStartSeconds, direction: value.direction === 'production' ? 1 : 0, energyWh: value.energyWh };
+/** The leaf of a meter's value in a period: direction 0 consumption, 1 production; `salt` from leafSalts. */
+export function meterLeafOf(value: MeterValue, periodStartSeconds: bigint, salt: Uint8Array): MeterLeaf {
+  return { meterId: value.meterId, periodStartSeconds, direction: value.direction === 'production' ? 1 : 0, energyWh: value.energyWh, salt };
 }
 
 export function periodStartSeconds(periodId: PeriodId, length: PeriodLength): bigint {
   return BigInt(parsePeriodId(periodId, length) / 1000);
 }
 
-/** The tree of a version's values read back from the store (proofs). */
-export function buildPeriodTree(values: readonly MeterValue[], periodId: PeriodId, length: PeriodLength, keccak: Keccak256): MeterMerkleTree | null {
+/** The key the salts of one group-period-version's leaves derive from (see libs/domain leaf-salt.ts). */
+export function versionSaltKey(masterKey: Uint8Array, groupId: BalancingGroupId, periodStart: bigint, version: number): Buffer {
+  return leafSaltVersionKey(masterKey, groupId, periodStart, version);
+}
+
+/** The tree of a version's values read back from the store (proofs); `versionKey` from versionSaltKey. */
+export function buildPeriodTree(values: readonly MeterValue[], periodId: PeriodId, length: PeriodLength, versionKey: Uint8Array, keccak: Keccak256): MeterMerkleTree | null {
   if (values.length === 0) return null;
   const start = periodStartSeconds(periodId, length);
+  const salts = leafSalts(
+    versionKey,
+    values.map((value) => value.meterId),
+    Uint8Array.from(values, (value) => (value.direction === 'production' ? 1 : 0)),
+    keccak,
+  );
   return MeterMerkleTree.build(
-    values.map((value) => meterLeafOf(value, start)),
+    values.map((value, i) => meterLeafOf(value, start, salts.subarray(i * 32, i * 32 + 32))),
     keccak,
   );
 }
 
-/** The Merkle root over leaf columns (the decider's values, or a worker thread's job). */
-export function merkleRootOfLeaves(leaves: LeafColumns, periodStart: bigint, keccak: Keccak256): string {
+/** The Merkle root over leaf columns (the decider's values, or a worker thread's job); `versionKey` from versionSaltKey. */
+export function merkleRootOfLeaves(leaves: LeafColumns, periodStart: bigint, versionKey: Uint8Array, keccak: Keccak256): string {
   const count = leaves.meterIds.length;
   if (count === 0) return EMPTY_MERKLE_ROOT;
+  const salts = leafSalts(versionKey, leaves.meterIds, leaves.directions, keccak);
   const built: MeterLeaf[] = new Array(count);
-  for (let i = 0; i < count; i++) built[i] = { meterId: leaves.meterIds[i], periodStartSeconds: periodStart, direction: leaves.directions[i] === 1 ? 1 : 0, energyWh: leaves.energies[i] };
+  for (let i = 0; i < count; i++) {
+    built[i] = { meterId: leaves.meterIds[i], periodStartSeconds: periodStart, direction: leaves.directions[i] === 1 ? 1 : 0, energyWh: leaves.energies[i], salt: salts.subarray(i * 32, i * 32 + 32) };
+  }
   return MeterMerkleTree.build(built, keccak).root;
 }
 

@@ -1,5 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { METER_LEAF_TYPES, loadKeccak256 } from '@gridledger/domain';
+import { Keccak256, METER_LEAF_TYPES, ValuesDigest, leafSalt, loadKeccak256, valuesDigest } from '@gridledger/domain';
 import { deciderSpec } from '@gridledger/testing';
 import {
   EMPTY_MERKLE_ROOT,
@@ -14,6 +14,7 @@ import {
   groupPeriodDecider,
   meterValuesOf,
   postingsOf,
+  versionSaltKey,
 } from '../src';
 
 const GROUP = 'BG-NORTH';
@@ -23,6 +24,9 @@ const PERIOD_END_MS = Date.parse('2026-03-29T01:15:00Z');
 const DEADLINE_AFTER_END_MS = 30 * 60_000;
 const CONTEXT = { groupId: GROUP, periodId: PERIOD, periodLength: 'PT15M' as const, gateDeadlineMs: DEADLINE_AFTER_END_MS };
 const START_SECONDS = String(Date.parse(PERIOD) / 1000);
+const LEAF_SALT_KEY = Buffer.alloc(32, 0x5a);
+const saltHex = (keccak: Keccak256, version: number, meterId: string, direction: 0 | 1): string =>
+  `0x${leafSalt(versionSaltKey(LEAF_SALT_KEY, GROUP, BigInt(START_SECONDS), version), meterId, direction, keccak).toString('hex')}`;
 
 const expect3: GroupPeriodCommand = {
   type: 'RecordExpectedMeters',
@@ -32,7 +36,7 @@ const expect3: GroupPeriodCommand = {
     { meterId: 'HH-2', direction: 'consumption' },
   ],
 };
-const tick = (nowMs: number, previousDay: Record<string, bigint> = {}): GroupPeriodCommand => ({ type: 'CloseGateIfDue', nowMs, previousDayValues: new Map(Object.entries(previousDay)) });
+const tick = (nowMs: number, previousDay: Record<string, bigint> = {}): Extract<GroupPeriodCommand, { type: 'CloseGateIfDue' }> => ({ type: 'CloseGateIfDue', nowMs, previousDayValues: new Map(Object.entries(previousDay)) });
 const values = (...list: [string, 'production' | 'consumption', bigint][]): GroupPeriodCommand => ({
   type: 'RecordMeterValues',
   values: list.map(([meterId, direction, energyWh]) => ({ meterId, direction, energyWh })),
@@ -47,7 +51,7 @@ describe('group period decider', () => {
   let spec: ReturnType<typeof deciderSpec<GroupPeriodCommand, GroupPeriodEvent, GroupPeriodState>>;
 
   beforeAll(async () => {
-    decider = groupPeriodDecider(CONTEXT, { keccak: await loadKeccak256() });
+    decider = groupPeriodDecider(CONTEXT, { keccak: await loadKeccak256(), leafSaltKey: LEAF_SALT_KEY });
     spec = deciderSpec(decider);
   });
 
@@ -100,10 +104,12 @@ describe('group period decider', () => {
           { meterId: 'HH-1', direction: 'consumption', energyWh: 7n, substituted: true },
           { meterId: 'HH-2', direction: 'consumption', energyWh: 0n, substituted: true },
         ],
+        substitutionReason: 'deadline',
       });
       const [settled] = settledOf(events);
       expect(settled.trigger).toBe('deadline');
       expect(settled.totals).toMatchObject({ feedInWh: 10n, feedOutWh: 7n, imbalanceWh: 3n, meterCount: 3, substitutedCount: 2 });
+      expect(settled.substitutionReason).toBe('deadline');
     });
 
     it('given no registry entry and no values, when the deadline passes, then it settles empty with the empty root', () => {
@@ -117,6 +123,49 @@ describe('group period decider', () => {
     });
   });
 
+  describe('against the manifest of what meter-ingest accepted', () => {
+    const digestOf = (...list: [string, 'production' | 'consumption', bigint][]) => valuesDigest(list.map(([meterId, direction, energyWh]) => ({ meterId, direction, energyWh })));
+    const PV = ['PV-1', 'production', 10n] as [string, 'production', bigint];
+    const HH1 = ['HH-1', 'consumption', 3n] as [string, 'consumption', bigint];
+    const HH2 = ['HH-2', 'consumption', 2n] as [string, 'consumption', bigint];
+    const inputs = (manifest: ValuesDigest | null, received: ValuesDigest) => ({ manifest: manifest && { ...manifest, revision: 1 }, received });
+    const deadline = PERIOD_END_MS + DEADLINE_AFTER_END_MS;
+    // The service records values outside the decider (given as events), then ticks the gate.
+    const holding = (...list: [string, 'production' | 'consumption', bigint][]) => [...spec.givenCommands(expect3).history, { type: 'MeterValuesRecorded' as const, values: list.map(([meterId, direction, energyWh]) => ({ meterId, direction, energyWh, substituted: false })) }];
+
+    it('given every meter in but no manifest yet, when the clock ticks before the deadline, then the gate stays open', () => {
+      spec.given(...holding(PV, HH1, HH2)).when({ ...tick(PERIOD_END_MS), inputs: inputs(null, digestOf(PV, HH1, HH2)) }).then([]);
+    });
+
+    it('given every meter in and the manifest matching, when the clock ticks, then it settles as complete', () => {
+      const events = spec.given(...holding(PV, HH1, HH2)).when({ ...tick(PERIOD_END_MS), inputs: inputs(digestOf(HH2, PV, HH1), digestOf(PV, HH1, HH2)) }).events();
+      expect(events.map((e) => e.type)).toEqual(['GateClosed', 'PeriodSettled']);
+    });
+
+    it('given a value meter-ingest accepted but balancing lacks, when the deadline passes, then nothing settles on substitutes: a re-send is requested', () => {
+      spec
+        .given(...holding(PV, HH1))
+        .when({ ...tick(deadline), inputs: inputs(digestOf(PV, HH1, HH2), digestOf(PV, HH1)) })
+        .then([{ type: 'ResendRequested', expected: digestOf(PV, HH1, HH2), received: digestOf(PV, HH1), missing: 1 }]);
+    });
+
+    it('given the same count but another value, when the deadline passes, then a re-send is requested too', () => {
+      const events = spec.given(...holding(PV, HH1)).when({ ...tick(deadline), inputs: inputs(digestOf(PV, ['HH-1', 'consumption', 4n]), digestOf(PV, HH1)) }).events();
+      expect(events).toEqual([expect.objectContaining({ type: 'ResendRequested', missing: 0 })]);
+    });
+
+    it('given the manifest matches and a meter meter-ingest never received, when the deadline passes, then only that meter is substituted, and the version says why', () => {
+      const events = spec.given(...holding(PV, HH1)).when({ ...tick(deadline), inputs: inputs(digestOf(PV, HH1), digestOf(HH1, PV)) }).events();
+      expect(events[0]).toEqual({ type: 'GateClosed', reason: 'deadline', substitutes: [{ meterId: 'HH-2', direction: 'consumption', energyWh: 0n, substituted: true }], substitutionReason: 'not-received-by-meter-ingest' });
+      expect(settledOf(events)[0]).toMatchObject({ trigger: 'deadline', substitutionReason: 'not-received-by-meter-ingest', totals: { substitutedCount: 1 } });
+    });
+
+    it('given a settled period whose new value is not yet all in, when asked to settle the changes, then it waits for a re-send', () => {
+      const settled = spec.givenCommands(expect3, allThree).history;
+      spec.given(...settled).when({ type: 'SettleChanges', inputs: inputs(digestOf(PV, HH1, HH2, ['X-1', 'production', 1n]), digestOf(PV, HH1, HH2)) }).then([{ type: 'ResendRequested', expected: digestOf(PV, HH1, HH2, ['X-1', 'production', 1n]), received: digestOf(PV, HH1, HH2), missing: 1 }]);
+    });
+  });
+
   describe('what counts as a changed value', () => {
     it('given a recorded value, when the same value arrives again, then nothing happens', () => {
       spec.givenCommands(expect3, values(['PV-1', 'production', 10n])).when(values(['PV-1', 'production', 10n])).then([]);
@@ -127,12 +176,14 @@ describe('group period decider', () => {
       expect(events).toEqual([{ type: 'MeterValuesRecorded', values: [{ meterId: 'PV-1', direction: 'production', energyWh: 12n, substituted: false }] }]);
     });
 
-    it('given a substitute, when the real value arrives with the same energy, then it replaces the substitute in a correction with the same root', () => {
+    it('given a substitute, when the real value arrives with the same energy, then it replaces the substitute in a correction with the same leaves', () => {
       const given = spec.givenCommands(expect3, values(['PV-1', 'production', 10n], ['HH-1', 'consumption', 3n]), tick(PERIOD_END_MS + DEADLINE_AFTER_END_MS, { 'HH-2|consumption': 4n }));
       const [version1] = given.state.versions;
       const [version2] = settledOf(given.when(values(['HH-2', 'consumption', 4n])).events());
       expect(version1.totals.substitutedCount).toBe(1);
-      expect(version2).toMatchObject({ version: 2, trigger: 'correction', merkleRoot: version1.merkleRoot, totals: { ...version1.totals, substitutedCount: 0 } });
+      expect(version2).toMatchObject({ version: 2, trigger: 'correction', totals: { ...version1.totals, substitutedCount: 0 } });
+      // Each version salts its leaves anew, so the same leaves give another root.
+      expect(version2.merkleRoot).not.toBe(version1.merkleRoot);
     });
 
     it('given a substituted meter, when its real value arrives after settlement, then a correction replaces the substitute', () => {
@@ -206,12 +257,13 @@ describe('group period decider', () => {
       expect(version2.ledgerDigest).not.toBe(given.state.versions[0].ledgerDigest);
     });
 
-    it('given no price at settlement, then energy settles unpriced; when the price arrives, then version 2 is priced with the same root', () => {
+    it('given no price at settlement, then energy settles unpriced; when the price arrives, then version 2 is priced: the same leaves under the salts of version 2', () => {
       const given = spec.givenCommands(expect3, values(['PV-1', 'production', 2_000_000n], ['HH-1', 'consumption', 0n], ['HH-2', 'consumption', 0n]));
       const [version1] = given.state.versions;
       expect(version1).toMatchObject({ imbalanceAmount: null, posting: null });
       const [version2] = settledOf(given.when(price).events());
-      expect(version2).toMatchObject({ version: 2, trigger: 'priced', imbalanceAmount: 24_690n, merkleRoot: version1.merkleRoot });
+      expect(version2).toMatchObject({ version: 2, trigger: 'priced', imbalanceAmount: 24_690n });
+      expect(version2.merkleRoot).not.toBe(version1.merkleRoot);
     });
 
     it('given the store recorded a price after settlement, when the settler settles the changes, then version 2 is priced', () => {
@@ -222,24 +274,26 @@ describe('group period decider', () => {
   });
 
   describe('commitment and confirmation', () => {
-    it('given a settled period, then its root is the OpenZeppelin StandardMerkleTree root of every meter', () => {
+    it('given a settled period, then its root is the OpenZeppelin StandardMerkleTree root of every meter, salted per version', async () => {
+      const keccak = await loadKeccak256();
       const { state } = spec.givenCommands(expect3, allThree);
-      const reference = StandardMerkleTree.of(
-        [
-          ['PV-1', START_SECONDS, 1, '10'],
-          ['HH-1', START_SECONDS, 0, '3'],
-          ['HH-2', START_SECONDS, 0, '2'],
-        ],
-        [...METER_LEAF_TYPES],
-      );
-      expect(state.versions[0].merkleRoot).toBe(reference.root);
+      const leaves = (version: number) => [
+        ['PV-1', START_SECONDS, 1, '10', saltHex(keccak, version, 'PV-1', 1)],
+        ['HH-1', START_SECONDS, 0, '3', saltHex(keccak, version, 'HH-1', 0)],
+        ['HH-2', START_SECONDS, 0, '2', saltHex(keccak, version, 'HH-2', 0)],
+      ];
+      expect(state.versions[0].merkleRoot).toBe(StandardMerkleTree.of(leaves(1), [...METER_LEAF_TYPES]).root);
+      // The same values in version 2 hash to another root: a correction shows nothing about which leaves changed.
+      const [version2] = settledOf(spec.given(...spec.givenCommands(expect3, allThree).history, { type: 'PriceRecorded', imbalancePricePerMWh: 1n }).when(settleChanges).events());
+      expect(version2.merkleRoot).toBe(StandardMerkleTree.of(leaves(2), [...METER_LEAF_TYPES]).root);
+      expect(version2.merkleRoot).not.toBe(state.versions[0].merkleRoot);
     });
 
     it('given a root worked out elsewhere for the rows as loaded, then decide uses it; rows the decision changed are hashed here', async () => {
       const keccak = await loadKeccak256();
       const loaded = spec.givenCommands(expect3, values(['PV-1', 'production', 10n], ['HH-1', 'consumption', 3n]));
       const complete = spec.given(...loaded.history, { type: 'MeterValuesRecorded', values: [{ meterId: 'HH-2', direction: 'consumption', energyWh: 2n, substituted: false }] });
-      const withRoot = (state: GroupPeriodState) => groupPeriodDecider(CONTEXT, { keccak, knownRoot: (meters) => (meters === state.meters ? '0xfromworkers' : undefined) });
+      const withRoot = (state: GroupPeriodState) => groupPeriodDecider(CONTEXT, { keccak, leafSaltKey: LEAF_SALT_KEY, knownRoot: (meters, version) => (meters === state.meters && version === 1 ? '0xfromworkers' : undefined) });
       expect(settledOf(withRoot(complete.state).decide(tick(PERIOD_END_MS), complete.state))[0].merkleRoot).toBe('0xfromworkers');
       const deadline = withRoot(loaded.state).decide(tick(PERIOD_END_MS + DEADLINE_AFTER_END_MS), loaded.state);
       expect(settledOf(deadline)[0].merkleRoot).toBe(settledOf(decider.decide(tick(PERIOD_END_MS + DEADLINE_AFTER_END_MS), loaded.state))[0].merkleRoot);

@@ -1,6 +1,6 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import fc from 'fast-check';
-import { Keccak256, METER_LEAF_TYPES, loadKeccak256, priceEnergy, runCommand } from '@gridledger/domain';
+import { Keccak256, METER_LEAF_TYPES, leafSalt, loadKeccak256, priceEnergy, runCommand } from '@gridledger/domain';
 import {
   GroupPeriodCommand,
   GroupPeriodDecider,
@@ -15,19 +15,23 @@ import {
   postingsOf,
   summarizeMarketPeriod,
   valueOf,
+  versionSaltKey,
 } from '../src';
 
 const PERIOD = '2026-03-29T01:00:00Z';
 const START_SECONDS = String(Date.parse(PERIOD) / 1000);
 const GROUPS = ['BG-A', 'BG-B', 'BG-C'];
 const DEADLINE_AFTER_END_MS = 30 * 60_000;
+const LEAF_SALT_KEY = Buffer.alloc(32, 0x33);
+const saltHex = (keccak: Keccak256, groupId: string, version: number, meterId: string, direction: 'production' | 'consumption'): string =>
+  `0x${leafSalt(versionSaltKey(LEAF_SALT_KEY, groupId, BigInt(START_SECONDS), version), meterId, direction === 'production' ? 1 : 0, keccak).toString('hex')}`;
 
 /** One decider per group, as the service builds one per group-period it settles. */
 function decidersOf(keccak: Keccak256): (groupId: string) => GroupPeriodDecider {
   const deciders = new Map<string, GroupPeriodDecider>();
   return (groupId) => {
     let decider = deciders.get(groupId);
-    if (!decider) deciders.set(groupId, (decider = groupPeriodDecider({ groupId, periodId: PERIOD, periodLength: 'PT15M', gateDeadlineMs: DEADLINE_AFTER_END_MS }, { keccak })));
+    if (!decider) deciders.set(groupId, (decider = groupPeriodDecider({ groupId, periodId: PERIOD, periodLength: 'PT15M', gateDeadlineMs: DEADLINE_AFTER_END_MS }, { keccak, leafSaltKey: LEAF_SALT_KEY })));
     return decider;
   };
 }
@@ -116,7 +120,7 @@ describe('settlement property', () => {
           expect(version?.totals).toMatchObject({ feedInWh: feedIn, feedOutWh: feedOut, scheduleNetWh: scheduleNet, meterCount: meters.length });
           expect(version!.totals.imbalanceWh).toBe(version!.totals.feedInWh - version!.totals.feedOutWh - version!.totals.scheduleNetWh);
           const reference = StandardMerkleTree.of(
-            meters.map((m) => [m.meterId, START_SECONDS, m.direction === 'production' ? 1 : 0, m.energyWh.toString()]),
+            meters.map((m) => [m.meterId, START_SECONDS, m.direction === 'production' ? 1 : 0, m.energyWh.toString(), saltHex(keccak, groupId, 1, m.meterId, m.direction)]),
             [...METER_LEAF_TYPES],
           );
           expect(version?.merkleRoot).toBe(reference.root);
@@ -191,7 +195,7 @@ describe('corrections property', () => {
           expect(latest.totals).toMatchObject({ feedInWh: feedIn, feedOutWh: feedOut, imbalanceWh: feedIn - feedOut });
           expect(latest.merkleRoot).toBe(
             StandardMerkleTree.of(
-              final.map((m) => [m.meterId, START_SECONDS, m.direction === 'production' ? 1 : 0, m.energyWh.toString()]),
+              final.map((m) => [m.meterId, START_SECONDS, m.direction === 'production' ? 1 : 0, m.energyWh.toString(), saltHex(keccak, groupId, latest.version, m.meterId, m.direction)]),
               [...METER_LEAF_TYPES],
             ).root,
           );

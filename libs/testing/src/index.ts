@@ -13,3 +13,5 @@ export * from './manual-clock';
 export * from './problem-details';
 export * from './api-document-checks';
 export * from './authorization-table';
+export * from './hostile';
+export * from './signed-requests';

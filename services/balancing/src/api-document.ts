@@ -20,6 +20,12 @@ export function balancingApiDocument(): OpenApiDocument {
         response: { status: 200, description: 'Leaf, proof and root.', schema: balancingProofReplySchema.options[0] },
       },
       { method: 'get', path: '/ledger/balances', summary: 'Balances per account (minor units), with the count and total over every account.', paged: true, response: { status: 200, description: 'A page of balances.' } },
+      {
+        method: 'get',
+        path: '/reconciliation',
+        summary: 'The reconciler’s last pass: every difference between meter-ingest, balancing, capacity-market, chain-bridge and the chain, and whether replay heals it (docs/integrity.md).',
+        response: { status: 200, description: 'checkedAt, the period range, unreachable services, drifts and heals started.' },
+      },
       { method: 'put', path: '/prices/:periodId', summary: 'Sets the period’s imbalance (and energy) price.', params: priceParams, body: { schema: priceBody }, response: { status: 200, description: 'The prices recorded.' } },
       { method: 'post', path: '/schedules', summary: 'Records a schedule between two groups.', body: { schema: scheduleBody }, response: { status: 200, description: 'The schedule and whether it changed anything.' } },
     ],

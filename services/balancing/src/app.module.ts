@@ -9,11 +9,13 @@ import { MarketInputController } from './http/market-input.controller';
 import { BalancingStreamsController } from './ingest/balancing-consumers';
 import { GroupPeriodsReadRepository } from './persistence/group-periods-read.repository';
 import { LedgerReadRepository } from './persistence/ledger-read.repository';
+import { leafSaltKeyOf } from './persistence/leaf-salt-key.repository';
 import { ProofResponder } from './proofs/proof.responder';
+import { ReconciliationController, ReconciliationWorker } from './reconciliation/reconciliation.worker';
 import { ProofService } from './proofs/proof.service';
 import { GroupPeriodSettler } from './settlement/group-period.settler';
 import { SettlementWorker } from './settlement/settlement.worker';
-import { KECCAK, MERKLE_ROOTS } from './settlement/tokens';
+import { KECCAK, LEAF_SALT_KEY, MERKLE_ROOTS } from './settlement/tokens';
 import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
 
 /**
@@ -22,9 +24,14 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
  * config, the clock (CLOCK), health and metrics come from service-kit's global BackboneModule.
  */
 @Module({
-  controllers: [GroupsController, LedgerController, MarketInputController, BalancingStreamsController, ProofResponder],
+  controllers: [GroupsController, LedgerController, MarketInputController, BalancingStreamsController, ProofResponder, ReconciliationController],
   providers: [
     { provide: KECCAK, useFactory: () => loadKeccak256() },
+    {
+      provide: LEAF_SALT_KEY,
+      inject: [DATA_SOURCE, SERVICE_CONFIG],
+      useFactory: (dataSource: DataSource, config: BalancingConfig) => leafSaltKeyOf(dataSource, config.BALANCING_LEAF_SALT_KEY),
+    },
     {
       provide: MERKLE_ROOTS,
       inject: [SERVICE_CONFIG, KECCAK],
@@ -32,14 +39,27 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
     },
     {
       provide: GroupPeriodSettler,
-      inject: [DATA_SOURCE, MERKLE_ROOTS, KECCAK, CLOCK, SERVICE_CONFIG],
-      useFactory: (dataSource: DataSource, roots: MerkleRoots, keccak: Keccak256, clock: Clock, config: BalancingConfig) =>
-        new GroupPeriodSettler(dataSource, roots, keccak, clock, { maxFailures: config.BALANCING_SETTLE_MAX_FAILURES, retryBackoffMs: config.BALANCING_SETTLE_RETRY_BACKOFF_MS }),
+      inject: [DATA_SOURCE, MERKLE_ROOTS, KECCAK, LEAF_SALT_KEY, CLOCK, SERVICE_CONFIG],
+      useFactory: (dataSource: DataSource, roots: MerkleRoots, keccak: Keccak256, leafSaltKey: Buffer, clock: Clock, config: BalancingConfig) =>
+        new GroupPeriodSettler(
+          dataSource,
+          roots,
+          keccak,
+          leafSaltKey,
+          clock,
+          { maxFailures: config.BALANCING_SETTLE_MAX_FAILURES, retryBackoffMs: config.BALANCING_SETTLE_RETRY_BACKOFF_MS },
+          { required: config.BALANCING_REQUIRE_MANIFEST, resendRetryMs: config.BALANCING_RESEND_RETRY_MS },
+        ),
     },
-    { provide: ProofService, inject: [DATA_SOURCE, KECCAK], useFactory: (dataSource: DataSource, keccak: Keccak256) => new ProofService(dataSource, keccak) },
+    {
+      provide: ProofService,
+      inject: [DATA_SOURCE, KECCAK, LEAF_SALT_KEY],
+      useFactory: (dataSource: DataSource, keccak: Keccak256, leafSaltKey: Buffer) => new ProofService(dataSource, keccak, leafSaltKey),
+    },
     GroupPeriodsReadRepository,
     LedgerReadRepository,
     SettlementWorker,
+    ReconciliationWorker,
   ],
 })
 export class AppModule {}

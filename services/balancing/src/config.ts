@@ -5,6 +5,9 @@ const positiveMs = (what: string) => z.coerce.number({ invalid_type_error: `must
 
 /** balancing's configuration: the common variables (HTTP_PORT defaults to 3002) plus its own. */
 export const configSchema = commonConfigSchema(3002).extend({
+  /** This service's NATS user (default balancing) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
+  BALANCING_NATS_USER: z.string().min(1).optional(),
+  BALANCING_NATS_PASSWORD: z.string().min(1).optional(),
   /** Gate closure deadline after the period end; missing meters are substituted then. */
   BALANCING_GATE_DEADLINE_MS: positiveMs('a duration').default(30 * 60_000),
   /** Schedules and prices for a period that started longer ago than this are refused (OUTSIDE_WINDOW); the contract's default window is 45 days. */
@@ -28,7 +31,29 @@ export const configSchema = commonConfigSchema(3002).extend({
   BALANCING_CATCH_UP_MAX_WAIT_MS: positiveMs('a duration').default(60_000),
   /** How long JetStream waits for an ack before redelivering (what a crashed replica held). */
   BALANCING_CONSUMER_ACK_WAIT_MS: positiveMs('a duration').default(60_000),
+  /**
+   * Settle a group-period only when balancing's values match meter-ingest's manifest
+   * (docs/integrity.md). Off only where no meter-ingest runs (balancing's own tests).
+   */
+  BALANCING_REQUIRE_MANIFEST: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).default('true').transform((value) => value === 'true'),
+  /** A group-period waiting for a re-send asks meter-ingest again after this long. */
+  BALANCING_RESEND_RETRY_MS: positiveMs('a duration').default(30_000),
+  /** How often the reconciler compares meter-ingest, balancing, capacity-market and the chain. */
+  BALANCING_RECONCILE_INTERVAL_MS: positiveMs('a duration').default(10_000),
+  /** The reconciler compares the periods that started in this window before now. */
+  BALANCING_RECONCILE_LOOKBACK_MS: positiveMs('a duration').default(3 * 24 * 3_600_000),
   /** Durable consumer names start with this (a replay into a fresh database uses a new prefix). */
+  /**
+   * The key each version's Merkle leaf salts derive from (0x + at least 32 bytes of hex; see
+   * libs/domain leaf-salt.ts). Secret: whoever holds it can brute-force neighbours' energies
+   * from served proofs. Every replica needs the same key, and it must not change while
+   * versions salted with it can still be asked for proofs. Unset: a key generated once and
+   * kept in balancing's own schema (fine for one database; set it from a Secret in k8s).
+   */
+  BALANCING_LEAF_SALT_KEY: z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2}){32,}$/, 'must be 0x-prefixed hex of at least 32 bytes')
+    .optional(),
   BALANCING_CONSUMER_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,48}$/, 'must be 1-48 letters, digits, _ or -')

@@ -3,4 +3,4 @@ import { describeAuthorizationTable } from '@gridledger/testing';
 import { balancingService } from '../src/service';
 
 // Open beside health, metrics and documents: public market data only.
-describeAuthorizationTable(servedInterface(balancingService()), ['GET /groups/{group}/periods']);
+describeAuthorizationTable(servedInterface(balancingService()), ['GET /groups/{group}/periods', 'GET /reconciliation']);

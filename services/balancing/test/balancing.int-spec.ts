@@ -5,6 +5,7 @@ import { METER_LEAF_TYPES, formatInstant, periodIdOf, parsePeriodId } from '@gri
 import { BalancingProofReply, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
 import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { TEST_LEAF_SALT_KEY, saltedLeaf } from './support/balancing-under-test';
 
 /**
  * The service as a process over real NATS JetStream and Postgres: a run killed (SIGKILL)
@@ -99,7 +100,7 @@ async function publishBatches(messaging: MessagingClient, batches: ReturnType<ty
 function start(db: TestDatabase, namespace: string, consumerPrefix = 'balancing'): Promise<SpawnedService> {
   return spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, LOG_LEVEL: 'warn' },
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, LOG_LEVEL: 'warn' },
     readyTimeoutMs: 60_000,
   });
 }
@@ -221,17 +222,15 @@ describe('balancing service over NATS and Postgres', () => {
         meterCount: of.length,
         substitutedCount: 0,
       });
-      const reference = StandardMerkleTree.of(
-        of.map((m) => [m.meterId, String(PERIOD_START_MS / 1000), m.direction === 'production' ? 1 : 0, m.energyWh.toString()]),
-        [...METER_LEAF_TYPES],
-      );
+      const leaves = await Promise.all(of.map((m) => saltedLeaf(group, BigInt(PERIOD_START_MS / 1000), 1, m.meterId, m.direction, m.energyWh)));
+      const reference = StandardMerkleTree.of(leaves, [...METER_LEAF_TYPES]);
       expect(body.latest.merkleRoot).toBe(reference.root);
 
       // Every meter's proof from the API verifies against the period's root.
       for (const meter of of) {
         const proof = (await (await fetch(`${second.url}/groups/${group}/periods/${PERIOD}/proofs/${meter.meterId}`)).json()) as Extract<BalancingProofReply, { ok: true }>;
         expect(proof.root).toBe(body.latest.merkleRoot);
-        expect(proof.leaf).toEqual([meter.meterId, String(PERIOD_START_MS / 1000), meter.direction === 'production' ? 1 : 0, meter.energyWh.toString()]);
+        expect(proof.leaf).toEqual(await saltedLeaf(group, BigInt(PERIOD_START_MS / 1000), 1, meter.meterId, meter.direction, meter.energyWh));
         expect(StandardMerkleTree.verify(proof.root, [...METER_LEAF_TYPES], proof.leaf, proof.proof)).toBe(true);
       }
     }
@@ -272,11 +271,8 @@ describe('balancing service over NATS and Postgres', () => {
     const roots = shareBooks.versions.map((v) => (v as { merkle_root: string }).merkle_root);
     for (const [i, group] of GROUPS.entries()) {
       const of = meters.filter((m) => m.groupId === group);
-      const reference = StandardMerkleTree.of(
-        of.map((m) => [m.meterId, String(PERIOD_START_MS / 1000), m.direction === 'production' ? 1 : 0, m.energyWh.toString()]),
-        [...METER_LEAF_TYPES],
-      );
-      expect(roots[i]).toBe(reference.root);
+      const leaves = await Promise.all(of.map((m) => saltedLeaf(group, BigInt(PERIOD_START_MS / 1000), 1, m.meterId, m.direction, m.energyWh)));
+      expect(roots[i]).toBe(StandardMerkleTree.of(leaves, [...METER_LEAF_TYPES]).root);
     }
     const outbox = await query<{ event_type: string; n: string }>(shared.db, `SELECT event_type, count(*) AS n FROM balancing.outbox GROUP BY event_type ORDER BY event_type`);
     expect(outbox).toEqual([

@@ -4,7 +4,7 @@ import { METER_LEAF_TYPES, formatInstant, parsePeriodId, periodIdOf, priceEnergy
 import { BalancingProofReply, ChainPeriodConfirmed, MeterPointsRegistered } from '@gridledger/events';
 import { MessagingClient } from '@gridledger/messaging';
 import { SpawnedService, TestDatabase, expectProblem, waitFor } from '@gridledger/testing';
-import { BalancingUnderTest, publishMeasured, startBalancing } from './support/balancing-under-test';
+import { BalancingUnderTest, publishMeasured, saltedLeaf, startBalancing } from './support/balancing-under-test';
 
 /**
  * Deadline closure with substitutes, pricing after settlement, corrections and schedules as
@@ -127,7 +127,9 @@ describe('balancing corrections, deadline and prices', () => {
     const put = await fetch(`${service.url}/prices/${PERIOD}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '25050' }) });
     expect(put.status).toBe(200);
     const v2 = (await untilVersion('BG-X', 2))[1];
-    expect(v2).toMatchObject({ version: 2, trigger: 'priced', merkleRoot: v1.merkleRoot, imbalancePricePerMWh: '25050', imbalanceAmount: String(priceEnergy(200n, 25050n)) });
+    expect(v2).toMatchObject({ version: 2, trigger: 'priced', imbalancePricePerMWh: '25050', imbalanceAmount: String(priceEnergy(200n, 25050n)) });
+    // The same leaves, salted anew for version 2: another root, which reveals nothing of what changed.
+    expect(v2.merkleRoot).not.toBe(v1.merkleRoot);
 
     // BG-Y's priced version 2 first: had X3 arrived while BG-Y was still settling, both
     // changes would share one market summary revision (BG-X dirty again), not one each.
@@ -176,7 +178,7 @@ describe('balancing corrections, deadline and prices', () => {
 
     // Version 1's proofs still verify against version 1's root, with the substitute in it.
     const proof = (await (await fetch(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/X3?version=1`)).json()) as Extract<BalancingProofReply, { ok: true }>;
-    expect(proof.leaf).toEqual(['X3', START_SECONDS, 0, '500']);
+    expect(proof.leaf).toEqual(await saltedLeaf('BG-X', BigInt(START_SECONDS), 1, 'X3', 'consumption', 500n));
     expect(proof.root).toBe(v1.merkleRoot);
     expect(StandardMerkleTree.verify(v1.merkleRoot, [...METER_LEAF_TYPES], proof.leaf, proof.proof)).toBe(true);
     await expectProblem(await fetch(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/NOPE`), { status: 404, code: 'NO_PROOF', field: 'meterId' });

@@ -7,7 +7,8 @@ import { SpawnedService, TestDatabase, waitFor } from '@gridledger/testing';
 import { BalancingUnderTest, publishMeasured, startBalancing } from './support/balancing-under-test';
 
 /**
- * A poison group-period (rows written straight into Postgres whose settlement overflows
+ * A poison outbox row (too large for any NATS server) is parked while the rows behind it are
+ * published; a poison group-period (rows written straight into Postgres whose settlement overflows
  * int8) fails, is backed off, counted and parked after BALANCING_SETTLE_MAX_FAILURES, while
  * every other group-period settles and later corrections still flow; the metric, the error
  * log and the API show the parked one; a new input un-parks it.
@@ -69,6 +70,9 @@ describe('balancing settlement queue with a poison group-period', () => {
     waitFor(async () => ((await period(groupId))?.versions.length ?? 0) >= version || undefined, { timeoutMs: 30_000, intervalMs: 100, what: `${groupId} version ${version}` });
 
   it('parks the poison group-period after its failures while the others settle, and un-parks it on a new input', async () => {
+    // A poison outbox row ahead of everything balancing will publish: larger than any NATS
+    // server takes (max_payload is at most 64 MiB). The relay parks it and publishes around it.
+    await sql(`INSERT INTO balancing.outbox (event_id, event_type, subject, payload) VALUES ('poison-row', 'balancing.period.settled', 'balancing.period.settled.BG-POISON-ROW', repeat('x', 65 * 1024 * 1024))`);
     // The attack the API now refuses, written straight into the table: two schedules of
     // 2^63 − 1 Wh out of the poison group make its schedule net overflow int8 when stored.
     for (const scheduleId of ['poison-1', 'poison-2']) {
@@ -80,6 +84,19 @@ describe('balancing settlement queue with a poison group-period', () => {
 
     await untilVersion('BG-A', 1);
     await untilVersion('BG-B', 1);
+    // Both settled events were published behind the parked row.
+    const [row] = await waitFor(async () => {
+      const rows = await sql<{ parked_at: Date | null; park_reason: string | null }>(`SELECT parked_at, park_reason FROM balancing.outbox WHERE event_id = 'poison-row'`);
+      return rows[0]?.parked_at ? rows : undefined;
+    }, { timeoutMs: 30_000, what: 'the poison outbox row parked' });
+    expect(row.park_reason).toMatch(/MAX_PAYLOAD|payload/i);
+    const settledSubjects = await waitFor(async () => {
+      const subjects = (await sql<{ subject: string }>(`SELECT subject FROM balancing.outbox WHERE published_at IS NOT NULL AND event_type = 'balancing.period.settled'`)).map((r) => r.subject).sort();
+      return subjects.length >= 2 ? subjects : undefined;
+    }, { timeoutMs: 30_000, what: 'settled events published around the parked row' });
+    expect(settledSubjects).toEqual(['balancing.period.settled.BG-A', 'balancing.period.settled.BG-B']);
+    const info = await messaging.jsm.streams.info(messaging.streamName('BALANCING'));
+    expect(info.state.messages).toBeGreaterThanOrEqual(2);
     const parked = await waitFor(async () => {
       const view = await period(POISON);
       return view?.settlement.parkedAt ? view : undefined;

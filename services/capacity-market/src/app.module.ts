@@ -6,6 +6,8 @@ import { IngestConsumers } from './ingest/ingest.consumers';
 import { HoldersReadRepository } from './persistence/holders-read.repository';
 import { PlantsReadRepository } from './persistence/plants-read.repository';
 import { PlantsController } from './shares/plants.controller';
+import { ExchangesReadRepository } from './persistence/exchanges-read.repository';
+import { ReconciliationResponder } from './reconciliation/reconciliation.responder';
 import { SharesService } from './shares/shares.service';
 import { HoldersController } from './statements/holders.controller';
 
@@ -15,11 +17,12 @@ import { HoldersController } from './statements/holders.controller';
  * Messaging, database, telemetry, config, the clock (CLOCK), health and metrics come from service-kit.
  */
 @Module({
-  controllers: [PlantsController, HoldersController, IngestConsumers],
+  controllers: [PlantsController, HoldersController, IngestConsumers, ReconciliationResponder],
   providers: [
     SharesService,
     PeriodWorker,
     PlantsReadRepository,
+    ExchangesReadRepository,
     HoldersReadRepository,
     { provide: PROBLEM_DETAILS_HOOKS, useClass: CapacityRefusals },
   ],

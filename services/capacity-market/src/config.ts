@@ -3,6 +3,9 @@ import { commonConfigSchema } from '@gridledger/service-kit';
 
 /** capacity-market's configuration: the common variables (HTTP_PORT defaults to 3003) plus its own. */
 export const configSchema = commonConfigSchema(3003).extend({
+  /** This service's NATS user (default capacity-market) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
+  CAPACITY_NATS_USER: z.string().min(1).optional(),
+  CAPACITY_NATS_PASSWORD: z.string().min(1).optional(),
   /** The settlement period length this market allocates (meter events of another length are refused). */
   CAPACITY_PERIOD_LENGTH: z.enum(['PT15M', 'PT60M'], { errorMap: () => ({ message: 'must be PT15M or PT60M' }) }).default('PT15M'),
   /** Gate closure: a period is computed at its end + this grace even if meter values are missing. */

@@ -1,5 +1,6 @@
 import { openApiDocument, writeApiDocument, type OpenApiDocument } from '@gridledger/service-kit';
 import { paramsSchema as proofRequest } from './proofs/proofs.controller';
+import { finalizationParams } from './status/finalization-status.controller';
 import { commitParams } from './status/status.controller';
 
 /** chain-bridge's HTTP API (served at /docs, written to docs/api/ by `npm run api-docs`). */
@@ -22,4 +23,25 @@ export function chainBridgeApiDocument(): OpenApiDocument {
   });
 }
 
-if (require.main === module) writeApiDocument('chain-bridge', chainBridgeApiDocument());
+/** The finalizer's HTTP API (CHAIN_MODE=finalizer). */
+export function chainFinalizerApiDocument(): OpenApiDocument {
+  return openApiDocument({
+    name: 'chain-finalizer',
+    description: 'The TSO’s finalizer: where each period’s finalization stands, and what it refused because the chain and balancing disagree.',
+    routes: [
+      {
+        method: 'get',
+        path: '/finalizations/:periodId',
+        summary: 'A period’s finalization: waiting (for what), rejected (the first difference between chain and balancing), or finalized.',
+        params: finalizationParams,
+        response: { status: 200, description: 'The finalization.' },
+      },
+      { method: 'get', path: '/alarms', summary: 'Alarms (refused finalizations, role violations), newest first.', paged: true, response: { status: 200, description: 'A page of alarms.' } },
+    ],
+  });
+}
+
+if (require.main === module) {
+  writeApiDocument('chain-bridge', chainBridgeApiDocument());
+  writeApiDocument('chain-finalizer', chainFinalizerApiDocument());
+}

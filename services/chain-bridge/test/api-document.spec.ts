@@ -2,4 +2,5 @@ import { apiDocumentUnderTest } from '@gridledger/service-kit';
 import { describeApiDocument } from '@gridledger/testing';
 import { chainBridgeService } from '../src/service';
 
-describeApiDocument(apiDocumentUnderTest(chainBridgeService()));
+describeApiDocument(apiDocumentUnderTest(chainBridgeService({ CHAIN_MODE: 'committer' })));
+describeApiDocument(apiDocumentUnderTest(chainBridgeService({ CHAIN_MODE: 'finalizer' })));

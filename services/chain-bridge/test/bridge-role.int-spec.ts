@@ -2,7 +2,7 @@ import { Contract, JsonRpcProvider, Wallet, ZeroHash } from 'ethers';
 import { SettlementCascadeArtifact, groupKey, periodStartSeconds } from '@gridledger/contracts';
 import { rootOfByPlainRpc } from './plain-rpc';
 import { BalancingPeriodSettled } from '@gridledger/events';
-import { expectProblem, walkPages } from '@gridledger/testing';
+import { expectProblem, waitFor, walkPages } from '@gridledger/testing';
 import { BridgeHarness, KEYS, closedPeriod, settledPeriod } from './bridge.harness';
 
 jest.setTimeout(120_000);
@@ -14,7 +14,8 @@ describe('chain-bridge: refusals', () => {
     await harness.setUp();
     // The bridge runs with a key that holds no BRP or MPO role for any group.
     await harness.startBridge({ CHAIN_COMMITTER_KEY: KEYS.stranger });
-  });
+    // Committer and finalizer processes on a busy machine: more than the per-test timeout.
+  }, 300_000);
   afterAll(() => harness.tearDown());
 
   it('reports a role violation once (recorded, alarmed, dead-lettered) and does not retry it', async () => {
@@ -67,20 +68,56 @@ describe('chain-bridge: refusals', () => {
     expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.period_commit WHERE group_id = 'GRP-BETA'`)).toEqual([{ n: 0 }]);
   });
 
+  it('the finalizer refuses, with an alarm, a summary whose group totals differ from what the group committed on chain', async () => {
+    // The committer with the BRP's key now; the finalizer (the TSO's key) runs since beforeAll.
+    await harness.bridge?.stop();
+    await harness.startBridge({ CHAIN_COMMITTER_KEY: KEYS.brp });
+    const periodId = '2026-03-29T05:30:00Z';
+    const groups = await Promise.all(['GRP-ALPHA', 'GRP-BETA'].map((groupId, i) => settledPeriod({ groupId, periodId, version: 1, meters: [{ meterId: `M-${i}`, direction: 1, energyWh: 5n }] })));
+    for (const group of groups) await harness.publishSettled(group.envelope);
+    await harness.waitForEvents('chain.period.committed', 2);
+    await harness.mine(2);
+    await harness.waitForEvents('chain.period.confirmed', 2);
+    // Balancing's summary says GRP-BETA fed in 6 Wh; its BRP committed 5 (the sums over groups still add up).
+    const beta = (groups[1].envelope as ReturnType<typeof BalancingPeriodSettled.create>).data;
+    const claimed = BalancingPeriodSettled.create({ idParts: ['claimed'], occurredAt: new Date(), data: { ...beta, feedInWh: '6', imbalanceWh: '6' } });
+    await harness.publishClosed(closedPeriod(periodId, 1, [groups[0].envelope, claimed]));
+
+    const reason = "GRP-BETA v1: feedInWh on chain 5, balancing's summary says 6";
+    const status = await waitFor(
+      async () => {
+        const response = await fetch(`${harness.finalizer?.url}/finalizations/${periodId}`);
+        const body = (await response.json()) as { status?: string; reason?: string };
+        return body.status === 'rejected' ? body : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'the finalization refused' },
+    );
+    expect(status).toMatchObject({ periodId, revision: 1, status: 'rejected', reason });
+    expect(await harness.query(`SELECT kind, detail FROM chain_finalizer.chain_alarm WHERE period_id = $1`, [periodId])).toEqual([{ kind: 'finalization-refused', detail: reason }]);
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_finalizer.submission WHERE kind = 'finalize'`)).toEqual([{ n: 0 }]);
+    expect(harness.finalizer?.output()).toMatch(/"level":"error".*finalization-refused: will not finalize 2026-03-29T05:30:00Z/);
+    const metrics = await (await fetch(`${harness.finalizer?.url}/metrics`)).text();
+    expect(metrics).toMatch(/gridledger_chain_alarms_total\{[^}]*kind="finalization-refused"[^}]*\} 1/);
+    const onChain = await new JsonRpcProvider(harness.anvil.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    const cascade = new Contract(harness.cascadeAddress, SettlementCascadeArtifact.abi, onChain);
+    expect((await cascade.getFunction('periodState')(periodStartSeconds(periodId)))[2]).toBe(false);
+    onChain.destroy();
+  }, 240_000);
+
   it('refuses to finalize with a key that lacks the TSO role: recorded and alarmed, not retried', async () => {
     await harness.bridge?.stop();
     await harness.startBridge({ CHAIN_COMMITTER_KEY: KEYS.brp, CHAIN_TSO_KEY: KEYS.stranger });
     const periodId = '2026-03-29T04:30:00Z';
     const groups = await Promise.all(['GRP-ALPHA', 'GRP-BETA'].map((groupId, i) => settledPeriod({ groupId, periodId, version: 1, meters: [{ meterId: `M-${i}`, direction: 1, energyWh: 5n }] })));
     for (const group of groups) await harness.publishSettled(group.envelope);
-    await harness.waitForEvents('chain.period.committed', 2);
+    await harness.waitForEvents('chain.period.committed', 4);
     await harness.mine(2);
-    await harness.waitForEvents('chain.period.confirmed', 2);
+    await harness.waitForEvents('chain.period.confirmed', 4);
     await harness.publishClosed(closedPeriod(periodId, 1, groups.map((g) => g.envelope)));
 
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const [row] = await harness.query<{ status: string; last_error: string }>(`SELECT status, last_error FROM chain_bridge.period_finalization WHERE period_id = $1`, [periodId]);
+      const [row] = await harness.query<{ status: string; last_error: string }>(`SELECT status, last_error FROM chain_finalizer.period_finalization WHERE period_id = $1`, [periodId]);
       if (row?.status === 'rejected') {
         expect(row.last_error).toContain('CascadeUnauthorizedFinalizer');
         break;
@@ -89,10 +126,10 @@ describe('chain-bridge: refusals', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`)).toEqual([{ n: 0 }]);
-    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.chain_alarm WHERE period_id = $1 AND kind = 'role-violation'`, [periodId])).toEqual([{ n: 1 }]);
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_finalizer.submission WHERE kind = 'finalize'`)).toEqual([{ n: 0 }]);
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_finalizer.chain_alarm WHERE period_id = $1 AND kind = 'role-violation'`, [periodId])).toEqual([{ n: 1 }]);
     expect(harness.events('chain.period.finalized')).toHaveLength(0);
-  });
+  }, 240_000);
 
   it('raises an alarm, and overwrites nothing, when the chain already holds the version with another root', async () => {
     const periodId = '2026-03-29T04:45:00Z';
@@ -117,7 +154,7 @@ describe('chain-bridge: refusals', () => {
 
   it('pages the alarms newest first: walking every page gives every alarm exactly once', async () => {
     const stored = await harness.query<{ id: string; kind: string }>(`SELECT id::text, kind FROM chain_bridge.chain_alarm ORDER BY id DESC`);
-    expect(stored.length).toBeGreaterThan(2);
+    expect(stored.length).toBeGreaterThan(1);
     const walked = await walkPages<{ id: number; kind: string }>(harness.bridge?.url ?? '', '/alarms?limit=1');
     expect(walked.items.map((alarm) => [String(alarm.id), alarm.kind])).toEqual(stored.map((row) => [row.id, row.kind]));
     expect(walked.pages).toBe(stored.length);

@@ -30,11 +30,11 @@ describe('chain-bridge: the worker wakes on new work', () => {
     await harness.publishClosed(closedPeriod(periodId, 1, [settled.envelope]));
     const [row] = await waitFor(
       async () => {
-        const rows = await harness.query<{ last_error: string | null }>(`SELECT last_error FROM chain_bridge.period_finalization WHERE period_id = $1`, [periodId]);
+        const rows = await harness.query<{ last_error: string | null }>(`SELECT last_error FROM chain_finalizer.period_finalization WHERE period_id = $1`, [periodId]);
         return rows[0]?.last_error ? rows : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 100, what: 'the finalization looked at' },
     );
-    expect(row.last_error).toMatch(/GroupsMissing|waiting for confirmed commits/);
+    expect(row.last_error).toMatch(/GroupsMissing|waiting for GRP-ALPHA v1 to be confirmed/);
   });
 });

@@ -1,7 +1,7 @@
 import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
 import { headers as natsHeaders, type JsMsg } from 'nats';
 import { BalancingPeriodSettled, BalancingPeriodClosed, type EventEnvelope } from '@gridledger/events';
-import { MeterLeaf, MeterMerkleTree, loadKeccak256 } from '@gridledger/domain';
+import { MeterLeaf, MeterMerkleTree, leafSalt, leafSaltVersionKey, loadKeccak256 } from '@gridledger/domain';
 import type { MessagingClient } from '@gridledger/messaging';
 import { deployCascade, groupKey, periodStartSeconds } from '@gridledger/contracts';
 import {
@@ -23,6 +23,8 @@ import { Client } from 'pg';
 /** Keys of anvil's dev accounts by role in these tests. */
 export const KEYS = { operator: anvilDevKey(0), brp: anvilDevKey(1), tso: anvilDevKey(2), stranger: anvilDevKey(5) };
 export const GROUPS = ['GRP-ALPHA', 'GRP-BETA'] as const;
+/** Balancing's leaf salt key, as the tests' stand-in for balancing uses it. */
+export const LEAF_SALT_KEY = Buffer.alloc(32, 0x77);
 
 export interface SettledInput {
   readonly groupId: string;
@@ -30,12 +32,17 @@ export interface SettledInput {
   readonly version: number;
   readonly meters: readonly { meterId: string; direction: 0 | 1; energyWh: bigint }[];
   readonly scheduleNetWh?: bigint;
+  /** The manifest digest balancing settled the version on (absent: not attested). */
+  readonly inputsDigest?: string;
 }
 
 /** A group's period with a real Merkle tree over its meters, as balancing would settle it. */
 export async function settledPeriod(input: SettledInput): Promise<{ envelope: EventEnvelope; tree: MeterMerkleTree; leaves: MeterLeaf[] }> {
-  const leaves: MeterLeaf[] = input.meters.map((m) => ({ meterId: m.meterId, periodStartSeconds: periodStartSeconds(input.periodId), direction: m.direction, energyWh: m.energyWh }));
-  const tree = MeterMerkleTree.build(leaves, await loadKeccak256());
+  const keccak = await loadKeccak256();
+  const start = periodStartSeconds(input.periodId);
+  const versionKey = leafSaltVersionKey(LEAF_SALT_KEY, input.groupId, start, input.version);
+  const leaves: MeterLeaf[] = input.meters.map((m) => ({ meterId: m.meterId, periodStartSeconds: start, direction: m.direction, energyWh: m.energyWh, salt: leafSalt(versionKey, m.meterId, m.direction, keccak) }));
+  const tree = MeterMerkleTree.build(leaves, keccak);
   const feedIn = input.meters.filter((m) => m.direction === 1).reduce((s, m) => s + m.energyWh, 0n);
   const feedOut = input.meters.filter((m) => m.direction === 0).reduce((s, m) => s + m.energyWh, 0n);
   const scheduleNet = input.scheduleNetWh ?? 0n;
@@ -58,9 +65,15 @@ export async function settledPeriod(input: SettledInput): Promise<{ envelope: Ev
       merkleRoot: tree.root,
       meterCount: leaves.length,
       substitutedCount: 0,
+      ...(input.inputsDigest ? { inputsDigest: input.inputsDigest } : {}),
     },
   });
   return { envelope, tree, leaves };
+}
+
+/** The committer's settings the finalizer shares (polling and chain timing), not its key. */
+function finalizerSettings(committer: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(committer).filter(([name]) => name !== 'CHAIN_COMMITTER_KEY' && name.startsWith('CHAIN_')));
 }
 
 export function closedPeriod(periodId: string, revision: number, groups: readonly EventEnvelope[]): EventEnvelope {
@@ -101,6 +114,9 @@ export class BridgeHarness {
   balancing!: MessagingClient;
   cascadeAddress!: string;
   bridge: SpawnedService | undefined;
+  /** The TSO's finalizer: chain-bridge in CHAIN_MODE=finalizer, its own process and key (schema chain_finalizer). */
+  finalizer: SpawnedService | undefined;
+  private finalizerRunning = false;
   private pg!: Client;
   private readonly received: { subject: string; envelope: EventEnvelope; traceparent: string | undefined }[] = [];
 
@@ -132,6 +148,7 @@ export class BridgeHarness {
 
   async tearDown(): Promise<void> {
     await this.bridge?.kill();
+    await this.finalizer?.kill();
     await this.pg?.end().catch(() => undefined);
     await this.messaging?.close();
     await this.balancing?.close();
@@ -148,7 +165,6 @@ export class BridgeHarness {
       CHAIN_RPC_URL: this.anvil.url,
       CHAIN_CASCADE_ADDRESS: this.cascadeAddress,
       CHAIN_COMMITTER_KEY: KEYS.brp,
-      CHAIN_TSO_KEY: KEYS.tso,
       CHAIN_CONFIRMATIONS: '2',
       CHAIN_POLL_INTERVAL_MS: '100',
       CHAIN_RETRY_MAX_MS: '800',
@@ -158,9 +174,27 @@ export class BridgeHarness {
     };
   }
 
+  /**
+   * Starts the committer with `overrides`, and the finalizer beside it unless one runs already
+   * (a CHAIN_TSO_KEY in `overrides` is the finalizer's and restarts it with that key).
+   */
   async startBridge(overrides: Record<string, string> = {}): Promise<SpawnedService> {
-    this.bridge = await spawnService({ entry: 'services/chain-bridge/src/main.ts', env: this.env(overrides), readyTimeoutMs: 60_000 });
+    const { CHAIN_TSO_KEY: tsoKey, ...committer } = overrides;
+    this.bridge = await spawnService({ entry: 'services/chain-bridge/src/main.ts', env: this.env(committer), readyTimeoutMs: 60_000 });
+    if (tsoKey !== undefined || !this.finalizerRunning) await this.startFinalizer({ ...finalizerSettings(committer), CHAIN_TSO_KEY: tsoKey ?? KEYS.tso });
     return this.bridge;
+  }
+
+  async startFinalizer(overrides: Record<string, string> = {}): Promise<SpawnedService> {
+    await this.finalizer?.kill();
+    const { CHAIN_COMMITTER_KEY: _committerKey, ...env } = this.env({ CHAIN_MODE: 'finalizer', CHAIN_TSO_KEY: KEYS.tso, ...overrides });
+    const finalizer = await spawnService({ entry: 'services/chain-bridge/src/main.ts', env, readyTimeoutMs: 120_000 });
+    this.finalizer = finalizer;
+    this.finalizerRunning = true;
+    void finalizer.exited.then(() => {
+      if (this.finalizer === finalizer) this.finalizerRunning = false;
+    });
+    return finalizer;
   }
 
   async publishSettled(envelope: EventEnvelope, traceparent?: string): Promise<void> {
@@ -202,7 +236,7 @@ export class BridgeHarness {
   }
 
   /** Every PeriodCommitted log on chain for a group and period (plain eth_getLogs). */
-  async commitLogs(groupId: string, periodId: string): Promise<{ version: number; txHash: string; blockNumber: number }[]> {
+  async commitLogs(groupId: string, periodId: string): Promise<{ version: number; inputsDigest: string; txHash: string; blockNumber: number }[]> {
     const { cascadeInterface } = await import('../src/chain/cascade.client');
     const event = cascadeInterface.getEvent('PeriodCommitted');
     const logs = await this.anvil.rpc<{ topics: string[]; data: string; transactionHash: string; blockNumber: string }[]>('eth_getLogs', [
@@ -215,6 +249,7 @@ export class BridgeHarness {
     ]);
     return logs.map((log) => ({
       version: Number(cascadeInterface.parseLog(log)?.args[2]),
+      inputsDigest: String(cascadeInterface.parseLog(log)?.args[6]),
       txHash: log.transactionHash,
       blockNumber: Number(BigInt(log.blockNumber)),
     }));

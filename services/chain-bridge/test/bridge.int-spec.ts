@@ -1,5 +1,5 @@
 import { BALANCING_PROOF_SUBJECT, type EventEnvelope } from '@gridledger/events';
-import { meterLeafValues } from '@gridledger/domain';
+import { MeterLeaf, meterLeafValues } from '@gridledger/domain';
 import { periodStartSeconds } from '@gridledger/contracts';
 import { expectProblem } from '@gridledger/testing';
 import { BridgeHarness, closedPeriod, settledPeriod } from './bridge.harness';
@@ -10,6 +10,9 @@ jest.setTimeout(120_000);
 const PERIOD = '2026-03-29T01:00:00Z';
 type Data = Record<string, unknown>;
 const dataOf = (e: EventEnvelope) => e.data as Data;
+
+/** A manifest digest as balancing puts it on a settled version (inputsDigest in @gridledger/settlement). */
+const INPUTS_DIGEST = `0x${'1d'.repeat(32)}`;
 
 describe('chain-bridge: settled periods in, confirmed periods out', () => {
   const harness = new BridgeHarness();
@@ -27,6 +30,7 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
         { meterId: 'DE-A-2', direction: 0, energyWh: 3_250n },
         { meterId: 'DE-A-3', direction: 0, energyWh: 1_000n },
       ],
+      inputsDigest: INPUTS_DIGEST,
     });
     const beta = await settledPeriod({
       groupId: 'GRP-BETA',
@@ -78,13 +82,16 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
       expect(await rootOfByPlainRpc(harness.anvil.url, harness.cascadeAddress, String(data.groupId), periodStartSeconds(PERIOD), 1)).toBe(expectedRoot);
     }
     expect(await harness.commitLogs('GRP-ALPHA', PERIOD)).toHaveLength(1);
+    // The settled event's inputsDigest is committed with the version; a version without one commits zero.
+    expect((await harness.commitLogs('GRP-ALPHA', PERIOD))[0].inputsDigest).toBe(INPUTS_DIGEST);
+    expect((await harness.commitLogs('GRP-BETA', PERIOD))[0].inputsDigest).toBe(`0x${'00'.repeat(32)}`);
     // The trace that carried the settled batch goes on through the chain and out again.
     const alphaConfirmed = confirmed.find((e) => dataOf(e).groupId === 'GRP-ALPHA') as EventEnvelope;
     expect(harness.traceparentOf(alphaConfirmed.id)).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
 
     // The market-wide summary lets the TSO finalize once both groups are confirmed.
     await harness.publishClosed(closedPeriod(PERIOD, 1, [alpha.envelope, beta.envelope]));
-    await waitForRow(harness, `SELECT status FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'included');
+    await waitForRow(harness, `SELECT status FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'included');
     await harness.mine(2);
     const [finalized] = await harness.waitForEvents('chain.period.finalized', 1);
     expect(dataOf(finalized)).toMatchObject({
@@ -100,7 +107,7 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
     const anchor = confirmed.find((e) => dataOf(e).groupId === 'GRP-ALPHA') as EventEnvelope;
     expect(proof).toMatchObject({
       version: 1,
-      leaf: ['DE-A-2', String(periodStartSeconds(PERIOD)), 0, '3250'],
+      leaf: ['DE-A-2', String(periodStartSeconds(PERIOD)), 0, '3250', meterLeafValues(alpha.leaves.find((leaf) => leaf.meterId === 'DE-A-2') as MeterLeaf)[4]],
       root: alpha.tree.root,
       onChainRoot: alpha.tree.root,
       rootMatchesChain: true,
@@ -133,7 +140,7 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
 
     const alpha = (await harness.query<{ source_payload: string }>(`SELECT source_payload FROM chain_bridge.period_commit WHERE group_id = 'GRP-ALPHA'`))[0];
     await harness.publishClosed(closedPeriod(PERIOD, 2, [JSON.parse(alpha.source_payload) as EventEnvelope, corrected.envelope]));
-    await waitForRow(harness, `SELECT status FROM chain_bridge.period_finalization WHERE period_id = $1 AND revision = 2`, [PERIOD], (r) => r.status === 'included');
+    await waitForRow(harness, `SELECT status FROM chain_finalizer.period_finalization WHERE period_id = $1 AND revision = 2`, [PERIOD], (r) => r.status === 'included');
     await harness.mine(2);
     const finalized = await harness.waitForEvents('chain.period.finalized', 2);
     expect(dataOf(finalized[1])).toMatchObject({ revision: 2, totals: { feedInWh: '5900', feedOutWh: '6350', imbalanceWh: '-450' } });
@@ -141,13 +148,13 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
   });
 
   it('finds a finalization already on chain instead of sending it again', async () => {
-    const [before] = await harness.query<{ tx_hash: string }>(`SELECT tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD]);
-    const sent = await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`);
+    const [before] = await harness.query<{ tx_hash: string }>(`SELECT tx_hash FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD]);
+    const sent = await harness.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_finalizer.submission WHERE kind = 'finalize'`);
     // As if the bridge had lost track of it.
-    await harness.query(`UPDATE chain_bridge.period_finalization SET status = 'waiting', tx_hash = NULL, block_number = NULL, block_hash = NULL WHERE period_id = $1`, [PERIOD]);
-    await waitForRow(harness, `SELECT status, tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'confirmed');
-    expect(await harness.query(`SELECT tx_hash FROM chain_bridge.period_finalization WHERE period_id = $1`, [PERIOD])).toEqual([{ tx_hash: before.tx_hash }]);
-    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_bridge.submission WHERE kind = 'finalize'`)).toEqual(sent);
+    await harness.query(`UPDATE chain_finalizer.period_finalization SET status = 'waiting', tx_hash = NULL, block_number = NULL, block_hash = NULL WHERE period_id = $1`, [PERIOD]);
+    await waitForRow(harness, `SELECT status, tx_hash FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD], (r) => r.status === 'confirmed');
+    expect(await harness.query(`SELECT tx_hash FROM chain_finalizer.period_finalization WHERE period_id = $1`, [PERIOD])).toEqual([{ tx_hash: before.tx_hash }]);
+    expect(await harness.query(`SELECT count(*)::int AS n FROM chain_finalizer.submission WHERE kind = 'finalize'`)).toEqual(sent);
   });
 });
 

@@ -12,6 +12,24 @@ describe('chain-bridge config', () => {
     expect(loadConfig(configSchema, valid)).toMatchObject({ CHAIN_RPC_URL: 'http://127.0.0.1:8545', CHAIN_CONFIRMATIONS: 3, CHAIN_MAX_FEE_BUMPS: 3, HTTP_PORT: 3004 });
   });
 
+  it('separates duties: a committer refuses the TSO key, a finalizer needs it and refuses the committer key', () => {
+    const refusal = (env: Record<string, string>): string => {
+      try {
+        loadConfig(configSchema, env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    const tsoKey = `0x${'4b'.repeat(32)}`;
+    expect(refusal({ ...valid, CHAIN_TSO_KEY: tsoKey })).toContain('CHAIN_TSO_KEY: must not be set for a committer');
+    expect(refusal({ ...valid, CHAIN_MODE: 'finalizer' })).toContain('CHAIN_TSO_KEY: is required (CHAIN_MODE=finalizer)');
+    expect(refusal({ ...valid, CHAIN_MODE: 'finalizer', CHAIN_TSO_KEY: tsoKey })).toContain('CHAIN_COMMITTER_KEY: must not be set for a finalizer');
+    const { CHAIN_COMMITTER_KEY: _committerKey, ...withoutCommitter } = valid;
+    expect(loadConfig(configSchema, { ...withoutCommitter, CHAIN_MODE: 'finalizer', CHAIN_TSO_KEY: tsoKey })).toMatchObject({ CHAIN_MODE: 'finalizer' });
+    expect(refusal(withoutCommitter)).toContain('CHAIN_COMMITTER_KEY: is required (CHAIN_MODE=committer)');
+  });
+
   it('names a bad key without repeating it', () => {
     const secret = `0x${'3a'.repeat(31)}`;
     let message = '';

@@ -8,13 +8,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
-import { connect } from 'nats';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { formatInstant } from '@gridledger/domain';
 import { MARKET, bodySha256, signRequest, type AuthEnvironment } from '@gridledger/auth';
 import { deployRoleChain } from '@gridledger/contracts';
-import { TEST_NATS_URL, anvilDevKey, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, startAnvil, waitFor } from '@gridledger/testing';
+import { anvilDevKey, connectTestNats, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, startAnvil, testNatsEnv, waitFor } from '@gridledger/testing';
 
 const METERS = Number(process.env.BENCH_METERS ?? 100_000);
 const BATCH_VALUES = Number(process.env.BENCH_BATCH_VALUES ?? 10_000);
@@ -22,11 +21,19 @@ const BATCHES = Number(process.env.BENCH_BATCHES ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
 /** Service processes sharing the database and namespace (the way it scales out); default one. */
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
+/** `--grow N`: fill the tables with N values instead, and compare the intake rate over the first and the last `--window` values. */
+const GROW = Number(argument('--grow') ?? 0);
+const GROW_WINDOW = Math.min(Number(argument('--window') ?? 5_000_000), Math.floor(GROW / 2));
 const GROUPS = 20;
 /** The young generation meter-ingest runs with in production: a batch's objects die young instead of being promoted. */
 const SERVICE_NODE_OPTIONS = '--max-semi-space-size=32';
 const FIRST_PERIOD_MS = Date.parse('2026-03-01T00:00:00Z');
 const QUARTER_HOUR_MS = 900_000;
+
+function argument(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
 
 const meterId = (i: number): string => `DE-MELO-${i.toString().padStart(8, '0')}`;
 const groupOf = (i: number): string => `BG-${(i % GROUPS).toString().padStart(2, '0')}`;
@@ -134,6 +141,79 @@ async function copyRate(databaseUrl: string): Promise<number> {
   }
 }
 
+interface GrowContext {
+  readonly urlFor: (n: number) => string;
+  readonly mpo: Wallet;
+  readonly db: string;
+  readonly baseline: number;
+  readonly publishedSoFar: () => Promise<number>;
+  /** Counts the measured events in the stream and purges exactly those counted; returns the count. */
+  readonly countAndPurge: () => Promise<number>;
+}
+
+/**
+ * `--grow N`: N values into the service (batches of BATCH_VALUES, a quarter hour of
+ * METERS meters after another, so the days and their partitions follow each other), the
+ * accepted rate over the first and the last window, and growthRatio = last / first. The
+ * bench consumes the events it checks: every 100 batches it waits until they are all in
+ * JetStream and purges the stream (test streams are capped at 256 MiB).
+ */
+async function grow(context: GrowContext): Promise<void> {
+  const batches = Math.ceil(GROW / BATCH_VALUES);
+  const windowBatches = Math.max(1, Math.floor(GROW_WINDOW / BATCH_VALUES));
+  const doneAt: number[] = new Array(batches);
+  const started = performance.now();
+  let next = 0;
+  let published = 0;
+  let expected = context.baseline;
+  let checkpoint = Promise.resolve();
+  const worker = async () => {
+    for (;;) {
+      const n = next++;
+      if (n >= batches) return;
+      // Batches are taken in order; at each hundredth, wait for the events so far, then purge.
+      if (n > 0 && n % 100 === 0) {
+        const upTo = context.baseline + n * GROUPS;
+        checkpoint = checkpoint.then(async () => {
+          await waitFor(async () => published + (await context.publishedSoFar()) >= upTo, { timeoutMs: 300_000, intervalMs: 50, what: `events of ${n} batches` });
+          published += await context.countAndPurge();
+        });
+        await checkpoint;
+      }
+      const answer = await signedPost(context.urlFor(n), '/readings', batchBody(context.mpo, n), context.mpo, true);
+      if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
+      doneAt[n] = performance.now();
+      if ((n + 1) % 100 === 0) {
+        const values = (n + 1) * BATCH_VALUES;
+        const lastSeconds = (doneAt[n] - (n >= 100 ? doneAt[n - 100] : started)) / 1000;
+        console.log(`${values.toLocaleString('en')} values stored: ${Math.round((100 * BATCH_VALUES) / lastSeconds).toLocaleString('en')} values/s over the last 100 batches, ${((doneAt[n] - started) / 1000).toFixed(0)} s so far`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  expected = context.baseline + batches * GROUPS;
+  await waitFor(async () => published + (await context.publishedSoFar()) >= expected, { timeoutMs: 300_000, intervalMs: 50, what: 'every measured event in JetStream' });
+  const seconds = (performance.now() - started) / 1000;
+  // Rates from the moment each window's batches were answered (two in flight: order is close to n).
+  const firstSeconds = Math.max(...doneAt.slice(0, windowBatches)) / 1000 - started / 1000;
+  const lastSeconds = (Math.max(...doneAt.slice(batches - windowBatches)) - Math.max(...doneAt.slice(0, batches - windowBatches))) / 1000;
+  const firstRate = Math.round((windowBatches * BATCH_VALUES) / firstSeconds);
+  const lastRate = Math.round((windowBatches * BATCH_VALUES) / lastSeconds);
+  const client = new Client({ connectionString: context.db });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ partitions: number; bytes: string }>(
+      `SELECT count(*)::int AS partitions, sum(pg_total_relation_size(inhrelid))::text AS bytes FROM pg_inherits WHERE inhparent = 'meter_ingest.intervals'::regclass`,
+    );
+    console.log(`${(batches * BATCH_VALUES).toLocaleString('en')} values in ${seconds.toFixed(0)} s; intervals: ${rows[0].partitions} partitions, ${(Number(rows[0].bytes) / 2 ** 30).toFixed(2)} GiB with indexes`);
+  } finally {
+    await client.end();
+  }
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`first ${GROW_WINDOW.toLocaleString('en')} values: ${firstRate.toLocaleString('en')} values/s; last ${GROW_WINDOW.toLocaleString('en')}: ${lastRate.toLocaleString('en')} values/s (machine load average ${load})`);
+  console.log(JSON.stringify({ values: batches * BATCH_VALUES, seconds: Math.round(seconds), windowValues: windowBatches * BATCH_VALUES, firstValuesPerSecond: firstRate, lastValuesPerSecond: lastRate, growthRatio: Math.round((lastRate / firstRate) * 1000) / 1000 }));
+}
+
 async function main(): Promise<void> {
   const db = await createTestDatabase();
   const namespace = randomNamespace();
@@ -150,13 +230,13 @@ async function main(): Promise<void> {
     // BENCH_SERVICE_NODE_ARGS: flags NODE_OPTIONS refuses, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     nodeArgs: process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     // V8 settings as deployed (services/meter-ingest/Dockerfile); BENCH_SERVICE_NODE_OPTIONS tries others.
-    env: { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...chain.env, METER_INGEST_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) },
+    env: { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...chain.env, METER_INGEST_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) },
   });
   const replicas = [await spawnReplica()];
   for (let r = 1; r < REPLICAS; r += 1) replicas.push(await spawnReplica());
   const service = replicas[0];
   const urlFor = (n: number) => replicas[n % replicas.length].url;
-  const nc = await connect({ servers: TEST_NATS_URL });
+  const nc = await connectTestNats({ name: 'bench-ingest' });
   try {
     await registerMeters(service.url, operator, mpo.address, Wallet.createRandom().address);
     const jsm = await nc.jetstreamManager();
@@ -171,10 +251,20 @@ async function main(): Promise<void> {
     console.log(`service RSS after registration ${afterRegistration.rss.toFixed(0)} MiB (peak so far ${afterRegistration.peak.toFixed(0)} MiB); peak reset for the intake`);
 
     // Warm-up batch (JIT, connections, staging table), not counted.
-    const warm = await signedPost(service.url, '/readings', batchBody(mpo, BATCHES + 1000), mpo, true);
+    const warmUpBatch = (GROW > 0 ? Math.ceil(GROW / BATCH_VALUES) : BATCHES) + 1000;
+    const warm = await signedPost(service.url, '/readings', batchBody(mpo, warmUpBatch), mpo, true);
     if (warm.accepted !== BATCH_VALUES) throw new Error(`warm-up accepted ${String(warm.accepted)}: ${JSON.stringify(warm).slice(0, 300)}`);
     await waitFor(async () => (await publishedSoFar()) >= GROUPS, { timeoutMs: 30_000, what: 'warm-up events' });
     const baseline = await publishedSoFar();
+    if (GROW > 0) {
+      const countAndPurge = async () => {
+        const { state } = await jsm.streams.info(stream, { subjects_filter: measuredSubject });
+        await jsm.streams.purge(stream, { seq: state.last_seq + 1 });
+        return Object.values(state.subjects ?? {}).reduce((a, b) => a + b, 0);
+      };
+      await grow({ urlFor, mpo, db: db.url, baseline, publishedSoFar, countAndPurge });
+      return;
+    }
 
     const started = process.hrtime.bigint();
     const serviceCpuBefore = replicas.reduce((sum, r) => sum + cpuSeconds(r.pid), 0);

@@ -9,13 +9,20 @@ import { ReadingsController } from './http/readings.controller';
 import { IntakeService } from './intake/intake.service';
 import { ReadingsSubmitResponder } from './nats/readings-submit.responder';
 import { MeterRegistryService } from './registry/meter-registry.service';
+import { ManifestPublisher } from './manifests/manifest.publisher';
+import { ManifestWorker } from './manifests/manifest.worker';
+import { ResendResponder } from './manifests/resend.responder';
+import { ManifestsRepository } from './persistence/manifests.repository';
 
-/** Registry and intake: HTTP controllers, the NATS submit subject, one pipeline. */
+/** Registry and intake: HTTP controllers, the NATS submit subject, one pipeline; manifests and re-sends. */
 @Module({
-  controllers: [ReadingsController, MetersController, ReadingsSubmitResponder],
+  controllers: [ReadingsController, MetersController, ReadingsSubmitResponder, ResendResponder],
   providers: [
     RawBodyParsers,
     IntakeService,
+    ManifestsRepository,
+    ManifestWorker,
+    { provide: ManifestPublisher, useFactory: (dataSource: DataSource, manifests: ManifestsRepository, clock: Clock) => new ManifestPublisher(dataSource, manifests, clock), inject: [DATA_SOURCE, ManifestsRepository, CLOCK] },
     {
       provide: MeterRegistryService,
       useFactory: (dataSource: DataSource, clock: Clock, config: MeterIngestConfig) => new MeterRegistryService(dataSource, clock, config.METER_INGEST_CORRECTION_WINDOW_MS),

@@ -2,7 +2,7 @@ import { OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-t
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import * as events from '@gridledger/events';
-import { BALANCING_PROOF_SUBJECT, balancingProofReplySchema, balancingProofRequestSchema, envelopeSchema, type EventDefinition } from '@gridledger/events';
+import { BALANCING_PROOF_SUBJECT, METER_READINGS_SUBMIT_SUBJECT, balancingProofReplySchema, balancingProofRequestSchema, envelopeSchema, readingsBatchSchema, readingsSubmitReplySchema, type EventDefinition } from '@gridledger/events';
 import { ALL_STREAMS, EVENT_TYPE_HEADER, MSG_ID_HEADER, rpcSubject } from '@gridledger/messaging';
 
 extendZodWithOpenApi(z);
@@ -59,7 +59,9 @@ export function asyncApiDocument(): Record<string, unknown> {
     .openapi('EventHeaders');
   const proofRequest = balancingProofRequestSchema.openapi('BalancingProofRequest');
   const proofReply = balancingProofReplySchema.openapi('BalancingProofReply');
-  const generated = new OpenApiGeneratorV31([headers, ...payloads.map((p) => p.payload), proofRequest, proofReply]).generateComponents();
+  const submitRequest = readingsBatchSchema.openapi('ReadingsBatch');
+  const submitReply = readingsSubmitReplySchema.openapi('ReadingsSubmitReply');
+  const generated = new OpenApiGeneratorV31([headers, ...payloads.map((p) => p.payload), proofRequest, proofReply, submitRequest, submitReply]).generateComponents();
   const schemas = (generated.components?.schemas ?? {}) as Record<string, unknown>;
 
   const channels: Record<string, unknown> = {};
@@ -111,6 +113,37 @@ export function asyncApiDocument(): Record<string, unknown> {
     channel: { $ref: '#/channels/BalancingProofRequested' },
     messages: [{ $ref: '#/channels/BalancingProofRequested/messages/BalancingProofRequest' }],
     reply: { channel: { $ref: '#/channels/BalancingProofReply' }, messages: [{ $ref: '#/channels/BalancingProofReply/messages/BalancingProofReply' }] },
+  };
+
+  // Core NATS request/reply: a head-end submits a signed readings batch (as POST /readings).
+  messages.ReadingsSubmitRequest = {
+    name: METER_READINGS_SUBMIT_SUBJECT,
+    title: 'readings batch submitted over NATS',
+    contentType: 'application/json',
+    payload: { $ref: '#/components/schemas/ReadingsBatch' },
+  };
+  messages.ReadingsSubmitReply = {
+    name: `${METER_READINGS_SUBMIT_SUBJECT} reply`,
+    title: 'the intake answer (statusCode 200) or problem details (statusCode ≥ 400)',
+    contentType: 'application/json',
+    payload: { $ref: '#/components/schemas/ReadingsSubmitReply' },
+  };
+  channels.MeterReadingsSubmit = {
+    address: rpcSubject(METER_READINGS_SUBMIT_SUBJECT),
+    description: 'Core NATS request/reply (no stream): the `rpc.` prefix keeps requests out of the `METER` stream; meter-ingest replicas answer in one queue group, after the Postgres commit.',
+    messages: { ReadingsSubmitRequest: { $ref: '#/components/messages/ReadingsSubmitRequest' } },
+  };
+  channels.MeterReadingsSubmitReply = {
+    address: null,
+    description: 'The requester’s inbox.',
+    messages: { ReadingsSubmitReply: { $ref: '#/components/messages/ReadingsSubmitReply' } },
+  };
+  operations.answerReadingsSubmit = {
+    action: 'receive',
+    summary: 'meter-ingest takes a signed readings batch (the same bytes as the body of POST /readings) and answers as the HTTP API does.',
+    channel: { $ref: '#/channels/MeterReadingsSubmit' },
+    messages: [{ $ref: '#/channels/MeterReadingsSubmit/messages/ReadingsSubmitRequest' }],
+    reply: { channel: { $ref: '#/channels/MeterReadingsSubmitReply' }, messages: [{ $ref: '#/channels/MeterReadingsSubmitReply/messages/ReadingsSubmitReply' }] },
   };
 
   return {

@@ -5,6 +5,7 @@ import { registerDeadLetters } from './dead-letters.command';
 import { registerImportMscons } from './import-mscons.command';
 import { registerOutbox } from './outbox.command';
 import { registerStack } from './stack.command';
+import { registerVerifyPeriod } from './verify-period.command';
 
 /**
  * `gridledger`: one command line for operators and integrators. Each command lives in its own
@@ -22,6 +23,7 @@ export function buildProgram(io: CliIo): Command {
   registerOutbox(program, io);
   registerStack(program);
   registerChain(program, io);
+  registerVerifyPeriod(program, io);
   return program;
 }
 

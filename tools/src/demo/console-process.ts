@@ -31,9 +31,11 @@ export async function startConsole(market: OpenMarket, port?: number): Promise<R
   const process = await spawnService({
     entry: 'apps/console/src/main.ts',
     port,
-    readyTimeoutMs: 60_000,
+    // Loading the server's TypeScript takes a while on a busy machine (swc on the fly).
+    readyTimeoutMs: 180_000,
     env: {
       NATS_URL: market.natsUrl,
+      NATS_OPERATOR_PASSWORD: market.natsOperatorPassword,
       NATS_NAMESPACE: market.namespace,
       CONSOLE_METER_INGEST_URL: market.services.url('meter-ingest'),
       CONSOLE_BALANCING_URL: market.services.url('balancing'),

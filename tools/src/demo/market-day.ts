@@ -9,7 +9,7 @@ import { seededRandom } from '@gridledger/testing';
 import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
 import { DEMO_GRID_AREA, setUpChain, type DemoChain } from './chain-setup';
 import { SERVICE_NAMES, startServices, type DemoServices, type ServiceName } from './demo-services';
-import { callJson } from './http';
+import { callJson, ServiceCallError } from './http';
 import type { MarketDayOptions } from './options';
 import { buildPopulation, type Population } from './population';
 import { ReadingsFeed } from './readings-feed';
@@ -29,6 +29,20 @@ export interface MarketDayHooks {
   handleSignals?: boolean;
   /** More environment for every service (e.g. an OTLP endpoint in the trace test). */
   serviceEnv?: Record<string, string>;
+  /** Infrastructure to run on instead of the local stack (the chaos suite and the latency bench own theirs). */
+  startStack?(): Promise<LocalStack>;
+  /** Called once the market is registered, before the first reading. */
+  onRunning?(market: RunningMarket): void | Promise<void>;
+  /** Called before a period's readings are sent (the latency bench paces the quarter hours here). */
+  beforePeriodSubmitted?(periodIndex: number, services: DemoServices): Promise<void>;
+  /** Called after the last period's readings were accepted, before waiting for the chain. */
+  afterAllSubmitted?(): Promise<void>;
+  /** Keep blocks coming with `evm_mine` every 500 ms (default true; a node with a block time needs none). */
+  blockPacer?: boolean;
+  /** Processes per service, all on the one database and namespace (default 1). */
+  replicas?: number;
+  /** Log a progress line every this many periods (default 8). */
+  progressEvery?: number;
   /** `random`: any EVM node or broker this run starts goes on a free port (tests), not 8545/4222/5432. */
   stackPorts?: 'standard-first' | 'random';
   /** Called once the day is anchored, before anything stops: `--keep` and the console test use the open market here. */
@@ -40,9 +54,24 @@ export interface OpenMarket {
   readonly services: DemoServices;
   readonly summary: MarketDaySummary;
   readonly natsUrl: string;
+  /** The market operator's NATS password (the console logs in as the operator). */
+  readonly natsOperatorPassword: string;
   readonly namespace: string;
   readonly rpcUrl: string;
   readonly cascadeAddress: string;
+}
+
+/** The running market, for hooks that inject faults or measure. */
+export interface RunningMarket {
+  readonly stack: LocalStack;
+  readonly services: DemoServices;
+  readonly chain: DemoChain;
+  readonly messaging: MessagingClient;
+  readonly observations: MarketObservations;
+  readonly population: Population;
+  readonly periodIds: readonly string[];
+  readonly databaseUrl: string;
+  readonly namespace: string;
 }
 
 export interface MarketDayRun {
@@ -54,13 +83,35 @@ export interface MarketDayRun {
 type Log = (line: string) => void;
 
 export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: MarketDayHooks = {}): Promise<MarketDayRun> {
+  return driveMarketDay(options, log, hooks, async (market, expected) => {
+    const anchored = await waitUntilAnchored(market.observations, market.population, market.periodIds, options.timeoutMs, log);
+    if (!anchored) throw new Error(`not every period was anchored within ${options.timeoutMs / 1000} s: ${progressLine(market.observations, market.population.groups, market.periodIds)}`);
+    const summary = await collectSummary({ ...market, expected });
+    const rpcUrl = market.stack.rpcUrl ?? '';
+    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, natsOperatorPassword: market.stack.natsPasswords.operator, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress });
+    return { summary, population: market.population, observations: market.observations };
+  });
+}
+
+/**
+ * The day's machinery, ending in `finish` while everything still runs (the demo gathers its
+ * summary there; the chaos suite its books, the latency bench its timings).
+ */
+export async function driveMarketDay<T>(
+  options: MarketDayOptions,
+  log: Log,
+  hooks: MarketDayHooks,
+  finish: (market: RunningMarket, expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>) => Promise<T>,
+): Promise<T> {
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const dayStartMs = Date.parse(`${options.day}T00:00:00Z`);
   const periodIds = Array.from({ length: options.periods }, (_, i) => formatInstant(dayStartMs + i * 15 * 60_000));
   const population = buildPopulation(options);
   log(`market: ${population.meters.length} meters in ${population.groups.length} groups, ${population.plants.length} plants, ${population.holdings.length} capacity holdings; day ${options.day}, ${options.periods} quarter hours`);
 
-  const stack: LocalStack = await startLocalStack({ evm: true, ports: hooks.stackPorts, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
+  const stack: LocalStack = hooks.startStack
+    ? await hooks.startStack()
+    : await startLocalStack({ evm: true, ports: hooks.stackPorts, handleSignals: hooks.handleSignals ?? true, log: (line) => log(`stack: ${line}`) });
   let services: DemoServices | undefined;
   let messaging: MessagingClient | undefined;
   let observations: MarketObservations | undefined;
@@ -73,13 +124,13 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`, { dso: population.dso.address, mpos: population.mpos.map((mpo) => mpo.address) });
     const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
     log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); BRP and TSO roles granted`);
-    pacer = chain.startBlockPacer(500);
+    if (hooks.blockPacer ?? true) pacer = chain.startBlockPacer(500);
 
     // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
     // with its clock on the eve of that day while the market is registered, then again on the
     // real clock (its history stays monotonic: the eve comes before today).
     let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
-    services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, capacityClockStart }), ...hooks.serviceEnv }), log);
+    services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, capacityClockStart }), ...hooks.serviceEnv }), log, hooks.replicas ?? 1);
     // The demo plays the market operator on NATS: it publishes prices (market.>) and watches every stream.
     messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo', credentials: { user: 'operator', password: stack.natsPasswords.operator } });
     await messaging.ensureStreams();
@@ -90,6 +141,8 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     await services.restart('capacity-market', { graceful: true });
     await publishPrices(messaging, periodIds, options.seed);
     log(`prices published for ${periodIds.length} periods`);
+    const market: RunningMarket = { stack, services, chain, messaging, observations, population, periodIds, databaseUrl, namespace };
+    await hooks.onRunning?.(market);
 
     const feed = new ReadingsFeed(population, options.seed);
     const expected = new Map<string, ReadonlyMap<string, bigint>>();
@@ -97,26 +150,32 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     for (let index = 0; index < periodIds.length; index += 1) {
       const submission = feed.periodSubmission(parsePeriodId(periodIds[index]), index === 0);
       expected.set(submission.periodId, submission.expected);
+      await hooks.beforePeriodSubmitted?.(index, services);
+      const running = services;
       // Each MPO signs its batch as a request; the nonce is the body's SHA-256 (the batch id).
+      // A batch is all-or-nothing and idempotent: one that met a restarting meter-ingest is sent again.
       for (const batch of submission.jsonBatches) {
-        const headers = await signRequest(batch.signer, environment, { method: 'POST', path: '/readings', body: batch.body }, { nonce: bodySha256(batch.body) });
-        await callJson(`${services.url('meter-ingest')}/readings`, { text: batch.body, headers: { ...headers, 'content-type': 'application/json' } });
+        await resending(async () => {
+          const headers = await signRequest(batch.signer, environment, { method: 'POST', path: '/readings', body: batch.body }, { nonce: bodySha256(batch.body) });
+          return callJson(`${running.url('meter-ingest')}/readings`, { text: batch.body, headers: { ...headers, 'content-type': 'application/json' } });
+        });
       }
-      if (submission.mscons) {
-        const headers = await signRequest(submission.mscons.signer, environment, { method: 'POST', path: '/mscons', body: submission.mscons.body }, { nonce: bodySha256(submission.mscons.body) });
-        await callJson(`${services.url('meter-ingest')}/mscons`, { text: submission.mscons.body, headers });
+      const mscons = submission.mscons;
+      if (mscons) {
+        await resending(async () => {
+          const headers = await signRequest(mscons.signer, environment, { method: 'POST', path: '/mscons', body: mscons.body }, { nonce: bodySha256(mscons.body) });
+          return callJson(`${running.url('meter-ingest')}/mscons`, { text: mscons.body, headers });
+        });
       }
       await hooks.afterPeriodSubmitted?.(index, services);
-      if ((index + 1) % 8 === 0 || index + 1 === periodIds.length) {
+      if ((index + 1) % (hooks.progressEvery ?? 8) === 0 || index + 1 === periodIds.length) {
         log(`submitted ${index + 1}/${periodIds.length} periods · ${progressLine(observations, population.groups, periodIds)}`);
       }
       await backPressure(observations, population.groups, periodIds, index, options.window);
     }
     log(`all readings accepted in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; waiting for settlement and the chain`);
-    await waitUntilAnchored(observations, population, periodIds, options.timeoutMs, log);
-    const summary = await collectSummary({ services, chain, observations, population, periodIds, expected });
-    await hooks.whileOpen?.({ services, summary, natsUrl: stack.natsUrl, namespace, rpcUrl: stack.rpcUrl, cascadeAddress: chain.cascadeAddress });
-    return { summary, population, observations };
+    await hooks.afterAllSubmitted?.();
+    return await finish(market, expected);
   } finally {
     pacer?.stop();
     await observations?.stop();
@@ -162,6 +221,16 @@ function serviceEnv(
         CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
         CHAIN_CASCADE_ADDRESS: context.chain.cascadeAddress,
         CHAIN_COMMITTER_KEY: context.chain.committerKey,
+        CHAIN_CONFIRMATIONS: '2',
+        CHAIN_POLL_INTERVAL_MS: '250',
+      };
+    case 'chain-finalizer':
+      // The TSO signs from its own process with its own key (separation of duties).
+      return {
+        ...common,
+        CHAIN_MODE: 'finalizer',
+        CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
+        CHAIN_CASCADE_ADDRESS: context.chain.cascadeAddress,
         CHAIN_TSO_KEY: context.chain.tsoKey,
         CHAIN_CONFIRMATIONS: '2',
         CHAIN_POLL_INTERVAL_MS: '250',
@@ -199,13 +268,26 @@ async function registerMarket(services: DemoServices, population: Population, en
     });
   }
   const holders = new Map(population.holdings.map((h) => [h.holderId, h]));
-  for (const holding of holders.values()) {
-    await callJson(`${capacity}/holders`, { body: { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId } });
-  }
+  // Holders are independent: a few requests in flight (the latency bench registers 10,000).
+  await inParallel([...holders.values()], 8, (holding) => callJson(`${capacity}/holders`, { body: { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId } }));
+  // Issues change their plant's book: one after the other.
   for (const holding of population.holdings) {
     await callJson(`${capacity}/plants/${holding.plantId}/shares/issue`, { body: { holderId: holding.holderId, sharesW: holding.sharesW.toString() } });
   }
   log(`registered ${population.plants.length} plants and ${holders.size} capacity holders with ${population.holdings.length} share issues`);
+}
+
+/** Runs `work` over the items with at most `limit` at a time, in order of start; the first failure fails all. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 async function publishPrices(messaging: MessagingClient, periodIds: readonly string[], seed: string): Promise<void> {
@@ -234,7 +316,7 @@ async function backPressure(observations: MarketObservations, groups: readonly s
   }
 }
 
-function progressLine(observations: MarketObservations, groups: readonly string[], periodIds: readonly string[]): string {
+export function progressLine(observations: MarketObservations, groups: readonly string[], periodIds: readonly string[]): string {
   const all = (map: Map<string, unknown>): number => periodIds.filter((p) => groups.every((g) => map.has(`${g}|${p}`))).length;
   const allocated = periodIds.filter((p) => observations.allocations.has(p)).length;
   const finalized = periodIds.filter((p) => observations.finalized.has(p)).length;
@@ -242,7 +324,7 @@ function progressLine(observations: MarketObservations, groups: readonly string[
 }
 
 /** Done when every period's latest settled versions are confirmed and finalized, and allocated. */
-function anchoredEverywhere(observations: MarketObservations, population: Population, periodIds: readonly string[]): boolean {
+function anchoredEverywhere(observations: MarketObservations, population: Pick<Population, 'groups'>, periodIds: readonly string[]): boolean {
   return periodIds.every((periodId) => {
     const finalized = observations.finalized.get(periodId);
     if (!finalized) return false;
@@ -256,7 +338,8 @@ function anchoredEverywhere(observations: MarketObservations, population: Popula
   });
 }
 
-async function waitUntilAnchored(observations: MarketObservations, population: Population, periodIds: readonly string[], timeoutMs: number, log: Log): Promise<void> {
+/** Waits until every period is anchored everywhere (true), or the timeout passed (false). */
+export async function waitUntilAnchored(observations: MarketObservations, population: Pick<Population, 'groups'>, periodIds: readonly string[], timeoutMs: number, log: Log): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let lastReport = 0;
   let stableSince: number | null = null;
@@ -268,7 +351,7 @@ async function waitUntilAnchored(observations: MarketObservations, population: P
     if (anchoredEverywhere(observations, population, periodIds)) {
       // Quiet for a moment: a late correction would show up as a newer settled version.
       stableSince ??= Date.now();
-      if (Date.now() - stableSince > 2_000) return;
+      if (Date.now() - stableSince > 2_000) return true;
     } else {
       stableSince = null;
     }
@@ -278,7 +361,21 @@ async function waitUntilAnchored(observations: MarketObservations, population: P
     }
     await sleep(250);
   }
-  throw new Error(`not every period was anchored within ${timeoutMs / 1000} s: ${progressLine(observations, population.groups, periodIds)}`);
+  return false;
+}
+
+/** Sends again while meter-ingest is unreachable or restarting (connection refused, 5xx); 4xx answers are final. */
+async function resending<T>(send: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await send();
+    } catch (error) {
+      const transient = !(error instanceof ServiceCallError) || error.status >= 500;
+      if (!transient || Date.now() > deadline) throw error;
+      await sleep(500);
+    }
+  }
 }
 
 function writeServiceLogs(services: DemoServices, runId: string): string {

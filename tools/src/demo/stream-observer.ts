@@ -1,4 +1,4 @@
-import { BalancingPeriodClosed, BalancingPeriodSettled, CapacityAllocationComputed, ChainPeriodConfirmed, ChainPeriodFinalized, ChainPeriodRejected, type EventOf } from '@gridledger/events';
+import { BalancingPeriodClosed, BalancingPeriodSettled, CapacityAllocationComputed, ChainPeriodCommitted, ChainPeriodConfirmed, ChainPeriodFinalized, ChainPeriodRejected, type EventOf } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
 
 /**
@@ -16,6 +16,11 @@ export interface MarketObservations {
   readonly confirmed: Map<string, EventOf<typeof ChainPeriodConfirmed>>;
   readonly finalized: Map<string, EventOf<typeof ChainPeriodFinalized>>;
   readonly rejected: EventOf<typeof ChainPeriodRejected>[];
+  /**
+   * When this observer first saw each stage (ms since the epoch), keyed
+   * `settled|group|period`, `committed|group|period`, `confirmed|group|period`, `finalized|period`.
+   */
+  readonly firstSeenAt: Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -27,6 +32,7 @@ export async function observeMarket(messaging: MessagingClient): Promise<MarketO
     confirmed: new Map(),
     finalized: new Map(),
     rejected: [],
+    firstSeenAt: new Map(),
     stop: async () => undefined,
   };
   const stops: (() => void)[] = [];
@@ -44,12 +50,16 @@ export async function observeMarket(messaging: MessagingClient): Promise<MarketO
       }
     })();
   };
+  const seen = (key: string): void => {
+    if (!observations.firstSeenAt.has(key)) observations.firstSeenAt.set(key, Date.now());
+  };
   const typeOf = (value: unknown): string => (typeof value === 'object' && value !== null ? String((value as { type?: unknown }).type) : '');
 
   await watch('BALANCING', (value) => {
     if (typeOf(value) === BalancingPeriodSettled.type) {
       const event = BalancingPeriodSettled.parse(value);
       const key = `${event.data.groupId}|${event.data.periodId}`;
+      seen(`settled|${key}`);
       const known = observations.settled.get(key);
       if (!known || known.data.version < event.data.version) observations.settled.set(key, event);
     } else if (typeOf(value) === BalancingPeriodClosed.type) {
@@ -67,13 +77,18 @@ export async function observeMarket(messaging: MessagingClient): Promise<MarketO
   });
   await watch('CHAIN', (value) => {
     const type = typeOf(value);
-    if (type === ChainPeriodConfirmed.type) {
+    if (type === ChainPeriodCommitted.type) {
+      const event = ChainPeriodCommitted.parse(value);
+      seen(`committed|${event.data.groupId}|${event.data.periodId}`);
+    } else if (type === ChainPeriodConfirmed.type) {
       const event = ChainPeriodConfirmed.parse(value);
       const key = `${event.data.groupId}|${event.data.periodId}`;
+      seen(`confirmed|${key}`);
       const known = observations.confirmed.get(key);
       if (!known || known.data.version < event.data.version) observations.confirmed.set(key, event);
     } else if (type === ChainPeriodFinalized.type) {
       const event = ChainPeriodFinalized.parse(value);
+      seen(`finalized|${event.data.periodId}`);
       const known = observations.finalized.get(event.data.periodId);
       if (!known || known.data.revision < event.data.revision) observations.finalized.set(event.data.periodId, event);
     } else if (type === ChainPeriodRejected.type) {

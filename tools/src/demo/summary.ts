@@ -1,5 +1,7 @@
-import { formatMinorUnits, parsePeriodId, whToKwh } from '@gridledger/domain';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { METER_LEAF_TYPES, formatMinorUnits, parsePeriodId, whToKwh } from '@gridledger/domain';
 import { groupKey } from '@gridledger/contracts';
+import { verifyPeriodFrom } from '../cli/verify-period.command';
 import type { DemoChain } from './chain-setup';
 import type { DemoServices } from './demo-services';
 import { callJson } from './http';
@@ -46,6 +48,19 @@ export interface ProofCheck {
   readonly txHash: string | null;
   readonly blockNumber: number | null;
   readonly verifiedOnChain: boolean;
+  /** The salted leaf and proof checked here with OpenZeppelin's library against the root. */
+  readonly verifiedLocally: boolean;
+}
+
+/** `gridledger verify-period` for one group-period, as an MPO would run it for its own meters. */
+export interface PeriodVerification {
+  readonly groupId: string;
+  readonly periodId: string;
+  readonly version: number;
+  readonly meters: number;
+  readonly checks: number;
+  /** The first check that failed, `name: detail`; null when every check passed. */
+  readonly firstDifference: string | null;
 }
 
 export interface InvariantCheck {
@@ -59,6 +74,7 @@ export interface MarketDaySummary {
   readonly ledgerTotalCents: bigint;
   readonly ledgerAccounts: number;
   readonly proof: ProofCheck;
+  readonly verification: PeriodVerification;
   readonly invariants: readonly InvariantCheck[];
 }
 
@@ -123,14 +139,36 @@ export async function collectSummary(input: {
   // accounts and total are over every account, whatever the page.
   const ledger = await callJson<{ accounts: number; total: string }>(`${balancing}/ledger/balances?limit=1`);
   const proof = await checkOneProof(services, population, periodIds);
-  const invariants = checkInvariants(periods, population, expected, BigInt(ledger.total), proof);
-  return { periods, ledgerTotalCents: BigInt(ledger.total), ledgerAccounts: ledger.accounts, proof, invariants };
+  const verification = await verifyOnePeriod(services, chain, population, periodIds, expected);
+  const invariants = [
+    ...checkInvariants(periods, population, expected, BigInt(ledger.total), proof),
+    { name: 'verify-period: own meters, salted leaves and totals agree with the chain', ok: verification.firstDifference === null, detail: verification.firstDifference ?? `${verification.groupId} ${verification.periodId} v${verification.version}` },
+  ];
+  return { periods, ledgerTotalCents: BigInt(ledger.total), ledgerAccounts: ledger.accounts, proof, verification, invariants };
+}
+
+/** verify-period for one group-period: an MPO's own meters (their values as sent), fetched with their salted leaves and proofs, against the chain. */
+async function verifyOnePeriod(services: DemoServices, chain: DemoChain, population: Population, periodIds: readonly string[], expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>): Promise<PeriodVerification> {
+  const periodId = periodIds[Math.floor(periodIds.length / 2)];
+  const groupId = population.groups[0];
+  const values = expected.get(periodId);
+  const own = population.meters.filter((m) => m.groupId === groupId && values?.has(m.meterId)).slice(0, 5);
+  const { evidence, checks } = await verifyPeriodFrom({
+    groupId,
+    periodId,
+    rpcUrl: chain.provider._getConnection().url,
+    cascadeAddress: chain.cascadeAddress,
+    bridgeUrl: services.url('chain-bridge'),
+    ownMeters: own.map((m) => ({ meterId: m.meterId, direction: m.direction === 'production' ? 1 : 0, energyWh: values?.get(m.meterId) ?? 0n })),
+  });
+  const failed = checks.find((c) => !c.ok);
+  return { groupId, periodId, version: evidence.chain.version, meters: own.length, checks: checks.length, firstDifference: failed ? `${failed.name}: ${failed.detail}` : null };
 }
 
 async function checkOneProof(services: DemoServices, population: Population, periodIds: readonly string[]): Promise<ProofCheck> {
   const meter = population.meters.find((m) => m.profile === 'household') ?? population.meters[0];
   const periodId = periodIds[Math.floor(periodIds.length / 2)];
-  const answer = await callJson<{ leaf: [string, string, number, string]; proof: string[]; root: string; anchor: { txHash: string | null; blockNumber: number | null } | null; verifiedOnChain: boolean | null }>(
+  const answer = await callJson<{ leaf: [string, string, number, string, string]; proof: string[]; root: string; anchor: { txHash: string | null; blockNumber: number | null } | null; verifiedOnChain: boolean | null }>(
     `${services.url('chain-bridge')}/proofs/${meter.groupId}/${periodId}/${meter.meterId}`,
   );
   return {
@@ -143,6 +181,8 @@ async function checkOneProof(services: DemoServices, population: Population, per
     txHash: answer.anchor?.txHash ?? null,
     blockNumber: answer.anchor?.blockNumber ?? null,
     verifiedOnChain: answer.verifiedOnChain === true,
+    // The leaf carries its salt (its 5th value): without it the leaf hash could not be recomputed.
+    verifiedLocally: StandardMerkleTree.verify(answer.root, [...METER_LEAF_TYPES], answer.leaf, answer.proof),
   };
 }
 
@@ -190,7 +230,7 @@ function checkInvariants(
     { name: 'every period finalized by the TSO on chain', ok: notFinal.length === 0, detail: notFinal.length === 0 ? `${periods.length} periods` : `not final: ${list(notFinal)}` },
     { name: 'allocations sum exactly to plant output', ok: allocationGap.length === 0 && plantTruth.length === 0, detail: allocationGap.length === 0 && plantTruth.length === 0 ? `${periods.length} periods` : `off in ${list([...allocationGap, ...plantTruth])}` },
     { name: 'imbalance ledger balances to zero', ok: ledgerTotal === 0n, detail: `total ${formatMinorUnits(ledgerTotal)} €` },
-    { name: "a meter's proof verifies against the root on chain", ok: proof.verifiedOnChain, detail: `${proof.meterId} in ${proof.groupId} at ${proof.periodId}` },
+    { name: "a meter's proof verifies against the root on chain", ok: proof.verifiedOnChain && proof.verifiedLocally, detail: `${proof.meterId} in ${proof.groupId} at ${proof.periodId}, salted leaf` },
   ];
 }
 
@@ -218,8 +258,12 @@ export function formatSummary(summary: MarketDaySummary, maxPeriodLines = 12): s
   lines.push('');
   lines.push(`day totals: feed-in ${whToKwh(total((r) => r.feedInWh))} kWh, feed-out ${whToKwh(total((r) => r.feedOutWh))} kWh, imbalance ${whToKwh(total((r) => r.imbalanceWh))} kWh`);
   lines.push(`imbalance ledger: ${summary.ledgerAccounts} accounts, balances sum to ${formatMinorUnits(summary.ledgerTotalCents)} €`);
+  const v = summary.verification;
+  lines.push(
+    `verify-period: ${v.groupId} ${v.periodId} v${v.version}, ${v.meters} own meters, ${v.checks} checks: ${v.firstDifference === null ? 'agrees with the chain' : `DIFFERS (${v.firstDifference})`}`,
+  );
   const p = summary.proof;
-  lines.push(`proof: meter ${p.meterId} (${p.groupId}) at ${p.periodId}: ${whToKwh(BigInt(p.energyWh))} kWh, ${p.proofLength} hashes to root ${p.root.slice(0, 18)}…, anchored in tx ${p.txHash?.slice(0, 18) ?? '-'}… block ${p.blockNumber ?? '-'}: ${p.verifiedOnChain ? 'verified by the contract' : 'NOT verified'}`);
+  lines.push(`proof: meter ${p.meterId} (${p.groupId}) at ${p.periodId}: ${whToKwh(BigInt(p.energyWh))} kWh, ${p.proofLength} hashes to root ${p.root.slice(0, 18)}…, anchored in tx ${p.txHash?.slice(0, 18) ?? '-'}… block ${p.blockNumber ?? '-'}: ${p.verifiedOnChain ? 'verified by the contract' : 'NOT verified'}, salted leaf ${p.verifiedLocally ? 'verified here' : 'NOT verified here'}`);
   lines.push('', 'invariants:');
   for (const check of summary.invariants) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name} (${check.detail})`);
   return lines.join('\n');

@@ -31,6 +31,8 @@ export interface LocalStackOptions {
    * logs in there: an anonymous NATS is never reused.
    */
   readonly reuse?: boolean;
+  /** Reuse an EVM node already answering (default: as `reuse`); false starts one of its own (tests that must own their chain). */
+  readonly reuseEvm?: boolean;
   /** Where to read those variables (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where started services keep state (default <repo>/.stack). */
@@ -89,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const postgres = add((reuse && (await reusablePostgres(log, env.DATABASE_ADMIN_URL ?? env.PG_ADMIN_URL))) || (await startEmbeddedPostgres(await port(STANDARD_PORTS.postgres), stateDir, log)));
     const adminDatabaseUrl = postgres.url;
     const databaseUrl = await ensureDatabase(adminDatabaseUrl, STACK_DATABASE);
-    const evm = options.evm ? add((reuse && (await reusableEvm(log, env.CHAIN_RPC_URL))) || (await startAnvil(await port(STANDARD_PORTS.evm)))) : undefined;
+    const evm = options.evm ? add(((options.reuseEvm ?? reuse) && (await reusableEvm(log, env.CHAIN_RPC_URL))) || (await startAnvil(await port(STANDARD_PORTS.evm)))) : undefined;
     return { natsUrl: nats.url, natsPasswords: nats.passwords, databaseUrl, adminDatabaseUrl, rpcUrl: evm?.url, components, stop: stopAll };
   } catch (error) {
     await stopAll();

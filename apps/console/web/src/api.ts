@@ -1,9 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { BoardSnapshot } from '../../src/board.types';
+import { currentSession } from './session';
 
 export interface ConsoleConfig {
   readonly chainRpcUrl: string;
   readonly cascadeAddress: string | null;
+  readonly chainId: number | null;
+  readonly roleRegistryAddress: string | null;
   readonly services: readonly string[];
   readonly operatorActions: boolean;
 }
@@ -19,7 +22,10 @@ export class ApiError extends Error {
 
 /** GET a console API (or a service's, through /api/services/<name>/…); problem+json becomes an ApiError naming its detail. */
 export async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init?.headers ?? {}) } });
+  // Reads proxied to the services carry the participant's session, when signed in.
+  const session = path.startsWith('/api/services/') ? currentSession() : undefined;
+  const headers = { accept: 'application/json', ...(session ? { authorization: session.authorization } : {}), ...(init?.headers ?? {}) };
+  const response = await fetch(path, { ...init, headers });
   const text = await response.text();
   const body = text ? (JSON.parse(text) as unknown) : null;
   if (!response.ok) {

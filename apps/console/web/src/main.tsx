@@ -1,6 +1,6 @@
-import { StrictMode } from 'react';
+import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useBoard } from './api';
+import { getJson, useBoard, type ConsoleConfig } from './api';
 import { CapacityPage } from './pages/capacity';
 import { ChartPage } from './pages/chart';
 import { GroupPeriodPage } from './pages/group-period';
@@ -8,6 +8,7 @@ import { MarketDayPage } from './pages/market-day';
 import { MeterCheckPage } from './pages/meter-check';
 import { OperationsPage } from './pages/operations';
 import { href, useRoute } from './router';
+import { currentSession, signIn, signOut, type Session } from './session';
 import './styles.css';
 
 const NAV = [
@@ -17,6 +18,35 @@ const NAV = [
   ['operations', 'Operations'],
   ['check', "Meter owner's check"],
 ] as const;
+
+/** Sign-In with Ethereum: reads then carry the participant's session to the services. */
+function SignIn() {
+  const [session, setSession] = useState<Session | undefined>(currentSession);
+  const [error, setError] = useState<string>();
+  if (session) {
+    return (
+      <span className="session" data-testid="session">
+        signed in as <span className="hex">{session.address}</span>{' '}
+        <button onClick={() => (signOut(), setSession(undefined), window.location.reload())}>sign out</button>
+      </span>
+    );
+  }
+  return (
+    <span className="session">
+      <button
+        data-testid="sign-in"
+        onClick={() =>
+          void getJson<ConsoleConfig>('/api/config')
+            .then(signIn)
+            .then((signed) => (setSession(signed), setError(undefined)), (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)))
+        }
+      >
+        Sign in with Ethereum
+      </button>
+      {error && <small className="error"> {error}</small>}
+    </span>
+  );
+}
 
 function App() {
   const route = useRoute();
@@ -33,6 +63,7 @@ function App() {
             </a>
           ))}
         </nav>
+        <SignIn />
         <span className={`live ${live ? 'on' : 'off'}`} data-testid="live">
           {live ? `live · revision ${board?.revision ?? 0}` : 'reconnecting…'}
         </span>

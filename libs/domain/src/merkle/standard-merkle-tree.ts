@@ -31,11 +31,7 @@ export class MeterMerkleTree {
       leafHashes.copy(nodes, nodeIndex * 32, leafIndex * 32, leafIndex * 32 + 32);
       nodeIndexOfLeaf[leafIndex] = nodeIndex;
     }
-    const pair = Buffer.allocUnsafe(64);
-    for (let i = nodeCount - 1 - count; i >= 0; i--) {
-      writeSortedPair(nodes, 2 * i + 1, 2 * i + 2, pair);
-      keccak.hashInto(pair, nodes, i * 32);
-    }
+    for (let i = nodeCount - 1 - count; i >= 0; i--) keccak.hashSortedPairInto(nodes, (2 * i + 1) * 32, (2 * i + 2) * 32, i * 32);
     return new MeterMerkleTree(nodes, nodeIndexOfLeaf, count);
   }
 
@@ -94,15 +90,6 @@ function sortedByHash(hashes: Buffer, count: number): Uint32Array {
     return byHash !== 0 ? byHash : a - b;
   });
   return order;
-}
-
-/** The two child nodes, smaller first, into `pair` (the sorted-pair rule of OpenZeppelin). */
-function writeSortedPair(nodes: Buffer, left: number, right: number, pair: Buffer): void {
-  // buf.compare(target, …, sourceStart, sourceEnd) compares the source (right) to the target (left).
-  const leftFirst = nodes.compare(nodes, left * 32, left * 32 + 32, right * 32, right * 32 + 32) >= 0;
-  const [first, second] = leftFirst ? [left, right] : [right, left];
-  nodes.copy(pair, 0, first * 32, first * 32 + 32);
-  nodes.copy(pair, 32, second * 32, second * 32 + 32);
 }
 
 /** Verifies a proof the way OpenZeppelin's `processProof` does; for callers without the library. */

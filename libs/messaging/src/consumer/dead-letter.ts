@@ -35,6 +35,9 @@ export async function deadLetter(messaging: MessagingClient, delivery: Delivery,
     msg.nak(retryDelayMs);
     return false;
   }
-  msg.term(reason.slice(0, 200));
+  // A bare +TERM: nats-server 2.9 (Debian's) does not parse `+TERM <reason>` and leaves the
+  // message pending, so it came back after the ack wait and was dead-lettered again (and held
+  // a slot of max_ack_pending meanwhile). The reason is in the dead letter.
+  msg.term();
   return true;
 }

@@ -24,9 +24,11 @@ export interface DueGroupPeriod {
  * settled ones whose inputs changed. FOR UPDATE SKIP LOCKED, so replicas share the list and
  * value writes for the group-period wait until the step commits. A parked group-period is
  * skipped, and one that failed after `retryFailedBefore` waits out its backoff; the fewest
- * failures go first, so one failing row cannot starve the others.
+ * failures go first, so one failing row cannot starve the others. An open one past its
+ * deadline that asked for a re-send after `resendAgainBefore` waits for the values (a new
+ * value or manifest wakes it at once).
  */
-export async function takeDueGroupPeriod(sql: Sql, now: Date, retryFailedBefore: Date = now): Promise<DueGroupPeriod | undefined> {
+export async function takeDueGroupPeriod(sql: Sql, now: Date, retryFailedBefore: Date = now, resendAgainBefore: Date = now): Promise<DueGroupPeriod | undefined> {
   const rows: {
     group_id: string;
     period_id: string;
@@ -38,10 +40,10 @@ export async function takeDueGroupPeriod(sql: Sql, now: Date, retryFailedBefore:
     trace_headers: Record<string, string>;
   }[] = await sql.query(
     `SELECT group_id, period_id, period_length, period_start, gate_deadline, status, confirmed_version, trace_headers FROM group_periods
-     WHERE ((status = 'open' AND (needs_check OR gate_deadline <= $1)) OR dirty)
+     WHERE ((status = 'open' AND (needs_check OR (gate_deadline <= $1 AND (resend_requested_at IS NULL OR resend_requested_at <= $3)))) OR dirty)
        AND parked_at IS NULL AND (last_failed_at IS NULL OR last_failed_at <= $2)
      ORDER BY failures, period_start, group_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    [now, retryFailedBefore],
+    [now, retryFailedBefore, resendAgainBefore],
   );
   if (rows.length === 0) return undefined;
   const [row] = rows;

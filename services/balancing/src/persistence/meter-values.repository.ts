@@ -54,7 +54,8 @@ export async function insertMeterValues(sql: Sql, key: GroupPeriodKey, rows: rea
     replacedBy.push(seqs[i].seq);
   });
   if (replacedOld.length > 0) {
-    await sql.query(`UPDATE meter_values m SET replaced_seq = x.by FROM unnest($1::bigint[], $2::bigint[]) AS x(old, by) WHERE m.seq = x.old`, [replacedOld, replacedBy]);
+    // The period names the partition; seq alone would probe every day's index.
+    await sql.query(`UPDATE meter_values m SET replaced_seq = x.by FROM unnest($1::bigint[], $2::bigint[]) AS x(old, by) WHERE m.period_id = $3 AND m.seq = x.old`, [replacedOld, replacedBy, key.periodId]);
   }
   await sql.query(
     `INSERT INTO meter_values (seq, group_id, period_id, meter_id, direction, energy_wh, substituted, source_event_id)

@@ -1,5 +1,5 @@
 import { PeriodLength } from '@gridledger/domain';
-import { LedgerEntry, Posting, SettledVersion, SettlementTrigger } from '@gridledger/settlement';
+import { LedgerEntry, Posting, SettledVersion, SettlementTrigger, SubstitutionReason } from '@gridledger/settlement';
 import { Sql, toBigInt } from './sql';
 
 export interface StoredVersion {
@@ -18,6 +18,8 @@ export interface StoredVersion {
   readonly merkleRoot: string;
   readonly meterCount: number;
   readonly substitutedCount: number;
+  /** Why the version holds substitutes (null: none). */
+  readonly substitutionReason: SubstitutionReason | null;
   readonly valueWatermark: bigint;
   readonly settledAt: Date;
 }
@@ -38,6 +40,7 @@ interface VersionRow {
   merkle_root: string;
   meter_count: number;
   substituted_count: number;
+  substitution_reason: SubstitutionReason | null;
   value_watermark: string;
   settled_at: Date;
 }
@@ -59,6 +62,7 @@ function fromRow(row: VersionRow): StoredVersion {
     merkleRoot: row.merkle_root,
     meterCount: row.meter_count,
     substitutedCount: row.substituted_count,
+    substitutionReason: row.substitution_reason,
     valueWatermark: BigInt(row.value_watermark),
     settledAt: row.settled_at,
   };
@@ -68,8 +72,8 @@ function fromRow(row: VersionRow): StoredVersion {
 export async function insertVersion(sql: Sql, settled: SettledVersion, watermark: bigint, settledAt: Date): Promise<void> {
   await sql.query(
     `INSERT INTO period_versions (group_id, period_id, version, period_length, trigger, feed_in_wh, feed_out_wh, schedule_net_wh,
-       imbalance_wh, imbalance_price_per_mwh, imbalance_amount, ledger_digest, merkle_root, meter_count, substituted_count, value_watermark, settled_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+       imbalance_wh, imbalance_price_per_mwh, imbalance_amount, ledger_digest, merkle_root, meter_count, substituted_count, value_watermark, settled_at, substitution_reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
     [
       settled.groupId,
       settled.periodId,
@@ -88,6 +92,7 @@ export async function insertVersion(sql: Sql, settled: SettledVersion, watermark
       settled.totals.substitutedCount,
       watermark.toString(),
       settledAt,
+      settled.substitutionReason ?? null,
     ],
   );
   if (settled.posting) {
@@ -154,6 +159,7 @@ export async function settledVersionsOf(sql: Sql, groupId: string, periodId: str
     posting: postings.get(version.version) ?? null,
     ledgerDigest: version.ledgerDigest,
     merkleRoot: version.merkleRoot,
+    ...(version.substitutionReason ? { substitutionReason: version.substitutionReason } : {}),
   }));
 }
 

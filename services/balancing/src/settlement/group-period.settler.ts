@@ -9,12 +9,17 @@ import {
   GroupPeriodContext,
   GroupPeriodEvent,
   GroupPeriodState,
+  InputsCheck,
+  InputsManifest,
   SettledVersion,
+  checkInputs,
   groupPeriodDecider,
   groupPeriodGate,
+  inputsDigest,
   leafColumnsOf,
   periodStartSeconds,
   summarizeMarketPeriod,
+  versionSaltKey,
 } from '@gridledger/settlement';
 import { DueGroupPeriod, GroupPeriodKey, GroupPeriodStatus, markChecked, markSettled, recordSettleFailure, takeDueGroupPeriod } from '../persistence/group-periods.repository';
 import { LoadedMeterRows, insertMeterValues, loadMeterRows, previousDayValues } from '../persistence/meter-values.repository';
@@ -22,6 +27,7 @@ import { imbalancePriceOf } from '../persistence/prices.repository';
 import { schedulesOf } from '../persistence/schedules.repository';
 import { Sql } from '../persistence/sql';
 import { insertVersion, latestVersionsOfPeriod, settledVersionsOf } from '../persistence/versions.repository';
+import { IngestManifestsRepository } from '../persistence/ingest-manifests.repository';
 import { MerkleRoots } from './merkle-roots';
 import { closedEventData, settledEventData } from './settled-event.mapper';
 
@@ -30,7 +36,27 @@ export type SettleStep =
   | { readonly kind: 'still-open'; readonly key: GroupPeriodKey }
   | { readonly kind: 'unchanged'; readonly key: GroupPeriodKey }
   | { readonly kind: 'settled'; readonly settled: SettledVersion }
+  | ResendNeeded
   | SettleFailure;
+
+/** The values of a group-period do not match meter-ingest's manifest: not settled, a re-send is due. */
+export interface ResendNeeded {
+  readonly kind: 'resend';
+  readonly key: GroupPeriodKey;
+  readonly expected: { readonly count: number; readonly digest: string };
+  readonly received: { readonly count: number; readonly digest: string };
+  readonly missing: number;
+}
+
+/** How the settler holds a group-period to meter-ingest's manifest (docs/integrity.md). */
+export interface ManifestPolicy {
+  /** Settle only when balancing's values match the manifest. */
+  readonly required: boolean;
+  /** A group-period waiting for a re-send is looked at again (and asks again) after this long. */
+  readonly resendRetryMs: number;
+}
+
+export const DEFAULT_MANIFEST_POLICY: ManifestPolicy = { required: true, resendRetryMs: 30_000 };
 
 /** Settling one group-period threw: its transaction rolled back and the failure was recorded. */
 export interface SettleFailure {
@@ -68,8 +94,12 @@ export class GroupPeriodSettler {
     private readonly dataSource: DataSource,
     private readonly roots: MerkleRoots,
     private readonly keccak: Keccak256,
+    /** BALANCING_LEAF_SALT_KEY: each version's leaves are salted from it. */
+    private readonly leafSaltKey: Uint8Array,
     private readonly clock: Clock,
     private readonly poison: PoisonPolicy = DEFAULT_POISON_POLICY,
+    private readonly manifest: ManifestPolicy = DEFAULT_MANIFEST_POLICY,
+    private readonly manifests = new IngestManifestsRepository(),
   ) {}
 
   /**
@@ -77,7 +107,7 @@ export class GroupPeriodSettler {
    * group-period that throws is recorded (and backed off, then parked) and reported to
    * `onFailure`; the others go on settling.
    */
-  async settleDue(concurrency = 2, onFailure: (failure: SettleFailure) => void = () => undefined): Promise<SettledVersion[]> {
+  async settleDue(concurrency = 2, onFailure: (failure: SettleFailure) => void = () => undefined, onResend: (resend: ResendNeeded) => void = () => undefined): Promise<SettledVersion[]> {
     const settled: SettledVersion[] = [];
     const worker = async (): Promise<void> => {
       for (;;) {
@@ -85,6 +115,7 @@ export class GroupPeriodSettler {
         if (step.kind === 'none') return;
         if (step.kind === 'settled') settled.push(step.settled);
         if (step.kind === 'failed') onFailure(step);
+        if (step.kind === 'resend') onResend(step);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
@@ -111,7 +142,7 @@ export class GroupPeriodSettler {
 
   private settleOne(now: Date, onTaken: (due: DueGroupPeriod) => void): Promise<SettleStep> {
     return this.dataSource.transaction(async (em) => {
-      const due = await takeDueGroupPeriod(em, now, new Date(now.getTime() - this.poison.retryBackoffMs));
+      const due = await takeDueGroupPeriod(em, now, new Date(now.getTime() - this.poison.retryBackoffMs), new Date(now.getTime() - this.manifest.resendRetryMs));
       if (!due) return { kind: 'none' } as const;
       onTaken(due);
       const { key } = due;
@@ -121,7 +152,9 @@ export class GroupPeriodSettler {
       return withSpan('balancing.gate', { parent, attributes: { 'gridledger.group': key.groupId, 'gridledger.period': key.periodId } }, async (span) => {
         const context: GroupPeriodContext = { ...key, periodLength: due.periodLength, gateDeadlineMs: due.gateDeadline.getTime() - periodEndMs(key.periodId, due.periodLength) };
         const loaded = await loadMeterRows(em, key, due.periodStart);
-        let command: GroupPeriodCommand = { type: 'SettleChanges' };
+        // Balancing's values against meter-ingest's manifest: one aggregate, once per decision.
+        const inputs = (): Promise<InputsCheck | undefined> => (this.manifest.required ? this.manifests.check(em, key) : Promise.resolve(undefined));
+        let command: GroupPeriodCommand | undefined;
         let substituting = false;
         if (due.status === 'open') {
           const gate = groupPeriodGate(context, loaded.meters, now.getTime());
@@ -134,8 +167,9 @@ export class GroupPeriodSettler {
           const missing = gate.reason === 'deadline' ? gate.missing : [];
           substituting = missing.length > 0;
           const previousDay = substituting ? await previousDayValues(em, key, due.periodStart, missing) : new Map<string, WattHours>();
-          command = { type: 'CloseGateIfDue', nowMs: now.getTime(), previousDayValues: previousDay };
+          command = { type: 'CloseGateIfDue', nowMs: now.getTime(), previousDayValues: previousDay, inputs: await inputs() };
         }
+        command ??= { type: 'SettleChanges', inputs: await inputs() };
         return withSpan('balancing.settle', {}, () => this.settle(em, due, context, loaded, command, substituting, now));
       });
     });
@@ -143,31 +177,53 @@ export class GroupPeriodSettler {
 
   private async settle(em: EntityManager, due: DueGroupPeriod, context: GroupPeriodContext, loaded: LoadedMeterRows, command: GroupPeriodCommand, substituting: boolean, now: Date): Promise<SettleStep> {
     const { key } = due;
-    // The rows' root is hashed on worker threads while the rest of the state loads (unless
-    // substitutes will change the rows: then the decider hashes the rows it settles).
-    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), periodStartSeconds(key.periodId, due.periodLength));
+    // The rows' root under the next version's salts is hashed on worker threads while the rest
+    // of the state loads (unless substitutes will change the rows: then the decider hashes the
+    // rows it settles).
+    const versions = await settledVersionsOf(em, key.groupId, key.periodId);
+    const nextVersion = versions.length + 1;
+    const start = periodStartSeconds(key.periodId, due.periodLength);
+    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), start, versionSaltKey(this.leafSaltKey, key.groupId, start, nextVersion));
     const state: GroupPeriodState = {
       status: due.status,
       meters: loaded.meters,
       schedules: new Map((await schedulesOf(em, key.groupId, key.periodId)).map((schedule) => [schedule.scheduleId, schedule])),
       imbalancePricePerMWh: await imbalancePriceOf(em, key.periodId),
-      versions: await settledVersionsOf(em, key.groupId, key.periodId),
+      versions,
       confirmedVersion: due.confirmedVersion,
     };
     const loadedRoot = hashing && (await hashing);
-    const decider = groupPeriodDecider(context, { keccak: this.keccak, knownRoot: (meters) => (meters === loaded.meters ? loadedRoot : undefined) });
+    const decider = groupPeriodDecider(context, {
+      keccak: this.keccak,
+      leafSaltKey: this.leafSaltKey,
+      knownRoot: (meters, version) => (meters === loaded.meters && version === nextVersion ? loadedRoot : undefined),
+    });
     const events = await withSpan('balancing.netting', { attributes: { 'gridledger.meters': loaded.meters.meterIds.length } }, async () => decider.decide(command, state));
-    const settled = await this.store(em, key, events, loaded.watermark, now);
+    const resend = events.find((event) => event.type === 'ResendRequested');
+    if (resend) {
+      const mismatch = { expected: resend.expected, received: resend.received, missing: resend.missing };
+      await this.manifests.recordResendRequest(em, key, mismatch, now);
+      return { kind: 'resend', key, ...mismatch };
+    }
+    const settled = await this.store(em, key, events, loaded.watermark, now, 'inputs' in command ? command.inputs : undefined);
     if (!settled) {
       await markChecked(em, key);
       return { kind: 'unchanged', key };
     }
+    await this.manifests.clearAwaiting(em, key);
     await this.closeMarketPeriodIfComplete(em, key.periodId, due.periodLength, now);
     return { kind: 'settled', settled };
   }
 
   /** What the decided events say, into Postgres: substitutes, then the version, its posting and its outbox event. */
-  private async store(em: EntityManager, key: GroupPeriodKey, events: readonly GroupPeriodEvent[], loadedWatermark: bigint, now: Date): Promise<SettledVersion | undefined> {
+  private async store(
+    em: EntityManager,
+    key: GroupPeriodKey,
+    events: readonly GroupPeriodEvent[],
+    loadedWatermark: bigint,
+    now: Date,
+    inputs: InputsCheck | undefined,
+  ): Promise<SettledVersion | undefined> {
     let watermark = loadedWatermark;
     let settled: SettledVersion | undefined;
     for (const event of events) {
@@ -186,7 +242,9 @@ export class GroupPeriodSettler {
           settled = event.settled;
           await insertVersion(em, settled, watermark, now);
           await markSettled(em, key, settled.version);
-          const envelope = BalancingPeriodSettled.create({ data: settledEventData(settled), idParts: [settled.groupId, settled.periodId, String(settled.version)], occurredAt: now });
+          const digest = await this.inputsDigestOf(em, key, inputs);
+          const data = { ...settledEventData(settled), ...(digest ? { inputsDigest: digest } : {}) };
+          const envelope = BalancingPeriodSettled.create({ data, idParts: [settled.groupId, settled.periodId, String(settled.version)], occurredAt: now });
           await enqueueOutbox(em, BalancingPeriodSettled, envelope, settled.groupId);
           break;
         }
@@ -196,6 +254,22 @@ export class GroupPeriodSettler {
       }
     }
     return settled;
+  }
+
+  /**
+   * The inputsDigest of the meter-ingest manifest this version settled on: only when its
+   * count and digest are what balancing holds (the version settled exactly the MPO-signed
+   * inputs it names); otherwise none, and the commitment says "not attested".
+   */
+  private async inputsDigestOf(em: EntityManager, key: GroupPeriodKey, inputs: InputsCheck | undefined): Promise<string | undefined> {
+    if (!inputs?.manifest || checkInputs(inputs).kind !== 'match') return undefined;
+    const data = await this.manifests.latestData(em, key, inputs.manifest.revision);
+    if (!data) return undefined;
+    try {
+      return inputsDigest(data as InputsManifest);
+    } catch {
+      return undefined;
+    }
   }
 
   /**

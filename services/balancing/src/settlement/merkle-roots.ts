@@ -3,9 +3,12 @@ import { Worker } from 'node:worker_threads';
 import { Keccak256 } from '@gridledger/domain';
 import { LeafColumns, merkleRootOfLeaves } from '@gridledger/settlement';
 
-/** Computes the Merkle root of a group-period's values (StandardMerkleTree-compatible, `merkleRootOfLeaves`). */
+/**
+ * Computes the Merkle root of a group-period's values (StandardMerkleTree-compatible,
+ * `merkleRootOfLeaves`), the leaves salted from `versionKey` (`versionSaltKey`).
+ */
 export interface MerkleRoots {
-  rootOf(leaves: LeafColumns, periodStartSeconds: bigint): Promise<string>;
+  rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -13,8 +16,8 @@ export interface MerkleRoots {
 export class InlineMerkleRoots implements MerkleRoots {
   constructor(private readonly keccak: Keccak256) {}
 
-  async rootOf(leaves: LeafColumns, periodStartSeconds: bigint): Promise<string> {
-    return merkleRootOfLeaves(leaves, periodStartSeconds, this.keccak);
+  async rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string> {
+    return merkleRootOfLeaves(leaves, periodStartSeconds, versionKey, this.keccak);
   }
 
   async close(): Promise<void> {}
@@ -29,6 +32,7 @@ export interface MerkleJob {
   readonly directions: Uint8Array;
   readonly energies: BigUint64Array;
   readonly periodStartSeconds: bigint;
+  readonly versionKey: Uint8Array;
 }
 
 export type MerkleResult = { readonly id: number; readonly root: string } | { readonly id: number; readonly error: string };
@@ -65,11 +69,11 @@ export class WorkerMerkleRoots implements MerkleRoots {
     });
   }
 
-  rootOf(leaves: LeafColumns, periodStartSeconds: bigint): Promise<string> {
-    if (leaves.meterIds.length === 0) return this.fallback.rootOf(leaves, periodStartSeconds);
+  rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string> {
+    if (leaves.meterIds.length === 0) return this.fallback.rootOf(leaves, periodStartSeconds, versionKey);
     const id = this.nextId++;
     // Copied, not transferred: the columns may be the decider state's own.
-    const job: MerkleJob = { id, meterIds: leaves.meterIds.join('\n'), directions: leaves.directions, energies: leaves.energies, periodStartSeconds };
+    const job: MerkleJob = { id, meterIds: leaves.meterIds.join('\n'), directions: leaves.directions, energies: leaves.energies, periodStartSeconds, versionKey };
     const worker = this.workers[this.nextWorker++ % this.workers.length];
     return new Promise<string>((resolvePromise, reject) => {
       this.pending.set(id, { resolve: resolvePromise, reject });

@@ -8,7 +8,7 @@ parentPort?.on('message', (job: MerkleJob) => {
   void loadKeccak256()
     .then((keccak) => {
       const leaves = { meterIds: job.meterIds.split('\n'), directions: job.directions, energies: job.energies };
-      const result: MerkleResult = { id: job.id, root: merkleRootOfLeaves(leaves, job.periodStartSeconds, keccak) };
+      const result: MerkleResult = { id: job.id, root: merkleRootOfLeaves(leaves, job.periodStartSeconds, job.versionKey, keccak) };
       parentPort?.postMessage(result);
     })
     .catch((error: unknown) => parentPort?.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) } satisfies MerkleResult));

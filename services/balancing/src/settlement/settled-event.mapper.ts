@@ -19,6 +19,7 @@ export function settledEventData(settled: SettledVersion): EventData<typeof Bala
     merkleRoot: settled.merkleRoot,
     meterCount: settled.totals.meterCount,
     substitutedCount: settled.totals.substitutedCount,
+    ...(settled.substitutionReason ? { substitutionReason: settled.substitutionReason } : {}),
   };
 }
 

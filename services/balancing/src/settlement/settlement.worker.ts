@@ -1,15 +1,23 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { MessagingClient } from '@gridledger/messaging';
-import { InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { JsonLogger, counter, histogram } from '@gridledger/telemetry';
 import { Clock, periodEndMs } from '@gridledger/domain';
 import { BalancingConfig } from '../config';
 import { balancingConsumerRefs } from '../ingest/balancing-consumers';
-import { GroupPeriodSettler, SettleFailure } from './group-period.settler';
+import { METER_RESEND_SUBJECT } from '@gridledger/events';
+import { GroupPeriodSettler, ResendNeeded, SettleFailure } from './group-period.settler';
+import { createMeterValuePartitions } from '../persistence/meter-value-partitions';
+
+/** Value partitions: today and the next 7 days, checked every six hours (docs/partitions.md). */
+const PARTITION_DAYS = 8;
+const PARTITION_CHECK_MS = 6 * 3_600_000;
 
 const versionsSettled = () => counter('gridledger_balancing_versions_settled_total', 'Group-period versions settled, by trigger');
 const timeToSettle = () => histogram('gridledger_balancing_time_to_settle_seconds', 'From a period end to its first settled version', 's');
 const parkedGroupPeriods = () => counter('gridledger_settlement_parked_group_periods', 'Group-periods parked after repeated settlement failures (poison items), by the status they failed in');
+const resendsRequested = () => counter('gridledger_balancing_resends_requested_total', 'Re-sends asked of meter-ingest because a group-period did not match its manifest');
 const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_seconds', 'One worker run over every due group-period', 's');
 
 /**
@@ -21,6 +29,7 @@ const settleRunSeconds = () => histogram('gridledger_balancing_settle_run_second
 @Injectable()
 export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly loop: PollingLoop;
+  private readonly partitionLoop: PollingLoop;
   private behindSinceMs: number | undefined;
 
   constructor(
@@ -29,28 +38,58 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @InjectClock() private readonly clock: Clock,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {
     this.loop = new PollingLoop(this.config.BALANCING_SETTLE_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
+    this.partitionLoop = new PollingLoop(PARTITION_CHECK_MS, () => this.partitionsAhead(), (error) => this.logger.warn(`creating value partitions ahead failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.partitionsAhead();
     this.loop.start();
+    this.partitionLoop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.partitionLoop.stop();
     await this.loop.stop();
+  }
+
+  private partitionsAhead(): Promise<void> {
+    return createMeterValuePartitions(this.dataSource, this.clock.nowMs(), PARTITION_DAYS);
   }
 
   private async tick(): Promise<void> {
     if (!(await this.caughtUpOrWaitedEnough())) return;
     const started = process.hrtime.bigint();
-    const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY, (failure) => this.alarm(failure));
+    const resends: ResendNeeded[] = [];
+    const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY, (failure) => this.alarm(failure), (resend) => resends.push(resend));
+    await Promise.all(resends.map((resend) => this.askResend(resend)));
     if (settled.length > 0) settleRunSeconds().record(Number(process.hrtime.bigint() - started) / 1e9);
     const nowMs = this.clock.nowMs();
     for (const version of settled) {
       versionsSettled().add(1, { trigger: version.trigger });
       if (version.version === 1) timeToSettle().record((nowMs - periodEndMs(version.periodId, version.periodLength)) / 1000);
       this.logger.log(`settled ${version.groupId} ${version.periodId} v${version.version} (${version.trigger}): imbalance ${version.totals.imbalanceWh} Wh, root ${version.merkleRoot}`, 'SettlementWorker');
+    }
+  }
+
+  /**
+   * Asks meter-ingest to re-send a group-period that does not match its manifest (after the
+   * commit that recorded the request). Not answering is logged; the retry comes with
+   * BALANCING_RESEND_RETRY_MS, and the reconciler shows the drift meanwhile.
+   */
+  private async askResend(resend: ResendNeeded): Promise<void> {
+    const { groupId, periodId } = resend.key;
+    resendsRequested().add(1);
+    const fields = { group: groupId, period: periodId, expectedCount: resend.expected.count, receivedCount: resend.received.count, expectedDigest: resend.expected.digest, receivedDigest: resend.received.digest, missing: resend.missing };
+    this.logger.event('warn', 'values of a group-period do not match meter-ingest\'s manifest: not settled, re-send requested', fields);
+    try {
+      const replayId = `resend-${groupId}-${periodId.replace(/[^0-9]/g, '')}-${this.clock.nowMs()}`.slice(0, 64);
+      const answer = await this.messaging.request<{ replayed?: number; error?: string }>(METER_RESEND_SUBJECT, { groupId, periodId, replayId }, 10_000);
+      if (answer.error) this.logger.event('error', 'meter-ingest refused the re-send', { ...fields, error: answer.error });
+    } catch (error) {
+      this.logger.event('warn', 'meter-ingest did not answer the re-send (asked again later)', { ...fields, error: error instanceof Error ? error.message : String(error) });
     }
   }
 

@@ -1,2 +1,3 @@
 export const KECCAK = Symbol('balancing.keccak');
 export const MERKLE_ROOTS = Symbol('balancing.merkleRoots');
+export const LEAF_SALT_KEY = Symbol('balancing.leafSaltKey');

@@ -1,6 +1,19 @@
+import { leafSalt, loadKeccak256, meterLeafValues, parseLeafSaltKey } from '@gridledger/domain';
 import { MeterIntervalsMeasured } from '@gridledger/events';
+import { versionSaltKey } from '@gridledger/settlement';
 import type { MessagingClient } from '@gridledger/messaging';
 import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService } from '@gridledger/testing';
+
+/** The leaf salt key the specs give balancing (BALANCING_LEAF_SALT_KEY), so they can recompute roots. */
+export const TEST_LEAF_SALT_KEY = `0x${'5e'.repeat(32)}`;
+
+/** A meter's leaf values [meterId, start, direction, energyWh, salt] as balancing salts it in `version`. */
+export async function saltedLeaf(groupId: string, periodStartSeconds: bigint, version: number, meterId: string, direction: 'production' | 'consumption', energyWh: bigint) {
+  const keccak = await loadKeccak256();
+  const code = direction === 'production' ? 1 : 0;
+  const salt = leafSalt(versionSaltKey(parseLeafSaltKey(TEST_LEAF_SALT_KEY), groupId, periodStartSeconds, version), meterId, code, keccak);
+  return meterLeafValues({ meterId, periodStartSeconds, direction: code, energyWh, salt });
+}
 
 /** The balancing service process on a throwaway database and NATS namespace, with a publisher. */
 export interface BalancingUnderTest {
@@ -18,7 +31,8 @@ export async function startBalancing(publisherName: string, env: Record<string, 
   await messaging.ensureStreams();
   const service = await spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...env },
+    // Measured events come from the test, not from a meter-ingest: no manifests unless a test asks.
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, ...env },
     readyTimeoutMs: 60_000,
   });
   return {

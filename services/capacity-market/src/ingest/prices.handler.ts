@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { EventOf, MarketPricesPublished } from '@gridledger/events';
 import { ReceivedEvent } from '@gridledger/messaging';
-import { PeriodLength, parsePeriodId } from '@gridledger/domain';
+import { DomainError, PeriodLength, parsePeriodId, priceProblem } from '@gridledger/domain';
 import { markPeriodsDirty, recordRejection } from '../persistence/periods.repository';
 
 type PricesEvent = ReceivedEvent<EventOf<typeof MarketPricesPublished>>;
@@ -10,6 +10,9 @@ type PricesEvent = ReceivedEvent<EventOf<typeof MarketPricesPublished>>;
 export async function applyPrices(em: EntityManager, events: readonly PricesEvent[], periodLength: PeriodLength): Promise<void> {
   for (const event of events) {
     const { periodId, energyPricePerMWh } = event.envelope.data;
+    // Beyond the one price bound every service keeps: poison (dead letter), nothing written.
+    const problem = priceProblem(BigInt(energyPricePerMWh));
+    if (problem) throw DomainError.invalid('energyPricePerMWh', problem, 'OUT_OF_RANGE');
     try {
       parsePeriodId(periodId, periodLength);
     } catch (error) {

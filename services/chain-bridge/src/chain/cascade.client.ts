@@ -5,9 +5,9 @@ import { JsonRpcClient, RpcResponseError } from './json-rpc.client';
 export const cascadeInterface = new Interface(SettlementCascadeArtifact.abi as unknown as string[]);
 
 /**
- * The `inputsDigest` of a commit whose MPO-signed inputs are not attested: balancing's settled
- * event carries no digest of the meter-ingest batches yet, so the bridge commits zero ("none")
- * rather than a digest nobody signed.
+ * The `inputsDigest` of a commit whose MPO-signed inputs are not attested: a settled event
+ * without `inputsDigest` (settled without a matching meter-ingest manifest) is committed with
+ * zero ("none") rather than a digest nobody signed.
  */
 export const INPUTS_NOT_ATTESTED = ZeroHash;
 
@@ -103,6 +103,18 @@ export class CascadeClient {
     return Number(latest[0]) === version ? Number(latest[3] as bigint) : null;
   }
 
+  /** The latest version of a group's period on chain: its root, totals and block (version 0: none). */
+  async latestCommitment(groupKey: string, periodStart: bigint): Promise<{ version: number; merkleRoot: string; totals: Totals; blockNumber: number }> {
+    const [version, merkleRoot, totals, blockNumber] = await this.viewAll('latestCommitment', [groupKey, periodStart]);
+    const t = totals as bigint[];
+    return {
+      version: Number(version),
+      merkleRoot: String(merkleRoot),
+      totals: { feedInWh: t[0], feedOutWh: t[1], scheduleNetWh: t[2], imbalanceWh: t[3] },
+      blockNumber: Number(blockNumber as bigint),
+    };
+  }
+
   async periodState(periodStart: bigint): Promise<{ sums: Totals; committedGroups: number; finalized: boolean; finalizations: number; requiredGroups: number }> {
     const result = await this.viewAll('periodState', [periodStart]);
     const sums = result[0] as bigint[];
@@ -115,8 +127,9 @@ export class CascadeClient {
     };
   }
 
-  async verifyMeter(groupKey: string, periodStart: bigint, version: number, leaf: readonly [string, 0 | 1, bigint], proof: readonly string[]): Promise<boolean> {
-    return Boolean(await this.view('verifyMeter', [groupKey, periodStart, version, leaf[0], leaf[1], leaf[2], proof]));
+  /** `leaf`: meter id, direction, energy and the leaf's salt (handed out with its proof). */
+  async verifyMeter(groupKey: string, periodStart: bigint, version: number, leaf: readonly [string, 0 | 1, bigint, string], proof: readonly string[]): Promise<boolean> {
+    return Boolean(await this.view('verifyMeter', [groupKey, periodStart, version, leaf[0], leaf[1], leaf[2], leaf[3], proof]));
   }
 
   /** The last transaction that emitted `eventName` with these indexed topics in blocks [from, to], and its block. */

@@ -22,7 +22,8 @@ function senderFor(privateKey: string, config: ChainBridgeConfig, client: Cascad
 
 /**
  * The chain side of the bridge: the JSON-RPC client, the cascade client on it, the chain id,
- * one transaction sender per signer (the committer; the TSO when CHAIN_TSO_KEY is set), the
+ * the transaction sender of the process's one signer (a committer's CHAIN_COMMITTER_KEY, a
+ * finalizer's CHAIN_TSO_KEY; the other sender is null), the
  * shared submit/confirm/reorg step, the submission and cursor repositories, alarms and the
  * worker wake-up. Keys come only from the config and are never logged.
  */
@@ -41,7 +42,8 @@ function senderFor(privateKey: string, config: ChainBridgeConfig, client: Cascad
     {
       provide: COMMIT_SENDER,
       inject: SENDER_DEPENDENCIES,
-      useFactory: (config: ChainBridgeConfig, ...rest: [CascadeClient, ChainIdentity, SubmissionRepository, DataSource, Clock]) => senderFor(config.CHAIN_COMMITTER_KEY, config, ...rest),
+      useFactory: (config: ChainBridgeConfig, ...rest: [CascadeClient, ChainIdentity, SubmissionRepository, DataSource, Clock]) =>
+        config.CHAIN_COMMITTER_KEY ? senderFor(config.CHAIN_COMMITTER_KEY, config, ...rest) : null,
     },
     {
       provide: FINALIZE_SENDER,

@@ -11,13 +11,13 @@ import { RpcUnavailableError } from './json-rpc.client';
 import { WorkerWakeup } from './worker-wakeup';
 
 export interface ChainRound {
+  /** 'commit' or 'finalize': names the leader lock, so a committer and a finalizer on one database never wait for each other. */
+  readonly kind: string;
   round(head: BlockRef): Promise<void>;
 }
 
-/** The rounds the worker runs, in order: commits, then (with a TSO key) finalizations. */
+/** The rounds the worker runs: a committer's commits, or a finalizer's finalizations. */
 export const CHAIN_ROUNDS = Symbol('chain-bridge.chainRounds');
-
-const LEADER_LOCK = 'chain-bridge:chain-worker';
 
 /**
  * The one loop that talks to the chain. Every round reads the head, moves the persisted block
@@ -36,6 +36,7 @@ export class ChainWorker implements OnApplicationBootstrap, BeforeApplicationShu
   private stopListening: (() => Promise<void>) | undefined;
   private wakeRequested = false;
   private failures = 0;
+  private readonly leaderLock: string;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -46,11 +47,13 @@ export class ChainWorker implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(CHAIN_ROUNDS) private readonly rounds: readonly ChainRound[],
     @InjectConfig() private readonly config: ChainBridgeConfig,
     @InjectLogger() private readonly log: JsonLogger,
-  ) {}
+  ) {
+    this.leaderLock = `chain-bridge:chain-worker:${rounds.map((round) => round.kind).join('+')}`;
+  }
 
   onApplicationBootstrap(): void {
-    const signers = this.rounds.length > 1 ? 'committing and finalizing' : 'committing, not finalizing (no CHAIN_TSO_KEY)';
-    this.log.log(`${signers} on ${this.config.CHAIN_CASCADE_ADDRESS}`, 'ChainWorker');
+    const doing = this.config.CHAIN_MODE === 'finalizer' ? 'finalizing as the TSO' : 'committing as the BRP';
+    this.log.log(`${doing} on ${this.config.CHAIN_CASCADE_ADDRESS}`, 'ChainWorker');
     this.start();
   }
 
@@ -77,7 +80,7 @@ export class ChainWorker implements OnApplicationBootstrap, BeforeApplicationShu
     this.lockHolder = undefined;
     await this.stopListening?.().catch(() => undefined);
     this.stopListening = undefined;
-    if (unlock) await holder.query(`SELECT pg_advisory_unlock(hashtext($1))`, [LEADER_LOCK]).catch(() => undefined);
+    if (unlock) await holder.query(`SELECT pg_advisory_unlock(hashtext($1))`, [this.leaderLock]).catch(() => undefined);
     await holder.release().catch(() => undefined);
   }
 
@@ -124,7 +127,7 @@ export class ChainWorker implements OnApplicationBootstrap, BeforeApplicationShu
     }
     const runner = this.db.createQueryRunner();
     await runner.connect();
-    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [LEADER_LOCK])) as { locked: boolean }[];
+    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [this.leaderLock])) as { locked: boolean }[];
     if (!locked) {
       await runner.release();
       return false;

@@ -31,7 +31,7 @@ export function senderOptionsOf(config: ChainBridgeConfig): SenderOptions {
 
 /** The two signers' senders, as chain-bridge's module provides them. */
 export const COMMIT_SENDER = Symbol('chain-bridge.commitSender');
-/** Null without CHAIN_TSO_KEY: the bridge then commits but does not finalize. */
+/** Null in a committer (it has no CHAIN_TSO_KEY): only a finalizer finalizes. */
 export const FINALIZE_SENDER = Symbol('chain-bridge.finalizeSender');
 
 /**

@@ -10,7 +10,7 @@ import { InjectClock, InjectConfig, InjectDataSource, InjectLogger } from '@grid
 import { extractTraceContext, histogram, recordCarrier, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { ChainBridgeConfig } from '../config';
 import { BridgeAlarms } from '../chain/bridge-alarms';
-import { BlockRef, CascadeClient, INPUTS_NOT_ATTESTED } from '../chain/cascade.client';
+import { BlockRef, CascadeClient } from '../chain/cascade.client';
 import { ChainIdentity } from '../chain/chain-identity';
 import { ChainSubmissionStep, SendBack, SubmittingRound } from '../chain/submitting-round';
 import { RpcUnavailableError } from '../chain/json-rpc.client';
@@ -34,7 +34,7 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
 
   constructor(
     step: ChainSubmissionStep,
-    @Inject(COMMIT_SENDER) sender: TransactionSender,
+    @Inject(COMMIT_SENDER) sender: TransactionSender | null,
     private readonly commits: PeriodCommitRepository,
     private readonly client: CascadeClient,
     private readonly chain: ChainIdentity,
@@ -128,7 +128,7 @@ export class CommitWorker extends SubmittingRound<PeriodCommitRow> {
   }
 
   private async send(row: PeriodCommitRow): Promise<void> {
-    const data = this.client.commitCalldata(groupKey(row.groupId), row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount, INPUTS_NOT_ATTESTED);
+    const data = this.client.commitCalldata(groupKey(row.groupId), row.periodStart, row.version, row.totals, row.merkleRoot, row.meterCount, row.inputsDigest);
     const simulation = await this.client.simulate(this.sender.address, data);
     if (!simulation.ok) {
       const action = classifyRefusal(simulation.revert, { attempts: row.attempts, committer: this.sender.address, groupId: row.groupId });

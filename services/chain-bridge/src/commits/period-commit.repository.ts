@@ -14,6 +14,8 @@ export interface PeriodCommitRow {
   readonly totals: Totals;
   readonly merkleRoot: string;
   readonly meterCount: number;
+  /** The manifest digest balancing settled this version on; zero = not attested. */
+  readonly inputsDigest: string;
   readonly status: CommitStatus;
   readonly txHash: string | null;
   readonly blockNumber: number | null;
@@ -38,6 +40,7 @@ interface RawRow {
   imbalance_wh: string;
   merkle_root: string;
   meter_count: string;
+  inputs_digest: string;
   status: CommitStatus;
   tx_hash: string | null;
   block_number: string | null;
@@ -60,6 +63,7 @@ function toRow(raw: RawRow): PeriodCommitRow {
     totals: { feedInWh: BigInt(raw.feed_in_wh), feedOutWh: BigInt(raw.feed_out_wh), scheduleNetWh: BigInt(raw.schedule_net_wh), imbalanceWh: BigInt(raw.imbalance_wh) },
     merkleRoot: raw.merkle_root,
     meterCount: Number(raw.meter_count),
+    inputsDigest: raw.inputs_digest,
     status: raw.status,
     txHash: raw.tx_hash,
     blockNumber: raw.block_number === null ? null : Number(raw.block_number),
@@ -82,8 +86,8 @@ export class PeriodCommitRepository {
   async insert(em: EntityManager, commit: NewPeriodCommit): Promise<{ inserted: boolean; storedRoot: string }> {
     const rows = (await em.query(
       `INSERT INTO period_commit (group_id, period_id, version, period_start, feed_in_wh, feed_out_wh, schedule_net_wh, imbalance_wh,
-         merkle_root, meter_count, source_event_id, source_subject, source_sequence, source_payload, trace_headers, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, 'pending')
+         merkle_root, meter_count, source_event_id, source_subject, source_sequence, source_payload, trace_headers, inputs_digest, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, 'pending')
        ON CONFLICT (group_id, period_id, version) DO NOTHING RETURNING merkle_root`,
       [
         commit.groupId,
@@ -101,6 +105,7 @@ export class PeriodCommitRepository {
         commit.source.sequence,
         commit.source.payload,
         JSON.stringify(commit.traceHeaders),
+        commit.inputsDigest,
       ],
     )) as { merkle_root: string }[];
     if (rows.length > 0) return { inserted: true, storedRoot: commit.merkleRoot };

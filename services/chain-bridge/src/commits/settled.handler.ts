@@ -5,6 +5,7 @@ import { PoisonEventError, type ReceivedEvent } from '@gridledger/messaging';
 import { periodStartSeconds } from '@gridledger/contracts';
 import { injectTraceContext, recordCarrier } from '@gridledger/telemetry';
 import { BridgeAlarms } from '../chain/bridge-alarms';
+import { INPUTS_NOT_ATTESTED } from '../chain/cascade.client';
 import { WorkerWakeup } from '../chain/worker-wakeup';
 import { PeriodCommitRepository, raiseAlarm } from './period-commit.repository';
 
@@ -54,6 +55,7 @@ export class SettledHandler {
       totals,
       merkleRoot: data.merkleRoot,
       meterCount: data.meterCount,
+      inputsDigest: data.inputsDigest ?? INPUTS_NOT_ATTESTED,
       source: { eventId: event.envelope.id, subject: event.subject, sequence: event.streamSequence, payload: JSON.stringify(event.envelope) },
       traceHeaders: trace.record,
     });

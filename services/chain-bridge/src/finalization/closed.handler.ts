@@ -38,7 +38,16 @@ export class ClosedHandler {
       periodId: data.periodId,
       periodStart: periodStartSeconds(data.periodId),
       revision: data.revision,
-      groups: data.groups.map((g) => ({ groupId: g.groupId, version: g.version })),
+      // With balancing's totals and root per group: the finalizer checks them against the chain.
+      groups: data.groups.map((g) => ({
+        groupId: g.groupId,
+        version: g.version,
+        merkleRoot: g.merkleRoot,
+        feedInWh: g.feedInWh,
+        feedOutWh: g.feedOutWh,
+        scheduleNetWh: g.scheduleNetWh,
+        imbalanceWh: g.imbalanceWh,
+      })),
       totals,
     });
     await this.wakeup.requestRound(em);

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ChainModule } from '../chain/chain.module';
-import { CommitsModule } from '../commits/commits.module';
 import { ClosedHandler } from './closed.handler';
 import { FinalizationWorker } from './finalization.worker';
 import { PeriodFinalizationRepository } from './period-finalization.repository';
 
 /** Period summaries in (ClosedHandler), the TSO's finalizations out (FinalizationWorker), and their table. */
 @Module({
-  imports: [ChainModule, CommitsModule],
+  imports: [ChainModule],
   providers: [PeriodFinalizationRepository, ClosedHandler, FinalizationWorker],
   exports: [PeriodFinalizationRepository, ClosedHandler, FinalizationWorker],
 })

@@ -14,16 +14,21 @@ import { ChainIdentity } from '../chain/chain-identity';
 import { ChainSubmissionStep, SendBack, SubmittingRound } from '../chain/submitting-round';
 import { RpcUnavailableError } from '../chain/json-rpc.client';
 import { FINALIZE_SENDER, TransactionSender } from '../chain/transaction.sender';
-import { PeriodCommitRepository, raiseAlarm } from '../commits/period-commit.repository';
+import { groupKey } from '@gridledger/contracts';
+import { raiseAlarm } from '../commits/period-commit.repository';
+import { ChainCommitment, checkMarketTotals } from './market-check';
 import { PeriodFinalizationRepository, PeriodFinalizationRow, finalizeSubjectKey } from './period-finalization.repository';
 
 const BATCH = 50;
 
 /**
- * The TSO's step: once every group version of a period's latest summary is confirmed on
- * chain, finalize the period with the market totals; then track, confirm and publish it the
- * same way commits are (waiting → submitted → included → confirmed). Provided only with a
- * CHAIN_TSO_KEY (FINALIZE_SENDER); without one it is not enabled and the chain worker leaves it out.
+ * The TSO's step, in the finalizer (its own process and key, CHAIN_MODE=finalizer): once
+ * every group version of a period's latest summary is confirmed on chain, it recomputes the
+ * market totals from the groups' commitments on chain and checks them against balancing's
+ * group totals and roots (checkMarketTotals); when they agree it finalizes with them, when
+ * they differ it refuses (status rejected, an alarm: log, metric and /alarms). Then it
+ * tracks, confirms and publishes the finalization the same way commits are (waiting →
+ * submitted → included → confirmed). Enabled only with a CHAIN_TSO_KEY (FINALIZE_SENDER).
  */
 @Injectable()
 export class FinalizationWorker extends SubmittingRound<PeriodFinalizationRow> {
@@ -34,7 +39,6 @@ export class FinalizationWorker extends SubmittingRound<PeriodFinalizationRow> {
     step: ChainSubmissionStep,
     @Inject(FINALIZE_SENDER) sender: TransactionSender | null,
     private readonly finalizations: PeriodFinalizationRepository,
-    private readonly commits: PeriodCommitRepository,
     private readonly client: CascadeClient,
     private readonly chain: ChainIdentity,
     private readonly alarms: BridgeAlarms,
@@ -89,14 +93,24 @@ export class FinalizationWorker extends SubmittingRound<PeriodFinalizationRow> {
   }
 
   private async decide(row: PeriodFinalizationRow): Promise<void> {
-    const waitingFor = await this.unconfirmedGroups(row);
-    if (waitingFor.length > 0) {
-      await this.finalizations.update(this.db.manager, row, { status: 'waiting', lastError: `waiting for confirmed commits of ${waitingFor.join(', ')}`, retryInMs: this.config.CHAIN_POLL_INTERVAL_MS });
+    const head = await this.client.head();
+    const onChain = await this.commitmentsOf(row);
+    const check = checkMarketTotals(row, onChain, { head: head.number, confirmations: this.config.CHAIN_CONFIRMATIONS });
+    if (check.kind === 'wait') {
+      await this.finalizations.update(this.db.manager, row, { status: 'waiting', lastError: check.reason, retryInMs: this.config.CHAIN_POLL_INTERVAL_MS });
+      return;
+    }
+    if (check.kind === 'refuse') {
+      await this.db.transaction(async (em) => {
+        await this.finalizations.update(em, row, { status: 'rejected', lastError: check.reason });
+        await raiseAlarm(em, { kind: 'finalization-refused', periodId: row.periodId, detail: check.reason });
+      });
+      this.alarms.alarm('finalization-refused', `will not finalize ${row.periodId} (revision ${row.revision}): ${check.reason}`, this.name);
       return;
     }
     const state = await this.client.periodState(row.periodStart);
     if (state.finalized && sameTotals(state.sums, row.totals)) {
-      await this.adopt(row);
+      await this.adopt(row, onChain);
       return;
     }
     const data = this.client.finalizeCalldata(row.periodStart, row.totals);
@@ -119,17 +133,15 @@ export class FinalizationWorker extends SubmittingRound<PeriodFinalizationRow> {
     await this.step.submit(this, this.sender, row, data, simulation.gas);
   }
 
-  private async unconfirmedGroups(row: PeriodFinalizationRow): Promise<string[]> {
-    const commits = await this.commits.forPeriod(this.db.manager, row.periodId);
-    return row.groups
-      .filter((group) => !commits.some((c) => c.groupId === group.groupId && c.version === group.version && c.status === 'confirmed'))
-      .map((group) => `${group.groupId} v${group.version}`);
+  /** Each summary group's latest commitment as the chain holds it. */
+  private async commitmentsOf(row: PeriodFinalizationRow): Promise<Map<string, ChainCommitment>> {
+    const entries = await Promise.all(row.groups.map(async (group) => [group.groupId, await this.client.latestCommitment(groupKey(group.groupId), row.periodStart)] as const));
+    return new Map(entries);
   }
 
   /** Already finalized with these totals (a restart after sending): find the block, don't resend. */
-  private async adopt(row: PeriodFinalizationRow): Promise<void> {
-    const commits = await this.commits.forPeriod(this.db.manager, row.periodId);
-    const from = Math.min(...commits.map((c) => c.blockNumber ?? 0));
+  private async adopt(row: PeriodFinalizationRow, onChain: ReadonlyMap<string, ChainCommitment>): Promise<void> {
+    const from = Math.min(...[...onChain.values()].map((c) => c.blockNumber));
     const head = await this.client.head();
     const found = await this.client.findEventTx('PeriodFinalized', [toBeHex(row.periodStart, 32)], from, head.number, () => true);
     if (!found) throw new Error(`period ${row.periodId} is finalized on chain but its PeriodFinalized event was not found`);
@@ -143,7 +155,7 @@ export class FinalizationWorker extends SubmittingRound<PeriodFinalizationRow> {
       data: {
         periodId: row.periodId,
         revision: row.revision,
-        groups: [...row.groups],
+        groups: row.groups.map((group) => ({ groupId: group.groupId, version: group.version })),
         totals: {
           feedInWh: formatWh(row.totals.feedInWh),
           feedOutWh: formatWh(row.totals.feedOutWh),

@@ -5,12 +5,23 @@ import { ChainPositionChange, chainPositionAssignments, chainPositionParams } fr
 
 export type FinalizationStatus = 'waiting' | 'submitted' | 'included' | 'confirmed' | 'rejected';
 
+/** A group's latest version as balancing's period summary states it (amounts as decimal strings). */
+export interface SummaryGroup {
+  readonly groupId: string;
+  readonly version: number;
+  readonly merkleRoot?: string;
+  readonly feedInWh?: string;
+  readonly feedOutWh?: string;
+  readonly scheduleNetWh?: string;
+  readonly imbalanceWh?: string;
+}
+
 /** The latest market-wide summary of a period, and where its finalization stands. */
 export interface PeriodFinalizationRow {
   readonly periodId: string;
   readonly periodStart: bigint;
   readonly revision: number;
-  readonly groups: readonly { groupId: string; version: number }[];
+  readonly groups: readonly SummaryGroup[];
   readonly totals: Totals;
   readonly status: FinalizationStatus;
   readonly txHash: string | null;
@@ -22,7 +33,7 @@ interface RawRow {
   period_id: string;
   period_start: string;
   revision: number;
-  groups: { groupId: string; version: number }[];
+  groups: SummaryGroup[];
   feed_in_wh: string;
   feed_out_wh: string;
   schedule_net_wh: string;
@@ -83,6 +94,12 @@ export class PeriodFinalizationRepository {
       [status, limit],
     )) as RawRow[];
     return rows.map(toRow);
+  }
+
+  /** Where a period's finalization stands (the finalizer's status API). */
+  async find(em: EntityManager, periodId: string): Promise<(PeriodFinalizationRow & { lastError: string | null }) | null> {
+    const rows = (await em.query(`SELECT * FROM period_finalization WHERE period_id = $1`, [periodId])) as (RawRow & { last_error: string | null })[];
+    return rows.length > 0 ? { ...toRow(rows[0]), lastError: rows[0].last_error } : null;
   }
 
   async update(

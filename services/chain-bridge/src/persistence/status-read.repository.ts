@@ -24,6 +24,16 @@ export interface AlarmView {
   readonly raisedAt: Date;
 }
 
+export interface ReconciliationCommit {
+  readonly periodId: string;
+  readonly groupId: string;
+  readonly version: number;
+  readonly merkleRoot: string;
+  readonly status: string;
+  /** Unix seconds, as the contract keys periods. */
+  readonly periodStart: bigint;
+}
+
 /** What the bridge did and refused, as the status API shows it (reads only). */
 @Injectable()
 export class StatusReadRepository {
@@ -36,6 +46,16 @@ export class StatusReadRepository {
       [groupId, periodId],
     )) as (Omit<CommitVersionView, 'blockNumber'> & { blockNumber: string | null })[];
     return rows.map((row) => ({ ...row, blockNumber: row.blockNumber === null ? null : Number(row.blockNumber) }));
+  }
+
+  /** The latest version per group-period of a range of periods (the reconciler's view). */
+  async latestCommits(em: EntityManager, fromPeriod: string, toPeriod: string, limit: number): Promise<ReconciliationCommit[]> {
+    const rows = (await em.query(
+      `SELECT DISTINCT ON (period_id, group_id) period_id AS "periodId", group_id AS "groupId", version, merkle_root AS "merkleRoot", status, period_start::text AS "periodStart"
+       FROM period_commit WHERE period_id >= $1 AND period_id < $2 ORDER BY period_id, group_id, version DESC LIMIT $3`,
+      [fromPeriod, toPeriod, limit],
+    )) as (Omit<ReconciliationCommit, 'periodStart'> & { periodStart: string })[];
+    return rows.map((row) => ({ ...row, periodStart: BigInt(row.periodStart) }));
   }
 
   /** Alarms, newest first, after a cursor (the last id seen). */

@@ -22,7 +22,8 @@ export const paramsSchema = z.object({
 });
 
 /**
- * A meter owner's check: the leaf and proof from balancing, the root anchored on chain, the
+ * A meter owner's check: the leaf (with its salt: [meterId, periodStart, direction, energyWh,
+ * salt]) and proof from balancing, the root anchored on chain, the
  * transaction and block that anchored it, and whether the contract's own view verifies it.
  */
 @Controller('proofs')
@@ -55,10 +56,10 @@ export class ProofsController {
     let chainError: string | null = null;
     try {
       const group = groupKey(request.groupId);
-      const [, , direction, energyWh] = proof.leaf;
+      const [, , direction, energyWh, salt] = proof.leaf;
       onChain = {
         root: await this.client.rootOf(group, periodStart, proof.version),
-        verified: await this.client.verifyMeter(group, periodStart, proof.version, [request.meterId, direction, BigInt(energyWh)], proof.proof),
+        verified: await this.client.verifyMeter(group, periodStart, proof.version, [request.meterId, direction, BigInt(energyWh), salt], proof.proof),
       };
     } catch (error) {
       chainError = error instanceof Error ? error.message : String(error);

@@ -7,7 +7,7 @@ import { StatusReadRepository, type AlarmView } from '../persistence/status-read
 
 export const commitParams = z.object({ groupId: groupIdString, periodId: periodIdString });
 
-/** What the bridge has done and what it refused: commits by group and period, and alarms. */
+/** What a committer has done: commits by group and period. */
 @Controller()
 export class StatusController {
   constructor(
@@ -20,6 +20,15 @@ export class StatusController {
     const { groupId, periodId } = parseOrRefuse(commitParams, params, '(path)');
     return { groupId, periodId, versions: await this.status.commitVersions(this.db.manager, groupId, periodId) };
   }
+}
+
+/** What a committer or a finalizer refused or found in conflict. */
+@Controller()
+export class AlarmsController {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly status: StatusReadRepository,
+  ) {}
 
   /** Alarms, newest first, a page at a time. */
   @Get('alarms')

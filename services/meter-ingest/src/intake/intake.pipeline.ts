@@ -7,8 +7,10 @@ import { inParts, partOf } from './event-parts';
 import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
 import { insertIntervals, nextBatchSeq } from './interval-store';
 import { RegistryCache } from './registry-cache';
+import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
+import { markManifestsDirty } from '../persistence/manifests.repository';
 
 export interface IntakeOutcome {
   readonly answer: IntakeAnswer;
@@ -26,6 +28,7 @@ export interface IntakeOutcome {
 export class IntakePipeline {
   readonly schema: string;
   private readonly registry = new RegistryCache();
+  private readonly partitions: IntervalPartitions;
 
   /**
    * `notifyRelay`: wake the outbox relay on commit (the CLI, or anyone who does not publish
@@ -38,6 +41,12 @@ export class IntakePipeline {
     private readonly policy: IntakePolicy = OPEN_POLICY,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+    this.partitions = new IntervalPartitions(dataSource);
+  }
+
+  /** Creates the value partitions of today and the next `daysAhead` days (at start, then periodically). */
+  partitionsAhead(daysAhead: number): Promise<void> {
+    return this.partitions.ensureAhead(this.clock.nowMs(), daysAhead);
   }
 
   async submit(submission: VerifiedSubmission): Promise<IntakeOutcome> {
@@ -48,6 +57,7 @@ export class IntakePipeline {
     }
     const stored = await this.storedAnswer(submission.batchId);
     if (stored) return replayOf(stored, submission);
+    await this.partitions.ensureFor(instantsOf(submission));
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
@@ -99,6 +109,7 @@ export class IntakePipeline {
     const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
     const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
     const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
+    await markManifestsDirty(client, fresh, periodMinutes, batchSeq);
 
     // Built from values the validation accepted: serialized without running zod over them again.
     const outbox: SerializedEvent[] = [];
@@ -179,6 +190,12 @@ function refuseForeign(foreign: readonly Rejection[]): void {
   if (foreign.length === 0) return;
   const listed = foreign.length > 1000 ? ' (the first 1,000 are listed)' : '';
   throw refusalListing('forbidden', 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters${listed}`, foreign.slice(0, 1000));
+}
+
+/** The instants a submission's values fall on, for their partitions (register splits end at the readings). */
+function* instantsOf(submission: VerifiedSubmission): Generator<number> {
+  for (const value of submission.intervals) yield value.periodStartMs;
+  for (const reading of submission.readings) yield reading.readAtMs;
 }
 
 function* meterIdsOf(submission: VerifiedSubmission): Generator<string> {

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { publishCommitted, type MessagingClient } from '@gridledger/messaging';
 import { DomainError, type Clock } from '@gridledger/domain';
 import type { VerifiedRequest } from '@gridledger/auth';
-import { AuthService, DATA_SOURCE, InjectClock, LOGGER, MESSAGING, SERVICE_CONFIG, statusOf } from '@gridledger/service-kit';
+import { AuthService, DATA_SOURCE, InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG, statusOf } from '@gridledger/service-kit';
 import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
 import { IntakePipeline, type IntakeOutcome } from './intake.pipeline';
@@ -17,10 +17,15 @@ type Outcome = { answer: IntakeAnswer; replayed: boolean };
  * The doors (JSON, MSCONS) in front of the one pipeline, traced (one span per batch; the
  * outbox rows carry its context, so the trace follows the batch across NATS) and counted.
  */
+/** Value partitions are created this many days ahead, checked every six hours (docs/partitions.md). */
+const PARTITION_DAYS_AHEAD = 7;
+const PARTITION_CHECK_MS = 6 * 3_600_000;
+
 @Injectable()
-export class IntakeService {
+export class IntakeService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly pipeline: IntakePipeline;
   private readonly limits: { maxEntries: number };
+  private readonly partitionLoop: PollingLoop;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
@@ -37,6 +42,17 @@ export class IntakeService {
       mayActAsMpo: (signer, groupId) => auth.roles.has('MPO', groupId, signer),
     });
     this.limits = { maxEntries: config.METER_INGEST_MAX_BATCH_ENTRIES };
+    const partitionsFailed = (error: unknown) => this.logger.warn(`creating value partitions ahead failed: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService');
+    this.partitionLoop = new PollingLoop(PARTITION_CHECK_MS, () => this.pipeline.partitionsAhead(PARTITION_DAYS_AHEAD), partitionsFailed);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.pipeline.partitionsAhead(PARTITION_DAYS_AHEAD);
+    this.partitionLoop.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.partitionLoop.stop();
   }
 
   /** `signed`: the batch's signed request, verified over `raw` (nonce = body digest). */

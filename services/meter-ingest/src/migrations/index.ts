@@ -1,10 +1,19 @@
 import { MESSAGING_MIGRATIONS } from '@gridledger/persistence';
 import { CreateMeterIngestTables1764000000100 } from './1764000000100-create-meter-ingest-tables.migration';
-import { AddRegistryRevision1764000004100 } from './1764000004100-add-registry-revision.migration';
+import { AddGroupPeriodManifests1796144352702 } from './1796144352702-add-group-period-manifests.migration';
+import { AddRegistryRevision1796144400000 } from './1796144400000-add-registry-revision.migration';
+import { PartitionIntervalsByDay1796145000000 } from './1796145000000-partition-intervals-by-day.migration';
 import { AddSignedRequest1796145100000 } from './1796145100000-add-signed-request.migration';
 
 /** meter-ingest owns the `meter_ingest` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'meter_ingest';
 
 /** In order: the backbone's inbox/outbox tables first, then the service's own. */
-export const MIGRATIONS = [...MESSAGING_MIGRATIONS, CreateMeterIngestTables1764000000100, AddRegistryRevision1764000004100, AddSignedRequest1796145100000];
+export const MIGRATIONS = [
+  ...MESSAGING_MIGRATIONS,
+  CreateMeterIngestTables1764000000100,
+  AddGroupPeriodManifests1796144352702,
+  AddRegistryRevision1796144400000,
+  PartitionIntervalsByDay1796145000000,
+  AddSignedRequest1796145100000,
+];

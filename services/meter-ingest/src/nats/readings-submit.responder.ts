@@ -1,11 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { METER_READINGS_SUBMIT_SUBJECT } from '@gridledger/events';
 import { natsRequest, type RequestContext } from '@gridledger/messaging';
 import { AuthService, LOGGER, toProblem } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
 import { IntakeService } from '../intake/intake.service';
 
-export const SUBMIT_SUBJECT = 'meter.readings.submit';
+export const SUBMIT_SUBJECT = METER_READINGS_SUBMIT_SUBJECT;
 /** What a NATS batch is signed as: method NATS, path the subject (docs/trust.md). */
 export const SUBMIT_SIGNED_AS = { method: 'NATS', path: SUBMIT_SUBJECT } as const;
 

@@ -117,8 +117,8 @@ export interface StoredMessage {
   readonly data: { id: string; type: string; data: Record<string, unknown> };
 }
 
-/** Every message in the namespace's METER stream, in order. */
-export async function meterStreamMessages(service: TestService): Promise<StoredMessage[]> {
+/** Every message in the namespace's METER stream, in order (manifests only when asked: they follow the values on their own schedule). */
+export async function meterStreamMessages(service: TestService, options: { manifests?: boolean } = {}): Promise<StoredMessage[]> {
   const jsm = await service.nc.jetstreamManager();
   const stream = `METER_${service.namespace}`;
   const info = await jsm.streams.info(stream);
@@ -127,7 +127,7 @@ export async function meterStreamMessages(service: TestService): Promise<StoredM
     const message = await jsm.streams.getMessage(stream, { seq });
     messages.push({ subject: message.subject.slice(service.namespace.length + 1), msgId: message.header?.get('Nats-Msg-Id'), data: message.json() });
   }
-  return messages;
+  return options.manifests ? messages : messages.filter((message) => !message.subject.startsWith('meter.manifest.'));
 }
 
 /**

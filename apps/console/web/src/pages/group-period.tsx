@@ -47,13 +47,34 @@ const WHY: Record<string, string> = {
 };
 
 /** One group-period: its totals, every version and why it exists, substitutes, ledger, chain anchor. */
+/** balancing's GET /reconciliation: the reconciler's last pass (docs/integrity.md). */
+interface Reconciliation {
+  checkedAt: string | null;
+  fromPeriod: string | null;
+  toPeriod: string | null;
+  unreachable: string[];
+  drifts: { between: string; periodId: string; groupId: string; what: string; expected: string; actual: string; heal: unknown; firstSeenAt: string }[];
+}
+
 export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string; periodId: string; board: BoardSnapshot | undefined }) {
   const cell = board?.cells.find((c) => c.groupId === groupId && c.periodId === periodId);
   const balancing = useJson<BalancingPeriod>(service('balancing', `/groups/${encodeURIComponent(groupId)}/periods/${encodeURIComponent(periodId)}`), board?.revision);
   const commits = useJson<{ versions: CommitVersion[] }>(service('chain-bridge', `/commits/${encodeURIComponent(groupId)}/${encodeURIComponent(periodId)}`), board?.revision);
   const ledger = useJson<Balances>(service('balancing', '/ledger/balances?limit=500'), board?.revision);
+  const reconciliation = useJson<Reconciliation>(service('balancing', '/reconciliation'), board?.revision);
+  const drifts = (reconciliation.data?.drifts ?? []).filter((d) => d.groupId === groupId && d.periodId === periodId);
   const latest = balancing.data?.versions.at(-1);
-  const accounts = (ledger.data?.items ?? []).filter((row) => row.account.includes(groupId));
+  // The double-entry accounts (libs/settlement/src/ledger.ts): brp:<group> and the TSO's.
+  const accounts = (ledger.data?.items ?? []).filter((row) => row.account === `brp:${groupId}` || row.account === 'tso');
+  const versions = balancing.data?.versions ?? [];
+  /** Each version posts the change of the imbalance amount: credit the BRP and debit the TSO when it grows. */
+  const posting = (index: number): string => {
+    const amount = BigInt(versions[index].imbalanceAmount ?? '0');
+    const before = index > 0 ? BigInt(versions[index - 1].imbalanceAmount ?? '0') : 0n;
+    const delta = amount - before;
+    if (delta === 0n) return 'none';
+    return delta > 0n ? `brp:${groupId} credit ${euros(delta.toString())} · tso debit` : `brp:${groupId} debit ${euros((-delta).toString())} · tso credit`;
+  };
   return (
     <section data-testid="group-period">
       <p>
@@ -104,12 +125,13 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
             <th>price €/MWh</th>
             <th>amount</th>
             <th>substitutes</th>
+            <th>ledger posting</th>
             <th>Merkle root</th>
             <th>chain</th>
           </tr>
         </thead>
         <tbody>
-          {(balancing.data?.versions ?? []).map((v) => {
+          {versions.map((v, index) => {
             const commit = commits.data?.versions.find((c) => c.version === v.version);
             return (
               <tr key={v.version}>
@@ -123,6 +145,7 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
                 <td className="num">{v.imbalancePricePerMWh ? euros(v.imbalancePricePerMWh) : 'not priced'}</td>
                 <td className="num">{euros(v.imbalanceAmount)}</td>
                 <td className="num">{v.substitutedCount}</td>
+                <td>{posting(index)}</td>
                 <td className="hex">{shortHex(v.merkleRoot)}</td>
                 <td>
                   {commit ? (
@@ -142,8 +165,8 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
       <h3>Ledger</h3>
       {latest && (
         <p>
-          Postings of version {latest.version}: digest <span className="hex">{shortHex(latest.ledgerDigest)}</span>. Balances of the group's accounts (credits − debits,
-          all periods):
+          Ledger digest of version {latest.version}: <span className="hex">{shortHex(latest.ledgerDigest)}</span>. Balances of the group's BRP account and the TSO's
+          (credits − debits, over all periods):
         </p>
       )}
       <table>
@@ -167,7 +190,39 @@ export function GroupPeriodPage({ groupId, periodId, board }: { groupId: string;
         </tbody>
       </table>
       <h3>Reconciliation</h3>
-      <p>No reconciler API is deployed with this console yet; drift, when a service reports it, shows on the operations page.</p>
+      {reconciliation.data === undefined ? (
+        <p>{reconciliation.error ? `The reconciler did not answer: ${reconciliation.error}` : 'Loading the reconciler’s last pass…'}</p>
+      ) : drifts.length === 0 ? (
+        <p>
+          No drift in the reconciler’s last pass ({reconciliation.data.checkedAt ?? 'not run yet'}, periods {reconciliation.data.fromPeriod ?? '—'} to{' '}
+          {reconciliation.data.toPeriod ?? '—'}{reconciliation.data.unreachable.length > 0 ? `; not answering: ${reconciliation.data.unreachable.join(', ')}` : ''}).
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>between</th>
+              <th>what</th>
+              <th>expected</th>
+              <th>actual</th>
+              <th>heal</th>
+              <th>seen since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {drifts.map((d) => (
+              <tr key={`${d.between}:${d.what}`}>
+                <td>{d.between}</td>
+                <td>{d.what}</td>
+                <td>{d.expected}</td>
+                <td>{d.actual}</td>
+                <td>{d.heal === null ? 'alarm (replay cannot heal it)' : 'by replay'}</td>
+                <td>{d.firstSeenAt}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <p>
         <a href={href('check')}>Check a meter's value in this period →</a>
       </p>

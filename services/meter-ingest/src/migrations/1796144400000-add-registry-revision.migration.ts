@@ -8,8 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   after a TRUNCATE).
  * Triggers, not application code, so that every writer of meter_points is covered.
  */
-export class AddRegistryRevision1764000004100 implements MigrationInterface {
-  name = 'AddRegistryRevision1764000004100';
+export class AddRegistryRevision1796144400000 implements MigrationInterface {
+  name = 'AddRegistryRevision1796144400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE TABLE "registry_revision" ("only" boolean PRIMARY KEY DEFAULT true CHECK ("only"), "revision" bigint NOT NULL)`);

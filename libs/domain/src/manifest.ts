@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { Direction } from './meter';
+
+/**
+ * The manifest of one balancing group's period: what meter-ingest accepted for it, as a
+ * count and a digest, overall, per MPO and per batch (docs/integrity.md). A receiver that
+ * computes the same count and digest over what it got has got exactly that.
+ *
+ * The digest is `0x` + SHA-256 over one canonical line per value,
+ * `${meterId}|${direction}|${energyWh}\n` (energy as a decimal integer of Wh), the lines
+ * sorted by meterId then direction, compared bytewise (meter ids are ASCII by rule, so
+ * JavaScript's code-unit order and Postgres' COLLATE "C" agree). The batch a value came in
+ * is not in the line: a value belongs to one batch, and the batch digests attribute them.
+ * Postgres computes the same digest in SQL (the services' manifest repositories; their
+ * integration specs compare both against this function).
+ */
+export interface ManifestValue {
+  readonly meterId: string;
+  readonly direction: Direction;
+  readonly energyWh: bigint | string;
+}
+
+/** What a manifest (or its part) commits to: how many values and their digest. */
+export interface ValuesDigest {
+  readonly count: number;
+  /** 0x + 64 lowercase hex. */
+  readonly digest: string;
+}
+
+export interface ManifestBatchValue extends ManifestValue {
+  readonly mpo: string;
+  /** The batch's id: SHA-256 of the signed content, 0x-hex. */
+  readonly batchId: string;
+  /** The door the batch came through, as signed (EIP-712 MeterBatch.format), e.g. `readings-json`. */
+  readonly format: string;
+  /** The MPO's signature: of the signed request that submitted the batch (docs/trust.md). */
+  readonly signature: string;
+  /** What else that request covered (its nonce and body digest are the batchId); absent for batches stored before signed requests. */
+  readonly request?: SignedBatchRequest;
+}
+
+/** The signed request a batch came in, beside its batchId: enough to recover its signer later. */
+export interface SignedBatchRequest {
+  readonly method: string;
+  /** Path with query (or the NATS subject), exactly as signed. */
+  readonly path: string;
+  /** Unix seconds, decimal. */
+  readonly expiry: string;
+  /** Decimal. */
+  readonly chainId: string;
+  /** The RoleRegistry address of the EIP-712 domain. */
+  readonly verifyingContract: string;
+}
+
+export interface ManifestBatch extends ValuesDigest {
+  readonly batchId: string;
+  readonly format: string;
+  readonly signature: string;
+  readonly request?: SignedBatchRequest;
+}
+
+export interface ManifestMpo extends ValuesDigest {
+  readonly mpo: string;
+  /** Sorted by batchId. */
+  readonly batches: readonly ManifestBatch[];
+}
+
+export interface GroupPeriodManifestDigests extends ValuesDigest {
+  /** Sorted by mpo (bytewise). */
+  readonly perMpo: readonly ManifestMpo[];
+}
+
+export function manifestLine(value: ManifestValue): string {
+  return `${value.meterId}|${value.direction}|${value.energyWh.toString()}\n`;
+}
+
+/** The canonical order: meterId, then direction, bytewise. */
+export function compareManifestValues(a: ManifestValue, b: ManifestValue): number {
+  if (a.meterId !== b.meterId) return a.meterId < b.meterId ? -1 : 1;
+  return a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0;
+}
+
+/** SHA-256 over nothing: the digest of a group-period meter-ingest accepted no value for. */
+export const EMPTY_VALUES_DIGEST = `0x${createHash('sha256').digest('hex')}`;
+
+/** Count and digest of values in any order (they are sorted into the canonical order here). */
+export function valuesDigest(values: readonly ManifestValue[]): ValuesDigest {
+  const hash = createHash('sha256');
+  for (const value of [...values].sort(compareManifestValues)) hash.update(manifestLine(value));
+  return { count: values.length, digest: `0x${hash.digest('hex')}` };
+}
+
+/** The whole manifest of a group-period from its accepted values with their MPO and batch. */
+export function groupPeriodManifest(values: readonly ManifestBatchValue[]): GroupPeriodManifestDigests {
+  const byMpo = new Map<string, Map<string, ManifestBatchValue[]>>();
+  for (const value of values) {
+    const batches = byMpo.get(value.mpo) ?? new Map<string, ManifestBatchValue[]>();
+    byMpo.set(value.mpo, batches);
+    const list = batches.get(value.batchId) ?? [];
+    batches.set(value.batchId, list);
+    list.push(value);
+  }
+  const perMpo = [...byMpo.keys()].sort(bytewise).map((mpo) => {
+    const batches = byMpo.get(mpo)!;
+    const all = [...batches.values()].flat();
+    return {
+      mpo,
+      ...valuesDigest(all),
+      batches: [...batches.keys()].sort(bytewise).map((batchId) => {
+        const list = batches.get(batchId)!;
+        const { format, signature, request } = list[0];
+        return { batchId, format, signature, ...(request ? { request } : {}), ...valuesDigest(list) };
+      }),
+    };
+  });
+  return { ...valuesDigest(values), perMpo };
+}
+
+/** Whether a receiver's own count and digest are the manifest's. */
+export function sameValues(a: ValuesDigest, b: ValuesDigest): boolean {
+  return a.count === b.count && a.digest === b.digest;
+}
+
+function bytewise(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

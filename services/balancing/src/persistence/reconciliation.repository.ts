@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { AwaitingSide, ExchangeSide, ManifestSide, VersionSide } from '@gridledger/settlement';
+import { Sql } from './sql';
+
+/** balancing's side of the reconciliation for a range of periods (period ids sort as text). */
+@Injectable()
+export class ReconciliationRepository {
+  async manifests(sql: Sql, fromPeriod: string, toPeriod: string): Promise<ManifestSide[]> {
+    const rows: { period_id: string; group_id: string; revision: number; value_count: number; digest: string }[] = await sql.query(
+      `SELECT period_id, group_id, revision, value_count, digest FROM ingest_manifests WHERE period_id >= $1 AND period_id < $2`,
+      [fromPeriod, toPeriod],
+    );
+    return rows.map((row) => ({ periodId: row.period_id, groupId: row.group_id, revision: row.revision, count: row.value_count, digest: row.digest }));
+  }
+
+  /** Group-periods held back because their values do not match the manifest (what the settler recorded). */
+  async awaiting(sql: Sql, fromPeriod: string, toPeriod: string): Promise<AwaitingSide[]> {
+    const rows: { period_id: string; group_id: string; inputs_mismatch: { expected: AwaitingSide['expected']; received: AwaitingSide['received'] } }[] = await sql.query(
+      `SELECT period_id, group_id, inputs_mismatch FROM group_periods WHERE awaiting_since IS NOT NULL AND inputs_mismatch IS NOT NULL AND period_id >= $1 AND period_id < $2`,
+      [fromPeriod, toPeriod],
+    );
+    return rows.map((row) => ({ periodId: row.period_id, groupId: row.group_id, expected: row.inputs_mismatch.expected, received: row.inputs_mismatch.received }));
+  }
+
+  async latestVersions(sql: Sql, fromPeriod: string, toPeriod: string): Promise<VersionSide[]> {
+    const rows: { period_id: string; group_id: string; version: number; merkle_root: string }[] = await sql.query(
+      `SELECT DISTINCT ON (period_id, group_id) period_id, group_id, version, merkle_root FROM period_versions
+       WHERE period_id >= $1 AND period_id < $2 ORDER BY period_id, group_id, version DESC`,
+      [fromPeriod, toPeriod],
+    );
+    return rows.map((row) => ({ periodId: row.period_id, groupId: row.group_id, version: row.version, merkleRoot: row.merkle_root }));
+  }
+
+  /** The schedules capacity-market sent (their ids start with `capacity:`). */
+  async capacityExchanges(sql: Sql, fromPeriod: string, toPeriod: string): Promise<ExchangeSide[]> {
+    const rows: { period_id: string; from_group: string; to_group: string; energy_wh: string }[] = await sql.query(
+      `SELECT period_id, from_group, to_group, energy_wh::text FROM schedules WHERE schedule_id LIKE 'capacity:%' AND period_id >= $1 AND period_id < $2`,
+      [fromPeriod, toPeriod],
+    );
+    return rows.map((row) => ({ periodId: row.period_id, fromGroup: row.from_group, toGroup: row.to_group, energyWh: row.energy_wh }));
+  }
+}

@@ -1,0 +1,87 @@
+import type { DataSource } from 'typeorm';
+import type { Clock } from '@gridledger/domain';
+import { MeterManifestUpdated } from '@gridledger/events';
+import { enqueueOutbox } from '@gridledger/messaging';
+import { ManifestsRepository, periodIdOf, type DirtyGroupPeriod } from '../persistence/manifests.repository';
+
+export interface ManifestPass {
+  /** Group-periods whose manifest was computed. */
+  readonly computed: number;
+  /** Of those, how many changed and were published as a new revision. */
+  readonly published: number;
+  /** Group-periods whose manifest could not be written (logged; the reconciler shows them). */
+  readonly failed: readonly { readonly groupId: string; readonly periodId: string; readonly reason: string }[];
+}
+
+/**
+ * Computes the manifests of dirty group-periods in SQL and publishes changed ones through
+ * the outbox, off the intake's path: intake only marks what it touched. One publisher at a
+ * time per schema (advisory lock); each group-period in its own transaction, so one that
+ * cannot be written holds back no other.
+ */
+export class ManifestPublisher {
+  private readonly schema: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly manifests: ManifestsRepository,
+    private readonly clock: Clock,
+    private readonly batchSize = 200,
+  ) {
+    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  }
+
+  async publishDirty(): Promise<ManifestPass> {
+    const lock = await this.dataSource.createQueryRunner();
+    let computed = 0;
+    let published = 0;
+    const failed: { groupId: string; periodId: string; reason: string }[] = [];
+    try {
+      await lock.connect();
+      const [{ locked }]: { locked: boolean }[] = await lock.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [`manifests:${this.schema}`]);
+      if (!locked) return { computed, published, failed };
+      try {
+        for (;;) {
+          const dirty = await this.manifests.dirty(this.dataSource.manager, this.batchSize);
+          for (const one of dirty) {
+            try {
+              if (await this.publishOne(one)) published++;
+            } catch (error) {
+              // Dropped from the dirty list so it blocks nothing; the reconciler reports the gap.
+              await this.manifests.clean(this.dataSource.manager, one);
+              failed.push({ groupId: one.groupId, periodId: periodIdOf(one.periodStart), reason: error instanceof Error ? error.message.slice(0, 300) : String(error) });
+            }
+            computed++;
+          }
+          if (dirty.length < this.batchSize) break;
+        }
+      } finally {
+        await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`manifests:${this.schema}`]);
+      }
+    } finally {
+      await lock.release();
+    }
+    return { computed, published, failed };
+  }
+
+  /** One group-period: compute, compare with the last published, publish a new revision if it changed. */
+  private publishOne(dirty: DirtyGroupPeriod): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const manifest = await this.manifests.compute(em, dirty.groupId, dirty.periodStart);
+      const last = await this.manifests.latest(em, dirty.groupId, dirty.periodStart);
+      await this.manifests.clean(em, dirty);
+      if (last && last.count === manifest.count && last.digest === manifest.digest) return false;
+      const now = this.clock.now();
+      const periodId = periodIdOf(dirty.periodStart);
+      const revision = (last?.revision ?? 0) + 1;
+      const envelope = MeterManifestUpdated.create({
+        data: { groupId: dirty.groupId, periodId, periodLength: dirty.periodMinutes === 60 ? 'PT60M' : 'PT15M', revision, count: manifest.count, digest: manifest.digest, perMpo: manifest.perMpo.map((mpo) => ({ ...mpo, batches: [...mpo.batches] })) },
+        idParts: [dirty.groupId, periodId, String(revision)],
+        occurredAt: now,
+      });
+      await this.manifests.store(em, dirty.groupId, dirty.periodStart, dirty.periodMinutes, { revision, count: manifest.count, digest: manifest.digest, eventId: envelope.id }, now);
+      await enqueueOutbox(em, MeterManifestUpdated, envelope, dirty.groupId);
+      return true;
+    });
+  }
+}

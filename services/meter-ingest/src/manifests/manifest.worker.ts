@@ -1,0 +1,39 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { LOGGER, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { counter, type JsonLogger } from '@gridledger/telemetry';
+import type { MeterIngestConfig } from '../config';
+import { ManifestPublisher } from './manifest.publisher';
+
+const manifestsPublished = () => counter('gridledger_manifests_published_total', 'Group-period manifests published by meter-ingest (new revisions)');
+const manifestFailures = () => counter('gridledger_manifest_failures_total', 'Group-period manifests that could not be written');
+
+/** Ticks the manifest publisher every METER_INGEST_MANIFEST_INTERVAL_MS. */
+@Injectable()
+export class ManifestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly loop: PollingLoop;
+
+  constructor(
+    private readonly publisher: ManifestPublisher,
+    @Inject(SERVICE_CONFIG) config: MeterIngestConfig,
+    @Inject(LOGGER) private readonly logger: JsonLogger,
+  ) {
+    this.loop = new PollingLoop(config.METER_INGEST_MANIFEST_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`manifest pass failed: ${error instanceof Error ? error.message : String(error)}`, 'ManifestWorker'));
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  private async tick(): Promise<void> {
+    const pass = await this.publisher.publishDirty();
+    if (pass.published > 0) manifestsPublished().add(pass.published);
+    for (const failure of pass.failed) {
+      manifestFailures().add(1);
+      this.logger.event('error', 'manifest of a group-period could not be written', { ...failure });
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import type { EntityManager } from 'typeorm';
+import { EMPTY_VALUES_DIGEST, formatInstant, type GroupPeriodManifestDigests, type SignedBatchRequest } from '@gridledger/domain';
+import { MAX_INTERVALS_PER_EVENT, MeterIntervalsMeasured, deterministicEventId } from '@gridledger/events';
+
+/** A group-period some batch stored values in since its manifest was last computed. */
+export interface DirtyGroupPeriod {
+  readonly groupId: string;
+  readonly periodStart: Date;
+  readonly periodMinutes: number;
+  /** The dirty rows this covers (deleted once its manifest is written). */
+  readonly batchSeqs: readonly string[];
+}
+
+export interface StoredManifest {
+  readonly revision: number;
+  readonly count: number;
+  readonly digest: string;
+  readonly eventId: string;
+}
+
+
+/**
+ * The intake's one call (inside the batch's transaction): the group-periods it stored values
+ * in are dirty. One row per (group, period, batch), insert-only, so batches never wait on
+ * each other here; the manifest itself is computed later, off the intake's path.
+ */
+export async function markManifestsDirty(client: PoolClient, stored: readonly { readonly groupId: string; readonly periodId: string }[], periodMinutes: number, batchSeq: string): Promise<void> {
+  if (stored.length === 0) return;
+  const keys = new Set<string>();
+  for (const value of stored) keys.add(`${value.groupId}\u0000${value.periodId}`);
+  const groups: string[] = [];
+  const periods: string[] = [];
+  for (const key of keys) {
+    const at = key.indexOf('\u0000');
+    groups.push(key.slice(0, at));
+    periods.push(key.slice(at + 1));
+  }
+  await client.query(
+    `INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq)
+     SELECT g, p::timestamptz, $3, $4::bigint FROM unnest($1::text[], $2::text[]) AS x(g, p) ON CONFLICT DO NOTHING`,
+    [groups, periods, periodMinutes, batchSeq],
+  );
+}
+
+/**
+ * The digest of the canonical value lines (valuesDigest in @gridledger/domain), in SQL:
+ * `meterId|direction|wh\n` sorted bytewise by meter, then direction.
+ */
+const DIGEST_SQL = `encode(sha256(convert_to(coalesce(string_agg(i.meter_id || '|' || i.direction || '|' || i.energy_wh::text || E'\\n', '' ORDER BY i.meter_id COLLATE "C", i.direction COLLATE "C"), ''), 'UTF8')), 'hex')`;
+
+/** meter-ingest's manifests: dirty marks, the computation in SQL, the latest published per group-period. */
+@Injectable()
+export class ManifestsRepository {
+  /** Up to `limit` dirty group-periods, oldest period first. */
+  async dirty(em: EntityManager, limit: number): Promise<DirtyGroupPeriod[]> {
+    const rows: { group_id: string; period_start: Date; period_minutes: number; seqs: string[] }[] = await em.query(
+      `SELECT group_id, period_start, min(period_minutes)::int AS period_minutes, array_agg(batch_seq::text) AS seqs
+       FROM manifest_dirty GROUP BY group_id, period_start ORDER BY period_start, group_id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({ groupId: row.group_id, periodStart: row.period_start, periodMinutes: row.period_minutes, batchSeqs: row.seqs }));
+  }
+
+  /** Removes exactly the dirty rows a computed manifest covered (rows added since stay). */
+  async clean(em: EntityManager, dirty: DirtyGroupPeriod): Promise<void> {
+    await em.query(`DELETE FROM manifest_dirty WHERE group_id = $1 AND period_start = $2 AND batch_seq = ANY($3::bigint[])`, [dirty.groupId, dirty.periodStart, dirty.batchSeqs]);
+  }
+
+  /**
+   * Count and digest of a group-period's accepted values, overall, per MPO and per batch,
+   * in one statement (GROUPING SETS).
+   */
+  async compute(em: EntityManager, groupId: string, periodStart: Date): Promise<GroupPeriodManifestDigests> {
+    const rows: { mpo: string | null; batch_id: string | null; format: string | null; signature: string | null; request: StoredSignedRequest | null; n: number; digest: string; level: number }[] = await em.query(
+      `SELECT r.mpo, r.batch_id, r.format, r.signature, r.signed_request AS request, count(*)::int AS n, ${DIGEST_SQL} AS digest,
+              GROUPING(r.mpo, r.batch_id, r.format, r.signature, r.signed_request)::int AS level
+       FROM intervals i JOIN raw_batches r ON r.seq = i.batch_seq
+       WHERE i.period_start = $2 AND i.group_id = $1
+       GROUP BY GROUPING SETS ((), (r.mpo), (r.mpo, r.batch_id, r.format, r.signature, r.signed_request))`,
+      [groupId, periodStart],
+    );
+    const total = rows.find((row) => row.level === 31);
+    const bytewise = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const perMpo = rows
+      .filter((row) => row.level === 15)
+      .map((row) => row.mpo!)
+      .sort(bytewise)
+      .map((mpo) => {
+        const own = rows.find((row) => row.level === 15 && row.mpo === mpo)!;
+        const batches = rows
+          .filter((row) => row.level === 0 && row.mpo === mpo)
+          .sort((a, b) => bytewise(a.batch_id!, b.batch_id!))
+          .map((row) => ({ batchId: row.batch_id!, format: row.format!, signature: row.signature!, ...signedRequestOf(row.request), count: row.n, digest: `0x${row.digest}` }));
+        return { mpo, count: own.n, digest: `0x${own.digest}`, batches };
+      });
+    return total ? { count: total.n, digest: `0x${total.digest}`, perMpo } : { count: 0, digest: EMPTY_VALUES_DIGEST, perMpo: [] };
+  }
+
+  async latest(em: EntityManager, groupId: string, periodStart: Date): Promise<StoredManifest | undefined> {
+    const rows: { revision: number; value_count: number; digest: string; event_id: string }[] = await em.query(
+      `SELECT revision, value_count, digest, event_id FROM group_period_manifests WHERE group_id = $1 AND period_start = $2`,
+      [groupId, periodStart],
+    );
+    return rows[0] && { revision: rows[0].revision, count: rows[0].value_count, digest: rows[0].digest, eventId: rows[0].event_id };
+  }
+
+  async store(em: EntityManager, groupId: string, periodStart: Date, periodMinutes: number, manifest: StoredManifest, now: Date): Promise<void> {
+    await em.query(
+      `INSERT INTO group_period_manifests (group_id, period_start, period_minutes, revision, value_count, digest, event_id, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (group_id, period_start) DO UPDATE SET revision = EXCLUDED.revision, value_count = EXCLUDED.value_count,
+         digest = EXCLUDED.digest, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at`,
+      [groupId, periodStart, periodMinutes, manifest.revision, manifest.count, manifest.digest, manifest.eventId, now],
+    );
+  }
+
+  /** Every published manifest of a range of periods (the reconciler's view of meter-ingest). */
+  async ofPeriods(em: EntityManager, from: Date, to: Date, limit: number): Promise<{ periodId: string; groupId: string; revision: number; count: number; digest: string }[]> {
+    const rows: { group_id: string; period_start: Date; revision: number; value_count: number; digest: string }[] = await em.query(
+      `SELECT group_id, period_start, revision, value_count, digest FROM group_period_manifests
+       WHERE period_start >= $1 AND period_start < $2 ORDER BY period_start, group_id LIMIT $3`,
+      [from, to, limit],
+    );
+    return rows.map((row) => ({ periodId: periodIdOf(row.period_start), groupId: row.group_id, revision: row.revision, count: row.value_count, digest: row.digest }));
+  }
+
+  /**
+   * The ids of the measured events that carried a group-period's values (the batches' events
+   * for the group, every part: the intake's answer says how many values went to the group).
+   */
+  async measuredEventIds(em: EntityManager, groupId: string, periodStart: Date): Promise<string[]> {
+    const rows: { batch_id: string; answer: { groups?: { groupId: string; intervals: number }[] } }[] = await em.query(
+      `SELECT r.batch_id, r.answer FROM raw_batches r
+       WHERE r.seq IN (SELECT DISTINCT i.batch_seq FROM intervals i WHERE i.period_start = $2 AND i.group_id = $1)`,
+      [groupId, periodStart],
+    );
+    const ids: string[] = [];
+    for (const row of rows) {
+      const values = row.answer.groups?.find((group) => group.groupId === groupId)?.intervals ?? 1;
+      const parts = Math.max(1, Math.ceil(values / MAX_INTERVALS_PER_EVENT));
+      ids.push(deterministicEventId(MeterIntervalsMeasured.type, row.batch_id, groupId));
+      for (let part = 1; parts > 1 && part <= parts; part++) ids.push(deterministicEventId(MeterIntervalsMeasured.type, row.batch_id, groupId, `part-${part}`));
+    }
+    return ids;
+  }
+}
+
+export function periodIdOf(periodStart: Date): string {
+  return formatInstant(periodStart.getTime());
+}
+
+/** raw_batches.signed_request as intake stores it (null for batches stored before signed requests). */
+interface StoredSignedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly nonce: string;
+  readonly expiry: string;
+  readonly chainId: string;
+  readonly verifyingContract: string;
+}
+
+/** The manifest's `request` of a batch: what was signed besides the batchId (= nonce = body digest). */
+function signedRequestOf(stored: StoredSignedRequest | null): { request?: SignedBatchRequest } {
+  if (!stored) return {};
+  const { method, path, expiry, chainId, verifyingContract } = stored;
+  return { request: { method, path, expiry, chainId, verifyingContract } };
+}
