@@ -220,7 +220,7 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
       const published = await waitFor(async () => {
         // The manifests too: the manifest worker adds its outbox row after the values' (dirty rows cleared in its transaction).
         const [{ dirty }] = await queryIngest<{ dirty: number }>(`SELECT count(*)::int AS dirty FROM meter_ingest.manifest_dirty`);
-        const rows = await queryIngest<{ position: string; published: boolean }>(`SELECT position::text, published_at IS NOT NULL AS published FROM meter_ingest.outbox ORDER BY position`);
+        const rows = await queryIngest<{ position: string; published: boolean }>(`SELECT position::text, published_at IS NOT NULL AS published FROM meter_ingest.outbox o ORDER BY o.position`);
         return dirty === 0 && rows.length > 0 && rows.every((row) => row.published) ? rows : undefined;
       }, { timeoutMs: 90_000, what: 'the import events and manifests published' });
       const streamCount = async () => (await messaging.jsm.streams.info(messaging.streamName('METER'))).state.messages;
