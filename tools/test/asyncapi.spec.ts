@@ -67,7 +67,7 @@ describe('AsyncAPI document (docs/api/asyncapi.yaml)', () => {
     expect(operation.action()).toBe('receive');
     expect(operation.channels().all().map((c) => c.address())).toEqual(['rpc.meter.readings.submit']);
     expect(operation.reply()?.messages().all().map((m) => m.name())).toEqual(['meter.readings.submit reply']);
-    expect(Object.keys(operation.messages().all()[0].payload()!.properties() ?? {})).toEqual(['mpo', 'signature', 'periodLength', 'batchRef', 'intervals', 'readings']);
+    expect(Object.keys(operation.messages().all()[0].payload()!.properties() ?? {})).toEqual(['mpo', 'periodLength', 'batchRef', 'intervals', 'readings']);
   });
 
   it('equals a fresh generation (run `npm run api-docs` after changing an event)', () => {

@@ -7,9 +7,10 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { defineEvent } from '@gridledger/events';
 import { PoisonEventError, startConsumer, STREAMS, type ConsumerRunner, type MessagingClient } from '@gridledger/messaging';
-import { fileDigest } from '@gridledger/metering';
+import { MARKET, bodySha256, signRequest } from '@gridledger/auth';
+import { deployRoleChain, type RoleChain } from '@gridledger/contracts';
 import { CreateMessagingTables1764000000000, MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
-import { createTestDatabase, deleteNamespaceStreams, MSCONS_SAMPLE_PATH, randomNamespace, spawnService, connectTestMessaging, testNatsEnv, waitFor, type SpawnedService, type TestDatabase } from '@gridledger/testing';
+import { anvilDevKey, startAnvil, type AnvilInstance, createTestDatabase, deleteNamespaceStreams, MSCONS_SAMPLE_PATH, randomNamespace, spawnService, connectTestMessaging, testNatsEnv, waitFor, type SpawnedService, type TestDatabase } from '@gridledger/testing';
 import { runCli } from '../src/cli/main';
 import type { CliIo } from '../src/cli/exit-codes';
 
@@ -19,7 +20,6 @@ jest.setTimeout(120_000);
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const LAUNCHER = resolve(REPO_ROOT, 'tools', 'bin', 'gridledger.js');
-const OPERATOR_TOKEN = 'operator-token-for-cli-tests-0123';
 const SAMPLE_METER = 'US0001062600000001000000022345671';
 
 const ParcelMeasured = defineEvent({
@@ -143,30 +143,43 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
 
   describe('import-mscons and outbox replay against a running meter-ingest', () => {
     let service: SpawnedService;
+    let anvil: AnvilInstance;
+    let chain: RoleChain;
     const mpo = Wallet.createRandom();
+    const operator = Wallet.createRandom();
     const raw = readFileSync(MSCONS_SAMPLE_PATH);
+    /** Where the CLI signs for: the registry meter-ingest runs with (flags or CHAIN_RPC_URL / ROLE_REGISTRY_ADDRESS). */
+    const registryFlags = () => ['--registry', chain.registryAddress, '--rpc', anvil.url];
 
     beforeAll(async () => {
+      anvil = await startAnvil();
+      chain = await deployRoleChain(anvil.url, anvilDevKey(0));
+      await chain.grant('MARKET_OPERATOR', MARKET, operator.address);
+      await chain.grant('MPO', 'BG-1', mpo.address);
       service = await spawnService({
         entry: 'services/meter-ingest/src/main.ts',
-        env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, METER_INGEST_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'error', HTTP_HOST: '127.0.0.1' },
+        env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, ...chain.env, METER_INGEST_CORRECTION_WINDOW_MS: String(20 * 365 * 86_400_000), LOG_LEVEL: 'error', HTTP_HOST: '127.0.0.1' },
         readyTimeoutMs: 90_000,
       });
-      const meter = { meterId: SAMPLE_METER, direction: 'production', mpo: mpo.address, dso: Wallet.createRandom().address, groupId: 'BG-1', supplier: null, connectionLimitW: '100000', validFrom: '2015-01-01T00:00:00Z' };
-      const registered = await fetch(`${service.url}/meters`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_TOKEN}` }, body: JSON.stringify({ meters: [meter] }) });
+      const meter = { meterId: SAMPLE_METER, direction: 'production', mpo: mpo.address, dso: Wallet.createRandom().address, gridArea: 'GA-1', groupId: 'BG-1', supplier: null, connectionLimitW: '100000', validFrom: '2015-01-01T00:00:00Z' };
+      const body = JSON.stringify({ meters: [meter] });
+      const headers = await signRequest(operator, chain.environment, { method: 'POST', path: '/meters', body });
+      const registered = await fetch(`${service.url}/meters`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       expect(registered.status).toBe(201);
     }, 120_000);
 
     afterAll(async () => {
       await service?.stop();
+      chain?.close();
+      await anvil?.stop();
     });
 
     it('imports the repository MSCONS sample: --json summary with counts, Wh and batch id; again: the stored answer', async () => {
-      const first = await bin(['import-mscons', MSCONS_SAMPLE_PATH, '--json'], { MPO_PRIVATE_KEY: mpo.privateKey, METER_INGEST_URL: service.url });
+      const first = await bin(['import-mscons', MSCONS_SAMPLE_PATH, '--json'], { MPO_PRIVATE_KEY: mpo.privateKey, METER_INGEST_URL: service.url, ROLE_REGISTRY_ADDRESS: chain.registryAddress, CHAIN_RPC_URL: anvil.url });
       expect(first.code).toBe(0);
       const summary = JSON.parse(first.stdout) as Record<string, unknown>;
       expect(summary).toMatchObject({
-        batchId: fileDigest(raw),
+        batchId: bodySha256(raw),
         status: 'partially-accepted',
         replayed: false,
         mpo: mpo.address,
@@ -182,29 +195,34 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
       const [{ total }] = await queryIngest<{ total: string }>(`SELECT sum(energy_wh)::text AS total FROM meter_ingest.intervals WHERE meter_id = $1`, [SAMPLE_METER]);
       expect(total).toBe(summary.storedWh);
 
-      const again = await cli(['import-mscons', MSCONS_SAMPLE_PATH, '--signer-key', mpo.privateKey, '--url', service.url]);
+      const again = await cli(['import-mscons', MSCONS_SAMPLE_PATH, '--signer-key', mpo.privateKey, '--url', service.url, ...registryFlags()]);
       expect(again.code).toBe(0);
       expect(again.out).toContain('already imported');
       expect(again.out).toMatch(/accepted\s+2,968 values/);
       expect(again.out).toMatch(/energy\s+676,577 Wh/);
-      expect(again.out).toContain(fileDigest(raw));
+      expect(again.out).toContain(bodySha256(raw));
     });
 
-    it('a forged signature exits 1 with the service refusal naming the header', async () => {
-      const forged = await bin(['import-mscons', MSCONS_SAMPLE_PATH], { MPO_ADDRESS: mpo.address, MPO_SIGNATURE: `0x${'11'.repeat(65)}`, METER_INGEST_URL: service.url });
-      expect(forged.code).toBe(1);
-      expect(forged.stderr).toContain('meter-ingest refused');
-      expect(forged.stderr).toContain('401 BAD_SIGNATURE');
-      expect(forged.stderr).toContain('x-mpo-signature');
+    it('signed by a key that is not the meter\'s MPO, or for another registry: exits 1 with the service refusal naming the header', async () => {
+      const stranger = await bin(['import-mscons', MSCONS_SAMPLE_PATH, ...registryFlags()], { MPO_PRIVATE_KEY: Wallet.createRandom().privateKey, METER_INGEST_URL: service.url });
+      expect(stranger.code).toBe(1);
+      expect(stranger.stderr).toContain('meter-ingest refused');
+      expect(stranger.stderr).toContain('403 NOT_OPERATED_BY_MPO');
+      expect(stranger.stderr).toContain('x-gl-signer');
       // The problem details follow as one JSON line, as the service sent them.
-      expect(JSON.parse(forged.stderr.trim().split('\n').pop() as string)).toMatchObject({ status: 401, code: 'BAD_SIGNATURE' });
+      expect(JSON.parse(stranger.stderr.trim().split('\n').pop() as string)).toMatchObject({ status: 403, code: 'NOT_OPERATED_BY_MPO' });
+      const staging = await bin(['import-mscons', MSCONS_SAMPLE_PATH, '--registry', Wallet.createRandom().address, '--rpc', anvil.url], { MPO_PRIVATE_KEY: mpo.privateKey, METER_INGEST_URL: service.url });
+      expect(staging.code).toBe(1);
+      expect(staging.stderr).toContain('401 BAD_SIGNATURE');
     });
 
     it('outbox replay asks meter-ingest to re-publish its rows from a position or an instant', async () => {
       const published = await waitFor(async () => {
-        const rows = await queryIngest<{ position: string; published: boolean }>(`SELECT position::text, published_at IS NOT NULL AS published FROM meter_ingest.outbox ORDER BY position`);
-        return rows.length > 0 && rows.every((row) => row.published) ? rows : undefined;
-      }, { timeoutMs: 20_000, what: 'the import events published' });
+        // The manifests too: the manifest worker adds its outbox row after the values' (dirty rows cleared in its transaction).
+        const [{ dirty }] = await queryIngest<{ dirty: number }>(`SELECT count(*)::int AS dirty FROM meter_ingest.manifest_dirty`);
+        const rows = await queryIngest<{ position: string; published: boolean }>(`SELECT position::text, published_at IS NOT NULL AS published FROM meter_ingest.outbox o ORDER BY o.position`);
+        return dirty === 0 && rows.length > 0 && rows.every((row) => row.published) ? rows : undefined;
+      }, { timeoutMs: 90_000, what: 'the import events and manifests published' });
       const streamCount = async () => (await messaging.jsm.streams.info(messaging.streamName('METER'))).state.messages;
       const before = await streamCount();
 

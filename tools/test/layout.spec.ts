@@ -74,7 +74,8 @@ describe('configuration names', () => {
     'capacity-market': 'CAPACITY_',
     'chain-bridge': 'CHAIN_',
   };
-  const COMMON_PREFIXES = ['NATS_', 'DATABASE_', 'HTTP_', 'LOG_', 'OTEL_'];
+  // CHAIN_RPC_URL and ROLE_*: the role registry every service with signed writes reads (docs/trust.md).
+  const COMMON_PREFIXES = ['NATS_', 'DATABASE_', 'HTTP_', 'LOG_', 'OTEL_', 'CHAIN_RPC_URL', 'ROLE_'];
   const variablesOf = (file: string): string[] => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
   const common = variablesOf('libs/service-kit/src/config.ts');
   const own = Object.keys(PREFIXES).flatMap((service) => variablesOf(`services/${service}/src/config.ts`).map((variable) => ({ service, variable })));

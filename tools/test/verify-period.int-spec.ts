@@ -6,11 +6,12 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import { SettlementCascadeArtifact, deployCascade, groupKey } from '@gridledger/contracts';
 import { METER_LEAF_TYPES, formatInstant, leafSalt, leafSaltVersionKey, loadKeccak256, type MeterLeafValues } from '@gridledger/domain';
-import { signBatchDigest } from '@gridledger/metering';
-import { InputsManifest, inputsDigest } from '@gridledger/settlement';
+import { authEnvironment, bodySha256, signRequest } from '@gridledger/auth';
+import { inputsDigest } from '@gridledger/settlement';
 import { AnvilInstance, anvilDevKey, startAnvil } from '@gridledger/testing';
 import { runCli } from '../src/cli/main';
 import type { CliIo } from '../src/cli/exit-codes';
+import type { ManifestEvidence as Manifest } from '../src/verify/period-verification';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +23,7 @@ describe('gridledger verify-period', () => {
   let cascadeAddress: string;
   let periodId: string;
   let leaves: MeterLeafValues[];
-  let manifest: InputsManifest;
+  let manifest: Manifest;
   const dir = mkdtempSync(join(tmpdir(), 'verify-period-'));
   const file = (name: string, content: unknown): string => {
     const path = join(dir, name);
@@ -52,15 +53,20 @@ describe('gridledger verify-period', () => {
     const versionKey = leafSaltVersionKey(randomBytes(32), GROUP, start, 1);
     const meters: [string, 0 | 1, bigint][] = [['M-1', 1, 5000n], ['M-2', 0, 1200n], ['M-3', 0, 800n]];
     leaves = meters.map(([meterId, direction, energy]) => [meterId, String(start), direction, String(energy), `0x${leafSalt(versionKey, meterId, direction, keccak).toString('hex')}`]);
+    // The batch as meter-ingest takes it: a request signed by the MPO, nonce = body digest = batch id.
     const mpo = Wallet.createRandom();
-    const batchId = `0x${randomBytes(32).toString('hex')}`;
+    const body = JSON.stringify({ mpo: mpo.address, intervals: meters.map(([meterId, , energy]) => ({ meterId, periodId, energyWh: String(energy) })) });
+    const batchId = bodySha256(body);
+    const { chainId } = await provider.getNetwork();
+    const signed = await signRequest(mpo, authEnvironment(chainId, cascadeAddress), { method: 'POST', path: '/readings', body }, { nonce: batchId });
+    const request = { method: 'POST', path: '/readings', expiry: signed['x-gl-expiry'], chainId: chainId.toString(), verifyingContract: cascadeAddress };
     const digest = `0x${randomBytes(32).toString('hex')}`;
     manifest = {
       groupId: GROUP,
       periodId,
       count: 3,
       digest,
-      perMpo: [{ mpo: mpo.address, count: 3, digest, batches: [{ batchId, format: 'readings-json', count: 3, digest, signature: await signBatchDigest(mpo, 'readings-json', batchId) }] }],
+      perMpo: [{ mpo: mpo.address, count: 3, digest, batches: [{ batchId, format: 'readings-json', count: 3, digest, signature: signed['x-gl-signature'], request }] }],
     };
     const root = StandardMerkleTree.of(leaves, [...METER_LEAF_TYPES]).root;
     const cascade = new Contract(cascadeAddress, SettlementCascadeArtifact.abi, brp);
@@ -75,7 +81,7 @@ describe('gridledger verify-period', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/ok {3}root: recomputed 0x[0-9a-f]{64} from 3 leaves/);
     expect(result.out).toContain('ok   inputsDigest: recomputed');
-    expect(result.out).toMatch(/ok {3}manifest.signature: batch 0x[0-9a-f]{64} \(readings-json\) signed by/);
+    expect(result.out).toMatch(/ok {3}manifest.signature: batch 0x[0-9a-f]{64} \(readings-json, POST \/readings on chain \d+\) signed by/);
     expect(result.out).toContain(`verified: ${GROUP} ${periodId} v1`);
   });
 
@@ -90,12 +96,20 @@ describe('gridledger verify-period', () => {
   });
 
   it('exits 1 when a batch signature is not the MPO’s, and when the manifest does not give the committed inputsDigest', async () => {
-    const forged: InputsManifest = { ...manifest, perMpo: [{ ...manifest.perMpo[0], mpo: Wallet.createRandom().address }] };
+    const forged: Manifest = { ...manifest, perMpo: [{ ...manifest.perMpo[0], mpo: Wallet.createRandom().address }] };
     const signature = await run('--manifest', file('forged.json', forged));
     expect(signature.code).toBe(1);
     expect(signature.err).toContain('manifest.signature: batch');
-    expect(signature.err).toContain('not by the declared mpo');
-    const recounted: InputsManifest = { ...manifest, count: 4, perMpo: [{ ...manifest.perMpo[0], count: 4, batches: [{ ...manifest.perMpo[0].batches[0], count: 4 }] }] };
+    expect(signature.err).toContain('the signature recovers');
+    // What the request covered is part of the signature: another path (or environment) recovers someone else.
+    const batch = manifest.perMpo[0].batches[0];
+    const moved: Manifest = { ...manifest, perMpo: [{ ...manifest.perMpo[0], batches: [{ ...batch, request: { ...batch.request!, path: '/mscons' } }] }] };
+    expect((await run('--manifest', file('moved.json', moved))).err).toContain('the signature recovers');
+    const bare: Manifest = { ...manifest, perMpo: [{ ...manifest.perMpo[0], batches: [{ ...batch, request: undefined }] }] };
+    const unchecked = await run('--manifest', file('bare.json', bare));
+    expect(unchecked.code).toBe(1);
+    expect(unchecked.err).toContain('does not carry the signed request');
+    const recounted: Manifest = { ...manifest, count: 4, perMpo: [{ ...manifest.perMpo[0], count: 4, batches: [{ ...manifest.perMpo[0].batches[0], count: 4 }] }] };
     const digest = await run('--manifest', file('recounted.json', recounted));
     expect(digest.code).toBe(1);
     expect(digest.err).toContain('inputsDigest: recomputed');

@@ -168,7 +168,7 @@ export function verifySignedRequest(
   const value: SignedRequestValue = { method: request.method.toUpperCase(), path: request.path, bodySha256: digest, nonce: claim.nonce, expiry: claim.expiry };
   let recovered: string;
   try {
-    recovered = recoverAddress(TypedDataEncoder.hash(authDomain(environment), SIGNED_REQUEST_TYPES, { ...value }), signature);
+    recovered = signerOfRequest(environment, value, signature);
   } catch {
     throw unauthenticated('BAD_SIGNATURE', SIGNED_REQUEST_HEADERS.signature, 'does not recover a signer');
   }
@@ -180,6 +180,15 @@ export function verifySignedRequest(
     );
   }
   return { signer: claim.signer, nonce: claim.nonce, expiresAtMs: Number(claim.expiry) * 1000, bodySha256: digest, signature: claim.signature };
+}
+
+/**
+ * The address that signed `value` in `environment`: no clock, no nonce store, so a stored
+ * request (e.g. a batch named in a manifest) can be checked long after it expired. Throws
+ * when the signature recovers nothing.
+ */
+export function signerOfRequest(environment: AuthEnvironment, value: SignedRequestValue, signature: Signature | string): string {
+  return recoverAddress(TypedDataEncoder.hash(authDomain(environment), SIGNED_REQUEST_TYPES, { ...value }), signature);
 }
 
 function isoOf(unixSeconds: bigint): string {

@@ -33,14 +33,30 @@ export interface ManifestBatchValue extends ManifestValue {
   readonly batchId: string;
   /** The door the batch came through, as signed (EIP-712 MeterBatch.format), e.g. `readings-json`. */
   readonly format: string;
-  /** The MPO's signature over (format, batchId): what it signed to submit the batch. */
+  /** The MPO's signature: of the signed request that submitted the batch (docs/trust.md). */
   readonly signature: string;
+  /** What else that request covered (its nonce and body digest are the batchId); absent for batches stored before signed requests. */
+  readonly request?: SignedBatchRequest;
+}
+
+/** The signed request a batch came in, beside its batchId: enough to recover its signer later. */
+export interface SignedBatchRequest {
+  readonly method: string;
+  /** Path with query (or the NATS subject), exactly as signed. */
+  readonly path: string;
+  /** Unix seconds, decimal. */
+  readonly expiry: string;
+  /** Decimal. */
+  readonly chainId: string;
+  /** The RoleRegistry address of the EIP-712 domain. */
+  readonly verifyingContract: string;
 }
 
 export interface ManifestBatch extends ValuesDigest {
   readonly batchId: string;
   readonly format: string;
   readonly signature: string;
+  readonly request?: SignedBatchRequest;
 }
 
 export interface ManifestMpo extends ValuesDigest {
@@ -92,7 +108,8 @@ export function groupPeriodManifest(values: readonly ManifestBatchValue[]): Grou
       ...valuesDigest(all),
       batches: [...batches.keys()].sort(bytewise).map((batchId) => {
         const list = batches.get(batchId)!;
-        return { batchId, format: list[0].format, signature: list[0].signature, ...valuesDigest(list) };
+        const { format, signature, request } = list[0];
+        return { batchId, format, signature, ...(request ? { request } : {}), ...valuesDigest(list) };
       }),
     };
   });

@@ -206,6 +206,20 @@ const manifestBatchSchema = z
     /** The MPO's signature over (format, batchId): 65 bytes, 0x-hex. */
     signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
     ...valuesDigestFields,
+    /**
+     * What the MPO's signed request covered besides the batchId (its nonce and body digest):
+     * with it anyone recovers the signer (docs/trust.md). Absent for batches stored before.
+     */
+    request: z
+      .object({
+        method: z.string().regex(/^[A-Z]{1,16}$/),
+        path: z.string().min(1).max(2048),
+        expiry: z.string().regex(/^[1-9][0-9]{0,11}$/),
+        chainId: z.string().regex(/^[1-9][0-9]{0,19}$/),
+        verifyingContract: addressString,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -5,7 +5,8 @@ import { addressString, meterPointIdString, periodIdString, qualitySchema } from
 /**
  * The request bodies meter-ingest takes, as zod schemas for the API documents: POST /readings
  * and the NATS request `meter.readings.submit` (the same signed batch), and the meter point
- * registry's POST /meters, PATCH and DELETE /meters/:meterId. The intake parses these bodies
+ * registry's POST /meters, PATCH and DELETE /meters/:meterId. Each is an EIP-712 signed
+ * request (headers x-gl-*, docs/trust.md), so no body carries a signature. The intake parses these bodies
  * by hand (libs/metering: the signature covers the exact bytes, and each entry is judged on
  * its own, refused entries listed in the answer), so these schemas describe the shape it
  * accepts; libs/metering's tests check both agree on valid and refused envelopes.
@@ -13,7 +14,6 @@ import { addressString, meterPointIdString, periodIdString, qualitySchema } from
 
 /** Non-negative Wh as a decimal string: numbers travel as strings, a JSON number is refused. */
 const nonNegativeWh = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a non-negative integer number of Wh as a decimal string');
-const signature = z.string().regex(/^0x[0-9a-fA-F]+$/, 'must be the EIP-712 signature as 0x-hex');
 const periodLength = z.enum(['PT15M', 'PT60M']);
 /** An instant with its UTC offset (`2026-03-29T01:00:00Z`, `2026-03-29T03:00:00+02:00`). */
 const instantWithOffset = z.string().datetime({ offset: true });
@@ -43,14 +43,12 @@ export const registerReadingEntrySchema = z
   .strict();
 
 /**
- * A signed batch from an MPO: interval values or register readings (exactly one of the two),
- * signed with EIP-712 (format `readings-json`) over the SHA-256 of the canonical JSON of
- * everything but `signature`.
+ * A batch from an MPO: interval values or register readings (exactly one of the two), sent
+ * as a request signed by `mpo` whose nonce is the SHA-256 of the body (= the batch id).
  */
 export const readingsBatchSchema = z
   .object({
     mpo: addressString,
-    signature,
     periodLength: periodLength.optional(),
     /** The MPO's own reference, printable ASCII. */
     batchRef: z.string().regex(/^[\x20-\x7e]{1,128}$/, 'must be 1 to 128 printable ASCII characters').optional(),
@@ -61,8 +59,6 @@ export const readingsBatchSchema = z
   .refine((batch) => (batch.intervals === undefined) !== (batch.readings === undefined), { message: 'exactly one of intervals or readings is required', path: ['intervals'] });
 export type ReadingsBatchBody = z.infer<typeof readingsBatchSchema>;
 
-/** Without the operator token, a registry request names its MPO and carries its EIP-712 signature (format `registry-json`). */
-const mpoSignature = { mpo: addressString.optional(), signature: signature.optional() };
 const connectionLimitW = z.string().regex(/^[1-9][0-9]{0,12}$/, 'must be a positive integer number of W as a decimal string, at most 10^12');
 const supplier = z.string().regex(/^[\x20-\x7e]{1,128}$/).nullable();
 const groupId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be a balancing group id');
@@ -74,6 +70,8 @@ export const meterPointRegistrationSchema = z
     direction: z.enum(['consumption', 'production']),
     mpo: addressString,
     dso: addressString,
+    /** The DSO's grid area: its DSO (or the market operator) registers and changes the meter. */
+    gridArea: groupId,
     groupId,
     supplier: supplier.optional(),
     connectionLimitW,
@@ -83,14 +81,14 @@ export const meterPointRegistrationSchema = z
   .strict();
 
 export const meterRegistrationBodySchema = z
-  .object({ meters: z.array(meterPointRegistrationSchema).min(1).max(100_000), ...mpoSignature })
+  .object({ meters: z.array(meterPointRegistrationSchema).min(1).max(100_000) })
   .strict();
 
 export const meterChangeBodySchema = z
-  .object({ effectiveFrom: periodIdString, groupId: groupId.optional(), supplier: supplier.optional(), connectionLimitW: connectionLimitW.optional(), dso: addressString.optional(), ...mpoSignature })
+  .object({ effectiveFrom: periodIdString, groupId: groupId.optional(), supplier: supplier.optional(), connectionLimitW: connectionLimitW.optional(), dso: addressString.optional() })
   .strict();
 
-export const meterRetireBodySchema = z.object({ effectiveAt: periodIdString, ...mpoSignature }).strict();
+export const meterRetireBodySchema = z.object({ effectiveAt: periodIdString }).strict();
 
 /** The answer to an accepted batch (POST /readings, POST /mscons; the `meter.readings.submit` reply adds statusCode and replayed). */
 export const intakeAnswerSchema = z

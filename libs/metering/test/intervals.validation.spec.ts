@@ -26,8 +26,8 @@ const registry = buildRegistryView([
 const iv = (meterId: unknown, periodId: unknown, energyWh: unknown, quality?: unknown) => ({ meterId, periodId, energyWh, ...(quality === undefined ? {} : { quality }) });
 
 function run(intervals: unknown[], nowMs = T0 + 96 * QH) {
-  const batch = parseReadingBatch({ mpo, signature: '0x', intervals });
-  const result = validateIntervals(batch.intervals, { mpo: batch.mpo, periodLength: batch.periodLength, nowMs, registry });
+  const batch = parseReadingBatch({ mpo, intervals });
+  const result = validateIntervals(batch.intervals, { mpo, periodLength: batch.periodLength, nowMs, registry });
   return { ...result, rejections: [...batch.rejections, ...result.rejections] };
 }
 
@@ -89,9 +89,18 @@ describe('interval validation', () => {
   });
 
   it('refuses a broken envelope as a whole, naming the field', () => {
-    expect(() => parseReadingBatch({ mpo, signature: '0x', intervals: [], readings: [] })).toThrow(BatchFormatError);
-    expect(() => parseReadingBatch({ mpo: 'nobody', signature: '0x', intervals: [1] })).toThrow(/mpo/);
-    expect(() => parseReadingBatch({ mpo, signature: '0x', intervals: [1], extra: true })).toThrow(/extra: unknown field/);
+    expect(() => parseReadingBatch({ mpo, intervals: [], readings: [] })).toThrow(BatchFormatError);
+    expect(() => parseReadingBatch({ mpo: 'nobody', intervals: [1] })).toThrow(/mpo/);
+    expect(() => parseReadingBatch({ mpo, intervals: [1], extra: true })).toThrow(/extra: unknown field/);
     expect(() => parseReadingBatch([])).toThrow(/body/);
+  });
+});
+
+describe('correction window', () => {
+  it('refuses values for periods older than the window, naming it', () => {
+    const batch = parseReadingBatch({ intervals: [iv('M1', '2026-03-29T00:00:00Z', '1'), iv('M1', '2026-03-29T01:00:00Z', '1')] });
+    const result = validateIntervals(batch.intervals, { mpo, periodLength: batch.periodLength, nowMs: T0 + 8 * QH, registry, correctionWindowMs: 4 * QH });
+    expect(result.accepted.map((a) => a.periodId)).toEqual(['2026-03-29T01:00:00Z']);
+    expect(result.rejections).toEqual([expect.objectContaining({ code: 'OUTSIDE_CORRECTION_WINDOW', field: 'intervals[0].periodId' })]);
   });
 });

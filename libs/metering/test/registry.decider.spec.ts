@@ -5,37 +5,39 @@ import { meterPointDecider, parseChangeCommand, parseRegisterCommand, type Meter
 
 const mpo = Wallet.createRandom().address;
 const dso = Wallet.createRandom().address;
-const operator: Requester = { kind: 'operator' };
-const asMpo: Requester = { kind: 'mpo', address: mpo };
+const operator: Requester = { address: Wallet.createRandom().address, mayManage: () => true };
+/** The DSO of grid area GA-1. */
+const asDso: Requester = { address: dso, mayManage: (gridArea) => gridArea === 'GA-1' };
 const T0 = Date.parse('2026-03-29T00:00:00Z');
 const QH = 15 * 60_000;
 const spec = deciderSpec(meterPointDecider);
 
 const register = parseRegisterCommand(
-  { meterId: 'DE0001', direction: 'production', mpo: mpo.toLowerCase(), dso, groupId: 'BG-1', supplier: null, connectionLimitW: '10000', validFrom: '2026-03-29T00:00:00Z' },
+  { meterId: 'DE0001', direction: 'production', mpo: mpo.toLowerCase(), dso, gridArea: 'GA-1', groupId: 'BG-1', supplier: null, connectionLimitW: '10000', validFrom: '2026-03-29T00:00:00Z' },
   'meters[0]',
 );
 const by = (requester: Requester, command: RegistryCommand): MeterPointCommand => ({ ...command, requester });
-const registered = spec.given().when(by(asMpo, register)).events();
+const registered = spec.given().when(by(asDso, register)).events();
 
 describe('meter registry decider', () => {
   it('registers a meter with a checksummed MPO address', () => {
     spec
       .given()
-      .when(by(asMpo, register))
+      .when(by(asDso, register))
       .then([{ type: 'MeterPointRegistered', version: expect.objectContaining({ meterId: 'DE0001', mpo, validFromMs: T0, validToMs: null }) }]);
   });
 
   it('takes the same registration again as a no-op, refuses a different one and registration for another MPO', () => {
-    spec.given(...registered).when(by(asMpo, register)).then([]);
-    const other = spec.given(...registered).when(by(asMpo, { ...register, groupId: 'BG-2' })).thenRefused('ALREADY_REGISTERED', 'meterId');
+    spec.given(...registered).when(by(asDso, register)).then([]);
+    const other = spec.given(...registered).when(by(asDso, { ...register, groupId: 'BG-2' })).thenRefused('ALREADY_REGISTERED', 'meterId');
     expect(other).toMatchObject({ kind: 'conflict', reason: 'meter DE0001: a meter point with this id is already registered' });
-    expect(spec.given().when(by({ kind: 'mpo', address: dso }, register)).thenRefused('NOT_PERMITTED', 'mpo').kind).toBe('forbidden');
+    // Not the DSO of the point's grid area (an MPO registering itself, say): refused.
+    expect(spec.given().when(by({ address: mpo, mayManage: () => false }, register)).thenRefused('NOT_PERMITTED', 'gridArea').kind).toBe('forbidden');
   });
 
   it('changes group at a period boundary and closes the previous version there', () => {
     const change = parseChangeCommand('DE0001', { effectiveFrom: '2026-03-29T01:00:00Z', groupId: 'BG-2' });
-    const state = spec.given(...registered).when(by(asMpo, change)).stateAfter();
+    const state = spec.given(...registered).when(by(asDso, change)).stateAfter();
     expect(state.status).toBe('active');
     if (state.status !== 'active') return;
     expect(state.versions.map((v) => [v.groupId, v.validFromMs, v.validToMs])).toEqual([
@@ -49,8 +51,8 @@ describe('meter registry decider', () => {
       expect.objectContaining({ code: 'NOT_AT_PERIOD_BOUNDARY', kind: 'invalid', field: 'effectiveFrom' }),
     );
     const active = spec.given(...registered);
-    expect(active.when(by(asMpo, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0, groupId: 'BG-2' })).thenRefused('NOT_AFTER_CURRENT_VERSION', 'effectiveFrom').kind).toBe('conflict');
-    expect(active.when(by(asMpo, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0 + QH, groupId: 'BG-1' })).thenRefused('NOTHING_CHANGED', '(body)').kind).toBe('invalid');
+    expect(active.when(by(asDso, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0, groupId: 'BG-2' })).thenRefused('NOT_AFTER_CURRENT_VERSION', 'effectiveFrom').kind).toBe('conflict');
+    expect(active.when(by(asDso, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0 + QH, groupId: 'BG-1' })).thenRefused('NOTHING_CHANGED', '(body)').kind).toBe('invalid');
     expect(spec.given().when(by(operator, { type: 'ChangeMeterPoint', meterId: 'DE0001', effectiveFromMs: T0 + QH, groupId: 'BG-2' })).thenRefused('UNKNOWN_METER', 'meterId').kind).toBe('not-found');
   });
 

@@ -15,6 +15,8 @@ export interface SignedCall {
   readonly path: string;
   /** JSON value (serialized once, signed and sent as the same bytes) or exact bytes. */
   readonly body?: unknown;
+  /** The request's nonce (bytes32); default random. A meter batch's is its body digest (docs/trust.md). */
+  readonly nonce?: string;
 }
 
 function bodyBytes(body: unknown): Buffer | undefined {
@@ -25,7 +27,7 @@ function bodyBytes(body: unknown): Buffer | undefined {
 /** Sends `call` signed by `signer` for `environment`; `headers` are added after the signature's. */
 export async function signedFetch(baseUrl: string, signer: RequestSigner, environment: AuthEnvironment, call: SignedCall, headers: Record<string, string> = {}): Promise<Response> {
   const body = bodyBytes(call.body);
-  const signed = await signRequest(signer, environment, { method: call.method, path: call.path, body: body ?? '' });
+  const signed = await signRequest(signer, environment, { method: call.method, path: call.path, body: body ?? '' }, call.nonce ? { nonce: call.nonce } : {});
   return fetch(baseUrl + call.path, { method: call.method, headers: { 'content-type': 'application/json', ...signed, ...headers }, body });
 }
 

@@ -6,14 +6,14 @@
  * Beside it: the raw Postgres COPY rate in the same database, and the service's peak RSS
  * sampled as the number of batches grows. Last line: one JSON object.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { formatInstant } from '@gridledger/domain';
-import { signBatchDigest } from '@gridledger/metering';
-import { connectTestNats, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, testNatsEnv, waitFor } from '@gridledger/testing';
+import { MARKET, bodySha256, signRequest, type AuthEnvironment } from '@gridledger/auth';
+import { deployRoleChain } from '@gridledger/contracts';
+import { anvilDevKey, connectTestNats, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, startAnvil, testNatsEnv, waitFor } from '@gridledger/testing';
 
 const METERS = Number(process.env.BENCH_METERS ?? 100_000);
 const BATCH_VALUES = Number(process.env.BENCH_BATCH_VALUES ?? 10_000);
@@ -27,7 +27,6 @@ const GROW_WINDOW = Math.min(Number(argument('--window') ?? 5_000_000), Math.flo
 const GROUPS = 20;
 /** The young generation meter-ingest runs with in production: a batch's objects die young instead of being promoted. */
 const SERVICE_NODE_OPTIONS = '--max-semi-space-size=32';
-const TOKEN = 'bench-operator-token-0123456789';
 const FIRST_PERIOD_MS = Date.parse('2026-03-01T00:00:00Z');
 const QUARTER_HOUR_MS = 900_000;
 
@@ -78,24 +77,32 @@ async function post(url: string, body: string, headers: Record<string, string> =
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-async function registerMeters(url: string, mpo: string, dso: string): Promise<void> {
+/** Signs a request for the bench's registry; batches (`nonce` given) use their body digest as nonce. */
+let environment: AuthEnvironment;
+
+async function signedPost(url: string, path: string, body: string, signer: Wallet, batch: boolean): Promise<Record<string, unknown>> {
+  const headers = await signRequest(signer, environment, { method: 'POST', path, body }, batch ? { nonce: bodySha256(body) } : {});
+  return post(`${url}${path}`, body, headers);
+}
+
+async function registerMeters(url: string, operator: Wallet, mpo: string, dso: string): Promise<void> {
   const started = Date.now();
   for (let from = 0; from < METERS; from += 10_000) {
     const meters = [];
     for (let i = from; i < Math.min(METERS, from + 10_000); i += 1) {
-      meters.push({ meterId: meterId(i), direction: i % 3 === 0 ? 'production' : 'consumption', mpo, dso, groupId: groupOf(i), supplier: null, connectionLimitW: '30000', validFrom: '2026-01-01T00:00:00Z' });
+      meters.push({ meterId: meterId(i), direction: i % 3 === 0 ? 'production' : 'consumption', mpo, dso, gridArea: 'GA-BENCH', groupId: groupOf(i), supplier: null, connectionLimitW: '30000', validFrom: '2026-01-01T00:00:00Z' });
     }
-    await post(`${url}/meters`, JSON.stringify({ meters }), { authorization: `Bearer ${TOKEN}` });
+    await signedPost(url, '/meters', JSON.stringify({ meters }), operator, false);
   }
   console.log(`registered ${METERS.toLocaleString('en')} meters in ${Date.now() - started} ms`);
 }
 
 /**
- * Batch n: meters [k·BATCH_VALUES, (k+1)·BATCH_VALUES) for one quarter hour, built when sent.
- * Written directly as canonical JSON (keys sorted, no spaces), the way a head-end can sign
- * without building objects; the service canonicalises on its side all the same.
+ * Batch n: meters [k·BATCH_VALUES, (k+1)·BATCH_VALUES) for one quarter hour, built when sent
+ * as text, the way a head-end writes it; the request signature covers its SHA-256 (one
+ * signature per batch, not per value).
  */
-async function batchBody(wallet: Wallet, n: number): Promise<string> {
+function batchBody(wallet: Wallet, n: number): string {
   const perPeriod = Math.max(1, Math.floor(METERS / BATCH_VALUES));
   const periodId = formatInstant(FIRST_PERIOD_MS + Math.floor(n / perPeriod) * QUARTER_HOUR_MS);
   const first = (n % perPeriod) * BATCH_VALUES;
@@ -104,9 +111,7 @@ async function batchBody(wallet: Wallet, n: number): Promise<string> {
     const i = (first + j) % METERS;
     list += `${j === 0 ? '' : ','}{"energyWh":"${100 + ((i * 7 + n) % 5000)}","meterId":"${meterId(i)}","periodId":"${periodId}","quality":"measured"}`;
   }
-  const unsigned = `{"intervals":[${list}],"mpo":"${wallet.address}"}`;
-  const signature = await signBatchDigest(wallet, 'readings-json', `0x${createHash('sha256').update(unsigned).digest('hex')}`);
-  return `{"intervals":[${list}],"mpo":"${wallet.address}","signature":"${signature}"}`;
+  return `{"intervals":[${list}],"mpo":"${wallet.address}"}`;
 }
 
 async function copyRate(databaseUrl: string): Promise<number> {
@@ -175,7 +180,7 @@ async function grow(context: GrowContext): Promise<void> {
         });
         await checkpoint;
       }
-      const answer = await post(`${context.urlFor(n)}/readings`, await batchBody(context.mpo, n));
+      const answer = await signedPost(context.urlFor(n), '/readings', batchBody(context.mpo, n), context.mpo, true);
       if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
       doneAt[n] = performance.now();
       if ((n + 1) % 100 === 0) {
@@ -212,12 +217,20 @@ async function grow(context: GrowContext): Promise<void> {
 async function main(): Promise<void> {
   const db = await createTestDatabase();
   const namespace = randomNamespace();
+  // The role registry on a throwaway anvil: the market operator registers, the MPO holds its groups.
+  const anvil = await startAnvil();
+  const chain = await deployRoleChain(anvil.url, anvilDevKey(0), { pollMs: 1000 });
+  environment = chain.environment;
+  const operator = new Wallet(Wallet.createRandom().privateKey);
+  const mpo = new Wallet(Wallet.createRandom().privateKey);
+  await chain.grant('MARKET_OPERATOR', MARKET, operator.address);
+  for (let g = 0; g < GROUPS; g += 1) await chain.grant('MPO', groupOf(g), mpo.address);
   const spawnReplica = () => spawnService({
     entry: 'services/meter-ingest/src/main.ts',
     // BENCH_SERVICE_NODE_ARGS: flags NODE_OPTIONS refuses, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     nodeArgs: process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     // V8 settings as deployed (services/meter-ingest/Dockerfile); BENCH_SERVICE_NODE_OPTIONS tries others.
-    env: { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', METER_INGEST_OPERATOR_TOKEN: TOKEN },
+    env: { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...chain.env, METER_INGEST_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) },
   });
   const replicas = [await spawnReplica()];
   for (let r = 1; r < REPLICAS; r += 1) replicas.push(await spawnReplica());
@@ -225,9 +238,7 @@ async function main(): Promise<void> {
   const urlFor = (n: number) => replicas[n % replicas.length].url;
   const nc = await connectTestNats({ name: 'bench-ingest' });
   try {
-    const wallet = Wallet.createRandom();
-    const mpo = new Wallet(wallet.privateKey);
-    await registerMeters(service.url, mpo.address, Wallet.createRandom().address);
+    await registerMeters(service.url, operator, mpo.address, Wallet.createRandom().address);
     const jsm = await nc.jetstreamManager();
     const stream = `METER_${namespace}`;
     const measuredSubject = `${namespace}.meter.intervals.measured.>`;
@@ -241,7 +252,7 @@ async function main(): Promise<void> {
 
     // Warm-up batch (JIT, connections, staging table), not counted.
     const warmUpBatch = (GROW > 0 ? Math.ceil(GROW / BATCH_VALUES) : BATCHES) + 1000;
-    const warm = await post(`${service.url}/readings`, await batchBody(mpo, warmUpBatch));
+    const warm = await signedPost(service.url, '/readings', batchBody(mpo, warmUpBatch), mpo, true);
     if (warm.accepted !== BATCH_VALUES) throw new Error(`warm-up accepted ${String(warm.accepted)}: ${JSON.stringify(warm).slice(0, 300)}`);
     await waitFor(async () => (await publishedSoFar()) >= GROUPS, { timeoutMs: 30_000, what: 'warm-up events' });
     const baseline = await publishedSoFar();
@@ -266,7 +277,7 @@ async function main(): Promise<void> {
       for (;;) {
         const n = next++;
         if (n >= BATCHES) return;
-        const answer = await post(`${urlFor(n)}/readings`, await batchBody(mpo, n));
+        const answer = await signedPost(urlFor(n), '/readings', batchBody(mpo, n), mpo, true);
         accepted += Number(answer.accepted);
         if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
         if ((n + 1) % 20 === 0) {
@@ -307,6 +318,8 @@ async function main(): Promise<void> {
     for (const replica of replicas) await replica.stop();
     await deleteNamespaceStreams(namespace);
     await db.drop();
+    chain.close();
+    await anvil.stop();
   }
 }
 

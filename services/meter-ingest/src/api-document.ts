@@ -7,7 +7,13 @@ import { REPLAYED_HEADER } from './http/readings.controller';
 // canonical bytes, per-entry refusals); the zod schemas in libs/events (meter.requests.ts)
 // describe the same shapes for this document, and libs/metering's tests keep them in step.
 const meterParams = z.object({ meterId: meterPointIdString });
-const operatorAuth = z.object({ authorization: z.string().optional().openapi({ description: '`Bearer <METER_INGEST_OPERATOR_TOKEN>`; without it the body carries `mpo` and an EIP-712 `signature` (format `registry-json`).' }) });
+/** Every write is an EIP-712 signed request (docs/trust.md); a batch's nonce is the SHA-256 of its body. */
+const signedRequest = z.object({
+  'x-gl-signer': z.string().openapi({ description: 'The signer’s address (DSO of the grid area or market operator for the registry; the MPO for batches).' }),
+  'x-gl-nonce': z.string().openapi({ description: 'bytes32, used once per signer; for /readings and /mscons the SHA-256 of the body (= the batch id).' }),
+  'x-gl-expiry': z.string().openapi({ description: 'Unix seconds, at most 15 minutes ahead.' }),
+  'x-gl-signature': z.string().openapi({ description: 'EIP-712 SignedRequest { method, path (with query), bodySha256, nonce, expiry } in domain { gridledger, 2, chainId, RoleRegistry }.' }),
+});
 const intakeAnswer = {
   status: 200,
   description: `The batch is committed (rejected values are listed); header \`${REPLAYED_HEADER}: true\` when this batch was answered before.`,
@@ -24,9 +30,10 @@ export function meterIngestApiDocument(): OpenApiDocument {
         method: 'post',
         path: '/readings',
         summary: 'A signed JSON batch of interval values or register readings.',
+        headers: signedRequest,
         body: {
           schema: readingsBatchSchema.openapi('ReadingsBatch'),
-          description: 'Signed with EIP-712 (format `readings-json`) over the SHA-256 of the canonical JSON; every number is a decimal string (a JSON number is refused); see services/meter-ingest/README.md.',
+          description: 'A request signed by `mpo` (the MPO role of each meter’s group); every number is a decimal string (a JSON number is refused); see docs/trust.md.',
         },
         response: intakeAnswer,
       },
@@ -34,24 +41,21 @@ export function meterIngestApiDocument(): OpenApiDocument {
         method: 'post',
         path: '/mscons',
         summary: 'An EDIFACT MSCONS interchange, signed by the MPO.',
-        headers: z.object({
-          'x-mpo-address': z.string().openapi({ description: 'The MPO’s address.' }),
-          'x-mpo-signature': z.string().openapi({ description: 'EIP-712 signature (format `mscons`) over the SHA-256 of the body bytes.' }),
-          'x-period-length': z.enum(['PT15M', 'PT60M']).optional(),
-        }),
+        headers: signedRequest,
+        query: z.object({ periodLength: z.enum(['PT15M', 'PT60M']).optional().openapi({ description: 'Inside the signed path.' }) }),
         body: { contentType: 'text/plain', description: 'The interchange (UTF-8, or ISO 8859-1 when UNB declares UNOA–UNOD).' },
         response: intakeAnswer,
       },
-      { method: 'post', path: '/meters', summary: 'Registers meter points in a batch (`{ meters: [...] }`, at most 100 000).', headers: operatorAuth, body: { schema: meterRegistrationBodySchema.openapi('MeterRegistration'), description: '`mpo` and `signature` (EIP-712, format `registry-json`) when not sent with the operator token.' }, response: { status: 201, description: 'How many were registered and how many were unchanged.', schema: z.object({ registered: z.number().int(), unchanged: z.number().int() }) } },
+      { method: 'post', path: '/meters', summary: 'Registers meter points in a batch (`{ meters: [...] }`, at most 100 000).', headers: signedRequest, body: { schema: meterRegistrationBodySchema.openapi('MeterRegistration'), description: 'Signed by the DSO of each meter’s grid area or the market operator.' }, response: { status: 201, description: 'How many were registered and how many were unchanged.', schema: z.object({ registered: z.number().int(), unchanged: z.number().int() }) } },
       { method: 'get', path: '/meters/:meterId', summary: 'A meter point with its versions.', params: meterParams, response: { status: 200, description: 'The meter point.' } },
-      { method: 'patch', path: '/meters/:meterId', summary: 'Changes a meter point from a period boundary on.', params: meterParams, headers: operatorAuth, body: { schema: meterChangeBodySchema.openapi('MeterChange'), description: 'The change, from the period boundary `effectiveFrom` on.' }, response: { status: 200, description: 'The new version.' } },
+      { method: 'patch', path: '/meters/:meterId', summary: 'Changes a meter point from a period boundary on.', params: meterParams, headers: signedRequest, body: { schema: meterChangeBodySchema.openapi('MeterChange'), description: 'The change, from the period boundary `effectiveFrom` on.' }, response: { status: 200, description: 'The new version.' } },
       {
         method: 'delete',
         path: '/meters/:meterId',
-        summary: 'Retires a meter point at a period boundary (body `{ effectiveAt }` with `mpo` and `signature` unless the operator token is sent, or `?effectiveAt=`).',
+        summary: 'Retires a meter point at a period boundary (body `{ effectiveAt }` or `?effectiveAt=`; signed by the DSO or the market operator).',
         params: meterParams,
         query: z.object({ effectiveAt: z.string().optional() }),
-        headers: operatorAuth,
+        headers: signedRequest,
         response: { status: 200, description: 'The last version, with validTo set.' },
       },
     ],

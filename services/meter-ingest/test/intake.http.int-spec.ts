@@ -2,18 +2,20 @@ import { Wallet } from 'ethers';
 import { MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { expectProblemAnswer, waitFor } from '@gridledger/testing';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
-import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type TestService } from './support/test-service';
+import { AS_OPERATOR, meterStreamMessages, natsSignedHeaders, postJson, signedHeaders, startTestService, type TestService } from './support/test-service';
 
 const mpo = Wallet.createRandom();
 const otherMpo = Wallet.createRandom();
 const dso = Wallet.createRandom().address;
-const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+const operator = AS_OPERATOR;
 
 describe('meter-ingest over HTTP and NATS', () => {
   let service: TestService;
 
   beforeAll(async () => {
     service = await startTestService();
+    await service.grant('MPO', ['BG-A', 'BG-B'], mpo.address);
+    await service.grant('MPO', ['BG-1'], otherMpo.address);
     const registered = await postJson(`${service.url}/meters`, {
       meters: [
         meterJson('PV-1', mpo.address, dso, { groupId: 'BG-A', connectionLimitW: '4000' }),
@@ -77,10 +79,12 @@ describe('meter-ingest over HTTP and NATS', () => {
 
   it('refuses a forged signature with 401 and a signature of the wrong MPO with 403, writing nothing', async () => {
     const [{ n: before }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
-    const honest = await signedBatch(mpo, { intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '10')] });
-    const forged = { ...honest, intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '999')] };
-    const forgedAnswer = await postJson(`${service.url}/readings`, forged);
-    expect(expectProblemAnswer(forgedAnswer, { status: 401, code: 'BAD_SIGNATURE', field: 'signature' }).detail).toMatch(/not by the declared mpo/);
+    const honest = JSON.stringify({ intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '10')] });
+    const forged = JSON.stringify({ intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '999')] });
+    const forgedAnswer = await postJson(`${service.url}/readings`, forged, await signedHeaders(mpo, 'POST', `${service.url}/readings`, honest));
+    expectProblemAnswer(forgedAnswer, { status: 401, code: 'BAD_SIGNATURE', field: 'x-gl-signature' });
+    const unsigned = await postJson(`${service.url}/readings`, honest);
+    expectProblemAnswer(unsigned, { status: 401, code: 'UNAUTHENTICATED', field: 'x-gl-signer' });
 
     const impostor = await signedBatch(otherMpo, { intervals: [intervalJson('PV-1', '2026-03-29T11:00:00Z', '10')] });
     const wrongMpo = await postJson(`${service.url}/readings`, impostor);
@@ -94,11 +98,17 @@ describe('meter-ingest over HTTP and NATS', () => {
   it('answers the NATS submit subject like HTTP and dedupes a re-sent batch', async () => {
     const body = await signedBatch(mpo, { intervals: [intervalJson('PV-1', '2026-03-29T12:00:00Z', '500')] });
     const subject = `${service.namespace}.rpc.meter.readings.submit`;
-    const first = (await service.nc.request(subject, Buffer.from(JSON.stringify(body)), { timeout: 10_000 })).json<Record<string, unknown>>();
+    const text = JSON.stringify(body);
+    const send = async (payload: string, signedAs = payload) =>
+      (await service.nc.request(subject, Buffer.from(payload), { timeout: 10_000, headers: await natsSignedHeaders(mpo, 'meter.readings.submit', signedAs) })).json<Record<string, unknown>>();
+    const first = await send(text);
     expect(first).toMatchObject({ statusCode: 200, replayed: false, accepted: 1, status: 'accepted' });
-    const second = (await service.nc.request(subject, Buffer.from(JSON.stringify(body)), { timeout: 10_000 })).json<Record<string, unknown>>();
+    const second = await send(text);
     expect(second).toMatchObject({ statusCode: 200, replayed: true, batchId: first.batchId });
-    const bad = (await service.nc.request(subject, Buffer.from('{"mpo":'), { timeout: 10_000 })).json<Record<string, unknown>>();
+    expect(await send(text.replace('500', '501'), text)).toMatchObject({ statusCode: 401, code: 'BAD_SIGNATURE' });
+    const unsigned = (await service.nc.request(subject, Buffer.from(text), { timeout: 10_000 })).json<Record<string, unknown>>();
+    expect(unsigned).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
+    const bad = await send('{"mpo":');
     expect(bad.statusCode).toBe(400);
     expectProblemAnswer({ status: 400, contentType: null, body: bad }, { status: 400, code: 'MALFORMED_BODY' });
     await service.running.outboxRelay?.flush();

@@ -1,5 +1,6 @@
 import { Wallet } from 'ethers';
-import { DEFAULT_BATCH_LIMITS, jsonBatchDigest, parseRegisterCommand, verifyBatchSignature } from '@gridledger/metering';
+import { DEFAULT_BATCH_LIMITS, parseRegisterCommand, type Requester } from '@gridledger/metering';
+import { authEnvironment, bodySha256, signRequest, verifySignedRequest, type VerifiedRequest } from '@gridledger/auth';
 import { MeterIntervalsMeasured } from '@gridledger/events';
 import { ManualClock } from '@gridledger/testing';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
@@ -11,6 +12,8 @@ import { intervalJson, meterJson, signedBatch } from './support/fixtures';
 const NOW = Date.parse('2026-03-30T00:00:00Z');
 const mpo = Wallet.createRandom();
 const dso = Wallet.createRandom().address;
+const operator: Requester = { address: dso, mayManage: () => true };
+const environment = authEnvironment(31337, '0x5FbDB2315678afecb367f032d93F642f64180aa3');
 
 describe('intake pipeline against Postgres', () => {
   let db: ThrowawayDatabase;
@@ -22,15 +25,22 @@ describe('intake pipeline against Postgres', () => {
     const registry = new MeterRegistryService(db.dataSource, new ManualClock(NOW));
     await registry.apply(
       ['P1', 'P2'].map((id, i) => parseRegisterCommand(meterJson(id, mpo.address, dso, { groupId: i === 0 ? 'BG-A' : 'BG-B' }), `meters[${i}]`)),
-      { kind: 'operator' },
+      operator,
     );
   });
   afterAll(() => db.drop());
 
-  const submit = async (body: Record<string, unknown>) => pipeline.submit(verifyJsonSubmission(Buffer.from(JSON.stringify(body)), 'http', DEFAULT_BATCH_LIMITS));
+  /** The pipeline behind the doors: the batch as the signed-request check hands it over. */
+  const submit = async (body: Record<string, unknown>) => {
+    const raw = Buffer.from(JSON.stringify(body));
+    const headers = await signRequest(mpo, environment, { method: 'POST', path: '/readings', body: raw }, { nonce: bodySha256(raw) });
+    const signed: VerifiedRequest = { signer: mpo.address, nonce: bodySha256(raw), expiresAtMs: Number(headers['x-gl-expiry']) * 1000, bodySha256: bodySha256(raw), signature: headers['x-gl-signature'] };
+    const request = { method: 'POST', path: '/readings', nonce: signed.nonce, expiry: headers['x-gl-expiry'], chainId: '31337', verifyingContract: environment.verifyingContract };
+    return pipeline.submit(verifyJsonSubmission(raw, 'http', DEFAULT_BATCH_LIMITS, { signer: signed.signer, bodySha256: signed.bodySha256, signature: signed.signature, request }));
+  };
 
   it('stores good values, answers bad ones, and a re-send changes nothing', async () => {
-    const body = await signedBatch(mpo, {
+    const body = signedBatch(mpo, {
       intervals: [intervalJson('P1', '2026-03-29T00:00:00Z', '100'), intervalJson('P2', '2026-03-29T00:00:00Z', '200'), intervalJson('NOPE', '2026-03-29T00:00:00Z', '1')],
     });
     const first = await submit(body);
@@ -43,30 +53,33 @@ describe('intake pipeline against Postgres', () => {
     expect(rows.map((r) => r.subject)).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B', 'meter.readings.rejected']);
     const [{ total }] = await db.dataSource.query(`SELECT sum(energy_wh)::text AS total FROM intervals`);
     expect(total).toBe('300');
-    // The raw batch is kept as received: its signed digest can be checked again from storage.
-    const [raw] = await db.dataSource.query(`SELECT body, body_encoding, signature, mpo FROM raw_batches WHERE batch_id = $1`, [first.answer.batchId]);
+    // The raw batch is kept as received with what was signed: its signature can be checked again from storage.
+    const [raw] = await db.dataSource.query(`SELECT body, body_encoding, signature, signed_request, mpo FROM raw_batches WHERE batch_id = $1`, [first.answer.batchId]);
     expect(raw.body).toBe(JSON.stringify(body));
-    expect(verifyBatchSignature('readings-json', jsonBatchDigest(JSON.parse(raw.body)), raw.signature, raw.mpo)).toBe(mpo.address);
+    const stored = raw.signed_request as { method: string; path: string; nonce: string; expiry: string };
+    const claim = { signer: raw.mpo as string, nonce: stored.nonce, expiry: BigInt(stored.expiry), signature: raw.signature as string };
+    expect(verifySignedRequest(environment, { method: stored.method, path: stored.path, body: Buffer.from(raw.body) }, claim, Number(stored.expiry) * 1000 - 1000).signer).toBe(mpo.address);
+    expect(first.answer.batchId).toBe(bodySha256(raw.body));
     await expect(db.dataSource.query(`UPDATE raw_batches SET mpo = 'x'`)).rejects.toThrow(/append-only/);
   });
 
   it('treats a stored value from another batch as a no-op when equal and a conflict when not', async () => {
-    const body = await signedBatch(mpo, { batchRef: 'again', intervals: [intervalJson('P1', '2026-03-29T00:00:00Z', '100'), intervalJson('P2', '2026-03-29T00:00:00Z', '201')] });
+    const body = signedBatch(mpo, { batchRef: 'again', intervals: [intervalJson('P1', '2026-03-29T00:00:00Z', '100'), intervalJson('P2', '2026-03-29T00:00:00Z', '201')] });
     const { answer } = await submit(body);
     expect(answer).toMatchObject({ accepted: 0, duplicates: 1, rejected: 1, status: 'partially-accepted' });
     expect(answer.rejections[0]).toMatchObject({ code: 'CONFLICTING_DUPLICATE', meterId: 'P2' });
   });
 
   it('follows registry writes made after a batch (intake keeps the registry in memory between batches)', async () => {
-    const before = await submit(await signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:15:00Z', '10'), intervalJson('LATE', '2026-03-29T00:15:00Z', '10')] }));
+    const before = await submit(signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:15:00Z', '10'), intervalJson('LATE', '2026-03-29T00:15:00Z', '10')] }));
     expect(before.answer).toMatchObject({ accepted: 1, groups: [{ groupId: 'BG-A', intervals: 1 }], rejections: [{ code: 'UNKNOWN_METER', meterId: 'LATE' }] });
     // Another writer (another replica's registry service, or plain SQL) changes what the first batch saw.
-    await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply([parseRegisterCommand(meterJson('LATE', mpo.address, dso, { groupId: 'BG-A' }), 'meters[0]')], { kind: 'operator' });
+    await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply([parseRegisterCommand(meterJson('LATE', mpo.address, dso, { groupId: 'BG-A' }), 'meters[0]')], operator);
     await db.dataSource.query(`UPDATE meter_points SET group_id = 'BG-C' WHERE meter_id = 'P1'`);
-    const after = await submit(await signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:30:00Z', '10'), intervalJson('LATE', '2026-03-29T00:30:00Z', '10')] }));
+    const after = await submit(signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:30:00Z', '10'), intervalJson('LATE', '2026-03-29T00:30:00Z', '10')] }));
     expect(after.answer).toMatchObject({ accepted: 2, rejected: 0, groups: [{ groupId: 'BG-A', intervals: 1 }, { groupId: 'BG-C', intervals: 1 }] });
     await db.dataSource.query(`TRUNCATE meter_points`);
-    const emptied = await submit(await signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:45:00Z', '10')] }));
+    const emptied = await submit(signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:45:00Z', '10')] }));
     expect(emptied.answer).toMatchObject({ accepted: 0, rejections: [{ code: 'UNKNOWN_METER', meterId: 'P1' }] });
   });
 

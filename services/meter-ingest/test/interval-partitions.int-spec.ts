@@ -1,5 +1,6 @@
 import { Wallet } from 'ethers';
-import { DEFAULT_BATCH_LIMITS, parseRegisterCommand } from '@gridledger/metering';
+import { authEnvironment, bodySha256, signRequest } from '@gridledger/auth';
+import { DEFAULT_BATCH_LIMITS, parseRegisterCommand, type Requester } from '@gridledger/metering';
 import { ManualClock } from '@gridledger/testing';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
 import { verifyJsonSubmission } from '../src/intake/json-submission';
@@ -9,6 +10,17 @@ import { intervalJson, meterJson, signedBatch } from './support/fixtures';
 
 const NOW = Date.parse('2026-04-02T10:00:00Z');
 const mpo = Wallet.createRandom();
+const operator: Requester = { address: Wallet.createRandom().address, mayManage: () => true };
+const environment = authEnvironment(31337, '0x5FbDB2315678afecb367f032d93F642f64180aa3');
+
+/** A batch as the signed-request check hands it to the pipeline (nonce = body digest). */
+async function verifiedBatch(intervals: Record<string, unknown>[]) {
+  const raw = Buffer.from(JSON.stringify(signedBatch(mpo, { intervals })));
+  const digest = bodySha256(raw);
+  const headers = await signRequest(mpo, environment, { method: 'POST', path: '/readings', body: raw }, { nonce: digest });
+  const request = { method: 'POST', path: '/readings', nonce: digest, expiry: headers['x-gl-expiry'], chainId: '31337', verifyingContract: environment.verifyingContract };
+  return verifyJsonSubmission(raw, 'http', DEFAULT_BATCH_LIMITS, { signer: mpo.address, bodySha256: digest, signature: headers['x-gl-signature'], request });
+}
 
 describe('intervals partitioned by day', () => {
   let db: ThrowawayDatabase;
@@ -17,12 +29,12 @@ describe('intervals partitioned by day', () => {
     const rows: { partition: string; n: number }[] = await db.dataSource.query(`SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM intervals GROUP BY 1 ORDER BY 1`);
     return Object.fromEntries(rows.map((row) => [row.partition.replace(/^.*\./, ''), row.n]));
   };
-  const submit = async (intervals: Record<string, unknown>[]) => pipeline.submit(verifyJsonSubmission(Buffer.from(JSON.stringify(await signedBatch(mpo, { intervals }))), 'http', DEFAULT_BATCH_LIMITS));
+  const submit = async (intervals: Record<string, unknown>[]) => pipeline.submit(await verifiedBatch(intervals));
 
   beforeAll(async () => {
     db = await createThrowawayDatabase();
     pipeline = new IntakePipeline(db.dataSource, new ManualClock(NOW));
-    await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply([parseRegisterCommand(meterJson('P1', mpo.address, Wallet.createRandom().address), 'meters[0]')], { kind: 'operator' });
+    await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply([parseRegisterCommand(meterJson('P1', mpo.address, operator.address), 'meters[0]')], operator);
   });
   afterAll(() => db.drop());
 
@@ -38,6 +50,8 @@ describe('intervals partitioned by day', () => {
   });
 
   it('moves the rows of an unpartitioned table into daily partitions when migrating', async () => {
+    // Undo the signed-request column (the last migration), then the partitioning itself.
+    await db.dataSource.undoLastMigration();
     await db.dataSource.undoLastMigration();
     expect(await partitionCounts()).toEqual({ intervals: 3 });
     await db.dataSource.runMigrations();

@@ -3,12 +3,12 @@ import { groupPeriodManifest, type ManifestBatchValue } from '@gridledger/domain
 import { METER_RESEND_SUBJECT, MeterManifestUpdated } from '@gridledger/events';
 import { waitFor } from '@gridledger/testing';
 import { intervalJson, meterJson, signedBatch, type TestSigner } from './support/fixtures';
-import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type TestService } from './support/test-service';
+import { AS_OPERATOR, meterStreamMessages, postJson, signedHeaders, startTestService, type TestService } from './support/test-service';
 
 const mpoA = Wallet.createRandom();
 const mpoB = Wallet.createRandom();
 const dso = Wallet.createRandom().address;
-const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+const operator = AS_OPERATOR;
 const PERIOD = '2026-03-29T10:00:00Z';
 
 describe('meter-ingest manifests', () => {
@@ -16,14 +16,22 @@ describe('meter-ingest manifests', () => {
   const accepted: ManifestBatchValue[] = [];
 
   async function submit(mpo: TestSigner, values: [string, string][], periodId = PERIOD): Promise<string> {
-    const body = await signedBatch(mpo, { intervals: values.map(([meterId, wh]) => intervalJson(meterId, periodId, wh)) });
-    const answer = await postJson(`${service.url}/readings`, body);
+    // Signed here (not by postJson) to know the request signature the manifest must carry.
+    const text = JSON.stringify(signedBatch(mpo, { intervals: values.map(([meterId, wh]) => intervalJson(meterId, periodId, wh)) }));
+    const headers = await signedHeaders(mpo, 'POST', `${service.url}/readings`, text);
+    const answer = await postJson(`${service.url}/readings`, text, headers);
     expect(answer.body).toMatchObject({ status: 'accepted' });
     const batchId = answer.body.batchId as string;
     if (periodId === PERIOD) {
-      for (const [meterId, wh] of values) accepted.push({ meterId, direction: meterId.startsWith('HH') ? 'consumption' : 'production', energyWh: wh, mpo: mpo.address, batchId, format: 'readings-json', signature: body.signature as string });
+      for (const [meterId, wh] of values) accepted.push({ meterId, direction: meterId.startsWith('HH') ? 'consumption' : 'production', energyWh: wh, mpo: mpo.address, batchId, format: 'readings-json', signature: headers['x-gl-signature'], request: signedAs(headers) });
     }
     return batchId;
+  }
+
+  /** What the manifest names of a batch's signed request besides its id (the verifier recovers the MPO from it). */
+  function signedAs(headers: Record<string, string>) {
+    const { chainId, verifyingContract } = service.environment;
+    return { method: 'POST', path: '/readings', expiry: headers['x-gl-expiry'], chainId: String(chainId), verifyingContract };
   }
 
   async function manifests(): Promise<{ msgId?: string; data: ReturnType<typeof MeterManifestUpdated.parse> }[]> {
@@ -33,6 +41,8 @@ describe('meter-ingest manifests', () => {
 
   beforeAll(async () => {
     service = await startTestService({ METER_INGEST_MANIFEST_INTERVAL_MS: '100' });
+    await service.grant('MPO', ['BG-M'], mpoA.address);
+    await service.grant('MPO', ['BG-M'], mpoB.address);
     const meters = [
       meterJson('PV-1', mpoA.address, dso, { groupId: 'BG-M' }),
       meterJson('pv-2', mpoA.address, dso, { groupId: 'BG-M' }),

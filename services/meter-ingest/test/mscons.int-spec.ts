@@ -1,24 +1,18 @@
 import { MSCONS_SAMPLE_PATH, expectProblem, expectProblemAnswer } from '@gridledger/testing';
 import { readFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Wallet } from 'ethers';
-import { fileDigest, signBatchDigest } from '@gridledger/metering';
-import { importMsconsFile } from '../src/cli/import-mscons';
+import { bodySha256, type RequestSigner } from '@gridledger/auth';
 import { meterJson } from './support/fixtures';
-import { OPERATOR_TOKEN, meterStreamMessages, postJson, startTestService, type TestService } from './support/test-service';
+import { AS_OPERATOR, meterStreamMessages, postJson, signedHeaders, startTestService, type TestService } from './support/test-service';
 
 const SAMPLE = MSCONS_SAMPLE_PATH;
 const METER = 'US0001062600000001000000022345671';
-const REPO_ROOT = resolve(__dirname, '../../..');
-const CLI = 'services/meter-ingest/src/cli/import-mscons.ts';
 const mpo = Wallet.createRandom();
 
-async function upload(service: TestService, raw: Buffer, signer: Wallet | ReturnType<typeof Wallet.createRandom>, headers: Record<string, string> = {}) {
-  const signature = await signBatchDigest(signer, 'mscons', fileDigest(raw));
+async function upload(service: TestService, raw: Buffer, signer: RequestSigner, headers: Record<string, string> = {}) {
   const response = await fetch(`${service.url}/mscons`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain', 'x-mpo-address': mpo.address, 'x-mpo-signature': signature, ...headers },
+    headers: { 'content-type': 'text/plain', ...(await signedHeaders(signer, 'POST', `${service.url}/mscons`, raw)), ...headers },
     body: raw,
   });
   return { status: response.status, replayed: response.headers.get('idempotent-replayed'), contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
@@ -30,10 +24,11 @@ describe('MSCONS upload and CLI import', () => {
 
   beforeAll(async () => {
     service = await startTestService();
+    await service.grant('MPO', ['BG-1'], mpo.address);
     const registered = await postJson(
       `${service.url}/meters`,
       { meters: [meterJson(METER, mpo.address, Wallet.createRandom().address, { validFrom: '2015-01-01T00:00:00Z', connectionLimitW: '100000' })] },
-      { authorization: `Bearer ${OPERATOR_TOKEN}` },
+      AS_OPERATOR,
     );
     expect(registered.status).toBe(201);
   });
@@ -42,7 +37,7 @@ describe('MSCONS upload and CLI import', () => {
   it('imports the real sample to its exact Wh total, reporting every quarantined value', async () => {
     const first = await upload(service, raw, mpo);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ status: 'partially-accepted', accepted: 2968, duplicates: 0, rejected: 8, batchId: fileDigest(raw) });
+    expect(first.body).toMatchObject({ status: 'partially-accepted', accepted: 2968, duplicates: 0, rejected: 8, batchId: bodySha256(raw) });
     expect((first.body.notes as string[]).filter((n) => n.startsWith('realigned'))).toHaveLength(68);
     const [{ total, n }] = await service.running.dataSource.query(`SELECT sum(energy_wh)::text AS total, count(*)::int AS n FROM intervals WHERE meter_id = $1`, [METER]);
     expect({ total, n }).toEqual({ total: '676577', n: 2968 });
@@ -57,35 +52,26 @@ describe('MSCONS upload and CLI import', () => {
     expect(intervals.reduce((sum, i) => sum + BigInt(i.energyWh), 0n)).toBe(676_577n);
   });
 
-  it('takes the same file twice, over HTTP and by the CLI, as one batch', async () => {
+  it('takes the same file twice as one batch: the batch id is the SHA-256 of its bytes and the nonce', async () => {
     const again = await upload(service, raw, mpo);
-    expect(again).toMatchObject({ status: 200, replayed: 'true', body: { accepted: 2968 } });
-    const cli = await importMsconsFile({ file: SAMPLE, databaseUrl: service.db.url, privateKey: mpo.privateKey });
-    expect(cli.replayed).toBe(true);
-    expect(cli.answer.batchId).toBe(fileDigest(raw));
+    expect(again).toMatchObject({ status: 200, replayed: 'true', body: { accepted: 2968, batchId: bodySha256(raw) } });
     const [{ n }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);
     expect(n).toBe(1);
   });
 
-  it('runs as a command: prints the stored answer, exits 0; exits 1 with the reason on a bad signature', async () => {
-    const run = (env: Record<string, string>) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-        execFile(process.execPath, ['-r', '@swc-node/register', CLI, SAMPLE], { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: service.db.url, ...env } }, (error, stdout, stderr) =>
-          done({ code: error ? (error as { code?: number }).code ?? 1 : 0, stdout, stderr }),
-        );
-      });
-    const ok = await run({ MPO_PRIVATE_KEY: mpo.privateKey });
-    expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ replayed: true, batchId: fileDigest(raw), accepted: 2968 });
-    const forged = await run({ MPO_ADDRESS: mpo.address, MPO_SIGNATURE: `0x${'11'.repeat(65)}` });
-    expect(forged.code).toBe(1);
-    expectProblemAnswer({ status: 401, contentType: null, body: JSON.parse(forged.stderr) }, { status: 401, code: 'BAD_SIGNATURE' });
-  }, 60_000);
+  it('signs the period length with the path: another period length than signed, or the old header, is refused', async () => {
+    const signedFor15 = await signedHeaders(mpo, 'POST', `${service.url}/mscons?periodLength=PT15M`, raw);
+    const swapped = await fetch(`${service.url}/mscons?periodLength=PT60M`, { method: 'POST', headers: { 'content-type': 'text/plain', ...signedFor15 }, body: raw });
+    await expectProblem(swapped, { status: 401, code: 'BAD_SIGNATURE' });
+    const header = await upload(service, raw, mpo, { 'x-period-length': 'PT60M' });
+    expectProblemAnswer(header, { status: 400, code: 'UNSIGNED_HEADER', field: 'x-period-length' });
+  });
 
   it('refuses an unsigned, a forged and a truncated upload with 4xx, writing nothing', async () => {
     const unsigned = await fetch(`${service.url}/mscons`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: raw });
     await expectProblem(unsigned, { status: 401 });
-    expectProblemAnswer(await upload(service, raw, Wallet.createRandom()), { status: 401, code: 'BAD_SIGNATURE' });
+    // A key that holds no MPO role for the meter's group, signing as itself: refused, nothing written.
+    expectProblemAnswer(await upload(service, raw, Wallet.createRandom()), { status: 403, code: 'NOT_OPERATED_BY_MPO' });
     const truncated = expectProblemAnswer(await upload(service, raw.subarray(0, 5000), mpo), { status: 400 });
     expect(truncated.code).toMatch(/^MSCONS_/);
     const [{ n }] = await service.running.dataSource.query(`SELECT count(*)::int AS n FROM raw_batches`);

@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import { meterJson, signedBatch } from './support/fixtures';
-import { OPERATOR_TOKEN, postJson, startTestService, type TestService } from './support/test-service';
+import { AS_OPERATOR, postJson, startTestService, type TestService } from './support/test-service';
 
 const mpo = Wallet.createRandom();
 const reading = (readAt: string, registerWh: string, extra: Record<string, unknown> = {}) => ({ meterId: 'R-1', readAt, registerWh, ...extra });
@@ -13,8 +13,9 @@ describe('cumulative register readings over HTTP', () => {
 
   beforeAll(async () => {
     service = await startTestService();
+    await service.grant('MPO', ['BG-1'], mpo.address);
     const meters = [meterJson('R-1', mpo.address, Wallet.createRandom().address, { direction: 'consumption' })];
-    expect((await postJson(`${service.url}/meters`, { meters }, { authorization: `Bearer ${OPERATOR_TOKEN}` })).status).toBe(201);
+    expect((await postJson(`${service.url}/meters`, { meters }, AS_OPERATOR)).status).toBe(201);
   });
   afterAll(() => service.stop());
 

@@ -10,8 +10,8 @@ const MPO = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const DSO = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 const PERIOD = '2026-11-24T12:00:00Z';
 const interval = { meterId: 'DE000000001-C', periodId: PERIOD, energyWh: '120', quality: 'measured' };
-const batch = { mpo: MPO, signature: '0x1234', periodLength: 'PT15M', batchRef: 'head-end 7', intervals: [interval] };
-const readings = { mpo: MPO, signature: '0xab', readings: [{ meterId: 'DE000000001-C', readAt: '2026-11-24T12:15:00+01:00', registerWh: '5000', meterExchange: false }] };
+const batch = { mpo: MPO, periodLength: 'PT15M', batchRef: 'head-end 7', intervals: [interval] };
+const readings = { mpo: MPO, readings: [{ meterId: 'DE000000001-C', readAt: '2026-11-24T12:15:00+01:00', registerWh: '5000', meterExchange: false }] };
 
 /** What the intake makes of a body: refused whole, refused in part (entries listed), or taken. */
 function intakeVerdict(body: unknown): 'refused' | 'entries refused' | 'taken' {
@@ -27,7 +27,7 @@ describe('readings batch schema and the intake', () => {
   it.each([
     ['interval values', batch],
     ['register readings', readings],
-    ['no periodLength or batchRef', { mpo: MPO, signature: '0x12', intervals: [{ meterId: 'M-1', periodId: PERIOD, energyWh: '0' }] }],
+    ['no periodLength or batchRef', { mpo: MPO, intervals: [{ meterId: 'M-1', periodId: PERIOD, energyWh: '0' }] }],
   ])('both take %s', (_what, body) => {
     expect(intakeVerdict(body)).toBe('taken');
     expect(readingsBatchSchema.safeParse(body).success).toBe(true);
@@ -35,8 +35,9 @@ describe('readings batch schema and the intake', () => {
 
   it.each([
     ['an unknown field', { ...batch, extra: 1 }],
+    ['a signature in the body (it travels in the headers)', { ...batch, signature: '0x12' }],
     ['intervals and readings together', { ...batch, readings: readings.readings }],
-    ['neither intervals nor readings', { mpo: MPO, signature: '0x12' }],
+    ['neither intervals nor readings', { mpo: MPO }],
     ['an empty list', { ...batch, intervals: [] }],
     ['a period length of 30 minutes', { ...batch, periodLength: 'PT30M' }],
     ['an MPO that is no address', { ...batch, mpo: '0x1234' }],
@@ -60,7 +61,7 @@ describe('readings batch schema and the intake', () => {
 });
 
 describe('meter point registration schema and the registry', () => {
-  const point = { meterId: 'DE000000001-C', direction: 'consumption', mpo: MPO, dso: DSO, groupId: 'BG-01', supplier: 'Stadtwerke Demo', connectionLimitW: '30000', validFrom: PERIOD };
+  const point = { meterId: 'DE000000001-C', direction: 'consumption', mpo: MPO, dso: DSO, gridArea: 'GA-01', groupId: 'BG-01', supplier: 'Stadtwerke Demo', connectionLimitW: '30000', validFrom: PERIOD };
   const registryTakes = (entry: unknown): boolean => {
     try {
       parseRegisterCommand(entry, 'meters[0]');
@@ -86,6 +87,7 @@ describe('meter point registration schema and the registry', () => {
     ['validFrom off a quarter hour', { ...point, validFrom: '2026-11-24T12:07:00Z' }],
     ['an unknown direction', { ...point, direction: 'both' }],
     ['an unknown field', { ...point, tariff: 'x' }],
+    ['no grid area', { ...point, gridArea: undefined }],
   ])('both refuse %s', (_what, entry) => {
     expect(registryTakes(entry)).toBe(false);
     expect(meterPointRegistrationSchema.safeParse(entry).success).toBe(false);

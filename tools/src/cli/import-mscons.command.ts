@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Command } from 'commander';
-import { Wallet } from 'ethers';
-import { fileDigest, parseMscons, signBatchDigest, type Rejection } from '@gridledger/metering';
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { authEnvironment, bodySha256, signRequest, type AuthEnvironment } from '@gridledger/auth';
+import { parseMscons, type Rejection } from '@gridledger/metering';
 import { CliFailure, CliUsageError, messageOf, type CliIo } from './exit-codes';
 import { ProgressBar, formatBytes } from './progress';
 
@@ -12,6 +13,8 @@ export const DEFAULT_METER_INGEST_URL = 'http://127.0.0.1:3001';
 interface ImportOptions {
   readonly url?: string;
   readonly signerKey?: string;
+  readonly registry?: string;
+  readonly rpc?: string;
   readonly periodLength: string;
   readonly json?: boolean;
 }
@@ -55,10 +58,12 @@ export interface MsconsImportSummary {
 export function registerImportMscons(program: Command, io: CliIo): void {
   program
     .command('import-mscons')
-    .description("upload an EDIFACT MSCONS file to meter-ingest, signed by its MPO (MPO_PRIVATE_KEY, or MPO_ADDRESS + MPO_SIGNATURE)")
+    .description('upload an EDIFACT MSCONS file to meter-ingest as a request signed by its MPO (MPO_PRIVATE_KEY; docs/trust.md)')
     .argument('<file>', 'the MSCONS interchange')
     .option('--url <url>', `meter-ingest's base URL (env METER_INGEST_URL, default ${DEFAULT_METER_INGEST_URL})`)
-    .option('--signer-key <key>', "the MPO's private key that signs the file (env MPO_PRIVATE_KEY)")
+    .option('--signer-key <key>', "the MPO's private key that signs the request (env MPO_PRIVATE_KEY)")
+    .option('--registry <address>', 'the RoleRegistry the deployment uses: what the signature is for (env ROLE_REGISTRY_ADDRESS)')
+    .option('--rpc <url>', 'the chain, for its chain id (env CHAIN_RPC_URL, default http://127.0.0.1:8545)')
     .option('--period-length <length>', 'PT15M or PT60M', 'PT15M')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)')
     .action(async (file: string, options: ImportOptions) => {
@@ -73,28 +78,40 @@ async function importMscons(file: string, options: ImportOptions, io: CliIo): Pr
   const raw = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new CliFailure(error.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${error.message}`);
   });
-  const { mpo, signature } = await signerOf(raw, options.signerKey ?? io.env.MPO_PRIVATE_KEY, io.env);
-  const url = `${(options.url ?? io.env.METER_INGEST_URL ?? DEFAULT_METER_INGEST_URL).replace(/\/$/, '')}/mscons`;
+  const wallet = signerOf(options.signerKey ?? io.env.MPO_PRIVATE_KEY);
+  const environment = await environmentOf(options.registry ?? io.env.ROLE_REGISTRY_ADDRESS, options.rpc ?? io.env.CHAIN_RPC_URL ?? 'http://127.0.0.1:8545');
+  const path = `/mscons?periodLength=${options.periodLength}`;
+  const url = `${(options.url ?? io.env.METER_INGEST_URL ?? DEFAULT_METER_INGEST_URL).replace(/\/$/, '')}${path}`;
+  // The batch id is the SHA-256 of the file, and the nonce: a re-sent file is recognised.
+  const signed = await signRequest(wallet, environment, { method: 'POST', path, body: raw }, { nonce: bodySha256(raw) });
   const progress = new ProgressBar(io.err, io.errIsTTY, `uploading ${file}`, raw.length, formatBytes);
-  const response = await upload(url, raw, { 'content-type': 'text/plain', 'x-mpo-address': mpo, 'x-mpo-signature': signature, 'x-period-length': options.periodLength }, (sent) => progress.update(sent));
+  const response = await upload(url, raw, { 'content-type': 'text/plain', ...signed }, (sent) => progress.update(sent));
   progress.finish('sent, waiting for meter-ingest');
   if (response.status !== 200) throw refusal(file, response);
   const answer = JSON.parse(response.body) as IntakeAnswer;
   return summarize(file, raw, options.periodLength, answer, response.replayed);
 }
 
-async function signerOf(raw: Buffer, privateKey: string | undefined, env: NodeJS.ProcessEnv): Promise<{ mpo: string; signature: string }> {
-  if (privateKey) {
-    let wallet: Wallet;
-    try {
-      wallet = new Wallet(privateKey);
-    } catch {
-      throw new CliFailure('the MPO key (--signer-key or MPO_PRIVATE_KEY) is not a private key: expected 0x and 64 hex digits');
-    }
-    return { mpo: wallet.address, signature: await signBatchDigest(wallet, 'mscons', fileDigest(raw)) };
+function signerOf(privateKey: string | undefined): Wallet {
+  if (!privateKey) throw new CliFailure('no MPO signer: pass --signer-key KEY or set MPO_PRIVATE_KEY');
+  try {
+    return new Wallet(privateKey);
+  } catch {
+    throw new CliFailure('the MPO key (--signer-key or MPO_PRIVATE_KEY) is not a private key: expected 0x and 64 hex digits');
   }
-  if (env.MPO_ADDRESS && env.MPO_SIGNATURE) return { mpo: env.MPO_ADDRESS, signature: env.MPO_SIGNATURE };
-  throw new CliFailure('no MPO signer: pass --signer-key KEY or set MPO_PRIVATE_KEY (or MPO_ADDRESS and MPO_SIGNATURE for a file signed elsewhere)');
+}
+
+/** What the request is signed for: the chain (its id, asked from the node) and the registry. */
+async function environmentOf(registry: string | undefined, rpcUrl: string): Promise<AuthEnvironment> {
+  if (!registry || !/^0x[0-9a-fA-F]{40}$/.test(registry)) throw new CliFailure('no RoleRegistry: pass --registry ADDRESS or set ROLE_REGISTRY_ADDRESS (the address meter-ingest runs with)');
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  try {
+    return authEnvironment(BigInt(await provider.send('eth_chainId', [])), registry);
+  } catch (error) {
+    throw new CliFailure(`cannot read the chain id from ${rpcUrl} (--rpc or CHAIN_RPC_URL): ${messageOf(error)}`);
+  } finally {
+    provider.destroy();
+  }
 }
 
 interface UploadResponse {

@@ -18,7 +18,16 @@ export interface DemoChain {
   startBlockPacer(intervalMs: number): { stop(): void };
 }
 
-export async function setUpChain(rpcUrl: string, groups: readonly string[], seed: string): Promise<DemoChain> {
+/** The grid area every demo meter is connected in (its DSO registers the meter points). */
+export const DEMO_GRID_AREA = 'GA-DEMO';
+
+/** Who else acts on the demo market: the DSO (of DEMO_GRID_AREA) and the MPOs (of every group). */
+export interface DemoParticipants {
+  readonly dso: string;
+  readonly mpos: readonly string[];
+}
+
+export async function setUpChain(rpcUrl: string, groups: readonly string[], seed: string, participants: DemoParticipants): Promise<DemoChain> {
   const provider = new JsonRpcProvider(rpcUrl, undefined, { pollingInterval: 250 });
   const chainId = (await provider.getNetwork()).chainId;
   const operator = await provider.getSigner(0);
@@ -31,7 +40,12 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     groups,
     // The demo replays a past day (any --day): a ten-year window keeps its periods committable.
     correctionWindowSeconds: 10 * 365 * 24 * 3600,
-    grants: [...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: committer.address })), { role: 'TSO' as const, account: tso.address }],
+    grants: [
+      ...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: committer.address })),
+      { role: 'TSO' as const, account: tso.address },
+      { role: 'DSO' as const, scope: DEMO_GRID_AREA, account: participants.dso },
+      ...groups.flatMap((groupId) => participants.mpos.map((account) => ({ role: 'MPO' as const, scope: groupId, account }))),
+    ],
   });
   const cascade = new Contract(deployed.cascadeAddress, SettlementCascadeArtifact.abi, provider);
   return {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { authEnvironment, bodySha256, signRequest, type AuthEnvironment } from '@gridledger/auth';
 import { formatInstant, parsePeriodId } from '@gridledger/domain';
 import { MarketPricesPublished } from '@gridledger/events';
 import { connectMessaging, NATS_USER_NAMES, natsPasswordVariable, type MessagingClient } from '@gridledger/messaging';
 import { seededRandom } from '@gridledger/testing';
 import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
-import { setUpChain, type DemoChain } from './chain-setup';
+import { DEMO_GRID_AREA, setUpChain, type DemoChain } from './chain-setup';
 import { SERVICE_NAMES, startServices, type DemoServices, type ServiceName } from './demo-services';
 import { callJson, ServiceCallError } from './http';
 import type { MarketDayOptions } from './options';
@@ -120,22 +121,22 @@ export async function driveMarketDay<T>(
     const namespace = `demo${runId}`;
     log(`database ${new URL(databaseUrl).pathname.slice(1)}, NATS namespace ${namespace}`);
     if (!stack.rpcUrl) throw new Error('the local stack has no EVM node');
-    const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`);
+    const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`, { dso: population.dso.address, mpos: population.mpos.map((mpo) => mpo.address) });
+    const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
     log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); BRP and TSO roles granted`);
     if (hooks.blockPacer ?? true) pacer = chain.startBlockPacer(500);
 
-    const operatorToken = randomBytes(24).toString('hex');
     // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
     // with its clock on the eve of that day while the market is registered, then again on the
     // real clock (its history stays monotonic: the eve comes before today).
     let capacityClockStart: string | undefined = formatInstant(dayStartMs - 3_600_000);
-    services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, operatorToken, capacityClockStart }), ...hooks.serviceEnv }), log, hooks.replicas ?? 1);
+    services = await startServices((name) => ({ ...serviceEnv(name, { stack, databaseUrl, namespace, chain, capacityClockStart }), ...hooks.serviceEnv }), log, hooks.replicas ?? 1);
     // The demo plays the market operator on NATS: it publishes prices (market.>) and watches every stream.
     messaging = await connectMessaging({ url: stack.natsUrl, namespace, name: 'market-day-demo', credentials: { user: 'operator', password: stack.natsPasswords.operator } });
     await messaging.ensureStreams();
     observations = await observeMarket(messaging);
 
-    await registerMarket(services, population, operatorToken, formatInstant(dayStartMs), log);
+    await registerMarket(services, population, environment, formatInstant(dayStartMs), log);
     capacityClockStart = undefined;
     await services.restart('capacity-market', { graceful: true });
     await publishPrices(messaging, periodIds, options.seed);
@@ -147,20 +148,24 @@ export async function driveMarketDay<T>(
     const expected = new Map<string, ReadonlyMap<string, bigint>>();
     const startedAt = Date.now();
     for (let index = 0; index < periodIds.length; index += 1) {
-      const submission = await feed.periodSubmission(parsePeriodId(periodIds[index]), index === 0);
+      const submission = feed.periodSubmission(parsePeriodId(periodIds[index]), index === 0);
       expected.set(submission.periodId, submission.expected);
       await hooks.beforePeriodSubmitted?.(index, services);
       const running = services;
+      // Each MPO signs its batch as a request; the nonce is the body's SHA-256 (the batch id).
       // A batch is all-or-nothing and idempotent: one that met a restarting meter-ingest is sent again.
-      for (const batch of submission.jsonBatches) await resending(() => callJson(`${running.url('meter-ingest')}/readings`, { body: batch }));
+      for (const batch of submission.jsonBatches) {
+        await resending(async () => {
+          const headers = await signRequest(batch.signer, environment, { method: 'POST', path: '/readings', body: batch.body }, { nonce: bodySha256(batch.body) });
+          return callJson(`${running.url('meter-ingest')}/readings`, { text: batch.body, headers: { ...headers, 'content-type': 'application/json' } });
+        });
+      }
       const mscons = submission.mscons;
       if (mscons) {
-        await resending(() =>
-          callJson(`${running.url('meter-ingest')}/mscons`, {
-            text: mscons.text,
-            headers: { 'x-mpo-address': mscons.mpo, 'x-mpo-signature': mscons.signature },
-          }),
-        );
+        await resending(async () => {
+          const headers = await signRequest(mscons.signer, environment, { method: 'POST', path: '/mscons', body: mscons.body }, { nonce: bodySha256(mscons.body) });
+          return callJson(`${running.url('meter-ingest')}/mscons`, { text: mscons.body, headers });
+        });
       }
       await hooks.afterPeriodSubmitted?.(index, services);
       if ((index + 1) % (hooks.progressEvery ?? 8) === 0 || index + 1 === periodIds.length) {
@@ -191,7 +196,7 @@ function natsPasswordEnv(stack: LocalStack): Record<string, string> {
 
 function serviceEnv(
   name: ServiceName,
-  context: { stack: LocalStack; databaseUrl: string; namespace: string; chain: DemoChain; operatorToken: string; capacityClockStart: string | undefined },
+  context: { stack: LocalStack; databaseUrl: string; namespace: string; chain: DemoChain; capacityClockStart: string | undefined },
 ): Record<string, string> {
   const common = {
     NATS_URL: context.stack.natsUrl,
@@ -203,7 +208,8 @@ function serviceEnv(
   };
   switch (name) {
     case 'meter-ingest':
-      return { ...common, METER_INGEST_OPERATOR_TOKEN: context.operatorToken };
+      // The cascade is the role registry; the day is replayed after the fact (ten-year correction window).
+      return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, METER_INGEST_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
       return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
@@ -236,19 +242,23 @@ function serviceEnv(
   }
 }
 
-async function registerMarket(services: DemoServices, population: Population, operatorToken: string, validFrom: string, log: Log): Promise<void> {
+async function registerMarket(services: DemoServices, population: Population, environment: AuthEnvironment, validFrom: string, log: Log): Promise<void> {
   const meters = population.meters.map((meter) => ({
     meterId: meter.meterId,
     direction: meter.direction,
     mpo: population.mpos[meter.mpo].address,
     dso: population.dso.address,
+    gridArea: DEMO_GRID_AREA,
     groupId: meter.groupId,
     supplier: meter.direction === 'consumption' ? 'Stadtwerke Demo' : null,
     connectionLimitW: meter.connectionLimitW.toString(),
     validFrom,
   }));
   for (let from = 0; from < meters.length; from += 1000) {
-    await callJson(`${services.url('meter-ingest')}/meters`, { body: { meters: meters.slice(from, from + 1000) }, headers: { authorization: `Bearer ${operatorToken}` } });
+    // The DSO of the grid area registers its meter points, naming their MPOs.
+    const body = JSON.stringify({ meters: meters.slice(from, from + 1000) });
+    const headers = await signRequest(population.dso, environment, { method: 'POST', path: '/meters', body });
+    await callJson(`${services.url('meter-ingest')}/meters`, { text: body, headers: { ...headers, 'content-type': 'application/json' } });
   }
   log(`registered ${meters.length} meter points with meter-ingest`);
   const capacity = services.url('capacity-market');

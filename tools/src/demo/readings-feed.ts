@@ -1,4 +1,3 @@
-import { fileDigest, signBatchDigest, signJsonBody } from '@gridledger/metering';
 import { formatInstant } from '@gridledger/domain';
 import type { Wallet } from 'ethers';
 import type { Population, SimMeter } from './population';
@@ -11,10 +10,16 @@ import { writeMscons } from './mscons-writer';
  * and the plants' head-end uploads an MSCONS file. `expected` is the energy each meter really
  * had, so the demo can check the settled books against the simulation.
  */
+/** A body and the MPO that signs it as a request when it is sent (docs/trust.md). */
+export interface MpoBatch {
+  readonly body: string;
+  readonly signer: Wallet;
+}
+
 export interface PeriodSubmission {
   readonly periodId: string;
-  readonly jsonBatches: readonly Record<string, unknown>[];
-  readonly mscons: { readonly text: string; readonly mpo: string; readonly signature: string } | null;
+  readonly jsonBatches: readonly MpoBatch[];
+  readonly mscons: MpoBatch | null;
   readonly expected: ReadonlyMap<string, bigint>;
 }
 
@@ -31,7 +36,7 @@ export class ReadingsFeed {
     }
   }
 
-  async periodSubmission(periodStartMs: number, first: boolean): Promise<PeriodSubmission> {
+  periodSubmission(periodStartMs: number, first: boolean): PeriodSubmission {
     const periodId = formatInstant(periodStartMs);
     const endIso = formatInstant(periodStartMs + 15 * 60_000);
     const expected = new Map<string, bigint>();
@@ -54,14 +59,12 @@ export class ReadingsFeed {
       }
     }
     const [mpo1, mpo2] = this.population.mpos;
-    const jsonBatches: Record<string, unknown>[] = [];
-    if (intervals.length > 0) jsonBatches.push(await signed(mpo1, { mpo: mpo1.address, batchRef: `intervals-${periodId}`, intervals }));
-    if (readings.length > 0) jsonBatches.push(await signed(mpo2, { mpo: mpo2.address, batchRef: `registers-${periodId}`, readings }));
+    const jsonBatches: MpoBatch[] = [];
+    if (intervals.length > 0) jsonBatches.push({ signer: mpo1, body: JSON.stringify({ mpo: mpo1.address, batchRef: `intervals-${periodId}`, intervals }) });
+    if (readings.length > 0) jsonBatches.push({ signer: mpo2, body: JSON.stringify({ mpo: mpo2.address, batchRef: `registers-${periodId}`, readings }) });
     let mscons: PeriodSubmission['mscons'] = null;
     if (plantSeries.length > 0) {
-      const text = writeMscons(`P${periodStartMs / 1000}`, '9900000000003', periodStartMs + 20 * 60_000, plantSeries);
-      const signature = await signBatchDigest(mpo1, 'mscons', fileDigest(Buffer.from(text, 'utf8')));
-      mscons = { text, mpo: mpo1.address, signature };
+      mscons = { signer: mpo1, body: writeMscons(`P${periodStartMs / 1000}`, '9900000000003', periodStartMs + 20 * 60_000, plantSeries) };
     }
     return { periodId, jsonBatches, mscons, expected };
   }
@@ -69,8 +72,4 @@ export class ReadingsFeed {
 
 function isPlant(meter: SimMeter): boolean {
   return meter.profile === 'pv-plant' || meter.profile === 'wind-plant';
-}
-
-function signed(wallet: Wallet, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return signJsonBody(wallet, 'readings-json', body);
 }

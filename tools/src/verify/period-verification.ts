@@ -1,6 +1,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { EMPTY_GROUP_PERIOD_ROOT, METER_LEAF_TYPES, type MeterLeafValues } from '@gridledger/domain';
-import { verifyBatchSignature, type SignedFormat } from '@gridledger/metering';
+import { getAddress } from 'ethers';
+import { authEnvironment, signerOfRequest } from '@gridledger/auth';
+import { EMPTY_GROUP_PERIOD_ROOT, METER_LEAF_TYPES, type MeterLeafValues, type SignedBatchRequest } from '@gridledger/domain';
 import { InputsManifest, inputsDigest } from '@gridledger/settlement';
 
 /** What the chain holds for one version of a group's period (its commitment and event). */
@@ -31,8 +32,16 @@ export interface PeriodEvidence {
   /** Every leaf of the version (a BRP's export): the root and totals are recomputed from them. */
   readonly leaves?: readonly MeterLeafValues[];
   readonly ownMeters?: readonly OwnMeter[];
-  /** meter-ingest's manifest of the group-period: inputsDigest and MPO signatures. */
-  readonly manifest?: InputsManifest & { readonly perMpo: readonly (InputsManifest['perMpo'][number] & { readonly batches: readonly { readonly format: string }[] })[] };
+  /** meter-ingest's manifest of the group-period: inputsDigest and MPO signatures (each batch with the signed request it came in). */
+  readonly manifest?: ManifestEvidence;
+}
+
+type MpoInputs = InputsManifest['perMpo'][number];
+type BatchInputs = MpoInputs['batches'][number];
+
+/** The manifest as published (`meter.manifest.updated`): inputsDigest's fields plus each batch's signed request. */
+export interface ManifestEvidence extends Omit<InputsManifest, 'perMpo'> {
+  readonly perMpo: readonly (Omit<MpoInputs, 'batches'> & { readonly batches: readonly (BatchInputs & { readonly request?: SignedBatchRequest })[] })[];
 }
 
 export interface Check {
@@ -90,14 +99,7 @@ export function verifyPeriod(evidence: PeriodEvidence): Check[] {
     check('manifest.period', samePeriod, `the manifest is for ${manifest.groupId} ${manifest.periodId}`);
     for (const mpo of manifest.perMpo) {
       for (const batch of mpo.batches) {
-        let signed = true;
-        let detail = `batch ${batch.batchId} (${batch.format}) signed by ${mpo.mpo}`;
-        try {
-          verifyBatchSignature(batch.format as SignedFormat, batch.batchId, batch.signature, mpo.mpo);
-        } catch (error) {
-          signed = false;
-          detail = `batch ${batch.batchId} of ${mpo.mpo}: ${error instanceof Error ? error.message : String(error)}`;
-        }
+        const { signed, detail } = batchSignature(mpo.mpo, batch);
         check(`manifest.signature`, signed, detail);
       }
       const batchCount = mpo.batches.reduce((total, batch) => total + batch.count, 0);
@@ -115,4 +117,23 @@ export function verifyPeriod(evidence: PeriodEvidence): Check[] {
     );
   }
   return checks;
+}
+
+/**
+ * An MPO batch is an EIP-712 signed request (docs/trust.md) whose body digest and nonce are
+ * the batchId; the manifest carries the rest of what was signed. Signed when that recovers
+ * the manifest's MPO (expiry is not checked: it bounded the submission, not the evidence).
+ */
+function batchSignature(mpo: string, batch: BatchInputs & { readonly request?: SignedBatchRequest }): { signed: boolean; detail: string } {
+  const { request } = batch;
+  if (!request) return { signed: false, detail: `batch ${batch.batchId} of ${mpo}: the manifest does not carry the signed request, its signature cannot be checked` };
+  try {
+    const environment = authEnvironment(request.chainId, request.verifyingContract);
+    const value = { method: request.method, path: request.path, bodySha256: batch.batchId, nonce: batch.batchId, expiry: BigInt(request.expiry) };
+    const signer = signerOfRequest(environment, value, batch.signature);
+    if (signer === getAddress(mpo)) return { signed: true, detail: `batch ${batch.batchId} (${batch.format}, ${request.method} ${request.path} on chain ${request.chainId}) signed by ${mpo}` };
+    return { signed: false, detail: `batch ${batch.batchId} of ${mpo}: the signature recovers ${signer}` };
+  } catch (error) {
+    return { signed: false, detail: `batch ${batch.batchId} of ${mpo}: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }

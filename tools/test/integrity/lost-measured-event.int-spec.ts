@@ -1,9 +1,24 @@
 import { Wallet } from 'ethers';
 import { Client } from 'pg';
+import { MARKET, bodySha256 } from '@gridledger/auth';
+import { deployRoleChain, type RoleChain } from '@gridledger/contracts';
 import { formatInstant } from '@gridledger/domain';
-import { signJsonBody } from '@gridledger/metering';
 import type { MessagingClient } from '@gridledger/messaging';
-import { connectTestMessaging, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService, testNatsEnv, waitFor, type SpawnedService, type TestDatabase } from '@gridledger/testing';
+import {
+  anvilDevKey,
+  connectTestMessaging,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  randomNamespace,
+  signedFetch,
+  spawnService,
+  startAnvil,
+  testNatsEnv,
+  waitFor,
+  type AnvilInstance,
+  type SpawnedService,
+  type TestDatabase,
+} from '@gridledger/testing';
 
 // A lost write: meter-ingest accepted a batch and published its measured event, and the event
 // is gone from the stream before balancing reads it (deleted by hand, as JetStream may lose an
@@ -13,12 +28,16 @@ import { connectTestMessaging, createTestDatabase, deleteNamespaceStreams, rando
 
 jest.setTimeout(180_000);
 
-const OPERATOR_TOKEN = 'operator-token-for-integrity-tests-01';
 const GROUP = 'BG-LOST';
+const LEAF_SALT_KEY = `0x${'5a'.repeat(32)}`;
+// The market operator registers the meters; the MPO holds the MPO role of the group (docs/trust.md).
+const operator = Wallet.createRandom();
 const mpo = Wallet.createRandom();
 const dso = Wallet.createRandom().address;
 // A quarter hour that ended a while ago (intake refuses the future; the gate deadline is 1 ms).
 const PERIOD = formatInstant(Math.floor((Date.now() - 3 * 3_600_000) / 900_000) * 900_000);
+// Meters valid from a day before it: inside meter-ingest's correction window.
+const VALID_FROM = formatInstant(Math.floor((Date.now() - 27 * 3_600_000) / 900_000) * 900_000);
 
 describe('a measured event lost from the stream', () => {
   const namespace = randomNamespace();
@@ -27,13 +46,19 @@ describe('a measured event lost from the stream', () => {
   let meterIngest: SpawnedService;
   let balancing: SpawnedService | undefined;
   let messaging: MessagingClient;
+  let anvil: AnvilInstance;
+  let chain: RoleChain;
 
   beforeAll(async () => {
+    anvil = await startAnvil();
+    chain = await deployRoleChain(anvil.url, anvilDevKey(0));
+    await chain.grant('MARKET_OPERATOR', MARKET, operator.address);
+    await chain.grant('MPO', GROUP, mpo.address);
     [ingestDb, balancingDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     messaging = await connectTestMessaging({ namespace, name: 'integrity-test' });
     meterIngest = await spawnService({
       entry: 'services/meter-ingest/src/main.ts',
-      env: { DATABASE_URL: ingestDb.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, METER_INGEST_OPERATOR_TOKEN: OPERATOR_TOKEN, METER_INGEST_MANIFEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' },
+      env: { DATABASE_URL: ingestDb.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, ...chain.env, METER_INGEST_MANIFEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' },
       readyTimeoutMs: 90_000,
     });
   });
@@ -44,6 +69,8 @@ describe('a measured event lost from the stream', () => {
     await messaging?.close();
     await deleteNamespaceStreams(namespace);
     await Promise.all([ingestDb?.drop(), balancingDb?.drop()]);
+    chain?.close();
+    await anvil?.stop();
   });
 
   it('settles the group-period on the true value after a re-send, substituting only the meter meter-ingest never received', async () => {
@@ -52,8 +79,8 @@ describe('a measured event lost from the stream', () => {
       ['PV-2', 'production'],
       ['HH-1', 'consumption'],
       ['HH-SILENT', 'consumption'],
-    ].map(([meterId, direction]) => ({ meterId, direction, mpo: mpo.address, dso, groupId: GROUP, supplier: null, connectionLimitW: '100000', validFrom: '2026-01-01T00:00:00Z' }));
-    const registered = await fetch(`${meterIngest.url}/meters`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_TOKEN}` }, body: JSON.stringify({ meters }) });
+    ].map(([meterId, direction]) => ({ meterId, direction, mpo: mpo.address, dso, gridArea: 'GA-LOST', groupId: GROUP, supplier: null, connectionLimitW: '100000', validFrom: VALID_FROM }));
+    const registered = await signedFetch(meterIngest.url, operator, chain.environment, { method: 'POST', path: '/meters', body: { meters } });
     expect(registered.status).toBe(201);
 
     await submit([['PV-1', '1200'], ['HH-1', '300']]);
@@ -157,6 +184,8 @@ describe('a measured event lost from the stream', () => {
         BALANCING_RESEND_RETRY_MS: '2000',
         BALANCING_RECONCILE_INTERVAL_MS: '500',
         BALANCING_CONSUMER_PREFIX: consumerPrefix,
+        // One leaf salt key for the original and the rebuilt database, or the roots differ.
+        BALANCING_LEAF_SALT_KEY: LEAF_SALT_KEY,
         LOG_LEVEL: 'warn',
       },
       readyTimeoutMs: 90_000,
@@ -164,8 +193,8 @@ describe('a measured event lost from the stream', () => {
   }
 
   async function submit(values: [string, string][]): Promise<string> {
-    const body = await signJsonBody(mpo, 'readings-json', { mpo: mpo.address, intervals: values.map(([meterId, energyWh]) => ({ meterId, periodId: PERIOD, energyWh })) });
-    const answer = (await (await fetch(`${meterIngest.url}/readings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { status: string; batchId: string };
+    const body = Buffer.from(JSON.stringify({ mpo: mpo.address, intervals: values.map(([meterId, energyWh]) => ({ meterId, periodId: PERIOD, energyWh })) }));
+    const answer = (await (await signedFetch(meterIngest.url, mpo, chain.environment, { method: 'POST', path: '/readings', body, nonce: bodySha256(body) })).json()) as { status: string; batchId: string };
     expect(answer.status).toBe('accepted');
     return answer.batchId;
   }

@@ -3,9 +3,10 @@ import { DEFAULT_PERIOD_LENGTH, MAX_ABS_WH, isPeriodLength, meterPointIdProblem,
 import { rejection, type Rejection } from '../validation/rejection';
 
 /**
- * The JSON batch an MPO submits (HTTP body or NATS request), signed as a whole:
+ * The JSON batch an MPO submits (HTTP body or NATS request), signed as a whole by an EIP-712
+ * signed request (headers, docs/trust.md) whose signer is the MPO:
  *
- *   { mpo, signature, periodLength?, batchRef?, intervals?: [...], readings?: [...] }
+ *   { mpo?, periodLength?, batchRef?, intervals?: [...], readings?: [...] }   (mpo, if given, must be the signer)
  *
  * intervals: { meterId, periodId, energyWh, quality? }   (energy of one period, as given)
  * readings:  { meterId, readAt, registerWh, meterExchange?, previousMeterFinalWh? }   (cumulative register)
@@ -39,7 +40,8 @@ export interface RegisterReading {
 }
 
 export interface ReadingBatch {
-  readonly mpo: string;
+  /** The MPO the body names, if it names one (the signer is the MPO either way). */
+  readonly mpo: string | null;
   readonly periodLength: PeriodLength;
   readonly batchRef: string | null;
   readonly intervals: readonly IntervalValue[];
@@ -64,7 +66,7 @@ export interface BatchLimits {
 }
 export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxEntries: 50_000 };
 
-const TOP_LEVEL_KEYS = new Set(['mpo', 'signature', 'periodLength', 'batchRef', 'intervals', 'readings']);
+const TOP_LEVEL_KEYS = new Set(['mpo', 'periodLength', 'batchRef', 'intervals', 'readings']);
 const INTERVAL_KEYS = new Set(['meterId', 'periodId', 'energyWh', 'quality']);
 const READING_KEYS = new Set(['meterId', 'readAt', 'registerWh', 'meterExchange', 'previousMeterFinalWh']);
 const QUALITIES = new Set<string>(['measured', 'estimated', 'substituted']);
@@ -104,8 +106,7 @@ export function parseReadingBatch(body: unknown, limits: BatchLimits = DEFAULT_B
   for (const key of Object.keys(body)) {
     if (!TOP_LEVEL_KEYS.has(key)) throw new BatchFormatError(key, 'unknown field');
   }
-  const mpo = checksumAddress(body.mpo, 'mpo');
-  if (typeof body.signature !== 'string') throw new BatchFormatError('signature', 'must be the EIP-712 signature as 0x-hex');
+  const mpo = body.mpo === undefined ? null : checksumAddress(body.mpo, 'mpo');
   const periodLength = body.periodLength === undefined ? DEFAULT_PERIOD_LENGTH : body.periodLength;
   if (!isPeriodLength(periodLength)) throw new BatchFormatError('periodLength', 'must be PT15M or PT60M');
   const batchRef = body.batchRef === undefined ? null : body.batchRef;

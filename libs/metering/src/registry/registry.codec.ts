@@ -1,17 +1,17 @@
-import { versionFromJson, versionToJson, type MeterPointVersionJson } from './registry.commands';
+import { versionFromJson, versionToStoredJson, type StoredMeterPointVersionJson } from './registry.commands';
 import type { RegistryEvent } from './registry.types';
 
 /** Registry events as stored in the append-only table (JSON, no bigint). */
 export type StoredRegistryEvent =
-  | { type: 'MeterPointRegistered'; version: MeterPointVersionJson }
-  | { type: 'MeterPointChanged'; version: MeterPointVersionJson }
+  | { type: 'MeterPointRegistered'; version: StoredMeterPointVersionJson }
+  | { type: 'MeterPointChanged'; version: StoredMeterPointVersionJson }
   | { type: 'MeterPointRetired'; meterId: string; retiredAt: string };
 
 export function encodeRegistryEvent(event: RegistryEvent): StoredRegistryEvent {
   switch (event.type) {
     case 'MeterPointRegistered':
     case 'MeterPointChanged':
-      return { type: event.type, version: versionToJson(event.version) };
+      return { type: event.type, version: versionToStoredJson(event.version) };
     case 'MeterPointRetired':
       return { type: event.type, meterId: event.meterId, retiredAt: new Date(event.retiredAtMs).toISOString() };
     default: {

@@ -50,6 +50,12 @@ function group(value: unknown, meterId: string | null, field: string): string {
   return value;
 }
 
+function gridArea(value: unknown, meterId: string | null, field: string): string {
+  // Same alphabet as group ids; a grid area's key on chain is keccak256("grid-area:" + id).
+  if (!isBalancingGroupId(value)) fail(meterId, field, 'must be a grid area id (letters, digits, _ and -, at most 64)');
+  return value;
+}
+
 function onlyKeys(body: Record<string, unknown>, allowed: readonly string[], meterId: string | null, path: string): void {
   for (const key of Object.keys(body)) if (!allowed.includes(key)) fail(meterId, `${path}${key}`, 'unknown field');
 }
@@ -60,7 +66,7 @@ export function parseMeterId(value: unknown, field = 'meterId'): string {
   return value as string;
 }
 
-const REGISTER_KEYS = ['meterId', 'direction', 'mpo', 'dso', 'groupId', 'supplier', 'connectionLimitW', 'validFrom'];
+const REGISTER_KEYS = ['meterId', 'direction', 'mpo', 'dso', 'gridArea', 'groupId', 'supplier', 'connectionLimitW', 'validFrom'];
 
 export function parseRegisterCommand(entry: unknown, path: string): RegisterMeterPoint {
   if (!isPlainObject(entry)) fail(null, path, 'must be an object');
@@ -73,6 +79,7 @@ export function parseRegisterCommand(entry: unknown, path: string): RegisterMete
     direction: entry.direction,
     mpo: address(entry.mpo, meterId, `${path}.mpo`),
     dso: address(entry.dso, meterId, `${path}.dso`),
+    gridArea: gridArea(entry.gridArea, meterId, `${path}.gridArea`),
     groupId: group(entry.groupId, meterId, `${path}.groupId`),
     supplier: supplier(entry.supplier ?? null, meterId, `${path}.supplier`),
     connectionLimitW: limit(entry.connectionLimitW, meterId, `${path}.connectionLimitW`),
@@ -100,7 +107,7 @@ export function parseRetireCommand(meterId: string, body: unknown): RetireMeterP
   return { type: 'RetireMeterPoint', meterId, effectiveAtMs: boundary(body.effectiveAt, meterId, 'effectiveAt') };
 }
 
-/** A version as JSON (wire and read model): bigint as decimal string, instants as ISO. */
+/** A version as JSON (the wire events' shape: no grid area): bigint as decimal string, instants as ISO. */
 export interface MeterPointVersionJson {
   meterId: string;
   direction: 'consumption' | 'production';
@@ -127,12 +134,21 @@ export function versionToJson(version: MeterPointVersionState): MeterPointVersio
   };
 }
 
-export function versionFromJson(json: MeterPointVersionJson): MeterPointVersionState {
+/** A version as stored in the registry's events and answered by its API: with the grid area. */
+export type StoredMeterPointVersionJson = MeterPointVersionJson & { gridArea: string };
+
+export function versionToStoredJson(version: MeterPointVersionState): StoredMeterPointVersionJson {
+  return { ...versionToJson(version), gridArea: version.gridArea };
+}
+
+/** Versions stored before grid areas existed read back with gridArea "" (only the market operator manages them). */
+export function versionFromJson(json: MeterPointVersionJson & { gridArea?: string }): MeterPointVersionState {
   return {
     meterId: json.meterId,
     direction: json.direction,
     mpo: json.mpo,
     dso: json.dso,
+    gridArea: json.gridArea ?? '',
     groupId: json.groupId,
     supplier: json.supplier,
     connectionLimitW: BigInt(json.connectionLimitW),

@@ -29,9 +29,10 @@ function requireBoundary(meterId: string, field: string, instantMs: number): voi
   }
 }
 
-function requirePermitted(requester: Requester, mpo: string, meterId: string): void {
-  if (requester.kind === 'mpo' && requester.address !== mpo) {
-    throw registryError('NOT_PERMITTED', meterId, 'mpo', `only the meter's MPO ${mpo} or the operator may do this, not ${requester.address}`);
+/** Meter points are managed by the DSO of their grid area or the market operator, never by their MPO. */
+function requirePermitted(requester: Requester, gridArea: string, meterId: string): void {
+  if (!requester.mayManage(gridArea)) {
+    throw registryError('NOT_PERMITTED', meterId, 'gridArea', `only the DSO of grid area "${gridArea}" or the market operator may do this, not ${requester.address}`);
   }
 }
 
@@ -48,6 +49,7 @@ function isSameRegistration(state: MeterPointState, command: RegisterMeterPoint)
     v.direction === command.direction &&
     v.mpo === command.mpo &&
     v.dso === command.dso &&
+    v.gridArea === command.gridArea &&
     v.groupId === command.groupId &&
     v.supplier === command.supplier &&
     v.connectionLimitW === command.connectionLimitW &&
@@ -63,9 +65,9 @@ function requireActive(state: MeterPointState, meterId: string): void {
 function decideMeterPoint(command: MeterPointCommand, state: MeterPointState): RegistryEvent[] {
   switch (command.type) {
     case 'RegisterMeterPoint': {
+      requirePermitted(command.requester, command.gridArea, command.meterId);
       if (isSameRegistration(state, command)) return [];
       if (state.status !== 'unregistered') throw registryError('ALREADY_REGISTERED', command.meterId, 'meterId', 'a meter point with this id is already registered');
-      requirePermitted(command.requester, command.mpo, command.meterId);
       requireBoundary(command.meterId, 'validFrom', command.validFromMs);
       const { type: _type, requester: _requester, ...terms } = command;
       return [{ type: 'MeterPointRegistered', version: { ...terms, validToMs: null } }];
@@ -73,7 +75,7 @@ function decideMeterPoint(command: MeterPointCommand, state: MeterPointState): R
     case 'ChangeMeterPoint': {
       requireActive(state, command.meterId);
       const current = currentVersion(state);
-      requirePermitted(command.requester, current.mpo, command.meterId);
+      requirePermitted(command.requester, current.gridArea, command.meterId);
       requireBoundary(command.meterId, 'effectiveFrom', command.effectiveFromMs);
       if (command.effectiveFromMs <= current.validFromMs) {
         throw registryError('NOT_AFTER_CURRENT_VERSION', command.meterId, 'effectiveFrom', `must be after the current version's start ${formatInstant(current.validFromMs)}`);
@@ -95,7 +97,7 @@ function decideMeterPoint(command: MeterPointCommand, state: MeterPointState): R
     case 'RetireMeterPoint': {
       requireActive(state, command.meterId);
       const current = currentVersion(state);
-      requirePermitted(command.requester, current.mpo, command.meterId);
+      requirePermitted(command.requester, current.gridArea, command.meterId);
       requireBoundary(command.meterId, 'effectiveAt', command.effectiveAtMs);
       if (command.effectiveAtMs <= current.validFromMs) {
         throw registryError('NOT_AFTER_CURRENT_VERSION', command.meterId, 'effectiveAt', `must be after the current version's start ${formatInstant(current.validFromMs)}`);

@@ -6,6 +6,8 @@ export interface MeterPointTerms {
   readonly direction: Direction;
   readonly mpo: string;
   readonly dso: string;
+  /** The grid area the point is connected in: its DSO (role DSO for this area) manages it. */
+  readonly gridArea: string;
   readonly groupId: string;
   readonly supplier: string | null;
   readonly connectionLimitW: bigint;
@@ -67,8 +69,15 @@ export interface MeterPointRetired {
 
 export type RegistryEvent = MeterPointRegistered | MeterPointChanged | MeterPointRetired;
 
-/** Who asks: the operator (token from config) or an MPO proven by its signature. */
-export type Requester = { readonly kind: 'operator' } | { readonly kind: 'mpo'; readonly address: string };
+/**
+ * Who asks, proven by a signed request: the signer's address, and whether its roles let it
+ * manage meter points of a grid area (the area's DSO, or the market operator). The roles are
+ * looked up by the caller (the RoleDirectory); the decider stays pure.
+ */
+export interface Requester {
+  readonly address: string;
+  mayManage(gridArea: string): boolean;
+}
 
 /** Why a registry command was refused: the `code` of the DomainError, and the kind it maps to. */
 const KIND = {

@@ -24,6 +24,8 @@ export interface IntervalValidationContext {
   /** The clock, passed in: values for periods that have not ended yet are refused. */
   readonly nowMs: number;
   readonly registry: RegistryView;
+  /** Values for periods that started longer ago than this are refused (the correction window). */
+  readonly correctionWindowMs?: number;
 }
 
 export interface IntervalValidation {
@@ -63,6 +65,12 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
     const periodEndMs = value.periodStartMs + periodMs;
     if (periodEndMs > context.nowMs) {
       rejections.push(rejection('TIMESTAMP_IN_FUTURE', value.meterId, `${pathOf(value)}.periodId`, value.periodId, `period ends at ${formatInstant(periodEndMs)}, after the current time ${formatInstant(context.nowMs)}`));
+      continue;
+    }
+    if (context.correctionWindowMs !== undefined && value.periodStartMs < context.nowMs - context.correctionWindowMs) {
+      rejections.push(
+        rejection('OUTSIDE_CORRECTION_WINDOW', value.meterId, `${pathOf(value)}.periodId`, value.periodId, `period is older than the correction window of ${context.correctionWindowMs} ms (earliest ${formatInstant(context.nowMs - context.correctionWindowMs)}); it can no longer be changed`),
+      );
       continue;
     }
     const version = versionAt(versions, value.periodStartMs);

@@ -1,48 +1,54 @@
-import { Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { IntakeService } from '../intake/intake.service';
+import type { VerifiedRequest } from '@gridledger/auth';
 import { DomainError } from '@gridledger/domain';
+import { RawBody, Signed, SignedWrite } from '@gridledger/service-kit';
+import { IntakeService } from '../intake/intake.service';
 import type { IntakeAnswer } from '../intake/intake.types';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-function rawBodyOf(request: Request): Buffer {
-  if (Buffer.isBuffer(request.body)) return request.body;
-  if (request.body === undefined || (typeof request.body === 'object' && Object.keys(request.body as object).length === 0)) return Buffer.alloc(0);
-  throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', 'body could not be read as bytes');
-}
+/** Headers of the former, unsigned-environment batch signature: refused so a client notices. */
+const RETIRED_HEADERS = ['x-mpo-address', 'x-mpo-signature', 'x-period-length'];
 
 /**
- * HTTP doors of the intake. 200 with the answer once the batch is committed (also when some
- * values were rejected: the answer lists each); 4xx when the whole submission is refused.
+ * HTTP doors of the intake: EIP-712 signed requests by the MPO (docs/trust.md) whose nonce is
+ * the SHA-256 of the body, which is the batch id: a re-sent batch gets the stored answer and
+ * writes nothing. The signature is checked over the raw bytes before anything parses them.
+ * 200 with the answer once the batch is committed (also when some values were rejected: the
+ * answer lists each); 4xx when the whole submission is refused.
  */
 @Controller()
 export class ReadingsController {
   constructor(private readonly intake: IntakeService) {}
 
-  /** JSON batch of interval values or register readings, signed by the MPO. */
+  /** JSON batch of interval values or register readings. */
   @Post('readings')
   @HttpCode(200)
-  async readings(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<IntakeAnswer> {
-    const { answer, replayed } = await this.intake.submitJson(rawBodyOf(request), 'http');
+  @SignedWrite({ nonce: 'body-digest', rawBody: true })
+  async readings(@Req() request: Request, @RawBody() raw: Buffer, @Signed() signed: VerifiedRequest, @Res({ passthrough: true }) response: Response): Promise<IntakeAnswer> {
+    const { answer, replayed } = await this.intake.submitJson(raw, 'http', signed, { method: request.method, path: request.originalUrl });
     response.setHeader(REPLAYED_HEADER, String(replayed));
     return answer;
   }
 
-  /**
-   * EDIFACT MSCONS as text/plain. Headers: x-mpo-address, x-mpo-signature (EIP-712 over the
-   * SHA-256 of the body bytes), optional x-period-length (PT15M default).
-   */
+  /** EDIFACT MSCONS as text/plain; the period length goes in the signed query: `?periodLength=PT60M` (default PT15M). */
   @Post('mscons')
   @HttpCode(200)
+  @SignedWrite({ nonce: 'body-digest', rawBody: true })
   async mscons(
     @Req() request: Request,
+    @RawBody() raw: Buffer,
+    @Signed() signed: VerifiedRequest,
+    @Query('periodLength') periodLength: string | undefined,
     @Res({ passthrough: true }) response: Response,
-    @Headers('x-mpo-address') mpo: string | undefined,
-    @Headers('x-mpo-signature') signature: string | undefined,
-    @Headers('x-period-length') periodLength: string | undefined,
   ): Promise<IntakeAnswer> {
-    const { answer, replayed } = await this.intake.submitMscons({ raw: rawBodyOf(request), mpo, signature, periodLength }, 'http');
+    for (const header of RETIRED_HEADERS) {
+      if (request.headers[header] !== undefined) {
+        throw new DomainError('invalid', 'UNSIGNED_HEADER', header, 'is no longer read: the MPO is the request signer and the period length goes in the signed query (?periodLength=PT60M)');
+      }
+    }
+    const { answer, replayed } = await this.intake.submitMscons({ raw, periodLength }, 'http', signed, { method: request.method, path: request.originalUrl });
     response.setHeader(REPLAYED_HEADER, String(replayed));
     return answer;
   }

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
+import { DomainError, formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
@@ -38,6 +38,7 @@ export class IntakePipeline {
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly notifyRelay = true,
+    private readonly policy: IntakePolicy = OPEN_POLICY,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     this.partitions = new IntervalPartitions(dataSource);
@@ -55,7 +56,7 @@ export class IntakePipeline {
       throw refusalListing('invalid', 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored${listed}`, submission.rejections.slice(0, 1000));
     }
     const stored = await this.storedAnswer(submission.batchId);
-    if (stored) return { answer: stored, replayed: true, events: [] };
+    if (stored) return replayOf(stored, submission);
     await this.partitions.ensureFor(instantsOf(submission));
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -67,7 +68,7 @@ export class IntakePipeline {
         await runner.rollbackTransaction();
         const theirs = await this.storedAnswer(submission.batchId);
         if (!theirs) throw new Error(`batch ${submission.batchId} vanished after a key conflict`);
-        return { answer: theirs, replayed: true, events: [] };
+        return replayOf(theirs, submission);
       }
       await runner.commitTransaction();
       return { answer: processed.answer, replayed: false, events: processed.events };
@@ -100,8 +101,9 @@ export class IntakePipeline {
       rejections.push(...prepared.rejections);
       notes.push(...prepared.notes);
     }
-    const validation = validateIntervals(values, { mpo: submission.mpo, periodLength: submission.periodLength, nowMs, registry });
+    const validation = validateIntervals(values, { mpo: submission.mpo, periodLength: submission.periodLength, nowMs, registry, correctionWindowMs: this.policy.correctionWindowMs });
     refuseForeign(validation.foreign);
+    refuseWithoutMpoRole(validation.accepted, submission.mpo, this.policy);
     rejections.push(...validation.rejections);
 
     const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
@@ -143,12 +145,44 @@ export class IntakePipeline {
       notes,
     };
     const inserted = await client.query(
-      `INSERT INTO raw_batches (batch_id, seq, format, source, mpo, signature, body, body_encoding, received_at, answer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (batch_id) DO NOTHING`,
-      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, submission.bodyText, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
+      `INSERT INTO raw_batches (batch_id, seq, format, source, mpo, signature, signed_request, body, body_encoding, received_at, answer)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (batch_id) DO NOTHING`,
+      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, JSON.stringify(submission.signedRequest), submission.bodyText, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
     );
     return inserted.rowCount === 1 ? { answer, events } : null;
   }
+}
+
+/**
+ * What the service adds to the registry's rules: the signer must hold the MPO role (on chain)
+ * for the group of every meter it submits for, and values older than the correction window
+ * are refused. Tests of the pipeline alone run with OPEN_POLICY.
+ */
+export interface IntakePolicy {
+  readonly correctionWindowMs?: number;
+  mayActAsMpo(signer: string, groupId: string): boolean;
+}
+
+export const OPEN_POLICY: IntakePolicy = { mayActAsMpo: () => true };
+
+/** One role lookup per group of the batch (not per value); any group without it refuses the batch. */
+function refuseWithoutMpoRole(accepted: readonly AcceptedInterval[], signer: string, policy: IntakePolicy): void {
+  const groups = new Set<string>();
+  for (const value of accepted) groups.add(value.groupId);
+  const missing = [...groups].filter((groupId) => !policy.mayActAsMpo(signer, groupId));
+  if (missing.length === 0) return;
+  throw new DomainError('forbidden', 'MISSING_ROLE', 'x-gl-signer', `${signer} does not hold the MPO role for group(s) ${missing.slice(0, 20).join(', ')} in the RoleRegistry; nothing was stored`);
+}
+
+/**
+ * A batch already stored (same bytes, so the same id and nonce): its answer again, nothing
+ * new; but only to the MPO that submitted it: anyone else sending the same bytes learns nothing.
+ */
+function replayOf(stored: IntakeAnswer, submission: VerifiedSubmission): IntakeOutcome {
+  if (stored.mpo !== submission.mpo) {
+    throw new DomainError('forbidden', 'NOT_OPERATED_BY_MPO', 'x-gl-signer', `this batch was submitted by another MPO; ${submission.mpo} may submit only its own meters`);
+  }
+  return { answer: stored, replayed: true, events: [] };
 }
 
 /** Any value for another MPO's meter refuses the whole batch: the signer must operate them all. */

@@ -2,13 +2,14 @@ import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplication
 import type { DataSource } from 'typeorm';
 import { publishCommitted, type MessagingClient } from '@gridledger/messaging';
 import { DomainError, type Clock } from '@gridledger/domain';
-import { DATA_SOURCE, InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG, statusOf } from '@gridledger/service-kit';
+import type { VerifiedRequest } from '@gridledger/auth';
+import { AuthService, DATA_SOURCE, InjectClock, LOGGER, MESSAGING, PollingLoop, SERVICE_CONFIG, statusOf } from '@gridledger/service-kit';
 import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
 import { IntakePipeline, type IntakeOutcome } from './intake.pipeline';
 import { verifyJsonSubmission } from './json-submission';
 import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
-import { type IntakeAnswer, type IntakeSource, type VerifiedSubmission } from './intake.types';
+import { type IntakeAnswer, type IntakeSource, type SignedBatch, type VerifiedSubmission } from './intake.types';
 
 type Outcome = { answer: IntakeAnswer; replayed: boolean };
 
@@ -32,10 +33,14 @@ export class IntakeService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(MESSAGING) private readonly messaging: MessagingClient,
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @InjectClock() clock: Clock,
+    private readonly auth: AuthService,
   ) {
     // The service publishes its batches' events itself right after commit (the relay is the
     // fallback), so the relay is not woken for them.
-    this.pipeline = new IntakePipeline(dataSource, clock, false);
+    this.pipeline = new IntakePipeline(dataSource, clock, false, {
+      correctionWindowMs: config.METER_INGEST_CORRECTION_WINDOW_MS,
+      mayActAsMpo: (signer, groupId) => auth.roles.has('MPO', groupId, signer),
+    });
     this.limits = { maxEntries: config.METER_INGEST_MAX_BATCH_ENTRIES };
     const partitionsFailed = (error: unknown) => this.logger.warn(`creating value partitions ahead failed: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService');
     this.partitionLoop = new PollingLoop(PARTITION_CHECK_MS, () => this.pipeline.partitionsAhead(PARTITION_DAYS_AHEAD), partitionsFailed);
@@ -50,12 +55,23 @@ export class IntakeService implements OnApplicationBootstrap, BeforeApplicationS
     await this.partitionLoop.stop();
   }
 
-  submitJson(raw: Buffer, source: IntakeSource): Promise<Outcome> {
-    return this.run('readings-json', source, () => verifyJsonSubmission(raw, source, this.limits));
+  /** `signed`: the batch's signed request, verified over `raw` (nonce = body digest). */
+  submitJson(raw: Buffer, source: IntakeSource, signed: VerifiedRequest, request: { method: string; path: string }): Promise<Outcome> {
+    return this.run('readings-json', source, () => verifyJsonSubmission(raw, source, this.limits, this.signedBatch(signed, request)));
   }
 
-  submitMscons(upload: MsconsUpload, source: IntakeSource): Promise<Outcome> {
-    return this.run('mscons', source, () => verifyMsconsSubmission(upload, source, this.limits));
+  submitMscons(upload: MsconsUpload, source: IntakeSource, signed: VerifiedRequest, request: { method: string; path: string }): Promise<Outcome> {
+    return this.run('mscons', source, () => verifyMsconsSubmission(upload, source, this.limits, this.signedBatch(signed, request)));
+  }
+
+  private signedBatch(signed: VerifiedRequest, request: { method: string; path: string }): SignedBatch {
+    const { chainId, verifyingContract } = this.auth.environment;
+    return {
+      signer: signed.signer,
+      bodySha256: signed.bodySha256,
+      signature: signed.signature,
+      request: { method: request.method.toUpperCase(), path: request.path, nonce: signed.nonce, expiry: String(signed.expiresAtMs / 1000), chainId: String(chainId), verifyingContract },
+    };
   }
 
   private run(format: string, source: IntakeSource, verify: () => VerifiedSubmission): Promise<Outcome> {

@@ -4,7 +4,26 @@ import type { IntervalValue, RegisterReading, Rejection, SignedFormat } from '@g
 /** Where a submission came in: all doors lead to the same pipeline. */
 export type IntakeSource = 'http' | 'nats' | 'cli';
 
-/** A submission whose envelope parsed and whose signature checked out. */
+/** What the signed request of a batch proved (service-kit's AuthService.verifyWrite). */
+export interface SignedBatch {
+  readonly signer: string;
+  /** SHA-256 of the exact body bytes: the batch id (and the request's nonce). */
+  readonly bodySha256: string;
+  readonly signature: string;
+  /** What else was signed, kept with the batch so anyone can verify the signature later. */
+  readonly request: SignedRequestRecord;
+}
+
+export interface SignedRequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly nonce: string;
+  readonly expiry: string;
+  readonly chainId: string;
+  readonly verifyingContract: string;
+}
+
+/** A submission whose signature checked out and whose envelope parsed. */
 export interface VerifiedSubmission {
   readonly format: SignedFormat;
   readonly source: IntakeSource;
@@ -12,6 +31,7 @@ export interface VerifiedSubmission {
   readonly batchId: string;
   readonly mpo: string;
   readonly signature: string;
+  readonly signedRequest: SignedRequestRecord;
   /** The body as received, decoded; encoding it back in `bodyEncoding` gives the signed bytes. */
   readonly bodyText: string;
   readonly bodyEncoding: 'utf-8' | 'latin1';

@@ -1,6 +1,6 @@
 import { DomainError } from '@gridledger/domain';
-import { BatchFormatError, BatchSignatureError, jsonBatchDigest, parseReadingBatch, verifyBatchSignature, type BatchLimits } from '@gridledger/metering';
-import { type IntakeSource, type VerifiedSubmission } from './intake.types';
+import { BatchFormatError, parseReadingBatch, type BatchLimits } from '@gridledger/metering';
+import { type IntakeSource, type SignedBatch, type VerifiedSubmission } from './intake.types';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -28,10 +28,11 @@ export function parseJsonText(raw: Buffer): { body: unknown; text: string } {
 }
 
 /**
- * The JSON door (HTTP body or NATS request payload): parse the envelope, take the digest of
- * the canonical body and check the MPO's signature over it. Refusals name the field.
+ * The JSON door (HTTP body or NATS request payload), after its signed request was verified
+ * over the exact bytes (`signed`: the signer is the MPO, the body's SHA-256 the batch id):
+ * parse the envelope. Refusals name the field.
  */
-export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: BatchLimits): VerifiedSubmission {
+export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: BatchLimits, signed: SignedBatch): VerifiedSubmission {
   const { body, text } = parseJsonText(raw);
   let batch;
   try {
@@ -40,20 +41,16 @@ export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: 
     if (error instanceof BatchFormatError) throw new DomainError('invalid', 'MALFORMED_BATCH', error.field, error.reason);
     throw error;
   }
-  const record = body as Record<string, unknown>;
-  const batchId = jsonBatchDigest(record);
-  try {
-    verifyBatchSignature('readings-json', batchId, record.signature, batch.mpo);
-  } catch (error) {
-    if (error instanceof BatchSignatureError) throw new DomainError('unauthenticated', 'BAD_SIGNATURE', 'signature', error.message);
-    throw error;
+  if (batch.mpo !== null && batch.mpo !== signed.signer) {
+    throw new DomainError('forbidden', 'MPO_NOT_SIGNER', 'mpo', `the batch names MPO ${batch.mpo} but was signed by ${signed.signer}; an MPO submits only as itself`);
   }
   return {
     format: 'readings-json',
     source,
-    batchId,
-    mpo: batch.mpo,
-    signature: record.signature as string,
+    batchId: signed.bodySha256,
+    mpo: signed.signer,
+    signature: signed.signature,
+    signedRequest: signed.request,
     bodyText: text,
     bodyEncoding: 'utf-8',
     periodLength: batch.periodLength,

@@ -1,13 +1,8 @@
 import { DomainError, isPeriodLength, type PeriodLength } from '@gridledger/domain';
 import {
-  BatchFormatError,
-  BatchSignatureError,
   MsconsError,
-  checksumAddress,
-  fileDigest,
   parseMscons,
   rejection,
-  verifyBatchSignature,
   type BatchLimits,
   type IntervalValue,
   type MsconsInterchange,
@@ -15,17 +10,17 @@ import {
   type Rejection,
   type RejectionCode,
 } from '@gridledger/metering';
-import { type IntakeSource, type VerifiedSubmission } from './intake.types';
+import { type IntakeSource, type SignedBatch, type VerifiedSubmission } from './intake.types';
 
 /**
- * The MSCONS door (HTTP upload and CLI import): the MPO names itself and signs the SHA-256 of
- * the file's bytes (EIP-712, format `mscons`); the file is then parsed into interval values.
+ * The MSCONS door (HTTP upload): a signed request whose signer is the MPO, the body the file's
+ * bytes (their SHA-256 is the batch id) and the period length in the signed query
+ * (`POST /mscons?periodLength=PT60M`); the file is then parsed into interval values.
  * Quarantined values and rejected messages become rejections, realigned values notes.
  */
 export interface MsconsUpload {
   readonly raw: Buffer;
-  readonly mpo: string | undefined;
-  readonly signature: string | undefined;
+  /** From the signed query; PT15M when absent. */
   readonly periodLength?: string;
 }
 
@@ -58,25 +53,11 @@ export function decodeEdifact(raw: Buffer): { text: string; encoding: 'utf-8' | 
   }
 }
 
-export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSource, limits: BatchLimits): VerifiedSubmission {
+export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSource, limits: BatchLimits, signed: SignedBatch): VerifiedSubmission {
   const { raw } = upload;
   if (raw.length === 0) throw new DomainError('invalid', 'MALFORMED_BODY', '(body)', 'body is empty; send the EDIFACT interchange as text');
-  let mpo: string;
-  try {
-    mpo = checksumAddress(upload.mpo, 'x-mpo-address');
-  } catch (error) {
-    if (error instanceof BatchFormatError) throw new DomainError('unauthenticated', 'UNAUTHENTICATED', 'x-mpo-address', error.reason);
-    throw error;
-  }
-  const batchId = fileDigest(raw);
-  try {
-    verifyBatchSignature('mscons', batchId, upload.signature, mpo);
-  } catch (error) {
-    if (error instanceof BatchSignatureError) throw new DomainError('unauthenticated', 'BAD_SIGNATURE', 'x-mpo-signature', error.message);
-    throw error;
-  }
   const periodLength = upload.periodLength ?? 'PT15M';
-  if (!isPeriodLength(periodLength)) throw new DomainError('invalid', 'MALFORMED_BATCH', 'x-period-length', 'must be PT15M or PT60M');
+  if (!isPeriodLength(periodLength)) throw new DomainError('invalid', 'MALFORMED_BATCH', 'periodLength', 'must be PT15M or PT60M');
   let interchange: MsconsInterchange;
   const decoded = decodeEdifact(raw);
   try {
@@ -88,7 +69,7 @@ export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSourc
     }
     throw error;
   }
-  return { ...toValues(interchange, periodLength, limits), format: 'mscons', source, batchId, mpo, signature: upload.signature as string, bodyText: decoded.text, bodyEncoding: decoded.encoding, periodLength };
+  return { ...toValues(interchange, periodLength, limits), format: 'mscons', source, batchId: signed.bodySha256, mpo: signed.signer, signature: signed.signature, signedRequest: signed.request, bodyText: decoded.text, bodyEncoding: decoded.encoding, periodLength };
 }
 
 function toValues(interchange: MsconsInterchange, _periodLength: PeriodLength, limits: BatchLimits) {

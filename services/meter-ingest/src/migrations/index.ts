@@ -3,6 +3,7 @@ import { CreateMeterIngestTables1764000000100 } from './1764000000100-create-met
 import { AddGroupPeriodManifests1796144352702 } from './1796144352702-add-group-period-manifests.migration';
 import { AddRegistryRevision1796144400000 } from './1796144400000-add-registry-revision.migration';
 import { PartitionIntervalsByDay1796145000000 } from './1796145000000-partition-intervals-by-day.migration';
+import { AddSignedRequest1796145100000 } from './1796145100000-add-signed-request.migration';
 
 /** meter-ingest owns the `meter_ingest` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'meter_ingest';
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   AddGroupPeriodManifests1796144352702,
   AddRegistryRevision1796144400000,
   PartitionIntervalsByDay1796145000000,
+  AddSignedRequest1796145100000,
 ];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { EMPTY_VALUES_DIGEST, formatInstant, type GroupPeriodManifestDigests } from '@gridledger/domain';
+import { EMPTY_VALUES_DIGEST, formatInstant, type GroupPeriodManifestDigests, type SignedBatchRequest } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MeterIntervalsMeasured, deterministicEventId } from '@gridledger/events';
 
 /** A group-period some batch stored values in since its manifest was last computed. */
@@ -73,25 +73,26 @@ export class ManifestsRepository {
    * in one statement (GROUPING SETS).
    */
   async compute(em: EntityManager, groupId: string, periodStart: Date): Promise<GroupPeriodManifestDigests> {
-    const rows: { mpo: string | null; batch_id: string | null; format: string | null; signature: string | null; n: number; digest: string; level: number }[] = await em.query(
-      `SELECT r.mpo, r.batch_id, r.format, r.signature, count(*)::int AS n, ${DIGEST_SQL} AS digest, GROUPING(r.mpo, r.batch_id, r.format, r.signature)::int AS level
+    const rows: { mpo: string | null; batch_id: string | null; format: string | null; signature: string | null; request: StoredSignedRequest | null; n: number; digest: string; level: number }[] = await em.query(
+      `SELECT r.mpo, r.batch_id, r.format, r.signature, r.signed_request AS request, count(*)::int AS n, ${DIGEST_SQL} AS digest,
+              GROUPING(r.mpo, r.batch_id, r.format, r.signature, r.signed_request)::int AS level
        FROM intervals i JOIN raw_batches r ON r.seq = i.batch_seq
        WHERE i.period_start = $2 AND i.group_id = $1
-       GROUP BY GROUPING SETS ((), (r.mpo), (r.mpo, r.batch_id, r.format, r.signature))`,
+       GROUP BY GROUPING SETS ((), (r.mpo), (r.mpo, r.batch_id, r.format, r.signature, r.signed_request))`,
       [groupId, periodStart],
     );
-    const total = rows.find((row) => row.level === 15);
+    const total = rows.find((row) => row.level === 31);
     const bytewise = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     const perMpo = rows
-      .filter((row) => row.level === 7)
+      .filter((row) => row.level === 15)
       .map((row) => row.mpo!)
       .sort(bytewise)
       .map((mpo) => {
-        const own = rows.find((row) => row.level === 7 && row.mpo === mpo)!;
+        const own = rows.find((row) => row.level === 15 && row.mpo === mpo)!;
         const batches = rows
           .filter((row) => row.level === 0 && row.mpo === mpo)
           .sort((a, b) => bytewise(a.batch_id!, b.batch_id!))
-          .map((row) => ({ batchId: row.batch_id!, format: row.format!, signature: row.signature!, count: row.n, digest: `0x${row.digest}` }));
+          .map((row) => ({ batchId: row.batch_id!, format: row.format!, signature: row.signature!, ...signedRequestOf(row.request), count: row.n, digest: `0x${row.digest}` }));
         return { mpo, count: own.n, digest: `0x${own.digest}`, batches };
       });
     return total ? { count: total.n, digest: `0x${total.digest}`, perMpo } : { count: 0, digest: EMPTY_VALUES_DIGEST, perMpo: [] };
@@ -148,4 +149,21 @@ export class ManifestsRepository {
 
 export function periodIdOf(periodStart: Date): string {
   return formatInstant(periodStart.getTime());
+}
+
+/** raw_batches.signed_request as intake stores it (null for batches stored before signed requests). */
+interface StoredSignedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly nonce: string;
+  readonly expiry: string;
+  readonly chainId: string;
+  readonly verifyingContract: string;
+}
+
+/** The manifest's `request` of a batch: what was signed besides the batchId (= nonce = body digest). */
+function signedRequestOf(stored: StoredSignedRequest | null): { request?: SignedBatchRequest } {
+  if (!stored) return {};
+  const { method, path, expiry, chainId, verifyingContract } = stored;
+  return { request: { method, path, expiry, chainId, verifyingContract } };
 }

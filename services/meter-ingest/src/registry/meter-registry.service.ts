@@ -29,6 +29,8 @@ export interface RegistryOutcome {
 export interface MeterPointView {
   readonly meterId: string;
   readonly status: 'active' | 'retired';
+  /** The grid area (of the latest version): its DSO manages the point. */
+  readonly gridArea: string;
   readonly versions: MeterPointVersionJson[];
 }
 
@@ -41,11 +43,14 @@ export class MeterRegistryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    /** Registry changes may not take effect earlier than this long ago (the correction window). */
+    private readonly correctionWindowMs = Number.POSITIVE_INFINITY,
   ) {}
 
   async apply(commands: readonly RegistryCommand[], requester: Requester): Promise<RegistryOutcome> {
     if (commands.length === 0) return { points: [], unchanged: 0 };
-    const requestedBy = requester.kind === 'operator' ? 'operator' : requester.address;
+    this.refuseOutsideWindow(commands);
+    const requestedBy = requester.address;
     return this.dataSource.transaction(async (em) => {
       const meterIds = [...new Set(commands.map((c) => c.meterId))].sort();
       await em.query(`SELECT pg_advisory_xact_lock(hashtext('meter:' || id)) FROM unnest($1::text[]) AS id`, [meterIds]);
@@ -116,7 +121,24 @@ export class MeterRegistryService {
     const states = await this.loadStates(this.dataSource.manager, [meterId]);
     const state = states.get(meterId);
     if (!state || state.status === 'unregistered') return null;
-    return { meterId, status: state.status, versions: state.versions.map(versionToJson) };
+    return { meterId, status: state.status, gridArea: state.versions[state.versions.length - 1].gridArea, versions: state.versions.map(versionToJson) };
+  }
+
+  /** A change may not reach back past the correction window: the periods before it are closed. */
+  private refuseOutsideWindow(commands: readonly RegistryCommand[]): void {
+    if (!Number.isFinite(this.correctionWindowMs)) return;
+    const earliestMs = this.clock.nowMs() - this.correctionWindowMs;
+    const errors: DomainError[] = [];
+    for (const command of commands) {
+      const [field, instantMs] =
+        command.type === 'RegisterMeterPoint' ? ['validFrom', command.validFromMs] : command.type === 'ChangeMeterPoint' ? ['effectiveFrom', command.effectiveFromMs] : ['effectiveAt', command.effectiveAtMs];
+      if (instantMs < earliestMs) {
+        errors.push(
+          new DomainError('unprocessable', 'OUTSIDE_CORRECTION_WINDOW', field, `meter ${command.meterId}: ${new Date(instantMs).toISOString()} is before the correction window (earliest ${new Date(earliestMs).toISOString()}); periods before it can no longer be changed`),
+        );
+      }
+    }
+    if (errors.length > 0) throw registryRefusal(errors.slice(0, 1000));
   }
 
   private async loadStates(em: EntityManager, meterIds: readonly string[]): Promise<Map<string, MeterPointState>> {
