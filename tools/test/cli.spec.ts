@@ -86,7 +86,7 @@ describe('gridledger command line', () => {
     expect(missing.err).toContain('file not found: no/such/interchange.txt');
     const unsigned = await run(['import-mscons', resolve(REPO_ROOT, 'package.json')]);
     expect(unsigned.code).toBe(1);
-    expect(unsigned.err).toMatch(/--signer-key KEY or set MPO_PRIVATE_KEY \(or MPO_ADDRESS and MPO_SIGNATURE/);
+    expect(unsigned.err).toMatch(/no MPO signer: pass --signer-key KEY or set MPO_PRIVATE_KEY/);
     const badKey = await run(['import-mscons', resolve(REPO_ROOT, 'package.json'), '--signer-key', 'not-a-key']);
     expect(badKey.code).toBe(1);
     expect(badKey.err).toContain('not a private key');
@@ -94,10 +94,14 @@ describe('gridledger command line', () => {
 
   it('an unreachable service or broker exits 1 naming the variable to set', async () => {
     const closed = 'http://127.0.0.1:1';
-    const importing = await run(['import-mscons', resolve(REPO_ROOT, 'package.json'), '--signer-key', `0x${'11'.repeat(32)}`, '--url', closed]);
+    // A signed request names its chain and registry: without them, or without the chain, it says what to set.
+    const unregistered = await run(['import-mscons', resolve(REPO_ROOT, 'package.json'), '--signer-key', `0x${'11'.repeat(32)}`, '--url', closed], { ROLE_REGISTRY_ADDRESS: '' });
+    expect(unregistered.code).toBe(1);
+    expect(unregistered.err).toContain('--registry ADDRESS or set ROLE_REGISTRY_ADDRESS');
+    const importing = await run(['import-mscons', resolve(REPO_ROOT, 'package.json'), '--signer-key', `0x${'11'.repeat(32)}`, '--url', closed, '--registry', `0x${'22'.repeat(20)}`, '--rpc', closed]);
     expect(importing.code).toBe(1);
-    expect(importing.err).toContain('cannot reach meter-ingest at http://127.0.0.1:1');
-    expect(importing.err).toContain('METER_INGEST_URL');
+    expect(importing.err).toContain('cannot read the chain id from http://127.0.0.1:1');
+    expect(importing.err).toContain('CHAIN_RPC_URL');
     const listing = await run(['dead-letters', 'list'], { NATS_URL: 'nats://127.0.0.1:1' });
     expect(listing.code).toBe(1);
     expect(listing.err).toContain('cannot connect to NATS at nats://127.0.0.1:1');
