@@ -108,6 +108,8 @@ async function inBrowser(market: OpenMarket): Promise<Seen> {
     await page.goto(`${web.url}/#/check`);
     await page.getByTestId('check-meter').fill(proof.meterId);
     await page.getByTestId('check-period').fill(proof.periodId);
+    // The owner names its group (the registry lookup needs a session of the meter's MPO, supplier or DSO).
+    await page.getByTestId('check-group').fill(proof.groupId);
     // The contract address comes from /api/config (the owner may type another one).
     await page.waitForFunction(`document.querySelector('input[placeholder="SettlementCascade address"]')?.value.startsWith('0x') === true`, undefined, { timeout: 10_000 });
     await page.getByTestId('check-submit').click();

@@ -19,6 +19,8 @@ function groupAt(meter: MeterPoint, periodId: string): string | undefined {
 export function MeterCheckPage({ meterId: initialMeter, periodId: initialPeriod }: { meterId?: string; periodId?: string }) {
   const [meterId, setMeterId] = useState(initialMeter ?? '');
   const [periodId, setPeriodId] = useState(initialPeriod ?? '');
+  // The owner's balancing group (on the bill); empty: looked up in the registry, which needs a session of the meter's MPO, supplier or DSO.
+  const [group, setGroup] = useState('');
   const [rpcUrl, setRpcUrl] = useState('');
   const [contract, setContract] = useState('');
   const [reply, setReply] = useState<ProofReply>();
@@ -37,9 +39,12 @@ export function MeterCheckPage({ meterId: initialMeter, periodId: initialPeriod 
     setReply(undefined);
     setVerification(undefined);
     try {
-      setStatus('looking up the meter…');
-      const meter = await getJson<MeterPoint>(service('meter-ingest', `/meters/${encodeURIComponent(meterId.trim())}`));
-      const groupId = groupAt(meter, periodId.trim());
+      let groupId = group.trim() || undefined;
+      if (!groupId) {
+        setStatus('looking up the meter…');
+        const meter = await getJson<MeterPoint>(service('meter-ingest', `/meters/${encodeURIComponent(meterId.trim())}`));
+        groupId = groupAt(meter, periodId.trim());
+      }
       if (!groupId) throw new Error('the meter has no registry version');
       setStatus('fetching the value and its proof…');
       const proof = await getJson<ProofReply>(service('chain-bridge', `/proofs/${encodeURIComponent(groupId)}/${encodeURIComponent(periodId.trim())}/${encodeURIComponent(meterId.trim())}`));
@@ -63,6 +68,9 @@ export function MeterCheckPage({ meterId: initialMeter, periodId: initialPeriod 
         </label>
         <label>
           period (UTC start) <input value={periodId} onChange={(e) => setPeriodId(e.target.value)} placeholder="2026-11-24T12:00:00Z" data-testid="check-period" required />
+        </label>
+        <label>
+          group (optional) <input value={group} onChange={(e) => setGroup(e.target.value)} placeholder="BG-01" data-testid="check-group" />
         </label>
         <label>
           chain RPC <input value={rpcUrl} onChange={(e) => setRpcUrl(e.target.value)} size={30} />
