@@ -15,7 +15,7 @@ describe('AddOutboxParking: an existing outbox migrates in place', () => {
 
     const after = await openDataSource({ url: db.url, schema: 'old_service', entities: MESSAGING_ENTITIES, migrations: MESSAGING_MIGRATIONS });
     try {
-      expect((await after.query(`SELECT name FROM old_service.migrations ORDER BY id`)).map((m: { name: string }) => m.name)).toEqual(['CreateMessagingTables1764000000000', 'AddOutboxParking1796138400000']);
+      expect((await after.query(`SELECT name FROM old_service.migrations ORDER BY id`)).map((m: { name: string }) => m.name)).toEqual(['CreateMessagingTables1764000000000', 'AddOutboxParking1796138400000', 'CreateUsedNonces1796145000000']);
       expect(await after.query(`SELECT event_id, attempts, parked_at, park_reason FROM old_service.outbox`)).toEqual([{ event_id: 'e1', attempts: 0, parked_at: null, park_reason: null }]);
       await expect(after.query(`UPDATE old_service.outbox SET parked_at = now(), park_reason = $1`, ['r'.repeat(501)])).rejects.toThrow(/check constraint/);
     } finally {
