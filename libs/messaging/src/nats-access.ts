@@ -45,7 +45,8 @@ export const NATS_USERS: Readonly<Record<NatsUserName, NatsUserSpec>> = {
     requests: ['meter-ingest.intervals.resend', 'meter-ingest.manifests.view', 'capacity-market.reconciliation.view', 'chain-bridge.reconciliation.view'],
     serves: ['balancing.proof.requested'],
   }),
-  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET'], requests: [], serves: ['capacity-market.reconciliation.view'] }),
+  // capacity-market reads its own CAPACITY stream back when it starts on an empty database (its share registry, docs/integrity.md).
+  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET', 'CAPACITY'], requests: [], serves: ['capacity-market.reconciliation.view'] }),
   'chain-bridge': service('chain-bridge', 'CHAIN_', { publishes: ['chain.>'], consumes: ['BALANCING'], requests: ['balancing.proof.requested'], serves: ['chain-bridge.reconciliation.view'] }),
   // The market operator: prices (market.>), outbox replays, dead-letter reads and re-drives, the CLI and the demo.
   operator: { user: 'operator', envPrefix: 'NATS_OPERATOR_', publishes: ['>'], consumes: [], requests: [], serves: [], managesStreams: true, superuser: true },
