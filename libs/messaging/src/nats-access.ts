@@ -41,7 +41,8 @@ export const NATS_USERS: Readonly<Record<NatsUserName, NatsUserSpec>> = {
   // balancing asks meter-ingest to re-send what does not match a manifest, and its reconciler reads the others' views (docs/integrity.md).
   balancing: service('balancing', 'BALANCING_', {
     publishes: ['balancing.>'],
-    consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN'],
+    // BALANCING: its own settled history, read back when it starts on an empty database (docs/integrity.md).
+    consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN', 'BALANCING'],
     requests: ['meter-ingest.intervals.resend', 'meter-ingest.manifests.view', 'capacity-market.reconciliation.view', 'chain-bridge.reconciliation.view'],
     serves: ['balancing.proof.requested'],
   }),
