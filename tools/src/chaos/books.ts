@@ -1,3 +1,4 @@
+import { authEnvironment, signSession } from '@gridledger/auth';
 import { parsePeriodId } from '@gridledger/domain';
 import { groupKey } from '@gridledger/contracts';
 import { callJson, ServiceCallError } from '../demo/http';
@@ -34,12 +35,14 @@ export interface MarketBooks {
 
 export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
   const balancing = market.services.url('balancing');
+  // Balancing's group-period details and ledger are read in the market operator's session.
+  const headers = { authorization: await signSession(market.chain.marketOperator, authEnvironment(market.chain.chainId, market.chain.cascadeAddress)) };
   const groupPeriods = new Map<string, GroupPeriodBook>();
   const finalized = new Map<string, boolean>();
   for (const periodId of market.periodIds) {
     const periodStart = BigInt(parsePeriodId(periodId) / 1000);
     for (const groupId of market.population.groups) {
-      const view = await callJson<{ versions: GroupPeriodBook['versions']; latest: (GroupPeriodBook['versions'][number] & { scheduleNetWh: string }) | null }>(`${balancing}/groups/${groupId}/periods/${periodId}`).catch(
+      const view = await callJson<{ versions: GroupPeriodBook['versions']; latest: (GroupPeriodBook['versions'][number] & { scheduleNetWh: string }) | null }>(`${balancing}/groups/${groupId}/periods/${periodId}`, { headers }).catch(
         (error: unknown) => {
           if (error instanceof ServiceCallError && error.status === 404) return null;
           throw error;
@@ -66,7 +69,7 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
   const ledger = new Map<string, string>();
   let next: string | null = '/ledger/balances?limit=1000';
   while (next) {
-    const page: { items: { account: string; balance: string }[]; next: string | null } = await callJson(`${balancing}${next}`);
+    const page: { items: { account: string; balance: string }[]; next: string | null } = await callJson(`${balancing}${next}`, { headers });
     for (const item of page.items) ledger.set(item.account, item.balance);
     next = page.next;
   }

@@ -13,6 +13,11 @@ export interface DemoChain {
   readonly cascadeAddress: string;
   readonly committerKey: string;
   readonly tsoKey: string;
+  /**
+   * Holds MARKET_OPERATOR: the demo's own reads of protected data (balancing's group-period
+   * details and ledger) go in its read session, as a service-level reader.
+   */
+  readonly marketOperator: Wallet;
   readonly chainId: bigint;
   /** Mines a block every `intervalMs` on a dev node so confirmations accrue; stop() ends it. */
   startBlockPacer(intervalMs: number): { stop(): void };
@@ -33,6 +38,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
   const operator = await provider.getSigner(0);
   const committer = walletFor(seed, 'brp-committer');
   const tso = walletFor(seed, 'tso');
+  const marketOperator = walletFor(seed, 'market-operator');
   for (const wallet of [committer, tso]) {
     await (await operator.sendTransaction({ to: wallet.address, value: parseEther('100') })).wait();
   }
@@ -43,6 +49,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     grants: [
       ...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: committer.address })),
       { role: 'TSO' as const, account: tso.address },
+      { role: 'MARKET_OPERATOR' as const, account: marketOperator.address },
       { role: 'DSO' as const, scope: DEMO_GRID_AREA, account: participants.dso },
       ...groups.flatMap((groupId) => participants.mpos.map((account) => ({ role: 'MPO' as const, scope: groupId, account }))),
     ],
@@ -54,6 +61,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     cascadeAddress: deployed.cascadeAddress,
     committerKey: committer.privateKey,
     tsoKey: tso.privateKey,
+    marketOperator,
     chainId,
     startBlockPacer(intervalMs) {
       let stopped = false;
