@@ -123,7 +123,7 @@ export async function driveMarketDay<T>(
     if (!stack.rpcUrl) throw new Error('the local stack has no EVM node');
     const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`, { dso: population.dso.address, mpos: population.mpos.map((mpo) => mpo.address) });
     const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
-    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); BRP and TSO roles granted`);
+    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); market operator, BRP and TSO roles granted`);
     if (hooks.blockPacer ?? true) pacer = chain.startBlockPacer(500);
 
     // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
