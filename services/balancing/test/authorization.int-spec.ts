@@ -180,6 +180,8 @@ describe('balancing: who may call what', () => {
     it('request balancing.proof.requested: answers the forwarded reader only when it may read the proof', async () => {
       const ask = (reader?: string) => messaging.request<BalancingProofReply>(BALANCING_PROOF_SUBJECT, { groupId: 'BG-A', periodId: PERIOD, meterId: 'A-1', ...(reader ? { reader } : {}) });
       for (const reader of [mpo, supplier, roles.operator]) expect(await ask(reader.address)).toMatchObject({ ok: true, groupId: 'BG-A' });
+      // The reader in any hex case.
+      expect(await ask(mpo.address.toLowerCase())).toMatchObject({ ok: true });
       for (const reader of [stranger, brpA, otherMpo]) {
         const refused = await ask(reader.address);
         expect(refused.ok).toBe(false);

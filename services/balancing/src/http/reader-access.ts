@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { getAddress } from 'ethers';
 import type { DataSource } from 'typeorm';
 import { MARKET, type Requirement } from '@gridledger/auth';
 import { DomainError } from '@gridledger/domain';
@@ -32,7 +33,9 @@ export class ReaderAccess {
    * A meter's proof in a group-period: its MPO or supplier (of the version valid at the period's
    * start, as the registry named them) or MARKET_OPERATOR. Null when allowed, else the reason.
    */
-  async proofRefusal(reader: string, groupId: string, periodId: string, meterId: string): Promise<string | null> {
+  async proofRefusal(readerAddress: string, groupId: string, periodId: string, meterId: string): Promise<string | null> {
+    // A forwarded reader may come in any hex case (a wrong mixed-case checksum must not throw).
+    const reader = getAddress(readerAddress.toLowerCase());
     if (this.auth.roles.has('MARKET_OPERATOR', MARKET, reader)) return null;
     const parties = await meterParties(this.dataSource.manager, meterId, groupId, new Date(periodId));
     const me = reader.toLowerCase();
