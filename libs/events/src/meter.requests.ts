@@ -85,7 +85,7 @@ export const meterRegistrationBodySchema = z
   .strict();
 
 export const meterChangeBodySchema = z
-  .object({ effectiveFrom: periodIdString, groupId: groupId.optional(), supplier: supplier.optional(), connectionLimitW: connectionLimitW.optional(), dso: addressString.optional() })
+  .object({ effectiveFrom: periodIdString, groupId: groupId.optional(), supplier: supplier.optional(), connectionLimitW: connectionLimitW.optional(), dso: addressString.optional(), correction: z.boolean().optional() })
   .strict();
 
 export const meterRetireBodySchema = z.object({ effectiveAt: periodIdString }).strict();
