@@ -123,7 +123,7 @@ export async function driveMarketDay<T>(
     if (!stack.rpcUrl) throw new Error('the local stack has no EVM node');
     const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`, { dso: population.dso.address, mpos: population.mpos.map((mpo) => mpo.address) });
     const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
-    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); BRP and TSO roles granted`);
+    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); market operator, BRP and TSO roles granted`);
     if (hooks.blockPacer ?? true) pacer = chain.startBlockPacer(500);
 
     // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
@@ -212,7 +212,8 @@ function serviceEnv(
       return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, METER_INGEST_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
+      // Prices and schedules are signed, details and the ledger read in sessions: the cascade's roles.
+      return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':

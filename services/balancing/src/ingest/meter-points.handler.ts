@@ -16,7 +16,7 @@ export async function applyMeterPoints(em: EntityManager, events: readonly Point
   await lockMarketPeriods(em);
   const touched = new Set<string>();
   for (const event of events) {
-    const points = event.envelope.data.points.map((point) => ({ meterId: point.meterId, direction: point.direction, groupId: point.groupId, validFrom: point.validFrom, validTo: point.validTo }));
+    const points = event.envelope.data.points.map((point) => ({ meterId: point.meterId, direction: point.direction, groupId: point.groupId, validFrom: point.validFrom, validTo: point.validTo, mpo: point.mpo, supplier: point.supplier }));
     const groups = await applyPointVersions(em, points);
     groups.forEach((group) => touched.add(group));
     if (event.envelope.type !== MeterPointsChanged.type) continue;
