@@ -1,16 +1,19 @@
-import { Contract, JsonRpcProvider, Wallet, parseEther } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet, parseEther, type JsonRpcSigner } from 'ethers';
 import { SettlementCascadeArtifact, deployCascade } from '@gridledger/contracts';
 import { walletFor } from './population';
 
 /**
  * The chain side of the demo: the market operator (the dev node's first unlocked account)
- * deploys the cascade and grants the roles; the BRP committer and the TSO get fresh keys
+ * deploys the cascade, grants the roles and holds MARKET_OPERATOR itself (its read sessions,
+ * the console's operator actions); the BRP committer and the TSO get fresh keys
  * derived from the run's seed, funded from the operator, so no key is written anywhere.
  */
 export interface DemoChain {
   readonly provider: JsonRpcProvider;
   readonly cascade: Contract;
   readonly cascadeAddress: string;
+  /** The market operator: the registry's administrator, holding MARKET_OPERATOR (signs sessions with personal_sign on the dev node). */
+  readonly operator: JsonRpcSigner;
   readonly committerKey: string;
   readonly tsoKey: string;
   readonly chainId: bigint;
@@ -43,6 +46,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     grants: [
       ...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: committer.address })),
       { role: 'TSO' as const, account: tso.address },
+      { role: 'MARKET_OPERATOR' as const, account: await operator.getAddress() },
       { role: 'DSO' as const, scope: DEMO_GRID_AREA, account: participants.dso },
       ...groups.flatMap((groupId) => participants.mpos.map((account) => ({ role: 'MPO' as const, scope: groupId, account }))),
     ],
@@ -52,6 +56,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     provider,
     cascade,
     cascadeAddress: deployed.cascadeAddress,
+    operator,
     committerKey: committer.privateKey,
     tsoKey: tso.privateKey,
     chainId,
