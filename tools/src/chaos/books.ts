@@ -1,3 +1,4 @@
+import { authEnvironment, signSession } from '@gridledger/auth';
 import { parsePeriodId } from '@gridledger/domain';
 import { groupKey } from '@gridledger/contracts';
 import { callJson, ServiceCallError } from '../demo/http';
@@ -41,12 +42,14 @@ export interface MarketBooks {
 
 export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
   const balancing = market.services.url('balancing');
+  // Balancing's group-period details, proofs and ledger are read in the market operator's session.
+  const headers = { authorization: await signSession(market.chain.marketOperator, authEnvironment(market.chain.chainId, market.chain.cascadeAddress)) };
   const groupPeriods = new Map<string, GroupPeriodBook>();
   const finalized = new Map<string, boolean>();
   for (const periodId of market.periodIds) {
     const periodStart = BigInt(parsePeriodId(periodId) / 1000);
     for (const groupId of market.population.groups) {
-      const view = await callJson<{ versions: GroupPeriodBook['versions']; latest: (GroupPeriodBook['versions'][number] & { scheduleNetWh: string }) | null }>(`${balancing}/groups/${groupId}/periods/${periodId}`).catch(
+      const view = await callJson<{ versions: GroupPeriodBook['versions']; latest: (GroupPeriodBook['versions'][number] & { scheduleNetWh: string }) | null }>(`${balancing}/groups/${groupId}/periods/${periodId}`, { headers }).catch(
         (error: unknown) => {
           if (error instanceof ServiceCallError && error.status === 404) return null;
           throw error;
@@ -55,7 +58,7 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
       if (!view?.latest) continue;
       const latest = view.latest;
       const rootOnChain = String(await market.chain.cascade.getFunction('rootOf')(groupKey(groupId), periodStart, latest.version));
-      const leaves = await readLeaves(balancing, groupId, periodId, latest.version, market.population.meters.filter((meter) => meter.groupId === groupId));
+      const leaves = await readLeaves(balancing, headers, groupId, periodId, latest.version, market.population.meters.filter((meter) => meter.groupId === groupId));
       groupPeriods.set(`${groupId}|${periodId}`, {
         versions: view.versions.map((v) => ({ version: v.version, merkleRoot: v.merkleRoot, feedInWh: v.feedInWh, feedOutWh: v.feedOutWh, imbalanceWh: v.imbalanceWh, imbalanceAmount: v.imbalanceAmount, substitutedCount: v.substitutedCount })),
         feedInWh: BigInt(latest.feedInWh),
@@ -75,7 +78,7 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
   const ledger = new Map<string, string>();
   let next: string | null = '/ledger/balances?limit=1000';
   while (next) {
-    const page: { items: { account: string; balance: string }[]; next: string | null } = await callJson(`${balancing}${next}`);
+    const page: { items: { account: string; balance: string }[]; next: string | null } = await callJson(`${balancing}${next}`, { headers });
     for (const item of page.items) ledger.set(item.account, item.balance);
     next = page.next;
   }
@@ -90,11 +93,12 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
 }
 
 /** Each meter's leaf of one version, read through the proof API (salts left out). */
-async function readLeaves(balancing: string, groupId: string, periodId: string, version: number, meters: readonly SimMeter[]): Promise<Map<string, string>> {
+async function readLeaves(balancing: string, headers: Record<string, string>, groupId: string, periodId: string, version: number, meters: readonly SimMeter[]): Promise<Map<string, string>> {
   const leaves = new Map<string, string>();
   for (const meter of meters) {
     const proof = await callJson<{ leaf: [string, string, 0 | 1, string, string] }>(
       `${balancing}/groups/${groupId}/periods/${periodId}/proofs/${encodeURIComponent(meter.meterId)}?version=${version}&direction=${meter.direction}`,
+      { headers },
     ).catch((error: unknown) => {
       if (error instanceof ServiceCallError && error.status === 404) return null;
       throw error;

@@ -1,4 +1,4 @@
-import { Contract, JsonRpcProvider, Wallet, parseEther, type JsonRpcSigner } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet, parseEther, type Signer } from 'ethers';
 import { SettlementCascadeArtifact, deployCascade } from '@gridledger/contracts';
 import { walletFor } from './population';
 
@@ -12,10 +12,15 @@ export interface DemoChain {
   readonly provider: JsonRpcProvider;
   readonly cascade: Contract;
   readonly cascadeAddress: string;
-  /** The market operator: the registry's administrator, holding MARKET_OPERATOR (signs sessions with personal_sign on the dev node). */
-  readonly operator: JsonRpcSigner;
   readonly committerKey: string;
   readonly tsoKey: string;
+  /**
+   * The market operator (the dev node's first unlocked account, which deployed the cascade),
+   * holding MARKET_OPERATOR: the demo's own reads of protected data (balancing's group-period
+   * details and ledger) go in its read session, as a service-level reader; the console's dev
+   * wallet signs in as the same account.
+   */
+  readonly marketOperator: Signer;
   readonly chainId: bigint;
   /** Mines a block every `intervalMs` on a dev node so confirmations accrue; stop() ends it. */
   startBlockPacer(intervalMs: number): { stop(): void };
@@ -56,9 +61,9 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     provider,
     cascade,
     cascadeAddress: deployed.cascadeAddress,
-    operator,
     committerKey: committer.privateKey,
     tsoKey: tso.privateKey,
+    marketOperator: operator,
     chainId,
     startBlockPacer(intervalMs) {
       let stopped = false;

@@ -93,7 +93,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     if (!anchored) throw new Error(`not every period was anchored within ${options.timeoutMs / 1000} s: ${progressLine(market.observations, market.population.groups, market.periodIds)}`);
     const summary = await collectSummary({ ...market, expected });
     const rpcUrl = market.stack.rpcUrl ?? '';
-    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, natsOperatorPassword: market.stack.natsPasswords.operator, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress, operatorAddress: await market.chain.operator.getAddress() });
+    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, natsOperatorPassword: market.stack.natsPasswords.operator, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress, operatorAddress: await market.chain.marketOperator.getAddress() });
     return { summary, population: market.population, observations: market.observations };
   });
 }
@@ -130,7 +130,7 @@ export async function driveMarketDay<T>(
     const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
     log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); MARKET_OPERATOR, BRP, TSO, DSO and MPO roles granted`);
     const signers = new SignerLog();
-    signers.name(await chain.operator.getAddress(), 'market operator');
+    signers.name(await chain.marketOperator.getAddress(), 'market operator');
     signers.name(walletAddress(chain.committerKey), 'brp-committer');
     signers.name(walletAddress(chain.tsoKey), 'tso');
     signers.name(population.dso.address, 'dso');
@@ -151,7 +151,7 @@ export async function driveMarketDay<T>(
     capacityClockStart = undefined;
     await services.restart('capacity-market', { graceful: true });
     await publishPrices(messaging, periodIds, options.seed);
-    signers.signed(await chain.operator.getAddress(), 'period prices (market.prices.published, the operator\'s NATS user)', periodIds.length);
+    signers.signed(await chain.marketOperator.getAddress(), 'period prices (market.prices.published, the operator\'s NATS user)', periodIds.length);
     log(`prices published for ${periodIds.length} periods`);
     const market: RunningMarket = { stack, services, chain, messaging, observations, population, periodIds, databaseUrl, namespace, signers };
     await hooks.onRunning?.(market);
@@ -226,7 +226,8 @@ function serviceEnv(
       return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, METER_INGEST_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
+      // Prices and schedules are signed, details and the ledger read in sessions: the cascade's roles.
+      return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
     case 'chain-bridge':

@@ -96,8 +96,8 @@ export async function collectSummary(input: {
   const balancing = services.url('balancing');
   const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
   // The market operator reads the books in its own read session (a group's detail and the ledger are not public).
-  const operatorSession = { authorization: await signSession(chain.operator, environment) };
-  signers.signed(await chain.operator.getAddress(), 'read session (the summary: group-periods, ledger)');
+  const operatorSession = { authorization: await signSession(chain.marketOperator, environment) };
+  signers.signed(await chain.marketOperator.getAddress(), 'read session (the summary: group-periods, ledger)');
   const periods: PeriodRow[] = [];
   for (const periodId of periodIds) {
     const periodStart = BigInt(parsePeriodId(periodId) / 1000);

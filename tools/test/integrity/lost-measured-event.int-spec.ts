@@ -209,6 +209,8 @@ describe('a measured event lost from the stream', () => {
         BALANCING_CONSUMER_PREFIX: consumerPrefix,
         // One leaf salt key for the original and the rebuilt database, or the roots differ.
         BALANCING_LEAF_SALT_KEY: LEAF_SALT_KEY,
+        // balancing's role mirror reads the same registry as meter-ingest's.
+        ...chain.env,
         LOG_LEVEL: 'warn',
         ...overrides,
       },
