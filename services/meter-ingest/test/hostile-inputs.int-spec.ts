@@ -1,9 +1,10 @@
-import { MSCONS_SAMPLE_PATH, expectProblemAnswer, problemShapeFaults } from '@gridledger/testing';
+import fc from 'fast-check';
+import { MSCONS_SAMPLE_PATH, expectProblemAnswer, hostileJsonBodies, problemShapeFaults, sampleHostile } from '@gridledger/testing';
 import { readFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import type { RequestSigner } from '@gridledger/auth';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
-import { AS_OPERATOR, postJson, signedHeaders, startTestService, type TestService } from './support/test-service';
+import { AS_OPERATOR, natsSignedHeaders, postJson, signedHeaders, startTestService, type TestService } from './support/test-service';
 
 const SAMPLE = readFileSync(MSCONS_SAMPLE_PATH);
 const MAX_BODY = 256 * 1024;
@@ -151,16 +152,41 @@ describe('1,000 malformed and hostile inputs', () => {
     expect([...statuses.keys()].every((status) => [400, 401, 403, 413, 422].includes(status))).toBe(true);
   }, 400_000);
 
-  it('answers hostile NATS submissions with a 4xx reply as well', async () => {
+  it('answers 1,000 generated hostile NATS submissions with a 4xx reply as well, writing nothing', async () => {
     const subject = `${service.namespace}.rpc.meter.readings.submit`;
-    for (const payload of ['', '{', '[]', 'null', '{"mpo":1}', '\u00ff\u00fe', JSON.stringify({ mpo: mpo.address, signature: '0x00', intervals: [intervalJson('H-1', '2026-03-29T00:00:00Z', '1')] })]) {
-      const reply = (await service.nc.request(subject, Buffer.from(payload, 'latin1'), { timeout: 10_000 })).json<{ statusCode: number }>();
-      expect(reply.statusCode).toBeGreaterThanOrEqual(400);
-      expect(reply.statusCode).toBeLessThan(500);
-      // The same problem details as over HTTP, plus statusCode.
-      expect(problemShapeFaults({ status: reply.statusCode, contentType: null, body: reply })).toEqual([]);
+    const valid = signedBatch(mpo, { intervals: [intervalJson('H-1', '2026-03-29T00:00:00Z', '10')] });
+    const cases = sampleHostile(
+      hostileJsonBodies({
+        valid,
+        hostileValues: {
+          mpo: fc.constantFrom('0x12', '', Wallet.createRandom().address, mpo.address.toLowerCase().replace('0x', '0X')),
+          intervals: fc.constantFrom([], 'x', [intervalJson('H-1', '2026-03-29T00:00:00Z', '1e400')], [intervalJson('H-1', 'yesterday', '1')], [intervalJson('UNKNOWN', '2026-03-29T00:00:00Z', '1')]),
+        },
+        required: ['mpo', 'intervals'],
+        oversizeBytes: 1_100_000,
+      }),
+      1000,
+      20261216,
+    );
+    const before = await rowCounts(service);
+    const failures: string[] = [];
+    for (const [i, hostile] of cases.entries()) {
+      // Most are signed by the MPO (so they reach the parser behind the signature check); every fifth is unsigned.
+      const headers = i % 5 === 4 ? undefined : await natsSignedHeaders(mpo, 'meter.readings.submit', hostile.body.toString('latin1'));
+      let reply: { statusCode?: number } & Record<string, unknown>;
+      try {
+        reply = (await service.nc.request(subject, hostile.body, { timeout: 10_000, headers })).json();
+      } catch (error) {
+        failures.push(`${hostile.what}: no reply (${error instanceof Error ? error.message : String(error)})`);
+        continue;
+      }
+      const status = Number(reply.statusCode);
+      // The same problem details as over HTTP, plus statusCode; an oversize message is refused by the NATS server itself (max payload).
+      if (!(status >= 400 && status < 500) || problemShapeFaults({ status, contentType: null, body: reply }).length > 0) failures.push(`${hostile.what}: ${JSON.stringify(reply).slice(0, 300)}`);
     }
-  });
+    expect(failures).toEqual([]);
+    expect(await rowCounts(service)).toEqual(before);
+  }, 400_000);
 
   it('refuses a signed batch whose every value is unreadable, naming each, and stores nothing', async () => {
     const hostileValues = ['1e400', '9'.repeat(40), '-1', '1.5', 12, null, { n: 1 }];
