@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Wallet } from 'ethers';
-import { signRequest, type AuthEnvironment, type RequestSigner } from '@gridledger/auth';
+import { signRequest, type RequestSigner } from '@gridledger/auth';
 import { MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
 import { durableName, readDeadLetters, type MessagingClient } from '@gridledger/messaging';
 import {
@@ -227,6 +227,8 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
       const endpoint = endpoints()[index];
       const replay = accepted.get(name);
       if (!replay) throw new Error(`no accepted request of ${name} to replay`);
+      // A replay is refused as one: NONCE_REUSED.
+      await expectProblem(await fetch(`${service.url}${replay.path}`, { method: 'POST', headers: replay.headers, body: replay.body }), { status: 401, code: 'NONCE_REUSED' });
       const before = await counts();
       const kinds = ['unsigned', 'expired', 'too far ahead', 'other chain', 'other contract', 'tampered body', 'replayed nonce', 'signer header not the signer', 'malformed header', 'wrong role or party'] as const;
       const descriptors = sampleHostile(
@@ -236,76 +238,76 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
       );
       const environment = service.roles.environment;
       const expectedStatus: Record<string, number> = {};
-      const prepared = new Map<HostileRequest, Record<string, string>>();
+      // Signed as each is sent (a long pause to sign them all first would leave the keep-alive connection idle).
+      const signing = new Map<HostileRequest, () => Promise<Record<string, string>>>();
       const json = { 'content-type': 'application/json' };
+      const withJson = (sign: () => Promise<Record<string, string>>) => async () => ({ ...json, ...(await sign()) });
       for (const d of descriptors) {
         // Valid bodies go to the plant they are valid for.
         const target = d.kind === 'replayed nonce' ? replay.path : d.path.replace('/nope/', '/pv-1/');
         const body = Buffer.from(JSON.stringify(endpoint.valid));
         const rightful = endpoint.signerFor(endpoint.valid);
         const request = { method: 'POST', path: target, body };
-        const other = (env: Partial<AuthEnvironment>) => signRequest(rightful, { ...environment, ...env }, request);
-        let headers: Record<string, string>;
+        let headers: () => Promise<Record<string, string>>;
         let sent: Buffer = body;
         let status = 401;
         switch (d.kind) {
           case 'unsigned':
-            headers = json;
+            headers = async () => json;
             break;
           case 'expired':
-            headers = { ...json, ...(await signRequest(rightful, environment, request, { nowMs: Date.now() - d.hours * 3_600_000, ttlSeconds: 60 })) };
+            headers = withJson(() => signRequest(rightful, environment, request, { nowMs: Date.now() - d.hours * 3_600_000, ttlSeconds: 60 }));
             break;
           case 'too far ahead':
-            headers = { ...json, ...(await signRequest(rightful, environment, request, { nowMs: Date.now() + d.hours * 3_600_000 })) };
+            headers = withJson(() => signRequest(rightful, environment, request, { nowMs: Date.now() + d.hours * 3_600_000 }));
             break;
           case 'other chain':
-            headers = { ...json, ...(await other({ chainId: environment.chainId + d.offset })) };
+            headers = withJson(() => signRequest(rightful, { ...environment, chainId: environment.chainId + d.offset }, request));
             break;
           case 'other contract':
-            headers = { ...json, ...(await other({ verifyingContract: `0x${Buffer.from(d.contract).toString('hex')}` })) };
+            headers = withJson(() => signRequest(rightful, { ...environment, verifyingContract: `0x${Buffer.from(d.contract).toString('hex')}` }, request));
             break;
           case 'tampered body':
-            headers = { ...json, ...(await signRequest(rightful, environment, request)) };
+            headers = withJson(() => signRequest(rightful, environment, request));
             // Another amount, or (bodies without one) a byte more than was signed.
             sent = 'sharesW' in endpoint.valid ? Buffer.from(JSON.stringify({ ...endpoint.valid, sharesW: String(2 + (d.pick % 4000)) })) : Buffer.concat([body, Buffer.from(' '.repeat(1 + (d.pick % 8)))]);
             break;
           case 'replayed nonce':
-            headers = replay.headers;
+            headers = async () => replay.headers;
             sent = replay.body;
             break;
-          case 'signer header not the signer':
-            headers = { ...json, ...(await signRequest(rightful, environment, request)), 'x-gl-signer': [stranger, h2, plantOperator, service.operator].find((w) => w.address !== rightful.address)!.address };
-            break;
-          case 'malformed header': {
-            const signed = await signRequest(rightful, environment, request);
-            const broken: Record<string, string> = [
-              { 'x-gl-signer': 'nobody' },
-              { 'x-gl-nonce': '0x12' },
-              { 'x-gl-expiry': 'tomorrow' },
-              { 'x-gl-signature': '0x00' },
-              { 'x-gl-signer': signed['x-gl-signer'].toLowerCase().replace(/^0x/, '0X') },
-            ][d.pick % 5];
-            headers = { ...json, ...signed, ...broken };
+          case 'signer header not the signer': {
+            const claimed = [stranger, h2, plantOperator, service.operator].find((w) => w.address !== rightful.address)!.address;
+            headers = async () => ({ ...json, ...(await signRequest(rightful, environment, request)), 'x-gl-signer': claimed });
             break;
           }
+          case 'malformed header':
+            headers = async () => {
+              const signed = await signRequest(rightful, environment, request);
+              const broken: Record<string, string> = [
+                { 'x-gl-signer': 'nobody' },
+                { 'x-gl-nonce': '0x12' },
+                { 'x-gl-expiry': 'tomorrow' },
+                { 'x-gl-signature': '0x00' },
+                { 'x-gl-signer': signed['x-gl-signer'].toLowerCase().replace(/^0x/, '0X') },
+              ][d.pick % 5];
+              return { ...json, ...signed, ...broken };
+            };
+            break;
           case 'wrong role or party': {
             const parties = endpoint.wrongParties();
             const party = parties[d.pick % parties.length];
             const partyBody = Buffer.from(JSON.stringify(party.body));
-            // The longest expiry: under load the thousand are sent minutes after they were signed.
-            headers = { ...json, ...(await signRequest(party.signer, environment, { method: 'POST', path: target, body: partyBody }, { ttlSeconds: 900 })) };
+            headers = withJson(() => signRequest(party.signer, environment, { method: 'POST', path: target, body: partyBody }));
             sent = partyBody;
             status = 403;
             break;
           }
         }
-        const hostile: HostileRequest = { method: 'POST', path: target, body: sent, what: d.kind };
-        prepared.set(hostile, headers);
+        signing.set({ method: 'POST', path: target, body: sent, what: d.kind }, headers);
         expectedStatus[status] = (expectedStatus[status] ?? 0) + 1;
       }
-      // The replay is refused as one (and the connection is fresh: signing took a while, an idle keep-alive socket may be closing).
-      await expectProblem(await fetch(`${service.url}${replay.path}`, { method: 'POST', headers: replay.headers, body: replay.body }), { status: 401, code: 'NONCE_REUSED' });
-      const result = await sendHostile(service.url, `capacity-market ${name} signatures`, [...prepared.keys()], (request) => prepared.get(request)!);
+      const result = await sendHostile(service.url, `capacity-market ${name} signatures`, [...signing.keys()], (request) => signing.get(request)!());
       await expectAllRefused(result);
       // 401 for every way of not proving who signs, 403 for a signer without the role or not the party.
       expect(result.statuses).toEqual(expectedStatus);
