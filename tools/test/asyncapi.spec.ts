@@ -58,7 +58,7 @@ describe('AsyncAPI document (docs/api/asyncapi.yaml)', () => {
     const operation = document!.operations().all().find((o) => o.id() === 'answerBalancingProof')!;
     expect(operation.action()).toBe('receive');
     expect(operation.reply()?.messages().all().map((m) => m.name())).toEqual(['balancing.proof.requested reply']);
-    expect(Object.keys(operation.messages().all()[0].payload()!.properties() ?? {})).toEqual(['groupId', 'periodId', 'meterId', 'version']);
+    expect(Object.keys(operation.messages().all()[0].payload()!.properties() ?? {})).toEqual(['groupId', 'periodId', 'meterId', 'version', 'reader']);
   });
 
   it('documents meter.readings.submit: the readings batch in, the intake answer back', async () => {

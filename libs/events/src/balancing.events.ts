@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './define-event';
-import { bytes32String, groupIdString, meterPointIdString, minorUnitsString, periodIdString, whString } from './wire';
+import { addressString, bytes32String, groupIdString, meterPointIdString, minorUnitsString, periodIdString, whString } from './wire';
 
 const periodLengthSchema = z.enum(['PT15M', 'PT60M']);
 
@@ -114,6 +114,8 @@ export const balancingProofRequestSchema = z
     periodId: periodIdString,
     meterId: meterPointIdString,
     version: z.number().int().positive().optional(),
+    /** The address whose read session chain-bridge verified (docs/authorization.md): balancing answers only the meter's MPO, supplier or MARKET_OPERATOR. */
+    reader: addressString.optional(),
   })
   .strict();
 export type BalancingProofRequest = z.infer<typeof balancingProofRequestSchema>;

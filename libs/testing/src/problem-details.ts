@@ -56,11 +56,11 @@ export async function expectProblem(response: Response, expected: { status: numb
 }
 
 /** Follows `next` links from `firstPath` and returns every item of every page, in order. */
-export async function walkPages<T>(baseUrl: string, firstPath: string): Promise<{ items: T[]; pages: number }> {
+export async function walkPages<T>(baseUrl: string, firstPath: string, headers: Record<string, string> = {}): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let pages = 0;
   for (let path: string | null = firstPath; path !== null; pages += 1) {
-    const response = await fetch(`${baseUrl}${path}`);
+    const response = await fetch(`${baseUrl}${path}`, { headers });
     if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
     const page = (await response.json()) as { items: T[]; next: string | null };
     const link = response.headers.get('link');

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Clock, Keccak256, loadKeccak256 } from '@gridledger/domain';
-import { CLOCK, DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
+import { AuthModule, CLOCK, DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { BalancingConfig } from './config';
 import { GroupsController } from './http/groups.controller';
 import { LedgerController } from './http/ledger.controller';
+import { ReaderAccess } from './http/reader-access';
 import { MarketInputController } from './http/market-input.controller';
 import { BalancingStreamsController } from './ingest/balancing-consumers';
 import { GroupPeriodsReadRepository } from './persistence/group-periods-read.repository';
@@ -21,9 +22,11 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
 /**
  * balancing: consumers (registry, intervals, schedules, prices, chain confirmations), the
  * settlement worker, the proof responder and the HTTP API. Messaging, database, telemetry,
- * config, the clock (CLOCK), health and metrics come from service-kit's global BackboneModule.
+ * config, the clock (CLOCK), health and metrics come from service-kit's global BackboneModule;
+ * signed writes, read sessions and the role mirror from its AuthModule.
  */
 @Module({
+  imports: [AuthModule.forRoot()],
   controllers: [GroupsController, LedgerController, MarketInputController, BalancingStreamsController, ProofResponder, ReconciliationController],
   providers: [
     { provide: KECCAK, useFactory: () => loadKeccak256() },
@@ -56,6 +59,7 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
       inject: [DATA_SOURCE, KECCAK, LEAF_SALT_KEY],
       useFactory: (dataSource: DataSource, keccak: Keccak256, leafSaltKey: Buffer) => new ProofService(dataSource, keccak, leafSaltKey),
     },
+    ReaderAccess,
     GroupPeriodsReadRepository,
     LedgerReadRepository,
     SettlementWorker,

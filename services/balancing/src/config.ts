@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { commonConfigSchema } from '@gridledger/service-kit';
+import { authConfigFields, commonConfigSchema } from '@gridledger/service-kit';
 
 const positiveMs = (what: string) => z.coerce.number({ invalid_type_error: `must be ${what} in milliseconds` }).int('must be an integer number of ms').positive('must be positive');
 
-/** balancing's configuration: the common variables (HTTP_PORT defaults to 3002) plus its own. */
+/**
+ * balancing's configuration: the common variables (HTTP_PORT defaults to 3002), the role
+ * registry (CHAIN_RPC_URL, ROLE_REGISTRY_ADDRESS, … : service-kit's authConfigFields; signed
+ * writes and read sessions, docs/authorization.md) plus its own.
+ */
 export const configSchema = commonConfigSchema(3002).extend({
+  ...authConfigFields,
   /** This service's NATS user (default balancing) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
   BALANCING_NATS_USER: z.string().min(1).optional(),
   BALANCING_NATS_PASSWORD: z.string().min(1).optional(),

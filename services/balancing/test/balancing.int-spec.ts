@@ -6,6 +6,7 @@ import { BalancingProofReply, CapacityExchangeScheduled, MarketPricesPublished, 
 import type { MessagingClient } from '@gridledger/messaging';
 import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 import { TEST_LEAF_SALT_KEY, saltedLeaf } from './support/balancing-under-test';
+import { startTestRoles, type TestRoles } from './support/roles';
 
 /**
  * The service as a process over real NATS JetStream and Postgres: a run killed (SIGKILL)
@@ -97,10 +98,13 @@ async function publishBatches(messaging: MessagingClient, batches: ReturnType<ty
   for (const batch of batches) await messaging.publishEvent(MeterIntervalsMeasured, batch, batch.data.groupId);
 }
 
+/** The RoleRegistry every balancing of this file mirrors; reads go in its market operator's session. */
+let roles: TestRoles;
+
 function start(db: TestDatabase, namespace: string, consumerPrefix = 'balancing'): Promise<SpawnedService> {
   return spawnService({
     entry: 'services/balancing/src/main.ts',
-    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, LOG_LEVEL: 'warn' },
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, BALANCING_SETTLE_INTERVAL_MS: '200', BALANCING_CONSUMER_ACK_WAIT_MS: '3000', BALANCING_CONSUMER_PREFIX: consumerPrefix, BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, LOG_LEVEL: 'warn', ...roles.env },
     readyTimeoutMs: 60_000,
   });
 }
@@ -119,7 +123,7 @@ async function waitSettled(service: SpawnedService): Promise<void> {
   await waitFor(
     async () => {
       for (const group of GROUPS) {
-        const response = await fetch(`${service.url}/groups/${group}/periods/${PERIOD}`);
+        const response = await roles.read(`${service.url}/groups/${group}/periods/${PERIOD}`);
         if (response.status !== 200) return false;
         const body = (await response.json()) as { latest: unknown };
         if (!body.latest) return false;
@@ -159,9 +163,14 @@ describe('balancing service over NATS and Postgres', () => {
     return { db, namespace, messaging };
   }
 
+  beforeAll(async () => {
+    roles = await startTestRoles();
+  }, 60_000);
+
   afterAll(async () => {
     // Whatever the outcome, stop every process this file started (by its handle, never by name).
     await Promise.all(services.map((s) => s.kill()));
+    await roles?.stop();
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all(namespaces.map((ns) => deleteNamespaceStreams(ns)));
     await Promise.all(databases.map((db) => db.drop()));
@@ -210,7 +219,7 @@ describe('balancing service over NATS and Postgres', () => {
       const feedIn = of.filter((m) => m.direction === 'production').reduce((s, m) => s + m.energyWh, 0n);
       const feedOut = of.filter((m) => m.direction === 'consumption').reduce((s, m) => s + m.energyWh, 0n);
       const scheduleNet = group === 'BG-A' ? 1234n : group === 'BG-B' ? -1234n : 0n;
-      const body = (await (await fetch(`${second.url}/groups/${group}/periods/${PERIOD}`)).json()) as { latest: Record<string, string | number> };
+      const body = (await (await roles.read(`${second.url}/groups/${group}/periods/${PERIOD}`)).json()) as { latest: Record<string, string | number> };
       expect(body.latest).toMatchObject({
         version: 1,
         trigger: 'complete',
@@ -228,13 +237,13 @@ describe('balancing service over NATS and Postgres', () => {
 
       // Every meter's proof from the API verifies against the period's root.
       for (const meter of of) {
-        const proof = (await (await fetch(`${second.url}/groups/${group}/periods/${PERIOD}/proofs/${meter.meterId}`)).json()) as Extract<BalancingProofReply, { ok: true }>;
+        const proof = (await (await roles.read(`${second.url}/groups/${group}/periods/${PERIOD}/proofs/${meter.meterId}`)).json()) as Extract<BalancingProofReply, { ok: true }>;
         expect(proof.root).toBe(body.latest.merkleRoot);
         expect(proof.leaf).toEqual(await saltedLeaf(group, BigInt(PERIOD_START_MS / 1000), 1, meter.meterId, meter.direction, meter.energyWh));
         expect(StandardMerkleTree.verify(proof.root, [...METER_LEAF_TYPES], proof.leaf, proof.proof)).toBe(true);
       }
     }
-    const balances = (await (await fetch(`${second.url}/ledger/balances`)).json()) as { total: string; accounts: number; items: { account: string }[] };
+    const balances = (await (await roles.read(`${second.url}/ledger/balances`)).json()) as { total: string; accounts: number; items: { account: string }[] };
     expect(balances).toMatchObject({ total: '0', accounts: 4 });
     expect(balances.items.map((a) => a.account)).toEqual(['brp:BG-A', 'brp:BG-B', 'brp:BG-C', 'tso']);
 

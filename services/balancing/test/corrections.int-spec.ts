@@ -1,3 +1,4 @@
+import { Wallet } from 'ethers';
 import { Client } from 'pg';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, parsePeriodId, periodIdOf, priceEnergy } from '@gridledger/domain';
@@ -35,6 +36,7 @@ interface Version {
 
 describe('balancing corrections, deadline and prices', () => {
   let balancing: BalancingUnderTest;
+  const brpX = Wallet.createRandom() as unknown as Wallet;
   let db: TestDatabase;
   let messaging: MessagingClient;
   let service: SpawnedService;
@@ -42,6 +44,8 @@ describe('balancing corrections, deadline and prices', () => {
   beforeAll(async () => {
     balancing = await startBalancing('balancing-corrections-test', { BALANCING_SETTLE_INTERVAL_MS: '150', BALANCING_GATE_DEADLINE_MS: '1' });
     ({ db, messaging, service } = balancing);
+    // BG-X's BRP sends the schedule below (the mirror has the grant long before).
+    await balancing.roles.grant('BRP', 'BG-X', brpX.address);
   });
 
   afterAll(async () => {
@@ -53,14 +57,14 @@ describe('balancing corrections, deadline and prices', () => {
   }
 
   async function period(groupId: string): Promise<{ status: string; versions: Version[] }> {
-    const response = await fetch(`${service.url}/groups/${groupId}/periods/${PERIOD}`);
+    const response = await balancing.roles.read(`${service.url}/groups/${groupId}/periods/${PERIOD}`);
     return (await response.json()) as { status: string; versions: Version[] };
   }
 
   async function untilVersion(groupId: string, version: number): Promise<Version[]> {
     const result = await waitFor(
       async () => {
-        const response = await fetch(`${service.url}/groups/${groupId}/periods/${PERIOD}`);
+        const response = await balancing.roles.read(`${service.url}/groups/${groupId}/periods/${PERIOD}`);
         if (response.status !== 200) return undefined;
         const body = (await response.json()) as { versions: Version[] };
         return body.versions.length >= version ? body.versions : undefined;
@@ -122,9 +126,9 @@ describe('balancing corrections, deadline and prices', () => {
     const v1Row = await sql(`SELECT * FROM balancing.period_versions WHERE group_id = 'BG-X' AND period_id = $1 AND version = 1`, [PERIOD]);
 
     // The price arrives: version 2, same energy and root, now priced.
-    const badPrice = await fetch(`${service.url}/prices/${PERIOD}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '-' }) });
+    const badPrice = await balancing.roles.signed(service.url, { method: 'PUT', path: `/prices/${PERIOD}`, body: { imbalancePricePerMWh: '-' } });
     expect((await expectProblem(badPrice, { status: 400, code: 'INVALID_FIELD', field: 'imbalancePricePerMWh' })).errors[0].reason).toBe('must be integer minor units as a decimal string');
-    const put = await fetch(`${service.url}/prices/${PERIOD}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ imbalancePricePerMWh: '25050' }) });
+    const put = await balancing.roles.signed(service.url, { method: 'PUT', path: `/prices/${PERIOD}`, body: { imbalancePricePerMWh: '25050' } });
     expect(put.status).toBe(200);
     const v2 = (await untilVersion('BG-X', 2))[1];
     expect(v2).toMatchObject({ version: 2, trigger: 'priced', imbalancePricePerMWh: '25050', imbalanceAmount: String(priceEnergy(200n, 25050n)) });
@@ -141,9 +145,9 @@ describe('balancing corrections, deadline and prices', () => {
     expect(v3).toMatchObject({ version: 3, trigger: 'correction', feedOutWh: '500', imbalanceWh: '500', substitutedCount: 0, imbalanceAmount: String(priceEnergy(500n, 25050n)) });
 
     // A schedule BG-X → BG-Y: corrections of both groups.
-    const badSchedule = await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: 's1', periodId: PERIOD, fromGroup: 'BG-X', toGroup: 'BG-X', energyWh: '100' }) });
+    const badSchedule = await balancing.roles.signed(service.url, { method: 'POST', path: '/schedules', body: { scheduleId: 's1', periodId: PERIOD, fromGroup: 'BG-X', toGroup: 'BG-X', energyWh: '100' } }, brpX);
     expect((await expectProblem(badSchedule, { status: 400, code: 'INVALID_FIELD', field: 'toGroup' })).errors[0].reason).toBe('must differ from fromGroup');
-    const schedule = await fetch(`${service.url}/schedules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: 's1', periodId: PERIOD, fromGroup: 'BG-X', toGroup: 'BG-Y', energyWh: '100' }) });
+    const schedule = await balancing.roles.signed(service.url, { method: 'POST', path: '/schedules', body: { scheduleId: 's1', periodId: PERIOD, fromGroup: 'BG-X', toGroup: 'BG-Y', energyWh: '100' } }, brpX);
     expect(schedule.status).toBe(200);
     const v4 = (await untilVersion('BG-X', 4))[3];
     expect(v4).toMatchObject({ version: 4, trigger: 'correction', scheduleNetWh: '100', imbalanceWh: '400' });
@@ -155,7 +159,7 @@ describe('balancing corrections, deadline and prices', () => {
     expect(await sql(`SELECT * FROM balancing.period_versions WHERE group_id = 'BG-X' AND period_id = $1 AND version = 1`, [PERIOD])).toEqual(v1Row);
 
     // The books: balances derived from postings equal the latest amounts and sum to zero.
-    const balances = (await (await fetch(`${service.url}/ledger/balances`)).json()) as { total: string; items: { account: string; balance: string }[]; next: string | null };
+    const balances = (await (await balancing.roles.read(`${service.url}/ledger/balances`)).json()) as { total: string; items: { account: string; balance: string }[]; next: string | null };
     expect(balances).toMatchObject({ total: '0', next: null });
     expect(balances.items.find((a) => a.account === 'brp:BG-X')?.balance).toBe(String(priceEnergy(400n, 25050n)));
     expect(balances.items.find((a) => a.account === 'brp:BG-Y')?.balance).toBe(String(priceEnergy(100n, 25050n)));
@@ -177,11 +181,11 @@ describe('balancing corrections, deadline and prices', () => {
     expect(last.totals).toEqual({ feedInWh: '1000', feedOutWh: '500', scheduleNetWh: '0', imbalanceWh: '500' });
 
     // Version 1's proofs still verify against version 1's root, with the substitute in it.
-    const proof = (await (await fetch(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/X3?version=1`)).json()) as Extract<BalancingProofReply, { ok: true }>;
+    const proof = (await (await balancing.roles.read(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/X3?version=1`)).json()) as Extract<BalancingProofReply, { ok: true }>;
     expect(proof.leaf).toEqual(await saltedLeaf('BG-X', BigInt(START_SECONDS), 1, 'X3', 'consumption', 500n));
     expect(proof.root).toBe(v1.merkleRoot);
     expect(StandardMerkleTree.verify(v1.merkleRoot, [...METER_LEAF_TYPES], proof.leaf, proof.proof)).toBe(true);
-    await expectProblem(await fetch(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/NOPE`), { status: 404, code: 'NO_PROOF', field: 'meterId' });
+    await expectProblem(await balancing.roles.read(`${service.url}/groups/BG-X/periods/${PERIOD}/proofs/NOPE`), { status: 404, code: 'NO_PROOF', field: 'meterId' });
 
     // Chain confirmation of BG-Y's latest version.
     await messaging.publishEvent(

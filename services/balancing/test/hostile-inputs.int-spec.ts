@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { Wallet } from 'ethers';
+import { MARKET, signRequest, type AuthEnvironment, type RequestSigner } from '@gridledger/auth';
 import { periodIdOf } from '@gridledger/domain';
 import { CapacityExchangeScheduled, ChainPeriodConfirmed, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
 import { readDeadLetters, type MessagingClient } from '@gridledger/messaging';
@@ -25,11 +27,15 @@ import {
 import type { BalancingConfig } from '../src/config';
 import { balancingConsumerRefs } from '../src/ingest/balancing-consumers';
 import { balancingService } from '../src/service';
+import { startTestRoles, type TestRoles } from './support/roles';
 
 /**
  * 1,000 generated hostile requests per write endpoint and per intake subject (fast-check,
  * fixed seeds): each is refused with a 4xx problem naming field and reason, or dead-lettered
- * with them; nothing crashes and nothing is written.
+ * with them; nothing crashes and nothing is written. Hostile bodies are signed by the role
+ * that may write (so they reach the parser behind the signature check); another 1,000 per
+ * write endpoint attack the signature itself: a wrong role, a replayed nonce, a signature for
+ * another chain or contract, an expired request.
  */
 const PER_TARGET = Number(process.env.TEST_HOSTILE_COUNT ?? 1000);
 const DAY = 86_400_000;
@@ -47,11 +53,22 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
   let db: TestDatabase;
   let service: RunningService<BalancingConfig>;
   let publisher: MessagingClient;
+  let roles: TestRoles;
   const tallies: HostileTally[] = [];
+  /** BRP of BG-A (the valid schedule's fromGroup), of BG-B, and the TSO: roles that are not the one asked for. */
+  const brpA = Wallet.createRandom();
+  const brpB = Wallet.createRandom();
+  const tso = Wallet.createRandom();
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await bootstrapService(balancingService({ ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' }));
+    roles = await startTestRoles();
+    await roles.grant('BRP', 'BG-A', brpA.address);
+    await roles.grant('BRP', 'BG-B', brpB.address);
+    await roles.grant('TSO', MARKET, tso.address);
+    service = await bootstrapService(
+      balancingService({ ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...roles.env }),
+    );
     publisher = await connectTestMessaging({ namespace, name: 'balancing-hostile-test' });
   }, 60_000);
 
@@ -61,7 +78,14 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
     await service?.close();
     await deleteNamespaceStreams(namespace);
     await db?.drop();
+    await roles?.stop();
   });
+
+  /** Headers of `request` signed by `signer` for `environment` (the service's unless said). */
+  async function signedAs(signer: RequestSigner, request: HostileRequest, options: { environment?: AuthEnvironment; nowMs?: number; ttlSeconds?: number } = {}): Promise<Record<string, string>> {
+    const signed = await signRequest(signer, options.environment ?? roles.environment, { method: request.method, path: request.path, body: request.body ?? '' }, { nowMs: options.nowMs, ttlSeconds: options.ttlSeconds });
+    return { 'content-type': 'application/json', ...signed };
+  }
 
   async function counts(): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
@@ -99,7 +123,7 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
       body: c.body,
       what: c.what,
     }));
-    await expectAllRefused(await sendHostile(service.url, 'balancing PUT /prices/{periodId}', requests));
+    await expectAllRefused(await sendHostile(service.url, 'balancing PUT /prices/{periodId}', requests, (request) => signedAs(roles.operator, request)));
     expect(await counts()).toEqual(before);
   }, 120_000);
 
@@ -122,8 +146,58 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
       PER_TARGET,
       20261202,
     );
-    await expectAllRefused(await sendHostile(service.url, 'balancing POST /schedules', cases.map((c) => ({ method: 'POST', path: '/schedules', body: c.body, what: c.what }))));
+    await expectAllRefused(await sendHostile(service.url, 'balancing POST /schedules', cases.map((c) => ({ method: 'POST', path: '/schedules', body: c.body, what: c.what })), (request) => signedAs(brpA, request)));
     expect(await counts()).toEqual(before);
+  }, 120_000);
+
+  /**
+   * 1,000 requests with a valid body whose signature must not pass: a key without the role (a
+   * stranger, a role of another kind or group), a replayed nonce (its first use, a body refused
+   * behind the signature, counts too), another chain id, another verifying contract, an expired
+   * request. Each answers 401 or 403 naming the reason; nothing is written.
+   */
+  async function signatureVariants(suite: string, seed: number, valid: HostileRequest, rightSigner: RequestSigner, wrongSigners: readonly (RequestSigner & { address: string })[], refusedBody: Buffer): Promise<void> {
+    const before = await counts();
+    type Variant = 'wrong role' | 'replayed nonce' | 'other chain' | 'other contract' | 'expired';
+    const kinds = sampleHostile(fc.constantFrom<Variant>('wrong role', 'replayed nonce', 'other chain', 'other contract', 'expired'), PER_TARGET, seed);
+    const requests: (HostileRequest & { headers: Record<string, string>; expected: number })[] = [];
+    for (const [i, kind] of kinds.entries()) {
+      if (requests.length >= PER_TARGET) break;
+      if (kind === 'wrong role') {
+        const signer = i % 3 === 0 ? Wallet.createRandom() : wrongSigners[i % wrongSigners.length];
+        requests.push({ ...valid, what: `${kind} (${signer.address})`, headers: await signedAs(signer, valid), expected: 403 });
+      } else if (kind === 'replayed nonce') {
+        // First use: signed right, body refused behind the signature (400), so the nonce is spent and nothing written.
+        const original = { ...valid, body: refusedBody, what: 'original of a replay' };
+        const headers = await signedAs(rightSigner, original);
+        requests.push({ ...original, headers, expected: 400 });
+        if (requests.length < PER_TARGET) requests.push({ ...original, what: kind, headers, expected: 401 });
+      } else if (kind === 'other chain') {
+        requests.push({ ...valid, what: kind, headers: await signedAs(rightSigner, valid, { environment: { ...roles.environment, chainId: roles.environment.chainId + BigInt(1 + (i % 5)) } }), expected: 401 });
+      } else if (kind === 'other contract') {
+        requests.push({ ...valid, what: kind, headers: await signedAs(rightSigner, valid, { environment: { ...roles.environment, verifyingContract: Wallet.createRandom().address } }), expected: 401 });
+      } else {
+        requests.push({ ...valid, what: kind, headers: await signedAs(rightSigner, valid, { nowMs: Date.now() - 60_000 * (2 + (i % 120)), ttlSeconds: 60 }), expected: 401 });
+      }
+    }
+    const result = await sendHostile(service.url, suite, requests, (request) => (request as (typeof requests)[number]).headers);
+    await expectAllRefused(result);
+    const expected: Record<string, number> = {};
+    for (const request of requests) expected[request.expected] = (expected[request.expected] ?? 0) + 1;
+    expect(result.statuses).toEqual(expected);
+    expect(await counts()).toEqual(before);
+  }
+
+  it('PUT /prices/{periodId}: wrong role, replayed nonce, other chain or contract, expired', async () => {
+    const valid = { method: 'PUT', path: `/prices/${TOMORROW}`, body: Buffer.from('{"imbalancePricePerMWh":"5000"}'), what: 'valid' };
+    await signatureVariants('balancing PUT /prices/{periodId} signatures', 20261203, valid, roles.operator, [brpA, tso], Buffer.from('{"imbalancePricePerMWh":"-"}'));
+  }, 120_000);
+
+  it('POST /schedules: wrong role, replayed nonce, other chain or contract, expired', async () => {
+    const body = (energyWh: string) => Buffer.from(JSON.stringify({ scheduleId: 'hostile-sig', periodId: TOMORROW, fromGroup: 'BG-A', toGroup: 'BG-B', energyWh }));
+    const valid = { method: 'POST', path: '/schedules', body: body('1000'), what: 'valid' };
+    // BG-B's BRP (the receiving group), the TSO and the market operator hold roles, none BRP of BG-A.
+    await signatureVariants('balancing POST /schedules signatures', 20261204, valid, brpA, [brpB, tso, roles.operator], body('-1'));
   }, 120_000);
 
   describe('intake subjects', () => {

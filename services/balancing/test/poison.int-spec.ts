@@ -62,7 +62,7 @@ describe('balancing settlement queue with a poison group-period', () => {
   }
 
   async function period(groupId: string): Promise<PeriodView | undefined> {
-    const response = await fetch(`${service.url}/groups/${groupId}/periods/${PERIOD}`);
+    const response = await balancing.roles.read(`${service.url}/groups/${groupId}/periods/${PERIOD}`);
     return response.status === 200 ? ((await response.json()) as PeriodView) : undefined;
   }
 

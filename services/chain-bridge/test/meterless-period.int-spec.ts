@@ -102,6 +102,9 @@ describe('a group-period with no meters: balancing → chain-bridge → contract
         // Measured events come from this test, not from a meter-ingest: no manifests to match.
         BALANCING_REQUIRE_MANIFEST: 'false',
         BALANCING_MERKLE_THREADS: '0',
+        // balancing's role mirror: the cascade is its own RoleRegistry.
+        CHAIN_RPC_URL: harness.anvil.url,
+        ROLE_REGISTRY_ADDRESS: harness.cascadeAddress,
         LOG_LEVEL: 'warn',
       },
       readyTimeoutMs: 90_000,

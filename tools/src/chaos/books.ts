@@ -1,7 +1,9 @@
+import { authEnvironment, signSession } from '@gridledger/auth';
 import { parsePeriodId } from '@gridledger/domain';
 import { groupKey } from '@gridledger/contracts';
 import { callJson, ServiceCallError } from '../demo/http';
 import type { RunningMarket } from '../demo/market-day';
+import type { SimMeter } from '../demo/population';
 
 /**
  * The books of one market day, read back from the services' APIs, the streams and the chain:
@@ -19,6 +21,12 @@ export interface GroupPeriodBook {
   readonly substitutedCount: number;
   /** rootOf(group, period, latest version) on the chain. */
   readonly rootOnChain: string;
+  /**
+   * The latest version's leaves without their salts, per `meter/direction`: energy in Wh.
+   * Salts are per version (docs/trust.md), so two runs that settled the same values in a
+   * different number of versions have different roots; their leaves are what must agree.
+   */
+  readonly leaves: ReadonlyMap<string, string>;
 }
 
 export interface MarketBooks {
@@ -34,12 +42,14 @@ export interface MarketBooks {
 
 export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
   const balancing = market.services.url('balancing');
+  // Balancing's group-period details, proofs and ledger are read in the market operator's session.
+  const headers = { authorization: await signSession(market.chain.marketOperator, authEnvironment(market.chain.chainId, market.chain.cascadeAddress)) };
   const groupPeriods = new Map<string, GroupPeriodBook>();
   const finalized = new Map<string, boolean>();
   for (const periodId of market.periodIds) {
     const periodStart = BigInt(parsePeriodId(periodId) / 1000);
     for (const groupId of market.population.groups) {
-      const view = await callJson<{ versions: GroupPeriodBook['versions']; latest: (GroupPeriodBook['versions'][number] & { scheduleNetWh: string }) | null }>(`${balancing}/groups/${groupId}/periods/${periodId}`).catch(
+      const view = await callJson<{ versions: GroupPeriodBook['versions']; latest: (GroupPeriodBook['versions'][number] & { scheduleNetWh: string }) | null }>(`${balancing}/groups/${groupId}/periods/${periodId}`, { headers }).catch(
         (error: unknown) => {
           if (error instanceof ServiceCallError && error.status === 404) return null;
           throw error;
@@ -48,6 +58,7 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
       if (!view?.latest) continue;
       const latest = view.latest;
       const rootOnChain = String(await market.chain.cascade.getFunction('rootOf')(groupKey(groupId), periodStart, latest.version));
+      const leaves = await readLeaves(balancing, headers, groupId, periodId, latest.version, market.population.meters.filter((meter) => meter.groupId === groupId));
       groupPeriods.set(`${groupId}|${periodId}`, {
         versions: view.versions.map((v) => ({ version: v.version, merkleRoot: v.merkleRoot, feedInWh: v.feedInWh, feedOutWh: v.feedOutWh, imbalanceWh: v.imbalanceWh, imbalanceAmount: v.imbalanceAmount, substitutedCount: v.substitutedCount })),
         feedInWh: BigInt(latest.feedInWh),
@@ -58,6 +69,7 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
         merkleRoot: latest.merkleRoot,
         substitutedCount: latest.substitutedCount,
         rootOnChain,
+        leaves,
       });
     }
     const state = (await market.chain.cascade.getFunction('periodState')(periodStart)) as unknown as [unknown, bigint, boolean, bigint];
@@ -66,7 +78,7 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
   const ledger = new Map<string, string>();
   let next: string | null = '/ledger/balances?limit=1000';
   while (next) {
-    const page: { items: { account: string; balance: string }[]; next: string | null } = await callJson(`${balancing}${next}`);
+    const page: { items: { account: string; balance: string }[]; next: string | null } = await callJson(`${balancing}${next}`, { headers });
     for (const item of page.items) ledger.set(item.account, item.balance);
     next = page.next;
   }
@@ -80,12 +92,32 @@ export async function readBooks(market: RunningMarket): Promise<MarketBooks> {
   return { groupPeriods, ledger, allocations, finalized };
 }
 
+/** Each meter's leaf of one version, read through the proof API (salts left out). */
+async function readLeaves(balancing: string, headers: Record<string, string>, groupId: string, periodId: string, version: number, meters: readonly SimMeter[]): Promise<Map<string, string>> {
+  const leaves = new Map<string, string>();
+  for (const meter of meters) {
+    const proof = await callJson<{ leaf: [string, string, 0 | 1, string, string] }>(
+      `${balancing}/groups/${groupId}/periods/${periodId}/proofs/${encodeURIComponent(meter.meterId)}?version=${version}&direction=${meter.direction}`,
+      { headers },
+    ).catch((error: unknown) => {
+      if (error instanceof ServiceCallError && error.status === 404) return null;
+      throw error;
+    });
+    if (proof) leaves.set(`${meter.meterId}/${meter.direction}`, proof.leaf[3]);
+  }
+  return leaves;
+}
+
 export interface BooksComparison {
   /** Wh the clean run settled that the chaotic run did not (per group-period and direction). */
   readonly whLost: bigint;
   /** Wh the chaotic run settled beyond the clean run's. */
   readonly whDuplicated: bigint;
-  /** Group-periods whose latest version's root, or the root on chain for it, differs (or that one run never settled). */
+  /**
+   * Group-periods whose commitment differs: the latest version's leaves (meter, direction,
+   * energy), or its root when both runs settled the same number of versions (same salts), or
+   * a run whose chain holds another root than its latest (or one run never settled it).
+   */
   readonly rootsDiffering: number;
   /**
    * Group-periods settled in a different number of versions with the same latest books: a
@@ -129,12 +161,16 @@ export function compareBooks(clean: MarketBooks, chaotic: MarketBooks): BooksCom
       note(`${key}: settled only in the ${a ? 'clean' : 'chaotic'} run`);
       continue;
     }
-    const roots = (x: GroupPeriodBook): string => [x.merkleRoot.toLowerCase(), x.rootOnChain.toLowerCase()].join(',');
-    if (roots(a) !== roots(b)) {
+    const anchoredElsewhere = [a, b].filter((x) => x.merkleRoot.toLowerCase() !== x.rootOnChain.toLowerCase());
+    const leavesDiffer = leafDifference(a.leaves, b.leaves);
+    const sameVersion = a.versions.length === b.versions.length;
+    if (!sameVersion) versionCountsDiffering += 1;
+    if (anchoredElsewhere.length > 0 || leavesDiffer !== null || (sameVersion && a.merkleRoot.toLowerCase() !== b.merkleRoot.toLowerCase())) {
       rootsDiffering += 1;
-      note(`${key}: latest root, root on chain ${roots(a)} vs ${roots(b)}`);
+      if (anchoredElsewhere.length > 0) note(`${key}: latest root ${anchoredElsewhere.map((x) => `${x.merkleRoot} is not the chain's ${x.rootOnChain}`).join('; ')}`);
+      else if (leavesDiffer !== null) note(`${key}: leaf ${leavesDiffer}`);
+      else note(`${key}: root of version ${a.versions.length} ${a.merkleRoot} vs ${b.merkleRoot}`);
     }
-    if (a.versions.length !== b.versions.length) versionCountsDiffering += 1;
     const totals = (x: GroupPeriodBook): string => [x.feedInWh, x.feedOutWh, x.scheduleNetWh, x.imbalanceWh, x.imbalanceAmount, x.substitutedCount].join('/');
     if (totals(a) !== totals(b)) {
       totalsDiffering += 1;
@@ -154,6 +190,12 @@ export function compareBooks(clean: MarketBooks, chaotic: MarketBooks): BooksCom
   const allocationsDiffering = differing(clean.allocations, chaotic.allocations, 'allocation');
   const chainDiffering = differing(clean.finalized, chaotic.finalized, 'finalized');
   return { whLost, whDuplicated, rootsDiffering, versionCountsDiffering, ledgerDiffering, allocationsDiffering, totalsDiffering, chainDiffering, examples };
+}
+
+/** The first leaf that differs, as `meter/direction: Wh vs Wh` (null: the same leaves). */
+function leafDifference(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string | null {
+  for (const key of union(a, b)) if (a.get(key) !== b.get(key)) return `${key}: ${a.get(key) ?? 'none'} vs ${b.get(key) ?? 'none'}`;
+  return null;
 }
 
 function union<K>(a: ReadonlyMap<K, unknown>, b: ReadonlyMap<K, unknown>): K[] {

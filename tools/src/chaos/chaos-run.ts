@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { defaultOptions, type MarketDayOptions } from '../demo/options';
 import { driveMarketDay, progressLine, waitUntilAnchored } from '../demo/market-day';
 import { compareBooks, readBooks, type BooksComparison, type MarketBooks } from './books';
@@ -71,11 +72,13 @@ export async function runChaos(options: ChaosOptions, log: Log): Promise<ChaosRe
     window: 4,
     timeoutMs: options.recoveryTimeoutMs,
   };
+  // One leaf-salt key for both runs (each starts balancing on a new database): equal versions must have equal roots.
+  const serviceEnv = { ...CHAOS_SERVICE_ENV, BALANCING_LEAF_SALT_KEY: `0x${randomBytes(32).toString('hex')}` };
   const schedule = faultSchedule({ seed: options.seed, periods: options.periods, faults: options.faults, kinds: options.kinds });
   log(`schedule: ${schedule.length} faults ${JSON.stringify(countKinds(schedule))} over ${options.periods} periods`);
-  const clean = await runDay(day, [], (line) => log(`clean  ${line}`));
+  const clean = await runDay(day, serviceEnv, [], (line) => log(`clean  ${line}`));
   log(`clean run done in ${clean.seconds.toFixed(0)} s: ${clean.books.groupPeriods.size} group-periods settled`);
-  const chaotic = await runDay(day, schedule, (line) => log(`chaos  ${line}`));
+  const chaotic = await runDay(day, serviceEnv, schedule, (line) => log(`chaos  ${line}`));
   log(`chaotic run done in ${chaotic.seconds.toFixed(0)} s after ${chaotic.injected.length} faults`);
   const comparison: BooksComparison = compareBooks(clean.books, chaotic.books);
   for (const line of comparison.examples) log(`differs: ${line}`);
@@ -98,7 +101,7 @@ export async function runChaos(options: ChaosOptions, log: Log): Promise<ChaosRe
   };
 }
 
-async function runDay(day: MarketDayOptions, schedule: readonly ScheduledFault[], log: Log): Promise<DayResult> {
+async function runDay(day: MarketDayOptions, serviceEnv: Record<string, string>, schedule: readonly ScheduledFault[], log: Log): Promise<DayResult> {
   const started = Date.now();
   const infrastructure = await startOwnInfrastructure({ log });
   currentInfrastructure = infrastructure;
@@ -110,7 +113,7 @@ async function runDay(day: MarketDayOptions, schedule: readonly ScheduledFault[]
       {
         handleSignals: false,
         startStack: async () => infrastructure,
-        serviceEnv: CHAOS_SERVICE_ENV,
+        serviceEnv,
         progressEvery: 2,
         onRunning: (market) => injector.attach(market),
         beforePeriodSubmitted: (index, services) => injector.beforePeriod(index, services),

@@ -1,4 +1,4 @@
-import { Contract, JsonRpcProvider, Wallet, parseEther } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet, parseEther, type Signer } from 'ethers';
 import { SettlementCascadeArtifact, deployCascade } from '@gridledger/contracts';
 import { walletFor } from './population';
 
@@ -13,6 +13,13 @@ export interface DemoChain {
   readonly cascadeAddress: string;
   readonly committerKey: string;
   readonly tsoKey: string;
+  /**
+   * The market operator (the dev node's first unlocked account, which deployed the cascade),
+   * holding MARKET_OPERATOR: the demo's own reads of protected data (balancing's group-period
+   * details and ledger) go in its read session, as a service-level reader; the console's dev
+   * wallet signs in as the same account.
+   */
+  readonly marketOperator: Signer;
   readonly chainId: bigint;
   /** Mines a block every `intervalMs` on a dev node so confirmations accrue; stop() ends it. */
   startBlockPacer(intervalMs: number): { stop(): void };
@@ -46,6 +53,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     grants: [
       ...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: committer.address })),
       { role: 'TSO' as const, account: tso.address },
+      { role: 'MARKET_OPERATOR' as const, account: await operator.getAddress() },
       { role: 'DSO' as const, scope: DEMO_GRID_AREA, account: participants.dso },
       ...groups.flatMap((groupId) => participants.mpos.map((account) => ({ role: 'MPO' as const, scope: groupId, account }))),
       ...(participants.plantOperator ? (participants.plants ?? []).map((plantId) => ({ role: 'PLANT_OPERATOR' as const, scope: plantId, account: participants.plantOperator as string })) : []),
@@ -58,6 +66,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
     cascadeAddress: deployed.cascadeAddress,
     committerKey: committer.privateKey,
     tsoKey: tso.privateKey,
+    marketOperator: operator,
     chainId,
     startBlockPacer(intervalMs) {
       let stopped = false;

@@ -129,7 +129,7 @@ export async function driveMarketDay<T>(
       plants: population.plants.map((plant) => plant.plantId),
     });
     const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
-    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); BRP and TSO roles granted`);
+    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); market operator, BRP and TSO roles granted`);
     if (hooks.blockPacer ?? true) pacer = chain.startBlockPacer(500);
 
     // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
@@ -218,14 +218,18 @@ function serviceEnv(
       return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, METER_INGEST_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'balancing':
       // The day is replayed after the fact: the gate closes on completeness, the deadline is a net.
-      return { ...common, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
+      // Prices and schedules are signed, details and the ledger read in sessions: the cascade's roles.
+      return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
       // Writes are signed by the plant operator and the holders, checked against the cascade's roles.
       return {
         ...common,
         CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
         ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress,
-        ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
+        ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}),
+        CAPACITY_GRACE_MS: String(14 * 86_400_000),
+        CAPACITY_WORKER_INTERVAL_MS: '250',
+      };
     case 'chain-bridge':
       return {
         ...common,

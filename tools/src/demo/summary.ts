@@ -1,4 +1,5 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { authEnvironment, signSession } from '@gridledger/auth';
 import { METER_LEAF_TYPES, formatMinorUnits, parsePeriodId, whToKwh } from '@gridledger/domain';
 import { groupKey } from '@gridledger/contracts';
 import { verifyPeriodFrom } from '../cli/verify-period.command';
@@ -88,6 +89,8 @@ export async function collectSummary(input: {
 }): Promise<MarketDaySummary> {
   const { services, chain, observations, population, periodIds, expected } = input;
   const balancing = services.url('balancing');
+  // Group-period details and the ledger are read in the market operator's session (docs/authorization.md).
+  const asOperator = { authorization: await signSession(chain.marketOperator, authEnvironment(chain.chainId, chain.cascadeAddress)) };
   const periods: PeriodRow[] = [];
   for (const periodId of periodIds) {
     const periodStart = BigInt(parsePeriodId(periodId) / 1000);
@@ -95,6 +98,7 @@ export async function collectSummary(input: {
     for (const groupId of population.groups) {
       const view = await callJson<{ latest: { version: number; feedInWh: string; feedOutWh: string; scheduleNetWh: string; imbalanceWh: string; imbalanceAmount: string | null; merkleRoot: string; substitutedCount: number } }>(
         `${balancing}/groups/${groupId}/periods/${periodId}`,
+        { headers: asOperator },
       );
       const latest = view.latest;
       const rootOnChain = String(await chain.cascade.getFunction('rootOf')(groupKey(groupId), periodStart, latest.version));
@@ -137,7 +141,7 @@ export async function collectSummary(input: {
     });
   }
   // accounts and total are over every account, whatever the page.
-  const ledger = await callJson<{ accounts: number; total: string }>(`${balancing}/ledger/balances?limit=1`);
+  const ledger = await callJson<{ accounts: number; total: string }>(`${balancing}/ledger/balances?limit=1`, { headers: asOperator });
   const proof = await checkOneProof(services, population, periodIds);
   const verification = await verifyOnePeriod(services, chain, population, periodIds, expected);
   const invariants = [

@@ -171,7 +171,30 @@ describe('a measured event lost from the stream', () => {
     expect(metrics).toMatch(/gridledger_reconciliation_drift\{[^}]*between="meter-ingest↔balancing"[^}]*\} 0/);
   });
 
-  function startBalancing(consumerPrefix = 'balancing'): Promise<SpawnedService> {
+  it('heals a lost measured event long before the gate deadline: the reconciler sees the ended, open group-period lag its manifest', async () => {
+    await balancing!.kill();
+    const period = formatInstant(Date.parse(PERIOD) + 900_000);
+    await submit([['PV-1', '500'], ['PV-2', '400'], ['HH-1', '100']], period);
+    const lostBatch = await submit([['HH-SILENT', '20']], period);
+    const messages = await waitFor(async () => {
+      const found = await streamMessages();
+      return found.some((m) => m.subject.endsWith(`meter.manifest.updated.${GROUP}`) && m.data.data.count === 4 && m.data.data.periodId === period) ? found : null;
+    });
+    const lost = messages.find((m) => m.subject.endsWith(`meter.intervals.measured.${GROUP}`) && m.data.data.batchId === lostBatch)!;
+    expect(await messaging.jsm.streams.deleteMessage(messaging.streamName('METER'), lost.seq)).toBe(true);
+    // A gate deadline a day away: without the reconciler the group-period would wait for it, then settle on a re-send.
+    balancing = await startBalancing('before-deadline', { BALANCING_GATE_DEADLINE_MS: String(86_400_000) });
+    const versions = await waitFor(
+      async () => {
+        const rows = await query<{ version: number; trigger: string; feed_out_wh: string; substituted_count: number }>(balancingDb, `SELECT version, trigger, feed_out_wh, substituted_count FROM balancing.period_versions WHERE group_id = $1 AND period_id = $2 ORDER BY version`, [GROUP, period]);
+        return rows.length > 0 ? rows : null;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(versions).toEqual([{ version: 1, trigger: 'complete', feed_out_wh: '120', substituted_count: 0 }]);
+  });
+
+  function startBalancing(consumerPrefix = 'balancing', overrides: Record<string, string> = {}): Promise<SpawnedService> {
     return spawnService({
       entry: 'services/balancing/src/main.ts',
       env: {
@@ -186,23 +209,26 @@ describe('a measured event lost from the stream', () => {
         BALANCING_CONSUMER_PREFIX: consumerPrefix,
         // One leaf salt key for the original and the rebuilt database, or the roots differ.
         BALANCING_LEAF_SALT_KEY: LEAF_SALT_KEY,
+        // balancing's role mirror reads the same registry as meter-ingest's.
+        ...chain.env,
         LOG_LEVEL: 'warn',
+        ...overrides,
       },
       readyTimeoutMs: 90_000,
     });
   }
 
-  async function submit(values: [string, string][]): Promise<string> {
-    const body = Buffer.from(JSON.stringify({ mpo: mpo.address, intervals: values.map(([meterId, energyWh]) => ({ meterId, periodId: PERIOD, energyWh })) }));
+  async function submit(values: [string, string][], periodId = PERIOD): Promise<string> {
+    const body = Buffer.from(JSON.stringify({ mpo: mpo.address, intervals: values.map(([meterId, energyWh]) => ({ meterId, periodId, energyWh })) }));
     const answer = (await (await signedFetch(meterIngest.url, mpo, chain.environment, { method: 'POST', path: '/readings', body, nonce: bodySha256(body) })).json()) as { status: string; batchId: string };
     expect(answer.status).toBe('accepted');
     return answer.batchId;
   }
 
-  async function streamMessages(): Promise<{ seq: number; subject: string; data: { data: { batchId?: string; count?: number } } }[]> {
+  async function streamMessages(): Promise<{ seq: number; subject: string; data: { data: { batchId?: string; count?: number; periodId?: string } } }[]> {
     const stream = messaging.streamName('METER');
     const info = await messaging.jsm.streams.info(stream);
-    const found: { seq: number; subject: string; data: { data: { batchId?: string; count?: number } } }[] = [];
+    const found: { seq: number; subject: string; data: { data: { batchId?: string; count?: number; periodId?: string } } }[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const message = await messaging.jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
       if (message) found.push({ seq, subject: message.subject, data: message.json() });

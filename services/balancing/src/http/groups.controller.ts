@@ -3,10 +3,11 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { DomainError } from '@gridledger/domain';
 import { directionSchema, groupIdString, meterPointIdString, periodIdString } from '@gridledger/events';
-import { DATA_SOURCE, PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
+import { DATA_SOURCE, PageQuery, PageRequest, ReadSession, SessionAddress, parseOrRefuse, type Page } from '@gridledger/service-kit';
 import { ProofService } from '../proofs/proof.service';
 import { GroupPeriodsReadRepository, type GroupPeriodRow } from '../persistence/group-periods-read.repository';
 import type { StoredVersion } from '../persistence/versions.repository';
+import { ReaderAccess } from './reader-access';
 
 export const groupParams = z.object({ group: groupIdString });
 export const periodParams = groupParams.extend({ periodId: periodIdString });
@@ -37,18 +38,22 @@ export class GroupsController {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly groupPeriods: GroupPeriodsReadRepository,
     private readonly proofs: ProofService,
+    private readonly access: ReaderAccess,
   ) {}
 
-  /** The group's periods, newest first, a page at a time. */
+  /** The group's periods, newest first, a page at a time: public market data (status and versions). */
   @Get(':group/periods')
   async periods(@Param() params: Record<string, string>, @PageQuery(['string']) page: PageRequest): Promise<Page<GroupPeriodRow>> {
     const { group } = parseOrRefuse(groupParams, params, '(path)');
     return page.page(await this.groupPeriods.list(this.dataSource.manager, group, page.after, page.fetchLimit), (row) => [row.periodId]);
   }
 
+  /** The group-period's detail (totals, prices, amounts, settlement errors): its BRP, MARKET_OPERATOR, TSO. */
   @Get(':group/periods/:periodId')
-  async period(@Param() params: Record<string, string>) {
+  @ReadSession()
+  async period(@Param() params: Record<string, string>, @SessionAddress() reader: string) {
     const { group, periodId } = parseOrRefuse(periodParams, params, '(path)');
+    this.access.requireGroupReader(reader, group);
     const row = await this.groupPeriods.find(this.dataSource.manager, group, periodId);
     if (!row) throw new DomainError('not-found', 'UNKNOWN_GROUP_PERIOD', 'periodId', `no period ${periodId} for group ${group}`);
     const versions = await this.groupPeriods.versions(this.dataSource.manager, group, periodId);
@@ -65,10 +70,13 @@ export class GroupsController {
     };
   }
 
+  /** A meter's value, salt and proof: the meter's MPO or supplier, MARKET_OPERATOR. */
   @Get(':group/periods/:periodId/proofs/:meterId')
-  async proof(@Param() params: Record<string, string>, @Query() query: Record<string, string>) {
+  @ReadSession()
+  async proof(@Param() params: Record<string, string>, @Query() query: Record<string, string>, @SessionAddress() reader: string) {
     const { group, periodId, meterId } = parseOrRefuse(proofParams, params, '(path)');
     const { version, direction } = parseOrRefuse(proofQuery, query, '(query)');
+    await this.access.requireProofReader(reader, group, periodId, meterId);
     const reply = await this.proofs.proofFor({ groupId: group, periodId, meterId, version, direction });
     if (!reply.ok) throw new DomainError('not-found', 'NO_PROOF', 'meterId', reply.error);
     return reply;

@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { groupIdString, minorUnitsString, periodIdString, whString } from '@gridledger/events';
 import type { Clock } from '@gridledger/domain';
-import { CLOCK, DATA_SOURCE, SERVICE_CONFIG, parseOrRefuse } from '@gridledger/service-kit';
+import { MARKET, type VerifiedRequest } from '@gridledger/auth';
+import { AuthService, CLOCK, DATA_SOURCE, SERVICE_CONFIG, Signed, SignedWrite, parseOrRefuse } from '@gridledger/service-kit';
 import { BalancingConfig, inputWindowAt } from '../config';
 import { recordPrices } from '../ingest/prices.handler';
 import { recordSchedule } from '../ingest/schedules';
@@ -29,16 +30,22 @@ export const scheduleBody = z
   .strict()
   .refine((body) => body.fromGroup !== body.toGroup, { message: 'must differ from fromGroup', path: ['toGroup'] });
 
-/** Prices and schedules set by the market operator through the API (events do the same). */
+/**
+ * Prices (by the market operator) and schedules (by the BRP of the sending group) through the
+ * API; events do the same. Both are EIP-712 signed requests (docs/trust.md), checked before
+ * the body is parsed.
+ */
 @Controller()
 export class MarketInputController {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: BalancingConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly auth: AuthService,
   ) {}
 
   @Put('prices/:periodId')
+  @SignedWrite({ anyOf: [{ role: 'MARKET_OPERATOR', scope: MARKET }] })
   async putPrice(@Param() params: Record<string, string>, @Body() body: unknown) {
     const { periodId } = parseOrRefuse(priceParams, params, '(path)');
     const price = parseOrRefuse(priceBody, body, '(body)');
@@ -50,8 +57,11 @@ export class MarketInputController {
 
   @Post('schedules')
   @HttpCode(200)
-  async postSchedule(@Body() body: unknown) {
+  @SignedWrite()
+  async postSchedule(@Body() body: unknown, @Signed() signed: VerifiedRequest) {
     const schedule = parseOrRefuse(scheduleBody, body, '(body)');
+    // The sending group's BRP schedules its exchange; the receiving group has no say here.
+    this.auth.require(signed.signer, [{ role: 'BRP', scope: schedule.fromGroup }], `schedule energy out of group ${schedule.fromGroup}`, 'fromGroup');
     const changed = await this.dataSource.transaction((em) =>
       recordSchedule(
         em,

@@ -13,7 +13,7 @@ export async function applyMeterPoints(em: EntityManager, events: readonly Point
   for (const event of events) {
     const groups = await applyPointVersions(
       em,
-      event.envelope.data.points.map((point) => ({ meterId: point.meterId, direction: point.direction, groupId: point.groupId, validFrom: point.validFrom, validTo: point.validTo })),
+      event.envelope.data.points.map((point) => ({ meterId: point.meterId, direction: point.direction, groupId: point.groupId, validFrom: point.validFrom, validTo: point.validTo, mpo: point.mpo, supplier: point.supplier })),
     );
     groups.forEach((group) => touched.add(group));
   }

@@ -5,6 +5,7 @@ import { AddGroupPeriodFailures1764000003000 } from './1764000003000-add-group-p
 import { CreateLeafSaltKey1764000004700 } from './1764000004700-create-leaf-salt-key.migration';
 import { AddIngestManifests1796144900000 } from './1796144900000-add-ingest-manifests.migration';
 import { PartitionMeterValuesByDay1796145600000 } from './1796145600000-partition-meter-values-by-day.migration';
+import { AddMeterPointParties1796146000000 } from './1796146000000-add-meter-point-parties.migration';
 
 /** balancing owns the `balancing` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'balancing';
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   CreateLeafSaltKey1764000004700,
   AddIngestManifests1796144900000,
   PartitionMeterValuesByDay1796145600000,
+  AddMeterPointParties1796146000000,
 ];

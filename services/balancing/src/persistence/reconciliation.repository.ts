@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { AwaitingSide, ExchangeSide, ManifestSide, VersionSide } from '@gridledger/settlement';
+import { sameValues } from '@gridledger/domain';
+import { IngestManifestsRepository } from './ingest-manifests.repository';
 import { Sql } from './sql';
 
 /** balancing's side of the reconciliation for a range of periods (period ids sort as text). */
 @Injectable()
 export class ReconciliationRepository {
+  constructor(private readonly ingestManifests = new IngestManifestsRepository()) {}
+
   async manifests(sql: Sql, fromPeriod: string, toPeriod: string): Promise<ManifestSide[]> {
     const rows: { period_id: string; group_id: string; revision: number; value_count: number; digest: string }[] = await sql.query(
       `SELECT period_id, group_id, revision, value_count, digest FROM ingest_manifests WHERE period_id >= $1 AND period_id < $2`,
@@ -13,13 +17,33 @@ export class ReconciliationRepository {
     return rows.map((row) => ({ periodId: row.period_id, groupId: row.group_id, revision: row.revision, count: row.value_count, digest: row.digest }));
   }
 
-  /** Group-periods held back because their values do not match the manifest (what the settler recorded). */
-  async awaiting(sql: Sql, fromPeriod: string, toPeriod: string): Promise<AwaitingSide[]> {
+  /**
+   * Group-periods held back because their values do not match the manifest: those the
+   * settler recorded (a mismatch at the gate deadline or on a correction), and open ones whose
+   * period has ended and whose values differ from the manifest balancing holds. The latter
+   * would otherwise wait for their gate deadline (hours or days away) when a measured event
+   * was lost; the reconciler heals them after two passes (in flight is not lost).
+   */
+  async awaiting(sql: Sql, fromPeriod: string, toPeriod: string, now: Date): Promise<AwaitingSide[]> {
     const rows: { period_id: string; group_id: string; inputs_mismatch: { expected: AwaitingSide['expected']; received: AwaitingSide['received'] } }[] = await sql.query(
       `SELECT period_id, group_id, inputs_mismatch FROM group_periods WHERE awaiting_since IS NOT NULL AND inputs_mismatch IS NOT NULL AND period_id >= $1 AND period_id < $2`,
       [fromPeriod, toPeriod],
     );
-    return rows.map((row) => ({ periodId: row.period_id, groupId: row.group_id, expected: row.inputs_mismatch.expected, received: row.inputs_mismatch.received }));
+    const recorded = rows.map((row) => ({ periodId: row.period_id, groupId: row.group_id, expected: row.inputs_mismatch.expected, received: row.inputs_mismatch.received }));
+    const open: { period_id: string; group_id: string; value_count: number; digest: string }[] = await sql.query(
+      `SELECT g.period_id, g.group_id, m.value_count, m.digest FROM group_periods g
+       JOIN ingest_manifests m ON m.group_id = g.group_id AND m.period_id = g.period_id
+       WHERE g.status = 'open' AND g.awaiting_since IS NULL AND g.period_id >= $1 AND g.period_id < $2
+         AND g.period_start + CASE g.period_length WHEN 'PT60M' THEN interval '1 hour' ELSE interval '15 minutes' END <= $3`,
+      [fromPeriod, toPeriod, now],
+    );
+    const lagging: AwaitingSide[] = [];
+    for (const row of open) {
+      const expected = { count: row.value_count, digest: row.digest };
+      const received = await this.ingestManifests.received(sql, { groupId: row.group_id, periodId: row.period_id });
+      if (!sameValues(expected, received)) lagging.push({ periodId: row.period_id, groupId: row.group_id, expected, received });
+    }
+    return [...recorded, ...lagging];
   }
 
   async latestVersions(sql: Sql, fromPeriod: string, toPeriod: string): Promise<VersionSide[]> {

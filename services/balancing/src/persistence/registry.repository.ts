@@ -7,6 +7,9 @@ export interface PointVersion {
   readonly groupId: string;
   readonly validFrom: string;
   readonly validTo: string | null;
+  /** The point's MPO and supplier (address or name), who may read its proofs. */
+  readonly mpo: string;
+  readonly supplier: string | null;
 }
 
 /**
@@ -25,9 +28,9 @@ export async function applyPointVersions(sql: Sql, versions: readonly PointVersi
       [version.meterId, version.validFrom],
     );
     await sql.query(
-      `INSERT INTO meter_points (meter_id, valid_from, valid_to, direction, group_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (meter_id, valid_from) DO UPDATE SET valid_to = EXCLUDED.valid_to, direction = EXCLUDED.direction, group_id = EXCLUDED.group_id`,
-      [version.meterId, version.validFrom, version.validTo, version.direction, version.groupId],
+      `INSERT INTO meter_points (meter_id, valid_from, valid_to, direction, group_id, mpo, supplier) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (meter_id, valid_from) DO UPDATE SET valid_to = EXCLUDED.valid_to, direction = EXCLUDED.direction, group_id = EXCLUDED.group_id, mpo = EXCLUDED.mpo, supplier = EXCLUDED.supplier`,
+      [version.meterId, version.validFrom, version.validTo, version.direction, version.groupId, version.mpo, version.supplier],
     );
     groups.add(version.groupId);
   }
@@ -53,4 +56,16 @@ export async function markOpenPeriodsForCheck(sql: Sql, groups: Iterable<string>
     [touched],
   );
   await sql.query(`UPDATE group_periods SET needs_check = true WHERE status = 'open' AND group_id = ANY($1::text[])`, [touched]);
+}
+
+/**
+ * The MPO and supplier of the meter's version in `groupId` valid at the period's start (the
+ * version settlement counted, as `expectedMeters` picks it): who may read its proofs there.
+ */
+export async function meterParties(sql: Sql, meterId: string, groupId: string, periodStart: Date): Promise<{ mpo: string | null; supplier: string | null }[]> {
+  return sql.query(
+    `SELECT mpo, supplier FROM meter_points
+     WHERE meter_id = $1 AND group_id = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)`,
+    [meterId, groupId, periodStart],
+  );
 }

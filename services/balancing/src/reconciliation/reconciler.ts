@@ -81,7 +81,7 @@ export class Reconciler {
       ask<ExchangeSide>('capacity-market', CAPACITY_RECONCILIATION_VIEW_SUBJECT, 'exchanges'),
       ask<CommitSide>('chain-bridge', CHAIN_RECONCILIATION_VIEW_SUBJECT, 'commits'),
       this.repository.manifests(em, fromPeriod, toPeriod),
-      this.repository.awaiting(em, fromPeriod, toPeriod),
+      this.repository.awaiting(em, fromPeriod, toPeriod, new Date(nowMs)),
       this.repository.latestVersions(em, fromPeriod, toPeriod),
       this.repository.capacityExchanges(em, fromPeriod, toPeriod),
     ]);

@@ -2,6 +2,7 @@ import { leafSalt, loadKeccak256, meterLeafValues, parseLeafSaltKey } from '@gri
 import { MeterIntervalsMeasured } from '@gridledger/events';
 import { versionSaltKey } from '@gridledger/settlement';
 import type { MessagingClient } from '@gridledger/messaging';
+import { startTestRoles, type TestRoles } from './roles';
 import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, randomNamespace, spawnService } from '@gridledger/testing';
 
 /** The leaf salt key the specs give balancing (BALANCING_LEAF_SALT_KEY), so they can recompute roots. */
@@ -21,6 +22,8 @@ export interface BalancingUnderTest {
   readonly namespace: string;
   readonly messaging: MessagingClient;
   readonly service: SpawnedService;
+  /** The RoleRegistry balancing mirrors, and its market operator (reads in its session). */
+  readonly roles: TestRoles;
   stop(): Promise<void>;
 }
 
@@ -29,10 +32,11 @@ export async function startBalancing(publisherName: string, env: Record<string, 
   const namespace = randomNamespace();
   const messaging = await connectTestMessaging({ namespace, name: publisherName });
   await messaging.ensureStreams();
+  const roles = await startTestRoles();
   const service = await spawnService({
     entry: 'services/balancing/src/main.ts',
     // Measured events come from the test, not from a meter-ingest: no manifests unless a test asks.
-    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, ...env },
+    env: { DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', BALANCING_REQUIRE_MANIFEST: 'false', BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY, ...roles.env, ...env },
     readyTimeoutMs: 60_000,
   });
   return {
@@ -40,8 +44,10 @@ export async function startBalancing(publisherName: string, env: Record<string, 
     namespace,
     messaging,
     service,
+    roles,
     async stop() {
       await service.kill();
+      await roles.stop();
       await messaging.close();
       await deleteNamespaceStreams(namespace);
       await db.drop();
