@@ -27,6 +27,7 @@ interface Seen {
   chainAnchor: string;
   deadLettersBefore: number;
   redriveOutcome: string;
+  operatorSession: string;
   checkValue: string;
   verdict: string;
   expectedKwh: string;
@@ -90,13 +91,14 @@ async function inBrowser(market: OpenMarket): Promise<Seen> {
     await page.locator('[data-testid="energy-chart"] svg').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, 'chart.png'), fullPage: true });
 
-    // Operations: a dead letter, re-driven by the operator.
+    // Operations: a dead letter, re-driven by the market operator: the signed-in wallet (the dev
+    // node's first account) holds MARKET_OPERATOR, and its session authorizes the re-drive.
     await poisonIntervals(market, market.summary.proof.groupId);
     const deadline = Date.now() + 60_000;
     while ((await deadLetterCount(web.url)) === 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 500));
     const deadLettersBefore = await deadLetterCount(web.url);
     await page.goto(`${web.url}/#/operations`);
-    await page.getByTestId('operator-token').fill(web.operatorToken);
+    const operatorSession = await textOf(page, 'operator-session');
     const firstLetter = page.locator('tr[data-dead-letter]').first();
     await firstLetter.waitFor({ timeout: 30_000 });
     await firstLetter.getByRole('button', { name: 're-drive' }).click();
@@ -117,7 +119,7 @@ async function inBrowser(market: OpenMarket): Promise<Seen> {
     const checkValue = await textOf(page, 'check-value');
     await page.screenshot({ path: join(SHOTS, 'meter-check.png'), fullPage: true });
     const wh = BigInt(proof.energyWh);
-    return { signedInAs, walletAddress: getAddress(accounts.result[0]), finalizedCells, groupPeriodState, chainAnchor, deadLettersBefore, redriveOutcome, checkValue, verdict, expectedKwh: `${(wh / 1000n).toLocaleString('en')}.${(wh % 1000n).toString().padStart(3, '0')}` };
+    return { signedInAs, walletAddress: getAddress(accounts.result[0]), finalizedCells, groupPeriodState, chainAnchor, deadLettersBefore, redriveOutcome, operatorSession, checkValue, verdict, expectedKwh: `${(wh / 1000n).toLocaleString('en')}.${(wh % 1000n).toString().padStart(3, '0')}` };
   } finally {
     await browser.close();
     await web.process.stop(10_000);
@@ -152,6 +154,7 @@ describe('the web console in a real browser', () => {
 
   it('lists a dead letter with its reason and re-drives it for the operator', () => {
     expect(seen?.deadLettersBefore).toBeGreaterThan(0);
+    expect(seen?.operatorSession).toContain(`re-drives are signed in as ${seen?.walletAddress}`);
     expect(seen?.redriveOutcome).toMatch(/^re-drove 1 dead letter \(re-drive [0-9a-f-]{36}\)$/);
   });
 

@@ -1,7 +1,7 @@
 import { compareBooks, readBooks, type MarketBooks } from '../src/chaos/books';
 import { driveMarketDay, type MarketDayHooks, waitUntilAnchored } from '../src/demo/market-day';
 import { defaultOptions, type MarketDayOptions } from '../src/demo/options';
-import { collectSummary, type MarketDaySummary } from '../src/demo/summary';
+import { collectSummary, formatSummary, type MarketDaySummary } from '../src/demo/summary';
 
 /**
  * The whole system, end to end, the way `npm run demo` runs it: a small market day from
@@ -49,6 +49,29 @@ describe('a market day across all four services', () => {
       const failed = run.summary.invariants.filter((check) => !check.ok);
       expect(failed).toEqual([]);
       expect(run.summary.invariants).toHaveLength(9);
+    }
+  });
+
+  it('holds every invariant with real roles: every participant signed as itself, and the summary says who signed what', () => {
+    for (const run of [uninterrupted, interrupted]) {
+      const named = (name: string) => run.summary.signers.find((signer) => signer.name === name);
+      const acts = (name: string): Record<string, number> => Object.fromEntries(named(name)?.acts.map((act) => [act.what, act.count]) ?? []);
+      const groups = run.summary.periods[0].groups.map((group) => group.groupId).join(', ');
+      expect(named('dso')?.roles).toContain('DSO of GA-DEMO');
+      expect(acts('dso')['meter point registered (POST /meters)']).toBe(options.meters);
+      for (const mpo of ['mpo-1', 'mpo-2']) {
+        expect(named(mpo)?.roles).toEqual([`MPO of ${groups}`]);
+        expect(acts(mpo)['reading batch (POST /readings)']).toBeGreaterThan(0);
+      }
+      expect(named('brp-committer')?.roles).toEqual([`BRP of ${groups}`]);
+      expect(acts('brp-committer')['group-period commit on chain (root, totals, inputsDigest)']).toBeGreaterThanOrEqual(options.periods * options.groups);
+      expect(named('tso')?.roles).toEqual(['TSO']);
+      expect(acts('tso')['period finalization on chain']).toBeGreaterThanOrEqual(options.periods);
+      expect(named('market operator')?.roles).toContain('MARKET_OPERATOR');
+      expect(acts('market operator')["period prices (market.prices.published, the operator's NATS user)"]).toBe(options.periods);
+      // Nobody signs for someone else: each of these is its own address.
+      expect(new Set(['dso', 'mpo-1', 'mpo-2', 'brp-committer', 'tso', 'market operator'].map((name) => named(name)?.address)).size).toBe(6);
+      expect(formatSummary(run.summary)).toContain('who signed what');
     }
   });
 

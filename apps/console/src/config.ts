@@ -18,6 +18,8 @@ export const consoleConfigSchema = z.object({
   CONSOLE_CHAIN_BRIDGE_URL: httpUrl.default('http://127.0.0.1:3004'),
   /** The JSON-RPC URL the browser calls (must be reachable from the browser, CORS allowed: anvil allows it). */
   CONSOLE_CHAIN_RPC_URL: httpUrl.default('http://127.0.0.1:8545'),
+  /** Where the server itself reaches the chain (the chain id, the operator's role); default CONSOLE_CHAIN_RPC_URL. */
+  CONSOLE_SERVER_CHAIN_RPC_URL: httpUrl.optional(),
   CONSOLE_CASCADE_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
   /** Sign-in (SIWE read sessions) names the deployment: its chain id and RoleRegistry (default: the cascade address, as the demo deploys them). */
   CONSOLE_CHAIN_ID: z.coerce.number({ invalid_type_error: 'must be a chain id' }).int().positive().optional(),
@@ -27,8 +29,6 @@ export const consoleConfigSchema = z.object({
   NATS_OPERATOR_PASSWORD: z.string().min(1).optional(),
   /** PEM file of the CA that signed NATS's certificate (k8s: TLS). */
   NATS_TLS_CA: z.string().min(1).optional(),
-  /** Bearer token for operator actions (dead-letter re-drive) until SIWE sessions carry the MARKET_OPERATOR role. */
-  CONSOLE_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The built web app (vite build); default apps/console/dist. */
   CONSOLE_STATIC_DIR: z.string().optional(),
 });

@@ -1,8 +1,9 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
-import { authEnvironment, verifySession } from '@gridledger/auth';
+import { Contract, JsonRpcProvider } from 'ethers';
+import { MARKET_SCOPE, ROLE_IDS, ROLE_REGISTRY_ABI, authEnvironment, verifySession, type VerifiedSession } from '@gridledger/auth';
 import { DomainError } from '@gridledger/domain';
 import { connectMessaging, type MessagingClient } from '@gridledger/messaging';
 import { SERVICE_NAMES, serviceUrls, type ConsoleConfig, type ServiceName } from './config';
@@ -14,7 +15,8 @@ import { feedBoard } from './stream-feed';
  * The console's server: the built web app, a read-only proxy to the services' public GET
  * APIs (so the browser needs no CORS from them), the market board folded from the streams
  * with a live feed (server-sent events), and the operator's view and re-drive of dead
- * letters over NATS. It keeps no state beyond what it re-reads from the streams.
+ * letters over NATS (the re-drive needs a read session of a MARKET_OPERATOR). It keeps no
+ * state beyond what it re-reads from the streams.
  */
 export interface ConsoleServer {
   readonly url: string;
@@ -53,12 +55,16 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
   const staticDir = config.CONSOLE_STATIC_DIR ? resolve(config.CONSOLE_STATIC_DIR) : DEFAULT_STATIC_DIR;
   const urls = serviceUrls(config);
   const registryAddress = config.CONSOLE_ROLE_REGISTRY_ADDRESS ?? config.CONSOLE_CASCADE_ADDRESS;
+  const serverRpcUrl = config.CONSOLE_SERVER_CHAIN_RPC_URL ?? config.CONSOLE_CHAIN_RPC_URL;
+  // Operator actions ask the registry itself, per action (rare; a revoked role stops them at once).
+  const roles = registryAddress ? new JsonRpcProvider(serverRpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, polling: false }) : undefined;
+  const registry = roles && registryAddress ? new Contract(registryAddress, ROLE_REGISTRY_ABI as unknown as string[], roles) : undefined;
   // The chain id for sign-in: configured, or asked once of the chain RPC (when the server reaches it).
   let chainId: Promise<number | undefined> | undefined;
   const knownChainId = (): Promise<number | undefined> =>
     (chainId ??= config.CONSOLE_CHAIN_ID !== undefined
       ? Promise.resolve(config.CONSOLE_CHAIN_ID)
-      : fetch(config.CONSOLE_CHAIN_RPC_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }), signal: AbortSignal.timeout(3_000) })
+      : fetch(serverRpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }), signal: AbortSignal.timeout(3_000) })
           .then(async (answer) => Number(BigInt(((await answer.json()) as { result: string }).result)))
           .catch(() => {
             chainId = undefined; // ask again next time
@@ -76,7 +82,7 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
     const url = new URL(request.url ?? '/', 'http://console');
     const path = url.pathname;
     if (path === '/health/ready' || path === '/health/live') return json(response, 200, { status: 'ok' });
-    if (path === '/api/session') return sessionCheck(request, response, await knownChainId());
+    if (path === '/api/session') return sessionCheck(request, response);
     if (path === '/api/config') {
       return json(response, 200, {
         chainRpcUrl: config.CONSOLE_CHAIN_RPC_URL,
@@ -84,7 +90,8 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
         chainId: (await knownChainId()) ?? null,
         roleRegistryAddress: registryAddress ?? null,
         services: SERVICE_NAMES,
-        operatorActions: config.CONSOLE_OPERATOR_TOKEN !== undefined,
+        // Re-drives need a market operator's session: possible wherever sign-in is.
+        operatorActions: registryAddress !== undefined,
       });
     }
     if (path === '/api/market') return json(response, 200, board.snapshot(Date.now()));
@@ -101,13 +108,25 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
   }
 
   /** Who a read session (Authorization: SIWE …) signs in, verified as the services verify it. */
-  function sessionCheck(request: IncomingMessage, response: ServerResponse, chain: number | undefined): void {
-    if (chain === undefined || !registryAddress) return problem(response, 503, 'sign-in-off', 'sign-in needs CONSOLE_CHAIN_ID (or a chain RPC the server reaches) and CONSOLE_ROLE_REGISTRY_ADDRESS (or CONSOLE_CASCADE_ADDRESS)');
+  async function sessionCheck(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const session = await verifiedSession(request, response);
+    if (session) json(response, 200, { address: session.address, expiresAt: new Date(session.expiresAtMs).toISOString() });
+  }
+
+  /** The request's read session, or undefined once a problem was answered (503 sign-in off, 401 no or bad session). */
+  async function verifiedSession(request: IncomingMessage, response: ServerResponse): Promise<VerifiedSession | undefined> {
+    const chain = await knownChainId();
+    if (chain === undefined || !registryAddress) {
+      problem(response, 503, 'sign-in-off', 'sign-in needs CONSOLE_CHAIN_ID (or a chain RPC the server reaches: CONSOLE_SERVER_CHAIN_RPC_URL) and CONSOLE_ROLE_REGISTRY_ADDRESS (or CONSOLE_CASCADE_ADDRESS)');
+      return undefined;
+    }
     try {
-      const session = verifySession(request.headers.authorization, authEnvironment(chain, registryAddress), Date.now());
-      return json(response, 200, { address: session.address, expiresAt: new Date(session.expiresAtMs).toISOString() });
+      return verifySession(request.headers.authorization, authEnvironment(chain, registryAddress), Date.now());
     } catch (error) {
-      if (error instanceof DomainError) return problem(response, 401, error.code, error.reason);
+      if (error instanceof DomainError) {
+        problem(response, 401, error.code, error.reason);
+        return undefined;
+      }
       throw error;
     }
   }
@@ -119,9 +138,12 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
     request.on('close', () => listeners.delete(response));
   }
 
+  /** A market operator's action: its read session (401), and MARKET_OPERATOR in the registry now (403). */
   async function redriveRequest(request: IncomingMessage, response: ServerResponse, client: MessagingClient): Promise<void> {
-    if (!config.CONSOLE_OPERATOR_TOKEN) return problem(response, 403, 'forbidden', 'operator actions are off: CONSOLE_OPERATOR_TOKEN is not set');
-    if (!bearerMatches(request.headers.authorization, config.CONSOLE_OPERATOR_TOKEN)) return problem(response, 401, 'unauthorized', 'operator only: send Authorization: Bearer <operator token>');
+    const session = await verifiedSession(request, response);
+    if (!session || !registry) return;
+    const isOperator = (await registry.getFunction('hasGroupRole')(ROLE_IDS.MARKET_OPERATOR, MARKET_SCOPE, session.address)) as boolean;
+    if (!isOperator) return problem(response, 403, 'MISSING_ROLE', `${session.address} may not re-drive dead letters: it needs MARKET_OPERATOR`);
     const body = await readJson(request);
     const ids = typeof body === 'object' && body !== null && Array.isArray((body as { ids?: unknown }).ids) ? (body as { ids: unknown[] }).ids : null;
     if (!ids || ids.length === 0 || !ids.every((id): id is string => typeof id === 'string' && id.length > 0 && id.length <= 128)) {
@@ -129,7 +151,7 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
     }
     const redriveId = randomUUID();
     const redriven = await redrive(client, ids, redriveId);
-    return json(response, 200, { redriven, redriveId });
+    return json(response, 200, { redriven, redriveId, by: session.address });
   }
 
   async function proxy(request: IncomingMessage, response: ServerResponse, name: string, pathAndQuery: string): Promise<void> {
@@ -166,17 +188,10 @@ export async function startConsoleServer(config: ConsoleConfig): Promise<Console
       feed.stop();
       for (const listener of listeners) listener.end();
       await new Promise<void>((done) => server.close(() => done()));
+      roles?.destroy();
       await messaging.close();
     },
   };
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const sent = /^Bearer (.+)$/.exec(header ?? '')?.[1];
-  if (!sent) return false;
-  const a = Buffer.from(sent);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {

@@ -4,21 +4,22 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { authEnvironment, signSession } from '@gridledger/auth';
+import { MARKET, authEnvironment, signSession } from '@gridledger/auth';
+import { deployRoleChain, type RoleChain } from '@gridledger/contracts';
 import { BalancingPeriodSettled, ChainPeriodFinalized, MessageDeadLettered } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
-import { connectTestMessaging, deleteNamespaceStreams, randomNamespace, TEST_NATS_URL, testNatsCredentials, waitFor } from '@gridledger/testing';
+import { anvilDevKey, connectTestMessaging, deleteNamespaceStreams, randomNamespace, startAnvil, TEST_NATS_URL, testNatsCredentials, waitFor, type AnvilInstance } from '@gridledger/testing';
 import { loadConsoleConfig, startConsoleServer, type BoardSnapshot, type ConsoleServer } from '../src';
 
 /**
  * The console's server on a real NATS: the board follows the streams (and says so on the live
- * feed), dead letters are listed with their reasons and re-driven for the operator only, reads
- * are proxied to the services, and the web app is served without leaving its directory.
+ * feed), dead letters are listed with their reasons and re-driven only in a session of a
+ * MARKET_OPERATOR (a real RoleRegistry on anvil), reads are proxied to the services, and the
+ * web app is served without leaving its directory.
  */
 const PERIOD = '2026-11-24T12:00:00Z';
 const ROOT = `0x${'ab'.repeat(32)}`;
-const TOKEN = 'operator-token-0123456789';
-const REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+const operator = Wallet.createRandom();
 
 describe('console server', () => {
   const namespace = randomNamespace();
@@ -26,8 +27,15 @@ describe('console server', () => {
   let server: ConsoleServer;
   let balancing: Server;
   let staticDir: string;
+  let anvil: AnvilInstance;
+  let chain: RoleChain;
+  let REGISTRY: string;
 
   beforeAll(async () => {
+    anvil = await startAnvil();
+    chain = await deployRoleChain(anvil.url, anvilDevKey(0));
+    await chain.grant('MARKET_OPERATOR', MARKET, operator.address);
+    REGISTRY = chain.registryAddress;
     staticDir = mkdtempSync(join(tmpdir(), 'console-static-'));
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>console</title>');
     balancing = createServer((request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: request.url, auth: request.headers.authorization ?? null })));
@@ -40,7 +48,7 @@ describe('console server', () => {
         NATS_URL: TEST_NATS_URL,
         NATS_NAMESPACE: namespace,
         NATS_OPERATOR_PASSWORD: testNatsCredentials('operator')?.password,
-        CONSOLE_OPERATOR_TOKEN: TOKEN,
+        CONSOLE_CHAIN_RPC_URL: anvil.url,
         CONSOLE_BALANCING_URL: `http://127.0.0.1:${(balancing.address() as AddressInfo).port}`,
         CONSOLE_STATIC_DIR: staticDir,
         CONSOLE_CHAIN_ID: '31337',
@@ -55,6 +63,8 @@ describe('console server', () => {
     await new Promise<void>((done) => balancing.close(() => done()));
     await deleteNamespaceStreams(namespace);
     rmSync(staticDir, { recursive: true, force: true });
+    chain?.close();
+    await anvil?.stop();
   });
 
   const get = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
@@ -111,11 +121,14 @@ describe('console server', () => {
         headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ ids: [body.deadLetters[0].deadLetterId] }),
       });
+    // The market operator's session only: none or a bearer token (401), a session without the role (403).
     expect((await redrive()).status).toBe(401);
     expect((await redrive('Bearer not-the-operator-token')).status).toBe(401);
+    const stranger = Wallet.createRandom();
+    expect(await redrive(await signSession(stranger, authEnvironment(31337, REGISTRY)))).toMatchObject({ status: 403, body: { title: 'MISSING_ROLE', detail: expect.stringContaining(stranger.address) } });
     const republished = messaging.nc.subscribe(messaging.subject('meter.intervals.measured.BG-01'), { max: 1 });
-    const ok = await redrive(`Bearer ${TOKEN}`);
-    expect(ok).toMatchObject({ status: 200, body: { redriven: 1 } });
+    const ok = await redrive(await signSession(operator, authEnvironment(31337, REGISTRY)));
+    expect(ok).toMatchObject({ status: 200, body: { redriven: 1, by: operator.address } });
     for await (const message of republished) expect(Buffer.from(message.data).equals(payload)).toBe(true);
   });
 

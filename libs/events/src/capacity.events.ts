@@ -106,3 +106,55 @@ export const CapacityExchangeScheduled = defineEvent({
     .strict()
     .refine((data) => data.fromGroup !== data.toGroup, { message: 'fromGroup and toGroup must differ', path: ['toGroup'] }),
 });
+
+const instant = z.string().datetime({ offset: false });
+const sharesW = wattsString.refine((value) => value !== '0', 'must be positive');
+
+/** The share-registry events of capacity-market's event store, as stored (bigints as decimal strings). */
+const shareRegistryEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('PlantRegistered'),
+    plant: z.object({
+      plantId: plantIdString,
+      kind: z.enum(['pv', 'wind', 'hydro']),
+      meterId: meterPointIdString,
+      capacityW: wattsString,
+      operator: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address'),
+      groupId: groupIdString,
+      feePerMWPeriodCents: wattsString,
+    }).strict(),
+    at: instant,
+  }).strict(),
+  z.object({ type: z.literal('SharesIssued'), plantId: plantIdString, holderId: holderIdString, sharesW, at: instant }).strict(),
+  z.object({ type: z.literal('SharesTransferred'), plantId: plantIdString, fromHolderId: holderIdString, toHolderId: holderIdString, sharesW, at: instant }).strict(),
+  z.object({ type: z.literal('SharesRetired'), plantId: plantIdString, holderId: holderIdString, sharesW, at: instant }).strict(),
+  z.object({
+    type: z.literal('HolderRegistered'),
+    holder: z.object({ holderId: holderIdString, consumptionMeterId: meterPointIdString, groupId: groupIdString }).strict(),
+    at: instant,
+  }).strict(),
+]);
+
+/**
+ * One event appended to capacity-market's event store (the share registry: plants, holders,
+ * issues, transfers, retirements), published through its outbox in the append's transaction.
+ * `streamId` (`plant:<id>` | `holder:<id>`) and `streamVersion` are its place in the store, so
+ * a capacity-market on an empty database rebuilds the store from the CAPACITY stream exactly
+ * (docs/integrity.md, "Rebuild from the log"). Id: (streamId, streamVersion).
+ */
+export const CapacitySharesRecorded = defineEvent({
+  type: 'capacity.shares.recorded',
+  schemaVersion: 1,
+  domain: 'capacity',
+  entity: 'shares',
+  pastTense: 'recorded',
+  keyed: false,
+  schema: z
+    .object({
+      streamId: z.string().regex(/^(plant|holder):[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}$/, 'must be plant:<plantId> or holder:<holderId>'),
+      streamVersion: z.number().int().positive(),
+      event: shareRegistryEventSchema,
+    })
+    .strict()
+    .refine((data) => data.streamId.startsWith(data.event.type === 'HolderRegistered' ? 'holder:' : 'plant:'), { message: 'a holder event belongs to a holder stream, a plant event to a plant stream', path: ['streamId'] }),
+});

@@ -84,8 +84,13 @@ export const meterRegistrationBodySchema = z
   .object({ meters: z.array(meterPointRegistrationSchema).min(1).max(100_000) })
   .strict();
 
+/**
+ * `correction: true`: the DSO of the meter's grid area corrects periods for which values are
+ * already accepted (effectiveFrom at or before them); the values are re-booked to the new group.
+ * Without it (or by anyone else) such a change is refused (docs/trust.md).
+ */
 export const meterChangeBodySchema = z
-  .object({ effectiveFrom: periodIdString, groupId: groupId.optional(), supplier: supplier.optional(), connectionLimitW: connectionLimitW.optional(), dso: addressString.optional() })
+  .object({ effectiveFrom: periodIdString, groupId: groupId.optional(), supplier: supplier.optional(), connectionLimitW: connectionLimitW.optional(), dso: addressString.optional(), correction: z.boolean().optional() })
   .strict();
 
 export const meterRetireBodySchema = z.object({ effectiveAt: periodIdString }).strict();

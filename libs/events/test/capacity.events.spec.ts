@@ -1,4 +1,4 @@
-import { CapacityAllocationComputed, CapacityExchangeScheduled } from '../src/capacity.events';
+import { CapacityAllocationComputed, CapacityExchangeScheduled, CapacitySharesRecorded } from '../src/capacity.events';
 
 describe('capacity events', () => {
   const occurredAt = '2026-03-29T01:20:00.000Z';
@@ -52,5 +52,16 @@ describe('capacity events', () => {
     });
     expect(event.data.holders[0].residualWh).toBe('200');
     expect(() => CapacityAllocationComputed.parse({ ...event, data: { ...event.data, version: 0 } })).toThrow(/data.version/);
+  });
+
+  it('a share record is one stored event at its place in the store; its stream matches its kind', () => {
+    const at = '2026-03-29T00:56:00.000Z';
+    const data = { streamId: 'plant:pv-1', streamVersion: 4, event: { type: 'SharesTransferred', plantId: 'pv-1', fromHolderId: 'bob', toHolderId: 'carol', sharesW: '500', at } } as const;
+    const event = CapacitySharesRecorded.create({ data, idParts: ['plant:pv-1', '4'], occurredAt: at });
+    expect(event.id).toBe(CapacitySharesRecorded.create({ data, idParts: ['plant:pv-1', '4'], occurredAt: at }).id);
+    expect(CapacitySharesRecorded.subject()).toBe('capacity.shares.recorded');
+    expect(() => CapacitySharesRecorded.create({ data: { ...data, streamId: 'holder:bob' }, idParts: ['x'], occurredAt: at })).toThrow(/streamId/);
+    expect(() => CapacitySharesRecorded.create({ data: { ...data, event: { ...data.event, sharesW: '0' } }, idParts: ['x'], occurredAt: at })).toThrow(/sharesW/);
+    expect(() => CapacitySharesRecorded.create({ data: { ...data, event: { ...data.event, extra: 1 } as never }, idParts: ['x'], occurredAt: at })).toThrow();
   });
 });

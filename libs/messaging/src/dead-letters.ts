@@ -1,5 +1,6 @@
 import { MessageDeadLettered, type EventData } from '@gridledger/events';
 import type { MessagingClient } from './messaging-client';
+import { readStreamSubject } from './stream-reader';
 import { STREAMS } from './streams';
 
 export type DeadLetter = EventData<typeof MessageDeadLettered> & { readonly deadLetterId: string };
@@ -17,30 +18,12 @@ export interface DeadLetterQuery {
 /** Reads dead letters from the DEADLETTER stream, oldest first (an ordered, ephemeral consumer). */
 export async function readDeadLetters(messaging: MessagingClient, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
   const limit = query.limit ?? 1000;
-  const subject = messaging.subject(query.stream ? MessageDeadLettered.subject(query.stream) : MessageDeadLettered.subjectFilter);
-  const streamName = messaging.streamName(STREAMS.DEADLETTER.name);
-  const info = await messaging.jsm.streams.info(streamName, { subjects_filter: subject });
-  const stored = Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
-  if (stored === 0) return [];
-  const consumer = await messaging.js.consumers.get(streamName, { filterSubjects: subject });
   const letters: DeadLetter[] = [];
-  try {
-    let seen = 0;
-    while (seen < stored && letters.length < limit) {
-      const batch = await consumer.fetch({ max_messages: Math.min(500, stored - seen), expires: 2000 });
-      let got = 0;
-      for await (const msg of batch) {
-        got++;
-        seen++;
-        const envelope = MessageDeadLettered.parse(msg.json());
-        if ((!query.consumer || envelope.data.consumer === query.consumer) && (!query.ids || query.ids.includes(envelope.id))) letters.push({ ...envelope.data, deadLetterId: envelope.id });
-        if (msg.info.pending === 0 || letters.length >= limit) break;
-      }
-      if (got === 0) break;
-    }
-  } finally {
-    await consumer.delete().catch(() => undefined);
-  }
+  await readStreamSubject(messaging, STREAMS.DEADLETTER.name, query.stream ? MessageDeadLettered.subject(query.stream) : MessageDeadLettered.subjectFilter, (msg) => {
+    const envelope = MessageDeadLettered.parse(msg.json());
+    if ((!query.consumer || envelope.data.consumer === query.consumer) && (!query.ids || query.ids.includes(envelope.id))) letters.push({ ...envelope.data, deadLetterId: envelope.id });
+    return letters.length < limit;
+  });
   return letters;
 }
 

@@ -10,5 +10,6 @@ export * from './consumer';
 export * from './outbox';
 export * from './outbox-writer';
 export * from './dead-letters';
+export * from './stream-reader';
 export * from './nest';
 export * from './publish-failure';

@@ -41,11 +41,13 @@ export const NATS_USERS: Readonly<Record<NatsUserName, NatsUserSpec>> = {
   // balancing asks meter-ingest to re-send what does not match a manifest, and its reconciler reads the others' views (docs/integrity.md).
   balancing: service('balancing', 'BALANCING_', {
     publishes: ['balancing.>'],
-    consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN'],
+    // BALANCING: its own settled history, read back when it starts on an empty database (docs/integrity.md).
+    consumes: ['METER', 'CAPACITY', 'MARKET', 'CHAIN', 'BALANCING'],
     requests: ['meter-ingest.intervals.resend', 'meter-ingest.manifests.view', 'capacity-market.reconciliation.view', 'chain-bridge.reconciliation.view'],
     serves: ['balancing.proof.requested'],
   }),
-  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET'], requests: [], serves: ['capacity-market.reconciliation.view'] }),
+  // capacity-market reads its own CAPACITY stream back when it starts on an empty database (its share registry, docs/integrity.md).
+  'capacity-market': service('capacity-market', 'CAPACITY_', { publishes: ['capacity.>'], consumes: ['METER', 'MARKET', 'CAPACITY'], requests: [], serves: ['capacity-market.reconciliation.view'] }),
   'chain-bridge': service('chain-bridge', 'CHAIN_', { publishes: ['chain.>'], consumes: ['BALANCING'], requests: ['balancing.proof.requested'], serves: ['chain-bridge.reconciliation.view'] }),
   // The market operator: prices (market.>), outbox replays, dead-letter reads and re-drives, the CLI and the demo.
   operator: { user: 'operator', envPrefix: 'NATS_OPERATOR_', publishes: ['>'], consumes: [], requests: [], serves: [], managesStreams: true, superuser: true },

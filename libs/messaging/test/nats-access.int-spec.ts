@@ -127,8 +127,8 @@ describe('NATS locked down (production permissions: no namespace, exact stream n
 
   it.each([
     ['meter-ingest', 'meter.readings.rejected', [] as string[], ['METER', 'BALANCING']],
-    ['balancing', 'balancing.period.closed', ['METER', 'CAPACITY', 'MARKET', 'CHAIN'], ['BALANCING', 'DEADLETTER']],
-    ['capacity-market', 'capacity.allocation.computed', ['METER', 'MARKET'], ['BALANCING', 'CHAIN']],
+    ['balancing', 'balancing.period.closed', ['METER', 'CAPACITY', 'MARKET', 'CHAIN', 'BALANCING'], ['DEADLETTER']],
+    ['capacity-market', 'capacity.allocation.computed', ['METER', 'MARKET', 'CAPACITY'], ['BALANCING', 'CHAIN']],
     ['chain-bridge', 'chain.period.confirmed', ['BALANCING'], ['METER', 'DEADLETTER']],
   ] as const)('%s declares the streams, publishes its own subject and consumes only what it reads', async (user, ownSubject, reads, notRead) => {
     const client = await as(user);

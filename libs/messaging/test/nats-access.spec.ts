@@ -30,8 +30,10 @@ describe('NATS users and permissions (nats-access.ts)', () => {
     expect(balancing.subscribe.allow).toContain('_INBOX.balancing.>');
     expect(balancing.subscribe.allow).not.toContain('_INBOX.>');
     expect(balancing.publish.allow).toEqual(expect.arrayContaining(['$JS.API.CONSUMER.MSG.NEXT.METER.>', '$JS.ACK.CHAIN.>', 'platform.message.deadlettered.METER']));
-    expect(balancing.publish.allow.some((subject) => subject.includes('.BALANCING.') && subject.startsWith('$JS.API.CONSUMER'))).toBe(false);
+    // balancing reads its own BALANCING stream back only to rebuild on an empty database (docs/integrity.md).
+    expect(balancing.publish.allow).toContain('$JS.API.CONSUMER.CREATE.BALANCING.>');
     const chainBridge = natsPermissions(NATS_USERS['chain-bridge']);
+    expect(chainBridge.publish.allow.some((subject) => subject.includes('.METER.') && subject.startsWith('$JS.API.CONSUMER'))).toBe(false);
     expect(chainBridge.publish.allow).toEqual(expect.arrayContaining(['rpc.balancing.proof.requested', '$JS.API.CONSUMER.INFO.BALANCING.>']));
     for (const service of SERVICES) expect(natsPermissions(NATS_USERS[service]).publish.allow.some((subject) => /DELETE|PURGE|MSG\.GET/.test(subject))).toBe(false);
   });

@@ -88,3 +88,35 @@ export function ledgerDigest(postings: readonly Posting[]): string {
   }
   return `0x${hash.digest('hex')}`;
 }
+
+/** A settled version as its event records it: enough to derive its posting again. */
+export interface RecordedVersion {
+  readonly groupId: BalancingGroupId;
+  readonly periodId: PeriodId;
+  readonly version: number;
+  readonly imbalanceAmount: MinorUnits | null;
+  readonly ledgerDigest: string;
+}
+
+/**
+ * The postings of a group-period's recorded versions 1..n (each version posts the difference
+ * of its amount to what was posted before; an unpriced version posts nothing), checked
+ * against each version's ledger digest: a rebuild from the log restores exactly the books the
+ * versions pinned, or refuses.
+ */
+export function postingsOfRecordedVersions(versions: readonly RecordedVersion[]): (Posting | null)[] {
+  const postings: Posting[] = [];
+  let posted = 0n;
+  return versions.map((recorded, index) => {
+    if (recorded.version !== index + 1) throw new RangeError(`${recorded.groupId} ${recorded.periodId}: version ${index + 1} is missing (found ${recorded.version})`);
+    const delta = recorded.imbalanceAmount === null ? 0n : recorded.imbalanceAmount - posted;
+    const posting = imbalancePosting(recorded.groupId, recorded.periodId, recorded.version, delta);
+    if (posting) {
+      postings.push(posting);
+      posted += delta;
+    }
+    const digest = ledgerDigest(postings);
+    if (digest !== recorded.ledgerDigest) throw new RangeError(`${recorded.groupId} ${recorded.periodId} v${recorded.version}: the postings derived from the amounts give ledger digest ${digest}, the version says ${recorded.ledgerDigest}`);
+    return posting;
+  });
+}

@@ -18,6 +18,8 @@ import { GroupPeriodSettler } from './settlement/group-period.settler';
 import { SettlementWorker } from './settlement/settlement.worker';
 import { KECCAK, LEAF_SALT_KEY, MERKLE_ROOTS } from './settlement/tokens';
 import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
+import { AdoptedVersionsRestorer } from './rebuild/adopted-versions.restorer';
+import { SettledHistoryAdoption } from './rebuild/settled-history.adoption';
 
 /**
  * balancing: consumers (registry, intervals, schedules, prices, chain confirmations), the
@@ -54,6 +56,12 @@ import { MerkleRoots, createMerkleRoots } from './settlement/merkle-roots';
           { required: config.BALANCING_REQUIRE_MANIFEST, resendRetryMs: config.BALANCING_RESEND_RETRY_MS },
         ),
     },
+    {
+      provide: AdoptedVersionsRestorer,
+      inject: [DATA_SOURCE, KECCAK, LEAF_SALT_KEY],
+      useFactory: (dataSource: DataSource, keccak: Keccak256, leafSaltKey: Buffer) => new AdoptedVersionsRestorer(dataSource, keccak, leafSaltKey),
+    },
+    SettledHistoryAdoption,
     {
       provide: ProofService,
       inject: [DATA_SOURCE, KECCAK, LEAF_SALT_KEY],

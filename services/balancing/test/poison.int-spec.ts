@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { parsePeriodId, periodIdOf } from '@gridledger/domain';
-import { CapacityExchangeScheduled, MarketPricesPublished } from '@gridledger/events';
-import { MessagingClient, readDeadLetters } from '@gridledger/messaging';
+import { BalancingPeriodSettled, CapacityExchangeScheduled, MarketPricesPublished } from '@gridledger/events';
+import { MessagingClient, readDeadLetters, readStreamSubject } from '@gridledger/messaging';
 import { balancingConsumerRefs } from '../src/ingest/balancing-consumers';
 import { SpawnedService, TestDatabase, waitFor } from '@gridledger/testing';
 import { BalancingUnderTest, publishMeasured, startBalancing } from './support/balancing-under-test';
@@ -11,7 +11,8 @@ import { BalancingUnderTest, publishMeasured, startBalancing } from './support/b
  * published; a poison group-period (rows written straight into Postgres whose settlement overflows
  * int8) fails, is backed off, counted and parked after BALANCING_SETTLE_MAX_FAILURES, while
  * every other group-period settles and later corrections still flow; the metric, the error
- * log and the API show the parked one; a new input un-parks it.
+ * log and the API show the parked one; a new input un-parks it. Both poisons at once, and
+ * every other settled version reaches the BALANCING stream past them.
  */
 const MPO = `0x${'33'.repeat(20)}`;
 // A period that ended an hour ago: with BALANCING_GATE_DEADLINE_MS=1 its gates close by deadline.
@@ -132,6 +133,20 @@ describe('balancing settlement queue with a poison group-period', () => {
     const settled = (await period(POISON))!;
     expect(settled.versions[0].imbalanceWh).toBe('1100');
     expect(settled.settlement).toEqual({ failures: 0, lastError: null, parkedAt: null });
+
+    // Everything else flowed past both poisons: every settled version is on the BALANCING
+    // stream, once, and the parked row stays parked (never published, never retried into the stream).
+    const onStream = await waitFor(async () => {
+      const versions: string[] = [];
+      await readStreamSubject(messaging, 'BALANCING', BalancingPeriodSettled.subjectFilter, (msg) => {
+        const { data } = BalancingPeriodSettled.parse(msg.json());
+        if (data.periodId === PERIOD) versions.push(`${data.groupId} v${data.version}`);
+      });
+      return versions.length >= 4 ? versions.sort() : undefined;
+    }, { timeoutMs: 30_000, what: 'every settled version on the stream' });
+    expect(onStream).toEqual(['BG-0 v1', 'BG-A v1', 'BG-A v2', 'BG-B v1']);
+    expect(await sql(`SELECT published_at, parked_at IS NOT NULL AS parked FROM balancing.outbox WHERE event_id = 'poison-row'`)).toEqual([{ published_at: null, parked: true }]);
+    expect(await sql(`SELECT event_id FROM balancing.outbox WHERE published_at IS NULL AND parked_at IS NULL AND event_type = 'balancing.period.settled'`)).toEqual([]);
   }, 90_000);
 
   it('dead-letters an exchange or a price beyond the domain limits from the streams and applies the valid one after them', async () => {

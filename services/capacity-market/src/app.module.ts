@@ -9,6 +9,7 @@ import { PlantsReadRepository } from './persistence/plants-read.repository';
 import { PlantsController } from './shares/plants.controller';
 import { ExchangesReadRepository } from './persistence/exchanges-read.repository';
 import { ReconciliationResponder } from './reconciliation/reconciliation.responder';
+import { ShareRegistryRebuild } from './rebuild/share-registry.rebuild';
 import { SharesService } from './shares/shares.service';
 import { HoldersController } from './statements/holders.controller';
 
@@ -22,6 +23,7 @@ import { HoldersController } from './statements/holders.controller';
   imports: [AuthModule.forRoot()],
   controllers: [PlantsController, HoldersController, IngestConsumers, ReconciliationResponder],
   providers: [
+    ShareRegistryRebuild,
     SharesService,
     CapacityAccess,
     PeriodWorker,

@@ -20,6 +20,14 @@ export const configSchema = commonConfigSchema(3003).extend({
   /** Tests and replays: the service clock starts at this UTC instant and runs at real speed. */
   CAPACITY_CLOCK_START: z.string().datetime({ offset: false, message: 'must be a UTC instant like 2026-03-29T00:55:00Z' }).optional(),
   /** Holder rows per capacity.allocation.computed part. */
+  /**
+   * Durable consumers are `<prefix>-<name>`. A capacity-market rebuilt on an empty database takes
+   * a new prefix, so its consumers read METER and MARKET from the start (docs/integrity.md).
+   */
+  CAPACITY_CONSUMER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,48}$/, 'must be 1-48 letters, digits, _ or -')
+    .default('capacity-market'),
   CAPACITY_PART_SIZE: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(10_000, 'must be at most 10000').default(1000),
 });
 

@@ -14,6 +14,7 @@ export function capacityMarketService(env?: Record<string, string | undefined>):
     migrations: MIGRATIONS,
     env,
     apiDocument: capacityMarketApiDocument(),
+    consumers: (config) => ({ prefix: config.CAPACITY_CONSUMER_PREFIX }),
     // Tests and replays of a past day: the clock starts at CAPACITY_CLOCK_START and runs at real speed.
     clock: (config) => (config.CAPACITY_CLOCK_START === undefined ? systemClock : offsetClock(Date.parse(config.CAPACITY_CLOCK_START))),
   };

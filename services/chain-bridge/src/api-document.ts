@@ -12,13 +12,13 @@ export function chainBridgeApiDocument(): OpenApiDocument {
       {
         method: 'get',
         path: '/proofs/:groupId/:periodId/:meterId',
-        summary: 'A meter’s leaf and proof from balancing, the anchoring transaction and the contract’s own verification.',
+        summary: 'A meter’s leaf and proof from balancing, the anchoring transaction and the contract’s own verification. Read session (Authorization: SIWE …) of the meter’s MPO or supplier, or the market operator.',
         params: proofRequest.pick({ groupId: true, periodId: true, meterId: true }),
         query: proofRequest.pick({ version: true }),
         response: { status: 200, description: 'The proof and where it is anchored.' },
       },
       { method: 'get', path: '/commits/:groupId/:periodId', summary: 'The versions of a group’s period the bridge committed, with their status.', params: commitParams, response: { status: 200, description: 'The commits.' } },
-      { method: 'get', path: '/alarms', summary: 'Alarms (refused or conflicting commits), newest first.', paged: true, response: { status: 200, description: 'A page of alarms.' } },
+      { method: 'get', path: '/alarms', summary: 'Alarms (refused or conflicting commits), newest first. Read session of the market operator.', paged: true, response: { status: 200, description: 'A page of alarms.' } },
     ],
   });
 }
@@ -36,7 +36,7 @@ export function chainFinalizerApiDocument(): OpenApiDocument {
         params: finalizationParams,
         response: { status: 200, description: 'The finalization.' },
       },
-      { method: 'get', path: '/alarms', summary: 'Alarms (refused finalizations, role violations), newest first.', paged: true, response: { status: 200, description: 'A page of alarms.' } },
+      { method: 'get', path: '/alarms', summary: 'Alarms (refused finalizations, role violations), newest first. Read session of the market operator.', paged: true, response: { status: 200, description: 'A page of alarms.' } },
     ],
   });
 }

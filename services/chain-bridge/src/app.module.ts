@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@gridledger/service-kit';
 import { ChainModule } from './chain/chain.module';
 import { ChainWorkerModule } from './chain/chain-worker.module';
 import { CommitsModule } from './commits/commits.module';
@@ -16,10 +17,11 @@ import { AlarmsController, StatusController } from './status/status.controller';
  * settlement cascade, confirmations, and proofs. Every client, repository, worker and the
  * clock are Nest providers: ChainModule (the chain), CommitsModule, ChainWorkerModule (the
  * loop; the finalization round stays disabled without a TSO key). Messaging, database,
- * telemetry, config, clock, health and metrics come from service-kit's global BackboneModule.
+ * telemetry, config, clock, health and metrics come from service-kit's global BackboneModule;
+ * read sessions (proofs, alarms) from its AuthModule.
  */
 @Module({
-  imports: [ChainModule, CommitsModule, FinalizationModule, ChainWorkerModule],
+  imports: [AuthModule.forRoot(), ChainModule, CommitsModule, FinalizationModule, ChainWorkerModule],
   controllers: [ProofsController, StatusController, AlarmsController, BridgeConsumers, ReconciliationResponder],
   providers: [StatusReadRepository],
 })
@@ -28,10 +30,11 @@ export class AppModule {}
 /**
  * chain-bridge as finalizer (CHAIN_MODE=finalizer, its own Deployment, the TSO's key and no
  * other): period summaries in, each checked against the commitments on chain, finalizations
- * out. Its own schema and durable consumer (service name chain-finalizer).
+ * out. Its own schema and durable consumer (service name chain-finalizer); the market operator's
+ * read session for its alarms (AuthModule).
  */
 @Module({
-  imports: [ChainModule, FinalizationModule, ChainWorkerModule],
+  imports: [AuthModule.forRoot(), ChainModule, FinalizationModule, ChainWorkerModule],
   controllers: [FinalizationStatusController, AlarmsController, FinalizerConsumers],
   providers: [StatusReadRepository],
 })

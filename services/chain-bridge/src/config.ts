@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonConfigSchema } from '@gridledger/service-kit';
+import { authConfigFields, commonConfigSchema } from '@gridledger/service-kit';
 
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 32-byte private key as 0x-prefixed hex');
 const positiveInt = (fallback: number) => z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be an integer').positive('must be positive').default(fallback);
@@ -14,13 +14,16 @@ export function chainModeOf(env: Record<string, string | undefined>): ChainMode 
 }
 
 /**
- * chain-bridge's configuration: the common variables (HTTP_PORT defaults to 3004) plus the
+ * chain-bridge's configuration: the common variables (HTTP_PORT defaults to 3004), the role
+ * registry its read sessions are checked against (ROLE_REGISTRY_ADDRESS, … : service-kit's
+ * authConfigFields; the cascade is its own registry, so usually CHAIN_CASCADE_ADDRESS) plus the
  * chain's. Keys come only from the environment and are never logged (zod's messages name
  * the variable, not its value). Separation of duties: a committer holds the committer key and
  * never the TSO's; a finalizer (its own Deployment) holds the TSO's key and no other.
  */
 export const configSchema = commonConfigSchema(3004)
   .extend({
+    ...authConfigFields,
     CHAIN_MODE: z.enum(CHAIN_MODES, { errorMap: () => ({ message: 'must be committer or finalizer' }) }).default('committer'),
     /** This service's NATS user (default chain-bridge) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
     CHAIN_NATS_USER: z.string().min(1).optional(),

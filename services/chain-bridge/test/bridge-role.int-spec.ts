@@ -48,12 +48,13 @@ describe('chain-bridge: refusals', () => {
     expect(await harness.commitLogs('GRP-ALPHA', periodId)).toHaveLength(0);
     expect(harness.bridge?.output()).not.toContain(KEYS.stranger.slice(2));
 
-    const alarms = (await (await fetch(`${harness.bridge?.url}/alarms`)).json()) as { items: { kind: string; groupId: string; detail: string }[]; next: string | null };
+    // Alarms are the market operator's (a read session, docs/authorization.md).
+    const alarms = (await (await harness.read('/alarms', KEYS.operator)).json()) as { items: { kind: string; groupId: string; detail: string }[]; next: string | null };
     expect(alarms).toEqual({ items: [expect.objectContaining({ kind: 'role-violation', groupId: 'GRP-ALPHA', detail: expect.stringContaining(stranger) })], next: null });
     const commits = (await (await fetch(`${harness.bridge?.url}/commits/GRP-ALPHA/${periodId}`)).json()) as { versions: unknown[] };
     expect(commits.versions).toEqual([expect.objectContaining({ version: 1, status: 'rejected', txHash: null, attempts: 0 })]);
     // Errors are problem details: a bad page size, a malformed id, an unknown route.
-    await expectProblem(await fetch(`${harness.bridge?.url}/alarms?limit=0`), { status: 400, code: 'INVALID_LIMIT', field: 'limit' });
+    await expectProblem(await harness.read('/alarms?limit=0', KEYS.operator), { status: 400, code: 'INVALID_LIMIT', field: 'limit' });
     await expectProblem(await fetch(`${harness.bridge?.url}/commits/GRP-ALPHA/2026-03-29T04:07:00Z`), { status: 400, code: 'INVALID_FIELD', field: 'periodId' });
     await expectProblem(await fetch(`${harness.bridge?.url}/no-such-route`), { status: 404, code: 'NOT_FOUND', field: '(path)' });
   });
@@ -155,7 +156,7 @@ describe('chain-bridge: refusals', () => {
   it('pages the alarms newest first: walking every page gives every alarm exactly once', async () => {
     const stored = await harness.query<{ id: string; kind: string }>(`SELECT id::text, kind FROM chain_bridge.chain_alarm ORDER BY id DESC`);
     expect(stored.length).toBeGreaterThan(1);
-    const walked = await walkPages<{ id: number; kind: string }>(harness.bridge?.url ?? '', '/alarms?limit=1');
+    const walked = await walkPages<{ id: number; kind: string }>(harness.bridge?.url ?? '', '/alarms?limit=1', await harness.session(KEYS.operator));
     expect(walked.items.map((alarm) => [String(alarm.id), alarm.kind])).toEqual(stored.map((row) => [row.id, row.kind]));
     expect(walked.pages).toBe(stored.length);
   });

@@ -4,6 +4,7 @@ import { BalancingPeriodSettled, BalancingPeriodClosed, type EventEnvelope } fro
 import { MeterLeaf, MeterMerkleTree, leafSalt, leafSaltVersionKey, loadKeccak256 } from '@gridledger/domain';
 import type { MessagingClient } from '@gridledger/messaging';
 import { deployCascade, groupKey, periodStartSeconds } from '@gridledger/contracts';
+import { authEnvironment, signSession, type AuthEnvironment } from '@gridledger/auth';
 import {
   AnvilInstance,
   TestDatabase,
@@ -20,8 +21,12 @@ import {
 } from '@gridledger/testing';
 import { Client } from 'pg';
 
-/** Keys of anvil's dev accounts by role in these tests. */
-export const KEYS = { operator: anvilDevKey(0), brp: anvilDevKey(1), tso: anvilDevKey(2), stranger: anvilDevKey(5) };
+/**
+ * Keys of anvil's dev accounts by role in these tests: the operator deploys the cascade and
+ * holds MARKET_OPERATOR (it reads alarms and any proof), `mpo` is GRP-ALPHA's MPO (a proof
+ * reader of that group), the stranger holds no role.
+ */
+export const KEYS = { operator: anvilDevKey(0), brp: anvilDevKey(1), tso: anvilDevKey(2), mpo: anvilDevKey(3), stranger: anvilDevKey(5) };
 export const GROUPS = ['GRP-ALPHA', 'GRP-BETA'] as const;
 /** Balancing's leaf salt key, as the tests' stand-in for balancing uses it. */
 export const LEAF_SALT_KEY = Buffer.alloc(32, 0x77);
@@ -113,6 +118,8 @@ export class BridgeHarness {
   /** Speaks as balancing's NATS user: only it may publish settled and closed periods. */
   balancing!: MessagingClient;
   cascadeAddress!: string;
+  /** What read sessions are signed for: this anvil's chain and the cascade (its own RoleRegistry). */
+  environment!: AuthEnvironment;
   bridge: SpawnedService | undefined;
   /** The TSO's finalizer: chain-bridge in CHAIN_MODE=finalizer, its own process and key (schema chain_finalizer). */
   finalizer: SpawnedService | undefined;
@@ -133,9 +140,12 @@ export class BridgeHarness {
       grants: [
         ...groups.map((groupId) => ({ role: 'BRP' as const, groupId, account: new Wallet(KEYS.brp).address })),
         { role: 'TSO', account: new Wallet(KEYS.tso).address },
+        { role: 'MARKET_OPERATOR', account: new Wallet(KEYS.operator).address },
+        ...(groups.includes('GRP-ALPHA') ? [{ role: 'MPO' as const, scope: 'GRP-ALPHA', account: new Wallet(KEYS.mpo).address }] : []),
       ],
     });
     this.cascadeAddress = deployed.cascadeAddress;
+    this.environment = authEnvironment((await provider.getNetwork()).chainId, deployed.cascadeAddress);
     provider.destroy();
     this.db = await createTestDatabase();
     this.pg = new Client({ connectionString: this.db.url });
@@ -166,6 +176,9 @@ export class BridgeHarness {
       NATS_NAMESPACE: this.ns,
       CHAIN_RPC_URL: this.anvil.url,
       CHAIN_CASCADE_ADDRESS: this.cascadeAddress,
+      // The cascade is its own RoleRegistry: read sessions are checked against its roles.
+      ROLE_REGISTRY_ADDRESS: this.cascadeAddress,
+      ROLE_MIRROR_POLL_MS: '200',
       CHAIN_COMMITTER_KEY: KEYS.brp,
       CHAIN_CONFIRMATIONS: '2',
       CHAIN_POLL_INTERVAL_MS: '100',
@@ -197,6 +210,18 @@ export class BridgeHarness {
       if (this.finalizer === finalizer) this.finalizerRunning = false;
     });
     return finalizer;
+  }
+
+  /** The Authorization header of a read session of `key` (none: no header). */
+  async session(key: string | undefined): Promise<Record<string, string>> {
+    return key === undefined ? {} : { authorization: await signSession(new Wallet(key), this.environment) };
+  }
+
+  /** GET `path` of the committer (or the finalizer) in a read session of `key` (none: without a session). */
+  async read(path: string, key: string | undefined, process: 'bridge' | 'finalizer' = 'bridge'): Promise<Response> {
+    const service = process === 'bridge' ? this.bridge : this.finalizer;
+    if (!service) throw new Error(`the ${process} is not running`);
+    return fetch(`${service.url}${path}`, { headers: await this.session(key) });
   }
 
   async publishSettled(envelope: EventEnvelope, traceparent?: string): Promise<void> {

@@ -2,7 +2,8 @@ import { BALANCING_PROOF_SUBJECT, type EventEnvelope } from '@gridledger/events'
 import { MeterLeaf, meterLeafValues } from '@gridledger/domain';
 import { periodStartSeconds } from '@gridledger/contracts';
 import { expectProblem } from '@gridledger/testing';
-import { BridgeHarness, closedPeriod, settledPeriod } from './bridge.harness';
+import { Wallet } from 'ethers';
+import { BridgeHarness, KEYS, closedPeriod, settledPeriod } from './bridge.harness';
 import { rootOfByPlainRpc } from './plain-rpc';
 
 jest.setTimeout(120_000);
@@ -46,8 +47,10 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
       ['GRP-ALPHA', alpha],
       ['GRP-BETA', beta],
     ]);
+    const readers: string[] = [];
     const responder = harness.messaging.serve(BALANCING_PROOF_SUBJECT, async (body) => {
-      const request = body as { groupId: string; periodId: string; meterId: string };
+      const request = body as { groupId: string; periodId: string; meterId: string; reader: string };
+      readers.push(request.reader);
       const period = trees.get(request.groupId);
       const index = period?.leaves.findIndex((leaf) => leaf.meterId === request.meterId) ?? -1;
       if (!period || index < 0) return { ok: false, error: `no meter ${request.meterId} in ${request.groupId} ${request.periodId}` };
@@ -100,9 +103,11 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
       totals: { feedInWh: '5700', feedOutWh: '6350', scheduleNetWh: '0', imbalanceWh: '-650' },
     });
 
-    // Proof API: leaf and proof from balancing, anchor from the bridge, verified by the contract.
-    const response = await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/DE-A-2`);
+    // Proof API (a read session of the group's MPO, forwarded to balancing as the reader): leaf
+    // and proof from balancing, anchor from the bridge, verified by the contract.
+    const response = await harness.read(`/proofs/GRP-ALPHA/${PERIOD}/DE-A-2`, KEYS.mpo);
     expect(response.status).toBe(200);
+    expect(readers).toEqual([new Wallet(KEYS.mpo).address]);
     const proof = (await response.json()) as Data;
     const anchor = confirmed.find((e) => dataOf(e).groupId === 'GRP-ALPHA') as EventEnvelope;
     expect(proof).toMatchObject({
@@ -114,10 +119,10 @@ describe('chain-bridge: settled periods in, confirmed periods out', () => {
       verifiedOnChain: true,
       anchor: { status: 'confirmed', txHash: dataOf(anchor).txHash, blockNumber: dataOf(anchor).blockNumber },
     });
-    expect((await expectProblem(await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/NOPE-9`), { status: 404, code: 'NO_PROOF', field: 'meterId' })).detail).toContain('no meter NOPE-9');
-    await expectProblem(await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/2026-03-29T01:07:00Z/DE-A-2`), { status: 400, code: 'INVALID_FIELD', field: 'periodId' });
+    expect((await expectProblem(await harness.read(`/proofs/GRP-ALPHA/${PERIOD}/NOPE-9`, KEYS.mpo), { status: 404, code: 'NO_PROOF', field: 'meterId' })).detail).toContain('no meter NOPE-9');
+    await expectProblem(await harness.read(`/proofs/GRP-ALPHA/2026-03-29T01:07:00Z/DE-A-2`, KEYS.mpo), { status: 400, code: 'INVALID_FIELD', field: 'periodId' });
     responder.unsubscribe();
-    const unanswered = await fetch(`${harness.bridge?.url}/proofs/GRP-ALPHA/${PERIOD}/DE-A-2`);
+    const unanswered = await harness.read(`/proofs/GRP-ALPHA/${PERIOD}/DE-A-2`, KEYS.operator);
     expect((await expectProblem(unanswered, { status: 502, code: 'BAD_GATEWAY' })).detail).toContain('balancing did not answer the proof request');
   });
 

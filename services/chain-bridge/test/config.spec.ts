@@ -4,12 +4,15 @@ import { configSchema } from '../src/config';
 const valid = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
   CHAIN_CASCADE_ADDRESS: `0x${'12'.repeat(20)}`,
+  ROLE_REGISTRY_ADDRESS: `0x${'12'.repeat(20)}`,
   CHAIN_COMMITTER_KEY: `0x${'3a'.repeat(32)}`,
 };
 
 describe('chain-bridge config', () => {
-  it('takes defaults for everything but the database, the contract and the committer key', () => {
-    expect(loadConfig(configSchema, valid)).toMatchObject({ CHAIN_RPC_URL: 'http://127.0.0.1:8545', CHAIN_CONFIRMATIONS: 3, CHAIN_MAX_FEE_BUMPS: 3, HTTP_PORT: 3004 });
+  it('takes defaults for everything but the database, the contract, the role registry and the committer key', () => {
+    expect(loadConfig(configSchema, valid)).toMatchObject({ CHAIN_RPC_URL: 'http://127.0.0.1:8545', CHAIN_CONFIRMATIONS: 3, CHAIN_MAX_FEE_BUMPS: 3, HTTP_PORT: 3004, ROLE_MIRROR_POLL_MS: 1000 });
+    const { ROLE_REGISTRY_ADDRESS: _registry, ...withoutRegistry } = valid;
+    expect(() => loadConfig(configSchema, withoutRegistry)).toThrow(/ROLE_REGISTRY_ADDRESS/);
   });
 
   it('separates duties: a committer refuses the TSO key, a finalizer needs it and refuses the committer key', () => {

@@ -48,7 +48,7 @@ export function meterIngestApiDocument(): OpenApiDocument {
       },
       { method: 'post', path: '/meters', summary: 'Registers meter points in a batch (`{ meters: [...] }`, at most 100 000).', headers: signedRequest, body: { schema: meterRegistrationBodySchema.openapi('MeterRegistration'), description: 'Signed by the DSO of each meter’s grid area or the market operator.' }, response: { status: 201, description: 'How many were registered and how many were unchanged.', schema: z.object({ registered: z.number().int(), unchanged: z.number().int() }) } },
       { method: 'get', path: '/meters/:meterId', summary: 'A meter point with its versions.', params: meterParams, response: { status: 200, description: 'The meter point.' } },
-      { method: 'patch', path: '/meters/:meterId', summary: 'Changes a meter point from a period boundary on.', params: meterParams, headers: signedRequest, body: { schema: meterChangeBodySchema.openapi('MeterChange'), description: 'The change, from the period boundary `effectiveFrom` on.' }, response: { status: 200, description: 'The new version.' } },
+      { method: 'patch', path: '/meters/:meterId', summary: 'Changes a meter point from a period boundary on.', params: meterParams, headers: signedRequest, body: { schema: meterChangeBodySchema.openapi('MeterChange'), description: 'The change, from the period boundary `effectiveFrom` on. Reaching back over accepted values only as the DSO\'s correction (`correction: true`): 409 SETTLED_PERIODS without it, 403 CORRECTION_NOT_PERMITTED for anyone but the DSO.' }, response: { status: 200, description: 'The new version.' } },
       {
         method: 'delete',
         path: '/meters/:meterId',

@@ -4,7 +4,8 @@ import { walletFor } from './population';
 
 /**
  * The chain side of the demo: the market operator (the dev node's first unlocked account)
- * deploys the cascade and grants the roles; the BRP committer and the TSO get fresh keys
+ * deploys the cascade, grants the roles and holds MARKET_OPERATOR itself (its read sessions,
+ * the console's operator actions); the BRP committer and the TSO get fresh keys
  * derived from the run's seed, funded from the operator, so no key is written anywhere.
  */
 export interface DemoChain {

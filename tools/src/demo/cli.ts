@@ -39,7 +39,7 @@ async function keepOpen(market: OpenMarket, log: (line: string) => void): Promis
     await web.process.stop(10_000);
     await market.services.stopAll();
   });
-  log(`console: ${web.url}  (operator token for re-drives: ${web.operatorToken})`);
+  log(`console: ${web.url}  (re-drives: sign in as the market operator ${market.operatorAddress}, the dev node's first account)`);
   log('the market stays open; Ctrl-C stops it');
   return new Promise<never>(() => undefined);
 }

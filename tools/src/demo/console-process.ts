@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnService, type SpawnedService } from '@gridledger/testing';
@@ -22,12 +21,10 @@ export function buildConsoleWeb(options: { force: boolean }): void {
 
 export interface RunningConsole {
   readonly url: string;
-  readonly operatorToken: string;
   readonly process: SpawnedService;
 }
 
 export async function startConsole(market: OpenMarket, port?: number): Promise<RunningConsole> {
-  const operatorToken = randomBytes(24).toString('hex');
   const process = await spawnService({
     entry: 'apps/console/src/main.ts',
     port,
@@ -43,9 +40,8 @@ export async function startConsole(market: OpenMarket, port?: number): Promise<R
       CONSOLE_CHAIN_BRIDGE_URL: market.services.url('chain-bridge'),
       CONSOLE_CHAIN_RPC_URL: market.rpcUrl,
       CONSOLE_CASCADE_ADDRESS: market.cascadeAddress,
-      CONSOLE_OPERATOR_TOKEN: operatorToken,
       CONSOLE_STATIC_DIR: CONSOLE_DIST,
     },
   });
-  return { url: process.url, operatorToken, process };
+  return { url: process.url, process };
 }

@@ -8,12 +8,13 @@ import { MarketPricesPublished } from '@gridledger/events';
 import { connectMessaging, NATS_USER_NAMES, natsPasswordVariable, type MessagingClient } from '@gridledger/messaging';
 import { seededRandom } from '@gridledger/testing';
 import { ensureDatabase, startLocalStack, type LocalStack } from '../stack';
-import { DEMO_GRID_AREA, setUpChain, type DemoChain } from './chain-setup';
+import { DEMO_GRID_AREA, setUpChain, walletAddress, type DemoChain } from './chain-setup';
 import { SERVICE_NAMES, startServices, type DemoServices, type ServiceName } from './demo-services';
 import { callJson, ServiceCallError } from './http';
 import type { MarketDayOptions } from './options';
 import { buildPopulation, type Population } from './population';
 import { ReadingsFeed } from './readings-feed';
+import { SignerLog } from './signer-log';
 import { observeMarket, type MarketObservations } from './stream-observer';
 import { collectSummary, type MarketDaySummary } from './summary';
 
@@ -60,6 +61,8 @@ export interface OpenMarket {
   readonly namespace: string;
   readonly rpcUrl: string;
   readonly cascadeAddress: string;
+  /** The market operator (the dev node's first account, holding MARKET_OPERATOR): the console's re-drives sign in as it. */
+  readonly operatorAddress: string;
 }
 
 /** The running market, for hooks that inject faults or measure. */
@@ -73,6 +76,8 @@ export interface RunningMarket {
   readonly periodIds: readonly string[];
   readonly databaseUrl: string;
   readonly namespace: string;
+  /** Who signed what: every call site that signs as a participant appends here (the summary prints it). */
+  readonly signers: SignerLog;
 }
 
 export interface MarketDayRun {
@@ -89,7 +94,7 @@ export async function runMarketDay(options: MarketDayOptions, log: Log, hooks: M
     if (!anchored) throw new Error(`not every period was anchored within ${options.timeoutMs / 1000} s: ${progressLine(market.observations, market.population.groups, market.periodIds)}`);
     const summary = await collectSummary({ ...market, expected });
     const rpcUrl = market.stack.rpcUrl ?? '';
-    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, natsOperatorPassword: market.stack.natsPasswords.operator, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress });
+    await hooks.whileOpen?.({ services: market.services, summary, natsUrl: market.stack.natsUrl, natsOperatorPassword: market.stack.natsPasswords.operator, namespace: market.namespace, rpcUrl, cascadeAddress: market.chain.cascadeAddress, operatorAddress: await market.chain.marketOperator.getAddress() });
     return { summary, population: market.population, observations: market.observations };
   });
 }
@@ -129,7 +134,13 @@ export async function driveMarketDay<T>(
       plants: population.plants.map((plant) => plant.plantId),
     });
     const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
-    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); market operator, BRP and TSO roles granted`);
+    log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); MARKET_OPERATOR, BRP, TSO, DSO and MPO roles granted`);
+    const signers = new SignerLog();
+    signers.name(await chain.marketOperator.getAddress(), 'market operator');
+    signers.name(walletAddress(chain.committerKey), 'brp-committer');
+    signers.name(walletAddress(chain.tsoKey), 'tso');
+    signers.name(population.dso.address, 'dso');
+    population.mpos.forEach((mpo, index) => signers.name(mpo.address, `mpo-${index + 1}`));
     if (hooks.blockPacer ?? true) pacer = chain.startBlockPacer(500);
 
     // Capacity holdings must be valid from the replayed day's start: capacity-market first runs
@@ -142,12 +153,13 @@ export async function driveMarketDay<T>(
     await messaging.ensureStreams();
     observations = await observeMarket(messaging);
 
-    await registerMarket(services, population, environment, formatInstant(dayStartMs), log);
+    await registerMarket(services, population, environment, formatInstant(dayStartMs), log, signers);
     capacityClockStart = undefined;
     await services.restart('capacity-market', { graceful: true });
     await publishPrices(messaging, periodIds, options.seed);
+    signers.signed(await chain.marketOperator.getAddress(), 'period prices (market.prices.published, the operator\'s NATS user)', periodIds.length);
     log(`prices published for ${periodIds.length} periods`);
-    const market: RunningMarket = { stack, services, chain, messaging, observations, population, periodIds, databaseUrl, namespace };
+    const market: RunningMarket = { stack, services, chain, messaging, observations, population, periodIds, databaseUrl, namespace, signers };
     await hooks.onRunning?.(market);
 
     const feed = new ReadingsFeed(population, options.seed);
@@ -165,6 +177,7 @@ export async function driveMarketDay<T>(
           const headers = await signRequest(batch.signer, environment, { method: 'POST', path: '/readings', body: batch.body }, { nonce: bodySha256(batch.body) });
           return callJson(`${running.url('meter-ingest')}/readings`, { text: batch.body, headers: { ...headers, 'content-type': 'application/json' } });
         });
+        signers.signed(batch.signer.address, 'reading batch (POST /readings)');
       }
       const mscons = submission.mscons;
       if (mscons) {
@@ -172,6 +185,7 @@ export async function driveMarketDay<T>(
           const headers = await signRequest(mscons.signer, environment, { method: 'POST', path: '/mscons', body: mscons.body }, { nonce: bodySha256(mscons.body) });
           return callJson(`${running.url('meter-ingest')}/mscons`, { text: mscons.body, headers });
         });
+        signers.signed(mscons.signer.address, 'MSCONS file (POST /mscons)');
       }
       await hooks.afterPeriodSubmitted?.(index, services);
       if ((index + 1) % (hooks.progressEvery ?? 8) === 0 || index + 1 === periodIds.length) {
@@ -235,6 +249,7 @@ function serviceEnv(
         ...common,
         CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
         CHAIN_CASCADE_ADDRESS: context.chain.cascadeAddress,
+        ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress,
         CHAIN_COMMITTER_KEY: context.chain.committerKey,
         CHAIN_CONFIRMATIONS: '2',
         CHAIN_POLL_INTERVAL_MS: '250',
@@ -246,6 +261,7 @@ function serviceEnv(
         CHAIN_MODE: 'finalizer',
         CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
         CHAIN_CASCADE_ADDRESS: context.chain.cascadeAddress,
+        ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress,
         CHAIN_TSO_KEY: context.chain.tsoKey,
         CHAIN_CONFIRMATIONS: '2',
         CHAIN_POLL_INTERVAL_MS: '250',
@@ -257,7 +273,7 @@ function serviceEnv(
   }
 }
 
-async function registerMarket(services: DemoServices, population: Population, environment: AuthEnvironment, validFrom: string, log: Log): Promise<void> {
+async function registerMarket(services: DemoServices, population: Population, environment: AuthEnvironment, validFrom: string, log: Log, signers: SignerLog): Promise<void> {
   const meters = population.meters.map((meter) => ({
     meterId: meter.meterId,
     direction: meter.direction,
@@ -274,26 +290,30 @@ async function registerMarket(services: DemoServices, population: Population, en
     const body = JSON.stringify({ meters: meters.slice(from, from + 1000) });
     const headers = await signRequest(population.dso, environment, { method: 'POST', path: '/meters', body });
     await callJson(`${services.url('meter-ingest')}/meters`, { text: body, headers: { ...headers, 'content-type': 'application/json' } });
+    signers.signed(population.dso.address, 'meter point registered (POST /meters)', Math.min(1000, meters.length - from));
   }
   log(`registered ${meters.length} meter points with meter-ingest`);
   const capacity = services.url('capacity-market');
   // Each capacity write is signed by the participant the rule names (docs/authorization.md).
-  const signedPost = async (signer: Wallet, path: string, body: unknown): Promise<void> => {
+  const signedPost = async (signer: Wallet, path: string, body: unknown, what: string, name: string): Promise<void> => {
     const text = JSON.stringify(body);
     const headers = await signRequest(signer, environment, { method: 'POST', path, body: text });
     await callJson(`${capacity}${path}`, { text, headers: { ...headers, 'content-type': 'application/json' } });
+    signers.signed(signer.address, what, 1, name);
   };
   // The plant operator registers its plants, naming itself as their operator.
   const operator = population.plantOperator;
   for (const plant of population.plants) {
-    await signedPost(operator, '/plants', { plantId: plant.plantId, kind: plant.kind, meterId: plant.meterId, capacityW: plant.capacityW.toString(), operator: operator.address, groupId: plant.groupId, feePerMWPeriodCents: '150' });
+    await signedPost(operator, '/plants', { plantId: plant.plantId, kind: plant.kind, meterId: plant.meterId, capacityW: plant.capacityW.toString(), operator: operator.address, groupId: plant.groupId, feePerMWPeriodCents: '150' }, 'plant registered (POST /plants)', 'plant-operator');
   }
   const holders = new Map(population.holdings.map((h) => [h.holderId, h]));
   // Each holder registers itself under its address; independent: a few requests in flight (the latency bench registers 10,000).
-  await inParallel([...holders.values()], 8, (holding) => signedPost(holding.holder, '/holders', { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId }));
+  await inParallel([...holders.values()], 8, (holding) =>
+    signedPost(holding.holder, '/holders', { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId }, 'itself as capacity holder (POST /holders)', `holder ${holding.meterId}`),
+  );
   // The plant operator issues; issues change their plant's book: one after the other.
   for (const holding of population.holdings) {
-    await signedPost(operator, `/plants/${holding.plantId}/shares/issue`, { holderId: holding.holderId, sharesW: holding.sharesW.toString() });
+    await signedPost(operator, `/plants/${holding.plantId}/shares/issue`, { holderId: holding.holderId, sharesW: holding.sharesW.toString() }, 'share issue (POST /plants/{plantId}/shares/issue)', 'plant-operator');
   }
   log(`registered ${population.plants.length} plants and ${holders.size} capacity holders with ${population.holdings.length} share issues`);
 }

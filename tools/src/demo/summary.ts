@@ -1,12 +1,14 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { authEnvironment, signSession } from '@gridledger/auth';
+import type { EventLog } from 'ethers';
+import { MARKET_SCOPE, ROLE_NAMES, ROLE_SCOPE, authEnvironment, roleOfId, scopeKey, signSession, type AuthEnvironment, type Role } from '@gridledger/auth';
 import { METER_LEAF_TYPES, formatMinorUnits, parsePeriodId, whToKwh } from '@gridledger/domain';
 import { groupKey } from '@gridledger/contracts';
 import { verifyPeriodFrom } from '../cli/verify-period.command';
-import type { DemoChain } from './chain-setup';
+import { DEMO_GRID_AREA, type DemoChain } from './chain-setup';
 import type { DemoServices } from './demo-services';
 import { callJson } from './http';
 import type { Population } from './population';
+import { formatSigners, type SignerActivity, type SignerLog } from './signer-log';
 import type { MarketObservations } from './stream-observer';
 
 /**
@@ -77,6 +79,8 @@ export interface MarketDaySummary {
   readonly proof: ProofCheck;
   readonly verification: PeriodVerification;
   readonly invariants: readonly InvariantCheck[];
+  /** Each participant address, its roles and what it signed (the demo's signer log plus the chain). */
+  readonly signers: readonly SignerActivity[];
 }
 
 export async function collectSummary(input: {
@@ -86,11 +90,14 @@ export async function collectSummary(input: {
   population: Population;
   periodIds: readonly string[];
   expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>;
+  signers: SignerLog;
 }): Promise<MarketDaySummary> {
-  const { services, chain, observations, population, periodIds, expected } = input;
+  const { services, chain, observations, population, periodIds, expected, signers } = input;
   const balancing = services.url('balancing');
-  // Group-period details and the ledger are read in the market operator's session (docs/authorization.md).
-  const asOperator = { authorization: await signSession(chain.marketOperator, authEnvironment(chain.chainId, chain.cascadeAddress)) };
+  const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
+  // The market operator reads the books in its own read session (a group's detail and the ledger are not public).
+  const operatorSession = { authorization: await signSession(chain.marketOperator, environment) };
+  signers.signed(await chain.marketOperator.getAddress(), 'read session (the summary: group-periods, ledger)');
   const periods: PeriodRow[] = [];
   for (const periodId of periodIds) {
     const periodStart = BigInt(parsePeriodId(periodId) / 1000);
@@ -98,7 +105,7 @@ export async function collectSummary(input: {
     for (const groupId of population.groups) {
       const view = await callJson<{ latest: { version: number; feedInWh: string; feedOutWh: string; scheduleNetWh: string; imbalanceWh: string; imbalanceAmount: string | null; merkleRoot: string; substitutedCount: number } }>(
         `${balancing}/groups/${groupId}/periods/${periodId}`,
-        { headers: asOperator },
+        { headers: operatorSession },
       );
       const latest = view.latest;
       const rootOnChain = String(await chain.cascade.getFunction('rootOf')(groupKey(groupId), periodStart, latest.version));
@@ -141,23 +148,82 @@ export async function collectSummary(input: {
     });
   }
   // accounts and total are over every account, whatever the page.
-  const ledger = await callJson<{ accounts: number; total: string }>(`${balancing}/ledger/balances?limit=1`, { headers: asOperator });
-  const proof = await checkOneProof(services, population, periodIds);
-  const verification = await verifyOnePeriod(services, chain, population, periodIds, expected);
+  const ledger = await callJson<{ accounts: number; total: string }>(`${balancing}/ledger/balances?limit=1`, { headers: operatorSession });
+  const proof = await checkOneProof(services, population, periodIds, environment, signers);
+  const verification = await verifyOnePeriod(services, chain, population, periodIds, expected, environment, signers);
+  await recordChainSigners(chain, population, signers);
   const invariants = [
     ...checkInvariants(periods, population, expected, BigInt(ledger.total), proof),
     { name: 'verify-period: own meters, salted leaves and totals agree with the chain', ok: verification.firstDifference === null, detail: verification.firstDifference ?? `${verification.groupId} ${verification.periodId} v${verification.version}` },
   ];
-  return { periods, ledgerTotalCents: BigInt(ledger.total), ledgerAccounts: ledger.accounts, proof, verification, invariants };
+  return { periods, ledgerTotalCents: BigInt(ledger.total), ledgerAccounts: ledger.accounts, proof, verification, invariants, signers: signers.activities() };
 }
 
-/** verify-period for one group-period: an MPO's own meters (their values as sent), fetched with their salted leaves and proofs, against the chain. */
-async function verifyOnePeriod(services: DemoServices, chain: DemoChain, population: Population, periodIds: readonly string[], expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>): Promise<PeriodVerification> {
+/**
+ * What the chain says each key did: the roles the registry granted (GroupRoleGranted minus
+ * GroupRoleRevoked, scopes named by the market's groups, grid area and plants), the group
+ * commits by their transactions' senders, the finalizations by their `finalizer`.
+ */
+async function recordChainSigners(chain: DemoChain, population: Population, signers: SignerLog): Promise<void> {
+  const scopeIds = [...population.groups, DEMO_GRID_AREA, ...population.plants.map((plant) => plant.plantId)];
+  const scopeNames = new Map<string, string>();
+  for (const role of ROLE_NAMES.filter((name) => ROLE_SCOPE[name] !== 'market')) for (const id of scopeIds) scopeNames.set(`${role}|${scopeKey(role, id)}`, id);
+  const held = new Map<string, { address: string; role: Role; scope: string | undefined }>();
+  const roleLogs = [...(await chain.cascade.queryFilter(chain.cascade.filters.GroupRoleGranted(), 0, 'latest')), ...(await chain.cascade.queryFilter(chain.cascade.filters.GroupRoleRevoked(), 0, 'latest'))]
+    .filter((log): log is EventLog => 'args' in log)
+    .sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  for (const log of roleLogs) {
+    const role = roleOfId(String(log.args.role));
+    if (!role) continue;
+    const key = `${role}|${String(log.args.groupId)}|${String(log.args.account)}`;
+    const scope = String(log.args.groupId);
+    // Market-wide roles have no scope to name; a scope the demo does not know shows as its key.
+    if (log.eventName === 'GroupRoleRevoked') held.delete(key);
+    else held.set(key, { address: String(log.args.account), role, scope: scope === MARKET_SCOPE ? undefined : (scopeNames.get(`${role}|${scope}`) ?? `${scope.slice(0, 10)}…`) });
+  }
+  for (const { address, role, scope } of held.values()) signers.holds(address, role, scope);
+
+  const commits = (await chain.cascade.queryFilter(chain.cascade.filters.PeriodCommitted(), 0, 'latest')).filter((log): log is EventLog => 'args' in log);
+  const senders = new Map<string, string>();
+  for (const hash of new Set(commits.map((log) => log.transactionHash))) {
+    const transaction = await chain.provider.getTransaction(hash);
+    if (transaction) senders.set(hash, transaction.from);
+  }
+  for (const log of commits) {
+    const sender = senders.get(log.transactionHash);
+    if (sender) signers.signed(sender, 'group-period commit on chain (root, totals, inputsDigest)');
+  }
+  for (const [sender, count] of countBy([...senders.values()])) signers.signed(sender, 'commit transaction on chain', count);
+  const finalized = (await chain.cascade.queryFilter(chain.cascade.filters.PeriodFinalized(), 0, 'latest')).filter((log): log is EventLog => 'args' in log);
+  for (const log of finalized) signers.signed(String(log.args.finalizer), 'period finalization on chain');
+}
+
+/** How often each sender occurs. */
+function countBy(senders: readonly (string | undefined)[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const sender of senders) if (sender) counts.set(sender, (counts.get(sender) ?? 0) + 1);
+  return counts;
+}
+
+/** verify-period for one group-period: an MPO's own meters (their values as sent), fetched with their salted leaves and proofs in its read session, against the chain. */
+async function verifyOnePeriod(
+  services: DemoServices,
+  chain: DemoChain,
+  population: Population,
+  periodIds: readonly string[],
+  expected: ReadonlyMap<string, ReadonlyMap<string, bigint>>,
+  environment: AuthEnvironment,
+  signers: SignerLog,
+): Promise<PeriodVerification> {
   const periodId = periodIds[Math.floor(periodIds.length / 2)];
   const groupId = population.groups[0];
   const values = expected.get(periodId);
-  const own = population.meters.filter((m) => m.groupId === groupId && values?.has(m.meterId)).slice(0, 5);
+  const mpo = population.meters.find((m) => m.groupId === groupId)?.mpo ?? 0;
+  const own = population.meters.filter((m) => m.groupId === groupId && m.mpo === mpo && values?.has(m.meterId)).slice(0, 5);
+  const signer = population.mpos[mpo];
+  signers.signed(signer.address, 'read session (verify-period: its meters’ proofs)');
   const { evidence, checks } = await verifyPeriodFrom({
+    authorization: await signSession(signer, environment),
     groupId,
     periodId,
     rpcUrl: chain.provider._getConnection().url,
@@ -169,11 +235,15 @@ async function verifyOnePeriod(services: DemoServices, chain: DemoChain, populat
   return { groupId, periodId, version: evidence.chain.version, meters: own.length, checks: checks.length, firstDifference: failed ? `${failed.name}: ${failed.detail}` : null };
 }
 
-async function checkOneProof(services: DemoServices, population: Population, periodIds: readonly string[]): Promise<ProofCheck> {
+/** One household meter's proof, read in a session of the meter's own MPO. */
+async function checkOneProof(services: DemoServices, population: Population, periodIds: readonly string[], environment: AuthEnvironment, signers: SignerLog): Promise<ProofCheck> {
   const meter = population.meters.find((m) => m.profile === 'household') ?? population.meters[0];
   const periodId = periodIds[Math.floor(periodIds.length / 2)];
+  const mpo = population.mpos[meter.mpo];
+  signers.signed(mpo.address, 'read session (a meter’s proof)');
   const answer = await callJson<{ leaf: [string, string, number, string, string]; proof: string[]; root: string; anchor: { txHash: string | null; blockNumber: number | null } | null; verifiedOnChain: boolean | null }>(
     `${services.url('chain-bridge')}/proofs/${meter.groupId}/${periodId}/${meter.meterId}`,
+    { headers: { authorization: await signSession(mpo, environment) } },
   );
   return {
     meterId: meter.meterId,
@@ -268,6 +338,7 @@ export function formatSummary(summary: MarketDaySummary, maxPeriodLines = 12): s
   );
   const p = summary.proof;
   lines.push(`proof: meter ${p.meterId} (${p.groupId}) at ${p.periodId}: ${whToKwh(BigInt(p.energyWh))} kWh, ${p.proofLength} hashes to root ${p.root.slice(0, 18)}…, anchored in tx ${p.txHash?.slice(0, 18) ?? '-'}… block ${p.blockNumber ?? '-'}: ${p.verifiedOnChain ? 'verified by the contract' : 'NOT verified'}, salted leaf ${p.verifiedLocally ? 'verified here' : 'NOT verified here'}`);
+  lines.push('', ...formatSigners(summary.signers));
   lines.push('', 'invariants:');
   for (const check of summary.invariants) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name} (${check.detail})`);
   return lines.join('\n');

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { MARKET, bodySha256 } from '@gridledger/auth';
 import { deployRoleChain, type RoleChain } from '@gridledger/contracts';
 import { formatInstant } from '@gridledger/domain';
+import { BALANCING_PROOF_SUBJECT } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
 import {
   anvilDevKey,
@@ -137,7 +138,7 @@ describe('a measured event lost from the stream', () => {
     balancingDb = await createTestDatabase();
     // The lost measured event is still missing from the stream: the manifest catches it again.
     balancing = await startBalancing('rebuilt');
-    await waitFor(async () => ((await query(balancingDb, `SELECT 1 FROM balancing.period_versions`)).length > 0 ? true : null), { timeoutMs: 60_000 });
+    await untilRebuilt(1);
     expect(await books(balancingDb)).toEqual(before);
   });
 
@@ -193,6 +194,65 @@ describe('a measured event lost from the stream', () => {
     );
     expect(versions).toEqual([{ version: 1, trigger: 'complete', feed_out_wh: '120', substituted_count: 0 }]);
   });
+
+  it('rebuilds a corrected history from the log: v1 and the correction v2 come back as they were, with their ledger and roots', async () => {
+    const versionColumns = `group_id, period_id, version, trigger, feed_in_wh, feed_out_wh, schedule_net_wh, imbalance_wh, imbalance_price_per_mwh, imbalance_amount, ledger_digest, merkle_root, meter_count, substituted_count, substitution_reason`;
+    const books = async (db: TestDatabase) => ({
+      versions: await query(db, `SELECT ${versionColumns} FROM balancing.period_versions ORDER BY group_id, period_id, version`),
+      ledger: await query(db, `SELECT posting_id, account, debit, credit, group_id, period_id, version FROM balancing.ledger_entries ORDER BY posting_id, account`),
+      values: await query(db, `SELECT group_id, period_id, meter_id, direction, energy_wh, substituted FROM balancing.meter_values WHERE replaced_seq IS NULL ORDER BY group_id, period_id, meter_id`),
+      closures: await query(db, `SELECT period_id, revision, groups_digest FROM balancing.period_closures ORDER BY period_id, revision`),
+    });
+    /** The values a version saw, read back by its watermark (what its proofs are built from). */
+    const versionValues = (db: TestDatabase, version: number) =>
+      query(
+        db,
+        `SELECT m.meter_id, m.direction, m.energy_wh, m.substituted FROM balancing.meter_values m JOIN balancing.period_versions v USING (group_id, period_id)
+         WHERE v.group_id = $1 AND v.period_id = $2 AND v.version = $3 AND m.seq <= v.value_watermark AND (m.replaced_seq IS NULL OR m.replaced_seq > v.value_watermark)
+         ORDER BY m.meter_id`,
+        [GROUP, PERIOD, version],
+      );
+    const before = await books(balancingDb);
+    // v1 at the deadline with HH-SILENT substituted, v2 the correction by its late value (and the next period's v1).
+    expect(before.versions.filter((v) => (v as { period_id: string }).period_id === PERIOD)).toEqual([
+      expect.objectContaining({ version: 1, trigger: 'deadline', substituted_count: 1 }),
+      expect.objectContaining({ version: 2, trigger: 'correction', substituted_count: 0 }),
+    ]);
+    const [v1Values, v2Values] = [await versionValues(balancingDb, 1), await versionValues(balancingDb, 2)];
+    expect(v1Values).toContainEqual({ meter_id: 'HH-SILENT', direction: 'consumption', energy_wh: '0', substituted: true });
+
+    await balancing!.kill();
+    await balancingDb.drop();
+    balancingDb = await createTestDatabase();
+    balancing = await startBalancing('rebuilt-twice');
+    await untilRebuilt(before.versions.length);
+    // A little longer: a wrong correction would show as a third version.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await books(balancingDb)).toEqual(before);
+    // Each version's values by its watermark: v1 with the substitute made again (the replay never held it), v2 with the late value.
+    expect(await versionValues(balancingDb, 1)).toEqual(v1Values);
+    expect(await versionValues(balancingDb, 2)).toEqual(v2Values);
+
+    // Proofs of both versions, from exactly their values, against their roots.
+    const roots = await query<{ version: number; merkle_root: string }>(balancingDb, `SELECT version, merkle_root FROM balancing.period_versions WHERE group_id = $1 AND period_id = $2 ORDER BY version`, [GROUP, PERIOD]);
+    for (const { version, merkle_root: root } of roots) {
+      const proof = await messaging.request<{ ok: boolean; root?: string; leaf?: unknown[] }>(BALANCING_PROOF_SUBJECT, { groupId: GROUP, periodId: PERIOD, meterId: 'HH-SILENT', version }, 10_000);
+      expect(proof).toMatchObject({ ok: true, root });
+      // HH-SILENT's leaf: the substitute's 0 Wh in v1, the late 50 Wh in v2.
+      expect(proof.leaf?.[3]).toBe(version === 1 ? '0' : '50');
+    }
+  });
+
+  /** The versions adopted from the BALANCING stream, their values restored once the consumers caught up, nothing left to settle. */
+  function untilRebuilt(versions: number): Promise<true> {
+    return waitFor(async () => {
+      const [state] = await query<{ versions: number; pending: number }>(
+        balancingDb,
+        `SELECT (SELECT count(*)::int FROM balancing.period_versions) AS versions, (SELECT count(*)::int FROM balancing.group_periods WHERE restore_pending OR dirty OR needs_check) AS pending`,
+      ).catch(() => [{ versions: 0, pending: 1 }]);
+      return state.versions === versions && state.pending === 0 ? true : null;
+    }, { timeoutMs: 60_000 });
+  }
 
   function startBalancing(consumerPrefix = 'balancing', overrides: Record<string, string> = {}): Promise<SpawnedService> {
     return spawnService({

@@ -89,7 +89,8 @@ export function parseRegisterCommand(entry: unknown, path: string): RegisterMete
 
 export function parseChangeCommand(meterId: string, body: unknown): ChangeMeterPoint {
   if (!isPlainObject(body)) fail(meterId, '(body)', 'must be a JSON object');
-  onlyKeys(body, ['effectiveFrom', 'groupId', 'supplier', 'connectionLimitW', 'dso'], meterId, '');
+  onlyKeys(body, ['effectiveFrom', 'groupId', 'supplier', 'connectionLimitW', 'dso', 'correction'], meterId, '');
+  if (body.correction !== undefined && typeof body.correction !== 'boolean') fail(meterId, 'correction', 'must be true or false');
   return {
     type: 'ChangeMeterPoint',
     meterId,
@@ -98,6 +99,7 @@ export function parseChangeCommand(meterId: string, body: unknown): ChangeMeterP
     ...(body.supplier !== undefined ? { supplier: supplier(body.supplier, meterId, 'supplier') } : {}),
     ...(body.connectionLimitW !== undefined ? { connectionLimitW: limit(body.connectionLimitW, meterId, 'connectionLimitW') } : {}),
     ...(body.dso !== undefined ? { dso: address(body.dso, meterId, 'dso') } : {}),
+    ...(body.correction === true ? { correction: true } : {}),
   };
 }
 

@@ -38,6 +38,11 @@ export interface ChangeMeterPoint {
   readonly supplier?: string | null;
   readonly connectionLimitW?: bigint;
   readonly dso?: string;
+  /**
+   * The DSO marks the change as a correction of periods already settled (docs/trust.md): only
+   * so may it reach back over values meter-ingest has accepted; they are re-booked to the new group.
+   */
+  readonly correction?: boolean;
 }
 
 export interface RetireMeterPoint {
@@ -77,6 +82,8 @@ export type RegistryEvent = MeterPointRegistered | MeterPointChanged | MeterPoin
 export interface Requester {
   readonly address: string;
   mayManage(gridArea: string): boolean;
+  /** Whether the signer holds DSO for the grid area (not merely the market operator); absent: it does not. */
+  isDso?(gridArea: string): boolean;
 }
 
 /** Why a registry command was refused: the `code` of the DomainError, and the kind it maps to. */
@@ -89,6 +96,8 @@ const KIND = {
   ALREADY_REGISTERED: 'conflict',
   METER_RETIRED: 'conflict',
   NOT_AFTER_CURRENT_VERSION: 'conflict',
+  SETTLED_PERIODS: 'conflict',
+  CORRECTION_NOT_PERMITTED: 'forbidden',
 } as const satisfies Record<string, DomainErrorKind>;
 
 export type RegistryErrorCode = keyof typeof KIND;

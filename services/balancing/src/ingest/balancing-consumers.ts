@@ -43,7 +43,7 @@ export class BalancingStreamsController {
   /** The registry: which meters balancing expects in which group and period. */
   @EventPattern('meter.points.>', streamConsumer({ consumer: 'points', events: [MeterPointsRegistered, MeterPointsChanged, MeterPointsRetired], batch: true }))
   meterPoints(@Payload() events: PointsEvents, @Ctx() ctx: StreamContext): Promise<void> {
-    return applyMeterPoints(ctx.em, events);
+    return applyMeterPoints(ctx.em, events, this.config.BALANCING_GATE_DEADLINE_MS);
   }
 
   @EventPattern(MeterIntervalsMeasured.subjectFilter, streamConsumer({ consumer: 'intervals', events: [MeterIntervalsMeasured], batch: true, batchSize: 20 }))

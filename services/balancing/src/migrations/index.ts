@@ -6,6 +6,7 @@ import { CreateLeafSaltKey1764000004700 } from './1764000004700-create-leaf-salt
 import { AddIngestManifests1796144900000 } from './1796144900000-add-ingest-manifests.migration';
 import { PartitionMeterValuesByDay1796145600000 } from './1796145600000-partition-meter-values-by-day.migration';
 import { AddMeterPointParties1796146000000 } from './1796146000000-add-meter-point-parties.migration';
+import { AddGroupPeriodRestore1796150000000 } from './1796150000000-add-group-period-restore.migration';
 
 /** balancing owns the `balancing` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'balancing';
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   AddIngestManifests1796144900000,
   PartitionMeterValuesByDay1796145600000,
   AddMeterPointParties1796146000000,
+  AddGroupPeriodRestore1796150000000,
 ];

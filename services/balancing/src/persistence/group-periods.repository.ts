@@ -26,7 +26,8 @@ export interface DueGroupPeriod {
  * skipped, and one that failed after `retryFailedBefore` waits out its backoff; the fewest
  * failures go first, so one failing row cannot starve the others. An open one past its
  * deadline that asked for a re-send after `resendAgainBefore` waits for the values (a new
- * value or manifest wakes it at once).
+ * value or manifest wakes it at once). One whose versions were adopted from the log waits
+ * until their values are restored (`AdoptedVersionsRestorer`).
  */
 export async function takeDueGroupPeriod(sql: Sql, now: Date, retryFailedBefore: Date = now, resendAgainBefore: Date = now): Promise<DueGroupPeriod | undefined> {
   const rows: {
@@ -41,7 +42,7 @@ export async function takeDueGroupPeriod(sql: Sql, now: Date, retryFailedBefore:
   }[] = await sql.query(
     `SELECT group_id, period_id, period_length, period_start, gate_deadline, status, confirmed_version, trace_headers FROM group_periods
      WHERE ((status = 'open' AND (needs_check OR (gate_deadline <= $1 AND (resend_requested_at IS NULL OR resend_requested_at <= $3)))) OR dirty)
-       AND parked_at IS NULL AND (last_failed_at IS NULL OR last_failed_at <= $2)
+       AND parked_at IS NULL AND (last_failed_at IS NULL OR last_failed_at <= $2) AND NOT restore_pending
      ORDER BY failures, period_start, group_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
     [now, retryFailedBefore, resendAgainBefore],
   );

@@ -1,4 +1,4 @@
-import { Direction, WattHours, formatInstant } from '@gridledger/domain';
+import { Direction, PeriodLength, WattHours, formatInstant } from '@gridledger/domain';
 import { ExpectedMeter, IncomingMeterValue, MEASURED, MeterRows, MeterRowsBuilder, MeterValue, NO_VALUE, SUBSTITUTED, SUBSTITUTE_LOOKBACK_MS, changedValues, directionCode, meterKey } from '@gridledger/settlement';
 import { Sql, toBigInt } from './sql';
 import { GroupPeriodKey } from './group-periods.repository';
@@ -12,6 +12,7 @@ interface CurrentRow {
   direction: Direction;
   energy_wh: string;
   substituted: boolean;
+  withdrawn: boolean;
 }
 
 /**
@@ -19,13 +20,18 @@ interface CurrentRow {
  * values change the period is the settlement rule `changedValues`; a changed one inserts a
  * new row and marks the old one replaced. Returns how many values changed.
  */
-export async function recordMeterValues(sql: Sql, key: GroupPeriodKey, values: readonly IncomingValue[], sourceEventId: string): Promise<number> {
-  const current: CurrentRow[] = await sql.query(
-    `SELECT seq, meter_id, direction, energy_wh, substituted FROM meter_values
-     WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL AND meter_id = ANY($3::text[])`,
-    [key.groupId, key.periodId, [...new Set(values.map((v) => v.meterId))]],
+export async function recordMeterValues(sql: Sql, key: GroupPeriodKey, incoming: readonly IncomingValue[], sourceEventId: string, rebooking = false): Promise<number> {
+  const rows: CurrentRow[] = await sql.query(
+    `SELECT seq, meter_id, direction, energy_wh, substituted, replaced_seq = seq AS withdrawn FROM meter_values
+     WHERE group_id = $1 AND period_id = $2 AND (replaced_seq IS NULL OR replaced_seq = seq) AND meter_id = ANY($3::text[])`,
+    [key.groupId, key.periodId, [...new Set(incoming.map((v) => v.meterId))]],
   );
+  const current = rows.filter((row) => !row.withdrawn);
   const currentByKey = new Map(current.map((row) => [meterKey({ meterId: row.meter_id, direction: row.direction }), row]));
+  // A value re-booked out of this group-period (a withdrawal row, below) does not come back
+  // with a re-sent measured event; only a re-booking brings a meter back.
+  const withdrawn = new Set(rows.filter((row) => row.withdrawn).map((row) => meterKey({ meterId: row.meter_id, direction: row.direction })));
+  const values = rebooking || withdrawn.size === 0 ? incoming : incoming.filter((value) => currentByKey.has(meterKey(value)) || !withdrawn.has(meterKey(value)));
   const changed = changedValues(values, (valueKey) => {
     const row = currentByKey.get(valueKey);
     return row && { meterId: row.meter_id, direction: row.direction, energyWh: BigInt(row.energy_wh), substituted: row.substituted };
@@ -72,6 +78,74 @@ export async function insertMeterValues(sql: Sql, key: GroupPeriodKey, rows: rea
     ],
   );
   return seqs.reduce((max, s) => (BigInt(s.seq) > max ? BigInt(s.seq) : max), 0n);
+}
+
+/** A version's group and span, as the registry copy holds it. */
+export interface RebookedVersion {
+  readonly meterId: string;
+  readonly groupId: string;
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+/**
+ * A registry change reaching back (a DSO correction, docs/trust.md) moves the meter's values
+ * of the periods it covers out of every other group into the version's group. The old row is
+ * replaced by a withdrawal row that replaces itself (replaced_seq = seq): it is never current
+ * and in no version, but it advances the old group-period's watermark, so its next version
+ * leaves the value out. Measured values move to the new group (substitutes do not: the new
+ * group substitutes on its own). The caller holds the locks of rebookedGroupPeriods. Returns
+ * the group-periods changed, with the values the new group's take.
+ */
+/** The group-periods a re-booking of `version` will touch (to lock them first, in key order): where the meter has values in another group, and the version's group there. */
+export async function rebookedGroupPeriods(sql: Sql, version: RebookedVersion): Promise<{ key: GroupPeriodKey; periodLength: PeriodLength }[]> {
+  const rows: { group_id: string; period_id: string; period_length: PeriodLength }[] = await sql.query(
+    `SELECT DISTINCT v.group_id, v.period_id, g.period_length
+     FROM meter_values v JOIN group_periods g ON g.group_id = v.group_id AND g.period_id = v.period_id
+     WHERE v.meter_id = $1 AND v.period_id >= $2 AND ($3::text IS NULL OR v.period_id < $3) AND v.group_id <> $4 AND v.replaced_seq IS NULL`,
+    spanOf(version),
+  );
+  return rows.flatMap((row) => [
+    { key: { groupId: row.group_id, periodId: row.period_id }, periodLength: row.period_length },
+    { key: { groupId: version.groupId, periodId: row.period_id }, periodLength: row.period_length },
+  ]);
+}
+
+function spanOf(version: RebookedVersion): [string, string, string | null, string] {
+  return [version.meterId, formatInstant(Date.parse(version.validFrom)), version.validTo === null ? null : formatInstant(Date.parse(version.validTo)), version.groupId];
+}
+
+export async function rebookMeterValues(sql: Sql, version: RebookedVersion, sourceEventId: string): Promise<{ key: GroupPeriodKey; periodLength: PeriodLength; values: IncomingValue[] }[]> {
+  const rows: { seq: string; group_id: string; period_id: string; period_length: PeriodLength; direction: Direction; energy_wh: string; substituted: boolean }[] = await sql.query(
+    `SELECT v.seq, v.group_id, v.period_id, g.period_length, v.direction, v.energy_wh, v.substituted
+     FROM meter_values v JOIN group_periods g ON g.group_id = v.group_id AND g.period_id = v.period_id
+     WHERE v.meter_id = $1 AND v.period_id >= $2 AND ($3::text IS NULL OR v.period_id < $3) AND v.group_id <> $4 AND v.replaced_seq IS NULL
+     ORDER BY v.period_id, v.group_id`,
+    spanOf(version),
+  );
+  if (rows.length === 0) return [];
+  const seqs: { seq: string }[] = await sql.query(`SELECT nextval('meter_value_seq')::text AS seq FROM generate_series(1, $1)`, [rows.length]);
+  await sql.query(
+    `UPDATE meter_values m SET replaced_seq = x.by FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS x(p, old, by) WHERE m.period_id = x.p AND m.seq = x.old`,
+    [rows.map((r) => r.period_id), rows.map((r) => r.seq), seqs.map((s) => s.seq)],
+  );
+  await sql.query(
+    `INSERT INTO meter_values (seq, group_id, period_id, meter_id, direction, energy_wh, substituted, source_event_id, replaced_seq)
+     SELECT s, g, p, $1, d, e, sub, $2, s FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::boolean[]) AS x(s, g, p, d, e, sub)`,
+    [version.meterId, sourceEventId, seqs.map((s) => s.seq), rows.map((r) => r.group_id), rows.map((r) => r.period_id), rows.map((r) => r.direction), rows.map((r) => r.energy_wh), rows.map((r) => r.substituted)],
+  );
+  const changes = new Map<string, { key: GroupPeriodKey; periodLength: PeriodLength; values: IncomingValue[] }>();
+  const touch = (groupId: string, periodId: string, periodLength: PeriodLength) => {
+    const id = `${groupId}|${periodId}`;
+    const change = changes.get(id) ?? { key: { groupId, periodId }, periodLength, values: [] };
+    changes.set(id, change);
+    return change;
+  };
+  for (const row of rows) {
+    touch(row.group_id, row.period_id, row.period_length);
+    if (!row.substituted) touch(version.groupId, row.period_id, row.period_length).values.push({ meterId: version.meterId, direction: row.direction, energyWh: BigInt(row.energy_wh), substituted: false });
+  }
+  return [...changes.values()];
 }
 
 export interface LoadedMeterRows {

@@ -113,6 +113,19 @@ export async function insertVersion(sql: Sql, settled: SettledVersion, watermark
   }
 }
 
+/**
+ * Sets the latest version's watermark when it was adopted from the log without its values
+ * (-1) and the current values are shown to be exactly its values (no new version was due).
+ */
+export async function restoreLatestWatermark(sql: Sql, key: { readonly groupId: string; readonly periodId: string }, watermark: bigint): Promise<void> {
+  await sql.query(
+    `UPDATE period_versions SET value_watermark = $3
+     WHERE group_id = $1 AND period_id = $2 AND value_watermark = -1
+       AND version = (SELECT max(version) FROM period_versions WHERE group_id = $1 AND period_id = $2)`,
+    [key.groupId, key.periodId, watermark.toString()],
+  );
+}
+
 export async function versionsOf(sql: Sql, groupId: string, periodId: string): Promise<StoredVersion[]> {
   const rows: VersionRow[] = await sql.query(`SELECT * FROM period_versions WHERE group_id = $1 AND period_id = $2 ORDER BY version`, [groupId, periodId]);
   return rows.map(fromRow);

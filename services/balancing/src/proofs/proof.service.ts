@@ -4,6 +4,7 @@ import { BalancingProofReply, BalancingProofRequest } from '@gridledger/events';
 import { MeterValue, buildPeriodTree, meterLeafOf, periodStartSeconds, versionSaltKey } from '@gridledger/settlement';
 import { versionValues } from '../persistence/meter-values.repository';
 import { StoredVersion, versionOf } from '../persistence/versions.repository';
+import { WATERMARK_NOT_RESTORED } from '../rebuild/settled-history.adoption';
 
 interface CachedTree {
   readonly values: MeterValue[];
@@ -35,6 +36,9 @@ export class ProofService {
   async proofFor(request: BalancingProofRequest & { direction?: 'consumption' | 'production' }): Promise<BalancingProofReply> {
     const version = await versionOf(this.dataSource.manager, request.groupId, request.periodId, request.version);
     if (!version) return { ok: false, error: `no settled version${request.version ? ` ${request.version}` : ''} for group ${request.groupId} in period ${request.periodId}` };
+    if (version.valueWatermark === WATERMARK_NOT_RESTORED) {
+      return { ok: false, error: `the values of version ${version.version} of group ${request.groupId} in period ${request.periodId} were not restored after a rebuild from the log: its totals and root stand, its proofs are not served` };
+    }
     const cached = await this.treeOf(version);
     const index = (cached?.byMeter.get(request.meterId) ?? []).find((i) => request.direction === undefined || cached?.values[i].direction === request.direction);
     if (!cached || index === undefined) return { ok: false, error: `meter ${request.meterId} is not in version ${version.version} of group ${request.groupId} in period ${request.periodId}` };

@@ -41,10 +41,12 @@ export interface ReconcilerLog {
  * chain-bridge's commits with the chain's roots (`reconcile`, pure). A drift seen in two
  * passes in a row is healed when replay can heal it (a re-send from meter-ingest, a settled
  * version re-published from balancing's outbox; the receivers' inboxes make both harmless);
- * one replay cannot heal is an alarm with the exact difference.
+ * one replay cannot heal is an alarm with the exact difference (once, from its second pass).
  */
 export class Reconciler {
   private state: ReconciliationState = { checkedAt: null, fromPeriod: null, toPeriod: null, unreachable: [], drifts: [], healed: 0 };
+  /** Drifts replay cannot heal that were alarmed already (one alarm while a drift lasts). */
+  private alarmed = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -94,18 +96,19 @@ export class Reconciler {
     const resent = new Set<string>();
     for (const drift of tracked) {
       const seenBefore = previous.has(driftKey(drift));
+      // In flight is not lost (an exchange or a value on its way): alarm and heal only what a previous pass saw too.
+      if (!seenBefore) continue;
       if (drift.heal === null) {
-        if (!seenBefore) this.log.alarm(drift);
+        if (!this.alarmed.has(driftKey(drift))) this.log.alarm(drift);
         continue;
       }
-      // In flight is not lost: heal what a previous pass saw too.
-      if (!seenBefore) continue;
       if (drift.heal === 'resend' && !resent.has(`${drift.periodId}|${drift.groupId}`)) {
         resent.add(`${drift.periodId}|${drift.groupId}`);
         healed += (await this.resend(drift, nowMs)) ? 1 : 0;
       }
       if (drift.heal === 'replay-settled') healed += (await this.replaySettled(drift, balancingVersions, nowMs)) ? 1 : 0;
     }
+    this.alarmed = new Set(tracked.filter((drift) => drift.heal === null && previous.has(driftKey(drift))).map(driftKey));
     this.state = { checkedAt, fromPeriod, toPeriod, unreachable, drifts: tracked, healed };
     return this.state;
   }

@@ -26,7 +26,7 @@ import { LoadedMeterRows, insertMeterValues, loadMeterRows, previousDayValues } 
 import { imbalancePriceOf } from '../persistence/prices.repository';
 import { schedulesOf } from '../persistence/schedules.repository';
 import { Sql } from '../persistence/sql';
-import { insertVersion, latestVersionsOfPeriod, settledVersionsOf } from '../persistence/versions.repository';
+import { insertVersion, latestVersionsOfPeriod, restoreLatestWatermark, settledVersionsOf } from '../persistence/versions.repository';
 import { IngestManifestsRepository } from '../persistence/ingest-manifests.repository';
 import { MerkleRoots } from './merkle-roots';
 import { closedEventData, settledEventData } from './settled-event.mapper';
@@ -208,6 +208,8 @@ export class GroupPeriodSettler {
     const settled = await this.store(em, key, events, loaded.watermark, now, 'inputs' in command ? command.inputs : undefined);
     if (!settled) {
       await markChecked(em, key);
+      // The values equal the latest version's (same totals and root): an adopted version whose values came late gets its watermark.
+      if (due.status !== 'open') await restoreLatestWatermark(em, key, loaded.watermark);
       return { kind: 'unchanged', key };
     }
     await this.manifests.clearAwaiting(em, key);

@@ -9,6 +9,7 @@ import { balancingConsumerRefs } from '../ingest/balancing-consumers';
 import { METER_RESEND_SUBJECT } from '@gridledger/events';
 import { GroupPeriodSettler, ResendNeeded, SettleFailure } from './group-period.settler';
 import { createMeterValuePartitions } from '../persistence/meter-value-partitions';
+import { AdoptedVersionsRestorer } from '../rebuild/adopted-versions.restorer';
 
 /** Value partitions: today and the next 7 days, checked every six hours (docs/partitions.md). */
 const PARTITION_DAYS = 8;
@@ -39,6 +40,7 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @InjectClock() private readonly clock: Clock,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly restorer: AdoptedVersionsRestorer,
   ) {
     this.loop = new PollingLoop(this.config.BALANCING_SETTLE_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`settlement tick failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
     this.partitionLoop = new PollingLoop(PARTITION_CHECK_MS, () => this.partitionsAhead(), (error) => this.logger.warn(`creating value partitions ahead failed: ${error instanceof Error ? error.message : String(error)}`, 'SettlementWorker'));
@@ -61,6 +63,11 @@ export class SettlementWorker implements OnApplicationBootstrap, BeforeApplicati
 
   private async tick(): Promise<void> {
     if (!(await this.caughtUpOrWaitedEnough())) return;
+    // Versions adopted from the log get their values back first (nothing to do after the first run).
+    for (const restored of await this.restorer.restorePending()) {
+      const fields = { group: restored.key.groupId, period: restored.key.periodId, restored: restored.restored.join(','), notRestored: restored.notRestored.join(',') };
+      if (restored.notRestored.length > 0) this.logger.event('warn', 'adopted versions whose values are not among the replayed ones: totals and roots kept, no proofs', fields);
+    }
     const started = process.hrtime.bigint();
     const resends: ResendNeeded[] = [];
     const settled = await this.settler.settleDue(this.config.BALANCING_SETTLE_CONCURRENCY, (failure) => this.alarm(failure), (resend) => resends.push(resend));

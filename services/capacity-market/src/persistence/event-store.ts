@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { CapacityEvent, Stored, encodeCapacityEvent } from '@gridledger/capacity';
+import { CapacitySharesRecorded, type EventData } from '@gridledger/events';
+import { enqueueOutboxMany } from '@gridledger/messaging';
 
 /**
  * The append-only event store: the truth of every plant's shares and every holder. One
@@ -29,15 +31,36 @@ export async function loadStreamForUpdate<E extends CapacityEvent>(em: EntityMan
   return { version: rows.length, events: rows.map((row) => decode(row.data)) };
 }
 
-/** Appends events after `expectedVersion`; fails (unique violation) if another append got there first. */
+/**
+ * Appends events after `expectedVersion`; fails (unique violation) if another append got there
+ * first. Each event also goes to the CAPACITY stream (`capacity.shares.recorded`) through the
+ * outbox in the same transaction: the stream is the copy a rebuild on an empty database reads.
+ */
 export async function appendEvents(em: EntityManager, streamId: string, expectedVersion: number, events: readonly CapacityEvent[]): Promise<number> {
   if (events.length === 0) return expectedVersion;
-  await em.query(
-    `INSERT INTO events (stream_id, stream_version, type, data, occurred_at)
-     SELECT $1, v, t, d::jsonb, o::timestamptz FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS x(v, t, d, o)`,
-    [streamId, events.map((_, i) => expectedVersion + i + 1), events.map((event) => event.type), events.map(encodeCapacityEvent), events.map((event) => event.at)],
+  const records = events.map((event, i) => ({ streamId, streamVersion: expectedVersion + i + 1, event: JSON.parse(encodeCapacityEvent(event)) as RecordedEvent }));
+  await insertRecords(em, records);
+  await enqueueOutboxMany(
+    em,
+    records.map((record) => ({
+      definition: CapacitySharesRecorded,
+      envelope: CapacitySharesRecorded.create({ data: record, idParts: [record.streamId, String(record.streamVersion)], occurredAt: record.event.at }),
+    })),
   );
   return expectedVersion + events.length;
+}
+
+export type SharesRecord = EventData<typeof CapacitySharesRecorded>;
+type RecordedEvent = SharesRecord['event'];
+
+/** Writes records into the store as they are (no outbox): the append above, and a rebuild from the stream. */
+export async function insertRecords(em: EntityManager, records: readonly SharesRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await em.query(
+    `INSERT INTO events (stream_id, stream_version, type, data, occurred_at)
+     SELECT s, v, t, d::jsonb, o::timestamptz FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[]) AS x(s, v, t, d, o)`,
+    [records.map((r) => r.streamId), records.map((r) => r.streamVersion), records.map((r) => r.event.type), records.map((r) => JSON.stringify(r.event)), records.map((r) => r.event.at)],
+  );
 }
 
 /** Which of these streams have at least one event. */

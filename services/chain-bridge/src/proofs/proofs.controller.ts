@@ -5,7 +5,8 @@ import { BALANCING_PROOF_SUBJECT, balancingProofReplySchema, groupIdString, mete
 import type { MessagingClient } from '@gridledger/messaging';
 import { groupKey, periodStartSeconds } from '@gridledger/contracts';
 import { DomainError } from '@gridledger/domain';
-import { InjectDataSource, InjectMessaging, parseOrRefuse } from '@gridledger/service-kit';
+import { MARKET } from '@gridledger/auth';
+import { AuthService, InjectDataSource, InjectMessaging, ReadSession, SessionAddress, parseOrRefuse } from '@gridledger/service-kit';
 import { CascadeClient } from '../chain/cascade.client';
 import { ChainIdentity } from '../chain/chain-identity';
 import { PeriodCommitRepository } from '../commits/period-commit.repository';
@@ -22,7 +23,7 @@ export const paramsSchema = z.object({
 });
 
 /**
- * A meter owner's check: the leaf (with its salt: [meterId, periodStart, direction, energyWh,
+ * A meter owner's check (a read session, docs/authorization.md): the leaf (with its salt: [meterId, periodStart, direction, energyWh,
  * salt]) and proof from balancing, the root anchored on chain, the
  * transaction and block that anchored it, and whether the contract's own view verifies it.
  */
@@ -34,14 +35,20 @@ export class ProofsController {
     private readonly commits: PeriodCommitRepository,
     private readonly client: CascadeClient,
     private readonly chain: ChainIdentity,
+    private readonly auth: AuthService,
   ) {}
 
   @Get(':groupId/:periodId/:meterId')
-  async proof(@Param('groupId') groupId: string, @Param('periodId') periodId: string, @Param('meterId') meterId: string, @Query('version') version?: string) {
+  @ReadSession()
+  async proof(@Param('groupId') groupId: string, @Param('periodId') periodId: string, @Param('meterId') meterId: string, @SessionAddress() reader: string, @Query('version') version?: string) {
     const request = parseOrRefuse(paramsSchema, { groupId, periodId, meterId, version }, '(path)');
+    // The group's MPO or supplier, or the market operator, may ask (403 otherwise); whether the
+    // meter is the reader's is balancing's to say (it knows each meter's MPO and supplier), so
+    // the reader goes with the request. "Not yours" and "no such meter" answer alike (404).
+    this.auth.require(reader, [{ role: 'MPO', scope: request.groupId }, { role: 'SUPPLIER', scope: request.groupId }, { role: 'MARKET_OPERATOR', scope: MARKET }], `read proofs of group ${request.groupId}`, 'authorization');
     let raw: unknown;
     try {
-      raw = await this.messaging.request(BALANCING_PROOF_SUBJECT, request, 5_000);
+      raw = await this.messaging.request(BALANCING_PROOF_SUBJECT, { ...request, reader }, 5_000);
     } catch (error) {
       throw new BadGatewayException(`balancing did not answer the proof request: ${error instanceof Error ? error.message : String(error)}`);
     }

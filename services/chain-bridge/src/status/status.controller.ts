@@ -2,7 +2,8 @@ import { Controller, Get, Param } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { groupIdString, periodIdString } from '@gridledger/events';
-import { InjectDataSource, PageQuery, PageRequest, parseOrRefuse, type Page } from '@gridledger/service-kit';
+import { MARKET } from '@gridledger/auth';
+import { InjectDataSource, PageQuery, PageRequest, ReadSession, parseOrRefuse, type Page } from '@gridledger/service-kit';
 import { StatusReadRepository, type AlarmView } from '../persistence/status-read.repository';
 
 export const commitParams = z.object({ groupId: groupIdString, periodId: periodIdString });
@@ -22,7 +23,7 @@ export class StatusController {
   }
 }
 
-/** What a committer or a finalizer refused or found in conflict. */
+/** What a committer or a finalizer refused or found in conflict: the market operator's to read. */
 @Controller()
 export class AlarmsController {
   constructor(
@@ -32,6 +33,7 @@ export class AlarmsController {
 
   /** Alarms, newest first, a page at a time. */
   @Get('alarms')
+  @ReadSession({ anyOf: [{ role: 'MARKET_OPERATOR', scope: MARKET }] })
   async alarms(@PageQuery(['number']) page: PageRequest): Promise<Page<AlarmView>> {
     return page.page(await this.status.alarms(this.db.manager, page.after, page.fetchLimit), (alarm) => [alarm.id]);
   }

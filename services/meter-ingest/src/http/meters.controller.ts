@@ -31,7 +31,8 @@ export class MetersController {
   /** Roles looked up per grid area as the decider asks (one set lookup each). */
   private requester(signer: string): Requester {
     const roles = this.auth.roles;
-    return { address: signer, mayManage: (gridArea) => roles.has('MARKET_OPERATOR', MARKET, signer) || (gridArea !== '' && roles.has('DSO', gridArea, signer)) };
+    const isDso = (gridArea: string) => gridArea !== '' && roles.has('DSO', gridArea, signer);
+    return { address: signer, mayManage: (gridArea) => roles.has('MARKET_OPERATOR', MARKET, signer) || isDso(gridArea), isDso };
   }
 
   @Post()

@@ -9,6 +9,7 @@ import {
   decodeRegistryEvent,
   encodeRegistryEvent,
   meterPointDecider,
+  settledPeriodsRefusal,
   versionToJson,
   type MeterPointState,
   type MeterPointVersionJson,
@@ -58,10 +59,15 @@ export class MeterRegistryService {
       const errors: DomainError[] = [];
       const decided: { meterId: string; event: RegistryEvent }[] = [];
       let unchanged = 0;
+      const firstSettled = await this.firstSettled(em, commands);
       for (const command of commands) {
         const state = states.get(command.meterId) ?? meterPointDecider.initialState();
         try {
           const events = meterPointDecider.decide({ ...command, requester }, state);
+          // After the decider: unknown meters, wrong roles and bad instants are named first.
+          const current = state.status === 'unregistered' ? undefined : state.versions[state.versions.length - 1];
+          const settled = settledPeriodsRefusal(command, current, requester, firstSettled.get(command) ?? null);
+          if (settled) throw settled;
           // The decider answers an identical re-registration with no event.
           if (events.length === 0) unchanged += 1;
           let next = state;
@@ -87,6 +93,7 @@ export class MeterRegistryService {
         [decided.map((d) => d.meterId), decided.map((d) => d.event.type), stored.map((s) => JSON.stringify(s)), requestedBy, recordedAt],
       );
       await this.project(em, decided.map((d) => d.event));
+      await rebookMovedValues(em, decided.map((d) => d.event));
 
       const touched = [...new Set(decided.map((d) => d.meterId))];
       const byType = new Map<RegistryEvent['type'], MeterPointVersionJson[]>();
@@ -141,6 +148,24 @@ export class MeterRegistryService {
     if (errors.length > 0) throw registryRefusal(errors.slice(0, 1000));
   }
 
+  /**
+   * Per change or retirement: the earliest period at or after its instant for which a value of
+   * the meter is accepted (settled periods, as meter-ingest sees them), or none.
+   */
+  private async firstSettled(em: EntityManager, commands: readonly RegistryCommand[]): Promise<Map<RegistryCommand, number>> {
+    const found = new Map<RegistryCommand, number>();
+    for (const command of commands) {
+      if (command.type === 'RegisterMeterPoint') continue;
+      const fromMs = command.type === 'ChangeMeterPoint' ? command.effectiveFromMs : command.effectiveAtMs;
+      const rows: { first_ms: number | null }[] = await em.query(
+        `SELECT (extract(epoch FROM min(period_start)) * 1000)::float8 AS first_ms FROM intervals WHERE meter_id = $1 AND period_start >= $2`,
+        [command.meterId, new Date(fromMs)],
+      );
+      if (rows[0]?.first_ms != null) found.set(command, rows[0].first_ms);
+    }
+    return found;
+  }
+
   private async loadStates(em: EntityManager, meterIds: readonly string[]): Promise<Map<string, MeterPointState>> {
     const rows: { meter_id: string; data: StoredRegistryEvent }[] = await em.query(
       `SELECT meter_id, data FROM registry_events WHERE meter_id = ANY($1::text[]) ORDER BY seq`,
@@ -186,6 +211,41 @@ async function flushInserts(em: EntityManager, versions: MeterPointVersionState[
     ],
   );
   versions.length = 0;
+}
+
+/**
+ * A correction that moves a meter to another group re-books the values it covers: each
+ * accepted value from the new version's start on leaves its old group and joins the new one
+ * (one row, one group: no kWh in two groups, none in none), and both group-periods are marked
+ * for new manifests. Balancing moves its copies when the MeterPointsChanged event arrives.
+ */
+async function rebookMovedValues(em: EntityManager, events: readonly RegistryEvent[]): Promise<void> {
+  for (const event of events) {
+    if (event.type !== 'MeterPointChanged') continue;
+    const { meterId, groupId, validFromMs } = event.version;
+    const moved: { old_group: string; period_start: Date; period_minutes: number; batch_seq: string }[] = await em.query(
+      `WITH moved AS (
+         SELECT meter_id, period_start, group_id AS old_group FROM intervals
+         WHERE meter_id = $1 AND period_start >= $2 AND group_id <> $3 FOR UPDATE),
+       updated AS (
+         UPDATE intervals i SET group_id = $3 FROM moved m
+         WHERE i.meter_id = m.meter_id AND i.period_start = m.period_start
+         RETURNING m.old_group, i.period_start, i.period_minutes, i.batch_seq)
+       SELECT old_group, period_start, period_minutes, batch_seq::text AS batch_seq FROM updated`,
+      [meterId, new Date(validFromMs), groupId],
+    );
+    if (moved.length === 0) continue;
+    await em.query(
+      `INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq)
+       SELECT g, p, m, s::bigint FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[]) AS x(g, p, m, s) ON CONFLICT DO NOTHING`,
+      [
+        [...moved.map((row) => row.old_group), ...moved.map(() => groupId)],
+        [...moved.map((row) => row.period_start), ...moved.map((row) => row.period_start)],
+        [...moved.map((row) => row.period_minutes), ...moved.map((row) => row.period_minutes)],
+        [...moved.map((row) => row.batch_seq), ...moved.map((row) => row.batch_seq)],
+      ],
+    );
+  }
 }
 
 function versionOf(state: Exclude<MeterPointState, { status: 'unregistered' }>, validFromMs: number): MeterPointVersionState {

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { getJson, service, useJson } from '../api';
+import { currentSession } from '../session';
 
 interface DeadLetter {
   deadLetterId: string;
@@ -21,22 +22,27 @@ interface Alarms {
   items: { id: number; kind: string; groupId: string | null; periodId: string | null; version: number | null; detail: string; raisedAt: string }[];
 }
 
-const TOKEN_KEY = 'gridledger.operatorToken';
 const show = (value: number | null): string => (value === null ? '—' : String(value));
 
-/** Alarms, dead letters with their reasons and a re-drive (operator only), consumer lag, outbox, drift. */
+/**
+ * Alarms (a MARKET_OPERATOR's read session), dead letters with their reasons and a re-drive
+ * (the signed-in market operator only: the server checks the session and the role), consumer
+ * lag, outbox, drift.
+ */
 export function OperationsPage() {
   const ops = useJson<Operations>('/api/operations');
   const alarms = useJson<Alarms>(service('chain-bridge', '/alarms?limit=50'));
-  const [token, setToken] = useState(() => sessionStorage.getItem(TOKEN_KEY) ?? '');
   const [outcome, setOutcome] = useState<string>();
+  const session = currentSession();
 
   async function redrive(ids: string[]): Promise<void> {
     setOutcome(undefined);
+    const signedIn = currentSession();
+    if (!signedIn) return setOutcome('re-drive refused: sign in as the market operator first');
     try {
       const result = await getJson<{ redriven: number; redriveId: string }>('/api/operations/dead-letters/redrive', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', authorization: signedIn.authorization },
         body: JSON.stringify({ ids }),
       });
       setOutcome(`re-drove ${result.redriven} dead letter${result.redriven === 1 ? '' : 's'} (re-drive ${result.redriveId})`);
@@ -54,20 +60,9 @@ export function OperationsPage() {
       </p>
       {ops.error && <p className="error">{ops.error}</p>}
       <h3>Dead letters ({ops.data?.deadLetters.length ?? '…'})</h3>
-      <p>
-        <label>
-          operator token{' '}
-          <input
-            type="password"
-            value={token}
-            data-testid="operator-token"
-            onChange={(event) => {
-              setToken(event.target.value);
-              sessionStorage.setItem(TOKEN_KEY, event.target.value);
-            }}
-          />
-        </label>{' '}
-        <small>re-driving is for the market operator only</small>
+      <p data-testid="operator-session">
+        {session ? `re-drives are signed in as ${session.address}` : 'sign in to re-drive'}{' '}
+        <small>(re-driving is for the market operator only: a session of an address holding MARKET_OPERATOR)</small>
       </p>
       {outcome && (
         <p className="outcome" data-testid="redrive-outcome">
@@ -98,7 +93,7 @@ export function OperationsPage() {
               <td className="reason">{letter.reason}</td>
               <td title={letter.payloadPreview}>{letter.payloadBytes} bytes</td>
               <td>
-                <button disabled={!token} onClick={() => void redrive([letter.deadLetterId])}>
+                <button disabled={!session} onClick={() => void redrive([letter.deadLetterId])}>
                   re-drive
                 </button>
               </td>

@@ -1,0 +1,80 @@
+import { getAddress } from 'ethers';
+
+/**
+ * Who signed what during a market day: every place of the demo that signs as a participant
+ * (a signed request, a read session) appends here, and the summary adds what the chain says
+ * each key signed there (commits, finalizations) and which roles the registry gives it. The
+ * summary prints one entry per participant address.
+ */
+export interface SignerActivity {
+  readonly address: string;
+  /** The demo's name for the participant (mpo-1, dso, …), when it has one. */
+  readonly name: string | null;
+  /** "MPO of BG-01, BG-02", "TSO", … as the RoleRegistry holds them. */
+  readonly roles: readonly string[];
+  /** What it signed, in the order first seen: "48 × reading batch (POST /readings)". */
+  readonly acts: readonly { readonly what: string; readonly count: number }[];
+}
+
+interface Participant {
+  name: string | null;
+  readonly roles: Map<string, Set<string>>;
+  readonly acts: Map<string, number>;
+}
+
+export class SignerLog {
+  private readonly participants = new Map<string, Participant>();
+
+  /** `address` signed `count` × `what` (a short noun with the door it went through). */
+  signed(address: string, what: string, count = 1, name?: string): void {
+    const participant = this.participant(address, name);
+    participant.acts.set(what, (participant.acts.get(what) ?? 0) + count);
+  }
+
+  /** `address` holds `role`, for `scope` (omitted for market-wide roles). */
+  holds(address: string, role: string, scope?: string, name?: string): void {
+    const scopes = this.participant(address, name).roles;
+    const held = scopes.get(role) ?? new Set<string>();
+    if (scope !== undefined) held.add(scope);
+    scopes.set(role, held);
+  }
+
+  /** Names a participant (the demo's label) without recording anything else. */
+  name(address: string, name: string): void {
+    this.participant(address, name);
+  }
+
+  /** Every participant that holds a role or signed something, those that signed first, then by address. */
+  activities(): SignerActivity[] {
+    return [...this.participants.entries()]
+      .map(([address, p]) => ({
+        address,
+        name: p.name,
+        roles: [...p.roles.entries()].map(([role, scopes]) => (scopes.size === 0 ? role : `${role} of ${[...scopes].sort().join(', ')}`)).sort(),
+        acts: [...p.acts.entries()].map(([what, count]) => ({ what, count })),
+      }))
+      .sort((a, b) => Number(b.acts.length > 0) - Number(a.acts.length > 0) || (a.name ?? '~').localeCompare(b.name ?? '~') || a.address.localeCompare(b.address));
+  }
+
+  private participant(address: string, name?: string): Participant {
+    const key = getAddress(address);
+    let participant = this.participants.get(key);
+    if (!participant) {
+      participant = { name: null, roles: new Map(), acts: new Map() };
+      this.participants.set(key, participant);
+    }
+    if (name !== undefined) participant.name = name;
+    return participant;
+  }
+}
+
+/** The readable section of the summary: one block per participant. */
+export function formatSigners(activities: readonly SignerActivity[]): string[] {
+  const lines = ['who signed what (each participant with its own key; roles as the RoleRegistry holds them):'];
+  for (const activity of activities) {
+    lines.push(`  ${activity.address}  ${(activity.name ?? '').padEnd(16)} ${activity.roles.length > 0 ? activity.roles.join('; ') : 'no role'}`);
+    const acts = activity.acts.map((act) => `${act.count} × ${act.what}`).join(', ');
+    lines.push(`      ${acts || 'signed nothing'}`);
+  }
+  return lines;
+}
