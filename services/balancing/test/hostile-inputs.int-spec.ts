@@ -19,6 +19,8 @@ import {
   reportHostile,
   sampleHostile,
   sendHostile,
+  signatureAttacks,
+  expectedStatuses,
   type HostileRequest,
   type HostileTally,
   testNatsEnv,
@@ -150,41 +152,13 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
     expect(await counts()).toEqual(before);
   }, 120_000);
 
-  /**
-   * 1,000 requests with a valid body whose signature must not pass: a key without the role (a
-   * stranger, a role of another kind or group), a replayed nonce (its first use, a body refused
-   * behind the signature, counts too), another chain id, another verifying contract, an expired
-   * request. Each answers 401 or 403 naming the reason; nothing is written.
-   */
-  async function signatureVariants(suite: string, seed: number, valid: HostileRequest, rightSigner: RequestSigner, wrongSigners: readonly (RequestSigner & { address: string })[], refusedBody: Buffer): Promise<void> {
+  /** 1,000 requests whose signature must not pass (`signatureAttacks`): each 401 or 403 naming the reason, nothing written. */
+  async function signatureVariants(suite: string, seed: number, valid: HostileRequest & { body: Buffer }, rightSigner: RequestSigner, wrongSigners: readonly RequestSigner[], refusedBody: Buffer): Promise<void> {
     const before = await counts();
-    type Variant = 'wrong role' | 'replayed nonce' | 'other chain' | 'other contract' | 'expired';
-    const kinds = sampleHostile(fc.constantFrom<Variant>('wrong role', 'replayed nonce', 'other chain', 'other contract', 'expired'), PER_TARGET, seed);
-    const requests: (HostileRequest & { headers: Record<string, string>; expected: number })[] = [];
-    for (const [i, kind] of kinds.entries()) {
-      if (requests.length >= PER_TARGET) break;
-      if (kind === 'wrong role') {
-        const signer = i % 3 === 0 ? Wallet.createRandom() : wrongSigners[i % wrongSigners.length];
-        requests.push({ ...valid, what: `${kind} (${signer.address})`, headers: await signedAs(signer, valid), expected: 403 });
-      } else if (kind === 'replayed nonce') {
-        // First use: signed right, body refused behind the signature (400), so the nonce is spent and nothing written.
-        const original = { ...valid, body: refusedBody, what: 'original of a replay' };
-        const headers = await signedAs(rightSigner, original);
-        requests.push({ ...original, headers, expected: 400 });
-        if (requests.length < PER_TARGET) requests.push({ ...original, what: kind, headers, expected: 401 });
-      } else if (kind === 'other chain') {
-        requests.push({ ...valid, what: kind, headers: await signedAs(rightSigner, valid, { environment: { ...roles.environment, chainId: roles.environment.chainId + BigInt(1 + (i % 5)) } }), expected: 401 });
-      } else if (kind === 'other contract') {
-        requests.push({ ...valid, what: kind, headers: await signedAs(rightSigner, valid, { environment: { ...roles.environment, verifyingContract: Wallet.createRandom().address } }), expected: 401 });
-      } else {
-        requests.push({ ...valid, what: kind, headers: await signedAs(rightSigner, valid, { nowMs: Date.now() - 60_000 * (2 + (i % 120)), ttlSeconds: 60 }), expected: 401 });
-      }
-    }
+    const requests = await signatureAttacks({ valid, rightSigner, wrongSigners, environment: roles.environment, refusedBody: { body: refusedBody, status: 400 } }, PER_TARGET, seed);
     const result = await sendHostile(service.url, suite, requests, (request) => (request as (typeof requests)[number]).headers);
     await expectAllRefused(result);
-    const expected: Record<string, number> = {};
-    for (const request of requests) expected[request.expected] = (expected[request.expected] ?? 0) + 1;
-    expect(result.statuses).toEqual(expected);
+    expect(result.statuses).toEqual(expectedStatuses(requests));
     expect(await counts()).toEqual(before);
   }
 
