@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { commonConfigSchema } from '@gridledger/service-kit';
+import { authConfigFields, commonConfigSchema } from '@gridledger/service-kit';
 
-/** capacity-market's configuration: the common variables (HTTP_PORT defaults to 3003) plus its own. */
+/**
+ * capacity-market's configuration: the common variables (HTTP_PORT defaults to 3003), the role
+ * registry its signed writes and sessions are checked against (CHAIN_RPC_URL,
+ * ROLE_REGISTRY_ADDRESS, … : service-kit's authConfigFields) plus its own.
+ */
 export const configSchema = commonConfigSchema(3003).extend({
+  ...authConfigFields,
   /** This service's NATS user (default capacity-market) and password; the password is required with NODE_ENV=production (read by service-kit, docs/nats-security.md). */
   CAPACITY_NATS_USER: z.string().min(1).optional(),
   CAPACITY_NATS_PASSWORD: z.string().min(1).optional(),

@@ -1,34 +1,37 @@
 import fc from 'fast-check';
+import type { Wallet } from 'ethers';
+import { signRequest, type RequestSigner } from '@gridledger/auth';
 import { MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
 import { durableName, readDeadLetters, type MessagingClient } from '@gridledger/messaging';
-import { bootstrapService, type RunningService } from '@gridledger/service-kit';
 import {
   connectTestMessaging,
-  createTestDatabase,
-  deleteNamespaceStreams,
+  expectProblem,
   hostileEnvelopes,
   hostileJsonBodies,
   hostileObjects,
   outOfBoundIntegerText,
   publishHostile,
-  randomNamespace,
   reportHostile,
   sampleHostile,
   sendHostile,
+  type HostileRequest,
   type HostileTally,
-  testNatsEnv,
-  type TestDatabase,
 } from '@gridledger/testing';
-import type { CapacityMarketConfig } from '../src/config';
-import { capacityMarketService } from '../src/service';
+import { participant, startCapacityService, type CapacityTestService } from './support/capacity-service';
 
 /**
  * 1,000 generated hostile requests per write endpoint and per intake subject (fast-check,
  * fixed seeds): each is refused with a 4xx problem naming field and reason, or dead-lettered
  * with them; nothing crashes and the event store and its projections do not change (refused
- * commands are logged in rejected_inputs, which is the one table that grows).
+ * commands are logged in rejected_inputs, used nonces in used_nonces: the tables that grow).
+ * Per write endpoint two suites: hostile bodies signed by the party the rule names (so they
+ * reach the parser), and hostile signatures around valid bodies (no or a malformed signature,
+ * expired, too far ahead, another chain or verifying contract, a tampered body, a replayed
+ * nonce, a signer header that is not the signer: 401; a key without the role or not the
+ * named party: 403).
  */
 const PER_TARGET = Number(process.env.TEST_HOSTILE_COUNT ?? 1000);
+/** A plant operator's address in bodies of the intake subjects (any address). */
 const OPERATOR = '0x5B38Da6a701c568545dCfcB03FcB875f56beddC4';
 const TABLES = ['events', 'plants', 'holders', 'holdings', 'prices', 'meter_values', 'inbox', 'outbox'];
 const PERIOD = '2026-03-29T01:00:00Z';
@@ -39,36 +42,59 @@ const badAddress = fc.constantFrom('', '0x12', `0x${'zz'.repeat(20)}`, OPERATOR.
 const malformedInteger = fc.constantFrom('-1', '1.5', '', '1e3', '99999999999999999999', '0x10', ' 1', 'NaN');
 
 describe('capacity-market: 1,000 hostile inputs per write endpoint and intake subject', () => {
-  const namespace = randomNamespace();
-  let db: TestDatabase;
-  let service: RunningService<CapacityMarketConfig>;
+  let service: CapacityTestService;
   let publisher: MessagingClient;
   const tallies: HostileTally[] = [];
-  const post = (path: string, body: unknown) => fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // The plant's operator, two holders (h1 holds 5 kW of pv-1, h2 nothing), and keys that hold nothing here.
+  const plantOperator = participant();
+  const otherPlantOperator = participant();
+  const h1 = participant();
+  const h2 = participant();
+  const stranger = participant();
+  const wallets = new Map<string, Wallet>([plantOperator, otherPlantOperator, h1, h2, stranger].map((wallet) => [wallet.address, wallet]));
+  /** One accepted request per endpoint, sent before the suites: what a replay sends again. */
+  const accepted = new Map<string, { path: string; headers: Record<string, string>; body: Buffer }>();
+
+  async function sendSigned(signer: RequestSigner, path: string, body: unknown): Promise<{ status: number; headers: Record<string, string>; bytes: Buffer }> {
+    const bytes = Buffer.from(JSON.stringify(body));
+    // The longest expiry: the replays of these requests run minutes later and must meet a used nonce, not an expired one.
+    const headers = { 'content-type': 'application/json', ...(await signRequest(signer, service.roles.environment, { method: 'POST', path, body: bytes }, { ttlSeconds: 900 })) };
+    const response = await fetch(`${service.url}${path}`, { method: 'POST', headers, body: bytes });
+    return { status: response.status, headers, bytes };
+  }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await bootstrapService(
-      capacityMarketService({ ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', CAPACITY_CLOCK_START: '2026-03-29T00:00:00Z' }),
-    );
-    publisher = await connectTestMessaging({ namespace, name: 'capacity-hostile-test' });
-    // A plant (10 kW) with 5 kW issued to h-1, and h-2 holding nothing.
-    expect((await post('/plants', { plantId: 'pv-1', kind: 'pv', meterId: 'M-pv-1', capacityW: '10000', operator: OPERATOR, groupId: 'BG-A', feePerMWPeriodCents: '0' })).status).toBe(201);
-    for (const holderId of ['h-1', 'h-2']) expect((await post('/holders', { holderId, consumptionMeterId: `C-${holderId}`, groupId: 'BG-A' })).status).toBe(201);
-    expect((await post('/plants/pv-1/shares/issue', { holderId: 'h-1', sharesW: '5000' })).status).toBe(200);
-  }, 60_000);
+    service = await startCapacityService();
+    publisher = await connectTestMessaging({ namespace: service.namespace, name: 'capacity-hostile-test' });
+    await service.roles.chain.grant('PLANT_OPERATOR', 'pv-other', otherPlantOperator.address);
+    for (const plantId of ['pv-1', 'pv-new', 'pv-replay']) await service.roles.chain.grant('PLANT_OPERATOR', plantId, plantOperator.address);
+    await service.grant('PLANT_OPERATOR', 'pv-replay', plantOperator.address);
+    // A plant (10 kW) with 5 kW issued to h1, and h2 holding nothing; each write accepted once, kept for the replays.
+    const plant = (plantId: string) => ({ plantId, kind: 'pv', meterId: `M-${plantId}`, capacityW: '10000', operator: plantOperator.address, groupId: 'BG-A', feePerMWPeriodCents: '0' });
+    const keep = async (endpoint: string, signer: Wallet, path: string, body: unknown, status: number) => {
+      const sent = await sendSigned(signer, path, body);
+      expect(sent.status).toBe(status);
+      accepted.set(endpoint, { path, headers: sent.headers, body: sent.bytes });
+    };
+    expect((await sendSigned(plantOperator, '/plants', plant('pv-1'))).status).toBe(201);
+    await keep('POST /plants', plantOperator, '/plants', plant('pv-replay'), 201);
+    await keep('POST /holders', h1, '/holders', { holderId: h1.address, consumptionMeterId: 'C-h-1', groupId: 'BG-A' }, 201);
+    expect((await sendSigned(h2, '/holders', { holderId: h2.address, consumptionMeterId: 'C-h-2', groupId: 'BG-A' })).status).toBe(201);
+    await keep('POST /plants/{plantId}/shares/issue', plantOperator, '/plants/pv-1/shares/issue', { holderId: h1.address, sharesW: '5002' }, 200);
+    await keep('POST /plants/{plantId}/shares/transfer', h1, '/plants/pv-1/shares/transfer', { fromHolderId: h1.address, toHolderId: h2.address, sharesW: '1' }, 200);
+    await keep('POST /plants/{plantId}/shares/retire', h2, '/plants/pv-1/shares/retire', { holderId: h2.address, sharesW: '1' }, 200);
+    expect((await sendSigned(h1, '/plants/pv-1/shares/retire', { holderId: h1.address, sharesW: '1' })).status).toBe(200);
+  }, 90_000);
 
   afterAll(async () => {
     for (const result of tallies) reportHostile(result);
     await publisher?.close();
-    await service?.close();
-    await deleteNamespaceStreams(namespace);
-    await db?.drop();
+    await service?.stop();
   });
 
   async function counts(): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
-    for (const table of TABLES) result[table] = (await service.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+    for (const table of TABLES) result[table] = (await service.running.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
     return result;
   }
 
@@ -87,60 +113,206 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
     expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
   }
 
-  const endpoints: { name: string; path: fc.Arbitrary<string>; valid: Record<string, unknown>; hostileValues: Record<string, fc.Arbitrary<unknown>> }[] = [
-    {
-      name: 'POST /plants',
-      path: fc.constant('/plants'),
-      valid: { plantId: 'pv-new', kind: 'pv', meterId: 'M-new', capacityW: '1000', operator: OPERATOR, groupId: 'BG-A', feePerMWPeriodCents: '0' },
-      hostileValues: {
-        plantId: fc.oneof(badId, fc.constant('pv-1')),
-        kind: fc.constantFrom('coal', '', 'PV'),
-        meterId: fc.oneof(badId, fc.constant('M-pv-1')),
-        capacityW: fc.oneof(outOfBoundIntegerText(10n ** 12n), fc.constant('0')),
-        operator: badAddress,
-        groupId: badGroup,
-        feePerMWPeriodCents: malformedInteger,
-      },
-    },
-    {
-      name: 'POST /holders',
-      path: fc.constant('/holders'),
-      valid: { holderId: 'h-new', consumptionMeterId: 'C-new', groupId: 'BG-A' },
-      hostileValues: { holderId: fc.oneof(badId, fc.constant('h-1')), consumptionMeterId: fc.oneof(badId, fc.constant('C-h-1')), groupId: badGroup },
-    },
-    {
-      name: 'POST /plants/{plantId}/shares/issue',
-      path: fc.constantFrom('/plants/pv-1/shares/issue', '/plants/pv-1/shares/issue', '/plants/pv-1/shares/issue', '/plants/nope/shares/issue'),
-      valid: { holderId: 'h-2', sharesW: '1' },
-      hostileValues: { holderId: fc.oneof(badId, fc.constant('h-unknown')), sharesW: fc.oneof(outOfBoundIntegerText(5000n), fc.constant('0')) },
-    },
-    {
-      name: 'POST /plants/{plantId}/shares/transfer',
-      path: fc.constantFrom('/plants/pv-1/shares/transfer', '/plants/pv-1/shares/transfer', '/plants/pv-1/shares/transfer', '/plants/nope/shares/transfer'),
-      valid: { fromHolderId: 'h-1', toHolderId: 'h-2', sharesW: '1' },
-      hostileValues: { fromHolderId: fc.oneof(badId, fc.constant('h-2')), toHolderId: fc.oneof(badId, fc.constantFrom('h-1', 'h-unknown')), sharesW: fc.oneof(outOfBoundIntegerText(5000n), fc.constant('0')) },
-    },
-    {
-      name: 'POST /plants/{plantId}/shares/retire',
-      path: fc.constantFrom('/plants/pv-1/shares/retire', '/plants/pv-1/shares/retire', '/plants/pv-1/shares/retire', '/plants/nope/shares/retire'),
-      valid: { holderId: 'h-1', sharesW: '1' },
-      hostileValues: { holderId: fc.oneof(badId, fc.constant('h-2')), sharesW: fc.oneof(outOfBoundIntegerText(5000n), fc.constant('0')) },
-    },
-  ];
+  /** Sent with a signature of the party the rule names, so the body reaches the parser and the market's rules. */
+  interface Endpoint {
+    readonly name: string;
+    readonly path: fc.Arbitrary<string>;
+    readonly valid: Record<string, unknown>;
+    readonly hostileValues: Record<string, fc.Arbitrary<unknown>>;
+    /** Who signs a body: the party it names (or the market operator where it may act for anyone). */
+    readonly signerFor: (body: Record<string, unknown> | undefined) => Wallet;
+    /** Valid bodies signed by a key that may not send them (no role, another plant, not the named party): 403. */
+    readonly wrongParties: () => ReadonlyArray<{ readonly signer: Wallet; readonly body: Record<string, unknown>; readonly why: string }>;
+  }
 
-  for (const [index, endpoint] of endpoints.entries()) {
-    it(`${endpoint.name}: hostile bodies`, async () => {
+  const walletNamed = (value: unknown, fallback: Wallet): Wallet => (typeof value === 'string' ? wallets.get(value) : undefined) ?? fallback;
+  const endpoints = (): Endpoint[] => {
+    const newPlant = { plantId: 'pv-new', kind: 'pv', meterId: 'M-new', capacityW: '1000', operator: plantOperator.address, groupId: 'BG-A', feePerMWPeriodCents: '0' };
+    const newHolder = participant();
+    const holderBody = { holderId: newHolder.address, consumptionMeterId: 'C-new', groupId: 'BG-A' };
+    const issue = { holderId: h2.address, sharesW: '1' };
+    const transfer = { fromHolderId: h1.address, toHolderId: h2.address, sharesW: '1' };
+    const retire = { holderId: h1.address, sharesW: '1' };
+    return [
+      {
+        name: 'POST /plants',
+        path: fc.constant('/plants'),
+        valid: newPlant,
+        hostileValues: {
+          plantId: fc.oneof(badId, fc.constant('pv-1')),
+          kind: fc.constantFrom('coal', '', 'PV'),
+          meterId: fc.oneof(badId, fc.constant('M-pv-1')),
+          capacityW: fc.oneof(outOfBoundIntegerText(10n ** 12n), fc.constant('0')),
+          operator: badAddress,
+          groupId: badGroup,
+          feePerMWPeriodCents: malformedInteger,
+        },
+        signerFor: () => service.operator,
+        wrongParties: () => [
+          { signer: stranger, body: { ...newPlant, operator: stranger.address }, why: 'a key without the role' },
+          { signer: otherPlantOperator, body: { ...newPlant, operator: otherPlantOperator.address }, why: 'another plant\'s operator' },
+          { signer: h1, body: newPlant, why: 'a holder' },
+          { signer: plantOperator, body: { ...newPlant, operator: stranger.address }, why: 'the operator naming someone else' },
+        ],
+      },
+      {
+        name: 'POST /holders',
+        path: fc.constant('/holders'),
+        valid: holderBody,
+        hostileValues: { holderId: fc.oneof(badId, badAddress, fc.constant(h1.address)), consumptionMeterId: fc.oneof(badId, fc.constant('C-h-1')), groupId: badGroup },
+        signerFor: () => service.operator,
+        wrongParties: () => [
+          { signer: stranger, body: holderBody, why: 'another address' },
+          { signer: plantOperator, body: holderBody, why: 'a plant operator' },
+          { signer: h1, body: holderBody, why: 'another holder' },
+        ],
+      },
+      {
+        name: 'POST /plants/{plantId}/shares/issue',
+        path: fc.constantFrom('/plants/pv-1/shares/issue', '/plants/pv-1/shares/issue', '/plants/pv-1/shares/issue', '/plants/nope/shares/issue'),
+        valid: issue,
+        hostileValues: { holderId: fc.oneof(badId, fc.constant(stranger.address)), sharesW: fc.oneof(outOfBoundIntegerText(5000n), fc.constant('0')) },
+        signerFor: () => plantOperator,
+        wrongParties: () => [stranger, h1, h2, otherPlantOperator, service.operator].map((signer) => ({ signer, body: issue, why: 'not the plant\'s operator' })),
+      },
+      {
+        name: 'POST /plants/{plantId}/shares/transfer',
+        path: fc.constantFrom('/plants/pv-1/shares/transfer', '/plants/pv-1/shares/transfer', '/plants/pv-1/shares/transfer', '/plants/nope/shares/transfer'),
+        valid: transfer,
+        hostileValues: { fromHolderId: fc.oneof(badId, fc.constant(h2.address)), toHolderId: fc.oneof(badId, fc.constantFrom(h1.address, stranger.address)), sharesW: fc.oneof(outOfBoundIntegerText(5000n), fc.constant('0')) },
+        signerFor: (body) => walletNamed(body?.fromHolderId, h1),
+        wrongParties: () => [h2, plantOperator, service.operator, stranger].map((signer) => ({ signer, body: transfer, why: 'not fromHolderId' })),
+      },
+      {
+        name: 'POST /plants/{plantId}/shares/retire',
+        path: fc.constantFrom('/plants/pv-1/shares/retire', '/plants/pv-1/shares/retire', '/plants/pv-1/shares/retire', '/plants/nope/shares/retire'),
+        valid: retire,
+        hostileValues: { holderId: fc.oneof(badId, fc.constant(h2.address)), sharesW: fc.oneof(outOfBoundIntegerText(5000n), fc.constant('0')) },
+        signerFor: (body) => walletNamed(body?.holderId, h1),
+        wrongParties: () => [h2, plantOperator, service.operator, stranger].map((signer) => ({ signer, body: retire, why: 'not the holder' })),
+      },
+    ];
+  };
+
+  function parsedObject(body: Buffer): Record<string, unknown> | undefined {
+    try {
+      const value: unknown = JSON.parse(body.toString('utf8'));
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  for (const [index, name] of ['POST /plants', 'POST /holders', 'POST /plants/{plantId}/shares/issue', 'POST /plants/{plantId}/shares/transfer', 'POST /plants/{plantId}/shares/retire'].entries()) {
+    it(`${name}: hostile bodies, signed by the party they name`, async () => {
+      const endpoint = endpoints()[index];
       const before = await counts();
       const bodies = hostileJsonBodies({ valid: endpoint.valid, hostileValues: endpoint.hostileValues, required: Object.keys(endpoint.valid), oversizeBytes: 200_000 });
-      // A valid body on an unknown plant is refused too (404), so that path gets only valid bodies.
+      // A valid body on an unknown plant is refused too (403: nobody operates it; 404: not registered), so that path gets only valid bodies.
       const cases = sampleHostile(
         fc.tuple(endpoint.path, bodies).map(([path, c]) => (path.includes('/nope/') ? { ...c, path, body: Buffer.from(JSON.stringify(endpoint.valid)), what: 'unknown plant' } : { ...c, path })),
         PER_TARGET,
         20261220 + index,
       );
-      await expectAllRefused(await sendHostile(service.url, `capacity-market ${endpoint.name}`, cases.map((c) => ({ method: 'POST', path: c.path, body: c.body, what: c.what }))));
+      const requests = cases.map((c): HostileRequest => ({ method: 'POST', path: c.path, body: c.body, what: c.what }));
+      const sign = async (request: HostileRequest) => ({
+        'content-type': 'application/json',
+        ...(await signRequest(endpoint.signerFor(parsedObject(request.body as Buffer)), service.roles.environment, { method: 'POST', path: request.path, body: request.body ?? '' })),
+      });
+      await expectAllRefused(await sendHostile(service.url, `capacity-market ${name}`, requests, sign));
       expect(await counts()).toEqual(before);
-    }, 120_000);
+    }, 180_000);
+
+    it(`${name}: hostile signatures around valid bodies (401 unauthenticated, 403 wrong role or party)`, async () => {
+      const endpoint = endpoints()[index];
+      const replay = accepted.get(name);
+      if (!replay) throw new Error(`no accepted request of ${name} to replay`);
+      // A replay is refused as one: NONCE_REUSED.
+      await expectProblem(await fetch(`${service.url}${replay.path}`, { method: 'POST', headers: replay.headers, body: replay.body }), { status: 401, code: 'NONCE_REUSED' });
+      const before = await counts();
+      const kinds = ['unsigned', 'expired', 'too far ahead', 'other chain', 'other contract', 'tampered body', 'replayed nonce', 'signer header not the signer', 'malformed header', 'wrong role or party'] as const;
+      const descriptors = sampleHostile(
+        fc.record({ kind: fc.constantFrom(...kinds), pick: fc.nat(), hours: fc.integer({ min: 1, max: 24 * 365 }), offset: fc.bigInt({ min: 1n, max: 10n ** 9n }), contract: fc.uint8Array({ minLength: 20, maxLength: 20 }), path: endpoint.path }),
+        PER_TARGET,
+        20261240 + index,
+      );
+      const environment = service.roles.environment;
+      const expectedStatus: Record<string, number> = {};
+      // Signed as each is sent (a long pause to sign them all first would leave the keep-alive connection idle).
+      const signing = new Map<HostileRequest, () => Promise<Record<string, string>>>();
+      const json = { 'content-type': 'application/json' };
+      const withJson = (sign: () => Promise<Record<string, string>>) => async () => ({ ...json, ...(await sign()) });
+      for (const d of descriptors) {
+        // Valid bodies go to the plant they are valid for.
+        const target = d.kind === 'replayed nonce' ? replay.path : d.path.replace('/nope/', '/pv-1/');
+        const body = Buffer.from(JSON.stringify(endpoint.valid));
+        const rightful = endpoint.signerFor(endpoint.valid);
+        const request = { method: 'POST', path: target, body };
+        let headers: () => Promise<Record<string, string>>;
+        let sent: Buffer = body;
+        let status = 401;
+        switch (d.kind) {
+          case 'unsigned':
+            headers = async () => json;
+            break;
+          case 'expired':
+            headers = withJson(() => signRequest(rightful, environment, request, { nowMs: Date.now() - d.hours * 3_600_000, ttlSeconds: 60 }));
+            break;
+          case 'too far ahead':
+            headers = withJson(() => signRequest(rightful, environment, request, { nowMs: Date.now() + d.hours * 3_600_000 }));
+            break;
+          case 'other chain':
+            headers = withJson(() => signRequest(rightful, { ...environment, chainId: environment.chainId + d.offset }, request));
+            break;
+          case 'other contract':
+            headers = withJson(() => signRequest(rightful, { ...environment, verifyingContract: `0x${Buffer.from(d.contract).toString('hex')}` }, request));
+            break;
+          case 'tampered body':
+            headers = withJson(() => signRequest(rightful, environment, request));
+            // Another amount, or (bodies without one) a byte more than was signed.
+            sent = 'sharesW' in endpoint.valid ? Buffer.from(JSON.stringify({ ...endpoint.valid, sharesW: String(2 + (d.pick % 4000)) })) : Buffer.concat([body, Buffer.from(' '.repeat(1 + (d.pick % 8)))]);
+            break;
+          case 'replayed nonce':
+            headers = async () => replay.headers;
+            sent = replay.body;
+            break;
+          case 'signer header not the signer': {
+            const claimed = [stranger, h2, plantOperator, service.operator].find((w) => w.address !== rightful.address)!.address;
+            headers = async () => ({ ...json, ...(await signRequest(rightful, environment, request)), 'x-gl-signer': claimed });
+            break;
+          }
+          case 'malformed header':
+            headers = async () => {
+              const signed = await signRequest(rightful, environment, request);
+              const broken: Record<string, string> = [
+                { 'x-gl-signer': 'nobody' },
+                { 'x-gl-nonce': '0x12' },
+                { 'x-gl-expiry': 'tomorrow' },
+                { 'x-gl-signature': '0x00' },
+                { 'x-gl-signer': signed['x-gl-signer'].toLowerCase().replace(/^0x/, '0X') },
+              ][d.pick % 5];
+              return { ...json, ...signed, ...broken };
+            };
+            break;
+          case 'wrong role or party': {
+            const parties = endpoint.wrongParties();
+            const party = parties[d.pick % parties.length];
+            const partyBody = Buffer.from(JSON.stringify(party.body));
+            headers = withJson(() => signRequest(party.signer, environment, { method: 'POST', path: target, body: partyBody }));
+            sent = partyBody;
+            status = 403;
+            break;
+          }
+        }
+        signing.set({ method: 'POST', path: target, body: sent, what: d.kind }, headers);
+        expectedStatus[status] = (expectedStatus[status] ?? 0) + 1;
+      }
+      const result = await sendHostile(service.url, `capacity-market ${name} signatures`, [...signing.keys()], (request) => signing.get(request)!());
+      await expectAllRefused(result);
+      // 401 for every way of not proving who signs, 403 for a signer without the role or not the party.
+      expect(result.statuses).toEqual(expectedStatus);
+      expect(await counts()).toEqual(before);
+    }, 180_000);
   }
 
   describe('intake subjects', () => {

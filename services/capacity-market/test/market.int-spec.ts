@@ -1,20 +1,30 @@
 import type { NatsConnection } from 'nats';
 import { Client } from 'pg';
+import { Wallet, id } from 'ethers';
 import { Holder, Plant, computePeriodAllocation } from '@gridledger/capacity';
 import { CapacityAllocationComputed, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
-import { SpawnedService, TestDatabase, connectTestMessaging, connectTestNats, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { SpawnedService, TestDatabase, connectTestMessaging, connectTestNats, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, sessionFetch, signedFetch, spawnService, waitFor } from '@gridledger/testing';
+import { startCapacityChain, type CapacityChain } from './support/capacity-service';
 
 /**
  * capacity-market as a process over real NATS JetStream and Postgres. Shares are set up over
  * HTTP before period P; plant output and holder consumption arrive as meter events; the
  * process is killed (SIGKILL) while P is incomplete and restarted after P has ended. P and
  * P+1 come out once each, equal to the pure computation, with balanced postings and the
- * exchanges between groups; a late value makes version 2 with a reversal.
+ * exchanges between groups; a late value makes version 2 with a reversal. The plant operator
+ * registers its plants and issues; the holders (keys of their own) register and transfer; reads
+ * are the holders' sessions.
  */
 const P = '2026-03-29T01:00:00Z';
 const P1 = '2026-03-29T01:15:00Z';
-const OPERATOR = '0x5B38Da6a701c568545dCfcB03FcB875f56beddC4';
+/** The plants' operator and the holders, each a key (a holder's id is its address). */
+const operatorKey = new Wallet(id('capacity-market.int-spec/plant-operator'));
+const OPERATOR = operatorKey.address;
+// Seeds picked so the addresses sort alice < bob < carol: ties of the largest remainder go by holder id.
+const keys = { alice: new Wallet(id('capacity-market.int-spec/alice/5')), bob: new Wallet(id('capacity-market.int-spec/bob/5')), carol: new Wallet(id('capacity-market.int-spec/carol/5')) };
+const [ALICE, BOB, CAROL] = [keys.alice.address, keys.bob.address, keys.carol.address];
+const signerOf = new Map<string, Wallet>([[OPERATOR, operatorKey], ...Object.values(keys).map((key): [string, Wallet] => [key.address, key])]);
 const MPO = `0x${'11'.repeat(20)}`;
 const ENTRY = 'services/capacity-market/src/main.ts';
 
@@ -23,17 +33,17 @@ const plants: Plant[] = [
   { plantId: 'wind-1', kind: 'wind', meterId: 'M-W-1', capacityW: 3n, operator: OPERATOR, groupId: 'BG-B', feePerMWPeriodCents: 0n },
 ];
 const holders: Holder[] = [
-  { holderId: 'alice', consumptionMeterId: 'M-C-A', groupId: 'BG-A' },
-  { holderId: 'bob', consumptionMeterId: 'M-C-B', groupId: 'BG-B' },
-  { holderId: 'carol', consumptionMeterId: 'M-C-C', groupId: 'BG-C' },
+  { holderId: ALICE, consumptionMeterId: 'M-C-A', groupId: 'BG-A' },
+  { holderId: BOB, consumptionMeterId: 'M-C-B', groupId: 'BG-B' },
+  { holderId: CAROL, consumptionMeterId: 'M-C-C', groupId: 'BG-C' },
 ];
 /** Holdings after the set-up below (issue, then bob transfers 500 W of pv-1 to carol). */
 const holdings = [
-  { plantId: 'pv-1', holderId: 'alice', sharesW: 5_000n },
-  { plantId: 'pv-1', holderId: 'bob', sharesW: 2_000n },
-  { plantId: 'pv-1', holderId: 'carol', sharesW: 500n },
-  { plantId: 'wind-1', holderId: 'bob', sharesW: 1n },
-  { plantId: 'wind-1', holderId: 'carol', sharesW: 1n },
+  { plantId: 'pv-1', holderId: ALICE, sharesW: 5_000n },
+  { plantId: 'pv-1', holderId: BOB, sharesW: 2_000n },
+  { plantId: 'pv-1', holderId: CAROL, sharesW: 500n },
+  { plantId: 'wind-1', holderId: BOB, sharesW: 1n },
+  { plantId: 'wind-1', holderId: CAROL, sharesW: 1n },
 ];
 const values: Record<string, Record<string, bigint>> = {
   [P]: { 'M-PV-1': 1_001n, 'M-W-1': 10n, 'M-C-A': 300n, 'M-C-B': 1_000n, 'M-C-C': 0n },
@@ -68,7 +78,8 @@ describe('capacity-market over NATS and Postgres', () => {
   let messaging: MessagingClient;
   let nc: NatsConnection;
   let service: SpawnedService | undefined;
-  const env = (clockStart: string) => ({ DATABASE_URL: db.url, NATS_NAMESPACE: ns, CAPACITY_CLOCK_START: clockStart, CAPACITY_WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'warn' });
+  let roles: CapacityChain;
+  const env = (clockStart: string) => ({ DATABASE_URL: db.url, NATS_NAMESPACE: ns, CAPACITY_CLOCK_START: clockStart, CAPACITY_WORKER_INTERVAL_MS: '200', LOG_LEVEL: 'warn', ...roles.env });
 
   beforeAll(async () => {
     jest.setTimeout(120_000);
@@ -78,6 +89,9 @@ describe('capacity-market over NATS and Postgres', () => {
     messaging = await connectTestMessaging({ namespace: ns, name: 'capacity-test' });
     await messaging.ensureStreams();
     nc = await connectTestNats();
+    roles = await startCapacityChain();
+    // Granted before the service starts: its role mirror reads them at start.
+    for (const plant of plants) await roles.chain.grant('PLANT_OPERATOR', plant.plantId, OPERATOR);
   });
 
   afterAll(async () => {
@@ -87,15 +101,19 @@ describe('capacity-market over NATS and Postgres', () => {
     await nc?.close();
     await deleteNamespaceStreams(ns);
     await db?.drop();
+    await roles?.close();
   });
 
-  async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const response = await fetch(`${(service as SpawnedService).url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  /** Signed by the party the rule names: the plant operator (plants, issues), else the holder the body names. */
+  async function post(path: string, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
+    const party = path === '/plants' || path.endsWith('/issue') ? OPERATOR : String(body.fromHolderId ?? body.holderId);
+    const response = await signedFetch((service as SpawnedService).url, signerOf.get(party) as Wallet, roles.environment, { method: 'POST', path, body });
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   }
 
-  async function get(path: string): Promise<Record<string, unknown>> {
-    const response = await fetch(`${(service as SpawnedService).url}${path}`);
+  /** Read in a session of `reader` (default the plant operator, who may read its plants' holdings). */
+  async function get(path: string, reader: Wallet = operatorKey): Promise<Record<string, unknown>> {
+    const response = await sessionFetch((service as SpawnedService).url, reader, roles.environment, path);
     expect(response.status).toBe(200);
     return (await response.json()) as Record<string, unknown>;
   }
@@ -124,26 +142,26 @@ describe('capacity-market over NATS and Postgres', () => {
       const answer = await post('/plants', { ...plant, capacityW: plant.capacityW.toString(), feePerMWPeriodCents: plant.feePerMWPeriodCents.toString() });
       expect(answer.status).toBe(201);
     }
-    for (const holder of holders) expect((await post('/holders', holder)).status).toBe(201);
-    expect((await post('/plants/pv-1/shares/issue', { holderId: 'alice', sharesW: '5000' })).status).toBe(200);
-    expect((await post('/plants/pv-1/shares/issue', { holderId: 'bob', sharesW: '2500' })).status).toBe(200);
-    expect((await post('/plants/wind-1/shares/issue', { holderId: 'bob', sharesW: 1 })).status).toBe(200);
-    expect((await post('/plants/wind-1/shares/issue', { holderId: 'carol', sharesW: 1 })).status).toBe(200);
-    const transfer = await post('/plants/pv-1/shares/transfer', { fromHolderId: 'bob', toHolderId: 'carol', sharesW: '500' });
-    expect(transfer).toMatchObject({ status: 200, json: { balances: { bob: '2000', carol: '500' } } });
+    for (const holder of holders) expect((await post('/holders', { ...holder })).status).toBe(201);
+    expect((await post('/plants/pv-1/shares/issue', { holderId: ALICE, sharesW: '5000' })).status).toBe(200);
+    expect((await post('/plants/pv-1/shares/issue', { holderId: BOB, sharesW: '2500' })).status).toBe(200);
+    expect((await post('/plants/wind-1/shares/issue', { holderId: BOB, sharesW: 1 })).status).toBe(200);
+    expect((await post('/plants/wind-1/shares/issue', { holderId: CAROL, sharesW: 1 })).status).toBe(200);
+    const transfer = await post('/plants/pv-1/shares/transfer', { fromHolderId: BOB, toHolderId: CAROL, sharesW: '500' });
+    expect(transfer).toMatchObject({ status: 200, json: { balances: { [BOB]: '2000', [CAROL]: '500' } } });
     // Refused commands name the field and are recorded.
-    const beyond = await post('/plants/wind-1/shares/issue', { holderId: 'alice', sharesW: '2' });
+    const beyond = await post('/plants/wind-1/shares/issue', { holderId: ALICE, sharesW: '2' });
     expect(beyond).toMatchObject({ status: 422, json: { code: 'BEYOND_CAPACITY', errors: [{ field: 'sharesW' }] } });
-    const malformed = await post('/plants/pv-1/shares/transfer', { fromHolderId: 'bob', toHolderId: 'carol', sharesW: '-5' });
+    const malformed = await post('/plants/pv-1/shares/transfer', { fromHolderId: BOB, toHolderId: CAROL, sharesW: '-5' });
     expect(malformed).toMatchObject({ status: 400, json: { code: 'INVALID_FIELD', errors: [{ field: 'sharesW' }] } });
-    expect((await post('/plants/pv-1/shares/transfer', { fromHolderId: 'carol', toHolderId: 'bob', sharesW: '501' })).json).toMatchObject({ code: 'INSUFFICIENT_SHARES' });
+    expect((await post('/plants/pv-1/shares/transfer', { fromHolderId: CAROL, toHolderId: BOB, sharesW: '501' })).json).toMatchObject({ code: 'INSUFFICIENT_SHARES' });
     expect(await query<{ field: string; reason: string }>(`SELECT field, reason FROM rejected_inputs ORDER BY id`)).toEqual([
       { field: 'sharesW', reason: expect.stringMatching(/^BEYOND_CAPACITY: /) },
       { field: 'sharesW', reason: expect.stringMatching(/^INVALID_FIELD: /) },
       { field: 'sharesW', reason: expect.stringMatching(/^INSUFFICIENT_SHARES: /) },
     ]);
     expect(await get('/plants/pv-1')).toMatchObject({ issuedW: '7500' });
-    expect(await get('/plants/pv-1/holdings')).toMatchObject({ items: [{ holderId: 'alice', sharesW: '5000' }, { holderId: 'bob', sharesW: '2000' }, { holderId: 'carol', sharesW: '500' }], next: null });
+    expect(await get('/plants/pv-1/holdings')).toMatchObject({ items: [{ holderId: ALICE, sharesW: '5000' }, { holderId: BOB, sharesW: '2000' }, { holderId: CAROL, sharesW: '500' }], next: null });
 
     // Part of P arrives: the plant's output and alice's consumption, plus a meter that is not ours.
     await messaging.publishEvent(MeterIntervalsMeasured, intervals('BG-A', 'run1-A', [['M-PV-1', P, 'production', values[P]['M-PV-1']], ['M-C-A', P, 'consumption', values[P]['M-C-A']], ['M-OTHER', P, 'consumption', 77n]]), 'BG-A');
@@ -186,7 +204,7 @@ describe('capacity-market over NATS and Postgres', () => {
       });
       const rows = await query<Record<string, string>>(
         `SELECT holder_id, allocated_wh::text, consumed_wh::text, residual_wh::text, surplus_wh::text, capacity_fee_cents::text, residual_cost_cents::text, surplus_revenue_cents::text
-         FROM holder_allocations WHERE period_id = $1 ORDER BY holder_id`,
+         FROM holder_allocations WHERE period_id = $1 ORDER BY holder_id COLLATE "C"`,
         [periodId],
       );
       expect(rows).toEqual(
@@ -209,16 +227,16 @@ describe('capacity-market over NATS and Postgres', () => {
     }
     // P: pv 1001 Wh → alice 501, bob 200, carol 50, operator 250; wind 10 Wh → bob 3 (+1 tie), carol 3, operator 3.
     const p = await query<{ holder_id: string; allocated_wh: string; surplus_wh: string; residual_wh: string }>(
-      `SELECT holder_id, allocated_wh::text, surplus_wh::text, residual_wh::text FROM holder_allocations WHERE period_id = $1 ORDER BY holder_id`,
+      `SELECT holder_id, allocated_wh::text, surplus_wh::text, residual_wh::text FROM holder_allocations WHERE period_id = $1 ORDER BY holder_id COLLATE "C"`,
       [P],
     );
     expect(p).toEqual([
-      { holder_id: 'alice', allocated_wh: '501', surplus_wh: '201', residual_wh: '0' },
-      { holder_id: 'bob', allocated_wh: '204', surplus_wh: '0', residual_wh: '796' },
-      { holder_id: 'carol', allocated_wh: '53', surplus_wh: '53', residual_wh: '0' },
+      { holder_id: ALICE, allocated_wh: '501', surplus_wh: '201', residual_wh: '0' },
+      { holder_id: BOB, allocated_wh: '204', surplus_wh: '0', residual_wh: '796' },
+      { holder_id: CAROL, allocated_wh: '53', surplus_wh: '53', residual_wh: '0' },
     ]);
     // No banking: alice's 201 Wh surplus of P is gone in P+1.
-    const aliceP1 = await query<{ allocated_wh: string; residual_wh: string }>(`SELECT allocated_wh::text, residual_wh::text FROM holder_allocations WHERE period_id = $1 AND holder_id = 'alice'`, [P1]);
+    const aliceP1 = await query<{ allocated_wh: string; residual_wh: string }>(`SELECT allocated_wh::text, residual_wh::text FROM holder_allocations WHERE period_id = $1 AND holder_id = $2`, [P1, ALICE]);
     expect(aliceP1).toEqual([{ allocated_wh: '0', residual_wh: '400' }]);
 
     // Every posting balances; the plant operator got the fees.
@@ -247,7 +265,7 @@ describe('capacity-market over NATS and Postgres', () => {
     expect(new Set(published.map((e) => e.id)).size).toBe(published.length);
 
     // Statements over HTTP.
-    const statement = await get(`/holders/bob/statement?period=${encodeURIComponent(P)}`);
+    const statement = await get(`/holders/${BOB}/statement?period=${encodeURIComponent(P)}`, keys.bob);
     expect(statement).toMatchObject({ computed: true, version: 1, allocatedWh: '204', consumedWh: '1000', residualWh: '796', residualCostCents: '6' });
     expect(statement.plants).toEqual([
       { plantId: 'pv-1', sharesW: '2000', allocatedWh: '200' },
@@ -262,13 +280,13 @@ describe('capacity-market over NATS and Postgres', () => {
         throw new Error(`${error instanceof Error ? error.message : String(error)}\n${service?.output()}`);
       },
     );
-    const alice = await get(`/holders/alice/statement?period=${encodeURIComponent(P)}`);
+    const alice = await get(`/holders/${ALICE}/statement?period=${encodeURIComponent(P)}`, keys.alice);
     expect(alice).toMatchObject({ version: 2, allocatedWh: '501', consumedWh: '900', residualWh: '399', surplusWh: '0' });
-    const aliceBalance = await query<{ sum: string }>(`SELECT sum(amount_cents)::text AS sum FROM ledger_entries WHERE account = 'holder:alice' AND period_id = $1`, [P]);
+    const aliceBalance = await query<{ sum: string }>(`SELECT sum(amount_cents)::text AS sum FROM ledger_entries WHERE account = $2 AND period_id = $1`, [P, `holder:${ALICE}`]);
     // Net effect equals version 2 alone: fee 1500 + residual 399 Wh × 80 €/MWh = 3.192 → 3 cents.
     expect(aliceBalance[0].sum).toBe('-1503');
     expect(await query(`SELECT posting_id FROM ledger_entries GROUP BY posting_id HAVING sum(amount_cents) <> 0`)).toEqual([]);
-    const month = await get('/holders/alice/statement?month=2026-03');
+    const month = await get(`/holders/${ALICE}/statement?month=2026-03`, keys.alice);
     expect(month).toMatchObject({ periods: 2, allocatedWh: '501', consumedWh: '1300', balanceChangeCents: (-1503n - 1500n - 3n).toString() });
   }, 120_000);
 });

@@ -29,10 +29,13 @@ export interface DemoChain {
 /** The grid area every demo meter is connected in (its DSO registers the meter points). */
 export const DEMO_GRID_AREA = 'GA-DEMO';
 
-/** Who else acts on the demo market: the DSO (of DEMO_GRID_AREA) and the MPOs (of every group). */
+/** Who else acts on the demo market: the DSO (of DEMO_GRID_AREA), the MPOs (of every group), the plants' operator. */
 export interface DemoParticipants {
   readonly dso: string;
   readonly mpos: readonly string[];
+  /** PLANT_OPERATOR of each of `plants` (capacity-market: registers them, issues their shares). */
+  readonly plantOperator?: string;
+  readonly plants?: readonly string[];
 }
 
 export async function setUpChain(rpcUrl: string, groups: readonly string[], seed: string, participants: DemoParticipants): Promise<DemoChain> {
@@ -54,6 +57,7 @@ export async function setUpChain(rpcUrl: string, groups: readonly string[], seed
       { role: 'MARKET_OPERATOR' as const, account: await operator.getAddress() },
       { role: 'DSO' as const, scope: DEMO_GRID_AREA, account: participants.dso },
       ...groups.flatMap((groupId) => participants.mpos.map((account) => ({ role: 'MPO' as const, scope: groupId, account }))),
+      ...(participants.plantOperator ? (participants.plants ?? []).map((plantId) => ({ role: 'PLANT_OPERATOR' as const, scope: plantId, account: participants.plantOperator as string })) : []),
     ],
   });
   const cascade = new Contract(deployed.cascadeAddress, SettlementCascadeArtifact.abi, provider);

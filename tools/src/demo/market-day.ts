@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Wallet } from 'ethers';
 import { authEnvironment, bodySha256, signRequest, type AuthEnvironment } from '@gridledger/auth';
 import { formatInstant, parsePeriodId } from '@gridledger/domain';
 import { MarketPricesPublished } from '@gridledger/events';
@@ -126,7 +127,12 @@ export async function driveMarketDay<T>(
     const namespace = `demo${runId}`;
     log(`database ${new URL(databaseUrl).pathname.slice(1)}, NATS namespace ${namespace}`);
     if (!stack.rpcUrl) throw new Error('the local stack has no EVM node');
-    const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`, { dso: population.dso.address, mpos: population.mpos.map((mpo) => mpo.address) });
+    const chain = await setUpChain(stack.rpcUrl, population.groups, `${options.seed}/${runId}`, {
+      dso: population.dso.address,
+      mpos: population.mpos.map((mpo) => mpo.address),
+      plantOperator: population.plantOperator.address,
+      plants: population.plants.map((plant) => plant.plantId),
+    });
     const environment = authEnvironment(chain.chainId, chain.cascadeAddress);
     log(`contracts deployed: SettlementCascade at ${chain.cascadeAddress} (chain ${chain.chainId}); MARKET_OPERATOR, BRP, TSO, DSO and MPO roles granted`);
     const signers = new SignerLog();
@@ -229,7 +235,15 @@ function serviceEnv(
       // Prices and schedules are signed, details and the ledger read in sessions: the cascade's roles.
       return { ...common, CHAIN_RPC_URL: context.stack.rpcUrl ?? '', ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress, BALANCING_GATE_DEADLINE_MS: String(14 * 86_400_000), BALANCING_SETTLE_INTERVAL_MS: '250', BALANCING_CORRECTION_WINDOW_MS: String(3650 * 86_400_000) };
     case 'capacity-market':
-      return { ...common, ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}), CAPACITY_GRACE_MS: String(14 * 86_400_000), CAPACITY_WORKER_INTERVAL_MS: '250' };
+      // Writes are signed by the plant operator and the holders, checked against the cascade's roles.
+      return {
+        ...common,
+        CHAIN_RPC_URL: context.stack.rpcUrl ?? '',
+        ROLE_REGISTRY_ADDRESS: context.chain.cascadeAddress,
+        ...(context.capacityClockStart ? { CAPACITY_CLOCK_START: context.capacityClockStart } : {}),
+        CAPACITY_GRACE_MS: String(14 * 86_400_000),
+        CAPACITY_WORKER_INTERVAL_MS: '250',
+      };
     case 'chain-bridge':
       return {
         ...common,
@@ -280,17 +294,26 @@ async function registerMarket(services: DemoServices, population: Population, en
   }
   log(`registered ${meters.length} meter points with meter-ingest`);
   const capacity = services.url('capacity-market');
+  // Each capacity write is signed by the participant the rule names (docs/authorization.md).
+  const signedPost = async (signer: Wallet, path: string, body: unknown, what: string, name: string): Promise<void> => {
+    const text = JSON.stringify(body);
+    const headers = await signRequest(signer, environment, { method: 'POST', path, body: text });
+    await callJson(`${capacity}${path}`, { text, headers: { ...headers, 'content-type': 'application/json' } });
+    signers.signed(signer.address, what, 1, name);
+  };
+  // The plant operator registers its plants, naming itself as their operator.
+  const operator = population.plantOperator;
   for (const plant of population.plants) {
-    await callJson(`${capacity}/plants`, {
-      body: { plantId: plant.plantId, kind: plant.kind, meterId: plant.meterId, capacityW: plant.capacityW.toString(), operator: population.dso.address, groupId: plant.groupId, feePerMWPeriodCents: '150' },
-    });
+    await signedPost(operator, '/plants', { plantId: plant.plantId, kind: plant.kind, meterId: plant.meterId, capacityW: plant.capacityW.toString(), operator: operator.address, groupId: plant.groupId, feePerMWPeriodCents: '150' }, 'plant registered (POST /plants)', 'plant-operator');
   }
   const holders = new Map(population.holdings.map((h) => [h.holderId, h]));
-  // Holders are independent: a few requests in flight (the latency bench registers 10,000).
-  await inParallel([...holders.values()], 8, (holding) => callJson(`${capacity}/holders`, { body: { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId } }));
-  // Issues change their plant's book: one after the other.
+  // Each holder registers itself under its address; independent: a few requests in flight (the latency bench registers 10,000).
+  await inParallel([...holders.values()], 8, (holding) =>
+    signedPost(holding.holder, '/holders', { holderId: holding.holderId, consumptionMeterId: holding.meterId, groupId: holding.groupId }, 'itself as capacity holder (POST /holders)', `holder ${holding.meterId}`),
+  );
+  // The plant operator issues; issues change their plant's book: one after the other.
   for (const holding of population.holdings) {
-    await callJson(`${capacity}/plants/${holding.plantId}/shares/issue`, { body: { holderId: holding.holderId, sharesW: holding.sharesW.toString() } });
+    await signedPost(operator, `/plants/${holding.plantId}/shares/issue`, { holderId: holding.holderId, sharesW: holding.sharesW.toString() }, 'share issue (POST /plants/{plantId}/shares/issue)', 'plant-operator');
   }
   log(`registered ${population.plants.length} plants and ${holders.size} capacity holders with ${population.holdings.length} share issues`);
 }

@@ -36,7 +36,10 @@ export interface SimPlant {
 }
 
 export interface SimHolding {
+  /** The holder's address (a holder is the address that holds the shares, docs/trust.md). */
   readonly holderId: string;
+  /** The holder's key: it registers itself with capacity-market. */
+  readonly holder: Wallet;
   readonly meterId: string;
   readonly groupId: string;
   readonly plantId: string;
@@ -47,6 +50,8 @@ export interface Population {
   readonly groups: readonly string[];
   readonly mpos: readonly Wallet[];
   readonly dso: Wallet;
+  /** Operates every plant (PLANT_OPERATOR of each): registers them and issues their shares. */
+  readonly plantOperator: Wallet;
   readonly meters: readonly SimMeter[];
   readonly plants: readonly SimPlant[];
   readonly holdings: readonly SimHolding[];
@@ -103,8 +108,9 @@ export function buildPopulation(options: PopulationOptions): Population {
       // Never beyond nameplate: the last tenth of each plant stays unsold (goes to its operator).
       if (soldSoFar + sharesW > (plant.capacityW * 9n) / 10n) continue;
       sold.set(plant.plantId, soldSoFar + sharesW);
-      holdings.push({ holderId: `H-${meter.meterId}`, meterId: meter.meterId, groupId: meter.groupId, plantId: plant.plantId, sharesW });
+      const holder = walletFor(options.seed, `holder/${meter.meterId}`);
+      holdings.push({ holderId: holder.address, holder, meterId: meter.meterId, groupId: meter.groupId, plantId: plant.plantId, sharesW });
     }
   }
-  return { groups, mpos, dso: walletFor(options.seed, 'dso'), meters, plants, holdings };
+  return { groups, mpos, dso: walletFor(options.seed, 'dso'), plantOperator: walletFor(options.seed, 'plant-operator'), meters, plants, holdings };
 }

@@ -8,10 +8,15 @@ import { recordRejection } from '../persistence/periods.repository';
 export class CapacityRefusals implements ProblemDetailsHooks {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Refused commands (not reads) are kept with the field, the reason and the input, for the operator to see. */
+  /**
+   * Refused commands (not reads) are kept with the field, the reason and the input, for the
+   * operator to see. Not those without a valid signature (401): anyone could fill the table.
+   */
   async onRefusal({ problem, method, path, body }: Refusal): Promise<void> {
-    if (method === 'GET' || method === 'HEAD') return;
+    if (method === 'GET' || method === 'HEAD' || problem.status === 401) return;
     const [first] = problem.errors;
-    await recordRejection(this.db.manager, `${method} ${path}`, first.field, `${problem.code}: ${first.reason}`, JSON.stringify(body ?? null));
+    // A signed request refused before its body was parsed still holds the raw bytes.
+    const input = Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? null);
+    await recordRejection(this.db.manager, `${method} ${path}`, first.field, `${problem.code}: ${first.reason}`, input);
   }
 }

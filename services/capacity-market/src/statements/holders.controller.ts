@@ -2,31 +2,45 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { holderAccount, holderNotRegistered, invalidField } from '@gridledger/capacity';
 import { parsePeriodId, type Clock } from '@gridledger/domain';
 import type { DataSource } from 'typeorm';
-import { InjectClock, InjectDataSource } from '@gridledger/service-kit';
-import { parseBody, registerHolderBody } from '../http/request-schemas';
+import type { VerifiedRequest } from '@gridledger/auth';
+import { InjectClock, InjectDataSource, ReadSession, SessionAddress, Signed, SignedWrite } from '@gridledger/service-kit';
+import { CapacityAccess } from '../http/capacity-access';
+import { canonicalHolderId, parseBody, registerHolderBody } from '../http/request-schemas';
 import { HoldersReadRepository, type HolderView } from '../persistence/holders-read.repository';
 import { SharesService } from '../shares/shares.service';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
+/**
+ * Holders: a holder is the address that holds the shares (its holderId, checksummed). It
+ * registers itself with a signed request (or the market operator registers it); its holdings
+ * and statements are read in a session of the holder itself or the market operator.
+ */
 @Controller('holders')
 export class HoldersController {
   constructor(
     private readonly shares: SharesService,
+    private readonly access: CapacityAccess,
     private readonly holders: HoldersReadRepository,
     @InjectDataSource() private readonly db: DataSource,
     @InjectClock() private readonly clock: Clock,
   ) {}
 
   @Post()
-  async register(@Body() body: unknown): Promise<{ holderId: string }> {
+  @SignedWrite()
+  async register(@Body() body: unknown, @Signed() signed: VerifiedRequest): Promise<{ holderId: string }> {
     const input = parseBody(registerHolderBody, body);
+    this.access.registerHolder(signed.signer, input.holderId);
     await this.shares.registerHolder(input, this.clock.now());
     return { holderId: input.holderId };
   }
 
   @Get(':holderId')
-  async get(@Param('holderId') holderId: string): Promise<unknown> {
+  @ReadSession()
+  async get(@Param('holderId') holderIdParam: string, @SessionAddress() reader: string): Promise<unknown> {
+    // Who may read before whether it exists: a stranger learns nothing about the holder.
+    const holderId = canonicalHolderId(holderIdParam);
+    this.access.readHolder(reader, holderId);
     const holder = await this.holder(holderId);
     return { ...holder, holdings: await this.holders.holdings(this.db.manager, holderId) };
   }
@@ -37,7 +51,10 @@ export class HoldersController {
    * the latest version of each period, money from the ledger including reversals).
    */
   @Get(':holderId/statement')
-  async statement(@Param('holderId') holderId: string, @Query('period') period?: string, @Query('month') month?: string): Promise<unknown> {
+  @ReadSession()
+  async statement(@Param('holderId') holderIdParam: string, @SessionAddress() reader: string, @Query('period') period?: string, @Query('month') month?: string): Promise<unknown> {
+    const holderId = canonicalHolderId(holderIdParam);
+    this.access.readHolder(reader, holderId);
     await this.holder(holderId);
     if (period !== undefined) return this.periodStatement(holderId, period);
     if (month !== undefined) return this.monthStatement(holderId, month);
