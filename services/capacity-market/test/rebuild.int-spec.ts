@@ -6,14 +6,16 @@ import { connectTestMessaging, createTestDatabase, deleteNamespaceStreams, measu
 import type { CapacityMarketConfig } from '../src/config';
 import { capacityMarketService } from '../src/service';
 import { SharesService } from '../src/shares/shares.service';
+import { startCapacityChain, type CapacityChain } from './support/capacity-service';
 
 /**
  * Rebuild from the log (docs/integrity.md): capacity-market's database is dropped and it is
  * started again on an empty one (new consumer prefix). The share registry comes back from its
- * own `capacity.shares.recorded` events on the CAPACITY stream, meter values and prices from
- * METER and MARKET, and the allocations, postings and exchanges it computes are the ones of
- * the first run, row for row (only `computed_at`, the wall-clock instant of the computation,
- * differs).
+ * own `capacity.shares.recorded` events on the CAPACITY stream, its allocation versions from its
+ * own `capacity.allocation.computed` events there (a version made by a late meter value
+ * included), meter values and prices from METER and MARKET; the allocations, postings and
+ * exchanges are the ones of the first run, row for row, and the replayed values make no
+ * version of their own.
  */
 const P = '2026-03-29T01:00:00Z';
 const P1 = '2026-03-29T01:15:00Z';
@@ -38,6 +40,8 @@ describe('capacity-market rebuilt from the log on an empty database', () => {
   const namespace = randomNamespace();
   let db: TestDatabase;
   let messaging: MessagingClient;
+  // The service's signed writes and sessions need a role registry to start; this suite calls SharesService directly.
+  let roles: CapacityChain;
   let service: RunningService<CapacityMarketConfig> | undefined;
 
   const start = (consumerPrefix: string) =>
@@ -54,19 +58,20 @@ describe('capacity-market rebuilt from the log on an empty database', () => {
         CAPACITY_WORKER_INTERVAL_MS: '200',
         CAPACITY_PART_SIZE: '2',
         CAPACITY_CONSUMER_PREFIX: consumerPrefix,
+        ...roles.env,
       }),
     );
 
   const query = <T = Record<string, unknown>>(sql: string): Promise<T[]> => (service as RunningService<CapacityMarketConfig>).dataSource.query(sql);
 
-  /** Everything the share registry and the allocations hold, every column but serial ids and computed_at. */
+  /** Everything the share registry and the allocations hold, every column but serial ids. */
   async function books(): Promise<Record<string, unknown[]>> {
     return {
       events: await query(`SELECT stream_id, stream_version, type, data, occurred_at FROM events ORDER BY stream_id COLLATE "C", stream_version`),
       plants: await query(`SELECT * FROM plants ORDER BY plant_id COLLATE "C"`),
       holders: await query(`SELECT * FROM holders ORDER BY holder_id COLLATE "C"`),
       holdings: await query(`SELECT plant_id, holder_id, shares_w, valid_from, valid_to FROM holdings ORDER BY plant_id COLLATE "C", holder_id COLLATE "C", valid_from`),
-      versions: await query(`SELECT period_id, version, reason, digest, energy_price_per_mwh, holder_count, plant_count FROM allocation_versions ORDER BY period_id, version`),
+      versions: await query(`SELECT period_id, version, reason, digest, energy_price_per_mwh, holder_count, plant_count, computed_at FROM allocation_versions ORDER BY period_id, version`),
       plantAllocations: await query(`SELECT * FROM plant_allocations ORDER BY period_id, version, plant_id COLLATE "C"`),
       holderAllocations: await query(`SELECT * FROM holder_allocations ORDER BY period_id, version, holder_id COLLATE "C"`),
       holdingAllocations: await query(`SELECT * FROM holding_allocations ORDER BY period_id, version, holder_id COLLATE "C", plant_id COLLATE "C"`),
@@ -76,6 +81,7 @@ describe('capacity-market rebuilt from the log on an empty database', () => {
   }
 
   beforeAll(async () => {
+    roles = await startCapacityChain();
     db = await createTestDatabase();
     messaging = await connectTestMessaging({ namespace, name: 'capacity-rebuild-test' });
     await messaging.ensureStreams();
@@ -86,6 +92,7 @@ describe('capacity-market rebuilt from the log on an empty database', () => {
     await messaging?.close();
     await deleteNamespaceStreams(namespace);
     await db?.drop();
+    await roles?.close();
   });
 
   it('drops the database, starts again, and holds identical shares, holdings, allocations, postings and exchanges', async () => {
@@ -122,14 +129,24 @@ describe('capacity-market rebuilt from the log on an empty database', () => {
       }
     }
     await waitFor(async () => (await query(`SELECT 1 FROM allocation_versions`)).length === 2, { timeoutMs: 30_000, what: 'P and P+1 computed' });
+    // A late value: carol's consumption in P was 50 Wh, not 0, so P gets version 2 (reversals, other exchanges' versions).
+    await messaging.publishEvent(
+      MeterIntervalsMeasured,
+      measuredIntervalsBatch({ label: `${P}-late`, mpo: MPO, groupId: 'BG-A', receivedAt: '2026-03-29T01:36:00Z', intervals: [{ meterId: 'M-C-C', direction: 'consumption', periodId: P, energyWh: 50n }], occurredAt: '2026-03-29T01:36:00Z' }),
+      'BG-A',
+    );
+    await waitFor(async () => (await query(`SELECT 1 FROM allocation_versions`)).length === 3, { timeoutMs: 30_000, what: 'P version 2' });
     // Every outbox row out (share records, allocations, exchanges) before the database goes.
     await waitFor(async () => (await query(`SELECT 1 FROM outbox WHERE published_at IS NULL`)).length === 0, { timeoutMs: 15_000, what: 'the outbox relayed' });
     const before = await books();
     expect(before.events).toHaveLength(12);
     expect(before.versions).toEqual([
       expect.objectContaining({ period_id: P, version: 1, reason: 'complete' }),
+      expect.objectContaining({ period_id: P, version: 2, reason: 'recomputed (complete)' }),
       expect.objectContaining({ period_id: P1, version: 1, reason: 'complete' }),
     ]);
+    expect(before.holderAllocations).toContainEqual(expect.objectContaining({ period_id: P, version: 2, holder_id: 'carol', consumed_wh: '50' }));
+    expect(before.ledger).toContainEqual(expect.objectContaining({ period_id: P, version: 2, posting_id: expect.stringContaining('/reversal:') }));
     // The holdings moved inside P: P+1 is allocated on other shares than P (carol holds more pv-1, bob no wind-1).
     expect(before.holdingAllocations).toContainEqual(expect.objectContaining({ period_id: P1, holder_id: 'carol', plant_id: 'pv-1', shares_w: '1734' }));
     expect(before.holdingAllocations).not.toContainEqual(expect.objectContaining({ period_id: P1, holder_id: 'bob', plant_id: 'wind-1' }));
@@ -151,10 +168,30 @@ describe('capacity-market rebuilt from the log on an empty database', () => {
     db = await createTestDatabase();
     service = await start('cm-run2');
     expect(await query(`SELECT count(*)::int AS n FROM events`)).toEqual([{ n: 12 }]);
-    await waitFor(async () => (await query(`SELECT 1 FROM allocation_versions`)).length === 2, { timeoutMs: 30_000, what: 'P and P+1 computed again' });
+    // Adopted before the consumers start: all three versions are there at once.
+    expect(await query(`SELECT period_id, version FROM allocation_versions ORDER BY period_id, version`)).toEqual([
+      { period_id: P, version: 1 },
+      { period_id: P, version: 2 },
+      { period_id: P1, version: 1 },
+    ]);
+    // The replay: every value in (carol's late 50 Wh too), prices in, the periods looked at again and left as they are.
+    await waitFor(
+      async () => {
+        const [state] = await query<{ n_values: number; late: number; prices: number; dirty: number }>(
+          `SELECT (SELECT count(*)::int FROM meter_values) AS n_values,
+                  (SELECT count(*)::int FROM meter_values WHERE meter_id = 'M-C-C' AND period_id = '${P}' AND energy_wh = 50) AS late,
+                  (SELECT count(*)::int FROM prices) AS prices,
+                  (SELECT count(*)::int FROM periods WHERE dirty) AS dirty`,
+        );
+        return state.n_values === 10 && state.late === 1 && state.prices === 2 && state.dirty === 0;
+      },
+      { timeoutMs: 30_000, what: 'METER and MARKET replayed and the periods checked' },
+    );
     // Let a wrongly late recomputation show up, if there were one.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await books()).toEqual(before);
+    // Nothing published again: the adopted versions and exchanges are on the stream already.
+    expect(await query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 0 }]);
 
     // The rebuilt registry decides on the rebuilt history: carol holds 1,734 W of pv-1, not more.
     const rebuiltShares = service.app.get(SharesService);

@@ -50,6 +50,30 @@ export async function computeDirtyPeriod(em: EntityManager, periodId: string, no
   }
 
   const allocated = allocatePeriod(loaded.book);
+  const { holderRows, postings } = rowsAndPostings(allocated);
+  const digest = digestOf(allocated, holderRows);
+  if (period.latest_version > 0) {
+    const [latest] = (await em.query(`SELECT digest FROM allocation_versions WHERE period_id = $1 AND version = $2`, [periodId, period.latest_version])) as { digest: string }[];
+    if (latest?.digest === digest) {
+      await em.query(`UPDATE periods SET dirty = false WHERE period_id = $1`, [periodId]);
+      return { kind: 'unchanged', version: period.latest_version };
+    }
+  }
+  const version = period.latest_version + 1;
+  const reason = versionReason(version, readiness.reason);
+  const exchanges = await storeVersion(em, periodId, version, reason, allocated, { holderRows, postings, digest }, now);
+  await enqueueOutboxMany(em, [...allocationEvents(period, version, allocated, holderRows, settings.partSize, now), ...exchangeEvents(period, version, exchanges, now)]);
+  await em.query(`UPDATE periods SET dirty = false, latest_version = $2 WHERE period_id = $1`, [periodId, version]);
+  return { kind: 'computed', version, reason };
+}
+
+/** What allocation_versions.reason says: the readiness of the first version, "recomputed (…)" of later ones. */
+export function versionReason(version: number, readiness: 'complete' | 'deadline'): string {
+  return version === 1 ? readiness : `recomputed (${readiness})`;
+}
+
+/** The holders' netting rows and their postings (each checked to balance). */
+export function rowsAndPostings(allocated: AllocatedPeriod): { holderRows: HolderNettingRow[]; postings: LedgerPosting[] } {
   const holderRows: HolderNettingRow[] = [];
   const postings: LedgerPosting[] = [];
   for (let k = 0; k < allocated.holderCount; k++) {
@@ -60,29 +84,35 @@ export async function computeDirtyPeriod(em: EntityManager, periodId: string, no
       postings.push(posting);
     }
   }
-  const digest = digestOf(allocated, holderRows);
-  if (period.latest_version > 0) {
-    const [latest] = (await em.query(`SELECT digest FROM allocation_versions WHERE period_id = $1 AND version = $2`, [periodId, period.latest_version])) as { digest: string }[];
-    if (latest?.digest === digest) {
-      await em.query(`UPDATE periods SET dirty = false WHERE period_id = $1`, [periodId]);
-      return { kind: 'unchanged', version: period.latest_version };
-    }
-  }
-  const version = period.latest_version + 1;
-  const reason = period.latest_version === 0 ? readiness.reason : `recomputed (${readiness.reason})`;
-  await em.query(
-    `INSERT INTO allocation_versions (period_id, version, reason, digest, energy_price_per_mwh, holder_count, plant_count, computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [periodId, version, reason, digest, loaded.book.energyPricePerMWh.toString(), holderRows.length, loaded.book.plants.length, now.toISOString()],
-  );
-  await insertRows(em, periodId, version, allocated, holderRows);
-  await insertPostings(em, periodId, version, period.latest_version, postings);
-  const exchanges = await recordExchanges(em, periodId, version, allocated.exchanges);
-  await enqueueOutboxMany(em, [...allocationEvents(period, version, allocated, holderRows, settings.partSize, now), ...exchangeEvents(period, version, exchanges, now)]);
-  await em.query(`UPDATE periods SET dirty = false, latest_version = $2 WHERE period_id = $1`, [periodId, version]);
-  return { kind: 'computed', version, reason };
+  return { holderRows, postings };
 }
 
-function digestOf(allocated: AllocatedPeriod, holders: readonly HolderNettingRow[]): string {
+/**
+ * Stores version `version` of a period as computed (the version row, plant, holder and holding
+ * rows, postings after reversing version n−1's, the exchanges to publish; rows, postings and
+ * digest as `rowsAndPostings` and `digestOf` give them) and returns those
+ * exchanges. The period worker and the adoption of the history on a rebuild
+ * (rebuild/allocation-history.adoption.ts) both store through here, so they store alike.
+ */
+export async function storeVersion(
+  em: EntityManager,
+  periodId: string,
+  version: number,
+  reason: string,
+  allocated: AllocatedPeriod,
+  { holderRows, postings, digest }: { holderRows: readonly HolderNettingRow[]; postings: readonly LedgerPosting[]; digest: string },
+  computedAt: Date,
+): Promise<GroupExchange[]> {
+  await em.query(
+    `INSERT INTO allocation_versions (period_id, version, reason, digest, energy_price_per_mwh, holder_count, plant_count, computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [periodId, version, reason, digest, allocated.book.energyPricePerMWh.toString(), holderRows.length, allocated.book.plants.length, computedAt.toISOString()],
+  );
+  await insertRows(em, periodId, version, allocated, holderRows);
+  await insertPostings(em, periodId, version, version - 1, postings);
+  return recordExchanges(em, periodId, version, allocated.exchanges);
+}
+
+export function digestOf(allocated: AllocatedPeriod, holders: readonly HolderNettingRow[]): string {
   const hash = createHash('sha256');
   const text = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   hash.update(allocated.book.energyPricePerMWh.toString());

@@ -2,17 +2,21 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { CapacitySharesRecorded } from '@gridledger/events';
 import { STREAMS, readStreamSubject, type MessagingClient } from '@gridledger/messaging';
-import { InjectDataSource, InjectLogger, InjectMessaging } from '@gridledger/service-kit';
+import { InjectConfig, InjectDataSource, InjectLogger, InjectMessaging } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
+import type { CapacityMarketConfig } from '../config';
 import { insertRecords, type SharesRecord } from '../persistence/event-store';
 import { rebuildShareProjections } from '../persistence/shares-projection.repository';
+import { adoptAllocationHistory } from './allocation-history.adoption';
 
 /**
  * On an empty database (a dropped one, or a new replica set), the share registry comes back
  * from the CAPACITY stream: every `capacity.shares.recorded` event is a copy of one event of
  * the store, at its stream version. This runs in module init, so before the ingest consumers,
  * the period worker and HTTP start: meter values are matched against the rebuilt plants and
- * holders, and a command decides on the rebuilt history.
+ * holders, and a command decides on the rebuilt history. Then, on the rebuilt registry, the
+ * allocation versions are adopted from the same stream (`adoptAllocationHistory`), so that a
+ * history made by corrections over time comes back version for version.
  */
 @Injectable()
 export class ShareRegistryRebuild implements OnModuleInit {
@@ -20,6 +24,7 @@ export class ShareRegistryRebuild implements OnModuleInit {
     @InjectDataSource() private readonly db: DataSource,
     @InjectMessaging() private readonly messaging: MessagingClient,
     @InjectLogger() private readonly logger: JsonLogger,
+    @InjectConfig() private readonly config: CapacityMarketConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -34,6 +39,9 @@ export class ShareRegistryRebuild implements OnModuleInit {
       return { events: records.length, ...(await rebuildShareProjections(em)) };
     });
     if (rebuilt) this.logger.log(`share registry rebuilt from the CAPACITY stream: ${JSON.stringify(rebuilt)}`, 'ShareRegistryRebuild');
+    // In this hook, not a provider of its own: Nest runs providers' init hooks concurrently, and this needs the registry.
+    const adopted = await this.db.transaction((em) => adoptAllocationHistory(em, this.messaging, this.config.CAPACITY_GRACE_MS));
+    if (adopted) this.logger.log(`allocation history adopted from the CAPACITY stream: ${JSON.stringify(adopted)}`, 'ShareRegistryRebuild');
   }
 
   /** Every record the stream holds, once each, checked to be gapless per store stream, in store order. */
