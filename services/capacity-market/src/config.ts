@@ -17,6 +17,8 @@ export const configSchema = commonConfigSchema(3003).extend({
   CAPACITY_GRACE_MS: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').min(0, 'must not be negative').default(2 * 3_600_000),
   /** How often the period worker looks for periods to compute. */
   CAPACITY_WORKER_INTERVAL_MS: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').min(50, 'must be at least 50').default(1000),
+  /** After a start the period worker waits for the ingest consumers to catch up once, at most this long (a rebuild's replay). */
+  CAPACITY_CATCH_UP_MAX_WAIT_MS: z.coerce.number({ invalid_type_error: 'must be milliseconds' }).int('must be whole milliseconds').min(0, 'must not be negative').default(60_000),
   /** Tests and replays: the service clock starts at this UTC instant and runs at real speed. */
   CAPACITY_CLOCK_START: z.string().datetime({ offset: false, message: 'must be a UTC instant like 2026-03-29T00:55:00Z' }).optional(),
   /** Holder rows per capacity.allocation.computed part. */

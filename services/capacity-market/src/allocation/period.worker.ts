@@ -1,7 +1,8 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@gridledger/domain';
-import { InjectClock, InjectConfig, InjectDataSource, InjectLogger, PollingLoop } from '@gridledger/service-kit';
+import { STREAMS, durableName, type MessagingClient } from '@gridledger/messaging';
+import { InjectClock, InjectConfig, InjectDataSource, InjectLogger, InjectMessaging, PollingLoop } from '@gridledger/service-kit';
 import type { JsonLogger } from '@gridledger/telemetry';
 import type { CapacityMarketConfig } from '../config';
 import { ComputationOutcome, computeDirtyPeriod } from './period-computation';
@@ -10,20 +11,30 @@ import { ComputationOutcome, computeDirtyPeriod } from './period-computation';
  * Looks for dirty periods that have ended and computes them. All state is in Postgres (the
  * periods' dirty flag and row locks), so any number of replicas can run it and a restart
  * picks up exactly where the last commit left off.
+ *
+ * After a start it computes nothing until the ingest consumers have caught up once (or
+ * CAPACITY_CATCH_UP_MAX_WAIT_MS has passed): on a rebuild they replay METER from the start, and
+ * a period computed between an original value and its later correction would add a version
+ * the adopted history does not have (docs/integrity.md).
  */
 @Injectable()
 export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly loop: PollingLoop;
   /** Periods that failed, retried with backoff (only pacing: a restart simply retries at once). */
   private readonly failures = new Map<string, { attempts: number; retryAtMs: number }>();
+  private caughtUp = false;
+  private behindSinceMs: number | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: CapacityMarketConfig,
     @InjectLogger() private readonly logger: JsonLogger,
     @InjectClock() private readonly clock: Clock,
+    @InjectMessaging() private readonly messaging: MessagingClient,
   ) {
-    this.loop = new PollingLoop(this.config.CAPACITY_WORKER_INTERVAL_MS, () => this.runOnce(), (error) => this.logger.warn(`period worker: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker'));
+    this.loop = new PollingLoop(this.config.CAPACITY_WORKER_INTERVAL_MS, async () => {
+      if (await this.caughtUpOnce()) await this.runOnce();
+    }, (error) => this.logger.warn(`period worker: ${error instanceof Error ? error.message : String(error)}`, 'PeriodWorker'));
   }
 
   onApplicationBootstrap(): void {
@@ -32,6 +43,19 @@ export class PeriodWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     await this.loop.stop();
+  }
+
+  private async caughtUpOnce(): Promise<boolean> {
+    if (this.caughtUp) return true;
+    let pending = 0;
+    for (const [stream, consumer] of [[STREAMS.METER.name, 'intervals'], [STREAMS.MARKET.name, 'prices']] as const) {
+      const info = await this.messaging.jsm.consumers.info(this.messaging.streamName(stream), durableName(this.config.CAPACITY_CONSUMER_PREFIX, consumer)).catch(() => undefined);
+      pending += info ? info.num_pending + info.num_ack_pending : 1;
+    }
+    const nowMs = Date.now();
+    this.behindSinceMs ??= nowMs;
+    this.caughtUp = pending === 0 || nowMs - this.behindSinceMs >= this.config.CAPACITY_CATCH_UP_MAX_WAIT_MS;
+    return this.caughtUp;
   }
 
   /** One pass over the due periods; returns what happened to each (tests call it directly). */
