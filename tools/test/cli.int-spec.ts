@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Wallet } from 'ethers';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { defineEvent } from '@gridledger/events';
@@ -241,14 +240,6 @@ describe('gridledger command line (real NATS, Postgres, meter-ingest)', () => {
       expect(elsewhere.err).toContain('balancing did not answer balancing.outbox.replay within 500 ms');
     });
 
-    async function queryIngest<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-      const client = new Client({ connectionString: db.url });
-      await client.connect();
-      try {
-        return (await client.query(sql, params)).rows as T[];
-      } finally {
-        await client.end();
-      }
-    }
+    const queryIngest = <T>(sql: string, params: unknown[] = []): Promise<T[]> => db.query<T>(sql, params);
   });
 });

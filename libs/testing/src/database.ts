@@ -4,6 +4,8 @@ import { Client } from 'pg';
 export interface TestDatabase {
   readonly name: string;
   readonly url: string;
+  /** The rows of one statement, on a connection of its own (a test reading what a service wrote). */
+  query<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   drop(): Promise<void>;
 }
 
@@ -46,9 +48,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const user = await detectAdminUser();
   await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = `postgres://${user}@${HOST}:${PORT}/${name}`;
   return {
     name,
-    url: `postgres://${user}@${HOST}:${PORT}/${name}`,
+    url,
+    async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query(sql, [...params])).rows as T[];
+      } finally {
+        await client.end();
+      }
+    },
     drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, periodIdOf, parsePeriodId } from '@gridledger/domain';
 import { BalancingProofReply, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
@@ -109,14 +108,8 @@ function start(db: TestDatabase, namespace: string, consumerPrefix = 'balancing'
   });
 }
 
-async function query<T>(db: TestDatabase, sql: string): Promise<T[]> {
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
+function query<T>(db: TestDatabase, sql: string): Promise<T[]> {
+  return db.query<T>(sql);
 }
 
 async function waitSettled(service: SpawnedService): Promise<void> {

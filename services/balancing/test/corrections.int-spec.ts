@@ -1,5 +1,4 @@
 import { Wallet } from 'ethers';
-import { Client } from 'pg';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, parsePeriodId, periodIdOf, priceEnergy } from '@gridledger/domain';
 import { BalancingProofReply, ChainPeriodConfirmed, MeterPointsRegistered } from '@gridledger/events';
@@ -74,15 +73,7 @@ describe('balancing corrections, deadline and prices', () => {
     return result;
   }
 
-  async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      return (await client.query(text, values)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = <T>(text: string, values: unknown[] = []): Promise<T[]> => db.query<T>(text, values);
 
   it('settles by deadline with substitutes, then prices, corrects and reschedules in new versions', async () => {
     await messaging.publishEvent(

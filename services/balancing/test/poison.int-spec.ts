@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { parsePeriodId, periodIdOf } from '@gridledger/domain';
 import { BalancingPeriodSettled, CapacityExchangeScheduled, MarketPricesPublished } from '@gridledger/events';
 import { MessagingClient, readDeadLetters, readStreamSubject } from '@gridledger/messaging';
@@ -48,15 +47,7 @@ describe('balancing settlement queue with a poison group-period', () => {
     await balancing?.stop();
   });
 
-  async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      return (await client.query(text, values)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = <T>(text: string, values: unknown[] = []): Promise<T[]> => db.query<T>(text, values);
 
   function sendValue(groupId: string, meterId: string, energyWh: string): Promise<void> {
     return publishMeasured(messaging, { mpo: MPO, groupId, periodId: PERIOD, values: [[meterId, 'production', energyWh]] });

@@ -68,13 +68,33 @@ export class SignerLog {
   }
 }
 
-/** The readable section of the summary: one block per participant. */
+/** Participants of one kind shown in full before the rest are summed up (the demo's holders run into hundreds). */
+const SHOWN_PER_KIND = 3;
+
+/**
+ * The readable section of the summary: one block per participant; of participants alike
+ * (the same roles, scopes aside, and the same kinds of act, e.g. hundreds of capacity
+ * holders) the first few in full and one line summing up the others.
+ */
 export function formatSigners(activities: readonly SignerActivity[]): string[] {
   const lines = ['who signed what (each participant with its own key; roles as the RoleRegistry holds them):'];
+  const kinds = new Map<string, SignerActivity[]>();
   for (const activity of activities) {
-    lines.push(`  ${activity.address}  ${(activity.name ?? '').padEnd(16)} ${activity.roles.length > 0 ? activity.roles.join('; ') : 'no role'}`);
-    const acts = activity.acts.map((act) => `${act.count} × ${act.what}`).join(', ');
-    lines.push(`      ${acts || 'signed nothing'}`);
+    const kind = `${activity.roles.map((role) => role.split(' of ')[0]).join(';')}|${activity.acts.map((act) => act.what).join(';')}`;
+    kinds.set(kind, [...(kinds.get(kind) ?? []), activity]);
+  }
+  for (const alike of kinds.values()) {
+    for (const activity of alike.slice(0, SHOWN_PER_KIND)) {
+      lines.push(`  ${activity.address}  ${(activity.name ?? '').padEnd(16)} ${activity.roles.length > 0 ? activity.roles.join('; ') : 'no role'}`);
+      const acts = activity.acts.map((act) => `${act.count} × ${act.what}`).join(', ');
+      lines.push(`      ${acts || 'signed nothing'}`);
+    }
+    const rest = alike.slice(SHOWN_PER_KIND);
+    if (rest.length === 0) continue;
+    const totals = new Map<string, number>();
+    for (const activity of rest) for (const act of activity.acts) totals.set(act.what, (totals.get(act.what) ?? 0) + act.count);
+    const roles = [...new Set(rest.flatMap((activity) => activity.roles.map((role) => role.split(' of ')[0])))].join('; ') || 'no role';
+    lines.push(`  … and ${rest.length} more like these (${roles}), together: ${[...totals].map(([what, count]) => `${count} × ${what}`).join(', ') || 'signed nothing'}`);
   }
   return lines;
 }

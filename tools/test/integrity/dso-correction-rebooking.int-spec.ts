@@ -1,5 +1,4 @@
 import { Wallet, type HDNodeWallet } from 'ethers';
-import { Client } from 'pg';
 import { MARKET, bodySha256 } from '@gridledger/auth';
 import { deployRoleChain, type RoleChain } from '@gridledger/contracts';
 import { formatInstant } from '@gridledger/domain';
@@ -191,12 +190,6 @@ describe('a DSO correction moving a meter between groups over settled periods', 
   }
 });
 
-async function query<T>(db: TestDatabase, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
+function query<T>(db: TestDatabase, sql: string, params: unknown[] = []): Promise<T[]> {
+  return db.query<T>(sql, params);
 }
