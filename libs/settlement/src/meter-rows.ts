@@ -1,4 +1,5 @@
-import { Direction, WattHours } from '@gridledger/domain';
+import { createHash } from 'node:crypto';
+import { Direction, ValuesDigest, WattHours, manifestLine } from '@gridledger/domain';
 import { ExpectedMeter, MeterValue, meterKey } from './meter-value';
 
 /** What a row holds: no value yet, a measured value, or a substitute made at the deadline. */
@@ -188,6 +189,45 @@ export function leafColumnsOf(rows: MeterRows): LeafColumns {
     at++;
   }
   return { meterIds, directions, energies };
+}
+
+/**
+ * Count and digest of the measured rows, exactly as `valuesDigest` (@gridledger/domain) over
+ * the same values: balancing's side of the comparison with meter-ingest's manifest
+ * (substitutes are not what meter-ingest sent). Computed from the rows the settlement already
+ * loaded instead of a second aggregate over the table. Rows in the canonical order (meterId,
+ * then direction, bytewise, as the store loads them) hash in one pass; others are sorted first.
+ */
+export function measuredValuesDigest(rows: MeterRows): ValuesDigest {
+  const measured: number[] = [];
+  let sorted = true;
+  for (let row = 0; row < rows.kinds.length; row++) {
+    if (rows.kinds[row] !== MEASURED) continue;
+    if (sorted && measured.length > 0 && compareRows(rows, measured[measured.length - 1], row) > 0) sorted = false;
+    measured.push(row);
+  }
+  if (!sorted) measured.sort((a, b) => compareRows(rows, a, b));
+  const hash = createHash('sha256');
+  let chunk = '';
+  for (const row of measured) {
+    chunk += manifestLine({ meterId: rows.meterIds[row], direction: directionOf(rows.directions[row]), energyWh: rows.energies[row] });
+    if (chunk.length > 65_536) {
+      hash.update(chunk, 'utf8');
+      chunk = '';
+    }
+  }
+  hash.update(chunk, 'utf8');
+  return { count: measured.length, digest: `0x${hash.digest('hex')}` };
+}
+
+/** The manifest's canonical order (`compareManifestValues`) on two rows, without building objects. */
+function compareRows(rows: MeterRows, a: number, b: number): number {
+  const meterA = rows.meterIds[a];
+  const meterB = rows.meterIds[b];
+  if (meterA !== meterB) return meterA < meterB ? -1 : 1;
+  const directionA = directionOf(rows.directions[a]);
+  const directionB = directionOf(rows.directions[b]);
+  return directionA < directionB ? -1 : directionA > directionB ? 1 : 0;
 }
 
 /** Values of the rows that have one (for callers that want objects, e.g. specs and proofs). */

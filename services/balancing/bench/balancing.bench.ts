@@ -5,12 +5,12 @@ import { Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
-import { formatInstant, loadKeccak256 } from '@gridledger/domain';
+import { formatInstant, groupPeriodManifest, loadKeccak256, type Direction, type ManifestBatchValue, type ManifestValue } from '@gridledger/domain';
 import { MESSAGING_ENTITIES, openDataSource } from '@gridledger/persistence';
 import { ManualClock, createTestDatabase } from '@gridledger/testing';
 import { MIGRATIONS, SCHEMA } from '../src/migrations';
 import { createMeterValuePartitions } from '../src/persistence/meter-value-partitions';
-import { DEFAULT_POISON_POLICY, GroupPeriodSettler, type ManifestPolicy } from '../src/settlement/group-period.settler';
+import { DEFAULT_MANIFEST_POLICY, DEFAULT_POISON_POLICY, GroupPeriodSettler, type ManifestPolicy } from '../src/settlement/group-period.settler';
 import { createMerkleRoots } from '../src/settlement/merkle-roots';
 
 /**
@@ -26,11 +26,11 @@ import { createMerkleRoots } from '../src/settlement/merkle-roots';
  */
 const GROUPS = 50;
 /**
- * The bench loads values straight into balancing's tables, without meter-ingest's manifests,
- * so the settler does not hold the periods to a manifest here (BALANCING_REQUIRE_MANIFEST off;
- * the check is one aggregate query per group-period, not included in the figures).
+ * As in production (BALANCING_REQUIRE_MANIFEST on): each group-period settles only when its
+ * values match meter-ingest's manifest, which the bench stores as balancing receives it (one
+ * MPO, two signed batches per group), and each version carries the manifest's inputsDigest.
  */
-const NO_MANIFEST: ManifestPolicy = { required: false, resendRetryMs: 30_000 };
+const MANIFEST: ManifestPolicy = DEFAULT_MANIFEST_POLICY;
 const SIZES = [10_000, 100_000, 1_000_000];
 /** As the service runs by default: two hashing threads, two settlements in flight. */
 const MERKLE_THREADS = Number(process.env.BALANCING_MERKLE_THREADS ?? 2);
@@ -91,15 +91,39 @@ async function loadPeriod(dataSource: DataSource, meters: number, periodId: stri
       yield `${BigInt(first) + BigInt(i + 1)}\t${m.group}\t${periodId}\t${prefix}-${m.id}\t${m.direction}\t${m.energy}\tf\tbench\n`;
     }
   });
-  const groups = Array.from({ length: Math.ceil(meters / perGroup) }, (_, g) => groupOf(g));
+  const groups: string[] = Array.from({ length: Math.ceil(meters / perGroup) }, (_, g) => groupOf(g));
   const start = new Date(Date.parse(periodId));
   await dataSource.query(
     `INSERT INTO group_periods (group_id, period_id, period_length, period_start, gate_deadline, needs_check)
      SELECT g, $2, 'PT15M', $3, $4, true FROM unnest($1::text[]) AS g`,
     [groups, periodId, start, new Date(start.getTime() + 15 * 60_000 + 30 * 60_000)],
   );
+  await storeManifests(dataSource, periodId, groups, meters, perGroup, (i) => {
+    const m = meterOf(i);
+    return { meterId: `${prefix}-${m.id}`, direction: m.direction as Direction, energyWh: BigInt(m.energy) };
+  });
   await dataSource.query(`INSERT INTO prices (period_id, imbalance_price_per_mwh, energy_price_per_mwh) VALUES ($1, 12345, 8000)`, [periodId]);
   await dataSource.query(`ANALYZE ${SCHEMA}.meter_values; ANALYZE ${SCHEMA}.meter_points`);
+}
+
+const BENCH_MPO = '0x00000000000000000000000000000000000000a1';
+const SIGNATURE = `0x${'11'.repeat(65)}`;
+
+/** meter-ingest's manifest of each group-period as balancing stores it on `meter.manifest.updated`. */
+async function storeManifests(dataSource: DataSource, periodId: string, groups: string[], meters: number, perGroup: number, valueOf: (i: number) => ManifestValue): Promise<void> {
+  const rows = groups.map((groupId, g) => {
+    const values: ManifestBatchValue[] = [];
+    for (let i = g * perGroup; i < Math.min(meters, (g + 1) * perGroup); i++) {
+      // Two batches per group, as an MPO delivering a group's meters in two files.
+      const batchId = `0x${(i % 2 === 0 ? 'aa' : 'bb').repeat(32)}`;
+      values.push({ ...valueOf(i), mpo: BENCH_MPO, batchId, format: 'readings-json', signature: SIGNATURE });
+    }
+    const manifest = groupPeriodManifest(values);
+    return [groupId, manifest.count, manifest.digest, JSON.stringify({ groupId, periodId, revision: 1, ...manifest })];
+  });
+  for (const [groupId, count, digest, data] of rows) {
+    await dataSource.query(`INSERT INTO ingest_manifests (group_id, period_id, revision, value_count, digest, data, received_at) VALUES ($1, $2, 1, $3, $4, $5, now())`, [groupId, periodId, count, digest, data]);
+  }
 }
 
 async function main(): Promise<void> {
@@ -110,12 +134,12 @@ async function main(): Promise<void> {
   const results: Record<number, number> = {};
   try {
     log(`bench:balancing — settle one period of N meters in ${GROUPS} groups from Postgres rows to settled events in the outbox`);
-    log('timed: load state (registry ⋈ values), decide (gate, netting, pricing, ledger posting, Merkle root), store version + ledger + outbox rows, market summary');
+    log('timed: load state (registry ⋈ values), check the values against meter-ingest\'s manifest, decide (gate, netting, pricing, ledger posting, Merkle root), store version + ledger + outbox rows, market summary');
     // Warm-up, not timed: worker threads load and JIT-compile on their first trees.
     const warmUpPeriod = formatInstant(BASE_PERIOD_MS - 15 * 60_000);
     await loadPeriod(dataSource, 5_000, warmUpPeriod, 9);
     const warmUpStarted = performance.now();
-    await new GroupPeriodSettler(dataSource, roots, keccak, LEAF_SALT_KEY, new ManualClock(Date.parse(warmUpPeriod) + 16 * 60_000), DEFAULT_POISON_POLICY, NO_MANIFEST).settleDue(2);
+    await new GroupPeriodSettler(dataSource, roots, keccak, LEAF_SALT_KEY, new ManualClock(Date.parse(warmUpPeriod) + 16 * 60_000), DEFAULT_POISON_POLICY, MANIFEST).settleDue(2);
     log(`warm-up: 5,000 meters in ${GROUPS} groups settled in ${((performance.now() - warmUpStarted) / 1000).toFixed(2)} s (not timed)`);
     for (const [index, meters] of SIZES.entries()) {
       const periodId = formatInstant(BASE_PERIOD_MS + index * 15 * 60_000);
@@ -123,7 +147,7 @@ async function main(): Promise<void> {
       await loadPeriod(dataSource, meters, periodId, index);
       log(`${meters.toLocaleString('en')} meters: loaded registry and values in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (not timed)`);
       // The clock stands just after the period's end: every gate closes by completeness.
-      const settler = new GroupPeriodSettler(dataSource, roots, keccak, LEAF_SALT_KEY, new ManualClock(Date.parse(periodId) + 16 * 60_000), DEFAULT_POISON_POLICY, NO_MANIFEST);
+      const settler = new GroupPeriodSettler(dataSource, roots, keccak, LEAF_SALT_KEY, new ManualClock(Date.parse(periodId) + 16 * 60_000), DEFAULT_POISON_POLICY, MANIFEST);
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const settled = await settler.settleDue(2);
@@ -132,8 +156,12 @@ async function main(): Promise<void> {
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const meterCount = settled.reduce((sum, v) => sum + v.totals.meterCount, 0);
       const [{ closed }]: { closed: string }[] = await dataSource.query(`SELECT count(*) AS closed FROM outbox WHERE event_type = 'balancing.period.closed' AND payload LIKE $1`, [`%${periodId}%`]);
-      if (settled.length !== GROUPS || meterCount !== meters || closed !== '1') {
-        throw new Error(`expected ${GROUPS} groups, ${meters} meters and one market summary; got ${settled.length}, ${meterCount}, ${closed}`);
+      const [{ attested }]: { attested: string }[] = await dataSource.query(
+        `SELECT count(*) AS attested FROM outbox WHERE event_type = 'balancing.period.settled' AND payload LIKE $1 AND payload LIKE '%"inputsDigest":"0x%'`,
+        [`%${periodId}%`],
+      );
+      if (settled.length !== GROUPS || meterCount !== meters || closed !== '1' || Number(attested) !== GROUPS) {
+        throw new Error(`expected ${GROUPS} groups settled on their manifests, ${meters} meters and one market summary; got ${settled.length} (${attested} attested), ${meterCount}, ${closed}`);
       }
       for (const version of settled) {
         if (version.totals.feedInWh - version.totals.feedOutWh - version.totals.scheduleNetWh !== version.totals.imbalanceWh) throw new Error(`conservation broken in ${version.groupId}`);

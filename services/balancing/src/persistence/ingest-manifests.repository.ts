@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { ValuesDigest } from '@gridledger/domain';
-import type { InputsCheck } from '@gridledger/settlement';
 import { Sql } from './sql';
 import { GroupPeriodKey } from './group-periods.repository';
 
@@ -48,15 +47,10 @@ export class IngestManifestsRepository {
     return rows[0]?.data ?? null;
   }
 
-  /** Balancing's own count and digest of the group-period's measured values: one aggregate. */
+  /** Balancing's own count and digest of the group-period's measured values: one aggregate (the reconciler's side; the settler digests the rows it loaded, measuredValuesDigest). */
   async received(sql: Sql, key: GroupPeriodKey): Promise<ValuesDigest> {
     const [row]: { n: number; digest: string }[] = await sql.query(RECEIVED_SQL, [key.groupId, key.periodId]);
     return { count: row.n, digest: `0x${row.digest}` };
-  }
-
-  /** Both sides, as the decider compares them. */
-  async check(sql: Sql, key: GroupPeriodKey): Promise<InputsCheck> {
-    return { manifest: await this.latest(sql, key), received: await this.received(sql, key) };
   }
 
   /** The decider found a mismatch and asked for a re-send: the group-period waits (not settled). */

@@ -165,7 +165,9 @@ export async function loadMeterRows(sql: Sql, key: GroupPeriodKey, periodStart: 
       text: `SELECT coalesce(v.meter_id, p.meter_id), coalesce(v.direction, p.direction), p.meter_id IS NOT NULL, v.energy_wh, v.substituted
              FROM (SELECT meter_id, direction FROM meter_points WHERE group_id = $1 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)) p
              FULL JOIN (SELECT meter_id, direction, energy_wh, substituted FROM meter_values WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL) v
-               ON v.meter_id = p.meter_id AND v.direction = p.direction`,
+               ON v.meter_id = p.meter_id AND v.direction = p.direction
+             -- The manifest's canonical order, so its digest is one pass (measuredValuesDigest).
+             ORDER BY coalesce(v.meter_id, p.meter_id) COLLATE "C", coalesce(v.direction, p.direction) COLLATE "C"`,
       values: [key.groupId, key.periodId, periodStart],
       rowMode: 'array',
     } as unknown as string,

@@ -17,6 +17,7 @@ import {
   groupPeriodGate,
   inputsDigest,
   leafColumnsOf,
+  measuredValuesDigest,
   periodStartSeconds,
   summarizeMarketPeriod,
   versionSaltKey,
@@ -152,8 +153,9 @@ export class GroupPeriodSettler {
       return withSpan('balancing.gate', { parent, attributes: { 'gridledger.group': key.groupId, 'gridledger.period': key.periodId } }, async (span) => {
         const context: GroupPeriodContext = { ...key, periodLength: due.periodLength, gateDeadlineMs: due.gateDeadline.getTime() - periodEndMs(key.periodId, due.periodLength) };
         const loaded = await loadMeterRows(em, key, due.periodStart);
-        // Balancing's values against meter-ingest's manifest: one aggregate, once per decision.
-        const inputs = (): Promise<InputsCheck | undefined> => (this.manifest.required ? this.manifests.check(em, key) : Promise.resolve(undefined));
+        // Balancing's values (the rows just loaded) against meter-ingest's manifest, once per decision.
+        const inputs = async (): Promise<InputsCheck | undefined> =>
+          this.manifest.required ? { manifest: await this.manifests.latest(em, key), received: measuredValuesDigest(loaded.meters) } : undefined;
         let command: GroupPeriodCommand | undefined;
         let substituting = false;
         if (due.status === 'open') {
