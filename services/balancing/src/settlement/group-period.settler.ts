@@ -17,7 +17,6 @@ import {
   groupPeriodGate,
   inputsDigest,
   leafColumnsOf,
-  measuredValuesDigest,
   periodStartSeconds,
   summarizeMarketPeriod,
   versionSaltKey,
@@ -153,10 +152,7 @@ export class GroupPeriodSettler {
       return withSpan('balancing.gate', { parent, attributes: { 'gridledger.group': key.groupId, 'gridledger.period': key.periodId } }, async (span) => {
         const context: GroupPeriodContext = { ...key, periodLength: due.periodLength, gateDeadlineMs: due.gateDeadline.getTime() - periodEndMs(key.periodId, due.periodLength) };
         const loaded = await loadMeterRows(em, key, due.periodStart);
-        // Balancing's values (the rows just loaded) against meter-ingest's manifest, once per decision.
-        const inputs = async (): Promise<InputsCheck | undefined> =>
-          this.manifest.required ? { manifest: await this.manifests.latest(em, key), received: measuredValuesDigest(loaded.meters) } : undefined;
-        let command: GroupPeriodCommand | undefined;
+        let commandOf: (inputs: InputsCheck | undefined) => GroupPeriodCommand = (inputs) => ({ type: 'SettleChanges', inputs });
         let substituting = false;
         if (due.status === 'open') {
           const gate = groupPeriodGate(context, loaded.meters, now.getTime());
@@ -169,23 +165,35 @@ export class GroupPeriodSettler {
           const missing = gate.reason === 'deadline' ? gate.missing : [];
           substituting = missing.length > 0;
           const previousDay = substituting ? await previousDayValues(em, key, due.periodStart, missing) : new Map<string, WattHours>();
-          command = { type: 'CloseGateIfDue', nowMs: now.getTime(), previousDayValues: previousDay, inputs: await inputs() };
+          commandOf = (inputs) => ({ type: 'CloseGateIfDue', nowMs: now.getTime(), previousDayValues: previousDay, inputs });
         }
-        command ??= { type: 'SettleChanges', inputs: await inputs() };
-        return withSpan('balancing.settle', {}, () => this.settle(em, due, context, loaded, command, substituting, now));
+        return withSpan('balancing.settle', {}, () => this.settle(em, due, context, loaded, commandOf, substituting, now));
       });
     });
   }
 
-  private async settle(em: EntityManager, due: DueGroupPeriod, context: GroupPeriodContext, loaded: LoadedMeterRows, command: GroupPeriodCommand, substituting: boolean, now: Date): Promise<SettleStep> {
+  private async settle(
+    em: EntityManager,
+    due: DueGroupPeriod,
+    context: GroupPeriodContext,
+    loaded: LoadedMeterRows,
+    commandOf: (inputs: InputsCheck | undefined) => GroupPeriodCommand,
+    substituting: boolean,
+    now: Date,
+  ): Promise<SettleStep> {
     const { key } = due;
-    // The rows' root under the next version's salts is hashed on worker threads while the rest
-    // of the state loads (unless substitutes will change the rows: then the decider hashes the
-    // rows it settles).
+    // Balancing's measured values (the rows just loaded) are digested for the comparison with
+    // meter-ingest's manifest, and the rows' root under the next version's salts is hashed
+    // (unless substitutes will change the rows: then the decider hashes the rows it settles),
+    // both on worker threads while the rest of the state loads.
+    const received = this.manifest.required ? this.roots.measuredDigestOf(loaded.meters) : Promise.resolve(undefined);
     const versions = await settledVersionsOf(em, key.groupId, key.periodId);
     const nextVersion = versions.length + 1;
     const start = periodStartSeconds(key.periodId, due.periodLength);
-    const hashing = substituting ? undefined : this.roots.rootOf(leafColumnsOf(loaded.meters), start, versionSaltKey(this.leafSaltKey, key.groupId, start, nextVersion));
+    const hashing = substituting ? Promise.resolve(undefined) : this.roots.rootOf(leafColumnsOf(loaded.meters), start, versionSaltKey(this.leafSaltKey, key.groupId, start, nextVersion));
+    // Awaited together, so neither can fail unobserved while the other is awaited.
+    const hashed = Promise.all([received, hashing]);
+    hashed.catch(() => undefined);
     const state: GroupPeriodState = {
       status: due.status,
       meters: loaded.meters,
@@ -194,7 +202,9 @@ export class GroupPeriodSettler {
       versions,
       confirmedVersion: due.confirmedVersion,
     };
-    const loadedRoot = hashing && (await hashing);
+    const manifest = this.manifest.required ? await this.manifests.latest(em, key) : null;
+    const [receivedDigest, loadedRoot] = await hashed;
+    const command = commandOf(receivedDigest ? { manifest, received: receivedDigest } : undefined);
     const decider = groupPeriodDecider(context, {
       keccak: this.keccak,
       leafSaltKey: this.leafSaltKey,

@@ -1,14 +1,17 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Keccak256 } from '@gridledger/domain';
-import { LeafColumns, merkleRootOfLeaves } from '@gridledger/settlement';
+import { Keccak256, ValuesDigest } from '@gridledger/domain';
+import { LeafColumns, MeterRows, measuredValuesDigest, merkleRootOfLeaves } from '@gridledger/settlement';
 
 /**
- * Computes the Merkle root of a group-period's values (StandardMerkleTree-compatible,
- * `merkleRootOfLeaves`), the leaves salted from `versionKey` (`versionSaltKey`).
+ * The hashing a settlement does over all of a group-period's values: the Merkle root
+ * (StandardMerkleTree-compatible, `merkleRootOfLeaves`, the leaves salted from `versionKey`,
+ * `versionSaltKey`) and the digest of the measured values that is compared with meter-ingest's
+ * manifest (`measuredValuesDigest`).
  */
 export interface MerkleRoots {
   rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string>;
+  measuredDigestOf(rows: MeterRows): Promise<ValuesDigest>;
   close(): Promise<void>;
 }
 
@@ -20,30 +23,50 @@ export class InlineMerkleRoots implements MerkleRoots {
     return merkleRootOfLeaves(leaves, periodStartSeconds, versionKey, this.keccak);
   }
 
+  async measuredDigestOf(rows: MeterRows): Promise<ValuesDigest> {
+    return measuredValuesDigest(rows);
+  }
+
   async close(): Promise<void> {}
 }
 
-/** What crosses to a worker: columns, not objects, so the copy is cheap. */
-export interface MerkleJob {
-  readonly id: number;
-  /** Meter ids joined by "\n" (ids cannot contain one). */
-  readonly meterIds: string;
-  /** 1 production, 0 consumption. */
-  readonly directions: Uint8Array;
-  readonly energies: BigUint64Array;
-  readonly periodStartSeconds: bigint;
-  readonly versionKey: Uint8Array;
-}
+/** What crosses to a worker: columns, not objects, so the copy is cheap. Meter ids are joined by "\n" (ids cannot contain one). */
+export type MerkleJob =
+  | {
+      readonly kind: 'root';
+      readonly id: number;
+      readonly meterIds: string;
+      /** 1 production, 0 consumption. */
+      readonly directions: Uint8Array;
+      readonly energies: BigUint64Array;
+      readonly periodStartSeconds: bigint;
+      readonly versionKey: Uint8Array;
+    }
+  | {
+      readonly kind: 'measured-digest';
+      readonly id: number;
+      readonly meterIds: string;
+      readonly directions: Uint8Array;
+      readonly expected: Uint8Array;
+      readonly kinds: Uint8Array;
+      readonly energies: BigUint64Array;
+    };
 
-export type MerkleResult = { readonly id: number; readonly root: string } | { readonly id: number; readonly error: string };
+export type MerkleResult =
+  | { readonly id: number; readonly root: string }
+  | { readonly id: number; readonly digest: ValuesDigest }
+  | { readonly id: number; readonly error: string };
+
+type Answer = { readonly root: string } | { readonly digest: ValuesDigest };
 
 /**
- * Hashing is the CPU-heavy part of settling (keccak over every leaf and node), so it runs on
- * worker threads while the main thread reads the next group's rows from Postgres.
+ * Hashing is the CPU-heavy part of settling (keccak over every leaf and node, SHA-256 over
+ * every value line), so it runs on worker threads while the main thread reads the next
+ * group's rows from Postgres.
  */
 export class WorkerMerkleRoots implements MerkleRoots {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (root: string) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private nextWorker = 0;
 
@@ -57,8 +80,8 @@ export class WorkerMerkleRoots implements MerkleRoots {
         const job = this.pending.get(result.id);
         if (!job) return;
         this.pending.delete(result.id);
-        if ('root' in result) job.resolve(result.root);
-        else job.reject(new Error(result.error));
+        if ('error' in result) job.reject(new Error(result.error));
+        else job.resolve(result);
       });
       worker.on('error', (error) => {
         for (const job of this.pending.values()) job.reject(error);
@@ -69,14 +92,25 @@ export class WorkerMerkleRoots implements MerkleRoots {
     });
   }
 
-  rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string> {
+  async rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string> {
     if (leaves.meterIds.length === 0) return this.fallback.rootOf(leaves, periodStartSeconds, versionKey);
-    const id = this.nextId++;
     // Copied, not transferred: the columns may be the decider state's own.
-    const job: MerkleJob = { id, meterIds: leaves.meterIds.join('\n'), directions: leaves.directions, energies: leaves.energies, periodStartSeconds, versionKey };
+    const answer = await this.run({ kind: 'root', id: this.nextId++, meterIds: leaves.meterIds.join('\n'), directions: leaves.directions, energies: leaves.energies, periodStartSeconds, versionKey });
+    if (!('root' in answer)) throw new Error('a Merkle worker answered a root job without a root');
+    return answer.root;
+  }
+
+  async measuredDigestOf(rows: MeterRows): Promise<ValuesDigest> {
+    if (rows.meterIds.length === 0) return this.fallback.measuredDigestOf(rows);
+    const answer = await this.run({ kind: 'measured-digest', id: this.nextId++, meterIds: rows.meterIds.join('\n'), directions: rows.directions, expected: rows.expected, kinds: rows.kinds, energies: rows.energies });
+    if (!('digest' in answer)) throw new Error('a Merkle worker answered a digest job without a digest');
+    return answer.digest;
+  }
+
+  private run(job: MerkleJob): Promise<Answer> {
     const worker = this.workers[this.nextWorker++ % this.workers.length];
-    return new Promise<string>((resolvePromise, reject) => {
-      this.pending.set(id, { resolve: resolvePromise, reject });
+    return new Promise<Answer>((resolvePromise, reject) => {
+      this.pending.set(job.id, { resolve: resolvePromise, reject });
       worker.postMessage(job);
     });
   }
