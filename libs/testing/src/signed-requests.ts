@@ -1,12 +1,14 @@
 import { Wallet } from 'ethers';
 import fc from 'fast-check';
-import { signRequest, signSession, type AuthEnvironment, type RequestSigner } from '@gridledger/auth';
+import { SIGNED_REQUEST_HEADERS, signRequest, signSession, type AuthEnvironment, type RequestSigner } from '@gridledger/auth';
+import { sendHostile, type HostileTally } from './hostile';
 
 /**
  * The one place tests speak as a participant: a signed write (EIP-712 headers over the exact
  * body bytes), a read session (`Authorization: SIWE …`), and the hostile variants of a signed
- * write every authenticated endpoint must refuse with 401 (missing, expired, replayed, other
- * chain, other contract, tampered body) or 403 (a key without the role).
+ * write every authenticated endpoint must refuse with 401 (`signatureAttacks`: missing, malformed,
+ * forged signer, tampered body, expired, too far ahead, other chain or contract, replayed) or
+ * 403 (a key without the role or not the party).
  */
 export type SessionSigner = RequestSigner & { signMessage(message: string): Promise<string> };
 
@@ -42,53 +44,33 @@ export async function sessionFetch(baseUrl: string, signer: SessionSigner, envir
   return fetch(baseUrl + path, { headers: await sessionHeaders(signer, environment) });
 }
 
-export interface UnauthorizedVariant {
-  readonly what: string;
-  /** 401: no valid proof of who signs; 403: a valid signer without the role. */
-  readonly status: 401 | 403;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer | undefined;
-}
-
-/**
- * The ways a write to `call` must be refused, each with the headers and body to send:
- * unsigned, expired, signed for another chain or another verifying contract, a body other
- * than the one signed, a nonce already used (send `replayOf` first, it is accepted), and
- * signed by a fresh key that holds no role.
- */
-export async function unauthorizedVariants(signer: RequestSigner, environment: AuthEnvironment, call: SignedCall): Promise<{ replayOf: Record<string, string>; variants: UnauthorizedVariant[] }> {
-  const body = bodyBytes(call.body);
-  const request = { method: call.method, path: call.path, body: body ?? '' };
-  const json = { 'content-type': 'application/json' };
-  const replayOf = { ...json, ...(await signRequest(signer, environment, request)) };
-  const otherContract = `0x${'de'.repeat(20)}`;
-  return {
-    replayOf,
-    variants: [
-      { what: 'unsigned', status: 401, headers: json, body },
-      { what: 'expired', status: 401, headers: { ...json, ...(await signRequest(signer, environment, request, { nowMs: Date.now() - 3_600_000, ttlSeconds: 60 })) }, body },
-      { what: 'other chain', status: 401, headers: { ...json, ...(await signRequest(signer, { ...environment, chainId: environment.chainId + 1n }, request)) }, body },
-      { what: 'other verifying contract', status: 401, headers: { ...json, ...(await signRequest(signer, { ...environment, verifyingContract: otherContract }, request)) }, body },
-      { what: 'tampered body', status: 401, headers: { ...json, ...(await signRequest(signer, environment, request)) }, body: Buffer.concat([body ?? Buffer.alloc(0), Buffer.from(' ')]) },
-      { what: 'replayed nonce', status: 401, headers: replayOf, body },
-      { what: 'a key without the role', status: 403, headers: { ...json, ...(await signRequest(Wallet.createRandom(), environment, request)) }, body },
-    ],
-  };
-}
-
-export type SignatureAttack = 'wrong role' | 'replayed nonce' | 'other chain' | 'other contract' | 'expired';
+export type SignatureAttack =
+  | 'unsigned'
+  | 'malformed header'
+  | 'signer header not the signer'
+  | 'tampered body'
+  | 'expired'
+  | 'too far ahead'
+  | 'other chain'
+  | 'other contract'
+  | 'replayed nonce'
+  | 'wrong role';
 
 export interface SignatureAttackSpec {
   /** A request the right signer may send (its body valid or not: the signature is refused first). */
   readonly valid: { readonly method: string; readonly path: string; readonly body: Buffer };
   readonly rightSigner: RequestSigner;
-  /** Keys that hold roles, none the one asked for (a fresh key is mixed in too). */
+  /** Keys that hold roles, none the one asked for (a fresh key is mixed in too); they sign `valid.body`. */
   readonly wrongSigners: readonly RequestSigner[];
+  /** Bodies valid for a key that may not send them (another plant, not the party the body names), drawn with `wrongSigners`: 403. */
+  readonly wrongParties?: readonly { readonly signer: RequestSigner; readonly body: Buffer }[];
   readonly environment: AuthEnvironment;
+  /** For 'replayed nonce': a request the service accepted before (signed with a long expiry); sent again it must answer 401. */
+  readonly accepted?: { readonly path: string; readonly headers: Record<string, string>; readonly body: Buffer };
   /**
-   * For 'replayed nonce': a body the right signer's request carries that is refused behind the
-   * signature (its first use answers this 4xx and spends the nonce, writing nothing); the second
-   * send of the same headers must answer 401. Without it the kind is not drawn.
+   * For 'replayed nonce', without `accepted`: a body the right signer's request carries that is
+   * refused behind the signature (its first use answers this 4xx and spends the nonce, writing
+   * nothing); the second send of the same headers must answer 401. Without either the kind is not drawn.
    */
   readonly refusedBody?: { readonly body: Buffer; readonly status: number };
   /** The nonce a request's signature must carry (a meter batch's is its body digest); default random. */
@@ -100,44 +82,141 @@ export interface SignatureAttackRequest {
   readonly path: string;
   readonly body: Buffer;
   readonly what: string;
-  readonly headers: Record<string, string>;
+  /** Signs when first asked (as the request is sent: no long idle pause on the connection while all are signed). */
+  readonly headers: () => Promise<Record<string, string>>;
   /** The status the service must answer. */
   readonly expected: number;
 }
 
+const JSON_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
+
+/** One call, whatever the number of asks (a replay sends the headers of its first use). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
+/** The signed body changed after signing: a decimal amount in it another, or (bodies without one) bytes more. */
+function tamperedBody(body: Buffer, pick: number): Buffer {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const amounts = Object.entries(value).filter(([, field]) => typeof field === 'string' && /^[0-9]+$/.test(field));
+      if (amounts.length > 0) {
+        const [name, amount] = amounts[pick % amounts.length];
+        return Buffer.from(JSON.stringify({ ...value, [name]: String(BigInt(amount as string) + BigInt(1 + (pick % 4000))) }));
+      }
+    }
+  } catch {
+    // not JSON (an MSCONS file): bytes more, below
+  }
+  return Buffer.concat([body, Buffer.from(' '.repeat(1 + (pick % 8)))]);
+}
+
 /**
- * `count` generated requests (fast-check, fixed seed) whose signature must not pass: a key
- * without the role, a replayed nonce, another chain id, another verifying contract, an expired
- * request. Send them in order (a replay follows its first use).
+ * `count` generated requests (fast-check, fixed seed) whose signature must not pass, the one
+ * generator of every service's hostile signature suite: no signature, a malformed signature
+ * header, a signer header that is not the signer, a body other than the one signed, expired,
+ * too far ahead, another chain id, another verifying contract, a replayed nonce (401), and a
+ * key without the role or not the party (403). Send them in order (a replay follows its first use).
  */
-export async function signatureAttacks(spec: SignatureAttackSpec, count: number, seed: number): Promise<SignatureAttackRequest[]> {
-  const kinds: SignatureAttack[] = ['wrong role', 'other chain', 'other contract', 'expired', ...(spec.refusedBody ? (['replayed nonce'] as const) : [])];
-  const drawn = fc.sample(fc.constantFrom(...kinds), { numRuns: count, seed });
-  const json = { 'content-type': 'application/json' };
-  const sign = async (signer: RequestSigner, body: Buffer, options: { environment?: AuthEnvironment; nowMs?: number; ttlSeconds?: number } = {}) => ({
-    ...json,
-    ...(await signRequest(signer, options.environment ?? spec.environment, { method: spec.valid.method, path: spec.valid.path, body }, { nowMs: options.nowMs, ttlSeconds: options.ttlSeconds, nonce: spec.nonceOf?.(body) })),
-  });
+export function signatureAttacks(spec: SignatureAttackSpec, count: number, seed: number): SignatureAttackRequest[] {
+  const replayable = spec.accepted !== undefined || spec.refusedBody !== undefined;
+  const kinds: SignatureAttack[] = [
+    'unsigned',
+    'malformed header',
+    'signer header not the signer',
+    'tampered body',
+    'expired',
+    'too far ahead',
+    'other chain',
+    'other contract',
+    'wrong role',
+    ...(replayable ? (['replayed nonce'] as const) : []),
+  ];
+  const drawn = fc.sample(
+    fc.record({ kind: fc.constantFrom(...kinds), pick: fc.nat(), hours: fc.integer({ min: 1, max: 24 * 365 }), offset: fc.bigInt({ min: 1n, max: 10n ** 9n }), contract: fc.uint8Array({ minLength: 20, maxLength: 20 }) }),
+    { numRuns: count, seed },
+  );
+  const { valid, environment } = spec;
+  const signed = (signer: RequestSigner, body: Buffer, options: { environment?: AuthEnvironment; nowMs?: number; ttlSeconds?: number } = {}) =>
+    once(async () => ({
+      ...JSON_HEADERS,
+      ...(await signRequest(signer, options.environment ?? environment, { method: valid.method, path: valid.path, body }, { nowMs: options.nowMs, ttlSeconds: options.ttlSeconds, nonce: spec.nonceOf?.(body) })),
+    }));
+  const wrong = [...spec.wrongSigners.map((signer) => ({ signer, body: valid.body })), ...(spec.wrongParties ?? [])];
   const requests: SignatureAttackRequest[] = [];
-  const { valid } = spec;
-  for (const [i, kind] of drawn.entries()) {
+  const attack = (what: string, headers: () => Promise<Record<string, string>>, expected = 401, body = valid.body) => requests.push({ ...valid, body, what, headers, expected });
+  for (const { kind, pick, hours, offset, contract } of drawn) {
     if (requests.length >= count) break;
-    if (kind === 'wrong role') {
-      const signer = i % 3 === 0 || spec.wrongSigners.length === 0 ? Wallet.createRandom() : spec.wrongSigners[i % spec.wrongSigners.length];
-      requests.push({ ...valid, what: kind, headers: await sign(signer, valid.body), expected: 403 });
-    } else if (kind === 'replayed nonce' && spec.refusedBody) {
-      const headers = await sign(spec.rightSigner, spec.refusedBody.body);
-      requests.push({ ...valid, body: spec.refusedBody.body, what: 'first use of a replayed nonce', headers, expected: spec.refusedBody.status });
-      if (requests.length < count) requests.push({ ...valid, body: spec.refusedBody.body, what: kind, headers, expected: 401 });
-    } else if (kind === 'other chain') {
-      requests.push({ ...valid, what: kind, headers: await sign(spec.rightSigner, valid.body, { environment: { ...spec.environment, chainId: spec.environment.chainId + BigInt(1 + (i % 5)) } }), expected: 401 });
-    } else if (kind === 'other contract') {
-      requests.push({ ...valid, what: kind, headers: await sign(spec.rightSigner, valid.body, { environment: { ...spec.environment, verifyingContract: Wallet.createRandom().address } }), expected: 401 });
-    } else {
-      requests.push({ ...valid, what: kind, headers: await sign(spec.rightSigner, valid.body, { nowMs: Date.now() - 60_000 * (2 + (i % 120)), ttlSeconds: 60 }), expected: 401 });
+    switch (kind) {
+      case 'unsigned':
+        attack(kind, async () => JSON_HEADERS);
+        break;
+      case 'malformed header': {
+        const headers = signed(spec.rightSigner, valid.body);
+        const broken = (right: Record<string, string>): Record<string, string> =>
+          [
+            { [SIGNED_REQUEST_HEADERS.signer]: 'nobody' },
+            { [SIGNED_REQUEST_HEADERS.nonce]: '0x12' },
+            { [SIGNED_REQUEST_HEADERS.expiry]: 'tomorrow' },
+            { [SIGNED_REQUEST_HEADERS.signature]: '0x00' },
+            { [SIGNED_REQUEST_HEADERS.signer]: right[SIGNED_REQUEST_HEADERS.signer].toLowerCase().replace(/^0x/, '0X') },
+          ][pick % 5];
+        attack(kind, async () => {
+          const right = await headers();
+          return { ...right, ...broken(right) };
+        });
+        break;
+      }
+      case 'signer header not the signer': {
+        const headers = signed(spec.rightSigner, valid.body);
+        const claimed = pick % 2 === 0 || wrong.length === 0 ? Wallet.createRandom() : wrong[pick % wrong.length].signer;
+        attack(kind, async () => {
+          const right = await headers();
+          const address = await claimed.getAddress();
+          return { ...right, [SIGNED_REQUEST_HEADERS.signer]: address === right[SIGNED_REQUEST_HEADERS.signer] ? Wallet.createRandom().address : address };
+        });
+        break;
+      }
+      case 'tampered body':
+        attack(kind, signed(spec.rightSigner, valid.body), 401, tamperedBody(valid.body, pick));
+        break;
+      case 'expired':
+        attack(kind, signed(spec.rightSigner, valid.body, { nowMs: Date.now() - hours * 3_600_000, ttlSeconds: 60 }));
+        break;
+      case 'too far ahead':
+        attack(kind, signed(spec.rightSigner, valid.body, { nowMs: Date.now() + hours * 3_600_000 }));
+        break;
+      case 'other chain':
+        attack(kind, signed(spec.rightSigner, valid.body, { environment: { ...environment, chainId: environment.chainId + offset } }));
+        break;
+      case 'other contract':
+        attack(kind, signed(spec.rightSigner, valid.body, { environment: { ...environment, verifyingContract: `0x${Buffer.from(contract).toString('hex')}` } }));
+        break;
+      case 'wrong role': {
+        const party = pick % 3 === 0 || wrong.length === 0 ? { signer: Wallet.createRandom(), body: valid.body } : wrong[pick % wrong.length];
+        attack(kind, signed(party.signer, party.body), 403, party.body);
+        break;
+      }
+      case 'replayed nonce':
+        if (spec.accepted) {
+          const { accepted } = spec;
+          requests.push({ ...valid, path: accepted.path, body: accepted.body, what: kind, headers: async () => accepted.headers, expected: 401 });
+        } else if (spec.refusedBody) {
+          const headers = signed(spec.rightSigner, spec.refusedBody.body);
+          attack('first use of a replayed nonce', headers, spec.refusedBody.status, spec.refusedBody.body);
+          if (requests.length < count) attack(kind, headers, 401, spec.refusedBody.body);
+        }
+        break;
     }
   }
   return requests;
+}
+
+/** Sends `requests` with their own headers (sendHostile's tally, printed by reportHostile). */
+export function sendSignatureAttacks(baseUrl: string, suite: string, requests: readonly SignatureAttackRequest[]): Promise<HostileTally> {
+  return sendHostile(baseUrl, suite, requests, (request) => (request as SignatureAttackRequest).headers());
 }
 
 /** How many of `requests` expect each status (what `sendHostile`'s tally must show). */

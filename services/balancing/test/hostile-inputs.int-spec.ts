@@ -20,6 +20,7 @@ import {
   sampleHostile,
   sendHostile,
   signatureAttacks,
+  sendSignatureAttacks,
   expectedStatuses,
   type HostileRequest,
   type HostileTally,
@@ -36,8 +37,9 @@ import { startTestRoles, type TestRoles } from './support/roles';
  * fixed seeds): each is refused with a 4xx problem naming field and reason, or dead-lettered
  * with them; nothing crashes and nothing is written. Hostile bodies are signed by the role
  * that may write (so they reach the parser behind the signature check); another 1,000 per
- * write endpoint attack the signature itself: a wrong role, a replayed nonce, a signature for
- * another chain or contract, an expired request.
+ * write endpoint attack the signature itself (`signatureAttacks`: none or malformed, a forged
+ * signer header, a tampered body, expired or too far ahead, another chain or contract, a
+ * replayed nonce, a wrong role).
  */
 const PER_TARGET = Number(process.env.TEST_HOSTILE_COUNT ?? 1000);
 const DAY = 86_400_000;
@@ -155,19 +157,19 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
   /** 1,000 requests whose signature must not pass (`signatureAttacks`): each 401 or 403 naming the reason, nothing written. */
   async function signatureVariants(suite: string, seed: number, valid: HostileRequest & { body: Buffer }, rightSigner: RequestSigner, wrongSigners: readonly RequestSigner[], refusedBody: Buffer): Promise<void> {
     const before = await counts();
-    const requests = await signatureAttacks({ valid, rightSigner, wrongSigners, environment: roles.environment, refusedBody: { body: refusedBody, status: 400 } }, PER_TARGET, seed);
-    const result = await sendHostile(service.url, suite, requests, (request) => (request as (typeof requests)[number]).headers);
+    const requests = signatureAttacks({ valid, rightSigner, wrongSigners, environment: roles.environment, refusedBody: { body: refusedBody, status: 400 } }, PER_TARGET, seed);
+    const result = await sendSignatureAttacks(service.url, suite, requests);
     await expectAllRefused(result);
     expect(result.statuses).toEqual(expectedStatuses(requests));
     expect(await counts()).toEqual(before);
   }
 
-  it('PUT /prices/{periodId}: wrong role, replayed nonce, other chain or contract, expired', async () => {
+  it('PUT /prices/{periodId}: hostile signatures (401 unauthenticated, 403 wrong role)', async () => {
     const valid = { method: 'PUT', path: `/prices/${TOMORROW}`, body: Buffer.from('{"imbalancePricePerMWh":"5000"}'), what: 'valid' };
     await signatureVariants('balancing PUT /prices/{periodId} signatures', 20261203, valid, roles.operator, [brpA, tso], Buffer.from('{"imbalancePricePerMWh":"-"}'));
   }, 120_000);
 
-  it('POST /schedules: wrong role, replayed nonce, other chain or contract, expired', async () => {
+  it('POST /schedules: hostile signatures (401 unauthenticated, 403 wrong role)', async () => {
     const body = (energyWh: string) => Buffer.from(JSON.stringify({ scheduleId: 'hostile-sig', periodId: TOMORROW, fromGroup: 'BG-A', toGroup: 'BG-B', energyWh }));
     const valid = { method: 'POST', path: '/schedules', body: body('1000'), what: 'valid' };
     // BG-B's BRP (the receiving group), the TSO and the market operator hold roles, none BRP of BG-A.

@@ -14,6 +14,9 @@ import {
   reportHostile,
   sampleHostile,
   sendHostile,
+  sendSignatureAttacks,
+  signatureAttacks,
+  expectedStatuses,
   type HostileRequest,
   type HostileTally,
 } from '@gridledger/testing';
@@ -25,10 +28,10 @@ import { participant, startCapacityService, type CapacityTestService } from './s
  * with them; nothing crashes and the event store and its projections do not change (refused
  * commands are logged in rejected_inputs, used nonces in used_nonces: the tables that grow).
  * Per write endpoint two suites: hostile bodies signed by the party the rule names (so they
- * reach the parser), and hostile signatures around valid bodies (no or a malformed signature,
- * expired, too far ahead, another chain or verifying contract, a tampered body, a replayed
- * nonce, a signer header that is not the signer: 401; a key without the role or not the
- * named party: 403).
+ * reach the parser), and hostile signatures around valid bodies from the shared
+ * `signatureAttacks` (no or a malformed signature, expired, too far ahead, another chain or
+ * verifying contract, a tampered body, a replayed nonce of an accepted request, a signer header
+ * that is not the signer: 401; a key without the role or not the named party: 403).
  */
 const PER_TARGET = Number(process.env.TEST_HOSTILE_COUNT ?? 1000);
 /** A plant operator's address in bodies of the intake subjects (any address). */
@@ -230,87 +233,24 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
       // A replay is refused as one: NONCE_REUSED.
       await expectProblem(await fetch(`${service.url}${replay.path}`, { method: 'POST', headers: replay.headers, body: replay.body }), { status: 401, code: 'NONCE_REUSED' });
       const before = await counts();
-      const kinds = ['unsigned', 'expired', 'too far ahead', 'other chain', 'other contract', 'tampered body', 'replayed nonce', 'signer header not the signer', 'malformed header', 'wrong role or party'] as const;
-      const descriptors = sampleHostile(
-        fc.record({ kind: fc.constantFrom(...kinds), pick: fc.nat(), hours: fc.integer({ min: 1, max: 24 * 365 }), offset: fc.bigInt({ min: 1n, max: 10n ** 9n }), contract: fc.uint8Array({ minLength: 20, maxLength: 20 }), path: endpoint.path }),
+      // Valid bodies go to the plant they are valid for (the path of the accepted request).
+      const rightful = endpoint.signerFor(endpoint.valid);
+      const requests = signatureAttacks(
+        {
+          valid: { method: 'POST', path: replay.path, body: Buffer.from(JSON.stringify(endpoint.valid)) },
+          rightSigner: rightful,
+          wrongSigners: [],
+          wrongParties: endpoint.wrongParties().map((party) => ({ signer: party.signer, body: Buffer.from(JSON.stringify(party.body)) })),
+          environment: service.roles.environment,
+          accepted: replay,
+        },
         PER_TARGET,
         20261240 + index,
       );
-      const environment = service.roles.environment;
-      const expectedStatus: Record<string, number> = {};
-      // Signed as each is sent (a long pause to sign them all first would leave the keep-alive connection idle).
-      const signing = new Map<HostileRequest, () => Promise<Record<string, string>>>();
-      const json = { 'content-type': 'application/json' };
-      const withJson = (sign: () => Promise<Record<string, string>>) => async () => ({ ...json, ...(await sign()) });
-      for (const d of descriptors) {
-        // Valid bodies go to the plant they are valid for.
-        const target = d.kind === 'replayed nonce' ? replay.path : d.path.replace('/nope/', '/pv-1/');
-        const body = Buffer.from(JSON.stringify(endpoint.valid));
-        const rightful = endpoint.signerFor(endpoint.valid);
-        const request = { method: 'POST', path: target, body };
-        let headers: () => Promise<Record<string, string>>;
-        let sent: Buffer = body;
-        let status = 401;
-        switch (d.kind) {
-          case 'unsigned':
-            headers = async () => json;
-            break;
-          case 'expired':
-            headers = withJson(() => signRequest(rightful, environment, request, { nowMs: Date.now() - d.hours * 3_600_000, ttlSeconds: 60 }));
-            break;
-          case 'too far ahead':
-            headers = withJson(() => signRequest(rightful, environment, request, { nowMs: Date.now() + d.hours * 3_600_000 }));
-            break;
-          case 'other chain':
-            headers = withJson(() => signRequest(rightful, { ...environment, chainId: environment.chainId + d.offset }, request));
-            break;
-          case 'other contract':
-            headers = withJson(() => signRequest(rightful, { ...environment, verifyingContract: `0x${Buffer.from(d.contract).toString('hex')}` }, request));
-            break;
-          case 'tampered body':
-            headers = withJson(() => signRequest(rightful, environment, request));
-            // Another amount, or (bodies without one) a byte more than was signed.
-            sent = 'sharesW' in endpoint.valid ? Buffer.from(JSON.stringify({ ...endpoint.valid, sharesW: String(2 + (d.pick % 4000)) })) : Buffer.concat([body, Buffer.from(' '.repeat(1 + (d.pick % 8)))]);
-            break;
-          case 'replayed nonce':
-            headers = async () => replay.headers;
-            sent = replay.body;
-            break;
-          case 'signer header not the signer': {
-            const claimed = [stranger, h2, plantOperator, service.operator].find((w) => w.address !== rightful.address)!.address;
-            headers = async () => ({ ...json, ...(await signRequest(rightful, environment, request)), 'x-gl-signer': claimed });
-            break;
-          }
-          case 'malformed header':
-            headers = async () => {
-              const signed = await signRequest(rightful, environment, request);
-              const broken: Record<string, string> = [
-                { 'x-gl-signer': 'nobody' },
-                { 'x-gl-nonce': '0x12' },
-                { 'x-gl-expiry': 'tomorrow' },
-                { 'x-gl-signature': '0x00' },
-                { 'x-gl-signer': signed['x-gl-signer'].toLowerCase().replace(/^0x/, '0X') },
-              ][d.pick % 5];
-              return { ...json, ...signed, ...broken };
-            };
-            break;
-          case 'wrong role or party': {
-            const parties = endpoint.wrongParties();
-            const party = parties[d.pick % parties.length];
-            const partyBody = Buffer.from(JSON.stringify(party.body));
-            headers = withJson(() => signRequest(party.signer, environment, { method: 'POST', path: target, body: partyBody }));
-            sent = partyBody;
-            status = 403;
-            break;
-          }
-        }
-        signing.set({ method: 'POST', path: target, body: sent, what: d.kind }, headers);
-        expectedStatus[status] = (expectedStatus[status] ?? 0) + 1;
-      }
-      const result = await sendHostile(service.url, `capacity-market ${name} signatures`, [...signing.keys()], (request) => signing.get(request)!());
+      const result = await sendSignatureAttacks(service.url, `capacity-market ${name} signatures`, requests);
       await expectAllRefused(result);
       // 401 for every way of not proving who signs, 403 for a signer without the role or not the party.
-      expect(result.statuses).toEqual(expectedStatus);
+      expect(result.statuses).toEqual(expectedStatuses(requests));
       expect(await counts()).toEqual(before);
     }, 180_000);
   }

@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import { bodySha256 } from '@gridledger/auth';
-import { MSCONS_SAMPLE_PATH, expectedStatuses, reportHostile, sendHostile, signatureAttacks, type HostileTally, type SignatureAttackSpec } from '@gridledger/testing';
+import { MSCONS_SAMPLE_PATH, expectedStatuses, reportHostile, sendSignatureAttacks, signatureAttacks, type HostileTally, type SignatureAttackSpec } from '@gridledger/testing';
 import { GRID_AREA, intervalJson, meterJson } from './support/fixtures';
 import { AS_OPERATOR, postJson, startTestService, type TestService } from './support/test-service';
 
 /**
  * 1,000 generated requests per write endpoint whose signature must not pass (issue 11's
- * hostile suite, the signature half; the body half is hostile-inputs.int-spec.ts): a key
- * without the role (a stranger, the MPO of another group, the meter's own MPO writing the
- * registry), a signature for another chain or verifying contract, an expired request, and for
- * the registry a replayed nonce. A batch's nonce is its body digest, so a batch sent again is
+ * hostile suite, the signature half; the body half is hostile-inputs.int-spec.ts), from the
+ * shared `signatureAttacks`: a key without the role (a stranger, the MPO of another group, the
+ * meter's own MPO writing the registry), no or a malformed signature, a forged signer header, a
+ * tampered body, a signature for another chain or verifying contract, expired or too far
+ * ahead, and for the registry a replayed nonce. A batch's nonce is its body digest, so a batch sent again is
  * answered with its stored result (idempotent, docs/trust.md), not refused as a replay: the
  * batch endpoints get no replay variant. Each answer is 401 or 403 naming the reason; no row is
  * written anywhere.
@@ -49,9 +50,9 @@ describe('meter-ingest: 1,000 signature attacks per write endpoint', () => {
   }
 
   async function attack(suite: string, seed: number, spec: Omit<SignatureAttackSpec, 'environment'>): Promise<void> {
-    const requests = await signatureAttacks({ ...spec, environment: service.environment }, PER_TARGET, seed);
+    const requests = signatureAttacks({ ...spec, environment: service.environment }, PER_TARGET, seed);
     const before = await counts();
-    const result = await sendHostile(service.url, suite, requests, (request) => (request as (typeof requests)[number]).headers);
+    const result = await sendSignatureAttacks(service.url, suite, requests);
     tallies.push(result);
     expect(result.failures).toEqual([]);
     expect({ tried: result.tried, refused: result.refused, crashed: result.crashed }).toEqual({ tried: PER_TARGET, refused: PER_TARGET, crashed: 0 });

@@ -7,14 +7,40 @@ export interface StoredManifest extends ValuesDigest {
   readonly revision: number;
 }
 
+/** Balancing's count and digest of a group-period's values, and the watermark they were computed at (null: no rows). */
+export interface ReceivedAt {
+  readonly received: ValuesDigest;
+  readonly watermark: string | null;
+}
+
+/** The highest seq among a group-period's value rows, current or replaced (an index lookup). */
+export function valuesWatermarkSql(groupId: string, periodId: string): string {
+  return `SELECT max(seq) AS seq FROM meter_values WHERE group_id = ${groupId} AND period_id = ${periodId}`;
+}
+
 /**
  * The count and digest of balancing's own measured values of a group-period, computed in
  * SQL exactly as `valuesDigest` (@gridledger/domain) does: lines `meterId|direction|wh\n`
  * sorted bytewise by meter, then direction; substitutes are not what meter-ingest sent.
+ * The group-period is given as SQL expressions (parameters, or a lateral join's columns).
  */
-const RECEIVED_SQL = `SELECT count(*)::int AS n,
+function receivedAggregate(groupId: string, periodId: string): string {
+  return `SELECT count(*)::int AS n,
   encode(sha256(convert_to(coalesce(string_agg(meter_id || '|' || direction || '|' || energy_wh::text || E'\\n', '' ORDER BY meter_id COLLATE "C", direction COLLATE "C"), ''), 'UTF8')), 'hex') AS digest
-  FROM meter_values WHERE group_id = $1 AND period_id = $2 AND replaced_seq IS NULL AND NOT substituted`;
+  FROM meter_values WHERE group_id = ${groupId} AND period_id = ${periodId} AND replaced_seq IS NULL AND NOT substituted`;
+}
+
+const RECEIVED_SQL = receivedAggregate('$1', '$2');
+
+/**
+ * The same aggregate for many group-periods in one statement, each with its values'
+ * watermark (highest seq of any of its rows, read in the same snapshot): every change to a
+ * group-period's values inserts a row with a new seq there, under the group-period's lock.
+ */
+const RECEIVED_MANY_SQL = `SELECT k.group_id, k.period_id, r.n, r.digest, w.seq::text AS watermark
+  FROM unnest($1::text[], $2::text[]) AS k(group_id, period_id)
+  CROSS JOIN LATERAL (${receivedAggregate('k.group_id', 'k.period_id')}) r
+  CROSS JOIN LATERAL (${valuesWatermarkSql('k.group_id', 'k.period_id')}) w`;
 
 /** meter-ingest's manifests as balancing received them, and balancing's own side of the comparison. */
 @Injectable()
@@ -51,6 +77,15 @@ export class IngestManifestsRepository {
   async received(sql: Sql, key: GroupPeriodKey): Promise<ValuesDigest> {
     const [row]: { n: number; digest: string }[] = await sql.query(RECEIVED_SQL, [key.groupId, key.periodId]);
     return { count: row.n, digest: `0x${row.digest}` };
+  }
+
+  /** `received` for many group-periods in one query, keyed `groupId|periodId`, with their values' watermark. */
+  async receivedMany(sql: Sql, keys: readonly GroupPeriodKey[]): Promise<Map<string, ReceivedAt>> {
+    const rows: { group_id: string; period_id: string; n: number; digest: string; watermark: string | null }[] = await sql.query(RECEIVED_MANY_SQL, [
+      keys.map((key) => key.groupId),
+      keys.map((key) => key.periodId),
+    ]);
+    return new Map(rows.map((row) => [`${row.group_id}|${row.period_id}`, { received: { count: row.n, digest: `0x${row.digest}` }, watermark: row.watermark }]));
   }
 
   /** The decider found a mismatch and asked for a re-send: the group-period waits (not settled). */
