@@ -21,7 +21,8 @@ describe('PollingLoop', () => {
       (error) => errors.push(error),
     );
     loop.start();
-    await sleep(120);
+    // Until three passes have begun (a fixed sleep is too short on a loaded machine), then stop.
+    for (let waited = 0; passes < 3 && waited < 10_000; waited += 10) await sleep(10);
     await loop.stop();
     // stop() returned only after the pass in progress had ended.
     expect(inFlight).toBe(0);
