@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock, GroupPeriodManifestDigests } from '@gridledger/domain';
 import { MeterManifestUpdated } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
-import { ManifestsRepository, periodIdOf, type DirtyGroupPeriod } from '../persistence/manifests.repository';
+import { ManifestsRepository, NO_WAIT, periodIdOf, type DirtyGroupPeriod, type ManifestWait } from '../persistence/manifests.repository';
 
 export interface ManifestPass {
   /** Group-periods whose manifest was computed. */
@@ -31,7 +31,8 @@ export class ManifestPublisher {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   }
 
-  async publishDirty(): Promise<ManifestPass> {
+  /** `wait`: leave group-periods still being filled (ManifestWait); none by default. */
+  async publishDirty(wait: ManifestWait = NO_WAIT): Promise<ManifestPass> {
     const lock = await this.dataSource.createQueryRunner();
     let computed = 0;
     let published = 0;
@@ -42,7 +43,7 @@ export class ManifestPublisher {
       if (!locked) return { computed, published, failed };
       try {
         for (;;) {
-          const dirty = await this.manifests.dirty(this.dataSource.manager, this.batchSize);
+          const dirty = await this.manifests.dirty(this.dataSource.manager, this.batchSize, wait);
           const computedAhead = await this.computeByPeriod(dirty);
           for (const one of dirty) {
             try {

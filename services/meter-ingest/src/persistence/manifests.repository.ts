@@ -13,6 +13,16 @@ export interface DirtyGroupPeriod {
   readonly batchSeqs: readonly string[];
 }
 
+/** How long the manifest loop leaves a group-period that batches are still filling. */
+export interface ManifestWait {
+  /** Computed once no batch has marked it for this long… */
+  readonly quietMs: number;
+  /** …or once its oldest mark is this old, however busy. */
+  readonly maxWaitMs: number;
+}
+
+export const NO_WAIT: ManifestWait = { quietMs: 0, maxWaitMs: 0 };
+
 export interface StoredManifest {
   readonly revision: number;
   readonly count: number;
@@ -53,12 +63,17 @@ const DIGEST_SQL = `encode(sha256(convert_to(coalesce(string_agg(i.meter_id || '
 /** meter-ingest's manifests: dirty marks, the computation in SQL, the latest published per group-period. */
 @Injectable()
 export class ManifestsRepository {
-  /** Up to `limit` dirty group-periods, oldest period first. */
-  async dirty(em: EntityManager, limit: number): Promise<DirtyGroupPeriod[]> {
+  /**
+   * Up to `limit` dirty group-periods, oldest period first: those no batch has marked for
+   * `quietMs`, or marked first `maxWaitMs` ago (a period being filled without pause).
+   */
+  async dirty(em: EntityManager, limit: number, wait: ManifestWait = NO_WAIT): Promise<DirtyGroupPeriod[]> {
     const rows: { group_id: string; period_start: Date; period_minutes: number; seqs: string[] }[] = await em.query(
       `SELECT group_id, period_start, min(period_minutes)::int AS period_minutes, array_agg(batch_seq::text) AS seqs
-       FROM manifest_dirty GROUP BY group_id, period_start ORDER BY period_start, group_id LIMIT $1`,
-      [limit],
+       FROM manifest_dirty GROUP BY group_id, period_start
+       HAVING max(marked_at) <= now() - make_interval(secs => $2::float8 / 1000) OR min(marked_at) <= now() - make_interval(secs => $3::float8 / 1000)
+       ORDER BY period_start, group_id LIMIT $1`,
+      [limit, wait.quietMs, wait.maxWaitMs],
     );
     return rows.map((row) => ({ groupId: row.group_id, periodStart: row.period_start, periodMinutes: row.period_minutes, batchSeqs: row.seqs }));
   }
@@ -83,11 +98,14 @@ export class ManifestsRepository {
    */
   async computeMany(em: EntityManager, groupIds: readonly string[], periodStart: Date): Promise<Map<string, GroupPeriodManifestDigests>> {
     const rows: (DigestRow & { group_id: string })[] = await em.query(
-      `SELECT i.group_id, r.mpo, r.batch_id, r.format, r.signature, r.signed_request AS request, count(*)::int AS n, ${DIGEST_SQL} AS digest,
-              GROUPING(r.mpo, r.batch_id, r.format, r.signature, r.signed_request)::int AS level
-       FROM intervals i JOIN raw_batches r ON r.seq = i.batch_seq
-       WHERE i.period_start = $2 AND i.group_id = ANY($1::text[])
-       GROUP BY GROUPING SETS ((i.group_id), (i.group_id, r.mpo), (i.group_id, r.mpo, r.batch_id, r.format, r.signature, r.signed_request))`,
+      // Grouped by the batch's seq, its details joined afterwards: the rows sorted for the
+      // grouping carry a bigint instead of the batch's id, signature and signed request.
+      `SELECT s.group_id, s.mpo, r.batch_id, r.format, r.signature, r.signed_request AS request, s.n, s.digest, s.level
+       FROM (SELECT i.group_id, b.mpo, i.batch_seq, count(*)::int AS n, ${DIGEST_SQL} AS digest, GROUPING(b.mpo, i.batch_seq)::int AS level
+               FROM intervals i JOIN raw_batches b ON b.seq = i.batch_seq
+              WHERE i.period_start = $2 AND i.group_id = ANY($1::text[])
+              GROUP BY GROUPING SETS ((i.group_id), (i.group_id, b.mpo), (i.group_id, b.mpo, i.batch_seq))) s
+       LEFT JOIN raw_batches r ON r.seq = s.batch_seq`,
       [groupIds, periodStart],
     );
     const byGroup = new Map<string, DigestRow[]>();
@@ -159,16 +177,16 @@ interface DigestRow {
   readonly level: number;
 }
 
-/** One group's rows of computeMany (levels: 31 the group, 15 per MPO, 0 per batch) as its digests. */
+/** One group's rows of computeMany (levels: 3 the group, 1 per MPO, 0 per batch) as its digests. */
 function digestsOf(rows: readonly DigestRow[]): GroupPeriodManifestDigests {
-  const total = rows.find((row) => row.level === 31);
+  const total = rows.find((row) => row.level === 3);
   const bytewise = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const perMpo = rows
-    .filter((row) => row.level === 15)
+    .filter((row) => row.level === 1)
     .map((row) => row.mpo!)
     .sort(bytewise)
     .map((mpo) => {
-      const own = rows.find((row) => row.level === 15 && row.mpo === mpo)!;
+      const own = rows.find((row) => row.level === 1 && row.mpo === mpo)!;
       const batches = rows
         .filter((row) => row.level === 0 && row.mpo === mpo)
         .sort((a, b) => bytewise(a.batch_id!, b.batch_id!))
