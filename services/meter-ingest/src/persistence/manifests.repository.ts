@@ -90,24 +90,48 @@ export class ManifestsRepository {
 
   /**
    * Count and digest of the accepted values of several groups of one period, overall, per
-   * MPO and per batch, in one statement (GROUPING SETS under the group). One statement per
+   * MPO and per batch (GROUPING SETS under the group). One statement per
    * period, not per group-period: the period's values are found by the key's leading
    * `period_start` and the group is a filter, so a statement per group read the whole
    * period once for every group (20 groups: 20 reads of every value, the larger part of
    * the intake's Postgres CPU).
    */
   async computeMany(em: EntityManager, groupIds: readonly string[], periodStart: Date): Promise<Map<string, GroupPeriodManifestDigests>> {
+    // Per MPO and per batch: grouped by the batch's seq, its details joined afterwards (the
+    // rows sorted for the grouping carry a bigint instead of the batch's id and signature).
     const rows: (DigestRow & { group_id: string })[] = await em.query(
-      // Grouped by the batch's seq, its details joined afterwards: the rows sorted for the
-      // grouping carry a bigint instead of the batch's id, signature and signed request.
       `SELECT s.group_id, s.mpo, r.batch_id, r.format, r.signature, r.signed_request AS request, s.n, s.digest, s.level
        FROM (SELECT i.group_id, b.mpo, i.batch_seq, count(*)::int AS n, ${DIGEST_SQL} AS digest, GROUPING(b.mpo, i.batch_seq)::int AS level
                FROM intervals i JOIN raw_batches b ON b.seq = i.batch_seq
               WHERE i.period_start = $2 AND i.group_id = ANY($1::text[])
-              GROUP BY GROUPING SETS ((i.group_id), (i.group_id, b.mpo), (i.group_id, b.mpo, i.batch_seq))) s
+              GROUP BY GROUPING SETS ((i.group_id, b.mpo), (i.group_id, b.mpo, i.batch_seq))) s
        LEFT JOIN raw_batches r ON r.seq = s.batch_seq`,
       [groupIds, periodStart],
     );
+    // The group's own line: a group whose values all come from one MPO has that MPO's count
+    // and digest (the same values, in the same order); only groups of several MPOs are
+    // aggregated once more (each aggregation sorts every value of the group).
+    const mposOf = new Map<string, DigestRow[]>();
+    for (const row of rows) {
+      if (row.level !== 1) continue;
+      const list = mposOf.get(row.group_id);
+      if (list) list.push(row);
+      else mposOf.set(row.group_id, [row]);
+    }
+    const shared = [...mposOf].filter(([, mpos]) => mpos.length > 1).map(([groupId]) => groupId);
+    for (const [groupId, mpos] of mposOf) {
+      if (mpos.length === 1) rows.push({ ...mpos[0], group_id: groupId, mpo: null, level: 3 });
+    }
+    if (shared.length > 0) {
+      const totals: (DigestRow & { group_id: string })[] = await em.query(
+        `SELECT i.group_id, NULL AS mpo, NULL AS batch_id, NULL AS format, NULL AS signature, NULL AS request, count(*)::int AS n, ${DIGEST_SQL} AS digest, 3 AS level
+           FROM intervals i JOIN raw_batches b ON b.seq = i.batch_seq
+          WHERE i.period_start = $2 AND i.group_id = ANY($1::text[])
+          GROUP BY i.group_id`,
+        [shared, periodStart],
+      );
+      rows.push(...totals);
+    }
     const byGroup = new Map<string, DigestRow[]>();
     for (const row of rows) {
       const list = byGroup.get(row.group_id);
