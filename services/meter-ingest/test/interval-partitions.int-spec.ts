@@ -7,6 +7,8 @@ import { verifyJsonSubmission } from '../src/intake/json-submission';
 import { MeterRegistryService } from '../src/registry/meter-registry.service';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/throwaway-database';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
+import { MIGRATIONS } from '../src/migrations';
+import { PartitionIntervalsByDay1796145000000 } from '../src/migrations/1796145000000-partition-intervals-by-day.migration';
 
 const NOW = Date.parse('2026-04-02T10:00:00Z');
 const mpo = Wallet.createRandom();
@@ -50,9 +52,9 @@ describe('intervals partitioned by day', () => {
   });
 
   it('moves the rows of an unpartitioned table into daily partitions when migrating', async () => {
-    // Undo the signed-request column (the last migration), then the partitioning itself.
-    await db.dataSource.undoLastMigration();
-    await db.dataSource.undoLastMigration();
+    // Undo the migrations after the partitioning (down from the last), then the partitioning itself.
+    const partitioning = MIGRATIONS.indexOf(PartitionIntervalsByDay1796145000000);
+    for (let undo = MIGRATIONS.length - partitioning; undo > 0; undo -= 1) await db.dataSource.undoLastMigration();
     expect(await partitionCounts()).toEqual({ intervals: 3 });
     await db.dataSource.runMigrations();
     expect(await partitionCounts()).toEqual({ intervals_d20260329: 1, intervals_d20260330: 1, intervals_d20260402: 1 });

@@ -10,10 +10,13 @@ const mpoB = Wallet.createRandom();
 const dso = Wallet.createRandom().address;
 const operator = AS_OPERATOR;
 const PERIOD = '2026-03-29T10:00:00Z';
+const LATER_PERIOD = '2026-03-29T10:15:00Z';
 
 describe('meter-ingest manifests', () => {
   let service: TestService;
   const accepted: ManifestBatchValue[] = [];
+  /** Values of LATER_PERIOD: one MPO only. */
+  const acceptedLater: ManifestBatchValue[] = [];
 
   async function submit(mpo: TestSigner, values: [string, string][], periodId = PERIOD): Promise<string> {
     // Signed here (not by postJson) to know the request signature the manifest must carry.
@@ -22,8 +25,9 @@ describe('meter-ingest manifests', () => {
     const answer = await postJson(`${service.url}/readings`, text, headers);
     expect(answer.body).toMatchObject({ status: 'accepted' });
     const batchId = answer.body.batchId as string;
-    if (periodId === PERIOD) {
-      for (const [meterId, wh] of values) accepted.push({ meterId, direction: meterId.startsWith('HH') ? 'consumption' : 'production', energyWh: wh, mpo: mpo.address, batchId, format: 'readings-json', signature: headers['x-gl-signature'], request: signedAs(headers) });
+    const into = periodId === PERIOD ? accepted : periodId === LATER_PERIOD ? acceptedLater : null;
+    if (into) {
+      for (const [meterId, wh] of values) into.push({ meterId, direction: meterId.startsWith('HH') ? 'consumption' : 'production', energyWh: wh, mpo: mpo.address, batchId, format: 'readings-json', signature: headers['x-gl-signature'], request: signedAs(headers) });
     }
     return batchId;
   }
@@ -34,9 +38,9 @@ describe('meter-ingest manifests', () => {
     return { method: 'POST', path: '/readings', expiry: headers['x-gl-expiry'], chainId: String(chainId), verifyingContract };
   }
 
-  async function manifests(): Promise<{ msgId?: string; data: ReturnType<typeof MeterManifestUpdated.parse> }[]> {
+  async function manifests(periodId = PERIOD): Promise<{ msgId?: string; data: ReturnType<typeof MeterManifestUpdated.parse> }[]> {
     const messages = (await meterStreamMessages(service, { manifests: true })).filter((m) => m.subject === 'meter.manifest.updated.BG-M');
-    return messages.map((m) => ({ msgId: m.msgId, data: MeterManifestUpdated.parse(m.data) })).filter((m) => m.data.data.periodId === PERIOD);
+    return messages.map((m) => ({ msgId: m.msgId, data: MeterManifestUpdated.parse(m.data) })).filter((m) => m.data.data.periodId === periodId);
   }
 
   beforeAll(async () => {
@@ -57,7 +61,7 @@ describe('meter-ingest manifests', () => {
     await submit(mpoA, [['PV-1', '950'], ['pv-2', '12']]);
     await submit(mpoB, [['HH-1', '300']]);
     // A value for another period changes another manifest, not this one.
-    await submit(mpoB, [['HH-2', '7']], '2026-03-29T10:15:00Z');
+    await submit(mpoB, [['HH-2', '7']], LATER_PERIOD);
     const [first] = await waitFor(async () => {
       const found = await manifests();
       return found.length > 0 && found.at(-1)!.data.data.count === 3 ? found.slice(-1) : null;
@@ -65,6 +69,12 @@ describe('meter-ingest manifests', () => {
     const expected = groupPeriodManifest(accepted);
     expect(first.data.data).toEqual({ groupId: 'BG-M', periodId: PERIOD, periodLength: 'PT15M', revision: first.data.data.revision, ...expected });
     expect(first.data.data.perMpo.map((m) => m.mpo)).toEqual([mpoA.address, mpoB.address].sort());
+    // A group-period of one MPO: its total is that MPO's line (taken from it, not aggregated again).
+    const [later] = await waitFor(async () => {
+      const found = await manifests(LATER_PERIOD);
+      return found.length > 0 ? found.slice(-1) : null;
+    });
+    expect(later.data.data).toEqual({ groupId: 'BG-M', periodId: LATER_PERIOD, periodLength: 'PT15M', revision: 1, ...groupPeriodManifest(acceptedLater) });
   });
 
   it('publishes a new revision when a late value arrives, and nothing when nothing changed', async () => {

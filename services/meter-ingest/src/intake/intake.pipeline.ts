@@ -211,7 +211,7 @@ function* meterIdsOf(submission: VerifiedSubmission): Generator<string> {
 function measuredIntervals(values: readonly AcceptedInterval[]) {
   const asEvent = (v: AcceptedInterval) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: String(v.energyWh), quality: v.quality });
   let json = '';
-  for (const v of values) json += `,{"meterId":"${v.meterId}","direction":"${v.direction}","periodId":"${v.periodId}","energyWh":"${v.energyWh}","quality":"${v.quality}"}`;
+  for (const v of values) json += `,{"meterId":"${v.meterId}","direction":"${v.direction}","periodId":"${v.periodId}","energyWh":"${String(v.energyWh)}","quality":"${v.quality}"}`;
   const sample = values.length > 3 ? [values[0], values[values.length >> 1], values[values.length - 1]] : values;
   return { key: 'intervals', json: `[${json.slice(1)}]`, sample: sample.map(asEvent) };
 }

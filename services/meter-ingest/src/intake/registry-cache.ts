@@ -33,13 +33,14 @@ export class RegistryCache {
     // A snapshot per batch: another batch catching up meanwhile must not change this one's view.
     const view = new Map<string, readonly RegistryVersion[]>();
     const missing: string[] = [];
+    // Two map operations a value (a meter named twice is set twice, to the same versions).
     for (const meterId of meterIds) {
-      if (view.has(meterId)) continue;
       const versions = this.meters.get(meterId);
-      if (versions === undefined) {
+      if (versions !== undefined) view.set(meterId, versions);
+      else if (!view.has(meterId)) {
         missing.push(meterId);
         view.set(meterId, []);
-      } else view.set(meterId, versions);
+      }
     }
     if (missing.length > 0) {
       const loaded = await this.load(client, missing);

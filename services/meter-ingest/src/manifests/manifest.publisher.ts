@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { Clock } from '@gridledger/domain';
+import type { Clock, GroupPeriodManifestDigests } from '@gridledger/domain';
 import { MeterManifestUpdated } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
-import { ManifestsRepository, periodIdOf, type DirtyGroupPeriod } from '../persistence/manifests.repository';
+import { ManifestsRepository, NO_WAIT, periodIdOf, type DirtyGroupPeriod, type ManifestWait } from '../persistence/manifests.repository';
 
 export interface ManifestPass {
   /** Group-periods whose manifest was computed. */
@@ -31,7 +31,8 @@ export class ManifestPublisher {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   }
 
-  async publishDirty(): Promise<ManifestPass> {
+  /** `wait`: leave group-periods still being filled (ManifestWait); none by default. */
+  async publishDirty(wait: ManifestWait = NO_WAIT): Promise<ManifestPass> {
     const lock = await this.dataSource.createQueryRunner();
     let computed = 0;
     let published = 0;
@@ -42,10 +43,11 @@ export class ManifestPublisher {
       if (!locked) return { computed, published, failed };
       try {
         for (;;) {
-          const dirty = await this.manifests.dirty(this.dataSource.manager, this.batchSize);
+          const dirty = await this.manifests.dirty(this.dataSource.manager, this.batchSize, wait);
+          const computedAhead = await this.computeByPeriod(dirty);
           for (const one of dirty) {
             try {
-              if (await this.publishOne(one)) published++;
+              if (await this.publishOne(one, computedAhead.get(periodKey(one))?.get(one.groupId))) published++;
             } catch (error) {
               // Dropped from the dirty list so it blocks nothing; the reconciler reports the gap.
               await this.manifests.clean(this.dataSource.manager, one);
@@ -64,10 +66,36 @@ export class ManifestPublisher {
     return { computed, published, failed };
   }
 
-  /** One group-period: compute, compare with the last published, publish a new revision if it changed. */
-  private publishOne(dirty: DirtyGroupPeriod): Promise<boolean> {
+  /**
+   * The manifests of the dirty groups, one statement per period (not per group-period: each
+   * statement reads the period's values once). The dirty rows were committed before this
+   * runs, so their values are in what it computes; values committed later leave dirty rows
+   * of their own for the next pass. A period whose statement fails is computed group by
+   * group instead (publishOne), so one group that cannot be computed holds back no other.
+   */
+  private async computeByPeriod(dirty: readonly DirtyGroupPeriod[]): Promise<Map<string, Map<string, GroupPeriodManifestDigests>>> {
+    const groupsOf = new Map<string, { periodStart: Date; groupIds: string[] }>();
+    for (const one of dirty) {
+      const key = periodKey(one);
+      const entry = groupsOf.get(key);
+      if (entry) entry.groupIds.push(one.groupId);
+      else groupsOf.set(key, { periodStart: one.periodStart, groupIds: [one.groupId] });
+    }
+    const computed = new Map<string, Map<string, GroupPeriodManifestDigests>>();
+    for (const [key, { periodStart, groupIds }] of groupsOf) {
+      try {
+        computed.set(key, await this.manifests.computeMany(this.dataSource.manager, groupIds, periodStart));
+      } catch {
+        // Left to publishOne, group by group.
+      }
+    }
+    return computed;
+  }
+
+  /** One group-period: compute (unless computed ahead), compare with the last published, publish a new revision if it changed. */
+  private publishOne(dirty: DirtyGroupPeriod, computedAhead?: GroupPeriodManifestDigests): Promise<boolean> {
     return this.dataSource.transaction(async (em) => {
-      const manifest = await this.manifests.compute(em, dirty.groupId, dirty.periodStart);
+      const manifest = computedAhead ?? (await this.manifests.compute(em, dirty.groupId, dirty.periodStart));
       const last = await this.manifests.latest(em, dirty.groupId, dirty.periodStart);
       await this.manifests.clean(em, dirty);
       if (last && last.count === manifest.count && last.digest === manifest.digest) return false;
@@ -84,4 +112,8 @@ export class ManifestPublisher {
       return true;
     });
   }
+}
+
+function periodKey(dirty: DirtyGroupPeriod): string {
+  return String(dirty.periodStart.getTime());
 }

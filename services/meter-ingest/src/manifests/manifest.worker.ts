@@ -3,6 +3,7 @@ import { LOGGER, PollingLoop, SERVICE_CONFIG } from '@gridledger/service-kit';
 import { counter, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
 import { ManifestPublisher } from './manifest.publisher';
+import type { ManifestWait } from '../persistence/manifests.repository';
 
 const manifestsPublished = () => counter('gridledger_manifests_published_total', 'Group-period manifests published by meter-ingest (new revisions)');
 const manifestFailures = () => counter('gridledger_manifest_failures_total', 'Group-period manifests that could not be written');
@@ -11,12 +12,17 @@ const manifestFailures = () => counter('gridledger_manifest_failures_total', 'Gr
 @Injectable()
 export class ManifestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly loop: PollingLoop;
+  private readonly wait: ManifestWait;
 
   constructor(
     private readonly publisher: ManifestPublisher,
     @Inject(SERVICE_CONFIG) config: MeterIngestConfig,
     @Inject(LOGGER) private readonly logger: JsonLogger,
   ) {
+    // A group-period still receiving batches waits one interval of quiet (ten at most): each
+    // computation reads all the period's values, so computing it on every pass while a
+    // period fills cost more Postgres CPU than storing the values.
+    this.wait = { quietMs: config.METER_INGEST_MANIFEST_INTERVAL_MS, maxWaitMs: 10 * config.METER_INGEST_MANIFEST_INTERVAL_MS };
     this.loop = new PollingLoop(config.METER_INGEST_MANIFEST_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`manifest pass failed: ${error instanceof Error ? error.message : String(error)}`, 'ManifestWorker'));
   }
 
@@ -29,7 +35,7 @@ export class ManifestWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async tick(): Promise<void> {
-    const pass = await this.publisher.publishDirty();
+    const pass = await this.publisher.publishDirty(this.wait);
     if (pass.published > 0) manifestsPublished().add(pass.published);
     for (const failure of pass.failed) {
       manifestFailures().add(1);

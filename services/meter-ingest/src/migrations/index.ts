@@ -4,6 +4,8 @@ import { AddGroupPeriodManifests1796144352702 } from './1796144352702-add-group-
 import { AddRegistryRevision1796144400000 } from './1796144400000-add-registry-revision.migration';
 import { PartitionIntervalsByDay1796145000000 } from './1796145000000-partition-intervals-by-day.migration';
 import { AddSignedRequest1796145100000 } from './1796145100000-add-signed-request.migration';
+import { AddManifestDirtyMarkedAt1796145200000 } from './1796145200000-add-manifest-dirty-marked-at.migration';
+import { CompressBodiesWithLz41796145300000 } from './1796145300000-compress-bodies-with-lz4.migration';
 
 /** meter-ingest owns the `meter_ingest` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'meter_ingest';
@@ -16,4 +18,6 @@ export const MIGRATIONS = [
   AddRegistryRevision1796144400000,
   PartitionIntervalsByDay1796145000000,
   AddSignedRequest1796145100000,
+  AddManifestDirtyMarkedAt1796145200000,
+  CompressBodiesWithLz41796145300000,
 ];
