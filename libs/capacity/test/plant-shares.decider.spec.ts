@@ -61,7 +61,7 @@ describe('plant shares decider', () => {
       fc.record({ type: fc.constant('RetireShares' as const), holderId: holder, sharesW: fc.bigInt({ min: 1n, max: 4_000n }) }),
       fc.record({ type: fc.constant('TransferShares' as const), fromHolderId: holder, toHolderId: holder, sharesW: fc.bigInt({ min: 1n, max: 4_000n }) }),
     );
-    const outcome = (run: () => PlantSharesEvent[]): unknown => {
+    const outcome = (run: () => readonly PlantSharesEvent[]): unknown => {
       try {
         return run();
       } catch (error) {
