@@ -37,7 +37,8 @@ const UNIQUE_VIOLATION = '23505';
  * Runs the plant-shares and holder deciders on the event store. Each command, in one
  * transaction: lock the aggregate's stream, load its state (a plant's from its snapshot at the
  * stream's last version, else by folding its events), decide, append the new events after the
- * version read, and apply them to the `plants`/`holders`/`holdings` projections and the snapshot. Concurrent transfers of one plant serialize on its stream, so no overdraft or
+ * version read, and apply them to the `plants`/`holders`/`holdings` projections and the
+ * snapshot. Concurrent transfers of one plant serialize on its stream, so no overdraft or
  * double-spend; nothing is read back from the projections to decide.
  */
 @Injectable()
