@@ -46,6 +46,22 @@ export type PlantSharesState =
       readonly changedAt: string;
     };
 
+/**
+ * The holders whose balances `decide` reads for a command (and whose balances its events
+ * change): a state whose `balances` hold at least these decides the same as the full state.
+ * The service keeps a snapshot per plant and loads only these instead of folding the stream.
+ */
+export function holdersNamedBy(command: PlantSharesCommand): HolderId[] {
+  switch (command.type) {
+    case 'RegisterPlant':
+      return [];
+    case 'TransferShares':
+      return [command.fromHolderId, command.toHolderId];
+    default:
+      return [command.holderId];
+  }
+}
+
 export const plantSharesDecider: Decider<PlantSharesCommand, PlantSharesEvent, PlantSharesState> = {
   initialState: () => ({ status: 'unregistered' }),
   decide: decidePlantShares,

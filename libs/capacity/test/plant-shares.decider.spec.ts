@@ -3,7 +3,8 @@ import { DomainError, foldEvents } from '@gridledger/domain';
 import { deciderSpec } from '@gridledger/testing';
 import { CapacityErrorCode } from '../src/capacity.errors';
 import { pvPlant } from './plant.fixture';
-import { PlantSharesEvent, plantSharesDecider } from '../src/plant-shares.decider';
+import { PlantSharesCommand, PlantSharesEvent, PlantSharesState, holdersNamedBy, plantSharesDecider } from '../src/plant-shares.decider';
+import { projectPlantEvents } from '../src/shares-projection';
 
 const at = '2026-03-29T01:07:00Z';
 const plant = pvPlant;
@@ -48,6 +49,42 @@ describe('plant shares decider', () => {
           expect(state.issuedW).toBe(held);
           expect(state.issuedW <= plant.capacityW).toBe(true);
           for (const balance of state.balances.values()) expect(balance > 0n).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('decides the same from a state holding only the balances of the holders a command names (the service\'s snapshot) (property)', () => {
+    const holder = fc.constantFrom('a', 'b', 'c', 'd');
+    const command = fc.oneof(
+      fc.record({ type: fc.constant('IssueShares' as const), holderId: holder, sharesW: fc.bigInt({ min: 1n, max: 4_000n }) }),
+      fc.record({ type: fc.constant('RetireShares' as const), holderId: holder, sharesW: fc.bigInt({ min: 1n, max: 4_000n }) }),
+      fc.record({ type: fc.constant('TransferShares' as const), fromHolderId: holder, toHolderId: holder, sharesW: fc.bigInt({ min: 1n, max: 4_000n }) }),
+    );
+    const outcome = (run: () => readonly PlantSharesEvent[]): unknown => {
+      try {
+        return run();
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return error.code;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 40 }), (commands) => {
+        let state = foldEvents(plantSharesDecider, [registered]);
+        for (const c of commands) {
+          const full = { ...c, plantId: 'pv-1', at } as PlantSharesCommand;
+          if (state.status !== 'registered') throw new Error('unregistered');
+          const named = holdersNamedBy(full);
+          const narrowed: PlantSharesState = { ...state, balances: new Map([...state.balances].filter(([holderId]) => named.includes(holderId))) };
+          expect(outcome(() => plantSharesDecider.decide(full, narrowed))).toEqual(outcome(() => plantSharesDecider.decide(full, state)));
+          const events = outcome(() => plantSharesDecider.decide(full, state));
+          if (Array.isArray(events)) {
+            // The balances the events change come out the same from the narrowed state.
+            const after = (from: PlantSharesState) => projectPlantEvents(from, events as PlantSharesEvent[]).changes;
+            expect(after(narrowed)).toEqual(after(state));
+            state = foldEvents(plantSharesDecider, events as PlantSharesEvent[], state);
+          }
         }
       }),
     );

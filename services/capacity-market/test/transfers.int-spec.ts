@@ -107,5 +107,30 @@ describe('shares against Postgres', () => {
       new Date(start.getTime() + 30_000),
     ]);
     expect(atStart[0]).toEqual({ total: '60000', n: 6 });
+    // The snapshot the commands decided from is the fold of the stream, at its last version.
+    expect(await snapshotOf('pv-1')).toEqual({ version: stored.length, issuedW: '60000', balances: Object.fromEntries(current.map((row) => [row.holder_id, row.shares_w])) });
   }, 120_000);
+
+  it('a snapshot not at the stream’s last version is ignored: the command folds the stream and rewrites it', async () => {
+    const now = new Date('2026-03-29T01:00:00Z');
+    await shares.registerPlant({ plantId: 'hydro-1', kind: 'hydro', meterId: 'M-hydro-1', capacityW: 10_000n, operator, groupId: 'BG-A', feePerMWPeriodCents: 0n }, now);
+    await shares.execute({ type: 'IssueShares', plantId: 'hydro-1', holderId: 'h00', sharesW: 6_000n }, now);
+    // A snapshot one version behind and wrong (as if events had been appended without it): not trusted.
+    await dataSource.query(`UPDATE plant_snapshots SET stream_version = 1, issued_w = 0 WHERE stream_id = 'plant:hydro-1'`);
+    await dataSource.query(`DELETE FROM plant_snapshot_balances WHERE stream_id = 'plant:hydro-1'`);
+    await expect(shares.execute({ type: 'IssueShares', plantId: 'hydro-1', holderId: 'h01', sharesW: 4_001n }, now)).rejects.toMatchObject({ code: CapacityErrorCode.BeyondCapacity });
+    await expect(shares.execute({ type: 'RetireShares', plantId: 'hydro-1', holderId: 'h00', sharesW: 6_001n }, now)).rejects.toMatchObject({ code: CapacityErrorCode.InsufficientShares });
+    await shares.execute({ type: 'IssueShares', plantId: 'hydro-1', holderId: 'h01', sharesW: 4_000n }, now);
+    expect(await snapshotOf('hydro-1')).toEqual({ version: 3, issuedW: '10000', balances: { h00: '6000', h01: '4000' } });
+    // No snapshot at all (a store rebuilt from the CAPACITY stream has none): the same.
+    await dataSource.query(`DELETE FROM plant_snapshots WHERE stream_id = 'plant:hydro-1'`);
+    await shares.execute({ type: 'RetireShares', plantId: 'hydro-1', holderId: 'h00', sharesW: 6_000n }, now);
+    expect(await snapshotOf('hydro-1')).toEqual({ version: 4, issuedW: '4000', balances: { h01: '4000' } });
+  });
+
+  async function snapshotOf(plantId: string): Promise<{ version: number; issuedW: string; balances: Record<string, string> }> {
+    const [head] = await dataSource.query(`SELECT stream_version, issued_w::text FROM plant_snapshots WHERE stream_id = $1`, [`plant:${plantId}`]);
+    const rows: { holder_id: string; shares_w: string }[] = await dataSource.query(`SELECT holder_id, shares_w::text FROM plant_snapshot_balances WHERE stream_id = $1`, [`plant:${plantId}`]);
+    return { version: head.stream_version, issuedW: head.issued_w, balances: Object.fromEntries(rows.map((row) => [row.holder_id, row.shares_w])) };
+  }
 });

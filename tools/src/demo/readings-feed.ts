@@ -60,14 +60,29 @@ export class ReadingsFeed {
     }
     const [mpo1, mpo2] = this.population.mpos;
     const jsonBatches: MpoBatch[] = [];
-    if (intervals.length > 0) jsonBatches.push({ signer: mpo1, body: JSON.stringify({ mpo: mpo1.address, batchRef: `intervals-${periodId}`, intervals }) });
-    if (readings.length > 0) jsonBatches.push({ signer: mpo2, body: JSON.stringify({ mpo: mpo2.address, batchRef: `registers-${periodId}`, readings }) });
+    // meter-ingest takes at most 50,000 entries a batch (METER_INGEST_MAX_BATCH_ENTRIES): 100,000 meters go in several.
+    inSlices(intervals).forEach((slice, i) => jsonBatches.push({ signer: mpo1, body: JSON.stringify({ mpo: mpo1.address, batchRef: batchRef('intervals', periodId, i), intervals: slice }) }));
+    inSlices(readings).forEach((slice, i) => jsonBatches.push({ signer: mpo2, body: JSON.stringify({ mpo: mpo2.address, batchRef: batchRef('registers', periodId, i), readings: slice }) }));
     let mscons: PeriodSubmission['mscons'] = null;
     if (plantSeries.length > 0) {
       mscons = { signer: mpo1, body: writeMscons(`P${periodStartMs / 1000}`, '9900000000003', periodStartMs + 20 * 60_000, plantSeries) };
     }
     return { periodId, jsonBatches, mscons, expected };
   }
+}
+
+/** Entries per JSON batch: even, so a meter's two register readings of the first period stay in one batch. */
+const BATCH_ENTRIES = 40_000;
+
+function inSlices<T>(entries: readonly T[]): T[][] {
+  const slices: T[][] = [];
+  for (let from = 0; from < entries.length; from += BATCH_ENTRIES) slices.push(entries.slice(from, from + BATCH_ENTRIES));
+  return slices;
+}
+
+/** The first batch keeps the name it always had; later ones are numbered. */
+function batchRef(kind: string, periodId: string, index: number): string {
+  return index === 0 ? `${kind}-${periodId}` : `${kind}-${periodId}-${index + 1}`;
 }
 
 function isPlant(meter: SimMeter): boolean {

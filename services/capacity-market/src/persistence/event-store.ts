@@ -23,12 +23,17 @@ export interface LoadedStream<E> {
  * unique version in `appendEvents` stays the guard if anything appends without it.
  */
 export async function loadStreamForUpdate<E extends CapacityEvent>(em: EntityManager, streamId: string, decode: (stored: Stored<E>) => E): Promise<LoadedStream<E>> {
-  await em.query(`SELECT pg_advisory_xact_lock(hashtext('capacity_market.events'), hashtext($1))`, [streamId]);
+  await lockStream(em, streamId);
   const rows: { stream_version: number; data: Stored<E> }[] = await em.query(`SELECT stream_version, data FROM events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
   rows.forEach((row, index) => {
     if (row.stream_version !== index + 1) throw new Error(`stream ${streamId} has a gap before version ${row.stream_version}`);
   });
   return { version: rows.length, events: rows.map((row) => decode(row.data)) };
+}
+
+/** The stream's lock, held to the end of the transaction (taking it again in it is a no-op wait). */
+export async function lockStream(em: EntityManager, streamId: string): Promise<void> {
+  await em.query(`SELECT pg_advisory_xact_lock(hashtext('capacity_market.events'), hashtext($1))`, [streamId]);
 }
 
 /**

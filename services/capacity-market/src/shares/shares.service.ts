@@ -9,14 +9,15 @@ import {
   PlantSharesEvent,
   capacityError,
   decodeHolderEvent,
-  decodePlantSharesEvent,
   holderDecider,
   holderNotRegistered,
+  holdersNamedBy,
   plantNotRegistered,
   plantSharesDecider,
 } from '@gridledger/capacity';
 import { InjectDataSource } from '@gridledger/service-kit';
 import { appendEvents, existingStreams, holderStreamId, loadStreamForUpdate, plantStreamId } from '../persistence/event-store';
+import { loadPlantForUpdate, savePlantSnapshot } from '../persistence/plant-snapshot';
 import { projectHolder, projectPlant } from '../persistence/shares-projection.repository';
 
 type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
@@ -34,9 +35,10 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * Runs the plant-shares and holder deciders on the event store. Each command, in one
- * transaction: lock the aggregate's stream, fold its events into the state, decide, append
- * the new events after the version read, and apply them to the `plants`/`holders`/`holdings`
- * projections. Concurrent transfers of one plant serialize on its stream, so no overdraft or
+ * transaction: lock the aggregate's stream, load its state (a plant's from its snapshot at the
+ * stream's last version, else by folding its events), decide, append the new events after the
+ * version read, and apply them to the `plants`/`holders`/`holdings` projections and the
+ * snapshot. Concurrent transfers of one plant serialize on its stream, so no overdraft or
  * double-spend; nothing is read back from the projections to decide.
  */
 @Injectable()
@@ -78,16 +80,19 @@ export class SharesService {
     });
   }
 
-  /** Load, check (the holders a command names live in other streams), decide, append, project. */
+  /**
+   * Load (from the plant's snapshot: its totals and the named holders' balances), check (the
+   * holders a command names live in other streams), decide, append, project, snapshot.
+   */
   private async runPlantCommand(em: EntityManager, plantId: string, command: PlantSharesCommand, check?: () => Promise<void>) {
     const streamId = plantStreamId(plantId);
-    const stream = await loadStreamForUpdate(em, streamId, decodePlantSharesEvent);
-    const state = foldEvents(plantSharesDecider, stream.events);
-    if (command.type !== 'RegisterPlant' && state.status !== 'registered') throw plantNotRegistered(plantId);
+    const loaded = await loadPlantForUpdate(em, streamId, holdersNamedBy(command));
+    if (command.type !== 'RegisterPlant' && loaded.state.status !== 'registered') throw plantNotRegistered(plantId);
     await check?.();
-    const events = plantSharesDecider.decide(command, state);
-    const version = await appendEvents(em, streamId, stream.version, events);
-    const { changes } = await projectPlant(em, state, events, version);
+    const events = plantSharesDecider.decide(command, loaded.state);
+    const version = await appendEvents(em, streamId, loaded.version, events);
+    const { state, changes } = await projectPlant(em, loaded.state, events, version);
+    await savePlantSnapshot(em, streamId, version, state, changes.flatMap((change) => change.balances), loaded.folded);
     return { events, changes };
   }
 }
