@@ -16,7 +16,6 @@ import {
   groupPeriodDecider,
   groupPeriodGate,
   inputsDigest,
-  leafColumnsOf,
   periodStartSeconds,
   summarizeMarketPeriod,
   versionSaltKey,
@@ -186,14 +185,15 @@ export class GroupPeriodSettler {
     // meter-ingest's manifest, and the rows' root under the next version's salts is hashed
     // (unless substitutes will change the rows: then the decider hashes the rows it settles),
     // both on worker threads while the rest of the state loads.
-    const received = this.manifest.required ? this.roots.measuredDigestOf(loaded.meters) : Promise.resolve(undefined);
     const versions = await settledVersionsOf(em, key.groupId, key.periodId);
     const nextVersion = versions.length + 1;
     const start = periodStartSeconds(key.periodId, due.periodLength);
-    const hashing = substituting ? Promise.resolve(undefined) : this.roots.rootOf(leafColumnsOf(loaded.meters), start, versionSaltKey(this.leafSaltKey, key.groupId, start, nextVersion));
-    // Awaited together, so neither can fail unobserved while the other is awaited.
-    const hashed = Promise.all([received, hashing]);
-    hashed.catch(() => undefined);
+    const hashing = this.roots.hashesOf(loaded.meters, {
+      measured: this.manifest.required,
+      ...(substituting ? {} : { root: { periodStartSeconds: start, versionKey: versionSaltKey(this.leafSaltKey, key.groupId, start, nextVersion) } }),
+    });
+    // Awaited below, after the other reads; marked handled so a failure meanwhile is not an unhandled rejection.
+    hashing.catch(() => undefined);
     const state: GroupPeriodState = {
       status: due.status,
       meters: loaded.meters,
@@ -203,8 +203,8 @@ export class GroupPeriodSettler {
       confirmedVersion: due.confirmedVersion,
     };
     const manifest = this.manifest.required ? await this.manifests.latest(em, key) : null;
-    const [receivedDigest, loadedRoot] = await hashed;
-    const command = commandOf(receivedDigest ? { manifest, received: receivedDigest } : undefined);
+    const { root: loadedRoot, measured } = await hashing;
+    const command = commandOf(measured ? { manifest, received: measured } : undefined);
     const decider = groupPeriodDecider(context, {
       keccak: this.keccak,
       leafSaltKey: this.leafSaltKey,

@@ -1,72 +1,72 @@
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Keccak256, ValuesDigest } from '@gridledger/domain';
-import { LeafColumns, MeterRows, measuredValuesDigest, merkleRootOfLeaves } from '@gridledger/settlement';
+import { MeterRows, leafColumnsOf, measuredValuesDigest, merkleRootOfLeaves } from '@gridledger/settlement';
 
-/**
- * The hashing a settlement does over all of a group-period's values: the Merkle root
- * (StandardMerkleTree-compatible, `merkleRootOfLeaves`, the leaves salted from `versionKey`,
- * `versionSaltKey`) and the digest of the measured values that is compared with meter-ingest's
- * manifest (`measuredValuesDigest`).
- */
+/** Which hashes a settlement wants of a group-period's rows. */
+export interface HashRequest {
+  /** The Merkle root of the rows with a value (StandardMerkleTree-compatible, `merkleRootOfLeaves`), salted from `versionKey` (`versionSaltKey`). */
+  readonly root?: { readonly periodStartSeconds: bigint; readonly versionKey: Uint8Array };
+  /** The digest of the measured values, compared with meter-ingest's manifest (`measuredValuesDigest`). */
+  readonly measured?: boolean;
+}
+
+export interface Hashes {
+  readonly root?: string;
+  readonly measured?: ValuesDigest;
+}
+
+/** The hashing a settlement does over all of a group-period's values, with the same functions the decider uses. */
 export interface MerkleRoots {
-  rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string>;
-  measuredDigestOf(rows: MeterRows): Promise<ValuesDigest>;
+  hashesOf(rows: MeterRows, request: HashRequest): Promise<Hashes>;
   close(): Promise<void>;
+}
+
+function hashRows(rows: MeterRows, request: HashRequest, keccak: () => Keccak256): Hashes {
+  return {
+    ...(request.root ? { root: merkleRootOfLeaves(leafColumnsOf(rows), request.root.periodStartSeconds, request.root.versionKey, keccak()) } : {}),
+    ...(request.measured ? { measured: measuredValuesDigest(rows) } : {}),
+  };
 }
 
 /** On the calling thread: for tests, small deployments, and where workers cannot load. */
 export class InlineMerkleRoots implements MerkleRoots {
   constructor(private readonly keccak: Keccak256) {}
 
-  async rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string> {
-    return merkleRootOfLeaves(leaves, periodStartSeconds, versionKey, this.keccak);
-  }
-
-  async measuredDigestOf(rows: MeterRows): Promise<ValuesDigest> {
-    return measuredValuesDigest(rows);
+  async hashesOf(rows: MeterRows, request: HashRequest): Promise<Hashes> {
+    return hashRows(rows, request, () => this.keccak);
   }
 
   async close(): Promise<void> {}
 }
 
-/** What crosses to a worker: columns, not objects, so the copy is cheap. Meter ids are joined by "\n" (ids cannot contain one). */
-export type MerkleJob =
-  | {
-      readonly kind: 'root';
-      readonly id: number;
-      readonly meterIds: string;
-      /** 1 production, 0 consumption. */
-      readonly directions: Uint8Array;
-      readonly energies: BigUint64Array;
-      readonly periodStartSeconds: bigint;
-      readonly versionKey: Uint8Array;
-    }
-  | {
-      readonly kind: 'measured-digest';
-      readonly id: number;
-      readonly meterIds: string;
-      readonly directions: Uint8Array;
-      readonly expected: Uint8Array;
-      readonly kinds: Uint8Array;
-      readonly energies: BigUint64Array;
-    };
+/** What crosses to a worker: the rows as columns (meter ids joined by "\n"; ids cannot contain one), not objects, so the copy is cheap. */
+export interface MerkleJob {
+  readonly id: number;
+  readonly meterIds: string;
+  readonly directions: Uint8Array;
+  readonly expected: Uint8Array;
+  readonly kinds: Uint8Array;
+  readonly energies: BigUint64Array;
+  readonly request: HashRequest;
+}
 
-export type MerkleResult =
-  | { readonly id: number; readonly root: string }
-  | { readonly id: number; readonly digest: ValuesDigest }
-  | { readonly id: number; readonly error: string };
+export type MerkleResult = { readonly id: number; readonly hashes: Hashes } | { readonly id: number; readonly error: string };
 
-type Answer = { readonly root: string } | { readonly digest: ValuesDigest };
+/** The worker's side of a job: the rows back from columns, then the same hashing as inline. */
+export function answerJob(job: MerkleJob, keccak: Keccak256): MerkleResult {
+  const rows: MeterRows = { meterIds: job.meterIds.split('\n'), directions: job.directions, expected: job.expected, kinds: job.kinds, energies: job.energies };
+  return { id: job.id, hashes: hashRows(rows, job.request, () => keccak) };
+}
 
 /**
  * Hashing is the CPU-heavy part of settling (keccak over every leaf and node, SHA-256 over
- * every value line), so it runs on worker threads while the main thread reads the next
- * group's rows from Postgres.
+ * every value line), so it runs on worker threads, one job per group-period, while the main
+ * thread reads the next group's rows from Postgres.
  */
 export class WorkerMerkleRoots implements MerkleRoots {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (hashes: Hashes) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   private nextWorker = 0;
 
@@ -81,7 +81,7 @@ export class WorkerMerkleRoots implements MerkleRoots {
         if (!job) return;
         this.pending.delete(result.id);
         if ('error' in result) job.reject(new Error(result.error));
-        else job.resolve(result);
+        else job.resolve(result.hashes);
       });
       worker.on('error', (error) => {
         for (const job of this.pending.values()) job.reject(error);
@@ -92,25 +92,14 @@ export class WorkerMerkleRoots implements MerkleRoots {
     });
   }
 
-  async rootOf(leaves: LeafColumns, periodStartSeconds: bigint, versionKey: Uint8Array): Promise<string> {
-    if (leaves.meterIds.length === 0) return this.fallback.rootOf(leaves, periodStartSeconds, versionKey);
-    // Copied, not transferred: the columns may be the decider state's own.
-    const answer = await this.run({ kind: 'root', id: this.nextId++, meterIds: leaves.meterIds.join('\n'), directions: leaves.directions, energies: leaves.energies, periodStartSeconds, versionKey });
-    if (!('root' in answer)) throw new Error('a Merkle worker answered a root job without a root');
-    return answer.root;
-  }
-
-  async measuredDigestOf(rows: MeterRows): Promise<ValuesDigest> {
-    if (rows.meterIds.length === 0) return this.fallback.measuredDigestOf(rows);
-    const answer = await this.run({ kind: 'measured-digest', id: this.nextId++, meterIds: rows.meterIds.join('\n'), directions: rows.directions, expected: rows.expected, kinds: rows.kinds, energies: rows.energies });
-    if (!('digest' in answer)) throw new Error('a Merkle worker answered a digest job without a digest');
-    return answer.digest;
-  }
-
-  private run(job: MerkleJob): Promise<Answer> {
+  hashesOf(rows: MeterRows, request: HashRequest): Promise<Hashes> {
+    if (rows.meterIds.length === 0 || (!request.root && !request.measured)) return this.fallback.hashesOf(rows, request);
+    const id = this.nextId++;
+    // Copied, not transferred: the columns are the decider state's own.
+    const job: MerkleJob = { id, meterIds: rows.meterIds.join('\n'), directions: rows.directions, expected: rows.expected, kinds: rows.kinds, energies: rows.energies, request };
     const worker = this.workers[this.nextWorker++ % this.workers.length];
-    return new Promise<Answer>((resolvePromise, reject) => {
-      this.pending.set(job.id, { resolve: resolvePromise, reject });
+    return new Promise<Hashes>((resolvePromise, reject) => {
+      this.pending.set(id, { resolve: resolvePromise, reject });
       worker.postMessage(job);
     });
   }
