@@ -1,7 +1,8 @@
 import { Wallet } from 'ethers';
 import { MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
 import { signSession } from '@gridledger/auth';
-import { expectProblem, expectProblemAnswer } from '@gridledger/testing';
+import { expectProblem, expectProblemAnswer, waitFor } from '@gridledger/testing';
+import { REGISTRY_LOCK_BUCKETS } from '../src/registry/meter-registry.service';
 import { GRID_AREA, intervalJson, meterJson, signedBatch } from './support/fixtures';
 import { AS_OPERATOR, meterStreamMessages, postJson, requestJson, signedHeaders, startTestService, type TestService } from './support/test-service';
 
@@ -136,5 +137,29 @@ describe('meter registry over HTTP', () => {
     const changed = intervals.map((v, i) => (i === 4_321 ? { ...v, energyWh: '2' } : v));
     const resent = await postJson(`${service.url}/readings`, await signedBatch(mpo, { batchRef: 'resent', intervals: changed }));
     expect(resent.body).toMatchObject({ accepted: 0, duplicates: 4_999, rejected: 1, rejections: [{ code: 'CONFLICTING_DUPLICATE', field: 'intervals[4321]' }] });
+  });
+
+  it('locks a bounded number of buckets however many meters one registration names (the shared lock table stays small)', async () => {
+    // A transaction of the test holds the last bucket, so the registration waits there holding the buckets below it.
+    const holder = service.running.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT pg_advisory_xact_lock(hashtext('meter-registry'), $1)`, [REGISTRY_LOCK_BUCKETS - 1]);
+      const meters = Array.from({ length: 5_000 }, (_, i) => meterJson(`LOCKS-${i}`, mpo.address, dso, { groupId: 'BG-NEW' }));
+      const registration = postJson(`${service.url}/meters`, { meters }, AS_OPERATOR);
+      const advisory = async (granted: boolean) =>
+        ((await holder.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted = $1 AND pid <> pg_backend_pid()`, [granted])) as { n: number }[])[0].n;
+      await waitFor(async () => (await advisory(false)) === 1, { timeoutMs: 30_000, what: 'the registration waiting on the held bucket' });
+      const held = await advisory(true);
+      // 5,000 meters fall into nearly every bucket below the held one; a lock per meter would be 5,000.
+      expect(held).toBeGreaterThan(REGISTRY_LOCK_BUCKETS / 2);
+      expect(held).toBeLessThan(REGISTRY_LOCK_BUCKETS);
+      await holder.commitTransaction();
+      expect(await registration).toMatchObject({ status: 201, body: { registered: 5_000 } });
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
   });
 });

@@ -35,6 +35,26 @@ export interface MeterPointView {
   readonly versions: MeterPointVersionJson[];
 }
 
+/** Buckets the registry's meters are locked by: a request locks at most this many, however many meters it names. */
+export const REGISTRY_LOCK_BUCKETS = 256;
+
+/**
+ * Serializes requests that touch the same meters: one transaction-level advisory lock per
+ * bucket of meter ids (two-key form: class `hashtext('meter-registry')`, bucket), taken in
+ * ascending order so two requests cannot deadlock. A lock per meter would put ten thousand
+ * locks of one registration into Postgres' shared lock table, which is sized for about 64 per
+ * connection: two such requests at once ran the server out of shared memory and failed every
+ * other transaction on it. Requests on different meters of one bucket wait for each other,
+ * which registry traffic can afford.
+ */
+async function lockRegistryBuckets(em: EntityManager, meterIds: readonly string[]): Promise<void> {
+  await em.query(
+    `SELECT pg_advisory_xact_lock(hashtext('meter-registry'), bucket)
+     FROM (SELECT DISTINCT hashtext(id) & ${REGISTRY_LOCK_BUCKETS - 1} AS bucket FROM unnest($1::text[]) AS id ORDER BY 1) AS buckets`,
+    [meterIds],
+  );
+}
+
 /**
  * The event-sourced registry: load each meter's events, decide, append the new events, update
  * the read model and enqueue the wire events, all in one transaction per request. A request
@@ -54,7 +74,7 @@ export class MeterRegistryService {
     const requestedBy = requester.address;
     return this.dataSource.transaction(async (em) => {
       const meterIds = [...new Set(commands.map((c) => c.meterId))].sort();
-      await em.query(`SELECT pg_advisory_xact_lock(hashtext('meter:' || id)) FROM unnest($1::text[]) AS id`, [meterIds]);
+      await lockRegistryBuckets(em, meterIds);
       const states = await this.loadStates(em, meterIds);
       const errors: DomainError[] = [];
       const decided: { meterId: string; event: RegistryEvent }[] = [];
