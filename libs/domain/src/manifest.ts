@@ -76,8 +76,13 @@ export function manifestLine(value: ManifestValue): string {
 
 /** The canonical order: meterId, then direction, bytewise. */
 export function compareManifestValues(a: ManifestValue, b: ManifestValue): number {
-  if (a.meterId !== b.meterId) return a.meterId < b.meterId ? -1 : 1;
-  return a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0;
+  return compareManifestKeys(a.meterId, a.direction, b.meterId, b.direction);
+}
+
+/** `compareManifestValues` on the keys alone, for callers holding columns rather than objects. */
+export function compareManifestKeys(meterA: string, directionA: Direction, meterB: string, directionB: Direction): number {
+  if (meterA !== meterB) return meterA < meterB ? -1 : 1;
+  return directionA < directionB ? -1 : directionA > directionB ? 1 : 0;
 }
 
 /** SHA-256 over nothing: the digest of a group-period meter-ingest accepted no value for. */

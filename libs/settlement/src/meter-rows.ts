@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Direction, ValuesDigest, WattHours, manifestLine } from '@gridledger/domain';
+import { Direction, ValuesDigest, WattHours, compareManifestKeys, manifestLine } from '@gridledger/domain';
 import { ExpectedMeter, MeterValue, meterKey } from './meter-value';
 
 /** What a row holds: no value yet, a measured value, or a substitute made at the deadline. */
@@ -220,14 +220,9 @@ export function measuredValuesDigest(rows: MeterRows): ValuesDigest {
   return { count: measured.length, digest: `0x${hash.digest('hex')}` };
 }
 
-/** The manifest's canonical order (`compareManifestValues`) on two rows, without building objects. */
+/** The manifest's canonical order on two rows, without building objects. */
 function compareRows(rows: MeterRows, a: number, b: number): number {
-  const meterA = rows.meterIds[a];
-  const meterB = rows.meterIds[b];
-  if (meterA !== meterB) return meterA < meterB ? -1 : 1;
-  const directionA = directionOf(rows.directions[a]);
-  const directionB = directionOf(rows.directions[b]);
-  return directionA < directionB ? -1 : directionA > directionB ? 1 : 0;
+  return compareManifestKeys(rows.meterIds[a], directionOf(rows.directions[a]), rows.meterIds[b], directionOf(rows.directions[b]));
 }
 
 /** Values of the rows that have one (for callers that want objects, e.g. specs and proofs). */

@@ -11,6 +11,7 @@ import { ManualClock, createTestDatabase } from '@gridledger/testing';
 import { MIGRATIONS, SCHEMA } from '../src/migrations';
 import { createMeterValuePartitions } from '../src/persistence/meter-value-partitions';
 import { DEFAULT_MANIFEST_POLICY, DEFAULT_POISON_POLICY, GroupPeriodSettler, type ManifestPolicy } from '../src/settlement/group-period.settler';
+import { IngestManifestsRepository } from '../src/persistence/ingest-manifests.repository';
 import { createMerkleRoots } from '../src/settlement/merkle-roots';
 
 /**
@@ -109,9 +110,10 @@ async function loadPeriod(dataSource: DataSource, meters: number, periodId: stri
 const BENCH_MPO = '0x00000000000000000000000000000000000000a1';
 const SIGNATURE = `0x${'11'.repeat(65)}`;
 
-/** meter-ingest's manifest of each group-period as balancing stores it on `meter.manifest.updated`. */
+/** meter-ingest's manifest of each group-period, stored as balancing's manifests handler stores it on `meter.manifest.updated`. */
 async function storeManifests(dataSource: DataSource, periodId: string, groups: string[], meters: number, perGroup: number, valueOf: (i: number) => ManifestValue): Promise<void> {
-  const rows = groups.map((groupId, g) => {
+  const repository = new IngestManifestsRepository();
+  for (const [g, groupId] of groups.entries()) {
     const values: ManifestBatchValue[] = [];
     for (let i = g * perGroup; i < Math.min(meters, (g + 1) * perGroup); i++) {
       // Two batches per group, as an MPO delivering a group's meters in two files.
@@ -119,10 +121,7 @@ async function storeManifests(dataSource: DataSource, periodId: string, groups: 
       values.push({ ...valueOf(i), mpo: BENCH_MPO, batchId, format: 'readings-json', signature: SIGNATURE });
     }
     const manifest = groupPeriodManifest(values);
-    return [groupId, manifest.count, manifest.digest, JSON.stringify({ groupId, periodId, revision: 1, ...manifest })];
-  });
-  for (const [groupId, count, digest, data] of rows) {
-    await dataSource.query(`INSERT INTO ingest_manifests (group_id, period_id, revision, value_count, digest, data, received_at) VALUES ($1, $2, 1, $3, $4, $5, now())`, [groupId, periodId, count, digest, data]);
+    await repository.record(dataSource.manager, { groupId, periodId }, { revision: 1, count: manifest.count, digest: manifest.digest }, { groupId, periodId, revision: 1, ...manifest }, new Date());
   }
 }
 

@@ -3,12 +3,11 @@ import { MARKET, type Role } from '@gridledger/auth';
 import { formatInstant, parsePeriodId, periodIdOf } from '@gridledger/domain';
 import { BALANCING_PROOF_SUBJECT, MeterPointsRegistered, type BalancingProofReply } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
-import { AuthService, bootstrapService, type RunningService } from '@gridledger/service-kit';
-import { connectTestMessaging, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, sessionHeaders, testNatsEnv, waitFor, type TestDatabase } from '@gridledger/testing';
+import { AuthService, type RunningService } from '@gridledger/service-kit';
+import { connectTestMessaging, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, sessionHeaders, waitFor, type TestDatabase } from '@gridledger/testing';
 import type { BalancingConfig } from '../src/config';
-import { balancingService } from '../src/service';
 import { TEST_LEAF_SALT_KEY, publishMeasured } from './support/balancing-under-test';
-import { startTestRoles, type TestRoles } from './support/roles';
+import { bootstrapBalancing, startTestRoles, type TestRoles } from './support/roles';
 
 jest.setTimeout(120_000);
 
@@ -62,21 +61,12 @@ describe('balancing: who may call what', () => {
     await roles.grant('BRP', 'BG-A', brpA.address);
     await roles.grant('BRP', 'BG-B', brpB.address);
     await roles.grant('TSO', MARKET, tso.address);
-    service = await bootstrapService(
-      balancingService({
-        ...testNatsEnv(),
-        DATABASE_URL: db.url,
-        NATS_NAMESPACE: namespace,
-        HTTP_PORT: '0',
-        HTTP_HOST: '127.0.0.1',
-        LOG_LEVEL: 'error',
-        BALANCING_REQUIRE_MANIFEST: 'false',
-        BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY,
-        BALANCING_GATE_DEADLINE_MS: '1',
-        BALANCING_SETTLE_INTERVAL_MS: '150',
-        ...roles.env,
-      }),
-    );
+    service = await bootstrapBalancing(db.url, namespace, roles, {
+      BALANCING_REQUIRE_MANIFEST: 'false',
+      BALANCING_LEAF_SALT_KEY: TEST_LEAF_SALT_KEY,
+      BALANCING_GATE_DEADLINE_MS: '1',
+      BALANCING_SETTLE_INTERVAL_MS: '150',
+    });
     messaging = await connectTestMessaging({ namespace, name: 'balancing-authorization-test' });
     // Priced, so the settlement books amounts on the ledger.
     expect((await roles.signed(service.url, { method: 'PUT', path: `/prices/${PERIOD}`, body: { imbalancePricePerMWh: '10000' } })).status).toBe(200);

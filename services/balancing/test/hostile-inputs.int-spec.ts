@@ -4,7 +4,7 @@ import { MARKET, signRequest, type AuthEnvironment, type RequestSigner } from '@
 import { periodIdOf } from '@gridledger/domain';
 import { CapacityExchangeScheduled, ChainPeriodConfirmed, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
 import { readDeadLetters, type MessagingClient } from '@gridledger/messaging';
-import { bootstrapService, type RunningService } from '@gridledger/service-kit';
+import type { RunningService } from '@gridledger/service-kit';
 import {
   connectTestMessaging,
   createTestDatabase,
@@ -24,13 +24,11 @@ import {
   expectedStatuses,
   type HostileRequest,
   type HostileTally,
-  testNatsEnv,
   type TestDatabase,
 } from '@gridledger/testing';
 import type { BalancingConfig } from '../src/config';
 import { balancingConsumerRefs } from '../src/ingest/balancing-consumers';
-import { balancingService } from '../src/service';
-import { startTestRoles, type TestRoles } from './support/roles';
+import { bootstrapBalancing, startTestRoles, type TestRoles } from './support/roles';
 
 /**
  * 1,000 generated hostile requests per write endpoint and per intake subject (fast-check,
@@ -70,9 +68,7 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
     await roles.grant('BRP', 'BG-A', brpA.address);
     await roles.grant('BRP', 'BG-B', brpB.address);
     await roles.grant('TSO', MARKET, tso.address);
-    service = await bootstrapService(
-      balancingService({ ...testNatsEnv(), DATABASE_URL: db.url, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...roles.env }),
-    );
+    service = await bootstrapBalancing(db.url, namespace, roles);
     publisher = await connectTestMessaging({ namespace, name: 'balancing-hostile-test' });
   }, 60_000);
 

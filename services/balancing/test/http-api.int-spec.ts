@@ -1,11 +1,10 @@
 import { Client } from 'pg';
 import { formatInstant, periodIdOf, periodStartOf } from '@gridledger/domain';
-import { bootstrapService, type RunningService } from '@gridledger/service-kit';
-import { testNatsEnv, createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
+import type { RunningService } from '@gridledger/service-kit';
+import { createTestDatabase, deleteNamespaceStreams, expectProblem, randomNamespace, walkPages, type TestDatabase } from '@gridledger/testing';
 import { Wallet } from 'ethers';
 import type { BalancingConfig } from '../src/config';
-import { balancingService } from '../src/service';
-import { startTestRoles, type TestRoles } from './support/roles';
+import { bootstrapBalancing, startTestRoles, type TestRoles } from './support/roles';
 
 /** balancing's HTTP API in-process: every error is problem details, every list is paged. */
 describe('balancing HTTP API', () => {
@@ -24,7 +23,7 @@ describe('balancing HTTP API', () => {
     db = await createTestDatabase();
     roles = await startTestRoles();
     for (const group of ['BG-P', 'BG-O']) await roles.grant('BRP', group, brp.address);
-    service = await bootstrapService(balancingService({ DATABASE_URL: db.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', ...roles.env }));
+    service = await bootstrapBalancing(db.url, namespace, roles);
   }, 60_000);
 
   afterAll(async () => {

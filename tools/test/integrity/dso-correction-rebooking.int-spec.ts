@@ -9,14 +9,13 @@ import {
   expectProblem,
   randomNamespace,
   signedFetch,
-  spawnService,
   startAnvil,
-  testNatsEnv,
   waitFor,
   type AnvilInstance,
   type SpawnedService,
   type TestDatabase,
 } from '@gridledger/testing';
+import { spawnBalancing, spawnMeterIngest } from './services';
 
 // Issue 11's last bound: a registry change reaching back into settled periods (values meter-ingest
 // accepted and published) is refused unless the meter's DSO makes it as a correction; then the
@@ -62,27 +61,8 @@ describe('a DSO correction moving a meter between groups over settled periods', 
     await chain.grant('MPO', A, mpo.address);
     await chain.grant('MPO', B, mpo.address);
     [ingestDb, balancingDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-    meterIngest = await spawnService({
-      entry: 'services/meter-ingest/src/main.ts',
-      env: { DATABASE_URL: ingestDb.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, ...chain.env, METER_INGEST_MANIFEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' },
-      readyTimeoutMs: 90_000,
-    });
-    balancing = await spawnService({
-      entry: 'services/balancing/src/main.ts',
-      env: {
-        DATABASE_URL: balancingDb.url,
-        ...testNatsEnv(),
-        NATS_NAMESPACE: namespace,
-        ...chain.env,
-        BALANCING_GATE_DEADLINE_MS: '1',
-        BALANCING_SETTLE_INTERVAL_MS: '200',
-        BALANCING_MERKLE_THREADS: '0',
-        BALANCING_RESEND_RETRY_MS: '2000',
-        BALANCING_RECONCILE_INTERVAL_MS: '1000',
-        LOG_LEVEL: 'warn',
-      },
-      readyTimeoutMs: 90_000,
-    });
+    meterIngest = await spawnMeterIngest(ingestDb.url, namespace, chain);
+    balancing = await spawnBalancing(balancingDb.url, namespace, chain);
   });
 
   afterAll(async () => {

@@ -11,14 +11,13 @@ import {
   deleteNamespaceStreams,
   randomNamespace,
   signedFetch,
-  spawnService,
   startAnvil,
-  testNatsEnv,
   waitFor,
   type AnvilInstance,
   type SpawnedService,
   type TestDatabase,
 } from '@gridledger/testing';
+import { spawnBalancing, spawnMeterIngest } from './services';
 
 // A lost write: meter-ingest accepted a batch and published its measured event, and the event
 // is gone from the stream before balancing reads it (deleted by hand, as JetStream may lose an
@@ -56,11 +55,7 @@ describe('a measured event lost from the stream', () => {
     await chain.grant('MPO', GROUP, mpo.address);
     [ingestDb, balancingDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     messaging = await connectTestMessaging({ namespace, name: 'integrity-test' });
-    meterIngest = await spawnService({
-      entry: 'services/meter-ingest/src/main.ts',
-      env: { DATABASE_URL: ingestDb.url, ...testNatsEnv(), NATS_NAMESPACE: namespace, ...chain.env, METER_INGEST_MANIFEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' },
-      readyTimeoutMs: 90_000,
-    });
+    meterIngest = await spawnMeterIngest(ingestDb.url, namespace, chain);
   });
 
   afterAll(async () => {
@@ -254,28 +249,15 @@ describe('a measured event lost from the stream', () => {
   }
 
   function startBalancing(consumerPrefix = 'balancing', overrides: Record<string, string> = {}): Promise<SpawnedService> {
-    return spawnService({
-      entry: 'services/balancing/src/main.ts',
-      env: {
-        DATABASE_URL: balancingDb.url,
-        ...testNatsEnv(),
-        NATS_NAMESPACE: namespace,
-        BALANCING_GATE_DEADLINE_MS: '1',
-        BALANCING_SETTLE_INTERVAL_MS: '200',
-        BALANCING_MERKLE_THREADS: '0',
-        BALANCING_RESEND_RETRY_MS: '2000',
-        BALANCING_RECONCILE_INTERVAL_MS: '500',
-        BALANCING_CONSUMER_PREFIX: consumerPrefix,
-        // One leaf salt key for the original and the rebuilt database, or the roots differ.
-        BALANCING_LEAF_SALT_KEY: LEAF_SALT_KEY,
-        // balancing's role mirror reads the same registry as meter-ingest's.
-        ...chain.env,
-        LOG_LEVEL: 'warn',
-        ...overrides,
-      },
-      readyTimeoutMs: 90_000,
+    return spawnBalancing(balancingDb.url, namespace, chain, {
+      BALANCING_RECONCILE_INTERVAL_MS: '500',
+      BALANCING_CONSUMER_PREFIX: consumerPrefix,
+      // One leaf salt key for the original and the rebuilt database, or the roots differ.
+      BALANCING_LEAF_SALT_KEY: LEAF_SALT_KEY,
+      ...overrides,
     });
   }
+
 
   async function submit(values: [string, string][], periodId = PERIOD): Promise<string> {
     const body = Buffer.from(JSON.stringify({ mpo: mpo.address, intervals: values.map(([meterId, energyWh]) => ({ meterId, periodId, energyWh })) }));

@@ -22,9 +22,9 @@ export interface MerkleRoots {
   close(): Promise<void>;
 }
 
-function hashRows(rows: MeterRows, request: HashRequest, keccak: () => Keccak256): Hashes {
+function hashRows(rows: MeterRows, request: HashRequest, keccak: Keccak256): Hashes {
   return {
-    ...(request.root ? { root: merkleRootOfLeaves(leafColumnsOf(rows), request.root.periodStartSeconds, request.root.versionKey, keccak()) } : {}),
+    ...(request.root ? { root: merkleRootOfLeaves(leafColumnsOf(rows), request.root.periodStartSeconds, request.root.versionKey, keccak) } : {}),
     ...(request.measured ? { measured: measuredValuesDigest(rows) } : {}),
   };
 }
@@ -34,7 +34,7 @@ export class InlineMerkleRoots implements MerkleRoots {
   constructor(private readonly keccak: Keccak256) {}
 
   async hashesOf(rows: MeterRows, request: HashRequest): Promise<Hashes> {
-    return hashRows(rows, request, () => this.keccak);
+    return hashRows(rows, request, this.keccak);
   }
 
   async close(): Promise<void> {}
@@ -56,7 +56,7 @@ export type MerkleResult = { readonly id: number; readonly hashes: Hashes } | { 
 /** The worker's side of a job: the rows back from columns, then the same hashing as inline. */
 export function answerJob(job: MerkleJob, keccak: Keccak256): MerkleResult {
   const rows: MeterRows = { meterIds: job.meterIds.split('\n'), directions: job.directions, expected: job.expected, kinds: job.kinds, energies: job.energies };
-  return { id: job.id, hashes: hashRows(rows, job.request, () => keccak) };
+  return { id: job.id, hashes: hashRows(rows, job.request, keccak) };
 }
 
 /**

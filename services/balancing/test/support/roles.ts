@@ -1,7 +1,10 @@
 import { Wallet } from 'ethers';
 import { MARKET, type AuthEnvironment, type Role } from '@gridledger/auth';
 import { deployRoleChain, type RoleChain } from '@gridledger/contracts';
-import { anvilDevKey, sessionHeaders, signedFetch, startAnvil, type AnvilInstance, type SignedCall } from '@gridledger/testing';
+import { bootstrapService, type RunningService } from '@gridledger/service-kit';
+import { anvilDevKey, sessionHeaders, signedFetch, startAnvil, testNatsEnv, type AnvilInstance, type SignedCall } from '@gridledger/testing';
+import type { BalancingConfig } from '../../src/config';
+import { balancingService } from '../../src/service';
 
 /**
  * A RoleRegistry on a throwaway anvil for balancing's specs, with a market operator: the
@@ -48,4 +51,11 @@ export async function startTestRoles(): Promise<TestRoles> {
       await anvil.stop();
     },
   };
+}
+
+/** balancing in this process on `databaseUrl` and `namespace`, its HTTP on a free port, mirroring `roles`' registry; `env` last. */
+export function bootstrapBalancing(databaseUrl: string, namespace: string, roles: TestRoles, env: Record<string, string> = {}): Promise<RunningService<BalancingConfig>> {
+  return bootstrapService(
+    balancingService({ ...testNatsEnv(), DATABASE_URL: databaseUrl, NATS_NAMESPACE: namespace, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...roles.env, ...env }),
+  );
 }
