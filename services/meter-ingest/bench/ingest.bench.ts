@@ -1,12 +1,13 @@
 /**
  * Sustained intake end to end: meter-ingest runs as its own process (as in production) on
- * a fresh database and NATS namespace; 100,000 meters are registered, then signed batches
- * of 10,000 interval values are posted over HTTP, two in flight, and the clock stops when
+ * a fresh database and NATS namespace; 100,000 meters are registered, signed batches of
+ * 10,000 interval values are prepared (not timed), then posted over HTTP, two in flight; the clock stops when
  * the last measured event is in JetStream (accepted, validated, persisted, published).
  * Beside it: the raw Postgres COPY rate in the same database, and the service's peak RSS
  * sampled as the number of batches grows. Last line: one JSON object.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { Wallet } from 'ethers';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -70,11 +71,25 @@ async function backendCpu(databaseUrl: string): Promise<Map<number, number>> {
   }
 }
 
-async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as Record<string, unknown>;
+/** Keep-alive connections; node:http costs the client a few ms less per megabyte than fetch. */
+const agent = new Agent({ keepAlive: true });
+
+function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        if ((response.statusCode ?? 500) >= 300) reject(new Error(`${url} answered ${String(response.statusCode)}: ${text.slice(0, 300)}`));
+        else resolve(JSON.parse(text) as Record<string, unknown>);
+      });
+    });
+    sent.on('error', reject);
+    sent.end(bytes);
+  });
 }
 
 /** Signs a request for the bench's registry; batches (`nonce` given) use their body digest as nonce. */
@@ -83,6 +98,18 @@ let environment: AuthEnvironment;
 async function signedPost(url: string, path: string, body: string, signer: Wallet, batch: boolean): Promise<Record<string, unknown>> {
   const headers = await signRequest(signer, environment, { method: 'POST', path, body }, batch ? { nonce: bodySha256(body) } : {});
   return post(`${url}${path}`, body, headers);
+}
+
+interface SignedBatchRequest {
+  readonly body: Buffer;
+  readonly headers: Record<string, string>;
+}
+
+/** A batch as its head-end sends it: the bytes and the signed request headers (valid 15 minutes). */
+async function signedBatch(signer: Wallet, n: number): Promise<SignedBatchRequest> {
+  const body = Buffer.from(batchBody(signer, n), 'utf8');
+  const headers = await signRequest(signer, environment, { method: 'POST', path: '/readings', body }, { nonce: bodySha256(body), ttlSeconds: 15 * 60 });
+  return { body, headers };
 }
 
 async function registerMeters(url: string, operator: Wallet, mpo: string, dso: string): Promise<void> {
@@ -98,7 +125,7 @@ async function registerMeters(url: string, operator: Wallet, mpo: string, dso: s
 }
 
 /**
- * Batch n: meters [k·BATCH_VALUES, (k+1)·BATCH_VALUES) for one quarter hour, built when sent
+ * Batch n: meters [k·BATCH_VALUES, (k+1)·BATCH_VALUES) for one quarter hour, built
  * as text, the way a head-end writes it; the request signature covers its SHA-256 (one
  * signature per batch, not per value).
  */
@@ -266,6 +293,14 @@ async function main(): Promise<void> {
       return;
     }
 
+    // The files exist before they are sent: a head-end writes and signs them on its own
+    // machine, so building them is not the intake's work and stays out of the clock (it
+    // used to take a sixth of this machine's two cores while the service ran).
+    const preparing = performance.now();
+    const requests: SignedBatchRequest[] = [];
+    for (let n = 0; n < BATCHES; n += 1) requests.push(await signedBatch(mpo, n));
+    console.log(`prepared ${BATCHES} signed batches in ${Math.round(performance.now() - preparing)} ms (not timed)`);
+
     const started = process.hrtime.bigint();
     const serviceCpuBefore = replicas.reduce((sum, r) => sum + cpuSeconds(r.pid), 0);
     const postgresBefore = await backendCpu(db.url);
@@ -277,7 +312,7 @@ async function main(): Promise<void> {
       for (;;) {
         const n = next++;
         if (n >= BATCHES) return;
-        const answer = await signedPost(urlFor(n), '/readings', batchBody(mpo, n), mpo, true);
+        const answer = await post(`${urlFor(n)}/readings`, requests[n].body, requests[n].headers);
         accepted += Number(answer.accepted);
         if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
         if ((n + 1) % 20 === 0) {
@@ -315,6 +350,7 @@ async function main(): Promise<void> {
     throw error;
   } finally {
     await nc.close();
+    agent.destroy();
     for (const replica of replicas) await replica.stop();
     await deleteNamespaceStreams(namespace);
     await db.drop();

@@ -3,7 +3,9 @@ import { DEFAULT_BATCH_LIMITS, parseRegisterCommand, type Requester } from '@gri
 import { authEnvironment, bodySha256, signRequest, verifySignedRequest, type VerifiedRequest } from '@gridledger/auth';
 import { MeterIntervalsMeasured } from '@gridledger/events';
 import { ManualClock } from '@gridledger/testing';
+import type { PoolClient } from 'pg';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
+import { RegistryCache } from '../src/intake/registry-cache';
 import { verifyJsonSubmission } from '../src/intake/json-submission';
 import { MeterRegistryService } from '../src/registry/meter-registry.service';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/throwaway-database';
@@ -81,6 +83,26 @@ describe('intake pipeline against Postgres', () => {
     await db.dataSource.query(`TRUNCATE meter_points`);
     const emptied = await submit(signedBatch(mpo, { intervals: [intervalJson('P1', '2026-03-29T00:45:00Z', '10')] }));
     expect(emptied.answer).toMatchObject({ accepted: 0, rejections: [{ code: 'UNKNOWN_METER', meterId: 'P1' }] });
+  });
+
+  it('keeps a batch on the registry it started with while a later batch catches up with a change', async () => {
+    const cache = new RegistryCache();
+    const runner = db.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    try {
+      await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply([parseRegisterCommand(meterJson('SNAP', mpo.address, dso, { groupId: 'BG-A' }), 'meters[0]')], operator);
+      const first = await cache.view(client, ['SNAP', 'NEVER']);
+      expect(first.get('SNAP')?.[0].groupId).toBe('BG-A');
+      expect(first.get('NEVER')).toEqual([]);
+      // The registry's triggers bump the revision and name the meter changed.
+      await db.dataSource.query(`UPDATE meter_points SET group_id = 'BG-S' WHERE meter_id = 'SNAP'`);
+      const second = await cache.view(client, ['SNAP']);
+      expect(second.get('SNAP')?.[0].groupId).toBe('BG-S');
+      // The first batch's view did not change under it.
+      expect(first.get('SNAP')?.[0].groupId).toBe('BG-A');
+    } finally {
+      await runner.release();
+    }
   });
 
   it('publishes the measured intervals as the event contract has them', async () => {

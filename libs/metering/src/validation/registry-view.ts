@@ -18,8 +18,10 @@ export interface RegistryVersion {
   readonly retired: boolean;
 }
 
-/** Versions per meter, sorted by validFrom. */
-export type RegistryView = ReadonlyMap<string, readonly RegistryVersion[]>;
+/** Versions per meter, sorted by validFrom (undefined or empty: not registered). A Map is one. */
+export interface RegistryView {
+  get(meterId: string): readonly RegistryVersion[] | undefined;
+}
 
 export function buildRegistryView(versions: Iterable<RegistryVersion>): Map<string, RegistryVersion[]> {
   const view = new Map<string, RegistryVersion[]>();

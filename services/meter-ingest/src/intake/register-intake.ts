@@ -9,6 +9,7 @@ import {
   type RegisterReadingErrorCode,
   type RegisterSeriesState,
   type RegistryVersion,
+  type RegistryView,
   type Rejection,
   type RejectionCode,
 } from '@gridledger/metering';
@@ -42,7 +43,7 @@ const SPLIT_CODES: Record<RegisterReadingErrorCode, RejectionCode> = {
 export async function prepareRegisterReadings(
   client: PoolClient,
   submission: VerifiedSubmission,
-  registry: ReadonlyMap<string, readonly RegistryVersion[]>,
+  registry: RegistryView,
   nowMs: number,
   batchSeq: string,
 ): Promise<PreparedRegisterReadings> {
