@@ -90,7 +90,10 @@ describe('intake pipeline against Postgres', () => {
     const runner = db.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
     try {
-      await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply([parseRegisterCommand(meterJson('SNAP', mpo.address, dso, { groupId: 'BG-A' }), 'meters[0]')], operator);
+      await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply(
+        ['SNAP', 'SNAP2'].map((id, i) => parseRegisterCommand(meterJson(id, mpo.address, dso, { groupId: 'BG-A' }), `meters[${i}]`)),
+        operator,
+      );
       const first = await cache.view(client, ['SNAP', 'NEVER']);
       expect(first.get('SNAP')?.[0].groupId).toBe('BG-A');
       expect(first.get('NEVER')).toEqual([]);
@@ -100,6 +103,14 @@ describe('intake pipeline against Postgres', () => {
       expect(second.get('SNAP')?.[0].groupId).toBe('BG-S');
       // The first batch's view did not change under it.
       expect(first.get('SNAP')?.[0].groupId).toBe('BG-A');
+      // The hot path's view reads no meter up front: it notes the ones it misses, then reads those.
+      const lazy = await cache.current(client);
+      expect(lazy.get('SNAP')?.[0].groupId).toBe('BG-S');
+      expect(lazy.get('SNAP2')).toBeUndefined();
+      expect([...lazy.missed]).toEqual(['SNAP2']);
+      const completed = await cache.complete(client, lazy);
+      expect(completed.get('SNAP2')?.[0].groupId).toBe('BG-A');
+      expect((await cache.current(client)).get('SNAP2')?.[0].groupId).toBe('BG-A');
     } finally {
       await runner.release();
     }

@@ -6,7 +6,7 @@ import { compareWithStored, rejection, validateIntervals, type AcceptedInterval,
 import { inParts, partOf } from './event-parts';
 import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
 import { insertIntervals, nextBatchSeq } from './interval-store';
-import { RegistryCache } from './registry-cache';
+import { RegistryCache, type CachedRegistryView } from './registry-cache';
 import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
@@ -88,20 +88,28 @@ export class IntakePipeline {
   private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
-    const registry = await this.registry.view(client, meterIdsOf(submission));
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
     const batchSeq = await nextBatchSeq(client);
 
     let values = submission.intervals;
+    let registry: CachedRegistryView;
     if (submission.readings.length > 0) {
+      // Register splits write series state: every meter is read before they run.
+      registry = await this.registry.view(client, meterIdsOf(submission));
       const prepared = await prepareRegisterReadings(client, submission, registry, nowMs, batchSeq);
       refuseForeign(prepared.foreign);
       values = prepared.intervals;
       rejections.push(...prepared.rejections);
       notes.push(...prepared.notes);
+    } else registry = await this.registry.current(client);
+    const validate = () => validateIntervals(values, { mpo: submission.mpo, periodLength: submission.periodLength, nowMs, registry, correctionWindowMs: this.policy.correctionWindowMs });
+    let validation = validate();
+    if (registry.missed.size > 0) {
+      // Meters not in memory yet: read them and judge the batch again (validation is pure).
+      registry = await this.registry.complete(client, registry);
+      validation = validate();
     }
-    const validation = validateIntervals(values, { mpo: submission.mpo, periodLength: submission.periodLength, nowMs, registry, correctionWindowMs: this.policy.correctionWindowMs });
     refuseForeign(validation.foreign);
     refuseWithoutMpoRole(validation.accepted, submission.mpo, this.policy);
     rejections.push(...validation.rejections);

@@ -32,29 +32,42 @@ export class RegistryCache {
   constructor(private readonly maxMeters = 2_000_000) {}
 
   /** The versions of every meter named in `meterIds` (none for unknown ones), as of now. */
-  async view(client: PoolClient, meterIds: Iterable<string>): Promise<RegistryView> {
+  async view(client: PoolClient, meterIds: Iterable<string>): Promise<CachedRegistryView> {
+    const view = await this.current(client);
+    for (const meterId of meterIds) view.get(meterId);
+    return this.complete(client, view);
+  }
+
+  /**
+   * The cache as of the registry's current revision, without looking at any meter: a meter
+   * not in memory answers undefined and is noted in `missed` (then `complete` reads it).
+   * The hot path validates against this and again only if something was missed, instead of
+   * a lookup pass over the batch's meters before validating.
+   */
+  async current(client: PoolClient): Promise<CachedRegistryView> {
     const { rows } = await client.query<[string]>({ text: `SELECT revision::text FROM registry_revision`, rowMode: 'array' });
     const revision = rows[0]?.[0] ?? '0';
     if (revision !== this.revision) await this.catchUp(client, revision);
-    const known = this.meters;
-    let missing: Set<string> | undefined;
-    for (const meterId of meterIds) {
-      if (!known.has(meterId)) (missing ??= new Set()).add(meterId);
-    }
-    if (missing === undefined) return known;
-    const loaded = await this.load(client, [...missing]);
+    return new CachedRegistryView(this.meters, revision);
+  }
+
+  /** `view` with the meters it missed read from the registry (unknown ones as no versions). */
+  async complete(client: PoolClient, view: CachedRegistryView): Promise<CachedRegistryView> {
+    if (view.missed.size === 0) return view;
+    const missing = [...view.missed];
+    const loaded = await this.load(client, missing);
     // Remembered only if no batch caught up to a newer revision meanwhile: a meter changed
     // since may have been read before its change committed.
-    const remember = this.revision === revision;
+    const remember = this.revision === view.revision;
     // Full: start a new map (the old one may still be read by a batch in flight).
-    if (remember && this.meters.size + missing.size > this.maxMeters) this.meters = new Map();
+    if (remember && this.meters.size + missing.length > this.maxMeters) this.meters = new Map();
     const fresh = new Map<string, readonly RegistryVersion[]>();
     for (const meterId of missing) {
       const versions = loaded.get(meterId) ?? [];
       fresh.set(meterId, versions);
       if (remember) this.meters.set(meterId, versions);
     }
-    return { get: (meterId) => fresh.get(meterId) ?? known.get(meterId) };
+    return view.with(fresh);
   }
 
   private async catchUp(client: PoolClient, revision: string): Promise<void> {
@@ -116,5 +129,27 @@ export class RegistryCache {
     if (known !== undefined) return known;
     if (this.interned.size < 100_000) this.interned.set(text, text);
     return text;
+  }
+}
+
+/** A batch's registry: the cache's map as the batch found it, plus the meters read for it. */
+export class CachedRegistryView implements RegistryView {
+  /** Meters asked for that neither map holds. */
+  readonly missed = new Set<string>();
+
+  constructor(
+    private readonly known: ReadonlyMap<string, readonly RegistryVersion[]>,
+    readonly revision: string,
+    private readonly loaded?: ReadonlyMap<string, readonly RegistryVersion[]>,
+  ) {}
+
+  get(meterId: string): readonly RegistryVersion[] | undefined {
+    const versions = this.loaded?.get(meterId) ?? this.known.get(meterId);
+    if (versions === undefined) this.missed.add(meterId);
+    return versions;
+  }
+
+  with(loaded: ReadonlyMap<string, readonly RegistryVersion[]>): CachedRegistryView {
+    return new CachedRegistryView(this.known, this.revision, loaded);
   }
 }
