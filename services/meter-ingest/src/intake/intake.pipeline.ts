@@ -5,7 +5,7 @@ import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasur
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
 import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
-import { insertIntervals, nextBatchSeq } from './interval-store';
+import { insertIntervals, startBatch } from './interval-store';
 import { RegistryCache, type CachedRegistryView } from './registry-cache';
 import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
@@ -90,7 +90,7 @@ export class IntakePipeline {
     const receivedAt = new Date(nowMs).toISOString();
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
-    const batchSeq = await nextBatchSeq(client);
+    const batchSeq = await startBatch(client);
 
     let values = submission.intervals;
     let registry: CachedRegistryView;

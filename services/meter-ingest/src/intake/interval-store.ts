@@ -10,8 +10,15 @@ import type { AcceptedInterval } from '@gridledger/metering';
 const UNIQUE_VIOLATION = '23505';
 const INTERVAL_COLUMNS = 'meter_id, period_start, period_minutes, energy_wh, quality, group_id, direction, batch_seq';
 
-export async function nextBatchSeq(client: PoolClient): Promise<string> {
-  const { rows } = await client.query<{ seq: string }>(`SELECT nextval('raw_batch_seq')::text AS seq`);
+/**
+ * The batch's sequence number, and generic plans for the rest of its transaction: a custom
+ * plan copies every parameter into the plan, which for the megabyte of signed body and of
+ * event payloads a batch inserts cost Postgres more than storing them (measured: 14–19 ms
+ * against 9–10 ms of backend CPU per insert of 600 kB). The intake's statements are simple
+ * inserts and key lookups, whose generic plans are the same.
+ */
+export async function startBatch(client: PoolClient): Promise<string> {
+  const { rows } = await client.query<{ seq: string }>(`SELECT nextval('raw_batch_seq')::text AS seq, set_config('plan_cache_mode', 'force_generic_plan', true)`);
   return rows[0].seq;
 }
 
