@@ -16,6 +16,7 @@ import {
   meterLeafHash,
   meterLeafValues,
   parseLeafSaltKey,
+  sortedByHash,
   verifyMeterProof,
 } from '../src';
 
@@ -70,6 +71,55 @@ describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
     const proof = tree.proof(1);
     proof[0] = `0x${'00'.repeat(32)}`;
     expect(verifyMeterProof(tree.leafHash(1), proof, tree.root, keccak)).toBe(false);
+  });
+
+  it('given leaves as columns, when built, then root, leaf hashes and proofs equal the tree of the same leaves as objects', () => {
+    const columnLeaf = fc.record({
+      meterId: fc.oneof(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/), fc.string({ minLength: 1, maxLength: 80, unit: 'binary' })),
+      direction: fc.constantFrom<0 | 1>(0, 1),
+      energyWh: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      salt: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    });
+    fc.assert(
+      fc.property(fc.array(columnLeaf, { minLength: 1, maxLength: 60 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (leaves, periodStartSeconds) => {
+        const salts = new Uint8Array(leaves.length * 32);
+        leaves.forEach((leaf, i) => salts.set(leaf.salt, i * 32));
+        const columns = {
+          meterIds: leaves.map((leaf) => leaf.meterId),
+          directions: Uint8Array.from(leaves, (leaf) => leaf.direction),
+          energies: BigUint64Array.from(leaves, (leaf) => leaf.energyWh),
+          salts,
+        };
+        const expected = MeterMerkleTree.build(
+          leaves.map((leaf) => ({ ...leaf, periodStartSeconds })),
+          keccak,
+        );
+        const tree = MeterMerkleTree.buildFromColumns(columns, periodStartSeconds, keccak);
+        expect(tree.root).toBe(expected.root);
+        leaves.forEach((_, i) => {
+          expect(tree.leafHash(i)).toBe(expected.leafHash(i));
+          expect(tree.proof(i)).toEqual(expected.proof(i));
+        });
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('orders leaf hashes bytewise, ties by input index, also when many share their first bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }), fc.uint8Array({ minLength: 26, maxLength: 26 })), { minLength: 1, maxLength: 200 }), (specs) => {
+        const hashes = Buffer.alloc(specs.length * 32);
+        specs.forEach(([first, fifth, rest], i) => {
+          hashes[i * 32] = first;
+          hashes[i * 32 + 4] = fifth;
+          // A few exact duplicates, so ties fall to the input order.
+          if (i % 5 !== 0) hashes.set(rest, i * 32 + 6);
+        });
+        const reference = specs.map((_, i) => i).sort((a, b) => Buffer.compare(hashes.subarray(a * 32, a * 32 + 32), hashes.subarray(b * 32, b * 32 + 32)) || a - b);
+        expect([...sortedByHash(hashes, specs.length)]).toEqual(reference);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('refuses a negative energy with the field named', () => {

@@ -91,11 +91,7 @@ export function merkleRootOfLeaves(leaves: LeafColumns, periodStart: bigint, ver
   const count = leaves.meterIds.length;
   if (count === 0) return EMPTY_MERKLE_ROOT;
   const salts = leafSalts(versionKey, leaves.meterIds, leaves.directions, keccak);
-  const built: MeterLeaf[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    built[i] = { meterId: leaves.meterIds[i], periodStartSeconds: periodStart, direction: leaves.directions[i] === 1 ? 1 : 0, energyWh: leaves.energies[i], salt: salts.subarray(i * 32, i * 32 + 32) };
-  }
-  return MeterMerkleTree.build(built, keccak).root;
+  return MeterMerkleTree.buildFromColumns({ meterIds: leaves.meterIds, directions: leaves.directions, energies: leaves.energies, salts }, periodStart, keccak).root;
 }
 
 /** Energy posted so far to the group's BRP account for this period. */

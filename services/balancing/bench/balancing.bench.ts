@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
@@ -41,6 +42,28 @@ const LEAF_SALT_KEY = randomBytes(32);
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+
+/** CPU seconds (user + system) of a thread or process from /proc (Linux; 0 elsewhere): the machine is shared, so wall time alone misleads. */
+function procCpuSeconds(statPath: string): number {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(statPath, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU of the main thread, of the whole process (hashing threads included), and of this database's Postgres backends. */
+async function cpuSnapshot(dataSource: DataSource): Promise<{ main: number; process: number; postgres: number }> {
+  const backends: { pid: number }[] = await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  const usage = process.cpuUsage();
+  return {
+    main: procCpuSeconds(`/proc/self/task/${process.pid}/stat`),
+    process: (usage.user + usage.system) / 1e6,
+    postgres: backends.reduce((sum, { pid }) => sum + procCpuSeconds(`/proc/${pid}/stat`), 0),
+  };
+}
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
@@ -147,12 +170,14 @@ async function main(): Promise<void> {
       log(`${meters.toLocaleString('en')} meters: loaded registry and values in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (not timed)`);
       // The clock stands just after the period's end: every gate closes by completeness.
       const settler = new GroupPeriodSettler(dataSource, roots, keccak, LEAF_SALT_KEY, new ManualClock(Date.parse(periodId) + 16 * 60_000), DEFAULT_POISON_POLICY, MANIFEST);
+      const cpuBefore = await cpuSnapshot(dataSource);
       const started = performance.now();
-      const cpuBefore = process.cpuUsage();
       const settled = await settler.settleDue(2);
       const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
-      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const cpuAfter = await cpuSnapshot(dataSource);
+      const cpuSeconds = cpuAfter.process - cpuBefore.process;
+      const mainCpuSeconds = cpuAfter.main - cpuBefore.main;
+      const postgresCpuSeconds = cpuAfter.postgres - cpuBefore.postgres;
       const meterCount = settled.reduce((sum, v) => sum + v.totals.meterCount, 0);
       const [{ closed }]: { closed: string }[] = await dataSource.query(`SELECT count(*) AS closed FROM outbox WHERE event_type = 'balancing.period.closed' AND payload LIKE $1`, [`%${periodId}%`]);
       const [{ attested }]: { attested: string }[] = await dataSource.query(
@@ -166,7 +191,7 @@ async function main(): Promise<void> {
         if (version.totals.feedInWh - version.totals.feedOutWh - version.totals.scheduleNetWh !== version.totals.imbalanceWh) throw new Error(`conservation broken in ${version.groupId}`);
       }
       results[meters] = seconds;
-      log(`${meters.toLocaleString('en')} meters: settled ${settled.length} groups in ${seconds.toFixed(2)} s (${Math.round(meters / seconds).toLocaleString('en')} meters/s; this process used ${cpuSeconds.toFixed(2)} s of CPU on all its threads), peak RSS so far ${Math.round(peakRss / 2 ** 20)} MiB`);
+      log(`${meters.toLocaleString('en')} meters: settled ${settled.length} groups in ${seconds.toFixed(2)} s (${Math.round(meters / seconds).toLocaleString('en')} meters/s; CPU: ${cpuSeconds.toFixed(2)} s in this process, of it ${mainCpuSeconds.toFixed(2)} s on the main thread; ${postgresCpuSeconds.toFixed(2)} s in Postgres backends), peak RSS so far ${Math.round(peakRss / 2 ** 20)} MiB`);
     }
   } finally {
     await roots.close();

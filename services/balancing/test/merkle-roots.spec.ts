@@ -10,7 +10,7 @@ describe('merkle-roots: a worker job answers what the inline hashing answers', (
     const rows = builder.build();
     const request: HashRequest = { measured: true, root: { periodStartSeconds: 1_774_742_400n, versionKey: new Uint8Array(32).fill(7) } };
     const inline = await new InlineMerkleRoots(keccak).hashesOf(rows, request);
-    const job = { id: 1, meterIds: rows.meterIds.join('\n'), directions: rows.directions, expected: rows.expected, kinds: rows.kinds, energies: rows.energies, request };
+    const job = { id: 1, meterIds: rows.meterIds, directions: rows.directions, expected: rows.expected, kinds: rows.kinds, energies: rows.energies, request };
     expect(answerJob(job, keccak)).toEqual({ id: 1, hashes: inline });
     expect(inline.measured).toEqual(measuredValuesDigest(rows));
     expect(inline.root).toMatch(/^0x[0-9a-f]{64}$/);

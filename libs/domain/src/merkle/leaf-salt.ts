@@ -26,17 +26,19 @@ export function leafSaltVersionKey(masterKey: Uint8Array, groupId: string, perio
 /** The salts of leaves given as columns, 32 bytes each in input order. */
 export function leafSalts(versionKey: Uint8Array, meterIds: readonly string[], directions: Uint8Array, keccak: Keccak256): Buffer {
   const salts = Buffer.allocUnsafe(meterIds.length * 32);
-  let scratch = Buffer.allocUnsafe(128);
-  scratch.set(versionKey, 0);
+  let scratch = Buffer.allocUnsafe(0);
+  // One view per input length (ids of a period have few lengths), not one per leaf.
+  let views: Buffer[] = [];
   for (let i = 0; i < meterIds.length; i++) {
-    const needed = 33 + Buffer.byteLength(meterIds[i], 'utf8');
-    if (needed > scratch.length) {
-      scratch = Buffer.allocUnsafe(needed * 2);
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    if (33 + meterIds[i].length * 3 > scratch.length) {
+      scratch = Buffer.allocUnsafe(2 * (33 + meterIds[i].length * 3));
       scratch.set(versionKey, 0);
+      views = [];
     }
     scratch[32] = directions[i];
     const length = 33 + scratch.write(meterIds[i], 33, 'utf8');
-    keccak.hashInto(scratch.subarray(0, length), salts, i * 32);
+    keccak.hashInto((views[length] ??= scratch.subarray(0, length)), salts, i * 32);
   }
   return salts;
 }

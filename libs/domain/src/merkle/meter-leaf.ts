@@ -17,6 +17,17 @@ export interface MeterLeaf {
   readonly salt: Uint8Array;
 }
 
+/** Leaves as columns, input order (MeterMerkleTree.buildFromColumns): the period start is one for all. */
+export interface MeterLeafColumns {
+  readonly meterIds: readonly string[];
+  /** 0 consumption, 1 production. */
+  readonly directions: Uint8Array;
+  /** Wh; a uint64 column fits every energy a meter can report (see MAX_ABS_WH). */
+  readonly energies: BigUint64Array;
+  /** 32 bytes a leaf (leafSalts). */
+  readonly salts: Uint8Array;
+}
+
 /** The leaf as the values OpenZeppelin's library takes: [meterId, start, direction, energy, salt]. */
 export type MeterLeafValues = [string, string, 0 | 1, string, string];
 

@@ -1,5 +1,5 @@
 import { Keccak256 } from './keccak';
-import { MeterLeaf, abiEncodedLength, encodeMeterLeaf } from './meter-leaf';
+import { MeterLeaf, MeterLeafColumns, MeterLeafError, abiEncodedLength, encodeMeterLeaf } from './meter-leaf';
 
 /**
  * A StandardMerkleTree-compatible tree over meter leaves: same leaf hash
@@ -18,9 +18,22 @@ export class MeterMerkleTree {
   ) {}
 
   static build(leaves: readonly MeterLeaf[], keccak: Keccak256): MeterMerkleTree {
-    const count = leaves.length;
+    if (leaves.length === 0) throw new RangeError('a Merkle tree needs at least one leaf');
+    return MeterMerkleTree.ofLeafHashes(hashLeaves(leaves, keccak), leaves.length, keccak);
+  }
+
+  /**
+   * The same tree from leaves given as columns (a settlement's values): no leaf object, no
+   * view per leaf and the constant words of the encoding written once, because a period of a
+   * million meters builds a million leaves.
+   */
+  static buildFromColumns(columns: MeterLeafColumns, periodStartSeconds: bigint, keccak: Keccak256): MeterMerkleTree {
+    const count = columns.meterIds.length;
     if (count === 0) throw new RangeError('a Merkle tree needs at least one leaf');
-    const leafHashes = hashLeaves(leaves, keccak);
+    return MeterMerkleTree.ofLeafHashes(hashLeafColumns(columns, periodStartSeconds, keccak), count, keccak);
+  }
+
+  private static ofLeafHashes(leafHashes: Buffer, count: number, keccak: Keccak256): MeterMerkleTree {
     const order = sortedByHash(leafHashes, count);
     const nodeCount = 2 * count - 1;
     const nodes = Buffer.allocUnsafe(nodeCount * 32);
@@ -28,7 +41,10 @@ export class MeterMerkleTree {
     for (let rank = 0; rank < count; rank++) {
       const nodeIndex = nodeCount - 1 - rank;
       const leafIndex = order[rank];
-      leafHashes.copy(nodes, nodeIndex * 32, leafIndex * 32, leafIndex * 32 + 32);
+      // A byte loop: for 32 bytes, Buffer.copy's call costs more than the copy.
+      const from = leafIndex * 32;
+      const to = nodeIndex * 32;
+      for (let b = 0; b < 32; b++) nodes[to + b] = leafHashes[from + b];
       nodeIndexOfLeaf[leafIndex] = nodeIndex;
     }
     for (let i = nodeCount - 1 - count; i >= 0; i--) keccak.hashSortedPairInto(nodes, (2 * i + 1) * 32, (2 * i + 2) * 32, i * 32);
@@ -76,8 +92,99 @@ function hashLeaves(leaves: readonly MeterLeaf[], keccak: Keccak256): Buffer {
   return hashes;
 }
 
-/** Leaf indices in ascending hash order; ties keep input order, like a stable sort. */
-function sortedByHash(hashes: Buffer, count: number): Uint32Array {
+/**
+ * Leaf hashes of leaves given as columns, input order, 32 bytes each: the same bytes as
+ * hashLeaves. The encoding's head (string offset, period start) is written once; per leaf
+ * only direction, energy, salt, the id's length and the id (zero-padded) change.
+ */
+function hashLeafColumns(columns: MeterLeafColumns, periodStartSeconds: bigint, keccak: Keccak256): Buffer {
+  const { meterIds, directions, energies, salts } = columns;
+  const count = meterIds.length;
+  if (periodStartSeconds < 0n || periodStartSeconds > MAX_UINT64) throw new MeterLeafError('periodStartSeconds', 'must fit uint64');
+  if (directions.length < count || energies.length < count) throw new RangeError('every leaf needs a direction and an energy');
+  if (salts.length < count * 32) throw new MeterLeafError('salt', 'must be 32 bytes');
+  const hashes = Buffer.allocUnsafe(count * 32);
+  const inner = Buffer.allocUnsafe(32);
+  // Energies as 32-bit halves (uint64 words; they fit the last 8 bytes of the uint256 word).
+  const halves = new Uint32Array(energies.buffer, energies.byteOffset, count * 2);
+  const [low, high] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
+  let scratch = Buffer.alloc(0);
+  // One view per encoded length (ids of a period have few lengths), not one per leaf.
+  let views: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const meterId = meterIds[i];
+    if (STRING_TAIL + meterId.length * 3 + 32 > scratch.length) {
+      scratch = Buffer.alloc(STRING_TAIL + meterId.length * 3 + 64);
+      scratch.writeUInt32BE(HEAD_BYTES, 28);
+      scratch.writeBigUInt64BE(periodStartSeconds, 56);
+      views = [];
+    }
+    const direction = directions[i];
+    if (direction > 1) throw new MeterLeafError('direction', 'must be 0 or 1');
+    scratch[95] = direction;
+    writeWord64(scratch, 120, halves[2 * i + high], halves[2 * i + low]);
+    const salt = i * 32;
+    for (let b = 0; b < 32; b++) scratch[128 + b] = salts[salt + b];
+    const idBytes = scratch.write(meterId, STRING_TAIL, 'utf8');
+    const length = STRING_TAIL + Math.ceil(idBytes / 32) * 32;
+    writeWord64(scratch, HEAD_BYTES + 24, 0, idBytes);
+    for (let b = STRING_TAIL + idBytes; b < length; b++) scratch[b] = 0;
+    const view = (views[length] ??= scratch.subarray(0, length));
+    keccak.hashInto(view, inner, 0);
+    keccak.hashInto(inner, hashes, i * 32);
+  }
+  return hashes;
+}
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+/** abi.encode's head: five words (the string's offset, start, direction, energy, salt). */
+const HEAD_BYTES = 5 * 32;
+/** Where the string's bytes start: after the head and the string's length word. */
+const STRING_TAIL = HEAD_BYTES + 32;
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** A uint64 from two 32-bit halves, big-endian at `offset`. */
+function writeWord64(target: Buffer, offset: number, high: number, low: number): void {
+  target[offset] = high >>> 24;
+  target[offset + 1] = (high >>> 16) & 255;
+  target[offset + 2] = (high >>> 8) & 255;
+  target[offset + 3] = high & 255;
+  target[offset + 4] = low >>> 24;
+  target[offset + 5] = (low >>> 16) & 255;
+  target[offset + 6] = (low >>> 8) & 255;
+  target[offset + 7] = low & 255;
+}
+
+/** Up to 2^21 leaves, a 32-bit hash prefix and the leaf index fit one double's 53 bits exactly. */
+const PACKED_SORT_MAX_LEAVES = 1 << 21;
+
+/** Leaf indices in ascending hash order (hashes: 32 bytes a leaf); ties keep input order, like a stable sort. Exported for its spec. */
+export function sortedByHash(hashes: Buffer, count: number): Uint32Array {
+  if (count > PACKED_SORT_MAX_LEAVES) return sortedByHashCompared(hashes, count);
+  // prefix · 2^21 + index, sorted as numbers (no comparator call per comparison); leaves
+  // whose 32-bit prefixes tie are then ordered by their whole hash, then index.
+  const packed = new Float64Array(count);
+  for (let i = 0; i < count; i++) packed[i] = hashes.readUInt32BE(i * 32) * PACKED_SORT_MAX_LEAVES + i;
+  packed.sort();
+  const order = new Uint32Array(count);
+  for (let rank = 0; rank < count; rank++) order[rank] = packed[rank] % PACKED_SORT_MAX_LEAVES;
+  for (let start = 0; start < count; ) {
+    let end = start + 1;
+    const prefix = Math.floor(packed[start] / PACKED_SORT_MAX_LEAVES);
+    while (end < count && Math.floor(packed[end] / PACKED_SORT_MAX_LEAVES) === prefix) end++;
+    if (end - start > 1) order.subarray(start, end).sort((a, b) => compareLeafHashes(hashes, a, b));
+    start = end;
+  }
+  return order;
+}
+
+function compareLeafHashes(hashes: Buffer, a: number, b: number): number {
+  const byHash = hashes.compare(hashes, b * 32, b * 32 + 32, a * 32, a * 32 + 32);
+  return byHash !== 0 ? byHash : a - b;
+}
+
+/** The same order by comparisons, for trees too large to pack an index beside the prefix. */
+function sortedByHashCompared(hashes: Buffer, count: number): Uint32Array {
   // 48-bit prefixes as doubles decide almost every comparison without touching the Buffer.
   const prefix = new Float64Array(count);
   for (let i = 0; i < count; i++) prefix[i] = hashes.readUIntBE(i * 32, 6);
@@ -86,8 +193,7 @@ function sortedByHash(hashes: Buffer, count: number): Uint32Array {
   order.sort((a, b) => {
     const byPrefix = prefix[a] - prefix[b];
     if (byPrefix !== 0) return byPrefix;
-    const byHash = hashes.compare(hashes, b * 32, b * 32 + 32, a * 32, a * 32 + 32);
-    return byHash !== 0 ? byHash : a - b;
+    return compareLeafHashes(hashes, a, b);
   });
   return order;
 }

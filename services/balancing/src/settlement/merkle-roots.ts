@@ -40,10 +40,14 @@ export class InlineMerkleRoots implements MerkleRoots {
   async close(): Promise<void> {}
 }
 
-/** What crosses to a worker: the rows as columns (meter ids joined by "\n"; ids cannot contain one), not objects, so the copy is cheap. */
+/**
+ * What crosses to a worker: the rows as columns, not objects, so the copy is cheap. The meter
+ * ids go as the array itself: cloning it costs the main thread less than joining it into one
+ * string (about 10 ms for 20,000 ids), and the worker no longer splits it.
+ */
 export interface MerkleJob {
   readonly id: number;
-  readonly meterIds: string;
+  readonly meterIds: readonly string[];
   readonly directions: Uint8Array;
   readonly expected: Uint8Array;
   readonly kinds: Uint8Array;
@@ -55,7 +59,7 @@ export type MerkleResult = { readonly id: number; readonly hashes: Hashes } | { 
 
 /** The worker's side of a job: the rows back from columns, then the same hashing as inline. */
 export function answerJob(job: MerkleJob, keccak: Keccak256): MerkleResult {
-  const rows: MeterRows = { meterIds: job.meterIds.split('\n'), directions: job.directions, expected: job.expected, kinds: job.kinds, energies: job.energies };
+  const rows: MeterRows = { meterIds: job.meterIds, directions: job.directions, expected: job.expected, kinds: job.kinds, energies: job.energies };
   return { id: job.id, hashes: hashRows(rows, job.request, keccak) };
 }
 
@@ -96,7 +100,7 @@ export class WorkerMerkleRoots implements MerkleRoots {
     if (rows.meterIds.length === 0 || (!request.root && !request.measured)) return this.fallback.hashesOf(rows, request);
     const id = this.nextId++;
     // Copied, not transferred: the columns are the decider state's own.
-    const job: MerkleJob = { id, meterIds: rows.meterIds.join('\n'), directions: rows.directions, expected: rows.expected, kinds: rows.kinds, energies: rows.energies, request };
+    const job: MerkleJob = { id, meterIds: rows.meterIds, directions: rows.directions, expected: rows.expected, kinds: rows.kinds, energies: rows.energies, request };
     const worker = this.workers[this.nextWorker++ % this.workers.length];
     return new Promise<Hashes>((resolvePromise, reject) => {
       this.pending.set(id, { resolve: resolvePromise, reject });
