@@ -10,7 +10,7 @@ import { RegistryCache, type CachedRegistryView } from './registry-cache';
 import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
-import { markManifestsDirty } from '../persistence/manifests.repository';
+import { recordBatchManifests } from '../persistence/manifests.repository';
 
 export interface IntakeOutcome {
   readonly answer: IntakeAnswer;
@@ -117,7 +117,7 @@ export class IntakePipeline {
     const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
     const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
     const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
-    await markManifestsDirty(client, fresh, periodMinutes, batchSeq);
+    await recordBatchManifests(client, fresh, periodMinutes, batchSeq);
 
     // Built from values the validation accepted: serialized without running zod over them again.
     const outbox: SerializedEvent[] = [];

@@ -6,6 +6,7 @@ import { PartitionIntervalsByDay1796145000000 } from './1796145000000-partition-
 import { AddSignedRequest1796145100000 } from './1796145100000-add-signed-request.migration';
 import { AddManifestDirtyMarkedAt1796145200000 } from './1796145200000-add-manifest-dirty-marked-at.migration';
 import { CompressBodiesWithLz41796145300000 } from './1796145300000-compress-bodies-with-lz4.migration';
+import { AddManifestBatches1796145400000 } from './1796145400000-add-manifest-batches.migration';
 
 /** meter-ingest owns the `meter_ingest` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'meter_ingest';
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   AddSignedRequest1796145100000,
   AddManifestDirtyMarkedAt1796145200000,
   CompressBodiesWithLz41796145300000,
+  AddManifestBatches1796145400000,
 ];

@@ -237,7 +237,8 @@ async function flushInserts(em: EntityManager, versions: MeterPointVersionState[
  * A correction that moves a meter to another group re-books the values it covers: each
  * accepted value from the new version's start on leaves its old group and joins the new one
  * (one row, one group: no kWh in two groups, none in none), and both group-periods are marked
- * for new manifests. Balancing moves its copies when the MeterPointsChanged event arrives.
+ * for new manifests, their batch digests from intake as unknown. Balancing moves its copies
+ * when the MeterPointsChanged event arrives.
  */
 async function rebookMovedValues(em: EntityManager, events: readonly RegistryEvent[]): Promise<void> {
   for (const event of events) {
@@ -262,6 +263,18 @@ async function rebookMovedValues(em: EntityManager, events: readonly RegistryEve
         [...moved.map((row) => row.old_group), ...moved.map(() => groupId)],
         [...moved.map((row) => row.period_start), ...moved.map((row) => row.period_start)],
         [...moved.map((row) => row.period_minutes), ...moved.map((row) => row.period_minutes)],
+        [...moved.map((row) => row.batch_seq), ...moved.map((row) => row.batch_seq)],
+      ],
+    );
+    // The batch counts and digests intake stored for both group-periods no longer hold: the
+    // manifest computes those batches in SQL from now on (manifest_batches, NULL = unknown).
+    await em.query(
+      `INSERT INTO manifest_batches (period_start, group_id, batch_seq, value_count, digest)
+       SELECT DISTINCT p, g, s::bigint, NULL::int, NULL::text FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS x(g, p, s)
+       ON CONFLICT (period_start, group_id, batch_seq) DO UPDATE SET value_count = NULL, digest = NULL`,
+      [
+        [...moved.map((row) => row.old_group), ...moved.map(() => groupId)],
+        [...moved.map((row) => row.period_start), ...moved.map((row) => row.period_start)],
         [...moved.map((row) => row.batch_seq), ...moved.map((row) => row.batch_seq)],
       ],
     );
