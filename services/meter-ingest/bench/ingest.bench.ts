@@ -94,11 +94,11 @@ function post(url: string, body: string | Buffer, headers: Record<string, string
   });
 }
 
-/** Signs a request for the bench's registry; batches (`nonce` given) use their body digest as nonce. */
+/** The bench's registry, whose environment every request is signed for. */
 let environment: AuthEnvironment;
 
-async function signedPost(url: string, path: string, body: string, signer: Wallet, batch: boolean): Promise<Record<string, unknown>> {
-  const headers = await signRequest(signer, environment, { method: 'POST', path, body }, batch ? { nonce: bodySha256(body) } : {});
+async function signedPost(url: string, path: string, body: string, signer: Wallet): Promise<Record<string, unknown>> {
+  const headers = await signRequest(signer, environment, { method: 'POST', path, body });
   return post(`${url}${path}`, body, headers);
 }
 
@@ -107,7 +107,7 @@ interface SignedBatchRequest {
   readonly headers: Record<string, string>;
 }
 
-/** A batch as its head-end sends it: the bytes and the signed request headers (valid 15 minutes). */
+/** Batch n as its head-end sends it: the bytes and the signed request headers (nonce: the body's digest; valid 15 minutes). */
 async function signedBatch(signer: Wallet, n: number): Promise<SignedBatchRequest> {
   const body = Buffer.from(batchBody(signer, n), 'utf8');
   const headers = await signRequest(signer, environment, { method: 'POST', path: '/readings', body }, { nonce: bodySha256(body), ttlSeconds: 15 * 60 });
@@ -121,7 +121,7 @@ async function registerMeters(url: string, operator: Wallet, mpo: string, dso: s
     for (let i = from; i < Math.min(METERS, from + 10_000); i += 1) {
       meters.push({ meterId: meterId(i), direction: i % 3 === 0 ? 'production' : 'consumption', mpo, dso, gridArea: 'GA-BENCH', groupId: groupOf(i), supplier: null, connectionLimitW: '30000', validFrom: '2026-01-01T00:00:00Z' });
     }
-    await signedPost(url, '/meters', JSON.stringify({ meters }), operator, false);
+    await signedPost(url, '/meters', JSON.stringify({ meters }), operator);
   }
   console.log(`registered ${METERS.toLocaleString('en')} meters in ${Date.now() - started} ms`);
 }
@@ -208,7 +208,8 @@ async function grow(context: GrowContext): Promise<void> {
         });
         await checkpoint;
       }
-      const answer = await signedPost(context.urlFor(n), '/readings', batchBody(context.mpo, n), context.mpo, true);
+      const batch = await signedBatch(context.mpo, n);
+      const answer = await post(`${context.urlFor(n)}/readings`, batch.body, batch.headers);
       if (answer.accepted !== BATCH_VALUES) throw new Error(`batch ${n} accepted ${String(answer.accepted)}`);
       doneAt[n] = performance.now();
       if ((n + 1) % 100 === 0) {
@@ -286,7 +287,8 @@ async function main(): Promise<void> {
     await Promise.all(
       replicas.map(async (replica, r) => {
         for (let k = 0; k < BATCHES_PER_PERIOD; k += 1) {
-          const warm = await signedPost(replica.url, '/readings', batchBody(mpo, firstWarmUp + r * BATCHES_PER_PERIOD + k), mpo, true);
+          const batch = await signedBatch(mpo, firstWarmUp + r * BATCHES_PER_PERIOD + k);
+          const warm = await post(`${replica.url}/readings`, batch.body, batch.headers);
           if (warm.accepted !== BATCH_VALUES) throw new Error(`warm-up accepted ${String(warm.accepted)}: ${JSON.stringify(warm).slice(0, 300)}`);
         }
       }),

@@ -256,25 +256,20 @@ async function rebookMovedValues(em: EntityManager, events: readonly RegistryEve
       [meterId, new Date(validFromMs), groupId],
     );
     if (moved.length === 0) continue;
+    // Both group-periods are dirty, and the batch counts and digests intake stored for them
+    // no longer hold: the manifest computes those batches in SQL from now on (NULL = unknown).
     await em.query(
-      `INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq)
-       SELECT g, p, m, s::bigint FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[]) AS x(g, p, m, s) ON CONFLICT DO NOTHING`,
-      [
-        [...moved.map((row) => row.old_group), ...moved.map(() => groupId)],
-        [...moved.map((row) => row.period_start), ...moved.map((row) => row.period_start)],
-        [...moved.map((row) => row.period_minutes), ...moved.map((row) => row.period_minutes)],
-        [...moved.map((row) => row.batch_seq), ...moved.map((row) => row.batch_seq)],
-      ],
-    );
-    // The batch counts and digests intake stored for both group-periods no longer hold: the
-    // manifest computes those batches in SQL from now on (manifest_batches, NULL = unknown).
-    await em.query(
-      `INSERT INTO manifest_batches (period_start, group_id, batch_seq, value_count, digest)
-       SELECT DISTINCT p, g, s::bigint, NULL::int, NULL::text FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS x(g, p, s)
+      `WITH marks AS (
+         SELECT g, p, m, s::bigint AS s FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[]) AS x(g, p, m, s)),
+       dirty AS (
+         INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq) SELECT g, p, m, s FROM marks ON CONFLICT DO NOTHING)
+       INSERT INTO manifest_batches (period_start, group_id, batch_seq, value_count, digest)
+       SELECT DISTINCT p, g, s, NULL::int, NULL::text FROM marks
        ON CONFLICT (period_start, group_id, batch_seq) DO UPDATE SET value_count = NULL, digest = NULL`,
       [
         [...moved.map((row) => row.old_group), ...moved.map(() => groupId)],
         [...moved.map((row) => row.period_start), ...moved.map((row) => row.period_start)],
+        [...moved.map((row) => row.period_minutes), ...moved.map((row) => row.period_minutes)],
         [...moved.map((row) => row.batch_seq), ...moved.map((row) => row.batch_seq)],
       ],
     );
