@@ -71,7 +71,11 @@ export interface GroupPeriodManifestDigests extends ValuesDigest {
 }
 
 export function manifestLine(value: ManifestValue): string {
-  return `${value.meterId}|${value.direction}|${value.energyWh.toString()}\n`;
+  return lineOf(value.meterId, value.direction, value.energyWh);
+}
+
+function lineOf(meterId: string, direction: Direction, energyWh: bigint | string): string {
+  return `${meterId}|${direction}|${energyWh.toString()}\n`;
 }
 
 /** The canonical order: meterId, then direction, bytewise. */
@@ -88,20 +92,39 @@ export function compareManifestKeys(meterA: string, directionA: Direction, meter
 /** SHA-256 over nothing: the digest of a group-period meter-ingest accepted no value for. */
 export const EMPTY_VALUES_DIGEST = `0x${createHash('sha256').digest('hex')}`;
 
-/** Count and digest of values in any order (they are sorted into the canonical order here). */
-export function valuesDigest(values: readonly ManifestValue[]): ValuesDigest {
-  const hash = createHash('sha256');
-  // Lines hashed in chunks of about 64 KiB: one update per line cost more than the hashing.
-  let chunk = '';
-  for (const value of [...values].sort(compareManifestValues)) {
-    chunk += manifestLine(value);
-    if (chunk.length >= 65_536) {
-      hash.update(chunk);
-      chunk = '';
+/**
+ * The values digest fed one value at a time, in the canonical order (the caller's duty:
+ * from a sorted scan, or after sorting). Lines are hashed in chunks of about 64 KiB: one
+ * hash update per line cost more than the hashing (a string chunk measured faster than
+ * writing the lines into a buffer).
+ */
+export class ValuesDigester {
+  private readonly hash = createHash('sha256');
+  private chunk = '';
+  private counted = 0;
+
+  add(meterId: string, direction: Direction, energyWh: bigint | string): void {
+    this.chunk += lineOf(meterId, direction, energyWh);
+    this.counted += 1;
+    if (this.chunk.length >= 65_536) {
+      this.hash.update(this.chunk);
+      this.chunk = '';
     }
   }
-  hash.update(chunk);
-  return { count: values.length, digest: `0x${hash.digest('hex')}` };
+
+  /** Count and digest of what was added (the digester is spent afterwards). */
+  result(): ValuesDigest {
+    this.hash.update(this.chunk);
+    this.chunk = '';
+    return { count: this.counted, digest: `0x${this.hash.digest('hex')}` };
+  }
+}
+
+/** Count and digest of values in any order (they are sorted into the canonical order here). */
+export function valuesDigest(values: readonly ManifestValue[]): ValuesDigest {
+  const digester = new ValuesDigester();
+  for (const value of [...values].sort(compareManifestValues)) digester.add(value.meterId, value.direction, value.energyWh);
+  return digester.result();
 }
 
 /** The whole manifest of a group-period from its accepted values with their MPO and batch. */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Direction, ValuesDigest, WattHours, compareManifestKeys, manifestLine } from '@gridledger/domain';
+import { Direction, ValuesDigest, ValuesDigester, WattHours, compareManifestKeys } from '@gridledger/domain';
 import { ExpectedMeter, MeterValue, meterKey } from './meter-value';
 
 /** What a row holds: no value yet, a measured value, or a substitute made at the deadline. */
@@ -207,17 +206,9 @@ export function measuredValuesDigest(rows: MeterRows): ValuesDigest {
     measured.push(row);
   }
   if (!sorted) measured.sort((a, b) => compareRows(rows, a, b));
-  const hash = createHash('sha256');
-  let chunk = '';
-  for (const row of measured) {
-    chunk += manifestLine({ meterId: rows.meterIds[row], direction: directionOf(rows.directions[row]), energyWh: rows.energies[row] });
-    if (chunk.length > 65_536) {
-      hash.update(chunk, 'utf8');
-      chunk = '';
-    }
-  }
-  hash.update(chunk, 'utf8');
-  return { count: measured.length, digest: `0x${hash.digest('hex')}` };
+  const digester = new ValuesDigester();
+  for (const row of measured) digester.add(rows.meterIds[row], directionOf(rows.directions[row]), rows.energies[row]);
+  return digester.result();
 }
 
 /** The manifest's canonical order on two rows, without building objects. */
