@@ -144,9 +144,12 @@ export class OutboxRelay {
       total += round.published;
       if (round.blocked || round.published + round.parked < (this.options.batchSize ?? 500)) break;
     }
+    // Each count on the conditions of its partial index (outbox_unpublished, outbox_parked),
+    // so it reads the unpublished rows only: published rows are kept (the event archive), and
+    // one count over `published_at IS NULL` alone scanned all of them on every drain.
     const [{ backlog, parked }] = (await this.options.dataSource.query(
-      `SELECT count(*) FILTER (WHERE "parked_at" IS NULL)::int AS backlog, count(*) FILTER (WHERE "parked_at" IS NOT NULL)::int AS parked
-       FROM "${this.schema}"."outbox" WHERE "published_at" IS NULL`,
+      `SELECT (SELECT count(*) FROM "${this.schema}"."outbox" WHERE "published_at" IS NULL AND "parked_at" IS NULL)::int AS backlog,
+              (SELECT count(*) FROM "${this.schema}"."outbox" WHERE "parked_at" IS NOT NULL AND "published_at" IS NULL)::int AS parked`,
     )) as { backlog: number; parked: number }[];
     reportOutboxBacklog(this, backlog, { schema: this.schema });
     reportOutboxParked(this, parked, { schema: this.schema });
