@@ -37,6 +37,8 @@ export interface OutboxRelayOptions {
   readonly pollIntervalMs?: number;
   /** Transient failures of one row (while the server answers) before it is parked (default 20). */
   readonly maxAttempts?: number;
+  /** How often the background relay vacuums the outbox and refreshes its statistics (default a minute; 0 never). */
+  readonly maintenanceIntervalMs?: number;
   readonly logger?: ConsumerLogger;
 }
 
@@ -77,6 +79,7 @@ export class OutboxRelay {
   private running = false;
   private inFlight: Promise<number> | undefined;
   private again = false;
+  private maintainedAt = Date.now();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.schema = schemaOf(options.dataSource);
@@ -163,6 +166,10 @@ export class OutboxRelay {
       return;
     }
     this.inFlight = this.drain(false)
+      .then(async (published) => {
+        await this.maintain();
+        return published;
+      })
       .catch((error: unknown) => {
         this.options.logger?.warn(`outbox relay: ${error instanceof Error ? error.message : String(error)}`, 'OutboxRelay');
         return 0;
@@ -174,6 +181,22 @@ export class OutboxRelay {
           this.kick();
         }
       });
+  }
+
+  /**
+   * The outbox keeps every row (the event archive) and updates each once when publishing it:
+   * without VACUUM the dead versions stay in the unpublished index and the heap, and without
+   * statistics the planner guesses the parked rows at a share of the table and scans it all
+   * (both grew every drain's cost with the table where autovacuum is off or behind, as on
+   * this project's CI Postgres). So the background relay vacuums it itself, now and then:
+   * SKIP_LOCKED, so a replica's vacuum under way is not waited for; statistics of the
+   * queue's columns only (ANALYZE of the payloads would decompress a sample of them).
+   */
+  private async maintain(): Promise<void> {
+    const interval = this.options.maintenanceIntervalMs ?? 60_000;
+    if (interval <= 0 || Date.now() - this.maintainedAt < interval) return;
+    this.maintainedAt = Date.now();
+    await this.options.dataSource.query(`VACUUM (ANALYZE, SKIP_LOCKED) "${this.schema}"."outbox" ("position", "published_at", "parked_at")`);
   }
 
   private async relayOnce(waitForLock: boolean): Promise<RelayRound> {

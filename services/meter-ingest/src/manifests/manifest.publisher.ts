@@ -31,6 +31,16 @@ export class ManifestPublisher {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   }
 
+  /**
+   * manifest_dirty is a queue (intake inserts, this deletes): vacuumed and analyzed now and
+   * then, for the reason the outbox relay vacuums its outbox (where autovacuum is off or
+   * behind, dead rows pile up and every pass reads them). SKIP_LOCKED: another replica's
+   * vacuum under way is not waited for.
+   */
+  async vacuumDirtyMarks(): Promise<void> {
+    await this.dataSource.query(`VACUUM (ANALYZE, SKIP_LOCKED) "${this.schema}"."manifest_dirty"`);
+  }
+
   /** `wait`: leave group-periods still being filled (ManifestWait); none by default. */
   async publishDirty(wait: ManifestWait = NO_WAIT): Promise<ManifestPass> {
     const lock = await this.dataSource.createQueryRunner();

@@ -8,11 +8,15 @@ import type { ManifestWait } from '../persistence/manifests.repository';
 const manifestsPublished = () => counter('gridledger_manifests_published_total', 'Group-period manifests published by meter-ingest (new revisions)');
 const manifestFailures = () => counter('gridledger_manifest_failures_total', 'Group-period manifests that could not be written');
 
+/** How often the dirty marks' queue table is vacuumed (ManifestPublisher.vacuumDirtyMarks). */
+const DIRTY_MARKS_VACUUM_MS = 60_000;
+
 /** Ticks the manifest publisher every METER_INGEST_MANIFEST_INTERVAL_MS. */
 @Injectable()
 export class ManifestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly loop: PollingLoop;
   private readonly wait: ManifestWait;
+  private vacuumedAt = Date.now();
 
   constructor(
     private readonly publisher: ManifestPublisher,
@@ -35,6 +39,10 @@ export class ManifestWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async tick(): Promise<void> {
+    if (Date.now() - this.vacuumedAt >= DIRTY_MARKS_VACUUM_MS) {
+      this.vacuumedAt = Date.now();
+      await this.publisher.vacuumDirtyMarks();
+    }
     const pass = await this.publisher.publishDirty(this.wait);
     if (pass.published > 0) manifestsPublished().add(pass.published);
     for (const failure of pass.failed) {
