@@ -177,6 +177,25 @@ interface GrowContext {
   readonly publishedSoFar: () => Promise<number>;
   /** Counts the measured events in the stream and purges exactly those counted; returns the count. */
   readonly countAndPurge: () => Promise<number>;
+  /** The service processes, whose CPU is sampled every hundred batches. */
+  readonly servicePids: readonly number[];
+}
+
+/** CPU seconds so far of the service processes and of the bench database's Postgres backends. */
+interface CpuSample {
+  readonly service: number;
+  readonly postgres: Map<number, number>;
+}
+
+async function cpuSample(servicePids: readonly number[], databaseUrl: string): Promise<CpuSample> {
+  return { service: servicePids.reduce((sum, pid) => sum + cpuSeconds(pid), 0), postgres: await backendCpu(databaseUrl) };
+}
+
+/** CPU milliseconds per batch between two samples (backends that came and went in between are not counted). */
+function cpuPerBatch(from: CpuSample, to: CpuSample, batches: number): { service: number; postgres: number } {
+  let postgres = 0;
+  for (const [pid, seconds] of to.postgres) postgres += seconds - (from.postgres.get(pid) ?? seconds);
+  return { service: Math.round(((to.service - from.service) * 1000) / batches), postgres: Math.round((postgres * 1000) / batches) };
 }
 
 /**
@@ -190,6 +209,9 @@ async function grow(context: GrowContext): Promise<void> {
   const batches = Math.ceil(GROW / BATCH_VALUES);
   const windowBatches = Math.max(1, Math.floor(GROW_WINDOW / BATCH_VALUES));
   const doneAt: number[] = new Array(batches);
+  // CPU at every hundredth batch: whether a slower window cost more CPU per batch (the
+  // tables' doing) or got less of the machine (others' load), which the rates cannot tell.
+  const cpuAt = new Map<number, CpuSample>([[0, await cpuSample(context.servicePids, context.db)]]);
   const started = performance.now();
   let next = 0;
   let published = 0;
@@ -205,6 +227,7 @@ async function grow(context: GrowContext): Promise<void> {
         checkpoint = checkpoint.then(async () => {
           await waitFor(async () => published + (await context.publishedSoFar()) >= upTo, { timeoutMs: 300_000, intervalMs: 50, what: `events of ${n} batches` });
           published += await context.countAndPurge();
+          cpuAt.set(n, await cpuSample(context.servicePids, context.db));
         });
         await checkpoint;
       }
@@ -223,6 +246,7 @@ async function grow(context: GrowContext): Promise<void> {
   expected = context.baseline + batches * GROUPS;
   await waitFor(async () => published + (await context.publishedSoFar()) >= expected, { timeoutMs: 300_000, intervalMs: 50, what: 'every measured event in JetStream' });
   const seconds = (performance.now() - started) / 1000;
+  cpuAt.set(batches, await cpuSample(context.servicePids, context.db));
   // Rates from the moment each window's batches were answered (two in flight: order is close to n).
   const firstSeconds = Math.max(...doneAt.slice(0, windowBatches)) / 1000 - started / 1000;
   const lastSeconds = (Math.max(...doneAt.slice(batches - windowBatches)) - Math.max(...doneAt.slice(0, batches - windowBatches))) / 1000;
@@ -238,9 +262,15 @@ async function grow(context: GrowContext): Promise<void> {
   } finally {
     await client.end();
   }
+  const sampled = [...cpuAt.keys()].sort((a, b) => a - b);
+  const firstTo = sampled.find((n) => n >= windowBatches) ?? batches;
+  const lastFrom = [...sampled].reverse().find((n) => n <= batches - windowBatches) ?? 0;
+  const firstCpu = cpuPerBatch(cpuAt.get(0)!, cpuAt.get(firstTo)!, firstTo);
+  const lastCpu = cpuPerBatch(cpuAt.get(lastFrom)!, cpuAt.get(batches)!, batches - lastFrom);
+  console.log(`CPU per batch: first window service ${firstCpu.service} ms, Postgres backends ${firstCpu.postgres} ms; last window service ${lastCpu.service} ms, Postgres backends ${lastCpu.postgres} ms`);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`first ${GROW_WINDOW.toLocaleString('en')} values: ${firstRate.toLocaleString('en')} values/s; last ${GROW_WINDOW.toLocaleString('en')}: ${lastRate.toLocaleString('en')} values/s (machine load average ${load})`);
-  console.log(JSON.stringify({ values: batches * BATCH_VALUES, seconds: Math.round(seconds), windowValues: windowBatches * BATCH_VALUES, firstValuesPerSecond: firstRate, lastValuesPerSecond: lastRate, growthRatio: Math.round((lastRate / firstRate) * 1000) / 1000 }));
+  console.log(JSON.stringify({ values: batches * BATCH_VALUES, seconds: Math.round(seconds), windowValues: windowBatches * BATCH_VALUES, firstValuesPerSecond: firstRate, lastValuesPerSecond: lastRate, growthRatio: Math.round((lastRate / firstRate) * 1000) / 1000, cpuMsPerBatchFirst: firstCpu, cpuMsPerBatchLast: lastCpu }));
 }
 
 async function main(): Promise<void> {
@@ -301,7 +331,7 @@ async function main(): Promise<void> {
         await jsm.streams.purge(stream, { seq: state.last_seq + 1 });
         return Object.values(state.subjects ?? {}).reduce((a, b) => a + b, 0);
       };
-      await grow({ urlFor, mpo, db: db.url, baseline, publishedSoFar, countAndPurge });
+      await grow({ urlFor, mpo, db: db.url, baseline, publishedSoFar, countAndPurge, servicePids: replicas.map((replica) => replica.pid) });
       return;
     }
 
