@@ -15,8 +15,9 @@ const DIRTY_MARKS_VACUUM_MS = 60_000;
 @Injectable()
 export class ManifestWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly loop: PollingLoop;
+  /** Its own loop: a long publishing pass (a backlog of periods) must not hold the vacuum back. */
+  private readonly vacuumLoop: PollingLoop;
   private readonly wait: ManifestWait;
-  private vacuumedAt = Date.now();
 
   constructor(
     private readonly publisher: ManifestPublisher,
@@ -28,21 +29,19 @@ export class ManifestWorker implements OnApplicationBootstrap, BeforeApplication
     // period fills cost more Postgres CPU than storing the values.
     this.wait = { quietMs: config.METER_INGEST_MANIFEST_INTERVAL_MS, maxWaitMs: 10 * config.METER_INGEST_MANIFEST_INTERVAL_MS };
     this.loop = new PollingLoop(config.METER_INGEST_MANIFEST_INTERVAL_MS, () => this.tick(), (error) => this.logger.warn(`manifest pass failed: ${error instanceof Error ? error.message : String(error)}`, 'ManifestWorker'));
+    this.vacuumLoop = new PollingLoop(DIRTY_MARKS_VACUUM_MS, () => this.publisher.vacuumDirtyMarks(), (error) => this.logger.warn(`vacuum of the dirty marks failed: ${error instanceof Error ? error.message : String(error)}`, 'ManifestWorker'));
   }
 
   onApplicationBootstrap(): void {
     this.loop.start();
+    this.vacuumLoop.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all([this.loop.stop(), this.vacuumLoop.stop()]);
   }
 
   private async tick(): Promise<void> {
-    if (Date.now() - this.vacuumedAt >= DIRTY_MARKS_VACUUM_MS) {
-      this.vacuumedAt = Date.now();
-      await this.publisher.vacuumDirtyMarks();
-    }
     const pass = await this.publisher.publishDirty(this.wait);
     if (pass.published > 0) manifestsPublished().add(pass.published);
     for (const failure of pass.failed) {
