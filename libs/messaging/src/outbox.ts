@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Context } from '@opentelemetry/api';
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { vacuumQueueTable } from '@gridledger/persistence';
 import type { AnyEventDefinition, MessagingClient } from './messaging-client';
 import { outboxChannel, schemaOf, serializeEvent, writeOutbox } from './outbox-writer';
 import type { ConsumerLogger } from './consumer';
@@ -184,19 +185,15 @@ export class OutboxRelay {
   }
 
   /**
-   * The outbox keeps every row (the event archive) and updates each once when publishing it:
-   * without VACUUM the dead versions stay in the unpublished index and the heap, and without
-   * statistics the planner guesses the parked rows at a share of the table and scans it all
-   * (both grew every drain's cost with the table where autovacuum is off or behind, as on
-   * this project's CI Postgres). So the background relay vacuums it itself, now and then:
-   * SKIP_LOCKED, so a replica's vacuum under way is not waited for; statistics of the
-   * queue's columns only (ANALYZE of the payloads would decompress a sample of them).
+   * The outbox keeps every row (the event archive) and updates each once when publishing it,
+   * so it is a queue table (vacuumQueueTable): the background relay vacuums it now and then,
+   * with statistics of the queue's columns only.
    */
   private async maintain(): Promise<void> {
     const interval = this.options.maintenanceIntervalMs ?? 60_000;
     if (interval <= 0 || Date.now() - this.maintainedAt < interval) return;
     this.maintainedAt = Date.now();
-    await this.options.dataSource.query(`VACUUM (ANALYZE, SKIP_LOCKED) "${this.schema}"."outbox" ("position", "published_at", "parked_at")`);
+    await vacuumQueueTable(this.options.dataSource, this.schema, 'outbox', ['position', 'published_at', 'parked_at']);
   }
 
   private async relayOnce(waitForLock: boolean): Promise<RelayRound> {

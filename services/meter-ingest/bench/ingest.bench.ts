@@ -191,11 +191,16 @@ async function cpuSample(servicePids: readonly number[], databaseUrl: string): P
   return { service: servicePids.reduce((sum, pid) => sum + cpuSeconds(pid), 0), postgres: await backendCpu(databaseUrl) };
 }
 
-/** CPU milliseconds per batch between two samples (backends that came and went in between are not counted). */
+/** CPU milliseconds per batch between two samples (a backend started in between counts whole; one that ended, not at all). */
 function cpuPerBatch(from: CpuSample, to: CpuSample, batches: number): { service: number; postgres: number } {
   let postgres = 0;
-  for (const [pid, seconds] of to.postgres) postgres += seconds - (from.postgres.get(pid) ?? seconds);
-  return { service: Math.round(((to.service - from.service) * 1000) / batches), postgres: Math.round((postgres * 1000) / batches) };
+  for (const [pid, seconds] of to.postgres) postgres += seconds - (from.postgres.get(pid) ?? 0);
+  return { service: ((to.service - from.service) * 1000) / batches, postgres: (postgres * 1000) / batches };
+}
+
+/** cpuPerBatch in whole milliseconds, as the JSON line prints it. */
+function roundedCpu(cpu: { service: number; postgres: number }): { service: number; postgres: number } {
+  return { service: Math.round(cpu.service), postgres: Math.round(cpu.postgres) };
 }
 
 /**
@@ -265,8 +270,8 @@ async function grow(context: GrowContext): Promise<void> {
   const sampled = [...cpuAt.keys()].sort((a, b) => a - b);
   const firstTo = sampled.find((n) => n >= windowBatches) ?? batches;
   const lastFrom = [...sampled].reverse().find((n) => n <= batches - windowBatches) ?? 0;
-  const firstCpu = cpuPerBatch(cpuAt.get(0)!, cpuAt.get(firstTo)!, firstTo);
-  const lastCpu = cpuPerBatch(cpuAt.get(lastFrom)!, cpuAt.get(batches)!, batches - lastFrom);
+  const firstCpu = roundedCpu(cpuPerBatch(cpuAt.get(0)!, cpuAt.get(firstTo)!, firstTo));
+  const lastCpu = roundedCpu(cpuPerBatch(cpuAt.get(lastFrom)!, cpuAt.get(batches)!, batches - lastFrom));
   console.log(`CPU per batch: first window service ${firstCpu.service} ms, Postgres backends ${firstCpu.postgres} ms; last window service ${lastCpu.service} ms, Postgres backends ${lastCpu.postgres} ms`);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`first ${GROW_WINDOW.toLocaleString('en')} values: ${firstRate.toLocaleString('en')} values/s; last ${GROW_WINDOW.toLocaleString('en')}: ${lastRate.toLocaleString('en')} values/s (machine load average ${load})`);
@@ -295,6 +300,7 @@ async function main(): Promise<void> {
   for (let r = 1; r < REPLICAS; r += 1) replicas.push(await spawnReplica());
   const service = replicas[0];
   const urlFor = (n: number) => replicas[n % replicas.length].url;
+  const servicePids = replicas.map((replica) => replica.pid);
   const nc = await connectTestNats({ name: 'bench-ingest' });
   try {
     await registerMeters(service.url, operator, mpo.address, Wallet.createRandom().address);
@@ -331,7 +337,7 @@ async function main(): Promise<void> {
         await jsm.streams.purge(stream, { seq: state.last_seq + 1 });
         return Object.values(state.subjects ?? {}).reduce((a, b) => a + b, 0);
       };
-      await grow({ urlFor, mpo, db: db.url, baseline, publishedSoFar, countAndPurge, servicePids: replicas.map((replica) => replica.pid) });
+      await grow({ urlFor, mpo, db: db.url, baseline, publishedSoFar, countAndPurge, servicePids });
       return;
     }
 
@@ -344,8 +350,7 @@ async function main(): Promise<void> {
     console.log(`prepared ${BATCHES} signed batches in ${Math.round(performance.now() - preparing)} ms (not timed)`);
 
     const started = process.hrtime.bigint();
-    const serviceCpuBefore = replicas.reduce((sum, r) => sum + cpuSeconds(r.pid), 0);
-    const postgresBefore = await backendCpu(db.url);
+    const cpuBefore = await cpuSample(servicePids, db.url);
     const clientCpuBefore = process.cpuUsage();
     let next = 0;
     let accepted = 0;
@@ -372,14 +377,10 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const valuesPerSecond = Math.round((BATCHES * BATCH_VALUES) / seconds);
     const peak = Math.max(...replicas.map((r) => peakRssMiB(r.pid).peak));
-    const serviceCpuMs = ((replicas.reduce((sum, r) => sum + cpuSeconds(r.pid), 0) - serviceCpuBefore) * 1000) / BATCHES;
-    const postgresAfter = await backendCpu(db.url);
-    let postgresSeconds = 0;
-    for (const [pid, seconds] of postgresAfter) postgresSeconds += seconds - (postgresBefore.get(pid) ?? 0);
+    const { service: serviceCpuMs, postgres: postgresCpuMs } = cpuPerBatch(cpuBefore, await cpuSample(servicePids, db.url), BATCHES);
     const client = process.cpuUsage(clientCpuBefore);
     const clientCpuMs = (client.user + client.system) / 1000 / BATCHES;
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    const postgresCpuMs = (postgresSeconds * 1000) / BATCHES;
     console.log(`CPU per batch of ${BATCH_VALUES.toLocaleString('en')}: service ${serviceCpuMs.toFixed(0)} ms, its Postgres backends ${postgresCpuMs.toFixed(0)} ms, bench client ${clientCpuMs.toFixed(0)} ms (NATS and Postgres' background writers not included; machine load average ${load})`);
     console.log(`${(BATCHES * BATCH_VALUES).toLocaleString('en')} values (${REPLICAS} service process${REPLICAS > 1 ? 'es' : ''}) in ${BATCHES} batches of ${BATCH_VALUES.toLocaleString('en')} from ${METERS.toLocaleString('en')} meters: ${seconds.toFixed(2)} s end to end → ${valuesPerSecond.toLocaleString('en')} values/s (published ${expectedEvents - baseline} events)`);
 

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock, GroupPeriodManifestDigests } from '@gridledger/domain';
 import { MeterManifestUpdated } from '@gridledger/events';
 import { enqueueOutbox } from '@gridledger/messaging';
+import { vacuumQueueTable } from '@gridledger/persistence';
 import { ManifestsRepository, NO_WAIT, periodIdOf, type DirtyGroupPeriod, type ManifestWait } from '../persistence/manifests.repository';
 
 export interface ManifestPass {
@@ -31,14 +32,9 @@ export class ManifestPublisher {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   }
 
-  /**
-   * manifest_dirty is a queue (intake inserts, this deletes): vacuumed and analyzed now and
-   * then, for the reason the outbox relay vacuums its outbox (where autovacuum is off or
-   * behind, dead rows pile up and every pass reads them). SKIP_LOCKED: another replica's
-   * vacuum under way is not waited for.
-   */
+  /** manifest_dirty is a queue table (intake inserts, this deletes): vacuumQueueTable. */
   async vacuumDirtyMarks(): Promise<void> {
-    await this.dataSource.query(`VACUUM (ANALYZE, SKIP_LOCKED) "${this.schema}"."manifest_dirty"`);
+    await vacuumQueueTable(this.dataSource, this.schema, 'manifest_dirty');
   }
 
   /** `wait`: leave group-periods still being filled (ManifestWait); none by default. */
