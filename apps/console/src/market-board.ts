@@ -61,7 +61,7 @@ export class MarketBoard {
     switch (type) {
       case MeterIntervalsMeasured.type: {
         const { data } = MeterIntervalsMeasured.parse(envelope);
-        for (const interval of data.intervals) this.cell(data.groupId, interval.periodId, PERIOD_MS[data.periodLength]).valuesReceived += 1;
+        for (const series of data.series) this.cell(data.groupId, series.periodId, PERIOD_MS[data.periodLength]).valuesReceived += series.meterIds.length;
         return true;
       }
       case BalancingPeriodSettled.type: {

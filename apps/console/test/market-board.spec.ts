@@ -17,7 +17,7 @@ const measured = (groupId: string, periodId = PERIOD) =>
       groupId,
       periodLength: 'PT15M',
       receivedAt: periodId,
-      intervals: [{ meterId: 'DE000000001-C', direction: 'consumption', periodId, energyWh: '120', quality: 'measured' }],
+      series: [{ periodId, direction: 'consumption', quality: 'measured', meterIds: ['DE000000001-C'], energyWh: ['120'] }],
     },
     idParts: [groupId, periodId],
     occurredAt,

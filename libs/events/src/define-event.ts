@@ -12,14 +12,31 @@ export interface EventDefinition<TType extends string, TSchema extends z.ZodType
   readonly entity: string;
   readonly pastTense: string;
   readonly schema: TSchema;
+  /** Every schema version `parse` reads: the current one and the earlier ones it upcasts. */
+  readonly readsVersions: readonly number[];
   /** The subject for one key (e.g. a balancing group), or the bare subject when unkeyed. */
   subject(key?: string): string;
   /** Wildcard subject a stream or consumer filters on. */
   readonly subjectFilter: string;
   /** Builds an envelope; `idParts` make the id deterministic for the same content. */
   create(input: CreateEventInput<z.infer<TSchema>>): EventEnvelope<TType, z.infer<TSchema>>;
-  /** Validates an envelope of this type; throws EventValidationError naming the field. */
+  /**
+   * Validates an envelope of this type; throws EventValidationError naming the field. An
+   * envelope of an earlier schema version (from a stream or an outbox written before an
+   * upgrade) is validated against that version's schema and upcast to the current one.
+   */
   parse(envelope: unknown): EventEnvelope<TType, z.infer<TSchema>>;
+}
+
+/**
+ * An earlier schema version an event definition still reads: its data schema and the pure
+ * function that turns such data into the current version's. Events already in streams and
+ * outboxes are never rewritten, so a consumer meets both until retention drops the old ones.
+ */
+export interface EarlierSchemaVersion<TData> {
+  readonly schemaVersion: number;
+  readonly schema: z.ZodTypeAny;
+  upcast(data: never): TData;
 }
 
 export interface CreateEventInput<TData> {
@@ -51,8 +68,21 @@ export function defineEvent<TType extends string, TSchema extends z.ZodTypeAny>(
   pastTense: string;
   keyed: boolean;
   schema: TSchema;
+  earlierVersions?: readonly EarlierSchemaVersion<z.infer<TSchema>>[];
 }): EventDefinition<TType, TSchema> {
   const fullSchema = envelopeSchema.extend({ type: z.literal(spec.type), schemaVersion: z.literal(spec.schemaVersion), data: spec.schema });
+  const earlier = new Map((spec.earlierVersions ?? []).map((version) => [version.schemaVersion, { version, fullSchema: envelopeSchema.extend({ type: z.literal(spec.type), schemaVersion: z.literal(version.schemaVersion), data: version.schema }) }]));
+  const readsVersions = [...earlier.keys(), spec.schemaVersion].sort((a, b) => a - b);
+  const validated = (schema: z.ZodTypeAny, envelope: unknown): z.infer<typeof fullSchema> => {
+    const result = schema.safeParse(envelope);
+    if (!result.success) {
+      throw new EventValidationError(
+        spec.type,
+        result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      );
+    }
+    return result.data;
+  };
   return {
     type: spec.type,
     schemaVersion: spec.schemaVersion,
@@ -60,6 +90,7 @@ export function defineEvent<TType extends string, TSchema extends z.ZodTypeAny>(
     entity: spec.entity,
     pastTense: spec.pastTense,
     schema: spec.schema,
+    readsVersions,
     subjectFilter: spec.keyed ? `${subjectOf(spec.domain, spec.entity, spec.pastTense)}.*` : subjectOf(spec.domain, spec.entity, spec.pastTense),
     subject(key?: string): string {
       if (spec.keyed && key === undefined) throw new RangeError(`${spec.type} needs a subject key`);
@@ -81,14 +112,17 @@ export function defineEvent<TType extends string, TSchema extends z.ZodTypeAny>(
       return this.parse(envelope);
     },
     parse(envelope: unknown) {
-      const result = fullSchema.safeParse(envelope);
-      if (!result.success) {
-        throw new EventValidationError(
-          spec.type,
-          result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        );
+      const version = (envelope as { schemaVersion?: unknown } | null)?.schemaVersion;
+      const older = typeof version === 'number' ? earlier.get(version) : undefined;
+      if (older === undefined) {
+        if (typeof version === 'number' && version !== spec.schemaVersion) {
+          throw new EventValidationError(spec.type, [{ path: 'schemaVersion', message: `${version} is not a version this service reads (it reads ${readsVersions.join(', ')})` }]);
+        }
+        return validated(fullSchema, envelope) as EventEnvelope<TType, z.infer<TSchema>>;
       }
-      return result.data as EventEnvelope<TType, z.infer<TSchema>>;
+      // The earlier version's own rules first, then the upcast data against the current ones.
+      const old = validated(older.fullSchema, envelope);
+      return validated(fullSchema, { ...old, schemaVersion: spec.schemaVersion, data: older.version.upcast(old.data as never) }) as EventEnvelope<TType, z.infer<TSchema>>;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Direction } from '@gridledger/domain';
-import { MeterIntervalsMeasured, type EventOf } from '@gridledger/events';
+import { MeterIntervalsMeasured, measuredSeriesOf, measuredValuesOf, type EventOf } from '@gridledger/events';
 
 export interface TestMeasuredInterval {
   readonly meterId: string;
@@ -33,9 +33,19 @@ export function measuredIntervalsBatch(batch: TestIntervalsBatch): EventOf<typeo
       groupId: batch.groupId,
       periodLength: 'PT15M',
       receivedAt: batch.receivedAt,
-      intervals: batch.intervals.map(({ meterId, direction, periodId, energyWh }) => ({ meterId, direction, periodId, energyWh: energyWh.toString(), quality: 'measured' as const })),
+      series: measuredSeriesOf(batch.intervals.map(({ meterId, direction, periodId, energyWh }) => ({ meterId, direction, periodId, energyWh: energyWh.toString(), quality: 'measured' as const }))),
     },
     idParts: [batchId, batch.groupId],
     occurredAt: batch.occurredAt,
   });
+}
+
+/**
+ * The same event as schema version 1 wrote it (an object per value in `intervals`), as
+ * streams and outboxes from before version 2 hold it: consumers must still read it.
+ */
+export function asMeasuredVersion1(event: EventOf<typeof MeterIntervalsMeasured>): Record<string, unknown> {
+  const { series: _series, ...header } = event.data;
+  const intervals = [...measuredValuesOf(event.data)].map(({ meterId, direction, periodId, energyWh, quality }) => ({ meterId, direction, periodId, energyWh, quality }));
+  return { ...event, schemaVersion: 1, data: { ...header, intervals } };
 }

@@ -3,7 +3,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { METER_LEAF_TYPES, formatInstant, periodIdOf, parsePeriodId } from '@gridledger/domain';
 import { BalancingProofReply, CapacityExchangeScheduled, MarketPricesPublished, MeterIntervalsMeasured, MeterPointsRegistered } from '@gridledger/events';
 import type { MessagingClient } from '@gridledger/messaging';
-import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
+import { SpawnedService, TestDatabase, connectTestMessaging, testNatsEnv, createTestDatabase, deleteNamespaceStreams, asMeasuredVersion1, measuredIntervalsBatch, randomNamespace, spawnService, waitFor } from '@gridledger/testing';
 import { TEST_LEAF_SALT_KEY, saltedLeaf } from './support/balancing-under-test';
 import { startTestRoles, type TestRoles } from './support/roles';
 
@@ -93,8 +93,12 @@ async function publishMarketInputs(messaging: MessagingClient): Promise<void> {
   );
 }
 
+/** Every third batch as schema version 1 wrote it: a stream from before the upgrade settles the same. */
 async function publishBatches(messaging: MessagingClient, batches: ReturnType<typeof intervalBatches>): Promise<void> {
-  for (const batch of batches) await messaging.publishEvent(MeterIntervalsMeasured, batch, batch.data.groupId);
+  for (const [index, batch] of batches.entries()) {
+    if (index % 3 === 0) await messaging.publishRaw(MeterIntervalsMeasured.subject(batch.data.groupId), JSON.stringify(asMeasuredVersion1(batch)), { eventId: batch.id, eventType: batch.type });
+    else await messaging.publishEvent(MeterIntervalsMeasured, batch, batch.data.groupId);
+  }
 }
 
 /** The RoleRegistry every balancing of this file mirrors; reads go in its market operator's session. */

@@ -202,7 +202,7 @@ describe('balancing corrections, deadline and prices', () => {
       },
       { timeoutMs: 20_000, what: 'the bad batch to be dead-lettered' },
     );
-    expect(deadLetter.data.reason).toContain('intervals[0].periodId: not aligned to PT60M');
+    expect(deadLetter.data.reason).toContain('series[0].periodId: not aligned to PT60M');
     expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/gridledger_balancing_versions_settled_total\{[^}]*trigger="correction"[^}]*\} [1-9]/);

@@ -176,7 +176,7 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
     const refs = balancingConsumerRefs('balancing');
     const occurredAt = new Date(NOW).toISOString();
     const point = { meterId: 'M-1', direction: 'consumption', mpo: ADDRESS, dso: ADDRESS, groupId: 'BG-A', supplier: null, connectionLimitW: '10000', validFrom: TOMORROW, validTo: null };
-    const interval = { meterId: 'M-1', direction: 'consumption', periodId: TOMORROW, energyWh: '10', quality: 'measured' };
+    const series = { periodId: TOMORROW, direction: 'consumption', quality: 'measured', meterIds: ['M-1'], energyWh: ['10'] };
     const pointSpec = {
       valid: point,
       hostileValues: {
@@ -189,12 +189,19 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
       },
       required: ['meterId', 'direction', 'mpo', 'dso', 'groupId', 'supplier', 'connectionLimitW', 'validFrom', 'validTo'],
     };
-    const intervalSpec = {
-      valid: interval,
-      hostileValues: { meterId: badText, direction: fc.constantFrom('both', ''), periodId: fc.constantFrom('2026-11-24T12:07:00Z', 'yesterday', ''), energyWh: fc.constantFrom('-1', '1.5', '1e3', '99999999999999999999', ''), quality: fc.constantFrom('guessed', '') },
-      required: ['meterId', 'direction', 'periodId', 'energyWh', 'quality'],
+    const seriesSpec = {
+      valid: series,
+      hostileValues: {
+        periodId: fc.constantFrom('2026-11-24T12:07:00Z', 'yesterday', ''),
+        direction: fc.constantFrom('both', ''),
+        quality: fc.constantFrom('guessed', ''),
+        meterIds: fc.oneof(fc.constant([]), badText.map((id) => [id])),
+        // A negative, fractional or too long number, or a column whose length differs from meterIds.
+        energyWh: fc.constantFrom(['-1'], ['1.5'], ['1e3'], ['99999999999999999999'], [''], [], ['10', '11']),
+      },
+      required: ['periodId', 'direction', 'quality', 'meterIds', 'energyWh'],
     };
-    const oneBadItem = (spec: typeof pointSpec | typeof intervalSpec) => hostileObjects(spec).map(({ value }) => [value]);
+    const oneBadItem = (spec: typeof pointSpec | typeof seriesSpec) => hostileObjects(spec).map(({ value }) => [value]);
     const targets = [
       {
         name: 'meter.points.registered',
@@ -214,21 +221,21 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
         stream: 'METER',
         subject: MeterIntervalsMeasured.subject('BG-A'),
         envelope: MeterIntervalsMeasured.create({
-          data: { batchId: `0x${'11'.repeat(32)}`, mpo: ADDRESS, groupId: 'BG-A', periodLength: 'PT15M', receivedAt: occurredAt, intervals: [interval as never] },
+          data: { batchId: `0x${'11'.repeat(32)}`, mpo: ADDRESS, groupId: 'BG-A', periodLength: 'PT15M', receivedAt: occurredAt, series: [series as never] },
           idParts: ['hostile-intervals'],
           occurredAt,
         }),
         data: {
-          valid: { batchId: `0x${'11'.repeat(32)}`, mpo: ADDRESS, groupId: 'BG-A', periodLength: 'PT15M', receivedAt: occurredAt, intervals: [interval] },
+          valid: { batchId: `0x${'11'.repeat(32)}`, mpo: ADDRESS, groupId: 'BG-A', periodLength: 'PT15M', receivedAt: occurredAt, series: [series] },
           hostileValues: {
             batchId: fc.constantFrom('0x12', `0x${'AB'.repeat(32)}`, ''),
             mpo: fc.constantFrom('0x12', 'mpo'),
             groupId: badGroup,
             periodLength: fc.constantFrom('PT5M', ''),
             receivedAt: fc.constantFrom('yesterday', ''),
-            intervals: fc.oneof(fc.constant([]), oneBadItem(intervalSpec)),
+            series: fc.oneof(fc.constant([]), oneBadItem(seriesSpec)),
           },
-          required: ['batchId', 'mpo', 'groupId', 'periodLength', 'receivedAt', 'intervals'],
+          required: ['batchId', 'mpo', 'groupId', 'periodLength', 'receivedAt', 'series'],
         },
       },
       {

@@ -257,13 +257,20 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
 
   describe('intake subjects', () => {
     const occurredAt = '2026-03-29T01:16:00Z';
-    const interval = { meterId: 'M-pv-1', direction: 'production', periodId: PERIOD, energyWh: '10', quality: 'measured' };
-    const intervalSpec = {
-      valid: interval,
-      hostileValues: { meterId: badId, direction: fc.constantFrom('both', ''), periodId: fc.constantFrom('2026-03-29T01:07:00Z', 'yesterday', ''), energyWh: fc.constantFrom('-1', '1.5', '1e3', '99999999999999999999', ''), quality: fc.constantFrom('guessed', '') },
-      required: Object.keys(interval),
+    const series = { periodId: PERIOD, direction: 'production', quality: 'measured', meterIds: ['M-pv-1'], energyWh: ['10'] };
+    const seriesSpec = {
+      valid: series,
+      hostileValues: {
+        periodId: fc.constantFrom('2026-03-29T01:07:00Z', 'yesterday', ''),
+        direction: fc.constantFrom('both', ''),
+        quality: fc.constantFrom('guessed', ''),
+        meterIds: fc.oneof(fc.constant([]), badId.map((id) => [id])),
+        // A negative, fractional or too long number, or a column whose length differs from meterIds.
+        energyWh: fc.constantFrom(['-1'], ['1.5'], ['1e3'], ['99999999999999999999'], [''], [], ['10', '11']),
+      },
+      required: Object.keys(series),
     };
-    const batch = { batchId: `0x${'11'.repeat(32)}`, mpo: OPERATOR, groupId: 'BG-A', periodLength: 'PT15M', receivedAt: occurredAt, intervals: [interval] };
+    const batch = { batchId: `0x${'11'.repeat(32)}`, mpo: OPERATOR, groupId: 'BG-A', periodLength: 'PT15M', receivedAt: occurredAt, series: [series] };
     const targets = [
       {
         name: 'meter.intervals.measured.*',
@@ -279,7 +286,7 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
             groupId: badGroup,
             periodLength: fc.constantFrom('PT5M', ''),
             receivedAt: fc.constantFrom('yesterday', ''),
-            intervals: fc.oneof(fc.constant([]), hostileObjects(intervalSpec).map(({ value }) => [value])),
+            series: fc.oneof(fc.constant([]), hostileObjects(seriesSpec).map(({ value }) => [value])),
           },
           required: Object.keys(batch),
         },

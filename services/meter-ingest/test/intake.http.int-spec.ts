@@ -60,7 +60,7 @@ describe('meter-ingest over HTTP and NATS', () => {
     });
     const measured = messages.filter((m) => m.subject.startsWith('meter.intervals.measured'));
     expect(measured.map((m) => m.subject)).toEqual(['meter.intervals.measured.BG-A', 'meter.intervals.measured.BG-B']);
-    expect(measured[0].data.data).toMatchObject({ groupId: 'BG-A', intervals: [{ meterId: 'PV-1', direction: 'production', periodId: '2026-03-29T10:00:00Z', energyWh: '950', quality: 'measured' }] });
+    expect(measured[0].data.data).toMatchObject({ groupId: 'BG-A', series: [{ periodId: '2026-03-29T10:00:00Z', direction: 'production', quality: 'measured', meterIds: ['PV-1'], energyWh: ['950'] }] });
     expect(measured[0].msgId).toBe(`meter-ingest:${measured[0].data.id}`);
     // Built on the hot path without zod: the wire must still match the contract's schemas.
     for (const message of measured) expect(() => MeterIntervalsMeasured.parse(message.data)).not.toThrow();

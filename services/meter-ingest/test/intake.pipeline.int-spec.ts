@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import { DEFAULT_BATCH_LIMITS, parseRegisterCommand, type Requester } from '@gridledger/metering';
 import { authEnvironment, bodySha256, signRequest, verifySignedRequest, type VerifiedRequest } from '@gridledger/auth';
-import { MeterIntervalsMeasured } from '@gridledger/events';
+import { MeterIntervalsMeasured, measuredValuesOf } from '@gridledger/events';
 import { ManualClock } from '@gridledger/testing';
 import type { PoolClient } from 'pg';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
@@ -33,12 +33,13 @@ describe('intake pipeline against Postgres', () => {
   afterAll(() => db.drop());
 
   /** The pipeline behind the doors: the batch as the signed-request check hands it over. */
-  const submit = async (body: Record<string, unknown>) => {
+  const submit = async (body: Record<string, unknown>) => pipeline.submit(await verified(body));
+  const verified = async (body: Record<string, unknown>) => {
     const raw = Buffer.from(JSON.stringify(body));
     const headers = await signRequest(mpo, environment, { method: 'POST', path: '/readings', body: raw }, { nonce: bodySha256(raw) });
     const signed: VerifiedRequest = { signer: mpo.address, nonce: bodySha256(raw), expiresAtMs: Number(headers['x-gl-expiry']) * 1000, bodySha256: bodySha256(raw), signature: headers['x-gl-signature'] };
     const request = { method: 'POST', path: '/readings', nonce: signed.nonce, expiry: headers['x-gl-expiry'], chainId: '31337', verifyingContract: environment.verifyingContract };
-    return pipeline.submit(verifyJsonSubmission(raw, 'http', DEFAULT_BATCH_LIMITS, { signer: signed.signer, bodySha256: signed.bodySha256, signature: signed.signature, request }));
+    return verifyJsonSubmission(raw, 'http', DEFAULT_BATCH_LIMITS, { signer: signed.signer, bodySha256: signed.bodySha256, signature: signed.signature, request });
   };
 
   it('stores good values, answers bad ones, and a re-send changes nothing', async () => {
@@ -116,10 +117,32 @@ describe('intake pipeline against Postgres', () => {
     }
   });
 
+  it('writes each group\'s values in columns, one series per period and quality, whatever their order in the batch', async () => {
+    await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply(
+      ['COL1', 'COL2', 'COL3'].map((id, i) => parseRegisterCommand(meterJson(id, mpo.address, dso, { groupId: i < 2 ? 'BG-COL' : 'BG-ROW' }), `meters[${i}]`)),
+      operator,
+    );
+    const values = [
+      ['COL1', '2026-03-29T05:00:00Z', '10', 'measured'],
+      ['COL1', '2026-03-29T05:15:00Z', '11', 'estimated'],
+      ['COL3', '2026-03-29T05:00:00Z', '30', 'measured'],
+      ['COL2', '2026-03-29T05:15:00Z', '21', 'estimated'],
+      ['COL2', '2026-03-29T05:00:00Z', '20', 'measured'],
+    ] as const;
+    const outcome = await pipeline.submit(await verified(signedBatch(mpo, { intervals: values.map(([id, period, wh, quality]) => intervalJson(id, period, wh, quality)) })));
+    const events = outcome.events.filter((e) => e.type === MeterIntervalsMeasured.type).map((e) => MeterIntervalsMeasured.parse(JSON.parse(e.payload)));
+    expect(events.map((e) => [e.data.groupId, e.data.series.map((s) => [s.periodId.slice(11, 16), s.direction, s.quality, s.meterIds, s.energyWh])])).toEqual([
+      ['BG-COL', [['05:00', 'production', 'measured', ['COL1', 'COL2'], ['10', '20']], ['05:15', 'production', 'estimated', ['COL1', 'COL2'], ['11', '21']]]],
+      ['BG-ROW', [['05:00', 'production', 'measured', ['COL3'], ['30']]]],
+    ]);
+    const back = events.flatMap((e) => [...measuredValuesOf(e.data)].map((v) => [v.meterId, v.periodId, v.energyWh, v.quality]));
+    expect(back.sort()).toEqual(values.map((v) => [...v]).sort());
+  });
+
   it('publishes the measured intervals as the event contract has them', async () => {
     const rows: { payload: string }[] = await db.dataSource.query(`SELECT payload FROM outbox WHERE event_type = 'meter.intervals.measured' ORDER BY position`);
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(() => MeterIntervalsMeasured.parse(JSON.parse(row.payload))).not.toThrow();
-    expect(JSON.parse(rows[0].payload).data.intervals[0]).toEqual({ meterId: 'P1', direction: 'production', periodId: '2026-03-29T00:00:00Z', energyWh: '100', quality: 'measured' });
+    expect(JSON.parse(rows[0].payload)).toMatchObject({ schemaVersion: 2, data: { series: [{ periodId: '2026-03-29T00:00:00Z', direction: 'production', quality: 'measured', meterIds: ['P1'], energyWh: ['100'] }] } });
   });
 });

@@ -1,4 +1,5 @@
 import { MSCONS_SAMPLE_PATH, expectProblem, expectProblemAnswer } from '@gridledger/testing';
+import { MeterIntervalsMeasured, measuredValuesOf } from '@gridledger/events';
 import { readFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import { bodySha256, type RequestSigner } from '@gridledger/auth';
@@ -48,8 +49,8 @@ describe('MSCONS upload and CLI import', () => {
     await service.running.outboxRelay?.flush();
     const measured = (await meterStreamMessages(service)).filter((m) => m.subject === 'meter.intervals.measured.BG-1');
     expect(measured).toHaveLength(1);
-    const intervals = measured[0].data.data.intervals as { energyWh: string }[];
-    expect(intervals.reduce((sum, i) => sum + BigInt(i.energyWh), 0n)).toBe(676_577n);
+    const values = [...measuredValuesOf(MeterIntervalsMeasured.parse(measured[0].data).data)];
+    expect(values.reduce((sum, v) => sum + BigInt(v.energyWh), 0n)).toBe(676_577n);
   });
 
   it('takes the same file twice as one batch: the batch id is the SHA-256 of its bytes and the nonce', async () => {

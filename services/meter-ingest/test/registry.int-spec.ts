@@ -1,5 +1,5 @@
 import { Wallet } from 'ethers';
-import { MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired } from '@gridledger/events';
+import { MeterIntervalsMeasured, MeterPointsChanged, MeterPointsRegistered, MeterPointsRetired, measuredValueCount } from '@gridledger/events';
 import { signSession } from '@gridledger/auth';
 import { expectProblem, expectProblemAnswer, waitFor } from '@gridledger/testing';
 import { REGISTRY_LOCK_BUCKETS } from '../src/registry/meter-registry.service';
@@ -126,7 +126,7 @@ describe('meter registry over HTTP', () => {
       [2, 2, 500],
     ]);
     const measured = messages.filter((m) => m.subject === 'meter.intervals.measured.BG-BULK');
-    expect(measured.map((m) => [m.data.data.part, m.data.data.parts, (m.data.data.intervals as unknown[]).length])).toEqual([
+    expect(measured.map((m) => [m.data.data.part, m.data.data.parts, measuredValueCount(MeterIntervalsMeasured.parse(m.data).data)])).toEqual([
       [1, 2, 4_000],
       [2, 2, 1_000],
     ]);

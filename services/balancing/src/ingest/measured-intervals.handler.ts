@@ -34,18 +34,18 @@ export async function applyMeasuredIntervals(em: EntityManager, events: readonly
 }
 
 function valuesByPeriod(event: MeasuredEvent): Map<string, IncomingValue[]> {
-  const { periodLength, intervals } = event.envelope.data;
+  const { periodLength, series } = event.envelope.data;
   const periods = new Map<string, IncomingValue[]>();
-  intervals.forEach((interval, index) => {
+  series.forEach(({ periodId, direction, meterIds, energyWh }, index) => {
     try {
-      parsePeriodId(interval.periodId, periodLength);
+      parsePeriodId(periodId, periodLength);
     } catch (error) {
       const reason = error instanceof PeriodError ? error.reason : String(error);
-      throw new PoisonEventError(`intervals[${index}].periodId: ${reason}`);
+      throw new PoisonEventError(`series[${index}].periodId: ${reason}`);
     }
-    const list = periods.get(interval.periodId) ?? [];
-    list.push({ meterId: interval.meterId, direction: interval.direction, energyWh: BigInt(interval.energyWh), substituted: false });
-    periods.set(interval.periodId, list);
+    const list = periods.get(periodId) ?? [];
+    meterIds.forEach((meterId, i) => list.push({ meterId, direction, energyWh: BigInt(energyWh[i]), substituted: false }));
+    periods.set(periodId, list);
   });
   return periods;
 }

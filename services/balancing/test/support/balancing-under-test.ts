@@ -1,5 +1,5 @@
 import { leafSalt, loadKeccak256, meterLeafValues, parseLeafSaltKey } from '@gridledger/domain';
-import { MeterIntervalsMeasured } from '@gridledger/events';
+import { MeterIntervalsMeasured, measuredSeriesOf } from '@gridledger/events';
 import { versionSaltKey } from '@gridledger/settlement';
 import type { MessagingClient } from '@gridledger/messaging';
 import { startTestRoles, type TestRoles } from './roles';
@@ -71,7 +71,7 @@ export async function publishMeasured(
       groupId: batch.groupId,
       periodLength: batch.periodLength ?? 'PT15M',
       receivedAt: new Date().toISOString(),
-      intervals: batch.values.map(([meterId, direction, energyWh]) => ({ meterId, direction, periodId: batch.periodId, energyWh, quality: 'measured' as const })),
+      series: measuredSeriesOf(batch.values.map(([meterId, direction, energyWh]) => ({ meterId, direction, periodId: batch.periodId, energyWh, quality: 'measured' as const }))),
     },
     idParts: [batchId, batch.groupId],
     occurredAt: new Date(),

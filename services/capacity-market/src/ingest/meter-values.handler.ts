@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { EventOf, MeterIntervalsMeasured } from '@gridledger/events';
+import { EventOf, MeterIntervalsMeasured, measuredValuesOf } from '@gridledger/events';
 import { ReceivedEvent } from '@gridledger/messaging';
 import { PeriodLength, parsePeriodId } from '@gridledger/domain';
 import { markPeriodsDirty, recordRejection } from '../persistence/periods.repository';
@@ -21,7 +21,7 @@ export async function applyMeterIntervals(em: EntityManager, events: readonly In
       await recordRejection(em, event.subject, 'periodLength', `this market settles ${periodLength} periods, not ${data.periodLength}`, event.envelope.id);
       continue;
     }
-    const meterIds = [...new Set(data.intervals.map((interval) => interval.meterId))];
+    const meterIds = [...new Set(data.series.flatMap((series) => series.meterIds))];
     const known: { meter_id: string; direction: string }[] = await em.query(
       `SELECT meter_id, 'production' AS direction FROM plants WHERE meter_id = ANY($1::text[])
        UNION ALL SELECT consumption_meter_id, 'consumption' FROM holders WHERE consumption_meter_id = ANY($1::text[])`,
@@ -31,21 +31,21 @@ export async function applyMeterIntervals(em: EntityManager, events: readonly In
     const directionOf = new Map(known.map((k) => [k.meter_id, k.direction]));
     // Last value per (period, meter) within the batch wins.
     const values = new Map<string, { meterId: string; periodId: string; energyWh: string }>();
-    for (const [index, interval] of data.intervals.entries()) {
+    for (const interval of measuredValuesOf(data)) {
       const expected = directionOf.get(interval.meterId);
       if (expected === undefined) continue;
       if (expected !== interval.direction) {
-        await recordRejection(em, event.subject, `intervals[${index}].direction`, `meter ${interval.meterId} is a ${expected} meter here, not ${interval.direction}`, event.envelope.id);
+        await recordRejection(em, event.subject, `${interval.at}.direction`, `meter ${interval.meterId} is a ${expected} meter here, not ${interval.direction}`, event.envelope.id);
         continue;
       }
       try {
         parsePeriodId(interval.periodId, periodLength);
       } catch (error) {
-        await recordRejection(em, event.subject, `intervals[${index}].periodId`, error instanceof Error ? error.message : String(error), event.envelope.id);
+        await recordRejection(em, event.subject, `${interval.at}.periodId`, error instanceof Error ? error.message : String(error), event.envelope.id);
         continue;
       }
       if (BigInt(interval.energyWh) > MAX_PERIOD_WH) {
-        await recordRejection(em, event.subject, `intervals[${index}].energyWh`, `${interval.energyWh} Wh in one period is beyond any meter (at most ${MAX_PERIOD_WH})`, event.envelope.id);
+        await recordRejection(em, event.subject, `${interval.at}.energyWh[${interval.index}]`, `${interval.energyWh} Wh in one period is beyond any meter (at most ${MAX_PERIOD_WH})`, event.envelope.id);
         continue;
       }
       values.set(`${interval.periodId}\u0000${interval.meterId}`, { meterId: interval.meterId, periodId: interval.periodId, energyWh: interval.energyWh });

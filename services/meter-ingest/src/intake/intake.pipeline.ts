@@ -128,7 +128,7 @@ export class IntakePipeline {
       parts.forEach((slice, index) => {
         const { fields, idSuffix } = partOf(index, parts.length);
         const header = { batchId: submission.batchId, mpo: submission.mpo, groupId, periodLength: submission.periodLength, receivedAt, ...fields };
-        outbox.push(serializeTrustedEventSpliced(MeterIntervalsMeasured, header, measuredIntervals(slice), { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
+        outbox.push(serializeTrustedEventSpliced(MeterIntervalsMeasured, header, measuredSeries(slice), { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
       });
     }
     const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
@@ -212,16 +212,40 @@ function* meterIdsOf(submission: VerifiedSubmission): Generator<string> {
 }
 
 /**
- * The event's `intervals` as JSON text, written directly: every field is validated (meter ids
- * are registered ids, matching the domain's id rule; period ids canonical; energy a decimal;
- * direction and quality from fixed sets), so none needs escaping.
+ * The event's `series` as JSON text, written directly: values grouped by period, direction
+ * and quality (series in order of first appearance, values in batch order within). Every
+ * field is validated (meter ids are registered ids, matching the domain's id rule; period ids
+ * canonical; energy a decimal; direction and quality from fixed sets), so none needs escaping.
  */
-function measuredIntervals(values: readonly AcceptedInterval[]) {
-  const asEvent = (v: AcceptedInterval) => ({ meterId: v.meterId, direction: v.direction, periodId: v.periodId, energyWh: String(v.energyWh), quality: v.quality });
-  let json = '';
-  for (const v of values) json += `,{"meterId":"${v.meterId}","direction":"${v.direction}","periodId":"${v.periodId}","energyWh":"${String(v.energyWh)}","quality":"${v.quality}"}`;
-  const sample = values.length > 3 ? [values[0], values[values.length >> 1], values[values.length - 1]] : values;
-  return { key: 'intervals', json: `[${json.slice(1)}]`, sample: sample.map(asEvent) };
+function measuredSeries(values: readonly AcceptedInterval[]) {
+  interface Series {
+    readonly values: AcceptedInterval[];
+    meterIds: string;
+    energyWh: string;
+  }
+  const byKind = new Map<string, Series>();
+  let last: Series | undefined;
+  for (const v of values) {
+    const head = last?.values[0];
+    if (head === undefined || head.periodId !== v.periodId || head.direction !== v.direction || head.quality !== v.quality) {
+      const kind = `${v.periodId}|${v.direction}|${v.quality}`;
+      last = byKind.get(kind);
+      if (last === undefined) {
+        last = { values: [], meterIds: '', energyWh: '' };
+        byKind.set(kind, last);
+      }
+    }
+    last!.values.push(v);
+    last!.meterIds += `,"${v.meterId}"`;
+    last!.energyWh += `,"${String(v.energyWh)}"`;
+  }
+  const series = [...byKind.values()];
+  const json = series.map(({ values: [head], meterIds, energyWh }) => `{"periodId":"${head.periodId}","direction":"${head.direction}","quality":"${head.quality}","meterIds":[${meterIds.slice(1)}],"energyWh":[${energyWh.slice(1)}]}`);
+  const sample = series.map(({ values: all }) => {
+    const some = all.length > 3 ? [all[0], all[all.length >> 1], all[all.length - 1]] : all;
+    return { periodId: all[0].periodId, direction: all[0].direction, quality: all[0].quality, meterIds: some.map((v) => v.meterId), energyWh: some.map((v) => String(v.energyWh)) };
+  });
+  return { key: 'series', json: `[${json.join(',')}]`, sample };
 }
 
 /** Splits accepted values into new ones and those already stored by an earlier batch. */
