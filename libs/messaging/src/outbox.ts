@@ -71,7 +71,9 @@ interface RelayRound {
  * `gridledger_outbox_parked_rows`, and the rows behind it go on. A transient failure (no
  * responders, timeout, connection) stops the round there and is retried on the next one, so
  * order holds; it counts against the row only while the server answers a ping (an outage
- * parks nothing), and after `maxAttempts` such failures the row is parked too.
+ * parks nothing), and after `maxAttempts` such failures the row is parked too. A full stream
+ * (discard new) or a cluster short of resources holds the round the same way and never counts:
+ * the rows wait in order until retention frees space or an operator raises the limit.
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -231,7 +233,8 @@ export class OutboxRelay {
           parked.push({ row, reason: failure.reason });
           continue;
         }
-        const counts = await this.serverAnswers();
+        // Held back by the stream (full) or the cluster: not this row's fault, like an outage.
+        const counts = failure.kind === 'transient' && (await this.serverAnswers());
         const attempts = row.attempts + (counts ? 1 : 0);
         if (attempts >= (this.options.maxAttempts ?? 20)) {
           parked.push({ row, reason: boundParkReason(`${attempts} failed attempts, last: ${failure.reason}`) });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StringCodec } from 'nats';
+import { DiscardPolicy, StringCodec } from 'nats';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '@gridledger/events';
@@ -117,5 +117,34 @@ describe('outbox relay around poison rows (real NATS and Postgres)', () => {
     expect(await relay.flush()).toBe(1);
     expect(await stored('NOSTREAM', 1, 1)).toEqual([7]);
     expect(await parkedMetric()).toBe(1);
+  });
+
+  it('holds the rows in order while a stream is full (discard new), parks none however long, and sends them once there is room', async () => {
+    const Tiny = defineEvent({ type: 'tiny.item.measured', schemaVersion: 1, domain: 'tiny', entity: 'item', pastTense: 'measured', keyed: true, schema: ItemMeasured.schema });
+    const stream = messaging.streamName('TINY');
+    await messaging.jsm.streams.add({ name: stream, subjects: [messaging.subject('tiny.>')], max_bytes: 2_000, discard: DiscardPolicy.New });
+    const events = [1, 2, 3, 4, 5, 6].map((n) => Tiny.create({ idParts: ['tiny', String(n)], occurredAt: '2026-03-29T01:00:00Z', data: { n, blob: 'x'.repeat(300) } }));
+    await producerDb.transaction(async (em) => {
+      for (const event of events) await enqueueOutbox(em, Tiny, event, 'g3');
+    });
+    const parkedBefore = (await parkedRows()).length;
+    const warnings: string[] = [];
+    const relay = new OutboxRelay({ dataSource: producerDb, messaging, logger: { ...logger, warn: (message: string) => warnings.push(message) }, maxAttempts: 2 });
+    let sent = 0;
+    for (let round = 0; round < 5; round++) sent += await relay.flush();
+    const full = (await messaging.jsm.streams.info(stream)).state.messages;
+    expect(full).toBeGreaterThan(0);
+    expect(full).toBeLessThan(6);
+    expect(sent).toBe(full);
+    // Five rounds against a full stream with maxAttempts 2: nothing parked, no attempt counted.
+    expect((await parkedRows()).length).toBe(parkedBefore);
+    const [{ waiting, attempts }] = await producerDb.query(`SELECT count(*)::int AS waiting, coalesce(max(attempts), 0)::int AS attempts FROM producer.outbox WHERE subject LIKE 'tiny.%' AND published_at IS NULL AND parked_at IS NULL`);
+    expect({ waiting, attempts }).toEqual({ waiting: 6 - full, attempts: 0 });
+    expect(warnings.at(-1)).toMatch(/outbox relay waits: .*subject tiny\.item\.measured\.g3: JetStream refused \(10077\)/);
+    // The operator raises the limit: the rest goes out, in order.
+    const info = await messaging.jsm.streams.info(stream);
+    await messaging.jsm.streams.update(stream, { ...info.config, max_bytes: 1_000_000 });
+    expect(await relay.flush()).toBe(6 - full);
+    expect(await stored('TINY', 1, 6)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

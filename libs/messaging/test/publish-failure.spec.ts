@@ -13,10 +13,13 @@ describe('classifyPublishFailure', () => {
     expect(classifyPublishFailure(natsError(code)).kind).toBe('transient');
   });
 
-  it('a JetStream refusal of the message is permanent, one about the cluster or a full stream is transient', () => {
+  it('a JetStream refusal of the message is permanent; a full stream or a cluster short of resources holds every row back', () => {
     expect(classifyPublishFailure(apiError(400, 10054, 'message size exceeds maximum allowed'))).toEqual({ kind: 'permanent', reason: 'JetStream refused (10054): message size exceeds maximum allowed' });
-    expect(classifyPublishFailure(apiError(503, 10077, 'maximum messages exceeded')).kind).toBe('transient');
-    expect(classifyPublishFailure(apiError(500, 10008, 'JetStream system temporarily unavailable')).kind).toBe('transient');
+    expect(classifyPublishFailure(apiError(503, 10077, 'maximum messages exceeded')).kind).toBe('held');
+    expect(classifyPublishFailure(apiError(400, 10077, 'maximum bytes exceeded')).kind).toBe('held');
+    expect(classifyPublishFailure(apiError(500, 10008, 'JetStream system temporarily unavailable')).kind).toBe('held');
+    expect(classifyPublishFailure(apiError(503, 10047, 'insufficient resources')).kind).toBe('held');
+    expect(classifyPublishFailure(apiError(408, 0, 'request timeout')).kind).toBe('transient');
   });
 
   it('an unknown error is retried (the attempt limit parks it), and every reason is bounded', () => {
