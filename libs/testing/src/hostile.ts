@@ -36,6 +36,27 @@ export function hostilePeriodId(nowMs: number, window: { pastMs: number; aheadMs
   return fc.oneof(farPast, farFuture, misaligned, malformed);
 }
 
+/**
+ * One series of a measured event (`meter.intervals.measured` schema version 2) and what each
+ * of its fields must refuse: `meterIds` empty or with a bad id, `energyWh` negative,
+ * fractional, too long, or a column whose length differs from `meterIds`.
+ */
+export function hostileMeasuredSeries(valid: { periodId: string; direction: string; meterId: string; energyWh: string }, badMeterId: fc.Arbitrary<string>): HostileObjectSpec {
+  const series = { periodId: valid.periodId, direction: valid.direction, quality: 'measured', meterIds: [valid.meterId], energyWh: [valid.energyWh] };
+  const offQuarter = new Date(Date.parse(valid.periodId) + 7 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    valid: series,
+    hostileValues: {
+      periodId: fc.constantFrom(offQuarter, 'yesterday', ''),
+      direction: fc.constantFrom('both', ''),
+      quality: fc.constantFrom('guessed', ''),
+      meterIds: fc.oneof(fc.constant([]), badMeterId.map((id) => [id])),
+      energyWh: fc.constantFrom(['-1'], ['1.5'], ['1e3'], ['99999999999999999999'], [''], [], [valid.energyWh, valid.energyWh]),
+    },
+    required: Object.keys(series),
+  };
+}
+
 /** What makes an object hostile: per field the values it must refuse, and the fields it requires. */
 export interface HostileObjectSpec {
   readonly valid: Record<string, unknown>;

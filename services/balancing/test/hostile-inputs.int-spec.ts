@@ -11,6 +11,7 @@ import {
   deleteNamespaceStreams,
   hostileEnvelopes,
   hostileJsonBodies,
+  hostileMeasuredSeries,
   hostileObjects,
   hostilePeriodId,
   outOfBoundIntegerText,
@@ -176,7 +177,6 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
     const refs = balancingConsumerRefs('balancing');
     const occurredAt = new Date(NOW).toISOString();
     const point = { meterId: 'M-1', direction: 'consumption', mpo: ADDRESS, dso: ADDRESS, groupId: 'BG-A', supplier: null, connectionLimitW: '10000', validFrom: TOMORROW, validTo: null };
-    const series = { periodId: TOMORROW, direction: 'consumption', quality: 'measured', meterIds: ['M-1'], energyWh: ['10'] };
     const pointSpec = {
       valid: point,
       hostileValues: {
@@ -189,18 +189,8 @@ describe('balancing: 1,000 hostile inputs per write endpoint and intake subject'
       },
       required: ['meterId', 'direction', 'mpo', 'dso', 'groupId', 'supplier', 'connectionLimitW', 'validFrom', 'validTo'],
     };
-    const seriesSpec = {
-      valid: series,
-      hostileValues: {
-        periodId: fc.constantFrom('2026-11-24T12:07:00Z', 'yesterday', ''),
-        direction: fc.constantFrom('both', ''),
-        quality: fc.constantFrom('guessed', ''),
-        meterIds: fc.oneof(fc.constant([]), badText.map((id) => [id])),
-        // A negative, fractional or too long number, or a column whose length differs from meterIds.
-        energyWh: fc.constantFrom(['-1'], ['1.5'], ['1e3'], ['99999999999999999999'], [''], [], ['10', '11']),
-      },
-      required: ['periodId', 'direction', 'quality', 'meterIds', 'energyWh'],
-    };
+    const seriesSpec = hostileMeasuredSeries({ periodId: TOMORROW, direction: 'consumption', meterId: 'M-1', energyWh: '10' }, badText);
+    const series = seriesSpec.valid;
     const oneBadItem = (spec: typeof pointSpec | typeof seriesSpec) => hostileObjects(spec).map(({ value }) => [value]);
     const targets = [
       {

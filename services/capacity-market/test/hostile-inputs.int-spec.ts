@@ -8,6 +8,7 @@ import {
   expectProblem,
   hostileEnvelopes,
   hostileJsonBodies,
+  hostileMeasuredSeries,
   hostileObjects,
   outOfBoundIntegerText,
   publishHostile,
@@ -257,19 +258,8 @@ describe('capacity-market: 1,000 hostile inputs per write endpoint and intake su
 
   describe('intake subjects', () => {
     const occurredAt = '2026-03-29T01:16:00Z';
-    const series = { periodId: PERIOD, direction: 'production', quality: 'measured', meterIds: ['M-pv-1'], energyWh: ['10'] };
-    const seriesSpec = {
-      valid: series,
-      hostileValues: {
-        periodId: fc.constantFrom('2026-03-29T01:07:00Z', 'yesterday', ''),
-        direction: fc.constantFrom('both', ''),
-        quality: fc.constantFrom('guessed', ''),
-        meterIds: fc.oneof(fc.constant([]), badId.map((id) => [id])),
-        // A negative, fractional or too long number, or a column whose length differs from meterIds.
-        energyWh: fc.constantFrom(['-1'], ['1.5'], ['1e3'], ['99999999999999999999'], [''], [], ['10', '11']),
-      },
-      required: Object.keys(series),
-    };
+    const seriesSpec = hostileMeasuredSeries({ periodId: PERIOD, direction: 'production', meterId: 'M-pv-1', energyWh: '10' }, badId);
+    const series = seriesSpec.valid;
     const batch = { batchId: `0x${'11'.repeat(32)}`, mpo: OPERATOR, groupId: 'BG-A', periodLength: 'PT15M', receivedAt: occurredAt, series: [series] };
     const targets = [
       {
