@@ -75,7 +75,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     messages[name] = {
       name: definition.type,
       title: definition.type,
-      summary: `${definition.type} v${definition.schemaVersion}, published by ${PUBLISHER[definition.domain] ?? definition.domain}.`,
+      summary: `${definition.type} v${definition.schemaVersion}, published by ${PUBLISHER[definition.domain] ?? definition.domain}.${definition.readsVersions.length > 1 ? ` Consumers also read v${definition.readsVersions.filter((v) => v !== definition.schemaVersion).join(', v')} (upcast to v${definition.schemaVersion}).` : ''}`,
       contentType: 'application/json',
       headers: { $ref: '#/components/schemas/EventHeaders' },
       payload: { $ref: `#/components/schemas/${name}Envelope` },
@@ -155,7 +155,7 @@ export function asyncApiDocument(): Record<string, unknown> {
         'Every event the gridledger services publish on NATS JetStream, generated from the zod schemas in `libs/events` that validate them (`npm run api-docs`).',
         '',
         'Each message is one JSON envelope: `id` (deterministic from the content; also the `Nats-Msg-Id` header), `type`, `schemaVersion`, `occurredAt` (UTC), `correlationId` (the event that started the chain), `causationId` (the event that caused this one, or null) and `data`.',
-        'Consumers parse strictly: unknown fields or another schemaVersion are dead-lettered on `platform.message.deadlettered.{stream}`.',
+        'Consumers parse strictly: unknown fields or a schemaVersion they do not read are dead-lettered on `platform.message.deadlettered.{stream}`; an earlier version they still read is validated by its own schema and upcast to the current one.',
         `Streams: ${ALL_STREAMS.map((spec) => `\`${spec.name}\` (${spec.subjects.join(', ')})`).join(', ')}.`,
       ].join('\n'),
     },
