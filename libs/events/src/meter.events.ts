@@ -109,7 +109,11 @@ export const measuredIntervalSchema = z
   .strict();
 export type MeasuredInterval = z.infer<typeof measuredIntervalSchema>;
 
-/** Energy in the period, never negative: direction says which way it flowed. */
+/**
+ * Energy in the period, never negative: direction says which way it flowed. whString's rule
+ * without the sign, as one regex: whString with a refine costs a consumer's check of 4,000
+ * values about 13 ms instead of 1 (trusted-validation.bench.ts).
+ */
 const energyWhString = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a non-negative integer number of Wh as a decimal string');
 
 /**
@@ -141,23 +145,39 @@ const measuredHeader = {
   ...partFields,
 };
 
+/** A value as measuredSeriesOf takes it: the event's fields, energy as a decimal string or a bigint. */
+export type SeriesValue = Pick<MeasuredInterval, 'meterId' | 'direction' | 'periodId' | 'quality'> & { readonly energyWh: string | bigint };
+
 /**
  * The measured values of an event in columns: values grouped by period, direction and
  * quality, series in order of first appearance, values in their order within a series.
  */
-export function measuredSeriesOf(values: readonly MeasuredInterval[]): MeasuredSeries[] {
-  const byKind = new Map<string, { periodId: string; direction: MeasuredInterval['direction']; quality: MeasuredInterval['quality']; meterIds: string[]; energyWh: string[] }>();
+export function measuredSeriesOf(values: readonly SeriesValue[]): MeasuredSeries[] {
+  const byKind = new Map<string, MeasuredSeries>();
+  let last: MeasuredSeries | undefined;
   for (const value of values) {
-    const kind = `${value.periodId}|${value.direction}|${value.quality}`;
-    let series = byKind.get(kind);
-    if (series === undefined) {
-      series = { periodId: value.periodId, direction: value.direction, quality: value.quality, meterIds: [], energyWh: [] };
-      byKind.set(kind, series);
+    // Consecutive values mostly share period, direction and quality: no key is built for those.
+    if (last === undefined || last.periodId !== value.periodId || last.direction !== value.direction || last.quality !== value.quality) {
+      const kind = `${value.periodId}|${value.direction}|${value.quality}`;
+      last = byKind.get(kind);
+      if (last === undefined) {
+        last = { periodId: value.periodId, direction: value.direction, quality: value.quality, meterIds: [], energyWh: [] };
+        byKind.set(kind, last);
+      }
     }
-    series.meterIds.push(value.meterId);
-    series.energyWh.push(value.energyWh);
+    last.meterIds.push(value.meterId);
+    last.energyWh.push(String(value.energyWh));
   }
   return [...byKind.values()];
+}
+
+/** Each series cut to its first, middle and last value: what a trusted serializer runs the schema over. */
+export function sampledSeries(series: readonly MeasuredSeries[]): MeasuredSeries[] {
+  return series.map((whole) => {
+    const n = whole.meterIds.length;
+    const at = n > 3 ? [0, n >> 1, n - 1] : whole.meterIds.map((_, i) => i);
+    return { ...whole, meterIds: at.map((i) => whole.meterIds[i]), energyWh: at.map((i) => whole.energyWh[i]) };
+  });
 }
 
 /** One value of a measured event, with where it sits in the event (for a consumer's rejection). */

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
-import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected } from '@gridledger/events';
+import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected, measuredSeriesOf, sampledSeries } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
 import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
@@ -212,40 +212,12 @@ function* meterIdsOf(submission: VerifiedSubmission): Generator<string> {
 }
 
 /**
- * The event's `series` as JSON text, written directly: values grouped by period, direction
- * and quality (series in order of first appearance, values in batch order within). Every
- * field is validated (meter ids are registered ids, matching the domain's id rule; period ids
- * canonical; energy a decimal; direction and quality from fixed sets), so none needs escaping.
+ * The event's `series` as JSON text (measuredSeriesOf), with the sample the schema checks:
+ * the values were validated field by field, so the whole array is not run through zod again.
  */
 function measuredSeries(values: readonly AcceptedInterval[]) {
-  interface Series {
-    readonly values: AcceptedInterval[];
-    meterIds: string;
-    energyWh: string;
-  }
-  const byKind = new Map<string, Series>();
-  let last: Series | undefined;
-  for (const v of values) {
-    const head = last?.values[0];
-    if (head === undefined || head.periodId !== v.periodId || head.direction !== v.direction || head.quality !== v.quality) {
-      const kind = `${v.periodId}|${v.direction}|${v.quality}`;
-      last = byKind.get(kind);
-      if (last === undefined) {
-        last = { values: [], meterIds: '', energyWh: '' };
-        byKind.set(kind, last);
-      }
-    }
-    last!.values.push(v);
-    last!.meterIds += `,"${v.meterId}"`;
-    last!.energyWh += `,"${String(v.energyWh)}"`;
-  }
-  const series = [...byKind.values()];
-  const json = series.map(({ values: [head], meterIds, energyWh }) => `{"periodId":"${head.periodId}","direction":"${head.direction}","quality":"${head.quality}","meterIds":[${meterIds.slice(1)}],"energyWh":[${energyWh.slice(1)}]}`);
-  const sample = series.map(({ values: all }) => {
-    const some = all.length > 3 ? [all[0], all[all.length >> 1], all[all.length - 1]] : all;
-    return { periodId: all[0].periodId, direction: all[0].direction, quality: all[0].quality, meterIds: some.map((v) => v.meterId), energyWh: some.map((v) => String(v.energyWh)) };
-  });
-  return { key: 'series', json: `[${json.join(',')}]`, sample };
+  const series = measuredSeriesOf(values);
+  return { key: 'series', json: JSON.stringify(series), sample: sampledSeries(series) };
 }
 
 /** Splits accepted values into new ones and those already stored by an earlier batch. */
