@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@gridledger/domain';
-import { CLOCK, DATA_SOURCE, SERVICE_CONFIG } from '@gridledger/service-kit';
+import type { MessagingClient } from '@gridledger/messaging';
+import { CLOCK, DATA_SOURCE, MESSAGING, SERVICE_CONFIG } from '@gridledger/service-kit';
 import type { MeterIngestConfig } from './config';
 import { MetersController } from './http/meters.controller';
 import { RawBodyParsers } from './http/raw-body.parsers';
@@ -22,7 +23,11 @@ import { ManifestsRepository } from './persistence/manifests.repository';
     IntakeService,
     ManifestsRepository,
     ManifestWorker,
-    { provide: ManifestPublisher, useFactory: (dataSource: DataSource, manifests: ManifestsRepository, clock: Clock) => new ManifestPublisher(dataSource, manifests, clock), inject: [DATA_SOURCE, ManifestsRepository, CLOCK] },
+    {
+      provide: ManifestPublisher,
+      useFactory: (dataSource: DataSource, manifests: ManifestsRepository, clock: Clock, messaging: MessagingClient) => new ManifestPublisher(dataSource, manifests, clock, messaging),
+      inject: [DATA_SOURCE, ManifestsRepository, CLOCK, MESSAGING],
+    },
     {
       provide: MeterRegistryService,
       useFactory: (dataSource: DataSource, clock: Clock, config: MeterIngestConfig) => new MeterRegistryService(dataSource, clock, config.METER_INGEST_CORRECTION_WINDOW_MS),

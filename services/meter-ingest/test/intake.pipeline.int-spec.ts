@@ -1,10 +1,12 @@
 import { Wallet } from 'ethers';
 import { DEFAULT_BATCH_LIMITS, parseRegisterCommand, type Requester } from '@gridledger/metering';
 import { authEnvironment, bodySha256, signRequest, verifySignedRequest, type VerifiedRequest } from '@gridledger/auth';
-import { MeterIntervalsMeasured, measuredValuesOf } from '@gridledger/events';
-import { ManualClock } from '@gridledger/testing';
+import { MeterIntervalsMeasured, MeterManifestUpdated, measuredValuesOf } from '@gridledger/events';
+import { ManualClock, connectTestMessaging, deleteNamespaceStreams, randomNamespace } from '@gridledger/testing';
 import type { PoolClient } from 'pg';
 import { IntakePipeline } from '../src/intake/intake.pipeline';
+import { ManifestPublisher } from '../src/manifests/manifest.publisher';
+import { ManifestsRepository } from '../src/persistence/manifests.repository';
 import { RegistryCache } from '../src/intake/registry-cache';
 import { verifyJsonSubmission } from '../src/intake/json-submission';
 import { MeterRegistryService } from '../src/registry/meter-registry.service';
@@ -144,5 +146,27 @@ describe('intake pipeline against Postgres', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(() => MeterIntervalsMeasured.parse(JSON.parse(row.payload))).not.toThrow();
     expect(JSON.parse(rows[0].payload)).toMatchObject({ schemaVersion: 2, data: { series: [{ periodId: '2026-03-29T00:00:00Z', direction: 'production', quality: 'measured', meterIds: ['P1'], energyWh: ['100'] }] } });
+  });
+
+  it('sends the manifests it commits itself, with no relay running, and marks their outbox rows published', async () => {
+    const namespace = randomNamespace();
+    const messaging = await connectTestMessaging({ namespace, name: 'manifest-publisher-test' });
+    try {
+      await messaging.ensureStreams();
+      await submit(signedBatch(mpo, { batchRef: 'manifest', intervals: [intervalJson('P1', '2026-03-29T07:00:00Z', '5'), intervalJson('P2', '2026-03-29T07:00:00Z', '6')] }));
+      const publisher = new ManifestPublisher(db.dataSource, new ManifestsRepository(), new ManualClock(NOW), messaging);
+      const pass = await publisher.publishDirty();
+      expect(pass.failed).toEqual([]);
+      // Both groups of the batch, and any group-period the tests before this one left dirty.
+      expect(pass.published).toBeGreaterThanOrEqual(2);
+      const rows: { published: boolean }[] = await db.dataSource.query(`SELECT published_at IS NOT NULL AS published FROM outbox WHERE event_type = $1`, [MeterManifestUpdated.type]);
+      expect(rows).toHaveLength(pass.published);
+      expect(rows.every((row) => row.published)).toBe(true);
+      const info = await messaging.jsm.streams.info(messaging.streamName('METER'), { subjects_filter: `${namespace}.meter.manifest.updated.>` });
+      expect(Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0)).toBe(pass.published);
+    } finally {
+      await messaging.close();
+      await deleteNamespaceStreams(namespace);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Clock, GroupPeriodManifestDigests } from '@gridledger/domain';
 import { MeterManifestUpdated } from '@gridledger/events';
-import { enqueueOutbox } from '@gridledger/messaging';
+import { publishCommitted, serializeEvent, writeOutbox, type EnqueuedEvent, type MessagingClient } from '@gridledger/messaging';
 import { vacuumQueueTable } from '@gridledger/persistence';
 import { ManifestsRepository, NO_WAIT, periodIdOf, type DirtyGroupPeriod, type ManifestWait } from '../persistence/manifests.repository';
 
@@ -18,7 +18,10 @@ export interface ManifestPass {
  * Computes the manifests of dirty group-periods in SQL and publishes changed ones through
  * the outbox, off the intake's path: intake only marks what it touched. One publisher at a
  * time per schema (advisory lock); each group-period in its own transaction, so one that
- * cannot be written holds back no other.
+ * cannot be written holds back no other. With `messaging`, the publisher sends a round's
+ * manifests itself once they are committed (publishCommitted, as intake does): a period of
+ * many groups then costs one NATS round and one UPDATE instead of a relay round per group
+ * (measured: about one relay transaction per manifest). The relay stays the fallback.
  */
 export class ManifestPublisher {
   private readonly schema: string;
@@ -27,6 +30,7 @@ export class ManifestPublisher {
     private readonly dataSource: DataSource,
     private readonly manifests: ManifestsRepository,
     private readonly clock: Clock,
+    private readonly messaging?: MessagingClient,
     private readonly batchSize = 200,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
@@ -51,9 +55,12 @@ export class ManifestPublisher {
         for (;;) {
           const dirty = await this.manifests.dirty(this.dataSource.manager, this.batchSize, wait);
           const computedAhead = await this.computeByPeriod(dirty);
+          const committed: EnqueuedEvent[] = [];
           for (const one of dirty) {
             try {
-              if (await this.publishOne(one, computedAhead.get(periodKey(one))?.get(one.groupId))) published++;
+              const events = await this.publishOne(one, computedAhead.get(periodKey(one))?.get(one.groupId));
+              committed.push(...events);
+              published += events.length;
             } catch (error) {
               // Dropped from the dirty list so it blocks nothing; the reconciler reports the gap.
               await this.manifests.clean(this.dataSource.manager, one);
@@ -61,6 +68,8 @@ export class ManifestPublisher {
             }
             computed++;
           }
+          // One that cannot be sent now is the relay's (its next poll).
+          if (this.messaging) await publishCommitted(this.messaging, this.dataSource, committed).catch(() => undefined);
           if (dirty.length < this.batchSize) break;
         }
       } finally {
@@ -98,13 +107,13 @@ export class ManifestPublisher {
     return computed;
   }
 
-  /** One group-period: compute (unless computed ahead), compare with the last published, publish a new revision if it changed. */
-  private publishOne(dirty: DirtyGroupPeriod, computedAhead?: GroupPeriodManifestDigests): Promise<boolean> {
+  /** One group-period: compute (unless computed ahead), compare with the last published, write a new revision to the outbox if it changed (its event, or none). */
+  private publishOne(dirty: DirtyGroupPeriod, computedAhead?: GroupPeriodManifestDigests): Promise<EnqueuedEvent[]> {
     return this.dataSource.transaction(async (em) => {
       const manifest = computedAhead ?? (await this.manifests.compute(em, dirty.groupId, dirty.periodStart));
       const last = await this.manifests.latest(em, dirty.groupId, dirty.periodStart);
       await this.manifests.clean(em, dirty);
-      if (last && last.count === manifest.count && last.digest === manifest.digest) return false;
+      if (last && last.count === manifest.count && last.digest === manifest.digest) return [];
       const now = this.clock.now();
       const periodId = periodIdOf(dirty.periodStart);
       const revision = (last?.revision ?? 0) + 1;
@@ -114,8 +123,7 @@ export class ManifestPublisher {
         occurredAt: now,
       });
       await this.manifests.store(em, dirty.groupId, dirty.periodStart, dirty.periodMinutes, { revision, count: manifest.count, digest: manifest.digest, eventId: envelope.id }, now);
-      await enqueueOutbox(em, MeterManifestUpdated, envelope, dirty.groupId);
-      return true;
+      return writeOutbox(em, [serializeEvent(MeterManifestUpdated, envelope, dirty.groupId)], { notify: !this.messaging });
     });
   }
 }
