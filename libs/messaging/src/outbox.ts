@@ -161,26 +161,31 @@ export class OutboxRelay {
     }
     // The gauges at most a second old: a busy producer wakes the relay many times a second,
     // and counting on every wake cost more than the rounds themselves (measured in meter-ingest:
-    // 1.6 counts per intake batch). A flush or a park refreshes them at once.
-    // A skipped count is made up a second later, so the gauges settle once the wakes stop.
-    if (!waitForLock && !parkedAny && Date.now() - this.countedAt < BACKLOG_REFRESH_MS) {
+    // 1.6 counts per intake batch). A flush or a park counts at once; a skipped count is made
+    // up a second later (the count alone, no relay round), so the gauges settle when the wakes stop.
+    if (waitForLock || parkedAny || Date.now() - this.countedAt >= BACKLOG_REFRESH_MS) await this.countBacklog();
+    else {
       this.countTimer ??= setTimeout(() => {
         this.countTimer = undefined;
-        this.kick();
+        if (this.running) void this.countBacklog().catch(() => undefined);
       }, BACKLOG_REFRESH_MS).unref();
-      return total;
     }
+    return total;
+  }
+
+  /**
+   * Each count on the conditions of its partial index (outbox_unpublished, outbox_parked), so
+   * it reads the unpublished rows only: published rows are kept (the event archive), and one
+   * count over `published_at IS NULL` alone scanned all of them on every drain.
+   */
+  private async countBacklog(): Promise<void> {
     this.countedAt = Date.now();
-    // Each count on the conditions of its partial index (outbox_unpublished, outbox_parked),
-    // so it reads the unpublished rows only: published rows are kept (the event archive), and
-    // one count over `published_at IS NULL` alone scanned all of them on every drain.
     const [{ backlog, parked }] = (await this.options.dataSource.query(
       `SELECT (SELECT count(*) FROM "${this.schema}"."outbox" WHERE "published_at" IS NULL AND "parked_at" IS NULL)::int AS backlog,
               (SELECT count(*) FROM "${this.schema}"."outbox" WHERE "parked_at" IS NOT NULL AND "published_at" IS NULL)::int AS parked`,
     )) as { backlog: number; parked: number }[];
     reportOutboxBacklog(this, backlog, { schema: this.schema });
     reportOutboxParked(this, parked, { schema: this.schema });
-    return total;
   }
 
   private kick(): void {

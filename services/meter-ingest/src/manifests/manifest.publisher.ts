@@ -18,10 +18,10 @@ export interface ManifestPass {
  * Computes the manifests of dirty group-periods in SQL and publishes changed ones through
  * the outbox, off the intake's path: intake only marks what it touched. One publisher at a
  * time per schema (advisory lock); each group-period in its own transaction, so one that
- * cannot be written holds back no other. With `messaging`, the publisher sends a round's
- * manifests itself once they are committed (publishCommitted, as intake does): a period of
+ * cannot be written holds back no other. The publisher sends a round's manifests itself once
+ * they are committed (publishCommitted, as intake does) without waking the relay: a period of
  * many groups then costs one NATS round and one UPDATE instead of a relay round per group
- * (measured: about one relay transaction per manifest). The relay stays the fallback.
+ * (measured: about one relay transaction per manifest). The relay's poll is the fallback.
  */
 export class ManifestPublisher {
   private readonly schema: string;
@@ -30,7 +30,7 @@ export class ManifestPublisher {
     private readonly dataSource: DataSource,
     private readonly manifests: ManifestsRepository,
     private readonly clock: Clock,
-    private readonly messaging?: MessagingClient,
+    private readonly messaging: MessagingClient,
     private readonly batchSize = 200,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
@@ -69,7 +69,7 @@ export class ManifestPublisher {
             computed++;
           }
           // One that cannot be sent now is the relay's (its next poll).
-          if (this.messaging) await publishCommitted(this.messaging, this.dataSource, committed).catch(() => undefined);
+          await publishCommitted(this.messaging, this.dataSource, committed).catch(() => undefined);
           if (dirty.length < this.batchSize) break;
         }
       } finally {
@@ -123,7 +123,7 @@ export class ManifestPublisher {
         occurredAt: now,
       });
       await this.manifests.store(em, dirty.groupId, dirty.periodStart, dirty.periodMinutes, { revision, count: manifest.count, digest: manifest.digest, eventId: envelope.id }, now);
-      return writeOutbox(em, [serializeEvent(MeterManifestUpdated, envelope, dirty.groupId)], { notify: !this.messaging });
+      return writeOutbox(em, [serializeEvent(MeterManifestUpdated, envelope, dirty.groupId)], { notify: false });
     });
   }
 }
