@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Keccak256 } from './keccak';
+import { MESSAGE_BATCH_SIZE, sharedMessageBatch } from './message-batch';
 
 /**
  * Salts of the meter leaves. A leaf without a salt is (meter, period, direction, energy): the
@@ -23,22 +24,22 @@ export function leafSaltVersionKey(masterKey: Uint8Array, groupId: string, perio
   return createHmac('sha256', masterKey).update(`gridledger:leaf-salt:1|${groupId}|${periodStartSeconds}|${version}`, 'utf8').digest();
 }
 
-/** The salts of leaves given as columns, 32 bytes each in input order. */
-export function leafSalts(versionKey: Uint8Array, meterIds: readonly string[], directions: Uint8Array, keccak: Keccak256): Buffer {
-  const salts = Buffer.allocUnsafe(meterIds.length * 32);
-  let scratch = Buffer.allocUnsafe(0);
-  // One view per input length (ids of a period have few lengths), not one per leaf.
-  let views: Buffer[] = [];
-  for (let i = 0; i < meterIds.length; i++) {
-    // UTF-8 takes at most three bytes per UTF-16 unit.
-    if (33 + meterIds[i].length * 3 > scratch.length) {
-      scratch = Buffer.allocUnsafe(2 * (33 + meterIds[i].length * 3));
-      scratch.set(versionKey, 0);
-      views = [];
+/** The salts of leaves given as columns, 32 bytes each in input order; into `into` if given (at least 32 bytes a leaf). */
+export function leafSalts(versionKey: Uint8Array, meterIds: readonly string[], directions: Uint8Array, keccak: Keccak256, into?: Buffer): Buffer {
+  if (into && into.length < meterIds.length * 32) throw new RangeError('the salts need 32 bytes a leaf');
+  const salts = into ?? Buffer.allocUnsafe(meterIds.length * 32);
+  const batch = sharedMessageBatch();
+  for (let from = 0; from < meterIds.length; from += MESSAGE_BATCH_SIZE) {
+    const to = Math.min(meterIds.length, from + MESSAGE_BATCH_SIZE);
+    batch.clear();
+    for (let i = from; i < to; i++) {
+      // UTF-8 takes at most three bytes per UTF-16 unit.
+      const message = batch.reserve(33 + meterIds[i].length * 3);
+      message.set(versionKey, batch.length);
+      message[batch.length + 32] = directions[i];
+      batch.end(33 + message.write(meterIds[i], batch.length + 33, 'utf8'));
     }
-    scratch[32] = directions[i];
-    const length = 33 + scratch.write(meterIds[i], 33, 'utf8');
-    keccak.hashInto((views[length] ??= scratch.subarray(0, length)), salts, i * 32);
+    batch.hashInto(keccak, salts, from * 32, false);
   }
   return salts;
 }

@@ -1,4 +1,5 @@
 import { Keccak256 } from './keccak';
+import { MESSAGE_BATCH_SIZE, scratchBuffer, sharedMessageBatch } from './message-batch';
 import { MeterLeaf, MeterLeafColumns, MeterLeafError, abiEncodedLength, encodeMeterLeaf } from './meter-leaf';
 
 /**
@@ -33,21 +34,26 @@ export class MeterMerkleTree {
     return MeterMerkleTree.ofLeafHashes(hashLeafColumns(columns, periodStartSeconds, keccak), count, keccak);
   }
 
+  /**
+   * Only the root of that tree (a settlement's): the nodes in this thread's reusable buffer
+   * instead of a tree's own, because a hashing thread builds one tree per group-period and
+   * fresh megabytes each time made it collect garbage more than hash.
+   */
+  static rootOfColumns(columns: MeterLeafColumns, periodStartSeconds: bigint, keccak: Keccak256): string {
+    const count = columns.meterIds.length;
+    if (count === 0) throw new RangeError('a Merkle tree needs at least one leaf');
+    const nodes = scratchBuffer('nodes', (2 * count - 1) * 32);
+    placeLeaves(hashLeafColumns(columns, periodStartSeconds, keccak), count, nodes, undefined);
+    keccak.merkleNodes(nodes.subarray(0, (2 * count - 1) * 32), count - 2);
+    return `0x${nodes.toString('hex', 0, 32)}`;
+  }
+
   private static ofLeafHashes(leafHashes: Buffer, count: number, keccak: Keccak256): MeterMerkleTree {
-    const order = sortedByHash(leafHashes, count);
     const nodeCount = 2 * count - 1;
     const nodes = Buffer.allocUnsafe(nodeCount * 32);
     const nodeIndexOfLeaf = new Uint32Array(count);
-    for (let rank = 0; rank < count; rank++) {
-      const nodeIndex = nodeCount - 1 - rank;
-      const leafIndex = order[rank];
-      // A byte loop: for 32 bytes, Buffer.copy's call costs more than the copy.
-      const from = leafIndex * 32;
-      const to = nodeIndex * 32;
-      for (let b = 0; b < 32; b++) nodes[to + b] = leafHashes[from + b];
-      nodeIndexOfLeaf[leafIndex] = nodeIndex;
-    }
-    for (let i = nodeCount - 1 - count; i >= 0; i--) keccak.hashSortedPairInto(nodes, (2 * i + 1) * 32, (2 * i + 2) * 32, i * 32);
+    placeLeaves(leafHashes, count, nodes, nodeIndexOfLeaf);
+    keccak.merkleNodes(nodes, nodeCount - 1 - count);
     return new MeterMerkleTree(nodes, nodeIndexOfLeaf, count);
   }
 
@@ -77,25 +83,42 @@ export class MeterMerkleTree {
   }
 }
 
-/** Leaf hashes of all leaves, input order, 32 bytes each. */
+/** The leaf hashes in StandardMerkleTree's places: sorted by hash, from the end of the 2n−1 nodes; each leaf's node index into `nodeIndexOfLeaf` if given. */
+function placeLeaves(leafHashes: Buffer, count: number, nodes: Buffer, nodeIndexOfLeaf: Uint32Array | undefined): void {
+  const order = sortedByHash(leafHashes, count);
+  const nodeCount = 2 * count - 1;
+  for (let rank = 0; rank < count; rank++) {
+    const nodeIndex = nodeCount - 1 - rank;
+    const leafIndex = order[rank];
+    // A byte loop: for 32 bytes, Buffer.copy's call costs more than the copy.
+    const from = leafIndex * 32;
+    const to = nodeIndex * 32;
+    for (let b = 0; b < 32; b++) nodes[to + b] = leafHashes[from + b];
+    if (nodeIndexOfLeaf) nodeIndexOfLeaf[leafIndex] = nodeIndex;
+  }
+}
+
+/** Leaf hashes of all leaves, input order, 32 bytes each (in this thread's reusable buffer). */
 function hashLeaves(leaves: readonly MeterLeaf[], keccak: Keccak256): Buffer {
-  const hashes = Buffer.allocUnsafe(leaves.length * 32);
-  let scratch = Buffer.allocUnsafe(256);
-  const inner = Buffer.allocUnsafe(32);
-  for (let i = 0; i < leaves.length; i++) {
-    const needed = abiEncodedLength(leaves[i].meterId);
-    if (needed > scratch.length) scratch = Buffer.allocUnsafe(needed);
-    const length = encodeMeterLeaf(leaves[i], scratch);
-    keccak.hashInto(scratch.subarray(0, length), inner, 0);
-    keccak.hashInto(inner, hashes, i * 32);
+  const hashes = scratchBuffer('leafHashes', leaves.length * 32);
+  const batch = sharedMessageBatch();
+  for (let from = 0; from < leaves.length; from += MESSAGE_BATCH_SIZE) {
+    const to = Math.min(leaves.length, from + MESSAGE_BATCH_SIZE);
+    batch.clear();
+    for (let i = from; i < to; i++) {
+      const encoded = batch.reserve(abiEncodedLength(leaves[i].meterId));
+      batch.end(encodeMeterLeaf(leaves[i], encoded.subarray(batch.length)));
+    }
+    batch.hashInto(keccak, hashes, from * 32, true);
   }
   return hashes;
 }
 
 /**
  * Leaf hashes of leaves given as columns, input order, 32 bytes each: the same bytes as
- * hashLeaves. The encoding's head (string offset, period start) is written once; per leaf
- * only direction, energy, salt, the id's length and the id (zero-padded) change.
+ * hashLeaves. The encoding's head (string offset, period start) is made once and copied; per
+ * leaf only direction, energy, salt, the id's length and the id (zero-padded) are written.
+ * In this thread's reusable buffer.
  */
 function hashLeafColumns(columns: MeterLeafColumns, periodStartSeconds: bigint, keccak: Keccak256): Buffer {
   const { meterIds, directions, energies, salts } = columns;
@@ -103,35 +126,35 @@ function hashLeafColumns(columns: MeterLeafColumns, periodStartSeconds: bigint, 
   if (periodStartSeconds < 0n || periodStartSeconds > MAX_UINT64) throw new MeterLeafError('periodStartSeconds', 'must fit uint64');
   if (directions.length < count || energies.length < count) throw new RangeError('every leaf needs a direction and an energy');
   if (salts.length < count * 32) throw new MeterLeafError('salt', 'must be 32 bytes');
-  const hashes = Buffer.allocUnsafe(count * 32);
-  const inner = Buffer.allocUnsafe(32);
+  const hashes = scratchBuffer('leafHashes', count * 32);
   // Energies as 32-bit halves (uint64 words; they fit the last 8 bytes of the uint256 word).
   const halves = new Uint32Array(energies.buffer, energies.byteOffset, count * 2);
   const [low, high] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
-  let scratch = Buffer.alloc(0);
-  // One view per encoded length (ids of a period have few lengths), not one per leaf.
-  let views: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const meterId = meterIds[i];
-    if (STRING_TAIL + meterId.length * 3 + 32 > scratch.length) {
-      scratch = Buffer.alloc(STRING_TAIL + meterId.length * 3 + 64);
-      scratch.writeUInt32BE(HEAD_BYTES, 28);
-      scratch.writeBigUInt64BE(periodStartSeconds, 56);
-      views = [];
+  const head = Buffer.alloc(STRING_TAIL);
+  head.writeUInt32BE(HEAD_BYTES, 28);
+  head.writeBigUInt64BE(periodStartSeconds, 56);
+  const batch = sharedMessageBatch();
+  for (let from = 0; from < count; from += MESSAGE_BATCH_SIZE) {
+    const to = Math.min(count, from + MESSAGE_BATCH_SIZE);
+    batch.clear();
+    for (let i = from; i < to; i++) {
+      const meterId = meterIds[i];
+      const direction = directions[i];
+      if (direction > 1) throw new MeterLeafError('direction', 'must be 0 or 1');
+      const encoded = batch.reserve(STRING_TAIL + meterId.length * 3 + 32);
+      const at = batch.length;
+      head.copy(encoded, at);
+      encoded[at + 95] = direction;
+      writeWord64(encoded, at + 120, halves[2 * i + high], halves[2 * i + low]);
+      const salt = i * 32;
+      for (let b = 0; b < 32; b++) encoded[at + 128 + b] = salts[salt + b];
+      const idBytes = encoded.write(meterId, at + STRING_TAIL, 'utf8');
+      const length = STRING_TAIL + Math.ceil(idBytes / 32) * 32;
+      writeWord64(encoded, at + HEAD_BYTES + 24, 0, idBytes);
+      for (let b = STRING_TAIL + idBytes; b < length; b++) encoded[at + b] = 0;
+      batch.end(length);
     }
-    const direction = directions[i];
-    if (direction > 1) throw new MeterLeafError('direction', 'must be 0 or 1');
-    scratch[95] = direction;
-    writeWord64(scratch, 120, halves[2 * i + high], halves[2 * i + low]);
-    const salt = i * 32;
-    for (let b = 0; b < 32; b++) scratch[128 + b] = salts[salt + b];
-    const idBytes = scratch.write(meterId, STRING_TAIL, 'utf8');
-    const length = STRING_TAIL + Math.ceil(idBytes / 32) * 32;
-    writeWord64(scratch, HEAD_BYTES + 24, 0, idBytes);
-    for (let b = STRING_TAIL + idBytes; b < length; b++) scratch[b] = 0;
-    const view = (views[length] ??= scratch.subarray(0, length));
-    keccak.hashInto(view, inner, 0);
-    keccak.hashInto(inner, hashes, i * 32);
+    batch.hashInto(keccak, hashes, from * 32, true);
   }
   return hashes;
 }
