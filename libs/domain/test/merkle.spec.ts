@@ -96,6 +96,7 @@ describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
         );
         const tree = MeterMerkleTree.buildFromColumns(columns, periodStartSeconds, keccak);
         expect(tree.root).toBe(expected.root);
+        expect(MeterMerkleTree.rootOfColumns(columns, periodStartSeconds, keccak)).toBe(expected.root);
         leaves.forEach((_, i) => {
           expect(tree.leafHash(i)).toBe(expected.leafHash(i));
           expect(tree.proof(i)).toEqual(expected.proof(i));
@@ -169,7 +170,7 @@ describe('EMPTY_GROUP_PERIOD_ROOT', () => {
     expect(EMPTY_GROUP_PERIOD_ROOT).not.toBe(`0x${'00'.repeat(32)}`);
   });
 
-  it('keccak256 (the WebAssembly module called directly) agrees with ethers for every input size, and sorts node pairs', async () => {
+  it('keccak256 (the project\'s WebAssembly module) agrees with ethers for every input size, and sorts node pairs', async () => {
     const keccak = await loadKeccak256();
     for (const size of [0, 1, 31, 32, 64, 135, 136, 137, 224, 16_384, 16_385, 40_000]) {
       const input = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 255);
@@ -182,5 +183,48 @@ describe('EMPTY_GROUP_PERIOD_ROOT', () => {
     nodes.fill(0xaa, 64, 96);
     keccak.hashSortedPairInto(nodes, 32, 64, 0);
     expect(`0x${nodes.subarray(0, 32).toString('hex')}`).toBe(keccak256(Buffer.concat([Buffer.alloc(32, 0xaa), Buffer.alloc(32, 0xbb)])));
+  });
+});
+
+describe('Keccak256 batches (two messages a permutation where their blocks match)', () => {
+  let keccak: Keccak256;
+  beforeAll(async () => {
+    keccak = await loadKeccak256();
+  });
+
+  it('hashMany gives every message ethers\' keccak256, once or twice, whatever the neighbours\' lengths', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 420 }), { maxLength: 40 }), fc.nat(64), fc.boolean(), (messages, outOffset, twice) => {
+        const ends = new Uint32Array(messages.length);
+        let end = 0;
+        messages.forEach((message, i) => (ends[i] = end += message.length));
+        const out = new Uint8Array(outOffset + messages.length * 32);
+        keccak.hashMany(Buffer.concat(messages), ends, messages.length, out, outOffset, twice);
+        messages.forEach((message, i) => {
+          const once = keccak256(message);
+          expect(`0x${Buffer.from(out.subarray(outOffset + 32 * i, outOffset + 32 * i + 32)).toString('hex')}`).toBe(twice ? keccak256(once) : once);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('merkleNodes gives every inner node the sorted pair of its children, as one pair at a time does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (leafCount, seed) => {
+        const nodeCount = 2 * leafCount - 1;
+        const nodes = Buffer.alloc(nodeCount * 32);
+        for (let i = 0; i < nodeCount * 32; i++) nodes[i] = seed[i % 32] ^ (i * 131) ^ (i >> 5);
+        const expected = Buffer.from(nodes);
+        for (let i = leafCount - 2; i >= 0; i--) {
+          const [left, right] = [expected.subarray((2 * i + 1) * 32, (2 * i + 2) * 32), expected.subarray((2 * i + 2) * 32, (2 * i + 3) * 32)];
+          const pair = Buffer.compare(left, right) <= 0 ? Buffer.concat([left, right]) : Buffer.concat([right, left]);
+          Buffer.from(keccak256(pair).slice(2), 'hex').copy(expected, i * 32);
+        }
+        keccak.merkleNodes(nodes, leafCount - 2);
+        expect(nodes.toString('hex')).toBe(expected.toString('hex'));
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { keccakWat } from '../../../libs/domain/src/merkle/keccak-wat';
+import { keccakWat } from '@gridledger/domain';
 
 /** The generated module's source file: the binary as base64, so it ships with the TypeScript and needs no asset copying. */
 export const KECCAK_WASM_GENERATED = resolve(__dirname, '../../../libs/domain/src/merkle/keccak-wasm.generated.ts');
@@ -13,7 +13,7 @@ interface Wabt {
 export async function assembleKeccakWasm(): Promise<Buffer> {
   const loadWabt = (await import('wabt')).default as unknown as () => Promise<Wabt>;
   const wabt = await loadWabt();
-  const module = wabt.parseWat('keccak.wat', keccakWat(), { bulk_memory: true });
+  const module = wabt.parseWat('keccak.wat', keccakWat(), { bulk_memory: true, simd: true });
   try {
     module.validate();
     return Buffer.from(module.toBinary({}).buffer);

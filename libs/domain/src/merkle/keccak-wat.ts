@@ -10,16 +10,25 @@
  * Here whole batches run inside WebAssembly: many messages hashed in one call (`hashMany`),
  * and every inner node of a tree in one call (`merkleNodes`).
  *
- * Memory: the sponge state at 0 (200 bytes), the padded last block at 256 (136 bytes), a pair
- * of nodes at 512 (64 bytes), the round constants at 640 (24 × 8 bytes); the caller's data from
- * KECCAK_WASM_DATA_OFFSET on.
+ * Two messages at a time: where a batch has two messages of the same number of blocks side by
+ * side (a period's leaves, salts and every pair of nodes of a tree level are), both go through
+ * one permutation on 128-bit SIMD lanes (i64x2), which costs far less than two.
+ *
+ * Memory: the sponge state at 0 (200 bytes), the padded last block at 256 (136 bytes), two
+ * pairs of nodes at 512 and 576 (64 bytes each), the round constants at 640 (24 × 8 bytes), the
+ * two-lane state at 1024 (25 × 16 bytes), the two padded last blocks at 1536 and 1680; the
+ * caller's data from KECCAK_WASM_DATA_OFFSET on.
  */
-export const KECCAK_WASM_DATA_OFFSET = 1024;
+export const KECCAK_WASM_DATA_OFFSET = 2048;
 
 const STATE = 0;
 const LAST_BLOCK = 256;
 const PAIR = 512;
+const PAIR_B = 576;
 const ROUND_CONSTANTS = 640;
+const STATE2 = 1024;
+const LAST_BLOCK_A = 1536;
+const LAST_BLOCK_B = 1680;
 /** Keccak-256's rate: 1088 bits, 17 lanes of 8 bytes. */
 const RATE_LANES = 17;
 const RATE_BYTES = RATE_LANES * 8;
@@ -52,14 +61,49 @@ function rotationOffsets(): number[] {
   return offsets;
 }
 
+/** The lane operations of a permutation over one state (i64) or two side by side (v128 as i64x2). */
+interface LaneOps {
+  readonly type: 'i64' | 'v128';
+  xor(a: string, b: string): string;
+  rotl(a: string, bits: number): string;
+  /** ~a & b */
+  andNot(a: string, b: string): string;
+  load(offset: number): string;
+  store(offset: number, value: string): string;
+  /** The round constant at `address` (an i32 expression), in every lane. */
+  roundConstant(address: string): string;
+}
+
+const ONE_STATE: LaneOps = {
+  type: 'i64',
+  xor: (a, b) => `(i64.xor ${a} ${b})`,
+  rotl: (a, bits) => `(i64.rotl ${a} (i64.const ${bits}))`,
+  andNot: (a, b) => `(i64.and (i64.xor ${a} (i64.const -1)) ${b})`,
+  load: (offset) => `(i64.load offset=${offset} (i32.const 0))`,
+  store: (offset, value) => `(i64.store offset=${offset} (i32.const 0) ${value})`,
+  roundConstant: (address) => `(i64.load offset=${ROUND_CONSTANTS} ${address})`,
+};
+
+const TWO_STATES: LaneOps = {
+  type: 'v128',
+  xor: (a, b) => `(v128.xor ${a} ${b})`,
+  // WebAssembly has no i64x2 rotate: two shifts and an or.
+  rotl: (a, bits) => `(v128.or (i64x2.shl ${a} (i32.const ${bits})) (i64x2.shr_u ${a} (i32.const ${64 - bits})))`,
+  // v128.andnot(x, y) is x & ~y.
+  andNot: (a, b) => `(v128.andnot ${b} ${a})`,
+  load: (offset) => `(v128.load offset=${offset} (i32.const 0))`,
+  store: (offset, value) => `(v128.store offset=${offset} (i32.const 0) ${value})`,
+  roundConstant: (address) => `(i64x2.splat (i64.load offset=${ROUND_CONSTANTS} ${address}))`,
+};
+
 /** One round (θ, ρ, π, χ) over locals $a0..$a24 through $b0..$b24, $c0..$c4, $d; ι by the caller. */
-function roundBody(): string[] {
+function roundBody(ops: LaneOps): string[] {
   const lines: string[] = [];
   const a = (i: number): string => `(local.get $a${i})`;
-  for (let x = 0; x < 5; x++) lines.push(`(local.set $c${x} (i64.xor (i64.xor (i64.xor (i64.xor ${a(x)} ${a(x + 5)}) ${a(x + 10)}) ${a(x + 15)}) ${a(x + 20)}))`);
+  for (let x = 0; x < 5; x++) lines.push(`(local.set $c${x} ${ops.xor(ops.xor(ops.xor(ops.xor(a(x), a(x + 5)), a(x + 10)), a(x + 15)), a(x + 20))})`);
   for (let x = 0; x < 5; x++) {
-    lines.push(`(local.set $d (i64.xor (local.get $c${(x + 4) % 5}) (i64.rotl (local.get $c${(x + 1) % 5}) (i64.const 1))))`);
-    for (let y = 0; y < 5; y++) lines.push(`(local.set $a${x + 5 * y} (i64.xor ${a(x + 5 * y)} (local.get $d)))`);
+    lines.push(`(local.set $d ${ops.xor(`(local.get $c${(x + 4) % 5})`, ops.rotl(`(local.get $c${(x + 1) % 5})`, 1))})`);
+    for (let y = 0; y < 5; y++) lines.push(`(local.set $a${x + 5 * y} ${ops.xor(a(x + 5 * y), '(local.get $d)')})`);
   }
   // ρ and π: B[y, 2x + 3y] = rotl(A[x, y], r[x, y]).
   const offsets = rotationOffsets();
@@ -67,33 +111,35 @@ function roundBody(): string[] {
     for (let y = 0; y < 5; y++) {
       const target = y + 5 * ((2 * x + 3 * y) % 5);
       const offset = offsets[x + 5 * y];
-      lines.push(offset === 0 ? `(local.set $b${target} ${a(x + 5 * y)})` : `(local.set $b${target} (i64.rotl ${a(x + 5 * y)} (i64.const ${offset})))`);
+      lines.push(`(local.set $b${target} ${offset === 0 ? a(x + 5 * y) : ops.rotl(a(x + 5 * y), offset)})`);
     }
   }
   // χ: A[x, y] = B[x, y] ^ (~B[x+1, y] & B[x+2, y]).
   for (let y = 0; y < 5; y++) {
     for (let x = 0; x < 5; x++) {
       const b = (dx: number): string => `(local.get $b${((x + dx) % 5) + 5 * y})`;
-      lines.push(`(local.set $a${x + 5 * y} (i64.xor ${b(0)} (i64.and (i64.xor ${b(1)} (i64.const -1)) ${b(2)})))`);
+      lines.push(`(local.set $a${x + 5 * y} ${ops.xor(b(0), ops.andNot(b(1), b(2)))})`);
     }
   }
   return lines;
 }
 
-function permuteFunction(): string {
+/** Keccak-f[1600] on the state at `state`, one lane wide (i64) or two (v128). */
+function permuteFunction(name: string, ops: LaneOps, state: number): string {
   const lanes = Array.from({ length: 25 }, (_, i) => i);
+  const laneBytes = ops.type === 'i64' ? 8 : 16;
   return [
-    '(func $permute',
-    `  ${lanes.map((i) => `(local $a${i} i64)`).join(' ')}`,
-    `  ${lanes.map((i) => `(local $b${i} i64)`).join(' ')}`,
-    '  (local $c0 i64) (local $c1 i64) (local $c2 i64) (local $c3 i64) (local $c4 i64) (local $d i64) (local $round i32)',
-    ...lanes.map((i) => `  (local.set $a${i} (i64.load offset=${STATE + 8 * i} (i32.const 0)))`),
+    `(func ${name}`,
+    `  ${lanes.map((i) => `(local $a${i} ${ops.type})`).join(' ')}`,
+    `  ${lanes.map((i) => `(local $b${i} ${ops.type})`).join(' ')}`,
+    `  ${[0, 1, 2, 3, 4].map((i) => `(local $c${i} ${ops.type})`).join(' ')} (local $d ${ops.type}) (local $round i32)`,
+    ...lanes.map((i) => `  (local.set $a${i} ${ops.load(state + laneBytes * i)})`),
     '  (loop $rounds',
-    ...roundBody().map((line) => `    ${line}`),
-    `    (local.set $a0 (i64.xor (local.get $a0) (i64.load offset=${ROUND_CONSTANTS} (i32.shl (local.get $round) (i32.const 3)))))`,
+    ...roundBody(ops).map((line) => `    ${line}`),
+    `    (local.set $a0 ${ops.xor('(local.get $a0)', ops.roundConstant('(i32.shl (local.get $round) (i32.const 3))'))})`,
     '    (local.set $round (i32.add (local.get $round) (i32.const 1)))',
     '    (br_if $rounds (i32.lt_u (local.get $round) (i32.const 24))))',
-    ...lanes.map((i) => `  (i64.store offset=${STATE + 8 * i} (i32.const 0) (local.get $a${i}))`),
+    ...lanes.map((i) => `  ${ops.store(state + laneBytes * i, `(local.get $a${i})`)}`),
     ')',
   ].join('\n');
 }
@@ -108,6 +154,27 @@ function absorbBlockFunction(): string {
   ].join('\n');
 }
 
+/** XORs the blocks at $a and $b into the two-lane state's lanes 0 and 1. */
+function absorbBlock2Function(): string {
+  const lanes = Array.from({ length: RATE_LANES }, (_, i) => i);
+  return [
+    '(func $absorbBlock2 (param $a i32) (param $b i32)',
+    ...lanes.map(
+      (i) =>
+        `  (v128.store offset=${STATE2 + 16 * i} (i32.const 0) (v128.xor (v128.load offset=${STATE2 + 16 * i} (i32.const 0)) (i64x2.replace_lane 1 (i64x2.splat (i64.load offset=${8 * i} (local.get $a))) (i64.load offset=${8 * i} (local.get $b)))))`,
+    ),
+    ')',
+  ].join('\n');
+}
+
+/** The rest of a message (under one block) at $input into the block at $block, with Keccak's padding (0x01 … 0x80; Ethereum's keccak, not SHA-3's 0x06). */
+function lastBlock(block: number, input: string, length: string): string {
+  return `(memory.fill (i32.const ${block}) (i32.const 0) (i32.const ${RATE_BYTES}))
+  (memory.copy (i32.const ${block}) ${input} ${length})
+  (i32.store8 offset=${block} ${length} (i32.const 0x01))
+  (i32.store8 offset=${block + RATE_BYTES - 1} (i32.const 0) (i32.or (i32.load8_u offset=${block + RATE_BYTES - 1} (i32.const 0)) (i32.const 0x80)))`;
+}
+
 /** keccak256($length bytes at $input) to the 32 bytes at $output (which may overlap the input). */
 function hashFunction(): string {
   return `(func $hash (export "hash") (param $input i32) (param $length i32) (param $output i32)
@@ -120,29 +187,78 @@ function hashFunction(): string {
       (local.set $input (i32.add (local.get $input) (i32.const ${RATE_BYTES})))
       (local.set $length (i32.sub (local.get $length) (i32.const ${RATE_BYTES})))
       (br $blocks)))
-  ;; The last block: the rest, Keccak's padding (0x01 ... 0x80; Ethereum's keccak, not SHA-3's 0x06).
-  (memory.fill (i32.const ${LAST_BLOCK}) (i32.const 0) (i32.const ${RATE_BYTES}))
-  (memory.copy (i32.const ${LAST_BLOCK}) (local.get $input) (local.get $length))
-  (i32.store8 offset=${LAST_BLOCK} (local.get $length) (i32.const 0x01))
-  (i32.store8 offset=${LAST_BLOCK + RATE_BYTES - 1} (i32.const 0) (i32.or (i32.load8_u offset=${LAST_BLOCK + RATE_BYTES - 1} (i32.const 0)) (i32.const 0x80)))
+  ${lastBlock(LAST_BLOCK, '(local.get $input)', '(local.get $length)')}
   (call $absorbBlock (i32.const ${LAST_BLOCK}))
   (call $permute)
   (memory.copy (local.get $output) (i32.const ${STATE}) (i32.const 32)))`;
 }
 
 /**
+ * Two hashes in one pass of two-lane permutations: $lengthA bytes at $a to $outA, $lengthB
+ * bytes at $b to $outB. The two messages must have the same number of whole blocks (callers
+ * check: `sameBlocks`); outputs may overlap inputs.
+ */
+function hash2Function(): string {
+  const digestLanes = [0, 1, 2, 3];
+  return `(func $hash2 (param $a i32) (param $lengthA i32) (param $b i32) (param $lengthB i32) (param $outA i32) (param $outB i32)
+  (local $lane v128)
+  (memory.fill (i32.const ${STATE2}) (i32.const 0) (i32.const 400))
+  (block $absorbed
+    (loop $blocks
+      (br_if $absorbed (i32.lt_u (local.get $lengthA) (i32.const ${RATE_BYTES})))
+      (call $absorbBlock2 (local.get $a) (local.get $b))
+      (call $permute2)
+      (local.set $a (i32.add (local.get $a) (i32.const ${RATE_BYTES})))
+      (local.set $b (i32.add (local.get $b) (i32.const ${RATE_BYTES})))
+      (local.set $lengthA (i32.sub (local.get $lengthA) (i32.const ${RATE_BYTES})))
+      (local.set $lengthB (i32.sub (local.get $lengthB) (i32.const ${RATE_BYTES})))
+      (br $blocks)))
+  ${lastBlock(LAST_BLOCK_A, '(local.get $a)', '(local.get $lengthA)')}
+  ${lastBlock(LAST_BLOCK_B, '(local.get $b)', '(local.get $lengthB)')}
+  (call $absorbBlock2 (i32.const ${LAST_BLOCK_A}) (i32.const ${LAST_BLOCK_B}))
+  (call $permute2)
+  ${digestLanes
+    .map(
+      (i) => `(local.set $lane (v128.load offset=${STATE2 + 16 * i} (i32.const 0)))
+  (i64.store offset=${8 * i} (local.get $outA) (i64x2.extract_lane 0 (local.get $lane)))
+  (i64.store offset=${8 * i} (local.get $outB) (i64x2.extract_lane 1 (local.get $lane)))`,
+    )
+    .join('\n  ')})`;
+}
+
+/** Whether messages of $lengthA and $lengthB bytes have the same number of whole blocks (and so can share hash2). */
+function sameBlocks(lengthA: string, lengthB: string): string {
+  return `(i32.eq (i32.div_u ${lengthA} (i32.const ${RATE_BYTES})) (i32.div_u ${lengthB} (i32.const ${RATE_BYTES})))`;
+}
+
+/**
  * `count` messages laid end to end at $input, message i ending at byte $ends[i] (u32, from
  * $input), hashed to 32 bytes each at $output + 32·i; with $twice, each digest hashed again
- * (StandardMerkleTree's leaf: keccak256(keccak256(encoding))).
+ * (StandardMerkleTree's leaf: keccak256(keccak256(encoding))). Neighbours of the same number
+ * of blocks are hashed together (hash2).
  */
 function hashManyFunction(): string {
   return `(func (export "hashMany") (param $input i32) (param $ends i32) (param $count i32) (param $output i32) (param $twice i32)
-  (local $i i32) (local $start i32) (local $end i32) (local $digest i32)
+  (local $i i32) (local $start i32) (local $end i32) (local $endB i32) (local $digest i32)
   (block $done
     (loop $messages
       (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
       (local.set $end (i32.load (i32.add (local.get $ends) (i32.shl (local.get $i) (i32.const 2)))))
       (local.set $digest (i32.add (local.get $output) (i32.shl (local.get $i) (i32.const 5))))
+      (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $count))
+        (then
+          (local.set $endB (i32.load offset=4 (i32.add (local.get $ends) (i32.shl (local.get $i) (i32.const 2)))))
+          (if ${sameBlocks('(i32.sub (local.get $end) (local.get $start))', '(i32.sub (local.get $endB) (local.get $end))')}
+            (then
+              (call $hash2
+                (i32.add (local.get $input) (local.get $start)) (i32.sub (local.get $end) (local.get $start))
+                (i32.add (local.get $input) (local.get $end)) (i32.sub (local.get $endB) (local.get $end))
+                (local.get $digest) (i32.add (local.get $digest) (i32.const 32)))
+              (if (local.get $twice)
+                (then (call $hash2 (local.get $digest) (i32.const 32) (i32.add (local.get $digest) (i32.const 32)) (i32.const 32) (local.get $digest) (i32.add (local.get $digest) (i32.const 32)))))
+              (local.set $start (local.get $endB))
+              (local.set $i (i32.add (local.get $i) (i32.const 2)))
+              (br $messages)))))
       (call $hash (i32.add (local.get $input) (local.get $start)) (i32.sub (local.get $end) (local.get $start)) (local.get $digest))
       (if (local.get $twice) (then (call $hash (local.get $digest) (i32.const 32) (local.get $digest))))
       (local.set $start (local.get $end))
@@ -163,26 +279,43 @@ function leftGreaterFunction(): string {
   (i32.const 0))`;
 }
 
+/** Node $node's two children (32-byte words at $nodes + 32·(2·node+1)), smaller first, into the 64 bytes at $pair. */
+function sortedPairFunction(): string {
+  return `(func $sortedPair (param $nodes i32) (param $node i32) (param $pair i32)
+  (local $left i32) (local $right i32)
+  (local.set $left (i32.add (local.get $nodes) (i32.shl (i32.add (i32.shl (local.get $node) (i32.const 1)) (i32.const 1)) (i32.const 5))))
+  (local.set $right (i32.add (local.get $left) (i32.const 32)))
+  (if (call $leftGreater (local.get $left) (local.get $right))
+    (then (memory.copy (local.get $pair) (local.get $right) (i32.const 32)) (memory.copy (i32.add (local.get $pair) (i32.const 32)) (local.get $left) (i32.const 32)))
+    (else (memory.copy (local.get $pair) (local.get $left) (i32.const 64)))))`;
+}
+
 /**
  * OpenZeppelin's sorted-pair nodes of a tree stored as 32-byte words from $nodes (node i's
  * children at 2i+1 and 2i+2): nodes $last down to 0, each keccak256 of its children, smaller
- * first. The leaves (the nodes after $last) must be in place.
+ * first. The leaves (the nodes after $last) must be in place. Nodes i and i−1 are hashed
+ * together while i ≥ 2: then i−1's children (2i−1, 2i) are past i, so already done.
  */
 function merkleNodesFunction(): string {
+  const node = (index: string): string => `(i32.add (local.get $nodes) (i32.shl ${index} (i32.const 5)))`;
   return `(func (export "merkleNodes") (param $nodes i32) (param $last i32)
-  (local $i i32) (local $left i32) (local $right i32)
+  (local $i i32)
   (local.set $i (local.get $last))
+  (block $paired
+    (loop $pairs
+      (br_if $paired (i32.lt_s (local.get $i) (i32.const 2)))
+      (call $sortedPair (local.get $nodes) (local.get $i) (i32.const ${PAIR}))
+      (call $sortedPair (local.get $nodes) (i32.sub (local.get $i) (i32.const 1)) (i32.const ${PAIR_B}))
+      (call $hash2 (i32.const ${PAIR}) (i32.const 64) (i32.const ${PAIR_B}) (i32.const 64) ${node('(local.get $i)')} ${node('(i32.sub (local.get $i) (i32.const 1))')})
+      (local.set $i (i32.sub (local.get $i) (i32.const 2)))
+      (br $pairs)))
   (block $done
-    (loop $inner
+    (loop $single
       (br_if $done (i32.lt_s (local.get $i) (i32.const 0)))
-      (local.set $left (i32.add (local.get $nodes) (i32.shl (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 1)) (i32.const 5))))
-      (local.set $right (i32.add (local.get $left) (i32.const 32)))
-      (if (call $leftGreater (local.get $left) (local.get $right))
-        (then (memory.copy (i32.const ${PAIR}) (local.get $right) (i32.const 32)) (memory.copy (i32.const ${PAIR + 32}) (local.get $left) (i32.const 32)))
-        (else (memory.copy (i32.const ${PAIR}) (local.get $left) (i32.const 64))))
-      (call $hash (i32.const ${PAIR}) (i32.const 64) (i32.add (local.get $nodes) (i32.shl (local.get $i) (i32.const 5))))
+      (call $sortedPair (local.get $nodes) (local.get $i) (i32.const ${PAIR}))
+      (call $hash (i32.const ${PAIR}) (i32.const 64) ${node('(local.get $i)')})
       (local.set $i (i32.sub (local.get $i) (i32.const 1)))
-      (br $inner))))`;
+      (br $single))))`;
 }
 
 /** The round constants as a data segment (little-endian u64s). */
@@ -196,11 +329,15 @@ export function keccakWat(): string {
     '(module',
     '(memory (export "memory") 1)',
     roundConstantsData(),
-    permuteFunction(),
+    permuteFunction('$permute', ONE_STATE, STATE),
+    permuteFunction('$permute2', TWO_STATES, STATE2),
     absorbBlockFunction(),
+    absorbBlock2Function(),
     hashFunction(),
+    hash2Function(),
     hashManyFunction(),
     leftGreaterFunction(),
+    sortedPairFunction(),
     merkleNodesFunction(),
     ')',
   ].join('\n');
