@@ -209,6 +209,12 @@ describe('Keccak256 batches (two messages a permutation where their blocks match
     );
   });
 
+  it('hashMany refuses message ends that decrease or run past the messages, instead of reading elsewhere', () => {
+    const out = new Uint8Array(64);
+    expect(() => keccak.hashMany(Buffer.alloc(10), Uint32Array.of(5, 3), 2, out, 0, false)).toThrow('message ends must not decrease');
+    expect(() => keccak.hashMany(Buffer.alloc(10), Uint32Array.of(5, 11), 2, out, 0, false)).toThrow('every message must end inside the messages');
+  });
+
   it('merkleNodes gives every inner node the sorted pair of its children, as one pair at a time does', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 300 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (leafCount, seed) => {

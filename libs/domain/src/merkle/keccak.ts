@@ -102,7 +102,10 @@ class WasmKeccak256 implements Keccak256 {
     const digestsAt = messagesAt + messageBytes;
     const memory = this.reserve(count * 4 + messageBytes + count * 32);
     const relativeEnds = new Uint32Array(memory.buffer, endsAt, count);
-    for (let i = 0; i < count; i++) relativeEnds[i] = ends[from + i] - start;
+    for (let i = 0; i < count; i++) {
+      relativeEnds[i] = ends[from + i] - start;
+      if (ends[from + i] < (i === 0 ? start : ends[from + i - 1])) throw new RangeError('message ends must not decrease');
+    }
     if (BIG_ENDIAN) for (let i = 0; i < count; i++) relativeEnds[i] = swap32(relativeEnds[i]);
     memory.set(messages.subarray(start, start + messageBytes), messagesAt);
     this.wasm.hashMany(messagesAt, endsAt, count, digestsAt, twice ? 1 : 0);
