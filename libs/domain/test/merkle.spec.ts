@@ -29,11 +29,12 @@ const leafArbitrary = fc.record({
 });
 const SALT = new Uint8Array(32).fill(0xab);
 
+let keccak: Keccak256;
+beforeAll(async () => {
+  keccak = await loadKeccak256();
+});
+
 describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
-  let keccak: Keccak256;
-  beforeAll(async () => {
-    keccak = await loadKeccak256();
-  });
 
   it('given random leaves, when built, then root, leaf hashes and proofs equal OpenZeppelin StandardMerkleTree.of', () => {
     fc.assert(
@@ -131,10 +132,6 @@ describe('MeterMerkleTree (StandardMerkleTree-compatible)', () => {
 
 describe('leaf salts', () => {
   const master = parseLeafSaltKey(`0x${'42'.repeat(32)}`);
-  let keccak: Keccak256;
-  beforeAll(async () => {
-    keccak = await loadKeccak256();
-  });
 
   it('derive one HMAC-SHA256 key per group-period-version and keccak256(key ‖ direction ‖ meter id) per leaf', () => {
     const versionKey = leafSaltVersionKey(master, 'BG-01', 1_774_746_000n, 2);
@@ -163,7 +160,6 @@ describe('leaf salts', () => {
 
 describe('EMPTY_GROUP_PERIOD_ROOT', () => {
   it('is keccak256 of the UTF-8 bytes "gridledger:empty-group-period", non-zero', async () => {
-    const keccak = await loadKeccak256();
     const digest = `0x${Buffer.from(keccak.hash(Buffer.from(EMPTY_GROUP_PERIOD_PREIMAGE, 'utf8'))).toString('hex')}`;
     expect(EMPTY_GROUP_PERIOD_PREIMAGE).toBe('gridledger:empty-group-period');
     expect(EMPTY_GROUP_PERIOD_ROOT).toBe(digest);
@@ -171,7 +167,6 @@ describe('EMPTY_GROUP_PERIOD_ROOT', () => {
   });
 
   it('keccak256 (the project\'s WebAssembly module) agrees with ethers for every input size, and sorts node pairs', async () => {
-    const keccak = await loadKeccak256();
     for (const size of [0, 1, 31, 32, 64, 135, 136, 137, 224, 16_384, 16_385, 40_000]) {
       const input = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 255);
       const out = new Uint8Array(40);
@@ -187,10 +182,6 @@ describe('EMPTY_GROUP_PERIOD_ROOT', () => {
 });
 
 describe('Keccak256 batches (two messages a permutation where their blocks match)', () => {
-  let keccak: Keccak256;
-  beforeAll(async () => {
-    keccak = await loadKeccak256();
-  });
 
   it('hashMany gives every message ethers\' keccak256, once or twice, whatever the neighbours\' lengths', () => {
     fc.assert(

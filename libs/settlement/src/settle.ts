@@ -12,7 +12,6 @@ import {
   leafSalts,
   parsePeriodId,
   priceEnergy,
-  scratchBuffer,
 } from '@gridledger/domain';
 import { Posting, brpAccount, imbalancePosting, ledgerDigest } from './ledger';
 import { MeterValue, Schedule } from './meter-value';
@@ -89,10 +88,8 @@ export function buildPeriodTree(values: readonly MeterValue[], periodId: PeriodI
 
 /** The Merkle root over leaf columns (the decider's values, or a worker thread's job); `versionKey` from versionSaltKey. */
 export function merkleRootOfLeaves(leaves: LeafColumns, periodStart: bigint, versionKey: Uint8Array, keccak: Keccak256): string {
-  const count = leaves.meterIds.length;
-  if (count === 0) return EMPTY_MERKLE_ROOT;
-  const salts = leafSalts(versionKey, leaves.meterIds, leaves.directions, keccak, scratchBuffer('salts', count * 32));
-  return MeterMerkleTree.rootOfColumns({ meterIds: leaves.meterIds, directions: leaves.directions, energies: leaves.energies, salts }, periodStart, keccak);
+  if (leaves.meterIds.length === 0) return EMPTY_MERKLE_ROOT;
+  return MeterMerkleTree.saltedRootOfColumns(leaves, periodStart, versionKey, keccak);
 }
 
 /** Energy posted so far to the group's BRP account for this period. */

@@ -64,6 +64,8 @@ function rotationOffsets(): number[] {
 /** The lane operations of a permutation over one state (i64) or two side by side (v128 as i64x2). */
 interface LaneOps {
   readonly type: 'i64' | 'v128';
+  /** One lane of the state in memory: 8 bytes, or 16 for two states side by side. */
+  readonly laneBytes: number;
   xor(a: string, b: string): string;
   rotl(a: string, bits: number): string;
   /** ~a & b */
@@ -72,20 +74,28 @@ interface LaneOps {
   store(offset: number, value: string): string;
   /** The round constant at `address` (an i32 expression), in every lane. */
   roundConstant(address: string): string;
+  /** The absorbing function's parameters: one block ($a) or two ($a, $b), one per state. */
+  readonly blockParams: string;
+  /** Lane `offset` of the block(s) being absorbed. */
+  blockLane(offset: number): string;
 }
 
 const ONE_STATE: LaneOps = {
   type: 'i64',
+  laneBytes: 8,
   xor: (a, b) => `(i64.xor ${a} ${b})`,
   rotl: (a, bits) => `(i64.rotl ${a} (i64.const ${bits}))`,
   andNot: (a, b) => `(i64.and (i64.xor ${a} (i64.const -1)) ${b})`,
   load: (offset) => `(i64.load offset=${offset} (i32.const 0))`,
   store: (offset, value) => `(i64.store offset=${offset} (i32.const 0) ${value})`,
   roundConstant: (address) => `(i64.load offset=${ROUND_CONSTANTS} ${address})`,
+  blockParams: '(param $a i32)',
+  blockLane: (offset) => `(i64.load offset=${offset} (local.get $a))`,
 };
 
 const TWO_STATES: LaneOps = {
   type: 'v128',
+  laneBytes: 16,
   xor: (a, b) => `(v128.xor ${a} ${b})`,
   // WebAssembly has no i64x2 rotate: two shifts and an or.
   rotl: (a, bits) => `(v128.or (i64x2.shl ${a} (i32.const ${bits})) (i64x2.shr_u ${a} (i32.const ${64 - bits})))`,
@@ -94,6 +104,8 @@ const TWO_STATES: LaneOps = {
   load: (offset) => `(v128.load offset=${offset} (i32.const 0))`,
   store: (offset, value) => `(v128.store offset=${offset} (i32.const 0) ${value})`,
   roundConstant: (address) => `(i64x2.splat (i64.load offset=${ROUND_CONSTANTS} ${address}))`,
+  blockParams: '(param $a i32) (param $b i32)',
+  blockLane: (offset) => `(i64x2.replace_lane 1 (i64x2.splat (i64.load offset=${offset} (local.get $a))) (i64.load offset=${offset} (local.get $b)))`,
 };
 
 /** One round (θ, ρ, π, χ) over locals $a0..$a24 through $b0..$b24, $c0..$c4, $d; ι by the caller. */
@@ -127,42 +139,28 @@ function roundBody(ops: LaneOps): string[] {
 /** Keccak-f[1600] on the state at `state`, one lane wide (i64) or two (v128). */
 function permuteFunction(name: string, ops: LaneOps, state: number): string {
   const lanes = Array.from({ length: 25 }, (_, i) => i);
-  const laneBytes = ops.type === 'i64' ? 8 : 16;
   return [
     `(func ${name}`,
     `  ${lanes.map((i) => `(local $a${i} ${ops.type})`).join(' ')}`,
     `  ${lanes.map((i) => `(local $b${i} ${ops.type})`).join(' ')}`,
     `  ${[0, 1, 2, 3, 4].map((i) => `(local $c${i} ${ops.type})`).join(' ')} (local $d ${ops.type}) (local $round i32)`,
-    ...lanes.map((i) => `  (local.set $a${i} ${ops.load(state + laneBytes * i)})`),
+    ...lanes.map((i) => `  (local.set $a${i} ${ops.load(state + ops.laneBytes * i)})`),
     '  (loop $rounds',
     ...roundBody(ops).map((line) => `    ${line}`),
     `    (local.set $a0 ${ops.xor('(local.get $a0)', ops.roundConstant('(i32.shl (local.get $round) (i32.const 3))'))})`,
     '    (local.set $round (i32.add (local.get $round) (i32.const 1)))',
     '    (br_if $rounds (i32.lt_u (local.get $round) (i32.const 24))))',
-    ...lanes.map((i) => `  ${ops.store(state + laneBytes * i, `(local.get $a${i})`)}`),
+    ...lanes.map((i) => `  ${ops.store(state + ops.laneBytes * i, `(local.get $a${i})`)}`),
     ')',
   ].join('\n');
 }
 
-/** XORs one rate-sized block at $block into the state. */
-function absorbBlockFunction(): string {
+/** XORs one rate-sized block into each state: at $a (one state), or at $a and $b (two). */
+function absorbBlockFunction(name: string, ops: LaneOps, state: number): string {
   const lanes = Array.from({ length: RATE_LANES }, (_, i) => i);
   return [
-    '(func $absorbBlock (param $block i32)',
-    ...lanes.map((i) => `  (i64.store offset=${STATE + 8 * i} (i32.const 0) (i64.xor (i64.load offset=${STATE + 8 * i} (i32.const 0)) (i64.load offset=${8 * i} (local.get $block))))`),
-    ')',
-  ].join('\n');
-}
-
-/** XORs the blocks at $a and $b into the two-lane state's lanes 0 and 1. */
-function absorbBlock2Function(): string {
-  const lanes = Array.from({ length: RATE_LANES }, (_, i) => i);
-  return [
-    '(func $absorbBlock2 (param $a i32) (param $b i32)',
-    ...lanes.map(
-      (i) =>
-        `  (v128.store offset=${STATE2 + 16 * i} (i32.const 0) (v128.xor (v128.load offset=${STATE2 + 16 * i} (i32.const 0)) (i64x2.replace_lane 1 (i64x2.splat (i64.load offset=${8 * i} (local.get $a))) (i64.load offset=${8 * i} (local.get $b)))))`,
-    ),
+    `(func ${name} ${ops.blockParams}`,
+    ...lanes.map((i) => `  ${ops.store(state + ops.laneBytes * i, ops.xor(ops.load(state + ops.laneBytes * i), ops.blockLane(8 * i)))}`),
     ')',
   ].join('\n');
 }
@@ -331,8 +329,8 @@ export function keccakWat(): string {
     roundConstantsData(),
     permuteFunction('$permute', ONE_STATE, STATE),
     permuteFunction('$permute2', TWO_STATES, STATE2),
-    absorbBlockFunction(),
-    absorbBlock2Function(),
+    absorbBlockFunction('$absorbBlock', ONE_STATE, STATE),
+    absorbBlockFunction('$absorbBlock2', TWO_STATES, STATE2),
     hashFunction(),
     hash2Function(),
     hashManyFunction(),

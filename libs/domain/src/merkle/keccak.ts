@@ -47,7 +47,6 @@ interface WebAssemblyApi {
 const PAGE_BYTES = 65_536;
 /** Batches larger than this go through WebAssembly in slices (hashMany) or pair by pair (merkleNodes), so the module's memory stays bounded. */
 const MAX_BATCH_BYTES = 256 * 1024 * 1024;
-const BIG_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] !== 1;
 
 class WasmKeccak256 implements Keccak256 {
   private memory: Uint8Array;
@@ -101,12 +100,12 @@ class WasmKeccak256 implements Keccak256 {
     const messagesAt = endsAt + count * 4;
     const digestsAt = messagesAt + messageBytes;
     const memory = this.reserve(count * 4 + messageBytes + count * 32);
-    const relativeEnds = new Uint32Array(memory.buffer, endsAt, count);
+    // WebAssembly reads its u32s little-endian, whatever the host's order.
+    const relativeEnds = new DataView(memory.buffer, endsAt, count * 4);
     for (let i = 0; i < count; i++) {
-      relativeEnds[i] = ends[from + i] - start;
       if (ends[from + i] < (i === 0 ? start : ends[from + i - 1])) throw new RangeError('message ends must not decrease');
+      relativeEnds.setUint32(i * 4, ends[from + i] - start, true);
     }
-    if (BIG_ENDIAN) for (let i = 0; i < count; i++) relativeEnds[i] = swap32(relativeEnds[i]);
     memory.set(messages.subarray(start, start + messageBytes), messagesAt);
     this.wasm.hashMany(messagesAt, endsAt, count, digestsAt, twice ? 1 : 0);
     out.set(memory.subarray(digestsAt, digestsAt + count * 32), outOffset + from * 32);
@@ -133,10 +132,6 @@ class WasmKeccak256 implements Keccak256 {
     if (this.memory.buffer !== this.wasm.memory.buffer) this.memory = new Uint8Array(this.wasm.memory.buffer);
     return this.memory;
   }
-}
-
-function swap32(value: number): number {
-  return (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24)) >>> 0;
 }
 
 /** Byte order of two 32-byte words of one array: negative, zero or positive. */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Keccak256 } from './keccak';
-import { MESSAGE_BATCH_SIZE, sharedMessageBatch } from './message-batch';
+import { hashMessages } from './message-batch';
 
 /**
  * Salts of the meter leaves. A leaf without a salt is (meter, period, direction, energy): the
@@ -28,19 +28,13 @@ export function leafSaltVersionKey(masterKey: Uint8Array, groupId: string, perio
 export function leafSalts(versionKey: Uint8Array, meterIds: readonly string[], directions: Uint8Array, keccak: Keccak256, into?: Buffer): Buffer {
   if (into && into.length < meterIds.length * 32) throw new RangeError('the salts need 32 bytes a leaf');
   const salts = into ?? Buffer.allocUnsafe(meterIds.length * 32);
-  const batch = sharedMessageBatch();
-  for (let from = 0; from < meterIds.length; from += MESSAGE_BATCH_SIZE) {
-    const to = Math.min(meterIds.length, from + MESSAGE_BATCH_SIZE);
-    batch.clear();
-    for (let i = from; i < to; i++) {
-      // UTF-8 takes at most three bytes per UTF-16 unit.
-      const message = batch.reserve(33 + meterIds[i].length * 3);
-      message.set(versionKey, batch.length);
-      message[batch.length + 32] = directions[i];
-      batch.end(33 + message.write(meterIds[i], batch.length + 33, 'utf8'));
-    }
-    batch.hashInto(keccak, salts, from * 32, false);
-  }
+  hashMessages(meterIds.length, salts, false, keccak, (batch, i) => {
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    const message = batch.reserve(33 + meterIds[i].length * 3);
+    message.set(versionKey, batch.length);
+    message[batch.length + 32] = directions[i];
+    batch.end(33 + message.write(meterIds[i], batch.length + 33, 'utf8'));
+  });
   return salts;
 }
 

@@ -1,15 +1,15 @@
 import { Keccak256 } from './keccak';
 
 /** How many messages go to the hasher in one call: large enough that the call costs nothing, small enough to stay in cache. */
-export const MESSAGE_BATCH_SIZE = 4096;
+const MESSAGE_BATCH_SIZE = 4096;
 
 /**
  * Messages written end to end into one growing buffer, for Keccak256.hashMany. A writer asks
  * for room (`reserve`), writes its message at `length`, and closes it (`end`) with its size.
  */
 export class MessageBatch {
-  private bytes = Buffer.allocUnsafe(MESSAGE_BATCH_SIZE * 256);
-  private ends = new Uint32Array(MESSAGE_BATCH_SIZE);
+  bytes = Buffer.allocUnsafe(MESSAGE_BATCH_SIZE * 256);
+  readonly ends = new Uint32Array(MESSAGE_BATCH_SIZE);
   private count = 0;
   /** Where the next message starts. */
   length = 0;
@@ -31,35 +31,32 @@ export class MessageBatch {
 
   /** Closes the message written at `length`, `bytes` long. */
   end(bytes: number): void {
-    if (this.count === this.ends.length) {
-      const grown = new Uint32Array(2 * this.ends.length);
-      grown.set(this.ends);
-      this.ends = grown;
-    }
+    if (this.count === this.ends.length) throw new RangeError('a message writer must end exactly one message');
     this.length += bytes;
     this.ends[this.count++] = this.length;
-  }
-
-  /** Every message's digest into `out` from `outOffset`, 32 bytes each in order. */
-  hashInto(keccak: Keccak256, out: Uint8Array, outOffset: number, twice: boolean): void {
-    keccak.hashMany(this.bytes, this.ends, this.count, out, outOffset, twice);
   }
 }
 
 let shared: MessageBatch | undefined;
 
 /**
- * This thread's batch, cleared: the hashing of a settlement runs many batches one after the
- * other, and a megabyte-sized buffer per call made the hashing threads collect garbage
- * (external memory) more often than they hashed. Callers use it synchronously and let go.
+ * keccak256 (or, with `twice`, keccak256 of keccak256) of `count` messages into `out`, 32
+ * bytes each in order: `writeMessage(batch, i)` writes message i, and they go to the hasher
+ * a few thousand at a time. The batch is this thread's own and reused: the hashing of a
+ * settlement runs many batches one after the other, and a megabyte-sized buffer per call made
+ * the hashing threads collect garbage (external memory) more often than they hashed.
  */
-export function sharedMessageBatch(): MessageBatch {
-  shared ??= new MessageBatch();
-  shared.clear();
-  return shared;
+export function hashMessages(count: number, out: Uint8Array, twice: boolean, keccak: Keccak256, writeMessage: (batch: MessageBatch, i: number) => void): void {
+  const batch = (shared ??= new MessageBatch());
+  for (let from = 0; from < count; from += MESSAGE_BATCH_SIZE) {
+    const to = Math.min(count, from + MESSAGE_BATCH_SIZE);
+    batch.clear();
+    for (let i = from; i < to; i++) writeMessage(batch, i);
+    keccak.hashMany(batch.bytes, batch.ends, to - from, out, from * 32, twice);
+  }
 }
 
-/** The hashing's reusable buffers, one of each per thread (see sharedMessageBatch). */
+/** The hashing's reusable buffers, one of each per thread (see hashMessages). */
 export type ScratchSlot = 'salts' | 'leafHashes' | 'nodes';
 const scratch = new Map<ScratchSlot, Buffer>();
 

@@ -1,5 +1,6 @@
 import { Keccak256 } from './keccak';
-import { MESSAGE_BATCH_SIZE, scratchBuffer, sharedMessageBatch } from './message-batch';
+import { leafSalts } from './leaf-salt';
+import { hashMessages, scratchBuffer } from './message-batch';
 import { MeterLeaf, MeterLeafColumns, MeterLeafError, abiEncodedLength, encodeMeterLeaf } from './meter-leaf';
 
 /**
@@ -46,6 +47,15 @@ export class MeterMerkleTree {
     placeLeaves(hashLeafColumns(columns, periodStartSeconds, keccak), count, nodes, undefined);
     keccak.merkleNodes(nodes.subarray(0, (2 * count - 1) * 32), count - 2);
     return `0x${nodes.toString('hex', 0, 32)}`;
+  }
+
+  /**
+   * The root of a settlement's leaves salted from `versionKey` (leafSalts), salts and nodes in
+   * this thread's reusable buffers.
+   */
+  static saltedRootOfColumns(leaves: Omit<MeterLeafColumns, 'salts'>, periodStartSeconds: bigint, versionKey: Uint8Array, keccak: Keccak256): string {
+    const salts = leafSalts(versionKey, leaves.meterIds, leaves.directions, keccak, scratchBuffer('salts', leaves.meterIds.length * 32));
+    return MeterMerkleTree.rootOfColumns({ ...leaves, salts }, periodStartSeconds, keccak);
   }
 
   private static ofLeafHashes(leafHashes: Buffer, count: number, keccak: Keccak256): MeterMerkleTree {
@@ -101,16 +111,10 @@ function placeLeaves(leafHashes: Buffer, count: number, nodes: Buffer, nodeIndex
 /** Leaf hashes of all leaves, input order, 32 bytes each (in this thread's reusable buffer). */
 function hashLeaves(leaves: readonly MeterLeaf[], keccak: Keccak256): Buffer {
   const hashes = scratchBuffer('leafHashes', leaves.length * 32);
-  const batch = sharedMessageBatch();
-  for (let from = 0; from < leaves.length; from += MESSAGE_BATCH_SIZE) {
-    const to = Math.min(leaves.length, from + MESSAGE_BATCH_SIZE);
-    batch.clear();
-    for (let i = from; i < to; i++) {
-      const encoded = batch.reserve(abiEncodedLength(leaves[i].meterId));
-      batch.end(encodeMeterLeaf(leaves[i], encoded.subarray(batch.length)));
-    }
-    batch.hashInto(keccak, hashes, from * 32, true);
-  }
+  hashMessages(leaves.length, hashes, true, keccak, (batch, i) => {
+    const encoded = batch.reserve(abiEncodedLength(leaves[i].meterId));
+    batch.end(encodeMeterLeaf(leaves[i], encoded.subarray(batch.length)));
+  });
   return hashes;
 }
 
@@ -133,29 +137,23 @@ function hashLeafColumns(columns: MeterLeafColumns, periodStartSeconds: bigint, 
   const head = Buffer.alloc(STRING_TAIL);
   head.writeUInt32BE(HEAD_BYTES, 28);
   head.writeBigUInt64BE(periodStartSeconds, 56);
-  const batch = sharedMessageBatch();
-  for (let from = 0; from < count; from += MESSAGE_BATCH_SIZE) {
-    const to = Math.min(count, from + MESSAGE_BATCH_SIZE);
-    batch.clear();
-    for (let i = from; i < to; i++) {
-      const meterId = meterIds[i];
-      const direction = directions[i];
-      if (direction > 1) throw new MeterLeafError('direction', 'must be 0 or 1');
-      const encoded = batch.reserve(STRING_TAIL + meterId.length * 3 + 32);
-      const at = batch.length;
-      head.copy(encoded, at);
-      encoded[at + 95] = direction;
-      writeWord64(encoded, at + 120, halves[2 * i + high], halves[2 * i + low]);
-      const salt = i * 32;
-      for (let b = 0; b < 32; b++) encoded[at + 128 + b] = salts[salt + b];
-      const idBytes = encoded.write(meterId, at + STRING_TAIL, 'utf8');
-      const length = STRING_TAIL + Math.ceil(idBytes / 32) * 32;
-      writeWord64(encoded, at + HEAD_BYTES + 24, 0, idBytes);
-      for (let b = STRING_TAIL + idBytes; b < length; b++) encoded[at + b] = 0;
-      batch.end(length);
-    }
-    batch.hashInto(keccak, hashes, from * 32, true);
-  }
+  hashMessages(count, hashes, true, keccak, (batch, i) => {
+    const meterId = meterIds[i];
+    const direction = directions[i];
+    if (direction > 1) throw new MeterLeafError('direction', 'must be 0 or 1');
+    const encoded = batch.reserve(STRING_TAIL + meterId.length * 3 + 32);
+    const at = batch.length;
+    head.copy(encoded, at);
+    encoded[at + 95] = direction;
+    writeWord64(encoded, at + 120, halves[2 * i + high], halves[2 * i + low]);
+    const salt = i * 32;
+    for (let b = 0; b < 32; b++) encoded[at + 128 + b] = salts[salt + b];
+    const idBytes = encoded.write(meterId, at + STRING_TAIL, 'utf8');
+    const length = STRING_TAIL + Math.ceil(idBytes / 32) * 32;
+    writeWord64(encoded, at + HEAD_BYTES + 24, 0, idBytes);
+    for (let b = STRING_TAIL + idBytes; b < length; b++) encoded[at + b] = 0;
+    batch.end(length);
+  });
   return hashes;
 }
 
