@@ -1,2 +1,3 @@
 export * from './canonical-json';
 export * from './reading-batch';
+export * from './interval-batch-scanner';

@@ -250,7 +250,7 @@ function parseNonNegativeWh(value: unknown): bigint | string {
   return wh > MAX_ABS_WH ? 'magnitude above 10^18 Wh' : wh;
 }
 
-function parsePeriodStart(value: unknown, periodMs: number): number | null {
+export function parsePeriodStart(value: unknown, periodMs: number): number | null {
   if (typeof value !== 'string') return null;
   const match = PERIOD_TEXT.exec(value);
   if (!match) return null;

@@ -155,7 +155,7 @@ export class IntakePipeline {
     const inserted = await client.query(
       `INSERT INTO raw_batches (batch_id, seq, format, source, mpo, signature, signed_request, body, body_encoding, received_at, answer)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (batch_id) DO NOTHING`,
-      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, JSON.stringify(submission.signedRequest), submission.bodyText, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
+      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, JSON.stringify(submission.signedRequest), submission.body, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
     );
     return inserted.rowCount === 1 ? { answer, events } : null;
   }

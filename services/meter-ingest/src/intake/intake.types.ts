@@ -32,8 +32,11 @@ export interface VerifiedSubmission {
   readonly mpo: string;
   readonly signature: string;
   readonly signedRequest: SignedRequestRecord;
-  /** The body as received, decoded; encoding it back in `bodyEncoding` gives the signed bytes. */
-  readonly bodyText: string;
+  /**
+   * The body as received: the UTF-8 bytes themselves (stored as they are, Postgres checks
+   * them as text), or decoded text whose encoding back in `bodyEncoding` gives the signed bytes.
+   */
+  readonly body: Buffer | string;
   readonly bodyEncoding: 'utf-8' | 'latin1';
   readonly periodLength: PeriodLength;
   readonly intervals: readonly IntervalValue[];

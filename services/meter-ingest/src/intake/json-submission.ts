@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { DomainError } from '@gridledger/domain';
-import { BatchFormatError, parseReadingBatch, type BatchLimits } from '@gridledger/metering';
+import { BatchFormatError, parseReadingBatch, scanIntervalBatch, type BatchLimits, type ReadingBatch } from '@gridledger/metering';
 import { type IntakeSource, type SignedBatch, type VerifiedSubmission } from './intake.types';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -31,20 +31,25 @@ export function parseJsonText(raw: Buffer): { body: unknown; text: string } {
   }
 }
 
+function parseBatch(raw: Buffer, limits: BatchLimits): ReadingBatch {
+  const { body } = parseJsonText(raw);
+  try {
+    return parseReadingBatch(body, limits);
+  } catch (error) {
+    if (error instanceof BatchFormatError) throw new DomainError('invalid', 'MALFORMED_BATCH', error.field, error.reason);
+    throw error;
+  }
+}
+
 /**
  * The JSON door (HTTP body or NATS request payload), after its signed request was verified
  * over the exact bytes (`signed`: the signer is the MPO, the body's SHA-256 the batch id):
  * parse the envelope. Refusals name the field.
  */
 export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: BatchLimits, signed: SignedBatch): VerifiedSubmission {
-  const { body, text } = parseJsonText(raw);
-  let batch;
-  try {
-    batch = parseReadingBatch(body, limits);
-  } catch (error) {
-    if (error instanceof BatchFormatError) throw new DomainError('invalid', 'MALFORMED_BATCH', error.field, error.reason);
-    throw error;
-  }
+  // The usual batch (plain interval values, nothing to refuse) is read in one pass over its
+  // bytes; anything else is parsed and judged field by field.
+  const batch = scanIntervalBatch(raw, limits) ?? parseBatch(raw, limits);
   if (batch.mpo !== null && batch.mpo !== signed.signer) {
     throw new DomainError('forbidden', 'MPO_NOT_SIGNER', 'mpo', `the batch names MPO ${batch.mpo} but was signed by ${signed.signer}; an MPO submits only as itself`);
   }
@@ -55,7 +60,7 @@ export function verifyJsonSubmission(raw: Buffer, source: IntakeSource, limits: 
     mpo: signed.signer,
     signature: signed.signature,
     signedRequest: signed.request,
-    bodyText: text,
+    body: raw,
     bodyEncoding: 'utf-8',
     periodLength: batch.periodLength,
     intervals: batch.intervals,

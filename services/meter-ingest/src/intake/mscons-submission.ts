@@ -69,7 +69,7 @@ export function verifyMsconsSubmission(upload: MsconsUpload, source: IntakeSourc
     }
     throw error;
   }
-  return { ...toValues(interchange, periodLength, limits), format: 'mscons', source, batchId: signed.bodySha256, mpo: signed.signer, signature: signed.signature, signedRequest: signed.request, bodyText: decoded.text, bodyEncoding: decoded.encoding, periodLength };
+  return { ...toValues(interchange, periodLength, limits), format: 'mscons', source, batchId: signed.bodySha256, mpo: signed.signer, signature: signed.signature, signedRequest: signed.request, body: decoded.text, bodyEncoding: decoded.encoding, periodLength };
 }
 
 function toValues(interchange: MsconsInterchange, _periodLength: PeriodLength, limits: BatchLimits) {
