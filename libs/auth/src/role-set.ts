@@ -24,14 +24,25 @@ export class RoleSet implements RoleView {
     else this.held.delete(key);
   }
 
+  /**
+   * Entries of the questions asked lately: a key costs two keccak hashes (the scope key and
+   * the address checksum), and intake asks the same few (role, group, MPO) for every batch.
+   */
+  private readonly asked = new Map<string, string | null>();
+
   has(role: Role, scope: string, address: string): boolean {
-    let key: string;
-    try {
-      key = entry(ROLE_IDS[role], scopeKey(role, scope), address);
-    } catch {
-      return false;
+    const question = `${role}|${scope}|${address}`;
+    let key = this.asked.get(question);
+    if (key === undefined) {
+      try {
+        key = entry(ROLE_IDS[role], scopeKey(role, scope), address);
+      } catch {
+        key = null;
+      }
+      if (this.asked.size >= 10_000) this.asked.clear();
+      this.asked.set(question, key);
     }
-    return this.held.has(key);
+    return key !== null && this.held.has(key);
   }
 
   get size(): number {
