@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Wallet } from 'ethers';
 import { BatchFormatError, buildRegistryView, parseReadingBatch, validateIntervals, type RegistryVersion } from '../src';
 
@@ -81,6 +82,39 @@ describe('interval validation', () => {
     const { accepted, rejections } = run([iv('M1', '2026-03-29T00:00:00Z', '5'), iv('M1', '2026-03-29T00:00:00Z', '5'), iv('M1', '2026-03-29T00:15:00Z', '5'), iv('M1', '2026-03-29T00:15:00Z', '6')]);
     expect(accepted.map((a) => a.periodId)).toEqual(['2026-03-29T00:00:00Z']);
     expect(rejections.map((r) => r.code)).toEqual(['CONFLICTING_DUPLICATE']);
+  });
+
+  it('judges duplicates inside a batch the same whether the meters come in order or not', () => {
+    const meters = ['A1', 'A2', 'B1', 'B2', 'C1'];
+    const wide = buildRegistryView(meters.map((meterId) => version(meterId)));
+    const periods = ['2026-03-29T00:00:00Z', '2026-03-29T00:15:00Z', '2026-03-29T00:30:00Z'];
+    const value = fc.tuple(fc.constantFrom(...meters), fc.constantFrom(...periods), fc.constantFrom('5', '6'), fc.constantFrom('measured', 'estimated'));
+    // Sorted runs (the usual batch), shuffled ones and repeats; the oracle: a (meter, period)
+    // sent with one content is accepted once at its first position, sent with two is refused.
+    const batch = fc.oneof(
+      fc.array(value, { minLength: 1, maxLength: 25 }),
+      fc.array(value, { minLength: 1, maxLength: 25 }).map((values) => [...values].sort((a, b) => (a[1] + a[0] < b[1] + b[0] ? -1 : 1))),
+      fc.uniqueArray(value, { minLength: 1, maxLength: 15, selector: ([m, p]) => `${m}|${p}` }).map((values) => [...values].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+    );
+    fc.assert(
+      fc.property(batch, (values) => {
+        const parsed = parseReadingBatch({ mpo, intervals: values.map(([m, p, e, q]) => iv(m, p, e, q)) });
+        const { accepted, rejections } = validateIntervals(parsed.intervals, { mpo, periodLength: 'PT15M', nowMs: T0 + 96 * QH, registry: wide });
+        const contents = new Map<string, Set<string>>();
+        const first = new Map<string, number>();
+        values.forEach(([m, p, e, q], index) => {
+          const key = `${m}|${p}`;
+          contents.set(key, (contents.get(key) ?? new Set()).add(`${e}|${q}`));
+          if (!first.has(key)) first.set(key, index);
+        });
+        const kept = [...first].filter(([key]) => contents.get(key)!.size === 1).map(([, index]) => index);
+        expect(accepted.map((a) => a.index)).toEqual(kept);
+        expect(rejections.map((r) => `${r.code}|${r.meterId}`).sort()).toEqual(
+          [...contents].filter(([, set]) => set.size > 1).map(([key]) => `CONFLICTING_DUPLICATE|${key.split('|')[0]}`).sort(),
+        );
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('reports meters of another MPO apart, for a 403', () => {

@@ -46,8 +46,11 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
   const accepted: AcceptedInterval[] = [];
   const rejections: Rejection[] = [];
   const foreign: Rejection[] = [];
-  // Keyed by period, then meter: no key string built per value.
-  const seen = new Map<number, Map<string, number>>();
+  // Keyed by period, then meter: no key string built per value. Built only once a value
+  // arrives out of meter order within its period: values in increasing order cannot repeat
+  // each other (head-ends send them so), and the map cost a tenth of the validation.
+  let seen: Map<number, Map<string, number>> | undefined;
+  const order = new MeterOrder();
   const conflicted = new Set<AcceptedInterval>();
   // Few distinct limits in a batch: the bound is computed once per limit.
   const maxWhOf = new Map<bigint, bigint>();
@@ -94,6 +97,13 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
       );
       continue;
     }
+    if (seen === undefined) {
+      if (order.follows(value.periodStartMs, value.meterId)) {
+        accepted.push(acceptedOf(value, version));
+        continue;
+      }
+      seen = seenOf(accepted);
+    }
     let inPeriod = seen.get(value.periodStartMs);
     if (inPeriod === undefined) {
       inPeriod = new Map();
@@ -106,17 +116,7 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
       continue;
     }
     inPeriod.set(value.meterId, accepted.length);
-    accepted.push({
-      index: value.index,
-      meterId: value.meterId,
-      direction: version.direction,
-      groupId: version.groupId,
-      periodId: value.periodId,
-      periodStartMs: value.periodStartMs,
-      energyWh: value.energyWh,
-      quality: value.quality,
-      path: value.path,
-    });
+    accepted.push(acceptedOf(value, version));
   }
 
   if (conflicted.size === 0) return { accepted, rejections, foreign };
@@ -129,6 +129,53 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
     } else kept.push(value);
   }
   return { accepted: kept, rejections, foreign };
+}
+
+function acceptedOf(value: IntervalValue, version: { readonly direction: Direction; readonly groupId: string }): AcceptedInterval {
+  return {
+    index: value.index,
+    meterId: value.meterId,
+    direction: version.direction,
+    groupId: version.groupId,
+    periodId: value.periodId,
+    periodStartMs: value.periodStartMs,
+    energyWh: value.energyWh,
+    quality: value.quality,
+    path: value.path,
+  };
+}
+
+/** Whether each period's meters have come in strictly increasing order so far. */
+class MeterOrder {
+  private readonly lastOf = new Map<number, string>();
+  private period = Number.NaN;
+  private last = '';
+
+  /** Records the value; false if its meter is not after the period's last one. */
+  follows(periodStartMs: number, meterId: string): boolean {
+    if (periodStartMs !== this.period) {
+      if (!Number.isNaN(this.period)) this.lastOf.set(this.period, this.last);
+      this.period = periodStartMs;
+      this.last = this.lastOf.get(periodStartMs) ?? '';
+    }
+    if (meterId <= this.last) return false;
+    this.last = meterId;
+    return true;
+  }
+}
+
+/** The (period, meter) → position map of values accepted so far. */
+function seenOf(accepted: readonly AcceptedInterval[]): Map<number, Map<string, number>> {
+  const seen = new Map<number, Map<string, number>>();
+  accepted.forEach((value, position) => {
+    let inPeriod = seen.get(value.periodStartMs);
+    if (inPeriod === undefined) {
+      inPeriod = new Map();
+      seen.set(value.periodStartMs, inPeriod);
+    }
+    inPeriod.set(value.meterId, position);
+  });
+  return seen;
 }
 
 /** Where an answer points for a value; built only when the value is refused. */
