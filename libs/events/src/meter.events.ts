@@ -153,22 +153,29 @@ export type SeriesValue = Pick<MeasuredInterval, 'meterId' | 'direction' | 'peri
  * quality, series in order of first appearance, values in their order within a series.
  */
 export function measuredSeriesOf(values: readonly SeriesValue[]): MeasuredSeries[] {
-  const byKind = new Map<string, MeasuredSeries>();
+  const series: MeasuredSeries[] = [];
+  // Keyed only once there are many series; a batch mostly makes two (its period's consumption
+  // and production, interleaved meter by meter), found faster by looking at each.
+  let byKind: Map<string, MeasuredSeries> | undefined;
   let last: MeasuredSeries | undefined;
   for (const value of values) {
-    // Consecutive values mostly share period, direction and quality: no key is built for those.
     if (last === undefined || last.periodId !== value.periodId || last.direction !== value.direction || last.quality !== value.quality) {
-      const kind = `${value.periodId}|${value.direction}|${value.quality}`;
-      last = byKind.get(kind);
+      last = byKind === undefined ? series.find((s) => s.periodId === value.periodId && s.direction === value.direction && s.quality === value.quality) : byKind.get(kindOf(value));
       if (last === undefined) {
         last = { periodId: value.periodId, direction: value.direction, quality: value.quality, meterIds: [], energyWh: [] };
-        byKind.set(kind, last);
+        series.push(last);
+        if (byKind !== undefined) byKind.set(kindOf(last), last);
+        else if (series.length > 8) byKind = new Map(series.map((s) => [kindOf(s), s]));
       }
     }
     last.meterIds.push(value.meterId);
     last.energyWh.push(String(value.energyWh));
   }
-  return [...byKind.values()];
+  return series;
+}
+
+function kindOf(value: Pick<SeriesValue, 'periodId' | 'direction' | 'quality'>): string {
+  return `${value.periodId}|${value.direction}|${value.quality}`;
 }
 
 /** Each series cut to its first, middle and last value: what a trusted serializer runs the schema over. */

@@ -60,6 +60,30 @@ describe('meter events', () => {
     ]);
   });
 
+  it('groups values into series the same way with few kinds and with many (past eight series it keys them)', () => {
+    for (const periods of [1, 3, 12]) {
+      const values = Array.from({ length: 300 }, (_, i) => ({
+        meterId: `M${i}`,
+        direction: i % 3 === 0 ? ('production' as const) : ('consumption' as const),
+        periodId: `2026-03-29T${String(i % periods).padStart(2, '0')}:00:00Z`,
+        energyWh: BigInt(i),
+        quality: i % 7 === 0 ? ('estimated' as const) : ('measured' as const),
+      }));
+      // The oracle: series in order of first appearance, values in order within each.
+      const expected = new Map<string, { meterIds: string[]; energyWh: string[] }>();
+      for (const v of values) {
+        const kind = `${v.periodId}|${v.direction}|${v.quality}`;
+        const series = expected.get(kind) ?? { meterIds: [], energyWh: [] };
+        expected.set(kind, series);
+        series.meterIds.push(v.meterId);
+        series.energyWh.push(String(v.energyWh));
+      }
+      const grouped = measuredSeriesOf(values);
+      expect(grouped.map((s) => [`${s.periodId}|${s.direction}|${s.quality}`, { meterIds: s.meterIds, energyWh: s.energyWh }])).toEqual([...expected]);
+      expect(grouped.length).toBe(expected.size);
+    }
+  });
+
   it('reads schema version 1 (an object per value) and upcasts it to series; refuses a version it does not know', () => {
     const v2 = MeterIntervalsMeasured.create({ data: { ...header, series: series(['M1', 'M2'], ['10', '20']) }, idParts: ['same'], occurredAt: '2026-03-29T01:20:00.000Z' });
     const { series: _series, ...v1Header } = v2.data;

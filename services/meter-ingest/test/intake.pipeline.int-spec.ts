@@ -114,6 +114,18 @@ describe('intake pipeline against Postgres', () => {
       const completed = await cache.complete(client, lazy);
       expect(completed.get('SNAP2')?.[0].groupId).toBe('BG-A');
       expect((await cache.current(client)).get('SNAP2')?.[0].groupId).toBe('BG-A');
+      // A batch's meters in order are remembered for the next batch of the same meters, and
+      // forgotten when the registry changes: the next batch sees the change.
+      const ordered = await cache.current(client);
+      expect(['SNAP', 'SNAP2'].map((id) => ordered.get(id)?.[0].groupId)).toEqual(['BG-S', 'BG-A']);
+      cache.learn(ordered);
+      const again = await cache.current(client);
+      expect(['SNAP', 'SNAP2'].map((id) => again.get(id)?.[0].groupId)).toEqual(['BG-S', 'BG-A']);
+      await db.dataSource.query(`UPDATE meter_points SET group_id = 'BG-T' WHERE meter_id = 'SNAP2'`);
+      const next = await cache.current(client);
+      for (const id of ['SNAP', 'SNAP2']) next.get(id);
+      const changed = await cache.complete(client, next);
+      expect(['SNAP', 'SNAP2'].map((id) => changed.get(id)?.[0].groupId)).toEqual(['BG-S', 'BG-T']);
     } finally {
       await runner.release();
     }

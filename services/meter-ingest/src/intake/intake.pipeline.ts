@@ -110,6 +110,8 @@ export class IntakePipeline {
       registry = await this.registry.complete(client, registry);
       validation = validate();
     }
+    // The next batch of these meters in this order finds them by position.
+    if (submission.readings.length === 0) this.registry.learn(registry);
     refuseForeign(validation.foreign);
     refuseWithoutMpoRole(validation.accepted, submission.mpo, this.policy);
     rejections.push(...validation.rejections);
@@ -117,12 +119,12 @@ export class IntakePipeline {
     const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
     const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
     const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
-    await recordBatchManifests(client, fresh, periodMinutes, batchSeq);
+    const groups = groupByBalancingGroup(fresh);
+    await recordBatchManifests(client, groups, periodMinutes, batchSeq);
 
     // Built from values the validation accepted: serialized without running zod over them again.
     const outbox: SerializedEvent[] = [];
     const correlationId = submission.batchId.slice(2, 66);
-    const groups = groupByBalancingGroup(fresh);
     for (const [groupId, intervals] of groups) {
       const parts = inParts(intervals, MAX_INTERVALS_PER_EVENT);
       parts.forEach((slice, index) => {

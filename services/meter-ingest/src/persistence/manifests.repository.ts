@@ -38,34 +38,29 @@ export interface StoredValue extends ManifestValue {
 }
 
 /**
- * The intake's one call (inside the batch's transaction), with the values it stored: the
- * group-periods they are in are dirty (one row per group, period and batch in
- * manifest_dirty, insert-only, so batches never wait on each other), and the batch's count
- * and digest per group-period go to manifest_batches, computed here from the values in
+ * The intake's one call (inside the batch's transaction), with the values it stored by
+ * balancing group: the group-periods they are in are dirty (one row per group, period and
+ * batch in manifest_dirty, insert-only, so batches never wait on each other), and the batch's
+ * count and digest per group-period go to manifest_batches, computed here from the values in
  * memory (valuesDigest, a few ms per 10,000 values) instead of by sorting every value of the
  * period again in SQL. The manifest itself is computed later, off the intake's path.
  */
-export async function recordBatchManifests(client: PoolClient, stored: readonly StoredValue[], periodMinutes: number, batchSeq: string): Promise<void> {
-  if (stored.length === 0) return;
-  const byGroupPeriod = new Map<string, StoredValue[]>();
-  for (const value of stored) {
-    const key = `${value.groupId}\u0000${value.periodId}`;
-    const list = byGroupPeriod.get(key);
-    if (list) list.push(value);
-    else byGroupPeriod.set(key, [value]);
-  }
+export async function recordBatchManifests(client: PoolClient, byGroup: ReadonlyMap<string, readonly StoredValue[]>, periodMinutes: number, batchSeq: string): Promise<void> {
   const groups: string[] = [];
   const periods: string[] = [];
   const counts: number[] = [];
   const digests: string[] = [];
-  for (const values of byGroupPeriod.values()) {
-    const { count, digest } = valuesDigest(values);
-    groups.push(values[0].groupId);
-    periods.push(values[0].periodId);
-    counts.push(count);
-    // Stored as the SQL digests are, hex without 0x.
-    digests.push(digest.slice(2));
+  for (const [groupId, values] of byGroup) {
+    for (const [periodId, inPeriod] of byPeriod(values)) {
+      const { count, digest } = valuesDigest(inPeriod);
+      groups.push(groupId);
+      periods.push(periodId);
+      counts.push(count);
+      // Stored as the SQL digests are, hex without 0x.
+      digests.push(digest.slice(2));
+    }
   }
+  if (groups.length === 0) return;
   await client.query(
     `WITH marked AS (
        INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq)
@@ -74,6 +69,20 @@ export async function recordBatchManifests(client: PoolClient, stored: readonly 
      SELECT p::timestamptz, g, $4::bigint, n, d FROM unnest($1::text[], $2::text[], $5::int[], $6::text[]) AS x(g, p, n, d)`,
     [groups, periods, periodMinutes, batchSeq, counts, digests],
   );
+}
+
+/** A group's values by period; a batch mostly holds one period, which needs no copy. */
+function byPeriod(values: readonly StoredValue[]): Iterable<[string, readonly StoredValue[]]> {
+  if (values.length === 0) return [];
+  const first = values[0].periodId;
+  if (values.every((value) => value.periodId === first)) return [[first, values]];
+  const periods = new Map<string, StoredValue[]>();
+  for (const value of values) {
+    const list = periods.get(value.periodId);
+    if (list) list.push(value);
+    else periods.set(value.periodId, [value]);
+  }
+  return periods;
 }
 
 /**
