@@ -28,7 +28,11 @@ export class IntervalPartitions {
   /** Partitions for the days of these instants (few distinct ones per batch). */
   async ensureFor(instantsMs: Iterable<number>): Promise<void> {
     const days = new Set<number>();
+    let last = Number.NaN;
     for (const instant of instantsMs) {
+      // Values of a batch mostly share their period: one look per run of them.
+      if (instant === last) continue;
+      last = instant;
       const day = dayOf(instant);
       if (!this.known.has(day)) days.add(day);
     }
