@@ -117,6 +117,18 @@ describe('interval validation', () => {
     );
   });
 
+  it('bounds each value by its own meter\'s connection limit when limits alternate', () => {
+    const mixed = buildRegistryView(['S1', 'L1', 'S2', 'L2', 'S3'].map((meterId) => version(meterId, { connectionLimitW: meterId.startsWith('L') ? 8000n : 4000n })));
+    const parsed = parseReadingBatch({ mpo, intervals: ['S1', 'L1', 'S2', 'L2', 'S3'].map((meterId) => iv(meterId, '2026-03-29T00:00:00Z', '1500')) });
+    const { accepted, rejections } = validateIntervals(parsed.intervals, { mpo, periodLength: 'PT15M', nowMs: T0 + 96 * QH, registry: mixed });
+    expect(accepted.map((a) => a.meterId)).toEqual(['L1', 'L2']);
+    expect(rejections.map((r) => [r.code, r.meterId])).toEqual([
+      ['ABOVE_CONNECTION_LIMIT', 'S1'],
+      ['ABOVE_CONNECTION_LIMIT', 'S2'],
+      ['ABOVE_CONNECTION_LIMIT', 'S3'],
+    ]);
+  });
+
   it('reports meters of another MPO apart, for a 403', () => {
     const { foreign } = run([iv('FOREIGN', '2026-03-29T00:00:00Z', '1')]);
     expect(foreign).toEqual([expect.objectContaining({ code: 'NOT_OPERATED_BY_MPO', meterId: 'FOREIGN' })]);

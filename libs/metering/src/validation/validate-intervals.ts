@@ -54,6 +54,8 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
   const conflicted = new Set<AcceptedInterval>();
   // Few distinct limits in a batch: the bound is computed once per limit.
   const maxWhOf = new Map<bigint, bigint>();
+  let lastLimitW = -1n;
+  let lastMaxWh = 0n;
 
   for (const value of values) {
     const versions = context.registry.get(value.meterId);
@@ -86,11 +88,18 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
       }
       continue;
     }
-    let maxWh = maxWhOf.get(version.connectionLimitW);
-    if (maxWh === undefined) {
-      maxWh = maxEnergyWh(version.connectionLimitW, context.periodLength);
-      maxWhOf.set(version.connectionLimitW, maxWh);
+    // Meters in a row mostly share their limit: the map (keyed by a bigint, hashed by value)
+    // only when it changes.
+    if (version.connectionLimitW !== lastLimitW) {
+      lastLimitW = version.connectionLimitW;
+      let bound = maxWhOf.get(lastLimitW);
+      if (bound === undefined) {
+        bound = maxEnergyWh(lastLimitW, context.periodLength);
+        maxWhOf.set(lastLimitW, bound);
+      }
+      lastMaxWh = bound;
     }
+    const maxWh = lastMaxWh;
     if (value.energyWh > maxWh) {
       rejections.push(
         rejection('ABOVE_CONNECTION_LIMIT', value.meterId, `${pathOf(value)}.energyWh`, value.energyWh, `more than the connection limit of ${version.connectionLimitW} W allows in ${context.periodLength}`),
