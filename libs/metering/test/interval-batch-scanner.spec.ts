@@ -40,6 +40,27 @@ describe('scanIntervalBatch', () => {
     expect(fast!.periodLength).toBe('PT60M');
   });
 
+  it('reads entries whose layout differs from the first one\'s (other key order, white space, quality or not)', () => {
+    const raw = bodyOf([
+      entry('DE-1'),
+      entry('DE-2', undefined, '7', 'estimated'),
+      '{"energyWh":"8","meterId":"DE-3","periodId":"2026-03-01T00:15:00Z"}',
+      '{ "meterId":"DE-4","periodId":"2026-03-01T00:30:00Z","energyWh":"9"}',
+      entry('DE-5'),
+      '{"meterId":"DE-6","periodId":"2026-03-01T00:15:00Z","energyWh":"10","quality":"substituted"}',
+    ]);
+    const fast = scanIntervalBatch(raw, LIMITS);
+    expect(fast).toEqual(slowPath(raw));
+    expect(fast!.intervals.map((value) => [value.meterId, value.energyWh, value.quality])).toEqual([
+      ['DE-1', 120n, 'measured'],
+      ['DE-2', 7n, 'estimated'],
+      ['DE-3', 8n, 'measured'],
+      ['DE-4', 9n, 'measured'],
+      ['DE-5', 120n, 'measured'],
+      ['DE-6', 10n, 'substituted'],
+    ]);
+  });
+
   // Each of these is something the slow path must judge (a refusal, a rejection, an escape,
   // a value JSON.parse reads differently): the scanner gives way instead of answering.
   it.each([
