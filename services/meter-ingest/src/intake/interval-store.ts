@@ -118,15 +118,20 @@ const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1')
  */
 export function* intervalCopyChunks(values: readonly AcceptedInterval[], periodMinutes: number, batchSeq: string): Generator<Buffer> {
   const seqField = int64Field(BigInt(batchSeq));
-  const encoded = new Map<string, Buffer>();
-  const textField = (value: string) => {
-    let field = encoded.get(value);
-    if (field === undefined) {
-      const bytes = Buffer.from(value, 'utf8');
-      field = Buffer.concat([int32(bytes.length), bytes]);
-      if (encoded.size < 10_000) encoded.set(value, field);
+  // The row's last four fields (quality, group, direction, batch) as one run of bytes per
+  // combination: a batch has few, and one copy a row costs less than four.
+  const tails = new Map<string, Map<string, Map<string, Buffer>>>();
+  const tailOf = (quality: string, groupId: string, direction: string): Buffer => {
+    let byGroup = tails.get(quality);
+    if (byGroup === undefined) tails.set(quality, (byGroup = new Map()));
+    let byDirection = byGroup.get(groupId);
+    if (byDirection === undefined) byGroup.set(groupId, (byDirection = new Map()));
+    let tail = byDirection.get(direction);
+    if (tail === undefined) {
+      tail = Buffer.concat([textField(quality), textField(groupId), textField(direction), seqField]);
+      byDirection.set(direction, tail);
     }
-    return field;
+    return tail;
   };
   let buffer = Buffer.allocUnsafe(CHUNK_BYTES + 1024);
   let at = BINARY_HEADER.copy(buffer, 0);
@@ -154,7 +159,8 @@ export function* intervalCopyChunks(values: readonly AcceptedInterval[], periodM
     }
     buffer[at] = 0;
     buffer[at + 1] = 8;
-    const length = buffer.write(v.meterId, at + 6);
+    // Meter ids are ASCII by the domain's rule: Latin-1 writes the same bytes without encoding.
+    const length = buffer.write(v.meterId, at + 6, 'latin1');
     buffer[at + 2] = 0;
     buffer[at + 3] = 0;
     buffer[at + 4] = length >> 8;
@@ -173,10 +179,7 @@ export function* intervalCopyChunks(values: readonly AcceptedInterval[], periodM
       buffer[at + 11] = wh & 0xff;
     } else buffer.writeBigInt64BE(v.energyWh, at + 4);
     at += 12;
-    at = put(buffer, at, textField(v.quality));
-    at = put(buffer, at, textField(v.groupId));
-    at = put(buffer, at, textField(v.direction));
-    at = put(buffer, at, seqField);
+    at = put(buffer, at, tailOf(v.quality, v.groupId, v.direction));
     if (at >= CHUNK_BYTES) {
       yield buffer.subarray(0, at);
       buffer = Buffer.allocUnsafe(CHUNK_BYTES + 1024);
@@ -190,6 +193,12 @@ export function* intervalCopyChunks(values: readonly AcceptedInterval[], periodM
   }
   buffer.writeInt16BE(-1, at);
   yield buffer.subarray(0, at + 2);
+}
+
+/** A text field: its length, then its UTF-8 bytes. */
+function textField(value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  return Buffer.concat([int32(bytes.length), bytes]);
 }
 
 const INT64_LENGTH = int32(8);
