@@ -1,5 +1,5 @@
-import { DEFAULT_PERIOD_LENGTH, MAX_ABS_WH, isPeriodLength, periodLengthMs } from '@gridledger/domain';
-import { checksumAddress, parsePeriodStart, type BatchLimits, type IntervalValue, type Quality, type ReadingBatch } from './reading-batch';
+import { MAX_ABS_WH, isMeterPointId, periodLengthMs } from '@gridledger/domain';
+import { BatchFormatError, QUALITY_NAMES, parseEnvelope, parsePeriodStart, type BatchLimits, type IntervalValue, type Quality, type ReadingBatch } from './reading-batch';
 
 /**
  * A fast path for the batch every head-end sends: a JSON object of interval values whose
@@ -35,7 +35,7 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
-const QUALITY_BYTES: readonly [Quality, Uint8Array][] = (['measured', 'estimated', 'substituted'] as const).map((quality) => [quality, ascii(quality)]);
+const QUALITY_BYTES: readonly [Quality, Uint8Array][] = QUALITY_NAMES.map((quality) => [quality, ascii(quality)]);
 const KEY_METER_ID = ascii('meterId');
 const KEY_PERIOD_ID = ascii('periodId');
 const KEY_ENERGY_WH = ascii('energyWh');
@@ -50,14 +50,18 @@ const TOP_KEYS: readonly [TopKey, Uint8Array][] = [
 const SAFE_DIGITS = 15;
 
 function ascii(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  return Buffer.from(text, 'latin1');
 }
 
-/** A meter id byte after the first: letters, digits and . _ : - (the domain's rule). */
+/**
+ * The domain's meter id rule as a byte table: 2 where a byte may start an id, 1 where it may
+ * only follow (derived from isMeterPointId, so the two cannot drift apart).
+ */
 const METER_ID_BYTE = new Uint8Array(128);
 for (let c = 0; c < 128; c += 1) {
   const ch = String.fromCharCode(c);
-  if (/[A-Za-z0-9._:-]/.test(ch)) METER_ID_BYTE[c] = /[A-Za-z0-9]/.test(ch) ? 2 : 1;
+  if (isMeterPointId(ch)) METER_ID_BYTE[c] = 2;
+  else if (isMeterPointId(`A${ch}`)) METER_ID_BYTE[c] = 1;
 }
 
 /** Bytes a string may hold on the fast path: printable ASCII except `"` and `\\` (past the end: undefined). */
@@ -114,17 +118,14 @@ class Scanner {
     if (this.at !== this.b.length || entries === undefined) throw NOT_FAST;
 
     // The envelope as parseReadingBatch judges it; anything it would refuse goes its way.
-    const periodLength = periodLengthText ?? DEFAULT_PERIOD_LENGTH;
-    if (!isPeriodLength(periodLength)) return null;
-    if (batchRefText !== undefined && !/^[\x20-\x7e]{1,128}$/.test(batchRefText)) return null;
-    let mpo: string | null = null;
-    if (mpoText !== undefined) {
-      try {
-        mpo = checksumAddress(mpoText, 'mpo');
-      } catch {
-        return null;
-      }
+    let envelope: Pick<ReadingBatch, 'mpo' | 'periodLength' | 'batchRef'>;
+    try {
+      envelope = parseEnvelope({ mpo: mpoText, periodLength: periodLengthText, batchRef: batchRefText });
+    } catch (error) {
+      if (error instanceof BatchFormatError) return null;
+      throw error;
     }
+    const { mpo, periodLength, batchRef } = envelope;
     const periodMs = periodLengthMs(periodLength);
     const starts: number[] = [];
     for (const periodId of entries.periods) {
@@ -137,7 +138,7 @@ class Scanner {
       const period = entries.periodOf[index];
       intervals[index] = { index, meterId: entries.meterIds[index], periodId: entries.periods[period], periodStartMs: starts[period], energyWh: entries.energyWh[index], quality: entries.quality[index] };
     }
-    return { mpo, periodLength, batchRef: batchRefText ?? null, intervals, readings: [], rejections: [], entryCount: intervals.length };
+    return { mpo, periodLength, batchRef, intervals, readings: [], rejections: [], entryCount: intervals.length };
   }
 
   /** The interval array, as columns; period ids by index into the few distinct ones. */
@@ -260,18 +261,14 @@ class Scanner {
     this.end = i;
   }
 
+  /** Whether the bytes [start, end) are `key`. */
   private keyIs(start: number, end: number, key: Uint8Array): boolean {
-    if (end - start !== key.length) return false;
-    const b = this.b;
-    for (let i = 0; i < key.length; i += 1) if (b[start + i] !== key[i]) return false;
-    return true;
+    return end - start === key.length && sameBytes(this.b, start, key, 0, key.length);
   }
 
+  /** Whether the bytes [start, end) are the same as [otherStart, otherEnd). */
   private sameBytes(start: number, end: number, otherStart: number, otherEnd: number): boolean {
-    if (end - start !== otherEnd - otherStart) return false;
-    const b = this.b;
-    for (let i = 0; i < end - start; i += 1) if (b[start + i] !== b[otherStart + i]) return false;
-    return true;
+    return end - start === otherEnd - otherStart && sameBytes(this.b, start, this.b, otherStart, end - start);
   }
 
   /** The next byte that is not JSON white space, consumed. */
@@ -310,6 +307,11 @@ interface Entries {
   readonly periodOf: number[];
   readonly energyWh: bigint[];
   readonly quality: Quality[];
+}
+
+function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i += 1) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
 }
 
 /** Buffer's own decoder behind toString('latin1'), without its argument checks (in Node since 0.x). */

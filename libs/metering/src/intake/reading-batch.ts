@@ -69,7 +69,9 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxEntries: 50_000 };
 const TOP_LEVEL_KEYS = new Set(['mpo', 'periodLength', 'batchRef', 'intervals', 'readings']);
 const INTERVAL_KEYS = new Set(['meterId', 'periodId', 'energyWh', 'quality']);
 const READING_KEYS = new Set(['meterId', 'readAt', 'registerWh', 'meterExchange', 'previousMeterFinalWh']);
-const QUALITIES = new Set<string>(['measured', 'estimated', 'substituted']);
+/** The qualities a value may carry (the batch scanner matches the same names). */
+export const QUALITY_NAMES: readonly Quality[] = ['measured', 'estimated', 'substituted'];
+const QUALITIES = new Set<string>(QUALITY_NAMES);
 const WH_TEXT = /^(0|[1-9][0-9]{0,18})$/;
 const PERIOD_TEXT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):00Z$/;
 const INSTANT_TEXT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
@@ -101,18 +103,24 @@ export function checksumAddress(value: unknown, field: string): string {
 
 const checkedAddresses = new Map<string, string>();
 
+/** The envelope's fields besides the entries (absent ones defaulted); BatchFormatError names a broken one. */
+export function parseEnvelope(fields: { readonly mpo?: unknown; readonly periodLength?: unknown; readonly batchRef?: unknown }): Pick<ReadingBatch, 'mpo' | 'periodLength' | 'batchRef'> {
+  const mpo = fields.mpo === undefined ? null : checksumAddress(fields.mpo, 'mpo');
+  const periodLength = fields.periodLength === undefined ? DEFAULT_PERIOD_LENGTH : fields.periodLength;
+  if (!isPeriodLength(periodLength)) throw new BatchFormatError('periodLength', 'must be PT15M or PT60M');
+  const batchRef = fields.batchRef === undefined ? null : fields.batchRef;
+  if (batchRef !== null && (typeof batchRef !== 'string' || !BATCH_REF_TEXT.test(batchRef))) {
+    throw new BatchFormatError('batchRef', 'must be 1 to 128 printable ASCII characters');
+  }
+  return { mpo, periodLength, batchRef };
+}
+
 export function parseReadingBatch(body: unknown, limits: BatchLimits = DEFAULT_BATCH_LIMITS): ReadingBatch {
   if (!isPlainObject(body)) throw new BatchFormatError('(body)', 'must be a JSON object');
   for (const key of Object.keys(body)) {
     if (!TOP_LEVEL_KEYS.has(key)) throw new BatchFormatError(key, 'unknown field');
   }
-  const mpo = body.mpo === undefined ? null : checksumAddress(body.mpo, 'mpo');
-  const periodLength = body.periodLength === undefined ? DEFAULT_PERIOD_LENGTH : body.periodLength;
-  if (!isPeriodLength(periodLength)) throw new BatchFormatError('periodLength', 'must be PT15M or PT60M');
-  const batchRef = body.batchRef === undefined ? null : body.batchRef;
-  if (batchRef !== null && (typeof batchRef !== 'string' || !BATCH_REF_TEXT.test(batchRef))) {
-    throw new BatchFormatError('batchRef', 'must be 1 to 128 printable ASCII characters');
-  }
+  const { mpo, periodLength, batchRef } = parseEnvelope(body);
   const hasIntervals = body.intervals !== undefined;
   const hasReadings = body.readings !== undefined;
   if (hasIntervals === hasReadings) throw new BatchFormatError('intervals|readings', 'exactly one of intervals or readings is required');

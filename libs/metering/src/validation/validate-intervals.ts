@@ -113,11 +113,7 @@ export function validateIntervals(values: readonly IntervalValue[], context: Int
       }
       seen = seenOf(accepted);
     }
-    let inPeriod = seen.get(value.periodStartMs);
-    if (inPeriod === undefined) {
-      inPeriod = new Map();
-      seen.set(value.periodStartMs, inPeriod);
-    }
+    const inPeriod = meterPositions(seen, value.periodStartMs);
     const earlier = inPeriod.get(value.meterId);
     if (earlier !== undefined) {
       const first = accepted[earlier];
@@ -176,15 +172,18 @@ class MeterOrder {
 /** The (period, meter) → position map of values accepted so far. */
 function seenOf(accepted: readonly AcceptedInterval[]): Map<number, Map<string, number>> {
   const seen = new Map<number, Map<string, number>>();
-  accepted.forEach((value, position) => {
-    let inPeriod = seen.get(value.periodStartMs);
-    if (inPeriod === undefined) {
-      inPeriod = new Map();
-      seen.set(value.periodStartMs, inPeriod);
-    }
-    inPeriod.set(value.meterId, position);
-  });
+  accepted.forEach((value, position) => meterPositions(seen, value.periodStartMs).set(value.meterId, position));
   return seen;
+}
+
+/** The meter → position map of one period in `seen`, made on first use. */
+function meterPositions(seen: Map<number, Map<string, number>>, periodStartMs: number): Map<string, number> {
+  let inPeriod = seen.get(periodStartMs);
+  if (inPeriod === undefined) {
+    inPeriod = new Map();
+    seen.set(periodStartMs, inPeriod);
+  }
+  return inPeriod;
 }
 
 /** Where an answer points for a value; built only when the value is refused. */
