@@ -102,32 +102,107 @@ export class ValuesDigester {
   private readonly hash = createHash('sha256');
   private chunk = '';
   private counted = 0;
+  /** The hashed text, kept when the digester was asked to (ValuesSegment). */
+  private readonly kept: Buffer[] | null;
+
+  constructor(options: { keepLines?: boolean } = {}) {
+    this.kept = options.keepLines ? [] : null;
+  }
 
   add(meterId: string, direction: Direction, energyWh: bigint | string): void {
     this.chunk += lineOf(meterId, direction, energyWh);
     this.counted += 1;
-    if (this.chunk.length >= 65_536) {
-      this.hash.update(this.chunk);
-      this.chunk = '';
-    }
+    if (this.chunk.length >= 65_536) this.flush();
   }
 
   /** Count and digest of what was added (the digester is spent afterwards). */
   result(): ValuesDigest {
-    this.hash.update(this.chunk);
-    this.chunk = '';
+    this.flush();
     return { count: this.counted, digest: `0x${this.hash.digest('hex')}` };
   }
+
+  /** The lines hashed so far, when kept. */
+  lines(): readonly Buffer[] {
+    return this.kept ?? [];
+  }
+
+  private flush(): void {
+    if (this.kept) {
+      // Lines are ASCII (meter ids by rule, directions, digits): Latin-1 is their UTF-8.
+      const bytes = Buffer.from(this.chunk, 'latin1');
+      this.hash.update(bytes);
+      this.kept.push(bytes);
+    } else this.hash.update(this.chunk);
+    this.chunk = '';
+  }
+}
+
+/**
+ * Values of a manifest in canonical order with their lines kept: the digest of several
+ * segments together is the digest over their lines in key order (digestOfSegments), without
+ * the values. A batch's values of one group-period make one segment.
+ */
+export interface ValuesSegment extends ValuesDigest {
+  /** The first and the last value's key, in canonical order. */
+  readonly first: ManifestKey;
+  readonly last: ManifestKey;
+  /** The canonical lines, as hashed. */
+  readonly lines: readonly Buffer[];
+  /** Bytes of `lines`. */
+  readonly bytes: number;
+}
+
+export interface ManifestKey {
+  readonly meterId: string;
+  readonly direction: Direction;
+}
+
+/** valuesDigest of at least one value, with the lines kept. */
+export function valuesSegment(values: readonly ManifestValue[]): ValuesSegment {
+  if (values.length === 0) throw new RangeError('a segment holds at least one value');
+  const ordered = canonicallyOrdered(values);
+  const digester = new ValuesDigester({ keepLines: true });
+  for (const value of ordered) digester.add(value.meterId, value.direction, value.energyWh);
+  const { count, digest } = digester.result();
+  const lines = digester.lines();
+  const keyOf = (value: ManifestValue): ManifestKey => ({ meterId: value.meterId, direction: value.direction });
+  return { count, digest, first: keyOf(ordered[0]), last: keyOf(ordered[ordered.length - 1]), lines, bytes: lines.reduce((sum, chunk) => sum + chunk.length, 0) };
+}
+
+/**
+ * The count and digest of the union of segments, as valuesDigest computes it from their
+ * values: possible when their key ranges do not interleave (head-ends send meter ranges),
+ * the lines then follow each other in key order. Null when two ranges overlap: the caller
+ * digests the values themselves.
+ */
+export function digestOfSegments(segments: readonly ValuesSegment[]): ValuesDigest | null {
+  if (segments.length === 0) return { count: 0, digest: EMPTY_VALUES_DIGEST };
+  const ordered = [...segments].sort((a, b) => compareKeys(a.first, b.first));
+  for (let i = 1; i < ordered.length; i += 1) if (compareKeys(ordered[i - 1].last, ordered[i].first) >= 0) return null;
+  if (ordered.length === 1) return { count: ordered[0].count, digest: ordered[0].digest };
+  const hash = createHash('sha256');
+  let count = 0;
+  for (const segment of ordered) {
+    for (const chunk of segment.lines) hash.update(chunk);
+    count += segment.count;
+  }
+  return { count, digest: `0x${hash.digest('hex')}` };
+}
+
+function compareKeys(a: ManifestKey, b: ManifestKey): number {
+  return compareManifestKeys(a.meterId, a.direction, b.meterId, b.direction);
 }
 
 /** Count and digest of values in any order (they are sorted into the canonical order here). */
 export function valuesDigest(values: readonly ManifestValue[]): ValuesDigest {
   const digester = new ValuesDigester();
-  // Head-ends mostly send their meters in order: checking costs a comparison per value, a
-  // copy and a sort cost about ten.
-  const ordered = inCanonicalOrder(values) ? values : [...values].sort(compareManifestValues);
-  for (const value of ordered) digester.add(value.meterId, value.direction, value.energyWh);
+  for (const value of canonicallyOrdered(values)) digester.add(value.meterId, value.direction, value.energyWh);
   return digester.result();
+}
+
+/** The values in canonical order: themselves when they are (head-ends mostly send meters in order: checking costs a comparison per value, a copy and a sort cost about ten). */
+function canonicallyOrdered<T extends ManifestValue>(values: readonly T[]): readonly T[] {
+  return inCanonicalOrder(values) ? values : [...values].sort(compareManifestValues);
 }
 
 function inCanonicalOrder(values: readonly ManifestValue[]): boolean {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { EMPTY_VALUES_DIGEST, groupPeriodManifest, manifestLine, sameValues, valuesDigest } from '../src/manifest';
+import fc from 'fast-check';
+import { EMPTY_VALUES_DIGEST, compareManifestValues, digestOfSegments, groupPeriodManifest, manifestLine, sameValues, valuesDigest, valuesSegment } from '../src/manifest';
 
 const sha = (text: string) => `0x${createHash('sha256').update(text).digest('hex')}`;
 
@@ -44,5 +45,59 @@ describe('manifest digests', () => {
     });
     expect(sameValues(manifest, valuesDigest([value('m3', A, 'x', 3n), value('m2', A, 'y', 2n), value('m1', A, 'z', 1n)]))).toBe(true);
     expect(sameValues(manifest, valuesDigest([value('m3', A, 'x', 3n), value('m1', A, 'z', 1n)]))).toBe(false);
+  });
+});
+
+describe('manifest segments', () => {
+  const directions = ['consumption', 'production'] as const;
+  const arbitraryValues = fc.uniqueArray(
+    fc.record({ meterId: fc.stringMatching(/^[A-Za-z0-9-]{1,12}$/), direction: fc.constantFrom(...directions), energyWh: fc.bigInt({ min: 0n, max: 10n ** 15n }) }),
+    { minLength: 1, maxLength: 400, selector: (value) => `${value.meterId}|${value.direction}` },
+  );
+
+  it('keeps the lines it hashed: a segment is valuesDigest of its values, in any order they came', () => {
+    fc.assert(
+      fc.property(arbitraryValues, (values) => {
+        const segment = valuesSegment(values);
+        expect({ count: segment.count, digest: segment.digest }).toEqual(valuesDigest(values));
+        expect(Buffer.concat([...segment.lines]).toString('latin1')).toBe([...values].sort(compareManifestValues).map(manifestLine).join(''));
+        expect(segment.bytes).toBe(segment.lines.reduce((sum, chunk) => sum + chunk.length, 0));
+      }),
+    );
+  });
+
+  it('digests segments of ranges that do not interleave as valuesDigest of all their values, whatever order the segments come in', () => {
+    fc.assert(
+      fc.property(arbitraryValues, fc.array(fc.nat(), { maxLength: 6 }), fc.nat(), (values, cuts, seed) => {
+        const sorted = [...values].sort(compareManifestValues);
+        const bounds = [...new Set(cuts.map((cut) => cut % sorted.length))].filter((at) => at > 0).sort((a, b) => a - b);
+        const ranges = [0, ...bounds].map((from, i) => sorted.slice(from, [...bounds, sorted.length][i]));
+        // Each segment's values shuffled, the segments in a rotated order.
+        const segments = ranges.map((range) => valuesSegment([...range].reverse()));
+        const rotated = [...segments.slice(seed % segments.length), ...segments.slice(0, seed % segments.length)];
+        expect(digestOfSegments(rotated)).toEqual(valuesDigest(values));
+      }),
+    );
+  });
+
+  it('keeps lines across hash chunks (segments past 64 KiB of text)', () => {
+    const values = Array.from({ length: 9000 }, (_, i) => ({ meterId: `DE-MELO-${i.toString().padStart(8, '0')}`, direction: 'consumption' as const, energyWh: BigInt(i * 7) }));
+    const segments = [valuesSegment(values.slice(6000)), valuesSegment(values.slice(0, 2500)), valuesSegment(values.slice(2500, 6000))];
+    expect(segments[0].lines.length).toBeGreaterThan(1);
+    expect(digestOfSegments(segments)).toEqual(valuesDigest(values));
+  });
+
+  it('refuses segments whose key ranges interleave or share a key: the caller must digest the values', () => {
+    const value = (meterId: string, energyWh: bigint, direction: 'consumption' | 'production' = 'consumption') => ({ meterId, direction, energyWh });
+    const odd = valuesSegment([value('m-1', 1n), value('m-3', 3n)]);
+    const even = valuesSegment([value('m-2', 2n), value('m-4', 4n)]);
+    expect(digestOfSegments([odd, even])).toBeNull();
+    // The same key in two segments (one ends where the next begins) is no sequence either.
+    expect(digestOfSegments([valuesSegment([value('m-1', 1n)]), valuesSegment([value('m-1', 2n), value('m-2', 1n)])])).toBeNull();
+    // Direction breaks the tie: a meter's consumption may end one segment and its production begin the next.
+    const split = [valuesSegment([value('m-1', 1n, 'consumption')]), valuesSegment([value('m-1', 2n, 'production')])];
+    expect(digestOfSegments(split)).toEqual(valuesDigest([value('m-1', 1n, 'consumption'), value('m-1', 2n, 'production')]));
+    expect(digestOfSegments([])).toEqual({ count: 0, digest: EMPTY_VALUES_DIGEST });
+    expect(() => valuesSegment([])).toThrow(RangeError);
   });
 });

@@ -13,6 +13,8 @@ export const DEFAULT_CORRECTION_WINDOW_MS = 45 * 24 * 3600 * 1000;
  *   (default 45 days, the cascade's correction window); older ones are refused, naming it.
  * - METER_INGEST_MANIFEST_INTERVAL_MS: how often dirty group-periods get their manifest
  *   computed and published (default 1000).
+ * - METER_INGEST_MANIFEST_LINES_MIB: memory for the canonical lines of recent batches, from
+ *   which manifests are digested without reading the values again (default 64; 0: always SQL).
  */
 export const configSchema = commonConfigSchema(3001).extend({
   ...authConfigFields,
@@ -23,6 +25,7 @@ export const configSchema = commonConfigSchema(3001).extend({
   METER_INGEST_MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
   METER_INGEST_CORRECTION_WINDOW_MS: z.coerce.number().int().min(15 * 60 * 1000).default(DEFAULT_CORRECTION_WINDOW_MS),
   METER_INGEST_MANIFEST_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  METER_INGEST_MANIFEST_LINES_MIB: z.coerce.number().int().min(0).max(16_384).default(64),
 });
 
 export type MeterIngestConfig = z.infer<typeof configSchema>;

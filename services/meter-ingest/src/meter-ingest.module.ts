@@ -14,6 +14,7 @@ import { ManifestPublisher } from './manifests/manifest.publisher';
 import { ManifestWorker } from './manifests/manifest.worker';
 import { ResendResponder } from './manifests/resend.responder';
 import { ManifestsRepository } from './persistence/manifests.repository';
+import { ManifestSegments } from './manifests/manifest-segments';
 
 /** Registry and intake: HTTP controllers, the NATS submit subject, one pipeline; manifests and re-sends. */
 @Module({
@@ -22,6 +23,11 @@ import { ManifestsRepository } from './persistence/manifests.repository';
     RawBodyParsers,
     IntakeService,
     ManifestsRepository,
+    {
+      provide: ManifestSegments,
+      useFactory: (config: MeterIngestConfig) => new ManifestSegments(config.METER_INGEST_MANIFEST_LINES_MIB * 2 ** 20),
+      inject: [SERVICE_CONFIG],
+    },
     ManifestWorker,
     {
       provide: ManifestPublisher,

@@ -3,7 +3,9 @@ import { groupPeriodManifest, valuesDigest, type Direction, type ManifestBatchVa
 import { DEFAULT_BATCH_LIMITS, parseChangeCommand, parseRegisterCommand, type Requester } from '@gridledger/metering';
 import { authEnvironment, bodySha256, signRequest } from '@gridledger/auth';
 import { ManualClock } from '@gridledger/testing';
-import { IntakePipeline } from '../src/intake/intake.pipeline';
+import { IntakePipeline, OPEN_POLICY } from '../src/intake/intake.pipeline';
+import { ManifestSegments } from '../src/manifests/manifest-segments';
+import { ListBatchesOfEarlierValues1796145500000 } from '../src/migrations/1796145500000-list-batches-of-earlier-values.migration';
 import { verifyJsonSubmission } from '../src/intake/json-submission';
 import { MeterRegistryService } from '../src/registry/meter-registry.service';
 import { ManifestsRepository } from '../src/persistence/manifests.repository';
@@ -13,6 +15,7 @@ import { intervalJson, meterJson, signedBatch, type TestSigner } from './support
 const NOW = Date.parse('2026-03-30T00:00:00Z');
 const P1 = '2026-03-29T10:00:00Z';
 const P2 = '2026-03-29T10:15:00Z';
+const P3 = '2026-03-29T10:30:00Z';
 const mpoA = Wallet.createRandom();
 const mpoB = Wallet.createRandom();
 const dso = Wallet.createRandom().address;
@@ -24,15 +27,20 @@ const environment = authEnvironment(31337, '0x5FbDB2315678afecb367f032d93F642f64
  * (manifest_batches), the MPO level and the total in SQL: every level must equal what the
  * domain function and the all-in-SQL computation give for the values stored.
  */
-describe('manifest batch digests computed at intake', () => {
+describe.each([
+  { mode: 'in SQL', lines: false },
+  { mode: "from the batches' lines kept in memory", lines: true },
+])('manifest batch digests computed at intake, manifests $mode', ({ lines }) => {
   let db: ThrowawayDatabase;
   let pipeline: IntakePipeline;
   let registry: MeterRegistryService;
-  const manifests = new ManifestsRepository();
+  const segments = lines ? new ManifestSegments() : undefined;
+  const manifests = new ManifestsRepository(segments);
+  const inSql = new ManifestsRepository();
 
   beforeAll(async () => {
     db = await createThrowawayDatabase();
-    pipeline = new IntakePipeline(db.dataSource, new ManualClock(NOW));
+    pipeline = new IntakePipeline(db.dataSource, new ManualClock(NOW), true, OPEN_POLICY, segments);
     registry = new MeterRegistryService(db.dataSource, new ManualClock(NOW));
     // Ids that are prefixes of others and of both cases: the canonical order is bytewise.
     const meters = [
@@ -71,6 +79,7 @@ describe('manifest batch digests computed at intake', () => {
     const values = await storedValues(periodId);
     const computed = await manifests.computeMany(db.dataSource.manager, groups, new Date(periodId));
     for (const groupId of groups) expect({ groupId, ...computed.get(groupId) }).toEqual({ groupId, ...groupPeriodManifest(values.filter((value) => value.groupId === groupId)) });
+    expect(await inSql.computeMany(db.dataSource.manager, groups, new Date(periodId))).toEqual(computed);
     // The same with every batch row unknown (as after a correction): all levels in SQL.
     const runner = db.dataSource.createQueryRunner();
     await runner.startTransaction();
@@ -124,6 +133,39 @@ describe('manifest batch digests computed at intake', () => {
     expect(p2.get('BG-A')!.perMpo.map((mpo) => mpo.batches.length)).toEqual([2]);
   });
 
+  /**
+   * Whether computeMany reads the stored values: with every stored energy changed inside a
+   * rolled-back transaction, a manifest digested from the values changes, one digested from
+   * the batches' lines does not.
+   */
+  async function readsValues(periodId: string, groups: readonly string[]): Promise<boolean> {
+    const before = await manifests.computeMany(db.dataSource.manager, groups, new Date(periodId));
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await runner.query(`UPDATE intervals SET energy_wh = energy_wh + 1 WHERE period_start = $1`, [periodId]);
+      const after = await manifests.computeMany(runner.manager, groups, new Date(periodId));
+      return groups.every((groupId) => after.get(groupId)!.digest !== before.get(groupId)!.digest);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  }
+
+  it(lines ? "digests the groups whose batches' meter ranges follow each other from the kept lines, without reading the values" : 'digests every group from the values', async () => {
+    // P1: BG-A holds a batch of MPO A and one of MPO B, BG-B a batch and the register values; P2 two batches of A in BG-A.
+    expect(await readsValues(P1, ['BG-A', 'BG-B'])).toBe(!lines);
+    expect(await readsValues(P2, ['BG-A'])).toBe(!lines);
+  });
+
+  it('digests from the values a group whose batches interleave their meters, and matches the stored values', async () => {
+    // 'M-1' < 'M-10' < 'm-2': the second batch's meter falls inside the first one's range.
+    await submit(mpoA, { intervals: [intervalJson('M-1', P3, '5'), intervalJson('m-2', P3, '6')] });
+    await submit(mpoA, { intervals: [intervalJson('M-10', P3, '7')] });
+    expect(await readsValues(P3, ['BG-A'])).toBe(true);
+    expect((await expectManifestsOfStoredValues(P3, ['BG-A'])).get('BG-A')!.count).toBe(3);
+  });
+
   it('after a correction moves values between groups, computes those batches in SQL and still matches the stored values', async () => {
     const command = parseChangeCommand('M-10', { effectiveFrom: '2026-03-29T10:00:00Z', groupId: 'BG-B', correction: true });
     await registry.apply([command], operator);
@@ -136,6 +178,15 @@ describe('manifest batch digests computed at intake', () => {
 
   it('computes values stored before manifest_batches existed (no row) in SQL', async () => {
     await db.dataSource.query(`DELETE FROM manifest_batches WHERE group_id = 'BG-A'`);
+    await expectManifestsOfStoredValues(P1, ['BG-A', 'BG-B']);
+    // The migration lists those batches again, as unknown: still computed from the values.
+    await new ListBatchesOfEarlierValues1796145500000().up(db.dataSource.createQueryRunner());
+    const [{ unlisted }] = await db.dataSource.query(
+      `SELECT count(*)::int AS unlisted FROM (SELECT DISTINCT period_start, group_id, batch_seq FROM intervals) i
+        WHERE NOT EXISTS (SELECT 1 FROM manifest_batches m WHERE (m.period_start, m.group_id, m.batch_seq) = (i.period_start, i.group_id, i.batch_seq))`,
+    );
+    expect(unlisted).toBe(0);
+    expect(await readsValues(P1, ['BG-A'])).toBe(true);
     await expectManifestsOfStoredValues(P1, ['BG-A', 'BG-B']);
   });
 });

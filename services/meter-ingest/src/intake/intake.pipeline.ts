@@ -11,6 +11,7 @@ import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
 import { recordBatchManifests } from '../persistence/manifests.repository';
+import type { ManifestSegments } from '../manifests/manifest-segments';
 
 export interface IntakeOutcome {
   readonly answer: IntakeAnswer;
@@ -39,6 +40,8 @@ export class IntakePipeline {
     private readonly clock: Clock,
     private readonly notifyRelay = true,
     private readonly policy: IntakePolicy = OPEN_POLICY,
+    /** Where the batches' canonical lines are kept for the manifests (none: manifests in SQL). */
+    private readonly segments?: ManifestSegments,
   ) {
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     this.partitions = new IntervalPartitions(dataSource);
@@ -120,7 +123,7 @@ export class IntakePipeline {
     const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
     const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
     const groups = groupByBalancingGroup(fresh);
-    await recordBatchManifests(client, groups, periodMinutes, batchSeq);
+    await recordBatchManifests(client, groups, periodMinutes, batchSeq, this.segments);
 
     // Built from values the validation accepted: serialized without running zod over them again.
     const outbox: SerializedEvent[] = [];

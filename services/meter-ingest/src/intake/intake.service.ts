@@ -7,6 +7,7 @@ import { AuthService, DATA_SOURCE, InjectClock, LOGGER, MESSAGING, PollingLoop, 
 import { counter, histogram, withSpan, type JsonLogger } from '@gridledger/telemetry';
 import type { MeterIngestConfig } from '../config';
 import { IntakePipeline, type IntakeOutcome } from './intake.pipeline';
+import { ManifestSegments } from '../manifests/manifest-segments';
 import { verifyJsonSubmission } from './json-submission';
 import { verifyMsconsSubmission, type MsconsUpload } from './mscons-submission';
 import { type IntakeAnswer, type IntakeSource, type SignedBatch, type VerifiedSubmission } from './intake.types';
@@ -34,13 +35,14 @@ export class IntakeService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(LOGGER) private readonly logger: JsonLogger,
     @InjectClock() clock: Clock,
     private readonly auth: AuthService,
+    @Inject(ManifestSegments) segments: ManifestSegments,
   ) {
     // The service publishes its batches' events itself right after commit (the relay is the
     // fallback), so the relay is not woken for them.
     this.pipeline = new IntakePipeline(dataSource, clock, false, {
       correctionWindowMs: config.METER_INGEST_CORRECTION_WINDOW_MS,
       mayActAsMpo: (signer, groupId) => auth.roles.has('MPO', groupId, signer),
-    });
+    }, segments);
     this.limits = { maxEntries: config.METER_INGEST_MAX_BATCH_ENTRIES };
     const partitionsFailed = (error: unknown) => this.logger.warn(`creating value partitions ahead failed: ${error instanceof Error ? error.message : String(error)}`, 'IntakeService');
     this.partitionLoop = new PollingLoop(PARTITION_CHECK_MS, () => this.pipeline.partitionsAhead(PARTITION_DAYS_AHEAD), partitionsFailed);

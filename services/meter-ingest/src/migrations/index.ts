@@ -7,6 +7,7 @@ import { AddSignedRequest1796145100000 } from './1796145100000-add-signed-reques
 import { AddManifestDirtyMarkedAt1796145200000 } from './1796145200000-add-manifest-dirty-marked-at.migration';
 import { CompressBodiesWithLz41796145300000 } from './1796145300000-compress-bodies-with-lz4.migration';
 import { AddManifestBatches1796145400000 } from './1796145400000-add-manifest-batches.migration';
+import { ListBatchesOfEarlierValues1796145500000 } from './1796145500000-list-batches-of-earlier-values.migration';
 
 /** meter-ingest owns the `meter_ingest` Postgres schema; nothing else reads or writes it. */
 export const SCHEMA = 'meter_ingest';
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   AddManifestDirtyMarkedAt1796145200000,
   CompressBodiesWithLz41796145300000,
   AddManifestBatches1796145400000,
+  ListBatchesOfEarlierValues1796145500000,
 ];

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { EMPTY_VALUES_DIGEST, formatInstant, valuesDigest, type GroupPeriodManifestDigests, type ManifestValue, type SignedBatchRequest } from '@gridledger/domain';
+import { EMPTY_VALUES_DIGEST, digestOfSegments, formatInstant, valuesDigest, valuesSegment, type GroupPeriodManifestDigests, type ManifestValue, type SignedBatchRequest, type ValuesDigest, type ValuesSegment } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MeterIntervalsMeasured, deterministicEventId } from '@gridledger/events';
+import { ManifestSegments } from '../manifests/manifest-segments';
 
 /** A group-period some batch stored values in since its manifest was last computed. */
 export interface DirtyGroupPeriod {
@@ -35,6 +36,7 @@ export interface StoredManifest {
 export interface StoredValue extends ManifestValue {
   readonly groupId: string;
   readonly periodId: string;
+  readonly periodStartMs: number;
 }
 
 /**
@@ -43,16 +45,23 @@ export interface StoredValue extends ManifestValue {
  * batch in manifest_dirty, insert-only, so batches never wait on each other), and the batch's
  * count and digest per group-period go to manifest_batches, computed here from the values in
  * memory (valuesDigest, a few ms per 10,000 values) instead of by sorting every value of the
- * period again in SQL. The manifest itself is computed later, off the intake's path.
+ * period again in SQL. The manifest itself is computed later, off the intake's path. With
+ * `segments`, the lines hashed are kept there for it (ManifestSegments).
  */
-export async function recordBatchManifests(client: PoolClient, byGroup: ReadonlyMap<string, readonly StoredValue[]>, periodMinutes: number, batchSeq: string): Promise<void> {
+export async function recordBatchManifests(client: PoolClient, byGroup: ReadonlyMap<string, readonly StoredValue[]>, periodMinutes: number, batchSeq: string, segments?: ManifestSegments): Promise<void> {
   const groups: string[] = [];
   const periods: string[] = [];
   const counts: number[] = [];
   const digests: string[] = [];
   for (const [groupId, values] of byGroup) {
     for (const [periodId, inPeriod] of byPeriod(values)) {
-      const { count, digest } = valuesDigest(inPeriod);
+      let count: number;
+      let digest: string;
+      if (segments) {
+        const segment = valuesSegment(inPeriod);
+        segments.keep(inPeriod[0].periodStartMs, groupId, batchSeq, segment);
+        ({ count, digest } = segment);
+      } else ({ count, digest } = valuesDigest(inPeriod));
       groups.push(groupId);
       periods.push(periodId);
       counts.push(count);
@@ -94,6 +103,9 @@ const DIGEST_SQL = `encode(sha256(convert_to(coalesce(string_agg(i.meter_id || '
 /** meter-ingest's manifests: dirty marks, the computation in SQL, the latest published per group-period. */
 @Injectable()
 export class ManifestsRepository {
+  /** `segments`: the lines this process's intake kept (none in tests of the SQL alone). */
+  constructor(@Optional() @Inject(ManifestSegments) private readonly segments?: ManifestSegments) {}
+
   /**
    * Up to `limit` dirty group-periods, oldest period first: those no batch has marked for
    * `quietMs`, or marked first `maxWaitMs` ago (a period being filled without pause).
@@ -125,11 +137,54 @@ export class ManifestsRepository {
    * are found by the key's leading `period_start` and the group is a filter, so a statement
    * per group read the whole period once for every group.
    *
+   * A group whose every batch left its lines in this process (ManifestSegments) is digested
+   * from them without reading its values; the others in SQL (computeInSql).
+   */
+  async computeMany(em: EntityManager, groupIds: readonly string[], periodStart: Date): Promise<Map<string, GroupPeriodManifestDigests>> {
+    const fromLines = this.segments ? await this.fromSegments(em, this.segments, groupIds, periodStart) : new Map<string, GroupPeriodManifestDigests>();
+    const rest = groupIds.filter((groupId) => !fromLines.has(groupId));
+    const inSql = rest.length > 0 ? await this.computeInSql(em, rest, periodStart) : new Map<string, GroupPeriodManifestDigests>();
+    return new Map(groupIds.map((groupId) => [groupId, fromLines.get(groupId) ?? inSql.get(groupId)!]));
+  }
+
+  /**
+   * The groups of the period whose every batch this process kept the lines of, each segment
+   * matching the count and digest its batch's transaction stored in manifest_batches: their
+   * MPO and group levels are the digests of those segments in key order (digestOfSegments).
+   * Every stored value has its batch's row in manifest_batches (intake writes both in one
+   * transaction, a correction marks the rows it moves as unknown, and migration
+   * 1796145500000 listed the values stored before), so the segments of the listed batches
+   * are all the group's values. A group with a batch unknown, not kept here, or whose
+   * batches' meter ranges interleave is left to SQL.
+   */
+  private async fromSegments(em: EntityManager, segments: ManifestSegments, groupIds: readonly string[], periodStart: Date): Promise<Map<string, GroupPeriodManifestDigests>> {
+    const listed: (BatchRow & { group_id: string })[] = await em.query(
+      `SELECT m.group_id, m.batch_seq::text AS batch_seq, m.value_count AS n, m.digest, r.mpo, r.batch_id, r.format, r.signature, r.signed_request AS request
+         FROM manifest_batches m JOIN raw_batches r ON r.seq = m.batch_seq
+        WHERE m.period_start = $2 AND m.group_id = ANY($1::text[])`,
+      [groupIds, periodStart],
+    );
+    const byGroup = new Map<string, BatchRow[]>();
+    for (const row of listed) {
+      const list = byGroup.get(row.group_id);
+      if (list) list.push(row);
+      else byGroup.set(row.group_id, [row]);
+    }
+    const digested = new Map<string, GroupPeriodManifestDigests>();
+    for (const [groupId, batches] of byGroup) {
+      const rows = digestRowsFromSegments(batches, (batchSeq) => segments.segmentOf(periodStart.getTime(), groupId, batchSeq));
+      if (rows) digested.set(groupId, digestsOf(rows));
+    }
+    return digested;
+  }
+
+  /**
+   * Count and digest of the accepted values of several groups of one period in SQL.
    * The per-batch level is what intake stored in manifest_batches; SQL sorts the period's
    * values once, per MPO line. A group whose batch level intake could not give (a correction
    * moved values since, or values stored before manifest_batches) is computed all in SQL.
    */
-  async computeMany(em: EntityManager, groupIds: readonly string[], periodStart: Date): Promise<Map<string, GroupPeriodManifestDigests>> {
+  private async computeInSql(em: EntityManager, groupIds: readonly string[], periodStart: Date): Promise<Map<string, GroupPeriodManifestDigests>> {
     const listed: (DigestRow & { group_id: string })[] = await em.query(
       // One statement, so the batch rows and the MPO lines are of the same committed values.
       // The sort for the grouping is by a number per (group, MPO) line, not by the group and
@@ -266,6 +321,46 @@ interface DigestRow {
   /** Null: a manifest_batches row whose values a correction changed. */
   readonly digest: string | null;
   readonly level: number;
+}
+
+/** A batch's row of manifest_batches with its raw batch's details. */
+interface BatchRow {
+  readonly batch_seq: string;
+  readonly mpo: string;
+  readonly batch_id: string;
+  readonly format: string;
+  readonly signature: string;
+  readonly request: StoredSignedRequest | null;
+  readonly n: number | null;
+  readonly digest: string | null;
+}
+
+/**
+ * A group's digest rows (levels 0, 1 and 3) from its batches' segments, or null when a batch
+ * is unknown (a correction), has no segment or a different one, or ranges interleave.
+ */
+function digestRowsFromSegments(batches: readonly BatchRow[], segmentOf: (batchSeq: string) => ValuesSegment | undefined): DigestRow[] | null {
+  const byMpo = new Map<string, ValuesSegment[]>();
+  const rows: DigestRow[] = [];
+  for (const batch of batches) {
+    const segment = segmentOf(batch.batch_seq);
+    if (batch.digest === null || segment === undefined || segment.count !== batch.n || segment.digest !== `0x${batch.digest}`) return null;
+    const list = byMpo.get(batch.mpo);
+    if (list) list.push(segment);
+    else byMpo.set(batch.mpo, [segment]);
+    rows.push({ mpo: batch.mpo, batch_id: batch.batch_id, format: batch.format, signature: batch.signature, request: batch.request, n: segment.count, digest: batch.digest, level: 0 });
+  }
+  let line: ValuesDigest | null = null;
+  for (const [mpo, segments] of byMpo) {
+    line = digestOfSegments(segments);
+    if (line === null) return null;
+    rows.push({ mpo, batch_id: null, format: null, signature: null, request: null, n: line.count, digest: line.digest.slice(2), level: 1 });
+  }
+  // One MPO: the group's values are its line's.
+  const total = byMpo.size === 1 ? line : digestOfSegments([...byMpo.values()].flat());
+  if (total === null) return null;
+  rows.push({ mpo: null, batch_id: null, format: null, signature: null, request: null, n: total.count, digest: total.digest.slice(2), level: 3 });
+  return rows;
 }
 
 /** computeMany's level of values in batches without a manifest_batches row (computed in SQL instead). */
