@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Signature, TypedDataEncoder, getAddress, isHexString, recoverAddress, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { Signature, TypedDataEncoder, getAddress, isHexString, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { recoverSigner } from './recover-signer';
 import { DomainError } from '@gridledger/domain';
 import { authDomain, type AuthEnvironment } from './environment';
 
@@ -188,7 +189,7 @@ export function verifySignedRequest(
  * when the signature recovers nothing.
  */
 export function signerOfRequest(environment: AuthEnvironment, value: SignedRequestValue, signature: Signature | string): string {
-  return recoverAddress(TypedDataEncoder.hash(authDomain(environment), SIGNED_REQUEST_TYPES, { ...value }), signature);
+  return recoverSigner(TypedDataEncoder.hash(authDomain(environment), SIGNED_REQUEST_TYPES, { ...value }), typeof signature === 'string' ? Signature.from(signature) : signature);
 }
 
 function isoOf(unixSeconds: bigint): string {
