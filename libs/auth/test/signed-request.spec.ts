@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import { DomainError } from '@gridledger/domain';
-import { SIGNED_REQUEST_HEADERS, authEnvironment, readSignedHeaders, signRequest, verifySignedRequest } from '@gridledger/auth';
+import { OFF_THREAD_DIGEST_BYTES, SIGNED_REQUEST_HEADERS, authEnvironment, bodySha256, bodySha256Async, readSignedHeaders, signRequest, verifySignedRequest } from '@gridledger/auth';
 
 const wallet = Wallet.createRandom();
 const env = authEnvironment(31337, '0x5FbDB2315678afecb367f032d93F642f64180aa3');
@@ -68,5 +68,19 @@ describe('signed requests (EIP-712)', () => {
     const headers: Record<string, string> = { 'x-gl-signer': wallet.address, 'x-gl-nonce': '0x12', 'x-gl-expiry': '1', 'x-gl-signature': '0x' };
     const error = refusal(() => readSignedHeaders((name) => headers[name]));
     expect([error.kind, error.field]).toEqual(['unauthenticated', 'x-gl-nonce']);
+  });
+});
+
+describe('the body digest off the event loop', () => {
+  it('is bodySha256, for small bodies and for those hashed on the thread pool', async () => {
+    for (const size of [0, 1, 1000, OFF_THREAD_DIGEST_BYTES - 1, OFF_THREAD_DIGEST_BYTES, 3 * OFF_THREAD_DIGEST_BYTES + 7]) {
+      const body = Buffer.alloc(size, 0x61 + (size % 26));
+      expect(await bodySha256Async(body)).toBe(bodySha256(body));
+    }
+    // A view into a larger buffer hashes the view's bytes only.
+    const whole = Buffer.alloc(2 * OFF_THREAD_DIGEST_BYTES, 0x62);
+    whole.fill(0x63, 0, 10);
+    const view = whole.subarray(10, 10 + OFF_THREAD_DIGEST_BYTES + 5);
+    expect(await bodySha256Async(view)).toBe(bodySha256(view));
   });
 });
