@@ -12,3 +12,4 @@ export * from './paging';
 export * from './api-docs';
 export * from './served-routes';
 export * from './auth';
+export * from './worker-entry';

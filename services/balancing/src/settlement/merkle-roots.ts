@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Keccak256, ValuesDigest } from '@gridledger/domain';
 import { MeterRows, leafColumnsOf, measuredValuesDigest, merkleRootOfLeaves } from '@gridledger/settlement';
+import { workerEntry } from '@gridledger/service-kit';
 
 /** Which hashes a settlement wants of a group-period's rows. */
 export interface HashRequest {
@@ -77,9 +77,10 @@ export class WorkerMerkleRoots implements MerkleRoots {
   constructor(
     threads: number,
     private readonly fallback: InlineMerkleRoots,
+    entry: string,
   ) {
     this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(resolve(__dirname, 'merkle.worker.ts'));
+      const worker = new Worker(entry);
       worker.on('message', (result: MerkleResult) => {
         const job = this.pending.get(result.id);
         if (!job) return;
@@ -114,11 +115,11 @@ export class WorkerMerkleRoots implements MerkleRoots {
 }
 
 /**
- * Worker threads load TypeScript through the same require hook as the process; without the
- * hook (e.g. inside jest) the roots are computed inline.
+ * On worker threads where they can load (the compiled image, or TypeScript through the same
+ * require hook as the process); elsewhere (e.g. inside jest) the roots are computed inline.
  */
 export function createMerkleRoots(threads: number, keccak: Keccak256): MerkleRoots {
   const inline = new InlineMerkleRoots(keccak);
-  const canLoadTypeScript = process.execArgv.some((arg) => arg.includes('@swc-node/register'));
-  return threads > 0 && canLoadTypeScript ? new WorkerMerkleRoots(threads, inline) : inline;
+  const entry = workerEntry(__filename, 'merkle.worker');
+  return threads > 0 && entry !== null ? new WorkerMerkleRoots(threads, inline, entry) : inline;
 }
