@@ -19,7 +19,7 @@ const native: NativeSecp256k1 | null = (() => {
   }
 })();
 
-/** Whether signatures are recovered by libsecp256k1 here (for the service's startup log and tests). */
+/** Whether signatures are recovered by libsecp256k1 here. */
 export const nativeRecovery = native !== null;
 
 /**
@@ -28,7 +28,8 @@ export const nativeRecovery = native !== null;
  * submitted batch). The signature is parsed by ethers either way (same accepted forms); a
  * signature the binding cannot recover is handed to ethers, which then throws as before.
  */
-export function recoverSigner(digest: string, signature: Signature): string {
+export function recoverSigner(digest: string, signatureLike: Signature | string): string {
+  const signature = typeof signatureLike === 'string' ? Signature.from(signatureLike) : signatureLike;
   if (native !== null) {
     let publicKey: Uint8Array | undefined;
     try {

@@ -201,7 +201,7 @@ export function verifySignedRequest(
  * when the signature recovers nothing.
  */
 export function signerOfRequest(environment: AuthEnvironment, value: SignedRequestValue, signature: Signature | string): string {
-  return recoverSigner(TypedDataEncoder.hash(authDomain(environment), SIGNED_REQUEST_TYPES, { ...value }), typeof signature === 'string' ? Signature.from(signature) : signature);
+  return recoverSigner(TypedDataEncoder.hash(authDomain(environment), SIGNED_REQUEST_TYPES, { ...value }), signature);
 }
 
 function isoOf(unixSeconds: bigint): string {

@@ -1,3 +1,4 @@
+import { DEFAULT_SEGMENT_BYTES } from './manifests/manifest-segments';
 import { z } from 'zod';
 import { authConfigFields, commonConfigSchema } from '@gridledger/service-kit';
 
@@ -25,7 +26,7 @@ export const configSchema = commonConfigSchema(3001).extend({
   METER_INGEST_MAX_BATCH_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
   METER_INGEST_CORRECTION_WINDOW_MS: z.coerce.number().int().min(15 * 60 * 1000).default(DEFAULT_CORRECTION_WINDOW_MS),
   METER_INGEST_MANIFEST_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
-  METER_INGEST_MANIFEST_LINES_MIB: z.coerce.number().int().min(0).max(16_384).default(64),
+  METER_INGEST_MANIFEST_LINES_MIB: z.coerce.number().int().min(0).max(16_384).default(DEFAULT_SEGMENT_BYTES / 2 ** 20),
 });
 
 export type MeterIngestConfig = z.infer<typeof configSchema>;
