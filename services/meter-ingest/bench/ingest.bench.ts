@@ -396,6 +396,8 @@ async function main(): Promise<void> {
     console.error(`service output (tail):\n${service.output().slice(-3000)}`);
     throw error;
   } finally {
+    // BENCH_SERVICE_OUTPUT=file: the first replica's output, e.g. with V8's --trace-opt in BENCH_SERVICE_NODE_ARGS.
+    if (process.env.BENCH_SERVICE_OUTPUT) writeFileSync(process.env.BENCH_SERVICE_OUTPUT, service.output());
     await nc.close();
     agent.destroy();
     for (const replica of replicas) await replica.stop();

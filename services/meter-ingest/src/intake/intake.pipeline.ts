@@ -93,7 +93,7 @@ export class IntakePipeline {
     const receivedAt = new Date(nowMs).toISOString();
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
-    const batchSeq = await startBatch(client);
+    const { batchSeq, registryRevision } = await startBatch(client);
 
     let values = submission.intervals;
     let registry: CachedRegistryView;
@@ -105,7 +105,7 @@ export class IntakePipeline {
       values = prepared.intervals;
       rejections.push(...prepared.rejections);
       notes.push(...prepared.notes);
-    } else registry = await this.registry.current(client);
+    } else registry = await this.registry.at(client, registryRevision);
     const validate = () => validateIntervals(values, { mpo: submission.mpo, periodLength: submission.periodLength, nowMs, registry, correctionWindowMs: this.policy.correctionWindowMs });
     let validation = validate();
     if (registry.missed.size > 0) {

@@ -58,7 +58,11 @@ export class RegistryCache {
    */
   async current(client: PoolClient): Promise<CachedRegistryView> {
     const { rows } = await client.query<[string]>({ text: `SELECT revision::text FROM registry_revision`, rowMode: 'array' });
-    const revision = rows[0]?.[0] ?? '0';
+    return this.at(client, rows[0]?.[0] ?? '0');
+  }
+
+  /** `current` for a revision the caller has read in the same transaction (startBatch reads it with the batch's number). */
+  async at(client: PoolClient, revision: string): Promise<CachedRegistryView> {
     if (revision !== this.revision) await this.catchUp(client, revision);
     return new CachedRegistryView(this.meters, revision, undefined, this.sequences);
   }
