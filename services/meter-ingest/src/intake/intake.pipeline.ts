@@ -58,15 +58,18 @@ export class IntakePipeline {
       const listed = submission.rejections.length > 1000 ? ' (the first 1,000 reasons are listed)' : '';
       throw refusalListing('invalid', 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored${listed}`, submission.rejections.slice(0, 1000));
     }
-    const stored = await this.storedAnswer(submission.batchId);
-    if (stored) return replayOf(stored, submission);
     await this.partitions.ensureFor(instantsOf(submission));
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
       await runner.startTransaction();
       const processed = await this.process(client, runner.manager, submission);
-      if (processed === null) {
+      if ('stored' in processed) {
+        // Stored before (startBatch found it): its answer again, nothing written.
+        await runner.rollbackTransaction();
+        return replayOf(processed.stored, submission);
+      }
+      if (processed.answer === null) {
         // A concurrent copy of the same batch committed first: answer as it did.
         await runner.rollbackTransaction();
         const theirs = await this.storedAnswer(submission.batchId);
@@ -83,17 +86,23 @@ export class IntakePipeline {
     }
   }
 
-  async storedAnswer(batchId: string): Promise<IntakeAnswer | null> {
+  private async storedAnswer(batchId: string): Promise<IntakeAnswer | null> {
     const rows: { answer: IntakeAnswer }[] = await this.dataSource.query(`SELECT answer FROM raw_batches WHERE batch_id = $1`, [batchId]);
     return rows.length ? rows[0].answer : null;
   }
 
-  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | null> {
+  /**
+   * The batch in the caller's transaction: `stored` when it was stored before (nothing
+   * written), a null answer when a concurrent copy committed first (roll back), else what
+   * was written.
+   */
+  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ stored: IntakeAnswer } | { answer: IntakeAnswer | null; events: EnqueuedEvent[] }> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
-    const { batchSeq, registryRevision } = await startBatch(client);
+    const { batchSeq, registryRevision, storedAnswer } = await startBatch(client, submission.batchId);
+    if (storedAnswer !== null) return { stored: storedAnswer as IntakeAnswer };
 
     let values = submission.intervals;
     let registry: CachedRegistryView;
@@ -162,7 +171,7 @@ export class IntakePipeline {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (batch_id) DO NOTHING`,
       [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, JSON.stringify(submission.signedRequest), submission.body, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
     );
-    return inserted.rowCount === 1 ? { answer, events } : null;
+    return { answer: inserted.rowCount === 1 ? answer : null, events };
   }
 }
 
