@@ -214,9 +214,18 @@ function refuseForeign(foreign: readonly Rejection[]): void {
   throw refusalListing('forbidden', 'NOT_OPERATED_BY_MPO', 'meterId', `${foreign.length} value(s) are for meters another MPO operates; the signer may submit only its own meters${listed}`, foreign.slice(0, 1000));
 }
 
-/** The instants a submission's values fall on, for their partitions (register splits end at the readings). */
+/**
+ * The instants a submission's values fall on, for their partitions (register splits end at
+ * the readings); a run of values on one instant yields it once (a yield a value cost more
+ * than the partition check it feeds).
+ */
 function* instantsOf(submission: VerifiedSubmission): Generator<number> {
-  for (const value of submission.intervals) yield value.periodStartMs;
+  let last = Number.NaN;
+  for (const value of submission.intervals) {
+    if (value.periodStartMs === last) continue;
+    last = value.periodStartMs;
+    yield last;
+  }
   for (const reading of submission.readings) yield reading.readAtMs;
 }
 
