@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { EMPTY_VALUES_DIGEST, compareManifestValues, digestOfSegments, groupPeriodManifest, manifestLine, sameValues, valuesDigest, valuesSegment } from '../src/manifest';
+import { EMPTY_VALUES_DIGEST, ValuesDigester, compareManifestValues, digestOfSegments, groupPeriodManifest, manifestLine, sameValues, valuesDigest, valuesSegment } from '../src/manifest';
+import type { Direction } from '../src/meter';
 
 const sha = (text: string) => `0x${createHash('sha256').update(text).digest('hex')}`;
 
@@ -99,5 +100,42 @@ describe('manifest segments', () => {
     expect(digestOfSegments(split)).toEqual(valuesDigest([value('m-1', 1n, 'consumption'), value('m-1', 2n, 'production')]));
     expect(digestOfSegments([])).toEqual({ count: 0, digest: EMPTY_VALUES_DIGEST });
     expect(() => valuesSegment([])).toThrow(RangeError);
+  });
+});
+
+describe('ValuesDigester writes the canonical lines as bytes', () => {
+  const energies = fc.oneof(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.bigInt({ min: -(2n ** 53n) - 2n, max: 2n ** 53n + 2n }), fc.bigInt({ min: 0n, max: 10n ** 6n }).map(String));
+  const meterIds = fc.oneof(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/), fc.string({ minLength: 1, maxLength: 70, unit: 'binary' }));
+  const values = fc.array(fc.record({ meterId: meterIds, direction: fc.constantFrom<Direction>('consumption', 'production'), energyWh: energies }), { maxLength: 3000 });
+
+  it('hashes and keeps exactly the UTF-8 of manifestLine over every value, in any chunking', () => {
+    fc.assert(
+      fc.property(values, (list) => {
+        const text = list.map(manifestLine).join('');
+        const digester = new ValuesDigester({ keepLines: true });
+        for (const v of list) digester.add(v.meterId, v.direction, v.energyWh);
+        const result = digester.result();
+        expect(result).toEqual({ count: list.length, digest: sha(text) });
+        expect(Buffer.concat([...digester.lines()]).equals(Buffer.from(text, 'utf8'))).toBe(true);
+        const plain = new ValuesDigester();
+        for (const v of list) plain.add(v.meterId, v.direction, v.energyWh);
+        expect(plain.result()).toEqual(result);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('crosses many chunk boundaries with long, non-ASCII and huge values', () => {
+    const list = Array.from({ length: 8000 }, (_, i) => ({
+      meterId: `${i % 997 === 0 ? 'Zähler-€' : 'DE'}${'0'.repeat(50)}${i}`,
+      direction: (i % 3 === 0 ? 'production' : 'consumption') as Direction,
+      energyWh: i % 5 === 0 ? -(10n ** 25n) - BigInt(i) : i % 7 === 0 ? String(i) : BigInt(i) * 1_000_003n,
+    }));
+    const text = list.map(manifestLine).join('');
+    const digester = new ValuesDigester({ keepLines: true });
+    for (const v of list) digester.add(v.meterId, v.direction, v.energyWh);
+    expect(digester.result()).toEqual({ count: list.length, digest: sha(text) });
+    expect(digester.lines().length).toBeGreaterThan(5);
+    expect(Buffer.concat([...digester.lines()]).equals(Buffer.from(text, 'utf8'))).toBe(true);
   });
 });

@@ -221,9 +221,11 @@ function refuseForeign(foreign: readonly Rejection[]): void {
  */
 function* instantsOf(submission: VerifiedSubmission): Generator<number> {
   let last = Number.NaN;
-  for (const value of submission.intervals) {
-    if (value.periodStartMs === last) continue;
-    last = value.periodStartMs;
+  // An index, not for…of: in a generator the array iterator's results were allocated, one a value.
+  const { intervals } = submission;
+  for (let i = 0; i < intervals.length; i += 1) {
+    if (intervals[i].periodStartMs === last) continue;
+    last = intervals[i].periodStartMs;
     yield last;
   }
   for (const reading of submission.readings) yield reading.readAtMs;

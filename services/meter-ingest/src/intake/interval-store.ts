@@ -151,7 +151,9 @@ export function* intervalCopyChunks(values: readonly AcceptedInterval[], periodM
   let at = BINARY_HEADER.copy(buffer, 0);
   let startMs = Number.NaN;
   let periodFields = Buffer.alloc(0);
-  for (const v of values) {
+  // An index, not for…of: in a generator the array iterator's results were allocated, one a value.
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i];
     // Texts are at most 3 bytes per UTF-16 unit; fixed fields 62 bytes with their lengths.
     const most = 64 + 3 * (v.meterId.length + v.quality.length + v.groupId.length + v.direction.length);
     if (at + most > buffer.length) {
