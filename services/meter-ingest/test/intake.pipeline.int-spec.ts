@@ -76,8 +76,8 @@ describe('intake pipeline against Postgres', () => {
   });
 
   it('goes through staging when a value stored before meets the COPY early, with the rest of its data already sent', async () => {
-    // 2,001 rows make about 140 kB of COPY data (three chunks, all written before Postgres
-    // answers): the first row is stored already, so the COPY fails while the rest is in flight.
+    // 2,001 rows make about 140 kB of COPY data (three chunks): the first row is stored
+    // already, so the COPY fails with most of its data still to come.
     const bulk = Array.from({ length: 1000 }, (_, i) => `BULK-${String(i).padStart(4, '0')}`);
     await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply(
       bulk.map((id, i) => parseRegisterCommand(meterJson(id, mpo.address, dso, { groupId: 'BG-BULK' }), `meters[${i}]`)),
