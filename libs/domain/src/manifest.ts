@@ -71,11 +71,7 @@ export interface GroupPeriodManifestDigests extends ValuesDigest {
 }
 
 export function manifestLine(value: ManifestValue): string {
-  return lineOf(value.meterId, value.direction, value.energyWh);
-}
-
-function lineOf(meterId: string, direction: Direction, energyWh: bigint | string): string {
-  return `${meterId}|${direction}|${energyWh.toString()}\n`;
+  return `${value.meterId}|${value.direction}|${value.energyWh.toString()}\n`;
 }
 
 /** The canonical order: meterId, then direction, bytewise. */

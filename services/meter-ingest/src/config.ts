@@ -1,6 +1,6 @@
-import { DEFAULT_SEGMENT_BYTES } from './manifests/manifest-segments';
 import { z } from 'zod';
 import { authConfigFields, commonConfigSchema } from '@gridledger/service-kit';
+import { DEFAULT_SEGMENT_BYTES } from './manifests/manifest-segments';
 
 /** The correction window of the chain (45 days): values and registry changes older than it are refused. */
 export const DEFAULT_CORRECTION_WINDOW_MS = 45 * 24 * 3600 * 1000;

@@ -64,17 +64,17 @@ export class IntakePipeline {
       const client = (await runner.connect()) as PoolClient;
       await runner.startTransaction();
       const processed = await this.process(client, runner.manager, submission);
-      if ('stored' in processed) {
-        // Stored before (startBatch found it): its answer again, nothing written.
-        await runner.rollbackTransaction();
-        return replayOf(processed.stored, submission);
-      }
-      if (processed.answer === null) {
+      if (processed === null) {
         // A concurrent copy of the same batch committed first: answer as it did.
         await runner.rollbackTransaction();
         const theirs = await this.storedAnswer(submission.batchId);
         if (!theirs) throw new Error(`batch ${submission.batchId} vanished after a key conflict`);
         return replayOf(theirs, submission);
+      }
+      if ('stored' in processed) {
+        // Stored before (startBatch found it): its answer again, nothing written.
+        await runner.rollbackTransaction();
+        return replayOf(processed.stored, submission);
       }
       await runner.commitTransaction();
       return { answer: processed.answer, replayed: false, events: processed.events };
@@ -92,17 +92,16 @@ export class IntakePipeline {
   }
 
   /**
-   * The batch in the caller's transaction: `stored` when it was stored before (nothing
-   * written), a null answer when a concurrent copy committed first (roll back), else what
-   * was written.
+   * The batch in the caller's transaction: what was written; `stored` when it was stored
+   * before (nothing written); null when a concurrent copy committed first (roll back).
    */
-  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ stored: IntakeAnswer } | { answer: IntakeAnswer | null; events: EnqueuedEvent[] }> {
+  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | { stored: IntakeAnswer } | null> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
     const { batchSeq, registryRevision, storedAnswer } = await startBatch(client, submission.batchId);
-    if (storedAnswer !== null) return { stored: storedAnswer as IntakeAnswer };
+    if (storedAnswer !== null) return { stored: storedAnswer };
 
     let values = submission.intervals;
     let registry: CachedRegistryView;
@@ -171,7 +170,7 @@ export class IntakePipeline {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (batch_id) DO NOTHING`,
       [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, JSON.stringify(submission.signedRequest), submission.body, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
     );
-    return { answer: inserted.rowCount === 1 ? answer : null, events };
+    return inserted.rowCount === 1 ? { answer, events } : null;
   }
 }
 

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { AcceptedInterval } from '@gridledger/metering';
+import type { IntakeAnswer } from './intake.types';
 
 /**
  * The SQL of the intake hot path: values in by COPY (registry-cache.ts has the registry's), through
@@ -16,7 +17,7 @@ export interface BatchStart {
   /** The registry revision the batch is judged against. */
   readonly registryRevision: string;
   /** The answer stored with the same batch before (a replay), else null. */
-  readonly storedAnswer: unknown;
+  readonly storedAnswer: IntakeAnswer | null;
 }
 
 /**
@@ -29,7 +30,7 @@ export interface BatchStart {
  * statements are simple inserts and key lookups, whose generic plans are the same.
  */
 export async function startBatch(client: PoolClient, batchId: string): Promise<BatchStart> {
-  const { rows } = await client.query<{ seq: string; revision: string | null; answer: unknown }>(
+  const { rows } = await client.query<{ seq: string; revision: string | null; answer: IntakeAnswer | null }>(
     `SELECT nextval('raw_batch_seq')::text AS seq, set_config('plan_cache_mode', 'force_generic_plan', true),
             (SELECT revision::text FROM registry_revision) AS revision, (SELECT answer FROM raw_batches WHERE batch_id = $1) AS answer`,
     [batchId],
