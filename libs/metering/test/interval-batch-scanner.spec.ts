@@ -61,6 +61,22 @@ describe('scanIntervalBatch', () => {
     ]);
   });
 
+  it('tells apart meter ids whose bytes hash alike (the ids read before are remembered by hash)', () => {
+    // "Aa" and "BB" hash the same (31·65 + 97 = 31·66 + 66), so these share a slot.
+    const raw = bodyOf([entry('DE-Aa'), entry('DE-BB'), entry('DE-Aa', '2026-03-01T00:30:00Z'), entry('DE-BBx'), entry('DE-BB', '2026-03-01T00:30:00Z')]);
+    const fast = scanIntervalBatch(raw, LIMITS);
+    expect(fast).toEqual(slowPath(raw));
+    expect(fast!.intervals.map((value) => value.meterId)).toEqual(['DE-Aa', 'DE-BB', 'DE-Aa', 'DE-BBx', 'DE-BB']);
+  });
+
+  it('gives way for every truncation of a batch, whatever byte it ends on', () => {
+    const raw = bodyOf([entry('DE-1'), entry('DE-22', '2026-03-01T00:30:00Z', '999999999999999999', 'estimated'), entry('DE-1', '2026-03-01T00:30:00Z', '5')]);
+    const whole = scanIntervalBatch(raw, LIMITS);
+    expect(whole).not.toBeNull();
+    expect(whole).toEqual(slowPath(raw));
+    for (let length = 0; length < raw.length; length += 1) expect(scanIntervalBatch(raw.subarray(0, length), LIMITS)).toBeNull();
+  });
+
   // Each of these is something the slow path must judge (a refusal, a rejection, an escape,
   // a value JSON.parse reads differently): the scanner gives way instead of answering.
   it.each([

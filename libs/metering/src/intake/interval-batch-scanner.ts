@@ -36,16 +36,29 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
 const QUALITY_BYTES: readonly [Quality, Uint8Array][] = QUALITY_NAMES.map((quality) => [quality, ascii(quality)]);
-const KEY_METER_ID = ascii('meterId');
-const KEY_PERIOD_ID = ascii('periodId');
-const KEY_ENERGY_WH = ascii('energyWh');
-const KEY_QUALITY = ascii('quality');
+/** An entry's keys; each starts with a letter no other one does. */
+const enum EntryKey {
+  MeterId,
+  PeriodId,
+  EnergyWh,
+  Quality,
+}
+const ENTRY_KEY_BYTES: readonly Uint8Array[] = [ascii('meterId'), ascii('periodId'), ascii('energyWh'), ascii('quality')];
+const ENTRY_KEY_BY_FIRST_BYTE: (EntryKey | undefined)[] = new Array(256).fill(undefined);
+ENTRY_KEY_BYTES.forEach((bytes, key) => (ENTRY_KEY_BY_FIRST_BYTE[bytes[0]] = key as EntryKey));
 const TOP_KEYS: readonly [TopKey, Uint8Array][] = [
   [TopKey.Intervals, ascii('intervals')],
   [TopKey.Mpo, ascii('mpo')],
   [TopKey.PeriodLength, ascii('periodLength')],
   [TopKey.BatchRef, ascii('batchRef')],
 ];
+/**
+ * The bigints of the usual quarter-hour energies, made once: a household's quarter hour is a
+ * few hundred Wh, and a bigint a value was a fifth of what the scan allocated.
+ */
+const SMALL_WH_LIMIT = 1 << 16;
+const SMALL_WH: (bigint | undefined)[] = new Array<bigint | undefined>(SMALL_WH_LIMIT).fill(undefined);
+
 /** 2^53: below it, a decimal integer is exact in a double. */
 const SAFE_DIGITS = 15;
 
@@ -57,7 +70,7 @@ function ascii(text: string): Uint8Array {
  * The domain's meter id rule as a byte table: 2 where a byte may start an id, 1 where it may
  * only follow (derived from isMeterPointId, so the two cannot drift apart).
  */
-const METER_ID_BYTE = new Uint8Array(128);
+const METER_ID_BYTE = new Uint8Array(256);
 for (let c = 0; c < 128; c += 1) {
   const ch = String.fromCharCode(c);
   if (isMeterPointId(ch)) METER_ID_BYTE[c] = 2;
@@ -141,7 +154,11 @@ class Scanner {
     return { mpo, periodLength, batchRef, intervals, readings: [], rejections: [], entryCount: intervals.length };
   }
 
-  /** The interval array, as columns; period ids by index into the few distinct ones. */
+  /**
+   * The interval array, as columns; period ids by index into the few distinct ones. Each key
+   * and value is read in one pass over its bytes, checked as it is read (a meter id against
+   * the id rule, a period against the last one, digits as they are summed).
+   */
   private entries(limits: BatchLimits): Entries {
     this.expect(OPEN_BRACKET);
     const columns: Entries = { meterIds: [], periods: [], periodOf: [], energyWh: [], quality: [] };
@@ -157,36 +174,37 @@ class Scanner {
       let energyWh: bigint | undefined;
       let quality: Quality | undefined;
       for (;;) {
-        this.string();
-        const keyStart = this.start;
-        const keyEnd = this.end;
+        const key = this.entryKey();
         this.expect(COLON);
-        this.string();
-        const { start, end } = this;
-        if (this.keyIs(keyStart, keyEnd, KEY_METER_ID)) {
+        this.skipSpace();
+        if (this.b[this.at] !== QUOTE) throw NOT_FAST;
+        this.at += 1;
+        if (key === EntryKey.MeterId) {
           if (meterId !== undefined) throw NOT_FAST;
-          meterId = this.meterId(start, end);
-        } else if (this.keyIs(keyStart, keyEnd, KEY_PERIOD_ID)) {
+          meterId = this.meterId();
+        } else if (key === EntryKey.PeriodId) {
           if (period !== -1) throw NOT_FAST;
-          if (lastPeriod >= 0 && this.sameBytes(start, end, lastPeriodStart, lastPeriodEnd)) period = lastPeriod;
+          if (lastPeriod >= 0 && this.startsWithPeriod(lastPeriodStart, lastPeriodEnd)) period = lastPeriod;
           else {
-            const text = latin1(this.b, start, end);
+            this.at -= 1;
+            this.string();
+            const text = latin1(this.b, this.start, this.end);
             period = columns.periods.indexOf(text);
             if (period < 0) {
               if (columns.periods.length >= 1000) throw NOT_FAST;
               period = columns.periods.push(text) - 1;
             }
             lastPeriod = period;
-            lastPeriodStart = start;
-            lastPeriodEnd = end;
+            lastPeriodStart = this.start;
+            lastPeriodEnd = this.end;
           }
-        } else if (this.keyIs(keyStart, keyEnd, KEY_ENERGY_WH)) {
+        } else if (key === EntryKey.EnergyWh) {
           if (energyWh !== undefined) throw NOT_FAST;
-          energyWh = this.wh(start, end);
-        } else if (this.keyIs(keyStart, keyEnd, KEY_QUALITY)) {
+          energyWh = this.wh();
+        } else {
           if (quality !== undefined) throw NOT_FAST;
-          quality = this.quality(start, end);
-        } else throw NOT_FAST;
+          quality = this.quality();
+        }
         const next = this.next();
         if (next === CLOSE_BRACE) break;
         if (next !== COMMA) throw NOT_FAST;
@@ -202,43 +220,88 @@ class Scanner {
     }
   }
 
+  /** An entry's key with its quotes, told by its first letter and then checked whole: anything else gives way. */
+  private entryKey(): EntryKey {
+    this.skipSpace();
+    const b = this.b;
+    const at = this.at;
+    if (b[at] !== QUOTE) throw NOT_FAST;
+    const key = ENTRY_KEY_BY_FIRST_BYTE[b[at + 1]];
+    if (key === undefined) throw NOT_FAST;
+    const bytes = ENTRY_KEY_BYTES[key];
+    const end = at + 1 + bytes.length;
+    if (b[end] !== QUOTE || !sameBytes(b, at + 1, bytes, 0, bytes.length)) throw NOT_FAST;
+    this.at = end + 1;
+    return key;
+  }
+
   private topKey(): TopKey {
     this.string();
     for (const [key, bytes] of TOP_KEYS) if (this.keyIs(this.start, this.end, bytes)) return key;
     throw NOT_FAST;
   }
 
-  /** A meter id by the domain's rule (1–64 characters, letters and digits first). */
-  private meterId(start: number, end: number): string {
+  /**
+   * A meter id by the domain's rule (1–64 characters, letters and digits first), read from
+   * after its opening quote through its closing one. The rule's bytes are printable ASCII
+   * without quote or backslash, so the id ends at the first byte outside it, which must be
+   * the quote.
+   */
+  private meterId(): string {
     const b = this.b;
-    const length = end - start;
-    if (length < 1 || length > 64 || METER_ID_BYTE[b[start]] !== 2) throw NOT_FAST;
-    for (let i = start + 1; i < end; i += 1) if (METER_ID_BYTE[b[i]] === 0) throw NOT_FAST;
-    return latin1(b, start, end);
+    const start = this.at;
+    if (METER_ID_BYTE[b[start]] !== 2) throw NOT_FAST;
+    let hash = b[start];
+    let i = start + 1;
+    // Past the end the byte is undefined, and so is its entry: the loop stops there too.
+    while (METER_ID_BYTE[b[i]] > 0) {
+      hash = (Math.imul(hash, 31) + b[i]) | 0;
+      i += 1;
+    }
+    if (b[i] !== QUOTE || i - start > 64) throw NOT_FAST;
+    this.at = i + 1;
+    return knownMeterId(b, start, i, hash);
   }
 
-  /** `0|[1-9][0-9]{0,18}`, at most 10^18 (parseNonNegativeWh). */
-  private wh(start: number, end: number): bigint {
-    const b = this.b;
+  /** Whether the string from here is the period [start, end) read before; if so, it is consumed with its closing quote. */
+  private startsWithPeriod(start: number, end: number): boolean {
     const length = end - start;
-    if (length < 1 || length > 19 || (b[start] === 0x30 && length > 1)) throw NOT_FAST;
-    if (length > SAFE_DIGITS) {
-      for (let i = start; i < end; i += 1) if (b[i] < 0x30 || b[i] > 0x39) throw NOT_FAST;
-      const wh = BigInt(latin1(b, start, end));
-      if (wh > MAX_ABS_WH) throw NOT_FAST;
-      return wh;
-    }
+    if (this.b[this.at + length] !== QUOTE || !sameBytes(this.b, this.at, this.b, start, length)) return false;
+    this.at += length + 1;
+    return true;
+  }
+
+  /** `0|[1-9][0-9]{0,18}`, at most 10^18 (parseNonNegativeWh), through the closing quote. */
+  private wh(): bigint {
+    const b = this.b;
+    const start = this.at;
     let value = 0;
-    for (let i = start; i < end; i += 1) {
+    let i = start;
+    for (;;) {
       const digit = b[i] - 0x30;
-      if (digit < 0 || digit > 9) throw NOT_FAST;
+      if (!(digit >= 0 && digit <= 9)) break;
       value = value * 10 + digit;
+      i += 1;
     }
-    return BigInt(value);
+    const length = i - start;
+    if (b[i] !== QUOTE || length < 1 || length > 19 || (b[start] === 0x30 && length > 1)) throw NOT_FAST;
+    this.at = i + 1;
+    if (length <= SAFE_DIGITS) return value < SMALL_WH_LIMIT ? (SMALL_WH[value] ??= BigInt(value)) : BigInt(value);
+    const wh = BigInt(latin1(b, start, i));
+    if (wh > MAX_ABS_WH) throw NOT_FAST;
+    return wh;
   }
 
-  private quality(start: number, end: number): Quality {
-    for (const [quality, bytes] of QUALITY_BYTES) if (this.keyIs(start, end, bytes)) return quality;
+  /** One of the quality names, through the closing quote. */
+  private quality(): Quality {
+    const b = this.b;
+    const at = this.at;
+    for (const [quality, bytes] of QUALITY_BYTES) {
+      if (b[at + bytes.length] === QUOTE && sameBytes(b, at, bytes, 0, bytes.length)) {
+        this.at = at + bytes.length + 1;
+        return quality;
+      }
+    }
     throw NOT_FAST;
   }
 
@@ -266,11 +329,6 @@ class Scanner {
     return end - start === key.length && sameBytes(this.b, start, key, 0, key.length);
   }
 
-  /** Whether the bytes [start, end) are the same as [otherStart, otherEnd). */
-  private sameBytes(start: number, end: number, otherStart: number, otherEnd: number): boolean {
-    return end - start === otherEnd - otherStart && sameBytes(this.b, start, this.b, otherStart, end - start);
-  }
-
   /** The next byte that is not JSON white space, consumed. */
   private next(): number {
     this.skipSpace();
@@ -291,6 +349,8 @@ class Scanner {
   private skipSpace(): void {
     const b = this.b;
     let i = this.at;
+    // Compact JSON has none: one comparison for the usual byte.
+    if (b[i] > 0x20) return;
     for (;;) {
       const c = b[i];
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
@@ -312,6 +372,28 @@ interface Entries {
 function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
   for (let i = 0; i < length; i += 1) if (a[aStart + i] !== b[bStart + i]) return false;
   return true;
+}
+
+/**
+ * The meter ids read lately, by a hash of their bytes (one slot each, the last one read wins):
+ * the same meters come batch after batch, and handing out the string read before spares
+ * decoding a new one and keeps one string per meter in memory (and its hash for the
+ * registry's maps). A slot is used only when its string has exactly the bytes read.
+ */
+const KNOWN_METER_IDS: (string | undefined)[] = new Array(1 << 18).fill(undefined);
+const KNOWN_MASK = (1 << 18) - 1;
+
+function knownMeterId(b: Buffer, start: number, end: number, hash: number): string {
+  const slot = hash & KNOWN_MASK;
+  const known = KNOWN_METER_IDS[slot];
+  if (known !== undefined && known.length === end - start) {
+    let i = 0;
+    while (i < known.length && known.charCodeAt(i) === b[start + i]) i += 1;
+    if (i === known.length) return known;
+  }
+  const id = latin1(b, start, end);
+  KNOWN_METER_IDS[slot] = id;
+  return id;
 }
 
 /** Buffer's own decoder behind toString('latin1'), without its argument checks (in Node since 0.x). */

@@ -5,12 +5,12 @@ import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasur
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
 import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
-import { insertIntervals, startBatch } from './interval-store';
+import { ValuesStoredBefore, insertIntervals, startBatch, type IntervalInsert } from './interval-store';
 import { RegistryCache, type CachedRegistryView } from './registry-cache';
 import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
-import { recordBatchManifests } from '../persistence/manifests.repository';
+import { batchManifestsOf, recordBatchManifests, type BatchManifest } from '../persistence/manifests.repository';
 import type { ManifestSegments } from '../manifests/manifest-segments';
 
 export interface IntakeOutcome {
@@ -63,7 +63,16 @@ export class IntakePipeline {
     try {
       const client = (await runner.connect()) as PoolClient;
       await runner.startTransaction();
-      const processed = await this.process(client, runner.manager, submission);
+      let processed: Processed;
+      try {
+        processed = await this.process(client, runner.manager, submission, 'copy');
+      } catch (error) {
+        if (!(error instanceof ValuesStoredBefore)) throw error;
+        // A value was stored before, which aborted the transaction: the batch again, through staging.
+        await runner.rollbackTransaction();
+        await runner.startTransaction();
+        processed = await this.process(client, runner.manager, submission, 'staging');
+      }
       if (processed === null) {
         // A concurrent copy of the same batch committed first: answer as it did.
         await runner.rollbackTransaction();
@@ -92,10 +101,11 @@ export class IntakePipeline {
   }
 
   /**
-   * The batch in the caller's transaction: what was written; `stored` when it was stored
-   * before (nothing written); null when a concurrent copy committed first (roll back).
+   * The batch in the caller's transaction, its values inserted `how`: what was written;
+   * `stored` when it was stored before (nothing written); null when a concurrent copy
+   * committed first (roll back). Throws ValuesStoredBefore when a direct COPY met a stored value.
    */
-  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission): Promise<{ answer: IntakeAnswer; events: EnqueuedEvent[] } | { stored: IntakeAnswer } | null> {
+  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission, how: IntervalInsert): Promise<Processed> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const rejections: Rejection[] = [...submission.rejections];
@@ -128,22 +138,17 @@ export class IntakePipeline {
     rejections.push(...validation.rejections);
 
     const periodMinutes = periodLengthMs(submission.periodLength) / 60_000;
-    const stored = await insertIntervals(client, validation.accepted, periodMinutes, batchSeq);
-    const { fresh, duplicates } = separateStored(validation.accepted, stored, rejections);
-    const groups = groupByBalancingGroup(fresh);
-    await recordBatchManifests(client, groups, periodMinutes, batchSeq, this.segments);
+    const { accepted } = validation;
+    const outputsOf = (values: readonly AcceptedInterval[]) => this.outputsOf(values, submission, receivedAt);
+    // Worked out while Postgres inserts the values, for the usual batch whose values are all new.
+    let whileInserting: BatchOutputs | undefined;
+    const stored = await insertIntervals(client, accepted, periodMinutes, batchSeq, how, () => (whileInserting = outputsOf(accepted)));
+    const { fresh, duplicates } = separateStored(accepted, stored, rejections);
+    const { groups, manifests, measured } = fresh === accepted && whileInserting !== undefined ? whileInserting : outputsOf(fresh);
+    await recordBatchManifests(client, manifests, periodMinutes, batchSeq, this.segments);
 
-    // Built from values the validation accepted: serialized without running zod over them again.
-    const outbox: SerializedEvent[] = [];
+    const outbox: SerializedEvent[] = [...measured];
     const correlationId = submission.batchId.slice(2, 66);
-    for (const [groupId, intervals] of groups) {
-      const parts = inParts(intervals, MAX_INTERVALS_PER_EVENT);
-      parts.forEach((slice, index) => {
-        const { fields, idSuffix } = partOf(index, parts.length);
-        const header = { batchId: submission.batchId, mpo: submission.mpo, groupId, periodLength: submission.periodLength, receivedAt, ...fields };
-        outbox.push(serializeTrustedEventSpliced(MeterIntervalsMeasured, header, measuredSeries(slice), { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
-      });
-    }
     const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
     rejectionParts.forEach((reasons, index) => {
       const { fields, idSuffix } = partOf(index, rejectionParts.length);
@@ -172,6 +177,35 @@ export class IntakePipeline {
     );
     return inserted.rowCount === 1 ? { answer, events } : null;
   }
+
+  /**
+   * What the new values of a batch make: their groups, the batch's manifests and the measured
+   * events, built from values the validation accepted (serialized without running zod over
+   * them again).
+   */
+  private outputsOf(values: readonly AcceptedInterval[], submission: VerifiedSubmission, receivedAt: string): BatchOutputs {
+    const groups = groupByBalancingGroup(values);
+    const measured: SerializedEvent[] = [];
+    const correlationId = submission.batchId.slice(2, 66);
+    for (const [groupId, intervals] of groups) {
+      const parts = inParts(intervals, MAX_INTERVALS_PER_EVENT);
+      parts.forEach((slice, index) => {
+        const { fields, idSuffix } = partOf(index, parts.length);
+        const header = { batchId: submission.batchId, mpo: submission.mpo, groupId, periodLength: submission.periodLength, receivedAt, ...fields };
+        measured.push(serializeTrustedEventSpliced(MeterIntervalsMeasured, header, measuredSeries(slice), { idParts: [submission.batchId, groupId, ...idSuffix], occurredAt: receivedAt, correlationId, key: groupId }));
+      });
+    }
+    return { groups, manifests: batchManifestsOf(groups, this.segments !== undefined), measured };
+  }
+}
+
+/** What `process` answers: the batch written, an earlier copy's answer, or null for a lost race. */
+type Processed = { answer: IntakeAnswer; events: EnqueuedEvent[] } | { stored: IntakeAnswer } | null;
+
+interface BatchOutputs {
+  readonly groups: ReadonlyMap<string, readonly AcceptedInterval[]>;
+  readonly manifests: readonly BatchManifest[];
+  readonly measured: readonly SerializedEvent[];
 }
 
 /**

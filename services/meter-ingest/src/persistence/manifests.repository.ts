@@ -39,44 +39,55 @@ export interface StoredValue extends ManifestValue {
   readonly periodStartMs: number;
 }
 
+/** A batch's count and digest in one group-period, with its lines when they are kept. */
+export interface BatchManifest {
+  readonly groupId: string;
+  readonly periodId: string;
+  readonly periodStartMs: number;
+  readonly count: number;
+  /** 0x-hex. */
+  readonly digest: string;
+  readonly segment?: ValuesSegment;
+}
+
 /**
- * The intake's one call (inside the batch's transaction), with the values it stored by
- * balancing group: the group-periods they are in are dirty (one row per group, period and
- * batch in manifest_dirty, insert-only, so batches never wait on each other), and the batch's
- * count and digest per group-period go to manifest_batches, computed here from the values in
- * memory (valuesDigest, a few ms per 10,000 values) instead of by sorting every value of the
- * period again in SQL. The manifest itself is computed later, off the intake's path. With
- * `segments`, the lines hashed are kept there for it (ManifestSegments).
+ * The batch's count and digest per group-period, computed from the values it stored, by
+ * balancing group (valuesDigest, a few ms per 10,000 values, instead of sorting every value
+ * of the period again in SQL); with `keepLines`, with the lines hashed (ManifestSegments).
+ * Pure: intake computes it while Postgres inserts the values.
  */
-export async function recordBatchManifests(client: PoolClient, byGroup: ReadonlyMap<string, readonly StoredValue[]>, periodMinutes: number, batchSeq: string, segments?: ManifestSegments): Promise<void> {
-  const groups: string[] = [];
-  const periods: string[] = [];
-  const counts: number[] = [];
-  const digests: string[] = [];
+export function batchManifestsOf(byGroup: ReadonlyMap<string, readonly StoredValue[]>, keepLines: boolean): BatchManifest[] {
+  const manifests: BatchManifest[] = [];
   for (const [groupId, values] of byGroup) {
     for (const [periodId, inPeriod] of byPeriod(values)) {
-      let count: number;
-      let digest: string;
-      if (segments) {
+      const periodStartMs = inPeriod[0].periodStartMs;
+      if (keepLines) {
         const segment = valuesSegment(inPeriod);
-        segments.keep(inPeriod[0].periodStartMs, groupId, batchSeq, segment);
-        ({ count, digest } = segment);
-      } else ({ count, digest } = valuesDigest(inPeriod));
-      groups.push(groupId);
-      periods.push(periodId);
-      counts.push(count);
-      // Stored as the SQL digests are, hex without 0x.
-      digests.push(digest.slice(2));
+        manifests.push({ groupId, periodId, periodStartMs, count: segment.count, digest: segment.digest, segment });
+      } else manifests.push({ groupId, periodId, periodStartMs, ...valuesDigest(inPeriod) });
     }
   }
-  if (groups.length === 0) return;
+  return manifests;
+}
+
+/**
+ * The intake's one call (inside the batch's transaction), with its batchManifestsOf: the
+ * group-periods they are in are dirty (one row per group, period and batch in manifest_dirty,
+ * insert-only, so batches never wait on each other), and the batch's count and digest per
+ * group-period go to manifest_batches. The manifest itself is computed later, off the
+ * intake's path. With `segments`, the lines hashed are kept there for it.
+ */
+export async function recordBatchManifests(client: PoolClient, manifests: readonly BatchManifest[], periodMinutes: number, batchSeq: string, segments?: ManifestSegments): Promise<void> {
+  if (manifests.length === 0) return;
+  for (const manifest of manifests) if (segments && manifest.segment) segments.keep(manifest.periodStartMs, manifest.groupId, batchSeq, manifest.segment);
   await client.query(
     `WITH marked AS (
        INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq)
        SELECT g, p::timestamptz, $3, $4::bigint FROM unnest($1::text[], $2::text[]) AS x(g, p) ON CONFLICT DO NOTHING)
      INSERT INTO manifest_batches (period_start, group_id, batch_seq, value_count, digest)
      SELECT p::timestamptz, g, $4::bigint, n, d FROM unnest($1::text[], $2::text[], $5::int[], $6::text[]) AS x(g, p, n, d)`,
-    [groups, periods, periodMinutes, batchSeq, counts, digests],
+    // Digests stored as the SQL digests are, hex without 0x.
+    [manifests.map((m) => m.groupId), manifests.map((m) => m.periodId), periodMinutes, batchSeq, manifests.map((m) => m.count), manifests.map((m) => m.digest.slice(2))],
   );
 }
 
