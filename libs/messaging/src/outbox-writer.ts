@@ -127,7 +127,20 @@ const ROWS_PER_INSERT = 10_000;
 export async function writeOutbox(em: EntityManager, events: readonly SerializedEvent[], options: { readonly notify?: boolean } = {}): Promise<EnqueuedEvent[]> {
   if (events.length === 0) return [];
   if (!em.queryRunner?.isTransactionActive) throw new Error('the outbox is written inside a transaction');
-  const schema = schemaOf(em);
+  return writeOutboxRows({ schema: schemaOf(em), query: (sql, params) => em.query(sql, params) }, events, options);
+}
+
+/** A connection inside a transaction, for callers that run theirs on the driver's client (meter-ingest's intake). */
+export interface OutboxTransaction {
+  /** The schema the outbox table is in. */
+  readonly schema: string;
+  query<T>(sql: string, params: unknown[]): Promise<T[]>;
+}
+
+/** writeOutbox on a transaction the caller holds open (it vouches for that). */
+export async function writeOutboxRows(tx: OutboxTransaction, events: readonly SerializedEvent[], options: { readonly notify?: boolean } = {}): Promise<EnqueuedEvent[]> {
+  if (events.length === 0) return [];
+  const { schema } = tx;
   const headersOf = traceHeaders();
   const enqueued: EnqueuedEvent[] = [];
   for (let from = 0; from < events.length; from += ROWS_PER_INSERT) {
@@ -139,14 +152,14 @@ export async function writeOutbox(em: EntityManager, events: readonly Serialized
       const n = params.length;
       return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
     });
-    const inserted: { position: string }[] = await em.query(
+    const inserted = await tx.query<{ position: string }>(
       `INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers") VALUES ${rows.join(', ')} RETURNING "position"::text AS position`,
       params,
     );
     chunk.forEach((event, i) => enqueued.push({ ...event, position: inserted[i].position, headers: headers[i].record }));
   }
   // Delivered to listeners on commit only, which is exactly when the relay should look.
-  if (options.notify ?? true) await em.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+  if (options.notify ?? true) await tx.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
   return enqueued;
 }
 

@@ -1,11 +1,11 @@
 import type { PoolClient } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { DomainError, formatInstant, periodLengthMs, type Clock } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected, measuredSeriesOf, sampledSeries } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
-import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutbox, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
-import { ValuesStoredBefore, insertIntervals, startBatch, type IntervalInsert } from './interval-store';
+import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutboxRows, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
+import { ValuesStoredBefore, beginBatch, insertIntervals, type IntervalInsert } from './interval-store';
 import { RegistryCache, type CachedRegistryView } from './registry-cache';
 import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
@@ -59,37 +59,40 @@ export class IntakePipeline {
       throw refusalListing('invalid', 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored${listed}`, submission.rejections.slice(0, 1000));
     }
     await this.partitions.ensureFor(instantsOf(submission));
+    // The connection from TypeORM's pool; the transaction on the driver's client, so that it
+    // opens in the batch's first round trip (beginBatch).
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
-      await runner.startTransaction();
-      let processed: Processed;
       try {
-        processed = await this.process(client, runner.manager, submission, 'copy');
+        let processed: Processed;
+        try {
+          processed = await this.process(client, submission, 'copy');
+        } catch (error) {
+          if (!(error instanceof ValuesStoredBefore)) throw error;
+          // A value was stored before, which aborted the transaction: the batch again, through staging.
+          await client.query('ROLLBACK');
+          processed = await this.process(client, submission, 'staging');
+        }
+        if (processed === null) {
+          // A concurrent copy of the same batch committed first: answer as it did.
+          await client.query('ROLLBACK');
+          const theirs = await this.storedAnswer(submission.batchId);
+          if (!theirs) throw new Error(`batch ${submission.batchId} vanished after a key conflict`);
+          return replayOf(theirs, submission);
+        }
+        if ('stored' in processed) {
+          // Stored before (beginBatch found it): its answer again, nothing written.
+          await client.query('ROLLBACK');
+          return replayOf(processed.stored, submission);
+        }
+        await client.query('COMMIT');
+        return { answer: processed.answer, replayed: false, events: processed.events };
       } catch (error) {
-        if (!(error instanceof ValuesStoredBefore)) throw error;
-        // A value was stored before, which aborted the transaction: the batch again, through staging.
-        await runner.rollbackTransaction();
-        await runner.startTransaction();
-        processed = await this.process(client, runner.manager, submission, 'staging');
+        // Harmless when the transaction has ended: Postgres only warns.
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      if (processed === null) {
-        // A concurrent copy of the same batch committed first: answer as it did.
-        await runner.rollbackTransaction();
-        const theirs = await this.storedAnswer(submission.batchId);
-        if (!theirs) throw new Error(`batch ${submission.batchId} vanished after a key conflict`);
-        return replayOf(theirs, submission);
-      }
-      if ('stored' in processed) {
-        // Stored before (startBatch found it): its answer again, nothing written.
-        await runner.rollbackTransaction();
-        return replayOf(processed.stored, submission);
-      }
-      await runner.commitTransaction();
-      return { answer: processed.answer, replayed: false, events: processed.events };
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
     } finally {
       await runner.release();
     }
@@ -101,16 +104,17 @@ export class IntakePipeline {
   }
 
   /**
-   * The batch in the caller's transaction, its values inserted `how`: what was written;
-   * `stored` when it was stored before (nothing written); null when a concurrent copy
-   * committed first (roll back). Throws ValuesStoredBefore when a direct COPY met a stored value.
+   * The batch in a transaction it opens on `client` (the caller ends it), its values inserted
+   * `how`: what was written; `stored` when it was stored before (nothing written); null when
+   * a concurrent copy committed first (roll back). Throws ValuesStoredBefore when a direct
+   * COPY met a stored value.
    */
-  private async process(client: PoolClient, em: EntityManager, submission: VerifiedSubmission, how: IntervalInsert): Promise<Processed> {
+  private async process(client: PoolClient, submission: VerifiedSubmission, how: IntervalInsert): Promise<Processed> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
-    const { batchSeq, registryRevision, storedAnswer } = await startBatch(client, submission.batchId);
+    const { batchSeq, registryRevision, storedAnswer } = await beginBatch(client, submission.batchId);
     if (storedAnswer !== null) return { stored: storedAnswer };
 
     let values = submission.intervals;
@@ -155,7 +159,7 @@ export class IntakePipeline {
       const data = { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons, ...fields };
       outbox.push(serializeTrustedEvent(MeterReadingsRejected, data, { idParts: [submission.batchId, ...idSuffix], occurredAt: receivedAt, correlationId }));
     });
-    const events = await writeOutbox(em, outbox, { notify: this.notifyRelay });
+    const events = await writeOutboxRows({ schema: this.schema, query: async (sql, params) => (await client.query(sql, params)).rows }, outbox, { notify: this.notifyRelay });
 
     const answer: IntakeAnswer = {
       batchId: submission.batchId,

@@ -61,7 +61,7 @@ export class RegistryCache {
     return this.at(client, rows[0]?.[0] ?? '0');
   }
 
-  /** `current` for a revision the caller has read in the same transaction (startBatch reads it with the batch's number). */
+  /** `current` for a revision the caller has read in the same transaction (beginBatch reads it with the batch's number). */
   async at(client: PoolClient, revision: string): Promise<CachedRegistryView> {
     if (revision !== this.revision) await this.catchUp(client, revision);
     return new CachedRegistryView(this.meters, revision, undefined, this.sequences);
