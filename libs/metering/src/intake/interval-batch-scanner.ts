@@ -184,7 +184,7 @@ class Scanner {
           meterId = this.meterId();
         } else if (key === EntryKey.PeriodId) {
           if (period !== -1) throw NOT_FAST;
-          if (lastPeriod >= 0 && this.startsWithPeriod(lastPeriodStart, lastPeriodEnd)) period = lastPeriod;
+          if (lastPeriod >= 0 && this.takeString(this.b, lastPeriodStart, lastPeriodEnd - lastPeriodStart)) period = lastPeriod;
           else {
             this.at -= 1;
             this.string();
@@ -228,10 +228,9 @@ class Scanner {
     if (b[at] !== QUOTE) throw NOT_FAST;
     const key = ENTRY_KEY_BY_FIRST_BYTE[b[at + 1]];
     if (key === undefined) throw NOT_FAST;
+    this.at = at + 1;
     const bytes = ENTRY_KEY_BYTES[key];
-    const end = at + 1 + bytes.length;
-    if (b[end] !== QUOTE || !sameBytes(b, at + 1, bytes, 0, bytes.length)) throw NOT_FAST;
-    this.at = end + 1;
+    if (!this.takeString(bytes, 0, bytes.length)) throw NOT_FAST;
     return key;
   }
 
@@ -263,10 +262,12 @@ class Scanner {
     return knownMeterId(b, start, i, hash);
   }
 
-  /** Whether the string from here is the period [start, end) read before; if so, it is consumed with its closing quote. */
-  private startsWithPeriod(start: number, end: number): boolean {
-    const length = end - start;
-    if (this.b[this.at + length] !== QUOTE || !sameBytes(this.b, this.at, this.b, start, length)) return false;
+  /**
+   * Whether the string's content from here is `length` bytes of `source` from `sourceStart`,
+   * then its closing quote; if so, both are consumed.
+   */
+  private takeString(source: Uint8Array, sourceStart: number, length: number): boolean {
+    if (this.b[this.at + length] !== QUOTE || !sameBytes(this.b, this.at, source, sourceStart, length)) return false;
     this.at += length + 1;
     return true;
   }
@@ -294,14 +295,7 @@ class Scanner {
 
   /** One of the quality names, through the closing quote. */
   private quality(): Quality {
-    const b = this.b;
-    const at = this.at;
-    for (const [quality, bytes] of QUALITY_BYTES) {
-      if (b[at + bytes.length] === QUOTE && sameBytes(b, at, bytes, 0, bytes.length)) {
-        this.at = at + bytes.length + 1;
-        return quality;
-      }
-    }
+    for (const [quality, bytes] of QUALITY_BYTES) if (this.takeString(bytes, 0, bytes.length)) return quality;
     throw NOT_FAST;
   }
 

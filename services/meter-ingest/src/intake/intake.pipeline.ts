@@ -65,15 +65,7 @@ export class IntakePipeline {
     try {
       const client = (await runner.connect()) as PoolClient;
       try {
-        let processed: Processed;
-        try {
-          processed = await this.process(client, submission, 'copy');
-        } catch (error) {
-          if (!(error instanceof ValuesStoredBefore)) throw error;
-          // A value was stored before, which aborted the transaction: the batch again, through staging.
-          await client.query('ROLLBACK');
-          processed = await this.process(client, submission, 'staging');
-        }
+        const processed = await this.processDirectFirst(client, submission);
         if (processed === null) {
           // A concurrent copy of the same batch committed first: answer as it did.
           await client.query('ROLLBACK');
@@ -95,6 +87,17 @@ export class IntakePipeline {
       }
     } finally {
       await runner.release();
+    }
+  }
+
+  /** process with the direct COPY; when it meets a value stored before (which aborted the transaction), again through staging. */
+  private async processDirectFirst(client: PoolClient, submission: VerifiedSubmission): Promise<Processed> {
+    try {
+      return await this.process(client, submission, 'copy');
+    } catch (error) {
+      if (!(error instanceof ValuesStoredBefore)) throw error;
+      await client.query('ROLLBACK');
+      return this.process(client, submission, 'staging');
     }
   }
 
@@ -152,7 +155,7 @@ export class IntakePipeline {
     await recordBatchManifests(client, manifests, periodMinutes, batchSeq, this.segments);
 
     const outbox: SerializedEvent[] = [...measured];
-    const correlationId = submission.batchId.slice(2, 66);
+    const correlationId = correlationOf(submission);
     const rejectionParts = inParts(rejections, MAX_REJECTIONS_PER_EVENT);
     rejectionParts.forEach((reasons, index) => {
       const { fields, idSuffix } = partOf(index, rejectionParts.length);
@@ -190,7 +193,7 @@ export class IntakePipeline {
   private outputsOf(values: readonly AcceptedInterval[], submission: VerifiedSubmission, receivedAt: string): BatchOutputs {
     const groups = groupByBalancingGroup(values);
     const measured: SerializedEvent[] = [];
-    const correlationId = submission.batchId.slice(2, 66);
+    const correlationId = correlationOf(submission);
     for (const [groupId, intervals] of groups) {
       const parts = inParts(intervals, MAX_INTERVALS_PER_EVENT);
       parts.forEach((slice, index) => {
@@ -201,6 +204,11 @@ export class IntakePipeline {
     }
     return { groups, manifests: batchManifestsOf(groups, this.segments !== undefined), measured };
   }
+}
+
+/** A batch's events share its digest, without 0x, as their correlation id. */
+function correlationOf(submission: VerifiedSubmission): string {
+  return submission.batchId.slice(2, 66);
 }
 
 /** What `process` answers: the batch written, an earlier copy's answer, or null for a lost race. */

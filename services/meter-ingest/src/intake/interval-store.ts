@@ -73,7 +73,8 @@ export class ValuesStoredBefore extends Error {
 /**
  * Inserts the accepted values; with `staging`, values already stored (by an earlier batch)
  * are left alone and returned so the caller can tell same-content no-ops from conflicts.
- * `meanwhile` runs once the COPY data is handed to the connection, while Postgres inserts it.
+ * With `copy`, `meanwhile` runs once the COPY data is handed to the connection, while
+ * Postgres inserts it.
  */
 export async function insertIntervals(client: PoolClient, values: readonly AcceptedInterval[], periodMinutes: number, batchSeq: string, how: IntervalInsert, meanwhile?: () => void): Promise<StoredConflict[]> {
   if (values.length === 0) return [];
@@ -91,7 +92,9 @@ export async function insertIntervals(client: PoolClient, values: readonly Accep
   }
   // Created in this transaction if missing (a rolled-back creation must not be remembered).
   await client.query(`CREATE TEMP TABLE IF NOT EXISTS interval_staging (LIKE intervals) ON COMMIT DELETE ROWS`);
-  await copyChunks(client, `COPY interval_staging (${INTERVAL_COLUMNS}) FROM STDIN (FORMAT binary)`, chunks, meanwhile);
+  // No `meanwhile` here: a batch comes this way because some values were stored, so work that
+  // assumes every value new would be thrown away.
+  await copyChunks(client, `COPY interval_staging (${INTERVAL_COLUMNS}) FROM STDIN (FORMAT binary)`, chunks);
   const inserted = await client.query(`INSERT INTO intervals SELECT * FROM interval_staging ON CONFLICT (meter_id, period_start) DO NOTHING`);
   if (inserted.rowCount === values.length) return [];
   const { rows } = await client.query<{ meter_id: string; period_start_ms: number; energy_wh: string; quality: string }>(
