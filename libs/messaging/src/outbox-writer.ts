@@ -114,15 +114,13 @@ function sampleLongArrays(data: unknown): unknown {
 }
 
 // Five parameters a row; Postgres takes at most 65,535 in one statement.
-const ROWS_PER_INSERT = 10_000;
+export const OUTBOX_ROWS_PER_INSERT = 10_000;
 
 /**
  * THE outbox writer: rows in the caller's transaction, published if and only if it commits.
  * `notify` (default true) wakes the outbox relay on commit; a caller that publishes the
  * returned events itself right after commit (publishCommitted) passes false, and the relay's
- * poll only picks up what that missed. One text parameter per payload: text parameters go
- * as they are, where a text[] would be escaped character by character (slow for a megabyte
- * of JSON quotes).
+ * poll only picks up what that missed.
  */
 export async function writeOutbox(em: EntityManager, events: readonly SerializedEvent[], options: { readonly notify?: boolean } = {}): Promise<EnqueuedEvent[]> {
   if (events.length === 0) return [];
@@ -140,27 +138,50 @@ export interface OutboxTransaction {
 /** writeOutbox on a transaction the caller holds open (it vouches for that). */
 export async function writeOutboxRows(tx: OutboxTransaction, events: readonly SerializedEvent[], options: { readonly notify?: boolean } = {}): Promise<EnqueuedEvent[]> {
   if (events.length === 0) return [];
-  const { schema } = tx;
-  const headersOf = traceHeaders();
   const enqueued: EnqueuedEvent[] = [];
-  for (let from = 0; from < events.length; from += ROWS_PER_INSERT) {
-    const chunk = events.slice(from, from + ROWS_PER_INSERT);
-    const params: string[] = [];
-    const headers = chunk.map((event) => headersOf(event.trace));
-    const rows = chunk.map((event, i) => {
-      params.push(event.id, event.type, event.subject, event.payload, headers[i].json);
-      const n = params.length;
-      return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
-    });
-    const inserted = await tx.query<{ position: string }>(
-      `INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers") VALUES ${rows.join(', ')} RETURNING "position"::text AS position`,
-      params,
-    );
-    chunk.forEach((event, i) => enqueued.push({ ...event, position: inserted[i].position, headers: headers[i].record }));
+  for (let from = 0; from < events.length; from += OUTBOX_ROWS_PER_INSERT) {
+    const insert = outboxInsert(tx.schema, events.slice(from, from + OUTBOX_ROWS_PER_INSERT));
+    const inserted = await tx.query<{ position: string }>(insert.sql, insert.params);
+    enqueued.push(...insert.enqueued(inserted.map((row) => row.position)));
   }
   // Delivered to listeners on commit only, which is exactly when the relay should look.
-  if (options.notify ?? true) await tx.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]);
+  if (options.notify ?? true) await tx.query(`SELECT pg_notify($1, '')`, [outboxChannel(tx.schema)]);
   return enqueued;
+}
+
+/** The outbox rows of some events as one statement, for writeOutboxRows or a caller's own statement. */
+export interface OutboxInsert {
+  /** `INSERT … RETURNING "position"::text AS position`, one row per event in their order. */
+  readonly sql: string;
+  readonly params: string[];
+  /** The events with the positions the statement returned, in the same order. */
+  enqueued(positions: readonly string[]): EnqueuedEvent[];
+}
+
+/**
+ * The INSERT of up to OUTBOX_ROWS_PER_INSERT events, its parameters numbered from
+ * `firstParam` (a caller that writes it as a CTE of a larger statement numbers its own
+ * before). One text parameter per payload: text parameters go as they are, where a text[]
+ * would be escaped character by character (slow for a megabyte of JSON quotes).
+ */
+export function outboxInsert(schema: string, events: readonly SerializedEvent[], firstParam = 1): OutboxInsert {
+  if (events.length === 0 || events.length > OUTBOX_ROWS_PER_INSERT) throw new RangeError(`an outbox insert holds 1 to ${OUTBOX_ROWS_PER_INSERT} events, not ${events.length}`);
+  const headersOf = traceHeaders();
+  const headers = events.map((event) => headersOf(event.trace));
+  const params: string[] = [];
+  const rows = events.map((event, i) => {
+    params.push(event.id, event.type, event.subject, event.payload, headers[i].json);
+    const n = firstParam + params.length - 1;
+    return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::jsonb)`;
+  });
+  return {
+    sql: `INSERT INTO "${schema}"."outbox" ("event_id", "event_type", "subject", "payload", "headers") VALUES ${rows.join(', ')} RETURNING "position"::text AS position`,
+    params,
+    enqueued: (positions) => {
+      if (positions.length !== events.length) throw new Error(`the outbox returned ${positions.length} positions for ${events.length} events`);
+      return events.map((event, i) => ({ ...event, position: positions[i], headers: headers[i].record }));
+    },
+  };
 }
 
 /** Trace headers per context, computed once for all the rows that share one. */

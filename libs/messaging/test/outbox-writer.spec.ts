@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, deterministicEventId } from '@gridledger/events';
-import { serializeEvent, serializeTrustedEvent } from '../src/outbox-writer';
+import { OUTBOX_ROWS_PER_INSERT, outboxInsert, serializeEvent, serializeTrustedEvent } from '../src/outbox-writer';
 
 const Measured = defineEvent({
   type: 'meter.sample.measured',
@@ -51,5 +51,32 @@ describe('serializeTrustedEvent checks the data against the schema by sample', (
   it('passes well-formed data of any length and writes every element', () => {
     const payload = JSON.parse(serializeTrustedEvent(Measured, { label: 'x', values: values(10_000) }, parts).payload);
     expect(payload.data.values).toHaveLength(10_000);
+  });
+});
+
+describe('outboxInsert', () => {
+  const event = (n: number) => ({ id: `id-${n}`, type: 'meter.sample.measured', subject: 'meter.sample.measured.G1', payload: `{"n":${n}}` });
+
+  it('numbers its five parameters a row from the first one it is given, in the events\' order', () => {
+    const insert = outboxInsert('meter_ingest', [event(1), event(2)], 4);
+    expect(insert.sql).toContain('"meter_ingest"."outbox"');
+    expect(insert.sql).toContain('VALUES ($4, $5, $6, $7, $8::jsonb), ($9, $10, $11, $12, $13::jsonb) RETURNING');
+    expect(insert.params.filter((_, i) => i % 5 !== 4)).toEqual(['id-1', 'meter.sample.measured', 'meter.sample.measured.G1', '{"n":1}', 'id-2', 'meter.sample.measured', 'meter.sample.measured.G1', '{"n":2}']);
+    // The trace headers of the active context, as JSON.
+    expect(() => JSON.parse(insert.params[4])).not.toThrow();
+  });
+
+  it('gives each event the position returned for its row, and refuses a count that does not match', () => {
+    const insert = outboxInsert('public', [event(1), event(2)]);
+    expect(insert.enqueued(['10', '11']).map((enqueued) => [enqueued.id, enqueued.position])).toEqual([
+      ['id-1', '10'],
+      ['id-2', '11'],
+    ]);
+    expect(() => insert.enqueued(['10'])).toThrow(/1 positions for 2 events/);
+  });
+
+  it('holds 1 to OUTBOX_ROWS_PER_INSERT events', () => {
+    expect(() => outboxInsert('public', [])).toThrow(RangeError);
+    expect(() => outboxInsert('public', Array.from({ length: OUTBOX_ROWS_PER_INSERT + 1 }, (_, n) => event(n)))).toThrow(RangeError);
   });
 });

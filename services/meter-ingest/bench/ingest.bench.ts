@@ -29,7 +29,7 @@ const GROUPS = 20;
 /** Batches that hold one quarter hour of every meter. */
 const BATCHES_PER_PERIOD = Math.max(1, Math.floor(METERS / BATCH_VALUES));
 /** The young generation meter-ingest runs with in production: a batch's objects die young instead of being promoted. */
-const SERVICE_NODE_OPTIONS = '--max-semi-space-size=32';
+const SERVICE_NODE_OPTIONS = '--max-semi-space-size=64';
 const FIRST_PERIOD_MS = Date.parse('2026-03-01T00:00:00Z');
 const QUARTER_HOUR_MS = 900_000;
 

@@ -43,4 +43,27 @@ describe('CachedRegistryView', () => {
     expect(['A', 'Y'].map((id) => completed.get(id))).toEqual([[version('A', 'SEQ')], []]);
     expect(completed.missed.size).toBe(0);
   });
+
+  it('is the remembered sequence itself when a batch follows it throughout, and its prefix when the batch is shorter', () => {
+    const whole = new CachedRegistryView(known, '7', undefined, sequences);
+    ['A', 'B', 'C'].forEach((id) => whole.get(id));
+    expect(whole.asked()).toBe(remembered);
+    const shorter = new CachedRegistryView(known, '7', undefined, sequences);
+    ['A', 'B'].forEach((id) => shorter.get(id));
+    expect(shorter.asked()).toEqual({ meterIds: ['A', 'B'], versions: [[version('A', 'SEQ')], [version('B', 'SEQ')]] });
+  });
+
+  it('records the followed prefix once a batch leaves the sequence, and follows it again where positions match', () => {
+    const view = new CachedRegistryView(known, '7', undefined, sequences);
+    expect(['A', 'B', 'X', 'D'].map((id) => view.get(id)?.[0]?.groupId ?? 'none')).toEqual(['SEQ', 'SEQ', 'none', 'none']);
+    const longer = new CachedRegistryView(known, '7', undefined, sequences);
+    expect(['A', 'X', 'C', 'B'].map((id) => longer.get(id)?.[0]?.groupId ?? 'none')).toEqual(['SEQ', 'none', 'SEQ', 'MAP']);
+    expect(longer.asked().meterIds).toEqual(['A', 'X', 'C', 'B']);
+    expect(view.asked()).toEqual({ meterIds: ['A', 'B', 'X', 'D'], versions: [[version('A', 'SEQ')], [version('B', 'SEQ')], undefined, undefined] });
+    expect([...view.missed]).toEqual(['X', 'D']);
+  });
+
+  it('asks nothing of an empty batch', () => {
+    expect(new CachedRegistryView(known, '7', undefined, sequences).asked()).toEqual({ meterIds: [], versions: [] });
+  });
 });

@@ -4,13 +4,14 @@ import { DomainError, formatInstant, periodLengthMs, type Clock } from '@gridled
 import { MAX_INTERVALS_PER_EVENT, MAX_REJECTIONS_PER_EVENT, MeterIntervalsMeasured, MeterReadingsRejected, measuredSeriesOf, sampledSeries } from '@gridledger/events';
 import { compareWithStored, rejection, validateIntervals, type AcceptedInterval, type Rejection } from '@gridledger/metering';
 import { inParts, partOf } from './event-parts';
-import { serializeTrustedEvent, serializeTrustedEventSpliced, writeOutboxRows, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
+import { serializeTrustedEvent, serializeTrustedEventSpliced, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
 import { ValuesStoredBefore, beginBatch, insertIntervals, type IntervalInsert } from './interval-store';
 import { RegistryCache, type CachedRegistryView } from './registry-cache';
 import { IntervalPartitions } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
-import { batchManifestsOf, recordBatchManifests, type BatchManifest } from '../persistence/manifests.repository';
+import { batchManifestsOf, type BatchManifest } from '../persistence/manifests.repository';
+import { closeBatch } from './batch-closing';
 import type { ManifestSegments } from '../manifests/manifest-segments';
 
 export interface IntakeOutcome {
@@ -152,7 +153,6 @@ export class IntakePipeline {
     const stored = await insertIntervals(client, accepted, periodMinutes, batchSeq, how, () => (whileInserting = outputsOf(accepted)));
     const { fresh, duplicates } = separateStored(accepted, stored, rejections);
     const { groups, manifests, measured } = fresh === accepted && whileInserting !== undefined ? whileInserting : outputsOf(fresh);
-    await recordBatchManifests(client, manifests, periodMinutes, batchSeq, this.segments);
 
     const outbox: SerializedEvent[] = [...measured];
     const correlationId = correlationOf(submission);
@@ -162,7 +162,6 @@ export class IntakePipeline {
       const data = { batchId: submission.batchId, mpo: submission.mpo, receivedAt, reasons, ...fields };
       outbox.push(serializeTrustedEvent(MeterReadingsRejected, data, { idParts: [submission.batchId, ...idSuffix], occurredAt: receivedAt, correlationId }));
     });
-    const events = await writeOutboxRows({ schema: this.schema, query: async (sql, params) => (await client.query(sql, params)).rows }, outbox, { notify: this.notifyRelay });
 
     const answer: IntakeAnswer = {
       batchId: submission.batchId,
@@ -177,12 +176,10 @@ export class IntakePipeline {
       rejections,
       notes,
     };
-    const inserted = await client.query(
-      `INSERT INTO raw_batches (batch_id, seq, format, source, mpo, signature, signed_request, body, body_encoding, received_at, answer)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (batch_id) DO NOTHING`,
-      [submission.batchId, batchSeq, submission.format, submission.source, submission.mpo, submission.signature, JSON.stringify(submission.signedRequest), submission.body, submission.bodyEncoding, receivedAt, JSON.stringify(answer)],
-    );
-    return inserted.rowCount === 1 ? { answer, events } : null;
+    const { batchId, format, source, mpo, signature, body, bodyEncoding } = submission;
+    const raw = { batchId, format, source, mpo, signature, signedRequest: JSON.stringify(submission.signedRequest), body, bodyEncoding, receivedAt, answer: JSON.stringify(answer) };
+    const closed = await closeBatch(client, { schema: this.schema, batchSeq, periodMinutes, manifests, events: outbox, notify: this.notifyRelay, raw, segments: this.segments });
+    return closed.stored ? { answer, events: closed.events } : null;
   }
 
   /**

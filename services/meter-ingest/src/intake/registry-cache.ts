@@ -178,8 +178,15 @@ export interface MeterSequence {
 export class CachedRegistryView implements RegistryView {
   /** Meters asked for that neither map holds. */
   readonly missed = new Set<string>();
-  private readonly askedIds: string[] = [];
-  private readonly answers: (readonly RegistryVersion[] | undefined)[] = [];
+  private count = 0;
+  /**
+   * The meters asked for and the answers, written only once the batch leaves the remembered
+   * sequence (or has none): a batch that follows it throughout is that sequence, and two
+   * arrays of 10,000 built per batch, then kept by `learn` in place of equal ones, were
+   * garbage the collector promoted.
+   */
+  private askedIds: string[] | undefined;
+  private answers: (readonly RegistryVersion[] | undefined)[] = [];
   /** The remembered sequence this batch follows (chosen by its first meter), if any. */
   private sequence: MeterSequence | undefined;
 
@@ -191,12 +198,19 @@ export class CachedRegistryView implements RegistryView {
   ) {}
 
   get(meterId: string): readonly RegistryVersion[] | undefined {
-    const at = this.askedIds.length;
+    const at = this.count;
+    this.count += 1;
     if (at === 0) this.sequence = this.sequences?.get(meterId);
     // The same meter at the same position as in the remembered batch: its answer, without a
     // lookup (remembered under this revision, so the maps would answer the same).
-    let versions = this.sequence !== undefined && this.sequence.meterIds[at] === meterId ? this.sequence.versions[at] : undefined;
-    if (versions === undefined) versions = this.loaded?.get(meterId) ?? this.known.get(meterId);
+    const remembered = this.sequence !== undefined && this.sequence.meterIds[at] === meterId ? this.sequence.versions[at] : undefined;
+    if (remembered !== undefined && this.askedIds === undefined) return remembered;
+    if (this.askedIds === undefined) {
+      // The first meter off the remembered sequence: the meters before it are its prefix.
+      this.askedIds = this.sequence?.meterIds.slice(0, at) ?? [];
+      this.answers = this.sequence?.versions.slice(0, at) ?? [];
+    }
+    const versions = remembered ?? this.loaded?.get(meterId) ?? this.known.get(meterId);
     if (versions === undefined) this.missed.add(meterId);
     this.askedIds.push(meterId);
     this.answers.push(versions);
@@ -205,7 +219,11 @@ export class CachedRegistryView implements RegistryView {
 
   /** The meters asked for so far, in order, with the answers (RegistryCache.learn). */
   asked(): MeterSequence {
-    return { meterIds: this.askedIds, versions: this.answers };
+    if (this.askedIds !== undefined) return { meterIds: this.askedIds, versions: this.answers };
+    const followed = this.sequence;
+    if (followed === undefined || this.count === 0) return { meterIds: [], versions: [] };
+    if (this.count === followed.meterIds.length) return followed;
+    return { meterIds: followed.meterIds.slice(0, this.count), versions: followed.versions.slice(0, this.count) };
   }
 
   /** The same view with the meters it missed read; it keeps the sequences of its revision. */

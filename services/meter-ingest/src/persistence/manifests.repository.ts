@@ -1,5 +1,4 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { EMPTY_VALUES_DIGEST, digestOfSegments, formatInstant, valuesDigest, valuesSegment, type GroupPeriodManifestDigests, type ManifestValue, type SignedBatchRequest, type ValuesDigest, type ValuesSegment } from '@gridledger/domain';
 import { MAX_INTERVALS_PER_EVENT, MeterIntervalsMeasured, deterministicEventId } from '@gridledger/events';
@@ -71,24 +70,31 @@ export function batchManifestsOf(byGroup: ReadonlyMap<string, readonly StoredVal
 }
 
 /**
- * The intake's one call (inside the batch's transaction), with its batchManifestsOf: the
- * group-periods they are in are dirty (one row per group, period and batch in manifest_dirty,
- * insert-only, so batches never wait on each other), and the batch's count and digest per
- * group-period go to manifest_batches. The manifest itself is computed later, off the
- * intake's path. With `segments`, the lines hashed are kept there for it.
+ * The intake's part of the batch's closing statement (closeBatch), with its batchManifestsOf:
+ * the group-periods they are in are dirty (one row per group, period and batch in
+ * manifest_dirty, insert-only, so batches never wait on each other), and the batch's count
+ * and digest per group-period go to manifest_batches. The manifest itself is computed later,
+ * off the intake's path. Returns the two data-modifying CTEs, their values numbered by
+ * `param`; none for a batch without values.
  */
-export async function recordBatchManifests(client: PoolClient, manifests: readonly BatchManifest[], periodMinutes: number, batchSeq: string, segments?: ManifestSegments): Promise<void> {
-  if (manifests.length === 0) return;
-  for (const manifest of manifests) if (segments && manifest.segment) segments.keep(manifest.periodStartMs, manifest.groupId, batchSeq, manifest.segment);
-  await client.query(
-    `WITH marked AS (
-       INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq)
-       SELECT g, p::timestamptz, $3, $4::bigint FROM unnest($1::text[], $2::text[]) AS x(g, p) ON CONFLICT DO NOTHING)
-     INSERT INTO manifest_batches (period_start, group_id, batch_seq, value_count, digest)
-     SELECT p::timestamptz, g, $4::bigint, n, d FROM unnest($1::text[], $2::text[], $5::int[], $6::text[]) AS x(g, p, n, d)`,
+export function batchManifestWrites(manifests: readonly BatchManifest[], periodMinutes: number, batchSeq: string, param: (value: unknown) => string): string[] {
+  if (manifests.length === 0) return [];
+  const groups = param(manifests.map((m) => m.groupId));
+  const periods = param(manifests.map((m) => m.periodId));
+  const seq = param(batchSeq);
+  return [
+    `marked AS (INSERT INTO manifest_dirty (group_id, period_start, period_minutes, batch_seq)
+       SELECT g, p::timestamptz, ${param(periodMinutes)}, ${seq}::bigint FROM unnest(${groups}::text[], ${periods}::text[]) AS x(g, p) ON CONFLICT DO NOTHING)`,
     // Digests stored as the SQL digests are, hex without 0x.
-    [manifests.map((m) => m.groupId), manifests.map((m) => m.periodId), periodMinutes, batchSeq, manifests.map((m) => m.count), manifests.map((m) => m.digest.slice(2))],
-  );
+    `batch_digests AS (INSERT INTO manifest_batches (period_start, group_id, batch_seq, value_count, digest)
+       SELECT p::timestamptz, g, ${seq}::bigint, n, d FROM unnest(${groups}::text[], ${periods}::text[], ${param(manifests.map((m) => m.count))}::int[], ${param(manifests.map((m) => m.digest.slice(2)))}::text[]) AS x(g, p, n, d))`,
+  ];
+}
+
+/** With `segments`, the lines the batch hashed are kept there for the manifest loop (ManifestSegments). */
+export function keepBatchSegments(manifests: readonly BatchManifest[], batchSeq: string, segments?: ManifestSegments): void {
+  if (!segments) return;
+  for (const manifest of manifests) if (manifest.segment) segments.keep(manifest.periodStartMs, manifest.groupId, batchSeq, manifest.segment);
 }
 
 /** A group's values by period; a batch mostly holds one period, which needs no copy. */
