@@ -1,5 +1,5 @@
 import type { AcceptedInterval } from '@gridledger/metering';
-import { intervalCopyChunks } from '../src/intake/interval-store';
+import { COPY_CHUNK_BYTES, intervalCopyChunks } from '../src/intake/interval-store';
 
 /** Reads COPY BINARY data back: one array of fields (Buffers) per row. */
 function rowsOf(data: Buffer): Buffer[][] {
@@ -58,11 +58,11 @@ describe('intervalCopyChunks (COPY BINARY of accepted values)', () => {
     });
   });
 
-  it('splits a large batch into chunks of about 64 KiB that join into one stream', () => {
-    const values = Array.from({ length: 10_000 }, (_, i) => value(i, BigInt(i * 7)));
+  it('splits a large batch into chunks of about COPY_CHUNK_BYTES that join into one stream', () => {
+    const values = Array.from({ length: 40_000 }, (_, i) => value(i, BigInt(i * 7)));
     const chunks = [...intervalCopyChunks(values, 15, '1')];
     expect(chunks.length).toBeGreaterThan(10);
-    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(70_000);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(COPY_CHUNK_BYTES + 1024);
     const rows = rowsOf(Buffer.concat(chunks));
     expect(rows.map((fields) => fields[3].readBigInt64BE(0))).toEqual(values.map((v) => v.energyWh));
   });
