@@ -125,6 +125,29 @@ describe('ValuesDigester writes the canonical lines as bytes', () => {
     );
   });
 
+  it('digests interleaved and successive digesters apart (a spent one gives its chunk to the next, never to two at once)', () => {
+    const lines = (from: number) => Array.from({ length: 4000 }, (_, i) => ({ meterId: `M-${from + i}`, direction: 'consumption' as Direction, energyWh: BigInt(from + i) }));
+    const [a, b] = [lines(0), lines(100_000)];
+    const first = new ValuesDigester({ keepLines: true });
+    const second = new ValuesDigester({ keepLines: true });
+    a.forEach((v, i) => {
+      first.add(v.meterId, v.direction, v.energyWh);
+      second.add(b[i].meterId, b[i].direction, b[i].energyWh);
+    });
+    expect(first.result()).toEqual({ count: a.length, digest: sha(a.map(manifestLine).join('')) });
+    // The next digester takes the first one's chunk; the first's kept lines are copies.
+    const third = new ValuesDigester();
+    b.forEach((v) => third.add(v.meterId, v.direction, v.energyWh));
+    expect(second.result()).toEqual({ count: b.length, digest: sha(b.map(manifestLine).join('')) });
+    expect(third.result()).toEqual({ count: b.length, digest: sha(b.map(manifestLine).join('')) });
+    expect(Buffer.concat([...first.lines()]).toString('utf8')).toBe(a.map(manifestLine).join(''));
+    // Added after result (a misuse): it writes into a chunk of its own, not the one it gave back.
+    const reused = new ValuesDigester();
+    reused.add('M-1', 'consumption', 1n);
+    first.add('M-X', 'production', 5n);
+    expect(reused.result()).toEqual({ count: 1, digest: sha(manifestLine({ meterId: 'M-1', direction: 'consumption', energyWh: 1n })) });
+  });
+
   it('crosses many chunk boundaries with long, non-ASCII and huge values', () => {
     const list = Array.from({ length: 8000 }, (_, i) => ({
       meterId: `${i % 997 === 0 ? 'Zähler-€' : 'DE'}${'0'.repeat(50)}${i}`,
