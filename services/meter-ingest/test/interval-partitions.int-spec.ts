@@ -7,7 +7,9 @@ import { verifyJsonSubmission } from '../src/intake/json-submission';
 import { MeterRegistryService } from '../src/registry/meter-registry.service';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './support/throwaway-database';
 import { intervalJson, meterJson, signedBatch } from './support/fixtures';
-import { MIGRATIONS } from '../src/migrations';
+import { MIGRATIONS, SCHEMA } from '../src/migrations';
+import { beginBatch } from '../src/intake/interval-store';
+import { Client, type PoolClient } from 'pg';
 import { PartitionIntervalsByDay1796145000000 } from '../src/migrations/1796145000000-partition-intervals-by-day.migration';
 
 const NOW = Date.parse('2026-04-02T10:00:00Z');
@@ -49,6 +51,46 @@ describe('intervals partitioned by day', () => {
     expect(await partitionCounts()).toEqual({ intervals_d20260329: 1, intervals_d20260330: 1, intervals_d20260402: 1 });
     // A re-sent value for a stored day is still a no-op, across the partition's key.
     expect((await submit([intervalJson('P1', '2026-03-30T00:00:00Z', '6')])).answer).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it('copies a batch of one day straight into its partition while attached, and through the parent once it has left', async () => {
+    const connect = async () => {
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      await client.query(`SET search_path TO ${SCHEMA}`);
+      return client as unknown as PoolClient & Client;
+    };
+    const batchId = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+    const [first, second, detacher] = [await connect(), await connect(), await connect()];
+    try {
+      expect((await beginBatch(first, batchId(1), 'intervals_d20260401')).copyTarget).toBe('intervals');
+      await first.query('ROLLBACK');
+      expect((await submit([intervalJson('P1', '2026-04-01T08:00:00Z', '8')])).answer).toMatchObject({ accepted: 1 });
+      expect((await partitionCounts()).intervals_d20260401).toBe(1);
+      expect((await beginBatch(first, batchId(2), 'intervals_d20260401')).copyTarget).toBe('intervals_d20260401');
+      // A detach waits for the batch holding the parent (a default partition rules out
+      // CONCURRENTLY, so it is the plain one, docs/partitions.md)…
+      let detached = false;
+      const detach = detacher.query(`ALTER TABLE intervals DETACH PARTITION intervals_d20260401`).then(() => (detached = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(detached).toBe(false);
+      await first.query('ROLLBACK');
+      await detach;
+      // …and a batch begun after it goes through the parent.
+      expect((await beginBatch(second, batchId(3), 'intervals_d20260401')).copyTarget).toBe('intervals');
+      await second.query('ROLLBACK');
+    } finally {
+      await Promise.all([first, second, detacher].map((client) => client.end()));
+    }
+    // The pipeline still knows the day (no partition is made again); a value of it now goes
+    // to the default partition through the parent, never into the detached table.
+    expect((await submit([intervalJson('P1', '2026-04-01T09:00:00Z', '9')])).answer).toMatchObject({ accepted: 1 });
+    expect(await partitionCounts()).toMatchObject({ intervals_default: 1 });
+    expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM intervals_d20260401`)).toEqual([{ n: 1 }]);
+    // Both values gone and the partition attached again, for the migration test below.
+    await db.dataSource.query(`DELETE FROM intervals_default`);
+    await db.dataSource.query(`DELETE FROM intervals_d20260401`);
+    await db.dataSource.query(`ALTER TABLE intervals ATTACH PARTITION intervals_d20260401 FOR VALUES FROM ('2026-04-01T00:00:00Z') TO ('2026-04-02T00:00:00Z')`);
   });
 
   it('moves the rows of an unpartitioned table into daily partitions when migrating', async () => {

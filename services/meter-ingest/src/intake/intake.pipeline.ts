@@ -7,7 +7,7 @@ import { inParts, partOf } from './event-parts';
 import { serializeTrustedEvent, serializeTrustedEventSpliced, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
 import { ValuesStoredBefore, beginBatch, insertIntervals, type IntervalInsert } from './interval-store';
 import { RegistryCache, type CachedRegistryView } from './registry-cache';
-import { IntervalPartitions } from './interval-partitions';
+import { IntervalPartitions, partitionName } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
 import { batchManifestsOf, type BatchManifest } from '../persistence/manifests.repository';
@@ -59,14 +59,16 @@ export class IntakePipeline {
       const listed = submission.rejections.length > 1000 ? ' (the first 1,000 reasons are listed)' : '';
       throw refusalListing('invalid', 'NO_USABLE_VALUE', '(body)', `none of the ${submission.entryCount} entries could be read; nothing was stored${listed}`, submission.rejections.slice(0, 1000));
     }
-    await this.partitions.ensureFor(instantsOf(submission));
+    const days = await this.partitions.ensureFor(instantsOf(submission));
+    // Register splits are computed inside the transaction and may reach other days.
+    const partition = days.size === 1 && submission.readings.length === 0 ? partitionName([...days][0]) : undefined;
     // The connection from TypeORM's pool; the transaction on the driver's client, so that it
     // opens in the batch's first round trip (beginBatch).
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as PoolClient;
       try {
-        const processed = await this.processDirectFirst(client, submission);
+        const processed = await this.processDirectFirst(client, submission, partition);
         if (processed === null) {
           // A concurrent copy of the same batch committed first: answer as it did.
           await client.query('ROLLBACK');
@@ -92,9 +94,9 @@ export class IntakePipeline {
   }
 
   /** process with the direct COPY; when it meets a value stored before (which aborted the transaction), again through staging. */
-  private async processDirectFirst(client: PoolClient, submission: VerifiedSubmission): Promise<Processed> {
+  private async processDirectFirst(client: PoolClient, submission: VerifiedSubmission, partition: string | undefined): Promise<Processed> {
     try {
-      return await this.process(client, submission, 'copy');
+      return await this.process(client, submission, 'copy', partition);
     } catch (error) {
       if (!(error instanceof ValuesStoredBefore)) throw error;
       await client.query('ROLLBACK');
@@ -113,12 +115,12 @@ export class IntakePipeline {
    * a concurrent copy committed first (roll back). Throws ValuesStoredBefore when a direct
    * COPY met a stored value.
    */
-  private async process(client: PoolClient, submission: VerifiedSubmission, how: IntervalInsert): Promise<Processed> {
+  private async process(client: PoolClient, submission: VerifiedSubmission, how: IntervalInsert, partition?: string): Promise<Processed> {
     const nowMs = this.clock.nowMs();
     const receivedAt = new Date(nowMs).toISOString();
     const rejections: Rejection[] = [...submission.rejections];
     const notes = [...submission.notes];
-    const { batchSeq, registryRevision, storedAnswer } = await beginBatch(client, submission.batchId);
+    const { batchSeq, registryRevision, storedAnswer, copyTarget } = await beginBatch(client, submission.batchId, partition);
     if (storedAnswer !== null) return { stored: storedAnswer };
 
     let values = submission.intervals;
@@ -150,7 +152,7 @@ export class IntakePipeline {
     const outputsOf = (values: readonly AcceptedInterval[]) => this.outputsOf(values, submission, receivedAt);
     // Worked out while Postgres inserts the values, for the usual batch whose values are all new.
     let whileInserting: BatchOutputs | undefined;
-    const stored = await insertIntervals(client, accepted, periodMinutes, batchSeq, how, () => (whileInserting = outputsOf(accepted)));
+    const stored = await insertIntervals(client, accepted, periodMinutes, batchSeq, how, { copyTarget, meanwhile: () => (whileInserting = outputsOf(accepted)) });
     const { fresh, duplicates } = separateStored(accepted, stored, rejections);
     const { groups, manifests, measured } = fresh === accepted && whileInserting !== undefined ? whileInserting : outputsOf(fresh);
 

@@ -25,18 +25,18 @@ export class IntervalPartitions {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Partitions for the days of these instants (few distinct ones per batch). */
-  async ensureFor(instantsMs: Iterable<number>): Promise<void> {
+  /** Partitions for the days of these instants (few distinct ones per batch); returns the days. */
+  async ensureFor(instantsMs: Iterable<number>): Promise<Set<number>> {
     const days = new Set<number>();
     let last = Number.NaN;
     for (const instant of instantsMs) {
       // Values of a batch mostly share their period: one look per run of them.
       if (instant === last) continue;
       last = instant;
-      const day = dayOf(instant);
-      if (!this.known.has(day)) days.add(day);
+      days.add(dayOf(instant));
     }
-    for (const day of days) await this.create(day);
+    for (const day of days) if (!this.known.has(day)) await this.create(day);
+    return days;
   }
 
   /** Today's partition and the next `daysAhead`, at `nowMs`. */
