@@ -197,4 +197,34 @@ describe('intake pipeline against Postgres', () => {
       await deleteNamespaceStreams(namespace);
     }
   });
+
+  it("writes a period's group-periods in one transaction, and when one cannot be written, the others each alone", async () => {
+    const namespace = randomNamespace();
+    const messaging = await connectTestMessaging({ namespace, name: 'manifest-failure-test' });
+    const period = '2026-03-29T08:00:00Z';
+    try {
+      await messaging.ensureStreams();
+      const publisher = new ManifestPublisher(db.dataSource, new ManifestsRepository(), new ManualClock(NOW), messaging);
+      await publisher.publishDirty();
+      // BG-B's manifest of this period cannot be stored (a constraint only this test adds).
+      await db.dataSource.query(`ALTER TABLE group_period_manifests ADD CONSTRAINT test_refuses_bg_b CHECK (group_id <> 'BG-B' OR period_start <> '${period}')`);
+      await new MeterRegistryService(db.dataSource, new ManualClock(NOW)).apply(
+        ['MF-A', 'MF-B'].map((id, i) => parseRegisterCommand(meterJson(id, mpo.address, dso, { groupId: i === 0 ? 'BG-A' : 'BG-B' }), `meters[${i}]`)),
+        operator,
+      );
+      const outcome = await submit(signedBatch(mpo, { batchRef: 'manifest-failure', intervals: [intervalJson('MF-A', period, '8'), intervalJson('MF-B', period, '9')] }));
+      expect(outcome.answer).toMatchObject({ accepted: 2 });
+      const pass = await publisher.publishDirty();
+      expect(pass).toMatchObject({ computed: 2, published: 1, failed: [{ groupId: 'BG-B', periodId: period }] });
+      expect(pass.failed[0].reason).toMatch(/test_refuses_bg_b/);
+      const stored: { group_id: string; value_count: number }[] = await db.dataSource.query(`SELECT group_id, value_count FROM group_period_manifests WHERE period_start = $1 ORDER BY group_id`, [period]);
+      expect(stored).toEqual([{ group_id: 'BG-A', value_count: 1 }]);
+      // Both dirty marks are gone: the failed one is the reconciler's to report, not a loop's to retry.
+      expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM manifest_dirty WHERE period_start = $1`, [period])).toEqual([{ n: 0 }]);
+    } finally {
+      await db.dataSource.query(`ALTER TABLE group_period_manifests DROP CONSTRAINT IF EXISTS test_refuses_bg_b`);
+      await messaging.close();
+      await deleteNamespaceStreams(namespace);
+    }
+  });
 });

@@ -138,9 +138,15 @@ export class ManifestsRepository {
     return rows.map((row) => ({ groupId: row.group_id, periodStart: row.period_start, periodMinutes: row.period_minutes, batchSeqs: row.seqs }));
   }
 
-  /** Removes exactly the dirty rows a computed manifest covered (rows added since stay). */
-  async clean(em: EntityManager, dirty: DirtyGroupPeriod): Promise<void> {
-    await em.query(`DELETE FROM manifest_dirty WHERE group_id = $1 AND period_start = $2 AND batch_seq = ANY($3::bigint[])`, [dirty.groupId, dirty.periodStart, dirty.batchSeqs]);
+  /** Removes exactly the dirty rows the computed manifests covered (rows added since stay), in one statement. */
+  async clean(em: EntityManager, covered: readonly DirtyGroupPeriod[]): Promise<void> {
+    const rows = covered.flatMap((dirty) => dirty.batchSeqs.map((seq) => [dirty.groupId, dirty.periodStart.toISOString(), seq]));
+    if (rows.length === 0) return;
+    await em.query(
+      `DELETE FROM manifest_dirty d USING unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS x(g, p, s)
+        WHERE d.group_id = x.g AND d.period_start = x.p AND d.batch_seq = x.s`,
+      [rows.map((row) => row[0]), rows.map((row) => row[1]), rows.map((row) => row[2])],
+    );
   }
 
   /** Count and digest of one group-period's accepted values (computeMany for one group). */
@@ -280,20 +286,36 @@ export class ManifestsRepository {
   }
 
   async latest(em: EntityManager, groupId: string, periodStart: Date): Promise<StoredManifest | undefined> {
-    const rows: { revision: number; value_count: number; digest: string; event_id: string }[] = await em.query(
-      `SELECT revision, value_count, digest, event_id FROM group_period_manifests WHERE group_id = $1 AND period_start = $2`,
-      [groupId, periodStart],
-    );
-    return rows[0] && { revision: rows[0].revision, count: rows[0].value_count, digest: rows[0].digest, eventId: rows[0].event_id };
+    return (await this.latestOfGroups(em, [groupId], periodStart)).get(groupId);
   }
 
-  async store(em: EntityManager, groupId: string, periodStart: Date, periodMinutes: number, manifest: StoredManifest, now: Date): Promise<void> {
+  /** The last published manifest of each of these groups in one period (groups without one are absent). */
+  async latestOfGroups(em: EntityManager, groupIds: readonly string[], periodStart: Date): Promise<Map<string, StoredManifest>> {
+    const rows: { group_id: string; revision: number; value_count: number; digest: string; event_id: string }[] = await em.query(
+      `SELECT group_id, revision, value_count, digest, event_id FROM group_period_manifests WHERE period_start = $2 AND group_id = ANY($1::text[])`,
+      [groupIds, periodStart],
+    );
+    return new Map(rows.map((row) => [row.group_id, { revision: row.revision, count: row.value_count, digest: row.digest, eventId: row.event_id }]));
+  }
+
+  /** New revisions of group-period manifests, in one statement. */
+  async store(em: EntityManager, manifests: readonly { groupId: string; periodStart: Date; periodMinutes: number; manifest: StoredManifest }[], now: Date): Promise<void> {
+    if (manifests.length === 0) return;
     await em.query(
       `INSERT INTO group_period_manifests (group_id, period_start, period_minutes, revision, value_count, digest, event_id, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       SELECT g, p, m, r, n, d, e, $8 FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::int[], $6::text[], $7::text[]) AS x(g, p, m, r, n, d, e)
        ON CONFLICT (group_id, period_start) DO UPDATE SET revision = EXCLUDED.revision, value_count = EXCLUDED.value_count,
          digest = EXCLUDED.digest, event_id = EXCLUDED.event_id, updated_at = EXCLUDED.updated_at`,
-      [groupId, periodStart, periodMinutes, manifest.revision, manifest.count, manifest.digest, manifest.eventId, now],
+      [
+        manifests.map((one) => one.groupId),
+        manifests.map((one) => one.periodStart.toISOString()),
+        manifests.map((one) => one.periodMinutes),
+        manifests.map((one) => one.manifest.revision),
+        manifests.map((one) => one.manifest.count),
+        manifests.map((one) => one.manifest.digest),
+        manifests.map((one) => one.manifest.eventId),
+        now,
+      ],
     );
   }
 
