@@ -1,7 +1,6 @@
 import type { PoolClient } from 'pg';
 import { OUTBOX_ROWS_PER_INSERT, outboxChannel, outboxInsert, writeOutboxRows, type EnqueuedEvent, type SerializedEvent } from '@gridledger/messaging';
-import { batchManifestWrites, keepBatchSegments, type BatchManifest } from '../persistence/manifests.repository';
-import type { ManifestSegments } from '../manifests/manifest-segments';
+import { batchManifestWrites, type BatchManifest } from '../persistence/manifests.repository';
 
 /** The raw_batches row: the submission as received, with its answer. */
 export interface RawBatchRow {
@@ -28,7 +27,6 @@ export interface BatchClosing {
   /** Wake the outbox relay on commit. */
   readonly notify: boolean;
   readonly raw: RawBatchRow;
-  readonly segments?: ManifestSegments;
 }
 
 /**
@@ -36,7 +34,8 @@ export interface BatchClosing {
  * three): its manifest rows, its outbox rows and its raw_batches row, as data-modifying CTEs,
  * which Postgres runs to completion whether or not the final SELECT reads them. `stored` is
  * false when a concurrent copy of the batch stored its row first (the caller rolls back).
- * More events than one INSERT holds go first, in statements of their own.
+ * A batch with more events than one INSERT holds writes them all first, in statements of
+ * their own.
  */
 export async function closeBatch(client: PoolClient, closing: BatchClosing): Promise<{ stored: boolean; events: EnqueuedEvent[] }> {
   const { schema, raw } = closing;
@@ -48,7 +47,6 @@ export async function closeBatch(client: PoolClient, closing: BatchClosing): Pro
     values.push(value);
     return `$${values.length}`;
   };
-  keepBatchSegments(closing.manifests, closing.batchSeq, closing.segments);
   const writes = batchManifestWrites(closing.manifests, closing.periodMinutes, closing.batchSeq, param);
   const outbox = fitting && closing.events.length > 0 ? outboxInsert(schema, closing.events, values.length + 1) : undefined;
   if (outbox) {

@@ -10,7 +10,7 @@ import { RegistryCache, type CachedRegistryView } from './registry-cache';
 import { IntervalPartitions, partitionName } from './interval-partitions';
 import { refusalListing, type IntakeAnswer, type VerifiedSubmission } from './intake.types';
 import { prepareRegisterReadings } from './register-intake';
-import { batchManifestsOf, type BatchManifest } from '../persistence/manifests.repository';
+import { batchManifestsOf, keepBatchSegments, type BatchManifest } from '../persistence/manifests.repository';
 import { closeBatch } from './batch-closing';
 import type { ManifestSegments } from '../manifests/manifest-segments';
 
@@ -180,7 +180,8 @@ export class IntakePipeline {
     };
     const { batchId, format, source, mpo, signature, body, bodyEncoding } = submission;
     const raw = { batchId, format, source, mpo, signature, signedRequest: JSON.stringify(submission.signedRequest), body, bodyEncoding, receivedAt, answer: JSON.stringify(answer) };
-    const closed = await closeBatch(client, { schema: this.schema, batchSeq, periodMinutes, manifests, events: outbox, notify: this.notifyRelay, raw, segments: this.segments });
+    keepBatchSegments(manifests, batchSeq, this.segments);
+    const closed = await closeBatch(client, { schema: this.schema, batchSeq, periodMinutes, manifests, events: outbox, notify: this.notifyRelay, raw });
     return closed.stored ? { answer, events: closed.events } : null;
   }
 

@@ -180,13 +180,12 @@ export class CachedRegistryView implements RegistryView {
   readonly missed = new Set<string>();
   private count = 0;
   /**
-   * The meters asked for and the answers, written only once the batch leaves the remembered
+   * The meters asked for and the answers, recorded only once the batch leaves the remembered
    * sequence (or has none): a batch that follows it throughout is that sequence, and two
    * arrays of 10,000 built per batch, then kept by `learn` in place of equal ones, were
    * garbage the collector promoted.
    */
-  private askedIds: string[] | undefined;
-  private answers: (readonly RegistryVersion[] | undefined)[] = [];
+  private recorded: { meterIds: string[]; versions: (readonly RegistryVersion[] | undefined)[] } | undefined;
   /** The remembered sequence this batch follows (chosen by its first meter), if any. */
   private sequence: MeterSequence | undefined;
 
@@ -204,22 +203,19 @@ export class CachedRegistryView implements RegistryView {
     // The same meter at the same position as in the remembered batch: its answer, without a
     // lookup (remembered under this revision, so the maps would answer the same).
     const remembered = this.sequence !== undefined && this.sequence.meterIds[at] === meterId ? this.sequence.versions[at] : undefined;
-    if (remembered !== undefined && this.askedIds === undefined) return remembered;
-    if (this.askedIds === undefined) {
-      // The first meter off the remembered sequence: the meters before it are its prefix.
-      this.askedIds = this.sequence?.meterIds.slice(0, at) ?? [];
-      this.answers = this.sequence?.versions.slice(0, at) ?? [];
-    }
+    if (remembered !== undefined && this.recorded === undefined) return remembered;
+    // The first meter off the remembered sequence: the meters before it are its prefix.
+    this.recorded ??= { meterIds: this.sequence?.meterIds.slice(0, at) ?? [], versions: this.sequence?.versions.slice(0, at) ?? [] };
     const versions = remembered ?? this.loaded?.get(meterId) ?? this.known.get(meterId);
     if (versions === undefined) this.missed.add(meterId);
-    this.askedIds.push(meterId);
-    this.answers.push(versions);
+    this.recorded.meterIds.push(meterId);
+    this.recorded.versions.push(versions);
     return versions;
   }
 
   /** The meters asked for so far, in order, with the answers (RegistryCache.learn). */
   asked(): MeterSequence {
-    if (this.askedIds !== undefined) return { meterIds: this.askedIds, versions: this.answers };
+    if (this.recorded !== undefined) return this.recorded;
     const followed = this.sequence;
     if (followed === undefined || this.count === 0) return { meterIds: [], versions: [] };
     if (this.count === followed.meterIds.length) return followed;

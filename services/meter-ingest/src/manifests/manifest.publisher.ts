@@ -3,7 +3,7 @@ import type { Clock, GroupPeriodManifestDigests } from '@gridledger/domain';
 import { MeterManifestUpdated } from '@gridledger/events';
 import { publishCommitted, serializeEvent, writeOutbox, type EnqueuedEvent, type MessagingClient, type SerializedEvent } from '@gridledger/messaging';
 import { vacuumQueueTable } from '@gridledger/persistence';
-import { ManifestsRepository, NO_WAIT, periodIdOf, type DirtyGroupPeriod, type ManifestWait } from '../persistence/manifests.repository';
+import { ManifestsRepository, NO_WAIT, periodIdOf, type DirtyGroupPeriod, type ManifestRevision, type ManifestWait } from '../persistence/manifests.repository';
 
 export interface ManifestPass {
   /** Group-periods whose manifest was computed. */
@@ -18,8 +18,8 @@ export interface ManifestPass {
  * Computes the manifests of dirty group-periods in SQL and publishes changed ones through
  * the outbox, off the intake's path: intake only marks what it touched. One publisher at a
  * time per schema (advisory lock); a period's group-periods in one transaction, and if that
- * fails each in its own, so one that cannot be written holds back no other. The publisher sends a round's manifests itself once
- * they are committed (publishCommitted, as intake does) without waking the relay: a period of
+ * fails each in its own, so one that cannot be written holds back no other. The publisher
+ * sends a round's manifests itself once they are committed (publishCommitted, as intake does) without waking the relay: a period of
  * many groups then costs one NATS round and one UPDATE instead of a relay round per group
  * (measured: about one relay transaction per manifest). The relay's poll is the fallback.
  */
@@ -56,29 +56,9 @@ export class ManifestPublisher {
           const dirty = await this.manifests.dirty(this.dataSource.manager, this.batchSize, wait);
           const computedAhead = await this.computeByPeriod(dirty);
           const committed: EnqueuedEvent[] = [];
-          for (const [key, ofPeriod] of byPeriod(dirty)) {
-            const ahead = computedAhead.get(key);
-            // The period's groups in one transaction; if it fails, each group alone.
-            const together = ahead ? await this.publishGroups(ofPeriod, ahead).catch(() => null) : null;
-            if (together) {
-              committed.push(...together);
-              published += together.length;
-              computed += ofPeriod.length;
-              continue;
-            }
-            for (const one of ofPeriod) {
-              try {
-                const events = await this.publishGroups([one], ahead);
-                committed.push(...events);
-                published += events.length;
-              } catch (error) {
-                // Dropped from the dirty list so it blocks nothing; the reconciler reports the gap.
-                await this.manifests.clean(this.dataSource.manager, [one]);
-                failed.push({ groupId: one.groupId, periodId: periodIdOf(one.periodStart), reason: error instanceof Error ? error.message.slice(0, 300) : String(error) });
-              }
-              computed++;
-            }
-          }
+          for (const [key, ofPeriod] of byPeriod(dirty)) committed.push(...(await this.publishPeriod(ofPeriod, computedAhead.get(key), failed)));
+          computed += dirty.length;
+          published += committed.length;
           // One that cannot be sent now is the relay's (its next poll).
           await publishCommitted(this.messaging, this.dataSource, committed).catch(() => undefined);
           if (dirty.length < this.batchSize) break;
@@ -97,7 +77,7 @@ export class ManifestPublisher {
    * statement reads the period's values once). The dirty rows were committed before this
    * runs, so their values are in what it computes; values committed later leave dirty rows
    * of their own for the next pass. A period whose statement fails is computed group by
-   * group instead (publishOne), so one group that cannot be computed holds back no other.
+   * group instead (publishPeriod), so one group that cannot be computed holds back no other.
    */
   private async computeByPeriod(dirty: readonly DirtyGroupPeriod[]): Promise<Map<string, Map<string, GroupPeriodManifestDigests>>> {
     const computed = new Map<string, Map<string, GroupPeriodManifestDigests>>();
@@ -119,6 +99,27 @@ export class ManifestPublisher {
   }
 
   /**
+   * A period's dirty group-periods: together in one transaction, or, when that fails (or the
+   * period could not be computed ahead), each in its own; one that cannot be written is
+   * dropped from the dirty list so it blocks nothing, and listed in `failed` (the reconciler
+   * reports the gap).
+   */
+  private async publishPeriod(ofPeriod: readonly DirtyGroupPeriod[], ahead: ReadonlyMap<string, GroupPeriodManifestDigests> | undefined, failed: ManifestPass['failed'][number][]): Promise<EnqueuedEvent[]> {
+    const together = ahead ? await this.publishGroups(ofPeriod, ahead).catch(() => null) : null;
+    if (together) return together;
+    const events: EnqueuedEvent[] = [];
+    for (const one of ofPeriod) {
+      try {
+        events.push(...(await this.publishGroups([one], ahead)));
+      } catch (error) {
+        await this.manifests.clean(this.dataSource.manager, [one]);
+        failed.push({ groupId: one.groupId, periodId: periodIdOf(one.periodStart), reason: error instanceof Error ? error.message.slice(0, 300) : String(error) });
+      }
+    }
+    return events;
+  }
+
+  /**
    * Group-periods of one period in one transaction: compute each (unless computed ahead),
    * compare with the last published, clean their dirty rows, and write a new revision and its
    * event to the outbox for each that changed. Five statements for a period's groups, where
@@ -135,7 +136,7 @@ export class ManifestPublisher {
       await this.manifests.clean(em, dirty);
       const now = this.clock.now();
       const periodId = periodIdOf(periodStart);
-      const stored: Parameters<ManifestsRepository['store']>[1][number][] = [];
+      const stored: ManifestRevision[] = [];
       const events: SerializedEvent[] = [];
       for (const one of dirty) {
         const manifest = computedAhead?.get(one.groupId) ?? (await this.manifests.compute(em, one.groupId, periodStart));

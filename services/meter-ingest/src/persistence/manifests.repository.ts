@@ -31,6 +31,14 @@ export interface StoredManifest {
 }
 
 
+/** A new revision of one group-period's manifest, as ManifestsRepository.store writes it. */
+export interface ManifestRevision {
+  readonly groupId: string;
+  readonly periodStart: Date;
+  readonly periodMinutes: number;
+  readonly manifest: StoredManifest;
+}
+
 /** An accepted value as intake stored it: what its manifest lines and marks need. */
 export interface StoredValue extends ManifestValue {
   readonly groupId: string;
@@ -299,7 +307,7 @@ export class ManifestsRepository {
   }
 
   /** New revisions of group-period manifests, in one statement. */
-  async store(em: EntityManager, manifests: readonly { groupId: string; periodStart: Date; periodMinutes: number; manifest: StoredManifest }[], now: Date): Promise<void> {
+  async store(em: EntityManager, manifests: readonly ManifestRevision[], now: Date): Promise<void> {
     if (manifests.length === 0) return;
     await em.query(
       `INSERT INTO group_period_manifests (group_id, period_start, period_minutes, revision, value_count, digest, event_id, updated_at)
